@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The Gatehouse load benchmark: builds in release, starts Gatehouse on loopback and measures
+# each scenario with 16 connections for 15 s, on SQLite and (when BENCH_POSTGRES_URL is set,
+# an admin URL such as postgres://postgres@127.0.0.1:5432/postgres) on PostgreSQL.
+# Tunables: BENCH_SECONDS (15), BENCH_CONNECTIONS (16), BENCH_PORT (18090).
+# See docs/performance.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECS=${BENCH_SECONDS:-15}
+CONNS=${BENCH_CONNECTIONS:-16}
+PORT=${BENCH_PORT:-18090}
+BASE="http://127.0.0.1:$PORT"
+
+cargo build --release -q -p gatehouse -p gatehouse-bench
+TARGET=${CARGO_TARGET_DIR:-$PWD/target}
+GH=$TARGET/release/gatehouse
+LOAD=$TARGET/release/gatehouse-loadgen
+
+json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)[\"$1\"])"; }
+
+suite() {
+  local label=$1 db_url=$2 work
+  work=$(mktemp -d)
+  export GATEHOUSE__SERVER__BIND="127.0.0.1:$PORT" GATEHOUSE__ISSUER="$BASE" \
+    GATEHOUSE__DATA_DIR="$work" GATEHOUSE__DATABASE__URL="$db_url" \
+    GATEHOUSE__DATABASE__MAX_CONNECTIONS=16 GATEHOUSE__LOG__LEVEL=warn \
+    GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD="bench admin passphrase"
+  "$GH" migrate >/dev/null
+  local es rs web
+  es=$("$GH" client create --name bench-es256 --grant-type client_credentials --scope api --access-token-signing-alg ES256 --json)
+  rs=$("$GH" client create --name bench-rs256 --grant-type client_credentials --scope api --access-token-signing-alg RS256 --json)
+  web=$("$GH" client create --name bench-web --redirect-uri http://127.0.0.1:9/cb --first-party --access-token-signing-alg ES256 --json)
+  "$GH" serve >"$work/serve.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 200); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+  local common=(--base "$BASE" --connections "$CONNS" --seconds "$SECS")
+  local webargs=(--client-id "$(json_field client_id <<<"$web")" --client-secret "$(json_field client_secret <<<"$web")"
+    --email admin@localhost --password "bench admin passphrase")
+  echo "== $label ($CONNS connections, $SECS s each, commit $(git rev-parse --short HEAD))"
+  "$LOAD" discovery "${common[@]}"
+  "$LOAD" jwks "${common[@]}"
+  "$LOAD" client_credentials "${common[@]}" --client-id "$(json_field client_id <<<"$es")" --client-secret "$(json_field client_secret <<<"$es")" | sed 's/^client_credentials    /client_credentials ES256/'
+  "$LOAD" client_credentials "${common[@]}" --client-id "$(json_field client_id <<<"$rs")" --client-secret "$(json_field client_secret <<<"$rs")" | sed 's/^client_credentials    /client_credentials RS256/'
+  "$LOAD" refresh "${common[@]}" "${webargs[@]}"
+  "$LOAD" userinfo "${common[@]}" "${webargs[@]}"
+  "$LOAD" introspection "${common[@]}" "${webargs[@]}"
+  "$LOAD" signin "${common[@]}" "${webargs[@]}"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+
+"$LOAD" argon2 --seconds 5
+suite "SQLite" "sqlite://$(mktemp -d)/bench.db?mode=rwc"
+if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
+  db="gatehouse_bench_$$"
+  psql "$BENCH_POSTGRES_URL" -qc "CREATE DATABASE $db"
+  suite "PostgreSQL" "${BENCH_POSTGRES_URL%/*}/$db"
+  psql "$BENCH_POSTGRES_URL" -qc "DROP DATABASE $db WITH (FORCE)"
+fi

@@ -1,0 +1,185 @@
+//! The scenarios: what one connection sends per step, and what it prepares first.
+
+use anyhow::{Context as _, bail};
+
+use crate::Options;
+
+/// Per-connection state.
+pub struct Worker {
+    http: reqwest::Client,
+    access_token: String,
+    refresh_token: String,
+}
+
+fn client(cookies: bool) -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(cookies)
+        .pool_max_idle_per_host(1)
+        .build()?)
+}
+
+impl Worker {
+    /// Sets the connection up (signs in once for the token scenarios).
+    pub async fn prepare(o: &Options) -> anyhow::Result<Self> {
+        let mut w = Worker {
+            http: client(false)?,
+            access_token: String::new(),
+            refresh_token: String::new(),
+        };
+        if matches!(
+            o.scenario.as_str(),
+            "refresh" | "userinfo" | "introspection"
+        ) {
+            let tokens = sign_in(o).await?;
+            w.access_token = tokens["access_token"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            w.refresh_token = tokens["refresh_token"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+        }
+        Ok(w)
+    }
+
+    /// One request (or one whole sign-in).
+    pub async fn step(&mut self, o: &Options) -> anyhow::Result<()> {
+        let url = |p: &str| format!("{}{p}", o.base);
+        let res = match o.scenario.as_str() {
+            "discovery" => {
+                self.http
+                    .get(url("/.well-known/openid-configuration"))
+                    .send()
+                    .await?
+            }
+            "jwks" => self.http.get(url("/jwks")).send().await?,
+            "client_credentials" => {
+                self.http
+                    .post(url("/token"))
+                    .basic_auth(&o.client_id, Some(&o.client_secret))
+                    .form(&[("grant_type", "client_credentials")])
+                    .send()
+                    .await?
+            }
+            "userinfo" => {
+                self.http
+                    .get(url("/userinfo"))
+                    .bearer_auth(&self.access_token)
+                    .send()
+                    .await?
+            }
+            "introspection" => {
+                self.http
+                    .post(url("/introspect"))
+                    .basic_auth(&o.client_id, Some(&o.client_secret))
+                    .form(&[("token", self.access_token.as_str())])
+                    .send()
+                    .await?
+            }
+            "refresh" => {
+                let res = self
+                    .http
+                    .post(url("/token"))
+                    .basic_auth(&o.client_id, Some(&o.client_secret))
+                    .form(&[
+                        ("grant_type", "refresh_token"),
+                        ("refresh_token", self.refresh_token.as_str()),
+                    ])
+                    .send()
+                    .await?;
+                if !res.status().is_success() {
+                    bail!("refresh failed: {}", res.status());
+                }
+                let body: serde_json::Value = res.json().await?;
+                self.refresh_token = body["refresh_token"]
+                    .as_str()
+                    .context("no refresh token")?
+                    .to_owned();
+                return Ok(());
+            }
+            "signin" => {
+                sign_in(o).await?;
+                return Ok(());
+            }
+            other => bail!("unknown scenario {other}"),
+        };
+        if !res.status().is_success() {
+            bail!("status {}", res.status());
+        }
+        res.bytes().await?;
+        Ok(())
+    }
+}
+
+/// A whole browser sign-in: authorize → sign-in page → password → code → tokens.
+/// The client is first-party, so no consent page.
+pub async fn sign_in(o: &Options) -> anyhow::Result<serde_json::Value> {
+    let browser = client(true)?;
+    let mut authorize = url::Url::parse(&format!("{}/authorize", o.base))?;
+    authorize
+        .query_pairs_mut()
+        .append_pair("client_id", &o.client_id)
+        .append_pair("redirect_uri", &o.redirect_uri)
+        .append_pair("response_type", "code")
+        .append_pair("scope", "openid profile offline_access")
+        .append_pair("state", "bench");
+    let login = location(browser.get(authorize).send().await?)?;
+    let page = browser
+        .get(format!("{}{login}", o.base))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let field = |name: &str| -> anyhow::Result<String> {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = page.find(&marker).context("field missing")? + marker.len();
+        let end = page[start..].find('"').context("field unterminated")? + start;
+        Ok(page[start..end].to_owned())
+    };
+    let resume = location(
+        browser
+            .post(format!("{}/login", o.base))
+            .form(&[
+                ("csrf", field("csrf")?.as_str()),
+                ("request", field("request")?.as_str()),
+                ("email", o.email.as_str()),
+                ("password", o.password.as_str()),
+            ])
+            .send()
+            .await?,
+    )?;
+    let redirect = location(browser.get(format!("{}{resume}", o.base)).send().await?)?;
+    let code = url::Url::parse(&redirect)?
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .context("no code")?;
+    let res = browser
+        .post(format!("{}/token", o.base))
+        .basic_auth(&o.client_id, Some(&o.client_secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", o.redirect_uri.as_str()),
+        ])
+        .send()
+        .await?;
+    if !res.status().is_success() {
+        bail!("token request failed: {}", res.status());
+    }
+    Ok(res.json().await?)
+}
+
+fn location(res: reqwest::Response) -> anyhow::Result<String> {
+    if !res.status().is_redirection() {
+        bail!("expected a redirect, got {}", res.status());
+    }
+    Ok(res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .context("no Location")?
+        .to_owned())
+}

@@ -1,0 +1,111 @@
+//! What a (validated) authorization request needs next: sign-in, consent, or a code.
+
+use domain::authorization::PendingRequest;
+use domain::entities::{browser_session, user};
+use domain::users::UserStatus;
+
+use crate::Provider;
+use crate::error::{ErrorCode, OAuthError};
+
+/// The next step of an authorization request.
+#[derive(Debug)]
+pub enum Decision {
+    /// The user must sign in (again).
+    Login,
+    /// The user must consent.
+    Consent,
+    /// Everything is in place: issue a code.
+    Issue {
+        /// The browser session.
+        session: browser_session::Model,
+        /// The signed-in user.
+        user: user::Model,
+    },
+    /// The request ends with this error, sent to the client.
+    Fail(OAuthError),
+}
+
+/// Decides the next step from the request, the browser session and stored consent.
+pub async fn decide(
+    provider: &Provider,
+    req: &PendingRequest,
+    session: Option<browser_session::Model>,
+) -> Result<Decision, OAuthError> {
+    if req.consent_denied {
+        return Ok(Decision::Fail(OAuthError::new(
+            ErrorCode::AccessDenied,
+            "the user did not allow the request",
+        )));
+    }
+    let silent = req.prompt.iter().any(|p| p == "none");
+    let user = match &session {
+        Some(s) => provider
+            .users
+            .find(&s.user_id)
+            .await?
+            .filter(|u| UserStatus::parse(&u.status).is_ok_and(UserStatus::may_sign_in)),
+        None => None,
+    };
+    let (Some(session), Some(user)) = (session, user) else {
+        return Ok(silent_or(silent, ErrorCode::LoginRequired, Decision::Login));
+    };
+    // A sign-in made after the request arrived satisfies prompt=login and max_age.
+    let auth_time = session.auth_time.unix_timestamp();
+    let fresh = auth_time >= req.received_at;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let too_old = req
+        .max_age
+        .is_some_and(|max| now.saturating_sub(auth_time) > i64::try_from(max).unwrap_or(i64::MAX));
+    let forced = req
+        .prompt
+        .iter()
+        .any(|p| p == "login" || p == "select_account");
+    let other_user = req
+        .id_token_hint_sub
+        .as_ref()
+        .is_some_and(|sub| sub != &user.subject);
+    if other_user || (!fresh && (forced || too_old)) {
+        return Ok(silent_or(silent, ErrorCode::LoginRequired, Decision::Login));
+    }
+    if needs_consent(provider, req, &user).await? {
+        return Ok(silent_or(
+            silent,
+            ErrorCode::ConsentRequired,
+            Decision::Consent,
+        ));
+    }
+    Ok(Decision::Issue { session, user })
+}
+
+fn silent_or(silent: bool, code: ErrorCode, interactive: Decision) -> Decision {
+    if silent {
+        let description = match code {
+            ErrorCode::LoginRequired => "the user must sign in",
+            _ => "the user must consent",
+        };
+        Decision::Fail(OAuthError::new(code, description))
+    } else {
+        interactive
+    }
+}
+
+async fn needs_consent(
+    provider: &Provider,
+    req: &PendingRequest,
+    user: &user::Model,
+) -> Result<bool, OAuthError> {
+    if req.consent_given {
+        return Ok(false);
+    }
+    if req.prompt.iter().any(|p| p == "consent") {
+        return Ok(true);
+    }
+    let client = provider.clients.get(&req.client_id).await?;
+    if client.first_party && provider.settings.first_party_skip_consent {
+        return Ok(false);
+    }
+    Ok(!provider
+        .consents
+        .covers(&user.id, &client.client_id, &req.scopes)
+        .await?)
+}

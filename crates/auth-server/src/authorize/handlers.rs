@@ -1,0 +1,189 @@
+//! HTTP handlers of the authorization endpoint.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use domain::authorization::PendingRequest;
+use domain::grants::NewCode;
+use domain::sessions::COOKIE_NAME;
+use serde::Deserialize;
+
+use super::decide::{Decision, decide};
+use super::request::{Rejection, validate};
+use super::respond;
+use crate::error::OAuthError;
+use crate::{Provider, paths};
+
+/// `GET /authorize`
+pub async fn get(provider: web::Data<Provider>, req: HttpRequest) -> HttpResponse {
+    start(&provider, &req, req.query_string().as_bytes()).await
+}
+
+/// `POST /authorize` (form-encoded, OIDC Core 3.1.2.1)
+pub async fn post(
+    provider: web::Data<Provider>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return provider.pages.error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "The request must be sent as application/x-www-form-urlencoded.",
+        );
+    }
+    start(&provider, &req, &body).await
+}
+
+/// Query of the resume endpoint.
+#[derive(Debug, Deserialize)]
+pub struct ResumeQuery {
+    request: String,
+}
+
+/// `GET /authorize/resume?request=ID`: continue a parked request after sign-in or consent.
+pub async fn resume(
+    provider: web::Data<Provider>,
+    req: HttpRequest,
+    query: web::Query<ResumeQuery>,
+) -> HttpResponse {
+    let parked = match provider.requests.get(&query.request).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return expired(&provider),
+        Err(e) => return server_error(&provider, e.into()),
+    };
+    proceed(&provider, &req, parked, Some(query.into_inner().request)).await
+}
+
+async fn start(provider: &Provider, req: &HttpRequest, raw: &[u8]) -> HttpResponse {
+    match validate(provider, raw).await {
+        Ok(pending) => proceed(provider, req, pending, None).await,
+        Err(Rejection::Page(message)) => {
+            provider
+                .pages
+                .error(StatusCode::BAD_REQUEST, "invalid_request", &message)
+        }
+        Err(Rejection::Redirect {
+            redirect_uri,
+            mode,
+            state,
+            error,
+        }) => respond::error(provider, &redirect_uri, mode, state, &error),
+    }
+}
+
+async fn proceed(
+    provider: &Provider,
+    req: &HttpRequest,
+    pending: PendingRequest,
+    parked_id: Option<String>,
+) -> HttpResponse {
+    let session = match req.cookie(COOKIE_NAME) {
+        Some(c) => match provider.sessions.find_live(c.value()).await {
+            Ok(s) => s,
+            Err(e) => return server_error(provider, e.into()),
+        },
+        None => None,
+    };
+    let decision = match decide(provider, &pending, session).await {
+        Ok(d) => d,
+        Err(e) => return server_error(provider, e),
+    };
+    match decision {
+        Decision::Login => park_and_go(provider, &pending, parked_id, paths::LOGIN).await,
+        Decision::Consent => park_and_go(provider, &pending, parked_id, paths::CONSENT).await,
+        Decision::Fail(error) => {
+            forget(provider, parked_id.as_deref()).await;
+            respond::error(
+                provider,
+                &pending.redirect_uri,
+                pending.response_mode,
+                pending.state,
+                &error,
+            )
+        }
+        Decision::Issue { session, user } => {
+            let amr: Vec<String> = serde_json::from_value(session.amr.clone()).unwrap_or_default();
+            let issued = provider
+                .codes
+                .issue(NewCode {
+                    client_id: pending.client_id.clone(),
+                    user_id: user.id.clone(),
+                    session_id: Some(session.id.clone()),
+                    redirect_uri: pending.redirect_uri.clone(),
+                    scope: pending.scopes.join(" "),
+                    nonce: pending.nonce.clone(),
+                    code_challenge: pending.code_challenge.clone(),
+                    code_challenge_method: pending.code_challenge_method.clone(),
+                    claims: pending.claims.clone(),
+                    auth_time: session.auth_time,
+                    acr: session.acr.clone(),
+                    amr,
+                })
+                .await;
+            match issued {
+                Ok(code) => {
+                    forget(provider, parked_id.as_deref()).await;
+                    respond::code(
+                        provider,
+                        &pending.redirect_uri,
+                        pending.response_mode,
+                        code,
+                        pending.state,
+                    )
+                }
+                Err(e) => server_error(provider, e.into()),
+            }
+        }
+    }
+}
+
+/// Parks the request (once) and sends the browser to a hosted page.
+async fn park_and_go(
+    provider: &Provider,
+    pending: &PendingRequest,
+    parked_id: Option<String>,
+    page: &str,
+) -> HttpResponse {
+    let id = match parked_id {
+        Some(id) => id,
+        None => match provider.requests.save(pending).await {
+            Ok(id) => id,
+            Err(e) => return server_error(provider, e.into()),
+        },
+    };
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("{page}?request={id}")))
+        .finish()
+}
+
+async fn forget(provider: &Provider, parked_id: Option<&str>) {
+    if let Some(id) = parked_id
+        && let Err(e) = provider.requests.delete(id).await
+    {
+        tracing::warn!(error = %e, "cannot delete an answered authorization request");
+    }
+}
+
+fn expired(provider: &Provider) -> HttpResponse {
+    provider.pages.error(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "This sign-in request has expired or was already used. Go back to the application and start again.",
+    )
+}
+
+fn server_error(provider: &Provider, e: OAuthError) -> HttpResponse {
+    provider.pages.error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "server_error",
+        &format!(
+            "Something went wrong on our side ({}). Please try again.",
+            e.description
+        ),
+    )
+}

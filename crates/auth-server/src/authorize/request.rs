@@ -1,0 +1,298 @@
+//! Turning authorization request parameters into a validated [`PendingRequest`].
+
+use domain::authorization::{PendingRequest, ResponseMode};
+use domain::clients::Client;
+
+use crate::Provider;
+use crate::error::{ErrorCode, OAuthError};
+use crate::params::Params;
+
+/// Why a request was refused, and how the refusal must be delivered.
+#[derive(Debug)]
+pub enum Rejection {
+    /// The client or redirect URI cannot be trusted: show an error page, never redirect.
+    Page(String),
+    /// Tell the client, at its verified redirect URI.
+    Redirect {
+        /// The verified redirect URI.
+        redirect_uri: String,
+        /// How to deliver.
+        mode: ResponseMode,
+        /// The client's state, echoed.
+        state: Option<String>,
+        /// The error.
+        error: OAuthError,
+    },
+}
+
+/// Validates the raw parameters (query string or form body) of an authorization request.
+pub async fn validate(provider: &Provider, raw: &[u8]) -> Result<PendingRequest, Rejection> {
+    let (params, repeated) = Params::parse_lenient(raw)
+        .map_err(|e| Rejection::Page(format!("The request is malformed: {e}.")))?;
+    if let Some(name) = repeated
+        .iter()
+        .find(|n| *n == "client_id" || *n == "redirect_uri")
+    {
+        return Err(Rejection::Page(format!("The request repeats {name}.")));
+    }
+    let client_id = params
+        .get("client_id")
+        .ok_or_else(|| Rejection::Page("The request has no client_id.".into()))?;
+    let client = provider
+        .clients
+        .find(client_id)
+        .await
+        .map_err(|e| Rejection::Page(OAuthError::from(e).description))?
+        .ok_or_else(|| Rejection::Page("The application is not registered here.".into()))?;
+    let redirect_uri = params
+        .get("redirect_uri")
+        .ok_or_else(|| Rejection::Page("The request has no redirect_uri.".into()))?;
+    // Exact string comparison, query included (RFC 6749 3.1.2.3, OAuth 2.1).
+    if !client.redirect_uris.iter().any(|u| u == redirect_uri) {
+        return Err(Rejection::Page(
+            "The redirect_uri is not registered for this application.".into(),
+        ));
+    }
+    let mode = match params.get("response_mode") {
+        None | Some("query") => ResponseMode::Query,
+        Some("form_post") => ResponseMode::FormPost,
+        Some(_) => ResponseMode::Query,
+    };
+    let state = params.get("state").map(str::to_owned);
+    let reject = |error: OAuthError| Rejection::Redirect {
+        redirect_uri: redirect_uri.to_owned(),
+        mode,
+        state: state.clone(),
+        error,
+    };
+    if let Some(name) = repeated.first() {
+        return Err(reject(OAuthError::invalid_request(format!(
+            "parameter {name} is repeated"
+        ))));
+    }
+    check(provider, &client, &params, mode).map_err(reject)
+}
+
+fn check(
+    provider: &Provider,
+    client: &Client,
+    params: &Params,
+    mode: ResponseMode,
+) -> Result<PendingRequest, OAuthError> {
+    let bad = |m: &str| OAuthError::invalid_request(m);
+    if let Some(m) = params.get("response_mode")
+        && !super::RESPONSE_MODES.contains(&m)
+    {
+        return Err(bad(&format!("response_mode {m:?} is not supported")));
+    }
+    match params.get("response_type") {
+        None => return Err(bad("response_type is required")),
+        Some("code") => {}
+        Some(other) => {
+            return Err(OAuthError::new(
+                ErrorCode::UnsupportedResponseType,
+                format!("response_type {other:?} is not supported; use code"),
+            ));
+        }
+    }
+    if !client.response_types.iter().any(|t| t == "code")
+        || !client.grant_types.iter().any(|g| g == "authorization_code")
+    {
+        return Err(OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            "this client may not use the authorization code flow",
+        ));
+    }
+    if params.has("request") {
+        return Err(OAuthError::new(
+            ErrorCode::RequestNotSupported,
+            "request objects are not supported",
+        ));
+    }
+    if params.has("request_uri") {
+        return Err(OAuthError::new(
+            ErrorCode::RequestUriNotSupported,
+            "request_uri is not supported",
+        ));
+    }
+    let scopes = scopes(client, params.get("scope"))?;
+    let (code_challenge, code_challenge_method) = pkce(client, params)?;
+    let prompt = prompt(params.get("prompt"))?;
+    let max_age = match params.get("max_age") {
+        None => None,
+        Some(v) => Some(
+            v.parse::<u64>()
+                .map_err(|_| bad("max_age must be a non-negative integer"))?,
+        ),
+    };
+    let claims = match params.get("claims") {
+        None => None,
+        Some(text) => Some(claims_parameter(text)?),
+    };
+    if let Some(d) = params.get("display")
+        && !["page", "popup", "touch", "wap"].contains(&d)
+    {
+        return Err(bad(&format!(
+            "display {d:?} is not one of page, popup, touch, wap"
+        )));
+    }
+    let id_token_hint_sub = match params.get("id_token_hint") {
+        None => None,
+        Some(hint) => Some(hint_subject(provider, client, hint)?),
+    };
+    for (name, max) in [("state", 2048), ("nonce", 512), ("login_hint", 320)] {
+        if params.get(name).is_some_and(|v| v.len() > max) {
+            return Err(bad(&format!("{name} is longer than {max} characters")));
+        }
+    }
+    let words = |name: &str| -> Vec<String> {
+        params
+            .get(name)
+            .map(|v| v.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default()
+    };
+    Ok(PendingRequest {
+        client_id: client.client_id.clone(),
+        redirect_uri: params.get("redirect_uri").unwrap_or_default().to_owned(),
+        response_mode: mode,
+        scopes,
+        state: params.get("state").map(str::to_owned),
+        nonce: params.get("nonce").map(str::to_owned),
+        code_challenge,
+        code_challenge_method,
+        prompt,
+        max_age,
+        login_hint: params.get("login_hint").map(str::to_owned),
+        id_token_hint_sub,
+        acr_values: words("acr_values"),
+        claims,
+        ui_locales: words("ui_locales"),
+        display: params.get("display").map(str::to_owned),
+        received_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+        consent_given: false,
+        consent_denied: false,
+    })
+}
+
+/// Requested scopes: known to the client, deduplicated, in request order.
+fn scopes(client: &Client, raw: Option<&str>) -> Result<Vec<String>, OAuthError> {
+    let raw = raw.ok_or_else(|| {
+        OAuthError::new(
+            ErrorCode::InvalidScope,
+            "scope is required (include openid)",
+        )
+    })?;
+    let mut out: Vec<String> = Vec::new();
+    for s in raw.split(' ').filter(|s| !s.is_empty()) {
+        if !client.scopes.iter().any(|allowed| allowed == s) {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidScope,
+                format!("scope {s:?} is not allowed for this client"),
+            ));
+        }
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_owned());
+        }
+    }
+    if out.is_empty() {
+        return Err(OAuthError::new(ErrorCode::InvalidScope, "scope is empty"));
+    }
+    Ok(out)
+}
+
+/// PKCE (RFC 7636): S256 only; required for public clients.
+fn pkce(client: &Client, params: &Params) -> Result<(Option<String>, Option<String>), OAuthError> {
+    let bad = |m: &str| OAuthError::invalid_request(m);
+    match (
+        params.get("code_challenge"),
+        params.get("code_challenge_method"),
+    ) {
+        (None, Some(_)) => Err(bad("code_challenge_method without code_challenge")),
+        (None, None) if client.public => Err(bad(
+            "PKCE is required: send code_challenge with code_challenge_method=S256",
+        )),
+        (None, None) => Ok((None, None)),
+        (Some(_), None | Some("plain")) => Err(bad(
+            "code_challenge_method must be S256 (plain is not accepted)",
+        )),
+        (Some(_), Some(m)) if m != "S256" => Err(bad(&format!(
+            "code_challenge_method {m:?} is not supported"
+        ))),
+        (Some(c), Some(_)) => {
+            let ok = c.len() == 43
+                && c.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !ok {
+                return Err(bad(
+                    "code_challenge must be a base64url SHA-256 (43 characters)",
+                ));
+            }
+            Ok((Some(c.to_owned()), Some("S256".to_owned())))
+        }
+    }
+}
+
+fn prompt(raw: Option<&str>) -> Result<Vec<String>, OAuthError> {
+    let values: Vec<String> = raw
+        .map(|v| v.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
+    for v in &values {
+        if !super::PROMPT_VALUES.contains(&v.as_str()) {
+            return Err(OAuthError::invalid_request(format!(
+                "prompt {v:?} is not supported"
+            )));
+        }
+    }
+    if values.iter().any(|v| v == "none") && values.len() > 1 {
+        return Err(OAuthError::invalid_request(
+            "prompt=none cannot be combined with other values",
+        ));
+    }
+    Ok(values)
+}
+
+fn claims_parameter(text: &str) -> Result<serde_json::Value, OAuthError> {
+    if text.len() > 8192 {
+        return Err(OAuthError::invalid_request("claims is too long"));
+    }
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|_| OAuthError::invalid_request("claims is not valid JSON"))?;
+    let ok = value.as_object().is_some_and(|o| {
+        ["userinfo", "id_token"]
+            .iter()
+            .all(|member| o.get(*member).is_none_or(|v| v.is_object() || v.is_null()))
+    });
+    if !ok {
+        return Err(OAuthError::invalid_request(
+            "claims must be an object whose userinfo and id_token members are objects",
+        ));
+    }
+    Ok(value)
+}
+
+/// The subject of an ID token we issued to this client (expired ones are fine as hints).
+fn hint_subject(provider: &Provider, client: &Client, hint: &str) -> Result<String, OAuthError> {
+    let ring = provider.keys.current();
+    let (claims, _) = crate::jwt::verify(&ring, hint).ok_or_else(|| {
+        OAuthError::invalid_request("id_token_hint is not an ID token issued here")
+    })?;
+    let iss_ok =
+        claims.get("iss").and_then(|v| v.as_str()) == Some(provider.settings.issuer.as_str());
+    let aud_ok = match claims.get("aud") {
+        Some(serde_json::Value::String(a)) => a == &client.client_id,
+        Some(serde_json::Value::Array(a)) => {
+            a.iter().any(|v| v.as_str() == Some(&client.client_id))
+        }
+        _ => false,
+    };
+    if !iss_ok || !aud_ok {
+        return Err(OAuthError::invalid_request(
+            "id_token_hint was not issued to this client",
+        ));
+    }
+    claims
+        .get("sub")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| OAuthError::invalid_request("id_token_hint has no sub"))
+}

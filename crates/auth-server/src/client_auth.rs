@@ -1,0 +1,92 @@
+//! Client authentication at the token, introspection and revocation endpoints:
+//! `client_secret_basic`, `client_secret_post`, and `none` for public clients.
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use domain::clients::Client;
+
+use crate::Provider;
+use crate::error::OAuthError;
+use crate::params::Params;
+
+/// Authenticates the calling client; the method used must be the one it registered.
+/// Every failure is the same `invalid_client` (401).
+pub async fn authenticate(
+    provider: &Provider,
+    req: &HttpRequest,
+    params: &Params,
+) -> Result<Client, OAuthError> {
+    let basic = basic_credentials(req)?;
+    let (client, method) = match (basic, params.get("client_secret")) {
+        (Some(_), Some(_)) => {
+            return Err(OAuthError::invalid_request(
+                "use one client authentication method, not several",
+            ));
+        }
+        (Some((id, secret)), None) => {
+            if params.get("client_id").is_some_and(|body_id| body_id != id) {
+                return Err(OAuthError::invalid_request(
+                    "client_id does not match the credentials",
+                ));
+            }
+            (
+                provider.clients.authenticate(&id, &secret).await?,
+                "client_secret_basic",
+            )
+        }
+        (None, Some(secret)) => {
+            let id = params
+                .get("client_id")
+                .ok_or_else(OAuthError::invalid_client)?;
+            (
+                provider.clients.authenticate(id, secret).await?,
+                "client_secret_post",
+            )
+        }
+        (None, None) => {
+            let id = params
+                .get("client_id")
+                .ok_or_else(OAuthError::invalid_client)?;
+            let client = provider.clients.find(id).await?.filter(|c| c.public);
+            (client, "none")
+        }
+    };
+    match client {
+        Some(c) if c.token_endpoint_auth_method == method => Ok(c),
+        _ => {
+            tracing::info!(method, "client authentication failed");
+            Err(OAuthError::invalid_client())
+        }
+    }
+}
+
+/// `Authorization: Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 2.3.1).
+fn basic_credentials(req: &HttpRequest) -> Result<Option<(String, String)>, OAuthError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let text = value.to_str().map_err(|_| OAuthError::invalid_client())?;
+    let Some(encoded) = text
+        .strip_prefix("Basic ")
+        .or_else(|| text.strip_prefix("basic "))
+    else {
+        return Err(OAuthError::invalid_client());
+    };
+    let decoded = STANDARD
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(OAuthError::invalid_client)?;
+    let (id, secret) = decoded
+        .split_once(':')
+        .ok_or_else(OAuthError::invalid_client)?;
+    let decode = |s: &str| -> String {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    Ok(Some((decode(id), decode(secret))))
+}

@@ -1,0 +1,113 @@
+//! Provider metadata (OIDC Discovery 1.0, RFC 8414), assembled from what this crate
+//! implements and the configured keys, and serialized once at start.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use domain::clients::{AUTH_METHODS, GRANT_TYPES, RESPONSE_TYPES};
+use domain::keys::KeyAlg;
+use serde_json::{Value, json};
+
+use crate::Provider;
+use crate::authorize::{ACR_VALUES, PROMPT_VALUES, RESPONSE_MODES};
+use crate::paths;
+
+/// The metadata documents, serialized.
+#[derive(Debug, Clone)]
+pub struct Documents {
+    openid: web::Bytes,
+    oauth: web::Bytes,
+}
+
+/// Scopes Gatehouse understands.
+pub const SCOPES: &[&str] = &[
+    "openid",
+    "profile",
+    "email",
+    "address",
+    "phone",
+    "offline_access",
+];
+
+impl Documents {
+    /// Builds both documents for `issuer` and the signing algorithms with keys.
+    pub fn build(issuer: &str, algs: &[KeyAlg]) -> Self {
+        let metadata = metadata(issuer, algs);
+        let openid = serde_json::to_vec(&metadata).unwrap_or_default();
+        Self {
+            oauth: openid.clone().into(),
+            openid: openid.into(),
+        }
+    }
+
+    /// The metadata as a JSON value (for tests and the admin API).
+    pub fn value(&self) -> Value {
+        serde_json::from_slice(&self.openid).unwrap_or(Value::Null)
+    }
+}
+
+fn metadata(issuer: &str, algs: &[KeyAlg]) -> Value {
+    let url = |p: &str| format!("{issuer}{p}");
+    let algs: Vec<&str> = algs.iter().map(|a| a.as_str()).collect();
+    let auth_methods: Vec<&str> = AUTH_METHODS.to_vec();
+    let secret_methods: Vec<&str> = AUTH_METHODS
+        .iter()
+        .copied()
+        .filter(|m| *m != "none")
+        .collect();
+    json!({
+        "issuer": issuer,
+        "authorization_endpoint": url(paths::AUTHORIZE),
+        "token_endpoint": url(paths::TOKEN),
+        "userinfo_endpoint": url(paths::USERINFO),
+        "jwks_uri": url(paths::JWKS),
+        "introspection_endpoint": url(paths::INTROSPECT),
+        "revocation_endpoint": url(paths::REVOKE),
+        "end_session_endpoint": url(paths::END_SESSION),
+        "scopes_supported": SCOPES,
+        "response_types_supported": RESPONSE_TYPES,
+        "response_modes_supported": RESPONSE_MODES,
+        "grant_types_supported": GRANT_TYPES,
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": algs,
+        "userinfo_signing_alg_values_supported": algs,
+        "token_endpoint_auth_methods_supported": auth_methods,
+        "introspection_endpoint_auth_methods_supported": secret_methods,
+        "revocation_endpoint_auth_methods_supported": auth_methods,
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": domain::users::claims::supported_claims()
+            .into_iter()
+            .chain(["iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid", "at_hash"])
+            .collect::<Vec<_>>(),
+        "claim_types_supported": ["normal"],
+        "claims_parameter_supported": true,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "require_request_uri_registration": false,
+        "prompt_values_supported": PROMPT_VALUES,
+        "acr_values_supported": ACR_VALUES,
+        "display_values_supported": ["page", "popup", "touch", "wap"],
+        "ui_locales_supported": ["en"],
+        "claims_locales_supported": ["en"],
+        "authorization_response_iss_parameter_supported": true,
+        "frontchannel_logout_supported": false,
+        "backchannel_logout_supported": false,
+    })
+}
+
+fn respond(body: &web::Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .body(body.clone())
+}
+
+/// `GET /.well-known/openid-configuration`
+pub async fn openid_configuration(provider: web::Data<Provider>) -> HttpResponse {
+    respond(&provider.discovery.openid)
+}
+
+/// `GET /.well-known/oauth-authorization-server`
+pub async fn oauth_metadata(provider: web::Data<Provider>) -> HttpResponse {
+    respond(&provider.discovery.oauth)
+}

@@ -1,0 +1,146 @@
+//! OAuth 2.0 errors (RFC 6749 5.2 and the OIDC and extension codes), mapped once to HTTP.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// The registered error codes Gatehouse answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Malformed or missing parameter.
+    InvalidRequest,
+    /// Client authentication failed.
+    InvalidClient,
+    /// Code, refresh token or credentials invalid.
+    InvalidGrant,
+    /// The client may not use this grant or response type.
+    UnauthorizedClient,
+    /// Unknown grant type.
+    UnsupportedGrantType,
+    /// Unknown or not allowed scope.
+    InvalidScope,
+    /// The user or server refused.
+    AccessDenied,
+    /// Unknown response type.
+    UnsupportedResponseType,
+    /// Something broke on our side.
+    ServerError,
+    /// `prompt=none` but the user must sign in.
+    LoginRequired,
+    /// `prompt=none` but the user must consent.
+    ConsentRequired,
+    /// `prompt=none` but the user must interact.
+    InteractionRequired,
+    /// `request` objects are not supported.
+    RequestNotSupported,
+    /// `request_uri` is not supported.
+    RequestUriNotSupported,
+    /// The bearer token is invalid (RFC 6750).
+    InvalidToken,
+    /// Revocation of this token type is not supported (RFC 7009).
+    UnsupportedTokenType,
+}
+
+impl ErrorCode {
+    /// The wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::InvalidClient => "invalid_client",
+            ErrorCode::InvalidGrant => "invalid_grant",
+            ErrorCode::UnauthorizedClient => "unauthorized_client",
+            ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
+            ErrorCode::InvalidScope => "invalid_scope",
+            ErrorCode::AccessDenied => "access_denied",
+            ErrorCode::UnsupportedResponseType => "unsupported_response_type",
+            ErrorCode::ServerError => "server_error",
+            ErrorCode::LoginRequired => "login_required",
+            ErrorCode::ConsentRequired => "consent_required",
+            ErrorCode::InteractionRequired => "interaction_required",
+            ErrorCode::RequestNotSupported => "request_not_supported",
+            ErrorCode::RequestUriNotSupported => "request_uri_not_supported",
+            ErrorCode::InvalidToken => "invalid_token",
+            ErrorCode::UnsupportedTokenType => "unsupported_token_type",
+        }
+    }
+}
+
+/// An OAuth error with a description for the developer.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}: {description}", code.as_str())]
+pub struct OAuthError {
+    /// The error code.
+    pub code: ErrorCode,
+    /// What was wrong, in words.
+    pub description: String,
+}
+
+impl OAuthError {
+    /// An error with `code` and `description`.
+    pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
+        Self {
+            code,
+            description: description.into(),
+        }
+    }
+
+    /// `invalid_request`.
+    pub fn invalid_request(description: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidRequest, description)
+    }
+
+    /// `invalid_grant`.
+    pub fn invalid_grant(description: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidGrant, description)
+    }
+
+    /// `invalid_client`.
+    pub fn invalid_client() -> Self {
+        Self::new(ErrorCode::InvalidClient, "client authentication failed")
+    }
+
+    /// `server_error`; the cause is logged, not shown.
+    pub fn server(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(
+            ErrorCode::ServerError,
+            "the server could not complete the request",
+        )
+    }
+}
+
+impl From<domain::Error> for OAuthError {
+    fn from(e: domain::Error) -> Self {
+        Self::server(&e)
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: &'a str,
+    error_description: &'a str,
+}
+
+impl ResponseError for OAuthError {
+    fn status_code(&self) -> StatusCode {
+        match self.code {
+            ErrorCode::InvalidClient | ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
+            ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::PRAGMA, "no-cache"));
+        if self.code == ErrorCode::InvalidClient {
+            res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"gatehouse\""));
+        }
+        res.json(Body {
+            error: self.code.as_str(),
+            error_description: &self.description,
+        })
+    }
+}

@@ -1,0 +1,72 @@
+//! The OAuth 2.0 / OpenID Connect protocol: discovery, JWKS, authorization, token, userinfo,
+//! introspection, revocation and RP-initiated logout. Handlers parse the request, call the
+//! protocol functions and map results to responses; pages are rendered through [`Pages`].
+
+pub mod authorize;
+pub mod bearer;
+pub mod client_auth;
+pub mod discovery;
+pub mod end_session;
+pub mod error;
+pub mod introspection;
+pub mod jwks;
+pub mod jwt;
+pub mod pages;
+pub mod params;
+pub mod provider;
+pub mod revocation;
+pub mod token;
+pub mod userinfo;
+
+use actix_web::web;
+
+pub use pages::Pages;
+pub use provider::{Provider, Settings};
+
+/// Paths of the protocol endpoints (relative to the issuer).
+pub mod paths {
+    /// OpenID Provider metadata.
+    pub const DISCOVERY: &str = "/.well-known/openid-configuration";
+    /// RFC 8414 authorization server metadata.
+    pub const AS_METADATA: &str = "/.well-known/oauth-authorization-server";
+    /// JWKS.
+    pub const JWKS: &str = "/jwks";
+    /// Authorization endpoint.
+    pub const AUTHORIZE: &str = "/authorize";
+    /// Continuation of a parked authorization request after sign-in or consent.
+    pub const AUTHORIZE_RESUME: &str = "/authorize/resume";
+    /// Token endpoint.
+    pub const TOKEN: &str = "/token";
+    /// Userinfo endpoint.
+    pub const USERINFO: &str = "/userinfo";
+    /// Introspection endpoint.
+    pub const INTROSPECT: &str = "/introspect";
+    /// Revocation endpoint.
+    pub const REVOKE: &str = "/revoke";
+    /// RP-initiated logout.
+    pub const END_SESSION: &str = "/end_session";
+    /// Where the hosted sign-in page lives (served by login-ui).
+    pub const LOGIN: &str = "/login";
+    /// Where the hosted consent page lives (served by login-ui).
+    pub const CONSENT: &str = "/consent";
+}
+
+/// Mounts the protocol routes. Expects `web::Data<Provider>` in app data.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        paths::DISCOVERY,
+        web::get().to(discovery::openid_configuration),
+    )
+    .route(paths::AS_METADATA, web::get().to(discovery::oauth_metadata))
+    .route(paths::JWKS, web::get().to(jwks::jwks))
+    .route(paths::AUTHORIZE, web::get().to(authorize::get))
+    .route(paths::AUTHORIZE, web::post().to(authorize::post))
+    .route(paths::AUTHORIZE_RESUME, web::get().to(authorize::resume))
+    .route(paths::TOKEN, web::post().to(token::token))
+    .route(paths::USERINFO, web::get().to(userinfo::get))
+    .route(paths::USERINFO, web::post().to(userinfo::post))
+    .route(paths::INTROSPECT, web::post().to(introspection::introspect))
+    .route(paths::REVOKE, web::post().to(revocation::revoke))
+    .route(paths::END_SESSION, web::get().to(end_session::get))
+    .route(paths::END_SESSION, web::post().to(end_session::post));
+}

@@ -1,0 +1,17 @@
+//! The pages the protocol needs shown. The protocol never builds HTML: the hosted-pages
+//! crate renders these, and the binary wires the two together.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+
+/// Renders the protocol's pages.
+pub trait Pages: Send + Sync {
+    /// An error the user sees because the client cannot be trusted with a redirect.
+    fn error(&self, status: StatusCode, error: &str, description: &str) -> HttpResponse;
+    /// The auto-submitting form of `response_mode=form_post`, POSTing `params` to `action`.
+    fn form_post(&self, action: &str, params: &[(&str, String)]) -> HttpResponse;
+    /// Asks the user to confirm signing out; the form POSTs `fields` back to `action`.
+    fn logout_confirm(&self, action: &str, fields: &[(&str, String)]) -> HttpResponse;
+    /// Tells the user they are signed out.
+    fn logged_out(&self) -> HttpResponse;
+}

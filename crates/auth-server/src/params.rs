@@ -1,0 +1,98 @@
+//! Form and query parameters: parsed once, empty values treated as absent and repeated
+//! parameters refused (RFC 6749 3.1, 3.2).
+
+use std::collections::HashMap;
+
+/// Most parameters one request may carry.
+const MAX_PARAMS: usize = 64;
+
+/// Why parameters were refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParamError {
+    /// A parameter appeared more than once.
+    #[error("parameter {0} is repeated")]
+    Repeated(String),
+    /// Too many parameters.
+    #[error("too many parameters")]
+    TooMany,
+}
+
+/// Parsed parameters.
+#[derive(Debug, Clone, Default)]
+pub struct Params {
+    map: HashMap<String, String>,
+}
+
+impl Params {
+    /// Parses like [`Params::parse`] but keeps the first of repeated parameters and names
+    /// the repeated ones, so that an error can still be sent to a verified redirect URI.
+    pub fn parse_lenient(raw: &[u8]) -> Result<(Self, Vec<String>), ParamError> {
+        let mut map = HashMap::new();
+        let mut repeated = Vec::new();
+        for (k, v) in url::form_urlencoded::parse(raw) {
+            if map.len() >= MAX_PARAMS {
+                return Err(ParamError::TooMany);
+            }
+            if map.contains_key(k.as_ref()) {
+                repeated.push(k.into_owned());
+            } else {
+                map.insert(k.into_owned(), v.into_owned());
+            }
+        }
+        Ok((Self { map }, repeated))
+    }
+
+    /// Parses `application/x-www-form-urlencoded` bytes (a query string or a form body).
+    pub fn parse(raw: &[u8]) -> Result<Self, ParamError> {
+        let mut map = HashMap::new();
+        for (k, v) in url::form_urlencoded::parse(raw) {
+            if map.len() >= MAX_PARAMS {
+                return Err(ParamError::TooMany);
+            }
+            if map.insert(k.to_string(), v.to_string()).is_some() {
+                return Err(ParamError::Repeated(k.to_string()));
+            }
+        }
+        Ok(Self { map })
+    }
+
+    /// The value of `name`; an empty value counts as absent.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.map
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Whether `name` was sent with a value.
+    pub fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_decodes_and_refuses_repeats() {
+        let p = Params::parse(b"a=1&b=x%20y&c=&d=%E2%9C%93").unwrap();
+        assert_eq!(p.get("a"), Some("1"));
+        assert_eq!(p.get("b"), Some("x y"));
+        assert_eq!(p.get("c"), None, "empty means absent");
+        assert_eq!(p.get("d"), Some("✓"));
+        assert_eq!(
+            Params::parse(b"a=1&a=2").unwrap_err(),
+            ParamError::Repeated("a".into())
+        );
+        let many: Vec<String> = (0..100).map(|i| format!("p{i}=x")).collect();
+        assert_eq!(
+            Params::parse(many.join("&").as_bytes()).unwrap_err(),
+            ParamError::TooMany
+        );
+        assert!(
+            Params::parse(b"%FF%FE=%C3").is_ok(),
+            "invalid UTF-8 is replaced, not a panic"
+        );
+    }
+}

@@ -1,0 +1,82 @@
+//! The provider's state: settings and the domain services it drives. Built once at start.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use domain::audit::AuditLog;
+use domain::authorization::AuthorizationRequests;
+use domain::clients::Clients;
+use domain::consents::Consents;
+use domain::grants::{AccessTokens, Codes, Grants};
+use domain::keys::SharedKeyRing;
+use domain::roles::Roles;
+use domain::secrets::SecretBox;
+use domain::sessions::BrowserSessions;
+use domain::users::Users;
+
+use crate::Pages;
+
+/// Protocol settings from the configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The issuer identifier (no trailing slash).
+    pub issuer: String,
+    /// Lifetime of access tokens.
+    pub access_token_ttl: Duration,
+    /// Lifetime of ID tokens.
+    pub id_token_ttl: Duration,
+    /// First-party clients skip the consent page.
+    pub first_party_skip_consent: bool,
+    /// The session cookie carries `Secure` (false only for an http loopback issuer).
+    pub secure_cookies: bool,
+}
+
+/// Everything the protocol handlers use.
+#[derive(Clone)]
+pub struct Provider {
+    /// Settings.
+    pub settings: Settings,
+    /// Registered clients.
+    pub clients: Clients,
+    /// User accounts.
+    pub users: Users,
+    /// Roles (for role claims).
+    pub roles: Roles,
+    /// Browser sessions.
+    pub sessions: BrowserSessions,
+    /// Parked authorization requests.
+    pub requests: AuthorizationRequests,
+    /// Consents.
+    pub consents: Consents,
+    /// Authorization codes.
+    pub codes: Codes,
+    /// Grants and refresh tokens.
+    pub grants: Grants,
+    /// Access token records.
+    pub access_tokens: AccessTokens,
+    /// Audit log.
+    pub audit: AuditLog,
+    /// Signing keys.
+    pub keys: SharedKeyRing,
+    /// Keyed hashes (CSRF tokens of the logout confirmation).
+    pub secrets: SecretBox,
+    /// HTML rendering, provided by the hosted pages.
+    pub pages: Arc<dyn Pages>,
+    /// Precomputed discovery documents.
+    pub discovery: crate::discovery::Documents,
+}
+
+impl std::fmt::Debug for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Provider")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Provider {
+    /// An absolute URL under the issuer.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.settings.issuer)
+    }
+}

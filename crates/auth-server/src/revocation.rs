@@ -1,0 +1,88 @@
+//! Token revocation (RFC 7009): a refresh token revokes its whole grant; an access token
+//! becomes inactive at introspection and userinfo at once.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use domain::audit::AuditEvent;
+use serde_json::Value;
+
+use crate::error::OAuthError;
+use crate::{Provider, client_auth, jwt, token};
+
+/// `POST /revoke`: always 200 for a well-formed request from an authenticated client,
+/// whether or not the token was valid (RFC 7009 2.2).
+pub async fn revoke(
+    provider: web::Data<Provider>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, OAuthError> {
+    let params = token::form(&req, &body)?;
+    let client = client_auth::authenticate(&provider, &req, &params).await?;
+    let presented = params
+        .get("token")
+        .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    let revoked = match revoke_refresh(&provider, &client.client_id, presented).await? {
+        Some(kind) => Some(kind),
+        None => revoke_access(&provider, &client.client_id, presented).await?,
+    };
+    if let Some(kind) = revoked {
+        provider
+            .audit
+            .record(
+                AuditEvent::success("token.revoked")
+                    .client(client.client_id.clone())
+                    .data(serde_json::json!({ "token_type": kind })),
+            )
+            .await?;
+    }
+    Ok(HttpResponse::Ok().finish())
+}
+
+async fn revoke_refresh(
+    provider: &Provider,
+    client_id: &str,
+    presented: &str,
+) -> Result<Option<&'static str>, OAuthError> {
+    match provider.grants.family_of(presented).await? {
+        Some(family) if family.client_id == client_id => {
+            provider
+                .grants
+                .revoke_family(&family.id, "revoked by the client")
+                .await?;
+            Ok(Some("refresh_token"))
+        }
+        _ => Ok(None),
+    }
+}
+
+async fn revoke_access(
+    provider: &Provider,
+    client_id: &str,
+    presented: &str,
+) -> Result<Option<&'static str>, OAuthError> {
+    if presented.split('.').count() == 3 {
+        let ring = provider.keys.current();
+        let Some((claims, _)) = jwt::verify(&ring, presented) else {
+            return Ok(None);
+        };
+        if claims.get("client_id").and_then(Value::as_str) != Some(client_id) {
+            return Ok(None);
+        }
+        let (Some(jti), Some(exp)) = (
+            claims.get("jti").and_then(Value::as_str),
+            claims.get("exp").and_then(Value::as_i64),
+        ) else {
+            return Ok(None);
+        };
+        let exp = time::OffsetDateTime::from_unix_timestamp(exp)
+            .map_err(|_| OAuthError::invalid_request("token has an invalid exp"))?;
+        provider.access_tokens.deny(jti, client_id, exp).await?;
+        return Ok(Some("access_token"));
+    }
+    match provider.access_tokens.by_opaque(presented).await? {
+        Some(rec) if rec.row.client_id == client_id => {
+            provider.access_tokens.revoke(&rec.row.jti).await?;
+            Ok(Some("access_token"))
+        }
+        _ => Ok(None),
+    }
+}

@@ -1,0 +1,105 @@
+//! The token endpoint (RFC 6749 3.2, OIDC Core 3.1.3): one module per grant type.
+
+mod authorization_code;
+mod client_credentials;
+pub mod issue;
+mod refresh_token;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use domain::audit::AuditEvent;
+use serde::Serialize;
+
+use crate::Provider;
+use crate::client_auth;
+use crate::error::{ErrorCode, OAuthError};
+use crate::params::Params;
+
+/// A successful token response (RFC 6749 5.1).
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    /// The access token.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// A rotated refresh token, when issued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// The ID token, for `openid` requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    /// The granted scope.
+    pub scope: String,
+}
+
+/// Whether the request body is a form.
+pub(crate) fn require_form(req: &HttpRequest) -> Result<(), OAuthError> {
+    let form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if form {
+        Ok(())
+    } else {
+        Err(OAuthError::invalid_request(
+            "the body must be application/x-www-form-urlencoded",
+        ))
+    }
+}
+
+/// Parses a form body, refusing repeated parameters.
+pub(crate) fn form(req: &HttpRequest, body: &[u8]) -> Result<Params, OAuthError> {
+    require_form(req)?;
+    Params::parse(body).map_err(|e| OAuthError::invalid_request(e.to_string()))
+}
+
+/// `POST /token`
+pub async fn token(
+    provider: web::Data<Provider>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, OAuthError> {
+    let params = form(&req, &body)?;
+    let client = client_auth::authenticate(&provider, &req, &params).await?;
+    let grant_type = params
+        .get("grant_type")
+        .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
+    if !domain::clients::GRANT_TYPES.contains(&grant_type) {
+        return Err(OAuthError::new(
+            ErrorCode::UnsupportedGrantType,
+            format!("grant_type {grant_type:?} is not supported"),
+        ));
+    }
+    if !client.grant_types.iter().any(|g| g == grant_type) {
+        return Err(OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            format!("this client may not use the {grant_type} grant"),
+        ));
+    }
+    let (response, user_id) = match grant_type {
+        "authorization_code" => authorization_code::exchange(&provider, &client, &params).await?,
+        "refresh_token" => refresh_token::exchange(&provider, &client, &params).await?,
+        _ => (
+            client_credentials::exchange(&provider, &client, &params).await?,
+            None,
+        ),
+    };
+    let mut event = AuditEvent::success("token.issued")
+        .client(client.client_id.clone())
+        .data(serde_json::json!({
+            "grant_type": grant_type,
+            "scope": response.scope,
+            "refresh_token": response.refresh_token.is_some(),
+        }));
+    if let Some(user_id) = user_id {
+        event = event.subject(user_id);
+    }
+    provider.audit.record(event).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(response))
+}

@@ -1,0 +1,180 @@
+//! `grant_type=authorization_code` (RFC 6749 4.1.3, RFC 7636 4.6).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use domain::audit::AuditEvent;
+use domain::clients::Client;
+use domain::grants::{NewGrant, Redemption};
+use domain::users::UserStatus;
+use sha2::{Digest as _, Sha256};
+use subtle::ConstantTimeEq as _;
+
+use super::TokenResponse;
+use super::issue::{self, IdTokenContext, Lineage};
+use crate::Provider;
+use crate::error::OAuthError;
+use crate::params::Params;
+
+/// Redeems a code for tokens. Returns the response and the user's id.
+pub async fn exchange(
+    provider: &Provider,
+    client: &Client,
+    params: &Params,
+) -> Result<(TokenResponse, Option<String>), OAuthError> {
+    let code = params
+        .get("code")
+        .ok_or_else(|| OAuthError::invalid_request("code is required"))?;
+    let redirect_uri = params
+        .get("redirect_uri")
+        .ok_or_else(|| OAuthError::invalid_request("redirect_uri is required"))?;
+    let row = match provider.codes.redeem(code, &client.client_id).await? {
+        Redemption::Redeemed(row) => row,
+        Redemption::Reused(row) => {
+            provider
+                .audit
+                .record(
+                    AuditEvent::failure(
+                        "token.code_reused",
+                        "authorization code presented again; tokens from it revoked",
+                    )
+                    .client(client.client_id.clone())
+                    .subject(row.user_id),
+                )
+                .await?;
+            return Err(OAuthError::invalid_grant("the code was already used"));
+        }
+        Redemption::Invalid => {
+            return Err(OAuthError::invalid_grant("the code is invalid or expired"));
+        }
+    };
+    if row.redirect_uri != redirect_uri {
+        return Err(OAuthError::invalid_grant(
+            "redirect_uri does not match the authorization request",
+        ));
+    }
+    verify_pkce(row.code_challenge.as_deref(), params.get("code_verifier"))?;
+    let user = provider
+        .users
+        .find(&row.user_id)
+        .await?
+        .filter(|u| UserStatus::parse(&u.status).is_ok_and(UserStatus::may_sign_in))
+        .ok_or_else(|| OAuthError::invalid_grant("the account can no longer sign in"))?;
+    let scopes: Vec<String> = row.scope.split(' ').map(str::to_owned).collect();
+    let amr: Vec<String> = serde_json::from_value(row.amr.clone()).unwrap_or_default();
+    let grant = provider
+        .grants
+        .start(NewGrant {
+            client_id: client.client_id.clone(),
+            user_id: user.id.clone(),
+            session_id: row.session_id.clone(),
+            code_hash: Some(row.code_hash.clone()),
+            scope: row.scope.clone(),
+            claims: row.claims.clone(),
+            auth_time: row.auth_time,
+            acr: row.acr.clone(),
+            amr: amr.clone(),
+        })
+        .await?;
+    let lineage = Lineage {
+        session_id: row.session_id.clone(),
+        family_id: Some(grant.id.clone()),
+        code_hash: Some(row.code_hash.clone()),
+        auth_time: Some(row.auth_time.unix_timestamp()),
+        acr: row.acr.clone(),
+        amr,
+    };
+    let (access_token, expires_in) = issue::access_token(
+        provider,
+        client,
+        Some(&user),
+        &row.scope,
+        row.claims.clone(),
+        &lineage,
+    )
+    .await?;
+    let id_token = if scopes.iter().any(|s| s == "openid") {
+        Some(issue::id_token(
+            provider,
+            client,
+            &user,
+            &IdTokenContext {
+                nonce: row.nonce.as_deref(),
+                access_token: &access_token,
+                lineage: &lineage,
+                claims_request: row.claims.as_ref(),
+            },
+        )?)
+    } else {
+        None
+    };
+    let refresh_token = if offers_refresh(client, &scopes) {
+        Some(provider.grants.issue_refresh(&grant).await?)
+    } else {
+        None
+    };
+    Ok((
+        TokenResponse {
+            access_token,
+            token_type: "Bearer",
+            expires_in,
+            refresh_token,
+            id_token,
+            scope: row.scope,
+        },
+        Some(user.id),
+    ))
+}
+
+/// Refresh tokens go to clients allowed the grant that asked for `offline_access`.
+fn offers_refresh(client: &Client, scopes: &[String]) -> bool {
+    client.grant_types.iter().any(|g| g == "refresh_token")
+        && scopes.iter().any(|s| s == "offline_access")
+}
+
+/// RFC 7636 4.6: BASE64URL(SHA256(verifier)) == challenge, compared in constant time.
+fn verify_pkce(challenge: Option<&str>, verifier: Option<&str>) -> Result<(), OAuthError> {
+    match (challenge, verifier) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(OAuthError::invalid_grant(
+            "code_verifier sent but the authorization request had no code_challenge",
+        )),
+        (Some(_), None) => Err(OAuthError::invalid_grant("code_verifier is required")),
+        (Some(challenge), Some(verifier)) => {
+            let well_formed = (43..=128).contains(&verifier.len())
+                && verifier
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+            let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+            if well_formed && bool::from(computed.as_bytes().ct_eq(challenge.as_bytes())) {
+                Ok(())
+            } else {
+                Err(OAuthError::invalid_grant(
+                    "code_verifier does not match the code_challenge",
+                ))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::verify_pkce;
+
+    #[test]
+    fn pkce_s256_matches_rfc7636_appendix_b() {
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        assert!(verify_pkce(Some(challenge), Some(verifier)).is_ok());
+        assert!(
+            verify_pkce(
+                Some(challenge),
+                Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXx")
+            )
+            .is_err()
+        );
+        assert!(verify_pkce(Some(challenge), None).is_err());
+        assert!(verify_pkce(None, Some(verifier)).is_err());
+        assert!(verify_pkce(None, None).is_ok());
+        assert!(verify_pkce(Some(challenge), Some("short")).is_err());
+    }
+}

@@ -1,0 +1,148 @@
+//! Minting access tokens (JWT per RFC 9068, or opaque) and ID tokens.
+
+use domain::clients::Client;
+use domain::entities::user;
+use domain::grants::NewAccessToken;
+use domain::keys::KeyAlg;
+use domain::users::claims;
+use serde_json::{Map, Value};
+
+use crate::Provider;
+use crate::error::OAuthError;
+use crate::jwt;
+
+/// What an access token is issued under.
+#[derive(Debug, Clone, Default)]
+pub struct Lineage {
+    /// The browser session.
+    pub session_id: Option<String>,
+    /// The grant (refresh-token family).
+    pub family_id: Option<String>,
+    /// The code it came from.
+    pub code_hash: Option<String>,
+    /// When the user authenticated.
+    pub auth_time: Option<i64>,
+    /// ACR reached.
+    pub acr: Option<String>,
+    /// Methods used.
+    pub amr: Vec<String>,
+}
+
+/// Issues an access token for `scope`, for `user` (none: the client itself). Returns the
+/// token and its lifetime in seconds.
+pub async fn access_token(
+    provider: &Provider,
+    client: &Client,
+    user: Option<&user::Model>,
+    scope: &str,
+    claims_request: Option<Value>,
+    lineage: &Lineage,
+) -> Result<(String, u64), OAuthError> {
+    let ttl = provider.settings.access_token_ttl;
+    let now = time::OffsetDateTime::now_utc();
+    let exp = now + ttl;
+    let opaque = client.access_token_format == "opaque";
+    // Client tokens in JWT form are self-contained: nothing to record until revoked.
+    let record = opaque || user.is_some();
+    let (jti, opaque_value) = if record {
+        provider
+            .access_tokens
+            .record(NewAccessToken {
+                client_id: client.client_id.clone(),
+                user_id: user.map(|u| u.id.clone()),
+                session_id: lineage.session_id.clone(),
+                family_id: lineage.family_id.clone(),
+                code_hash: lineage.code_hash.clone(),
+                scope: scope.to_owned(),
+                claims: claims_request,
+                expires_at: exp,
+                opaque,
+            })
+            .await?
+    } else {
+        (domain::random::token::<16>(), None)
+    };
+    let expires_in = ttl.as_secs();
+    if let Some(value) = opaque_value {
+        return Ok((value, expires_in));
+    }
+    let mut c = Map::new();
+    c.insert("iss".into(), provider.settings.issuer.clone().into());
+    c.insert(
+        "sub".into(),
+        user.map_or_else(|| client.client_id.clone(), |u| u.subject.clone())
+            .into(),
+    );
+    c.insert("aud".into(), client.client_id.clone().into());
+    c.insert("client_id".into(), client.client_id.clone().into());
+    c.insert("iat".into(), jwt::unix(now).into());
+    c.insert("exp".into(), jwt::unix(exp).into());
+    c.insert("jti".into(), jti.into());
+    c.insert("scope".into(), scope.into());
+    if user.is_some() {
+        if let Some(t) = lineage.auth_time {
+            c.insert("auth_time".into(), t.into());
+        }
+        if let Some(acr) = &lineage.acr {
+            c.insert("acr".into(), acr.clone().into());
+        }
+        if !lineage.amr.is_empty() {
+            c.insert("amr".into(), lineage.amr.clone().into());
+        }
+    }
+    let alg = KeyAlg::parse(&client.access_token_signing_alg)?;
+    let token = jwt::sign(&provider.keys.current(), alg, "at+jwt", c)?;
+    Ok((token, expires_in))
+}
+
+/// What goes into an ID token beyond the user.
+#[derive(Debug, Clone)]
+pub struct IdTokenContext<'a> {
+    /// The request's nonce (first issue only).
+    pub nonce: Option<&'a str>,
+    /// The access token issued with it (for `at_hash`).
+    pub access_token: &'a str,
+    /// Session, authentication time and methods.
+    pub lineage: &'a Lineage,
+    /// The `claims` request parameter.
+    pub claims_request: Option<&'a Value>,
+}
+
+/// Signs an ID token (OIDC Core 2) with the client's algorithm.
+pub fn id_token(
+    provider: &Provider,
+    client: &Client,
+    user: &user::Model,
+    ctx: &IdTokenContext<'_>,
+) -> Result<String, OAuthError> {
+    let alg = KeyAlg::parse(&client.id_token_signed_response_alg)?;
+    let now = time::OffsetDateTime::now_utc();
+    let requested = ctx.claims_request.and_then(|c| c.get("id_token"));
+    let names = claims::released_names(&[], requested);
+    let mut c = claims::claims_of(user, &names);
+    c.insert("iss".into(), provider.settings.issuer.clone().into());
+    c.insert("aud".into(), client.client_id.clone().into());
+    c.insert("azp".into(), client.client_id.clone().into());
+    c.insert("iat".into(), jwt::unix(now).into());
+    c.insert(
+        "exp".into(),
+        jwt::unix(now + provider.settings.id_token_ttl).into(),
+    );
+    if let Some(t) = ctx.lineage.auth_time {
+        c.insert("auth_time".into(), t.into());
+    }
+    if let Some(nonce) = ctx.nonce {
+        c.insert("nonce".into(), nonce.into());
+    }
+    if let Some(acr) = &ctx.lineage.acr {
+        c.insert("acr".into(), acr.clone().into());
+    }
+    if !ctx.lineage.amr.is_empty() {
+        c.insert("amr".into(), ctx.lineage.amr.clone().into());
+    }
+    if let Some(sid) = &ctx.lineage.session_id {
+        c.insert("sid".into(), sid.clone().into());
+    }
+    c.insert("at_hash".into(), jwt::at_hash(alg, ctx.access_token).into());
+    jwt::sign(&provider.keys.current(), alg, "JWT", c)
+}

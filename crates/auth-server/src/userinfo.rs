@@ -1,0 +1,156 @@
+//! The userinfo endpoint (OIDC Core 5.3): claims of the token's user, by scope and by the
+//! `claims` request parameter; signed when the client registered an algorithm.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use domain::keys::KeyAlg;
+use domain::users::{UserStatus, claims};
+use serde_json::Value;
+
+use crate::error::OAuthError;
+use crate::params::Params;
+use crate::{Provider, bearer, jwt};
+
+/// `GET /userinfo` with `Authorization: Bearer`.
+pub async fn get(provider: web::Data<Provider>, req: HttpRequest) -> HttpResponse {
+    match bearer_header(&req) {
+        Ok(token) => serve(&provider, token).await,
+        Err(res) => res,
+    }
+}
+
+/// `POST /userinfo`: the token in the header or (form body) as `access_token`.
+pub async fn post(
+    provider: web::Data<Provider>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let header_token = match bearer_header(&req) {
+        Ok(t) => t,
+        Err(res) => return res,
+    };
+    let form_token = if crate::token::require_form(&req).is_ok() {
+        match Params::parse(&body) {
+            Ok(p) => p.get("access_token").map(str::to_owned),
+            Err(e) => {
+                return challenge(
+                    StatusCode::BAD_REQUEST,
+                    Some(("invalid_request", &e.to_string())),
+                );
+            }
+        }
+    } else {
+        None
+    };
+    match (header_token, form_token) {
+        (Some(_), Some(_)) => challenge(
+            StatusCode::BAD_REQUEST,
+            Some(("invalid_request", "send the token in one place only")),
+        ),
+        (a, b) => serve(&provider, a.or(b)).await,
+    }
+}
+
+/// The bearer token of the `Authorization` header, if any (RFC 6750 2.1).
+pub fn bearer_header(req: &HttpRequest) -> Result<Option<String>, HttpResponse> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let text = value.to_str().map_err(|_| {
+        challenge(
+            StatusCode::BAD_REQUEST,
+            Some(("invalid_request", "malformed Authorization header")),
+        )
+    })?;
+    match text.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(Some(token.trim().to_owned()))
+        }
+        _ => Err(challenge(
+            StatusCode::UNAUTHORIZED,
+            Some(("invalid_request", "use the Bearer scheme")),
+        )),
+    }
+}
+
+/// A 401/400/403 with `WWW-Authenticate: Bearer` (RFC 6750 3).
+fn challenge(status: StatusCode, error: Option<(&str, &str)>) -> HttpResponse {
+    let value = match error {
+        Some((code, description)) => format!(
+            "Bearer realm=\"gatehouse\", error=\"{code}\", error_description=\"{}\"",
+            description.replace('"', "'")
+        ),
+        None => "Bearer realm=\"gatehouse\"".to_owned(),
+    };
+    let mut res = HttpResponse::build(status);
+    res.insert_header((header::WWW_AUTHENTICATE, value));
+    match error {
+        Some((code, description)) => res.json(serde_json::json!({
+            "error": code, "error_description": description
+        })),
+        None => res.finish(),
+    }
+}
+
+fn invalid_token(description: &str) -> HttpResponse {
+    challenge(
+        StatusCode::UNAUTHORIZED,
+        Some(("invalid_token", description)),
+    )
+}
+
+async fn serve(provider: &Provider, token: Option<String>) -> HttpResponse {
+    let Some(token) = token else {
+        return challenge(StatusCode::UNAUTHORIZED, None);
+    };
+    match claims_for(provider, &token).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(refusal)) => refusal,
+        Err(e) => actix_web::ResponseError::error_response(&e),
+    }
+}
+
+async fn claims_for(
+    provider: &Provider,
+    token: &str,
+) -> Result<Result<HttpResponse, HttpResponse>, OAuthError> {
+    let Some(t) = bearer::inspect(provider, token).await? else {
+        return Ok(Err(invalid_token(
+            "the access token is invalid, expired or revoked",
+        )));
+    };
+    let scopes: Vec<String> = t.scope.split(' ').map(str::to_owned).collect();
+    if !scopes.iter().any(|s| s == "openid") {
+        return Ok(Err(challenge(
+            StatusCode::FORBIDDEN,
+            Some(("insufficient_scope", "the token was not issued for openid")),
+        )));
+    }
+    let user = match &t.user_id {
+        Some(id) => provider.users.find(id).await?,
+        None => None,
+    };
+    let Some(user) =
+        user.filter(|u| UserStatus::parse(&u.status).is_ok_and(UserStatus::may_sign_in))
+    else {
+        return Ok(Err(invalid_token("the token's account is not active")));
+    };
+    let requested = t.claims_request.as_ref().and_then(|c| c.get("userinfo"));
+    let names = claims::released_names(&scopes, requested);
+    let mut body = claims::claims_of(&user, &names);
+    let client = provider.clients.find(&t.client_id).await?;
+    if let Some(alg) = client
+        .as_ref()
+        .and_then(|c| c.userinfo_signed_response_alg.clone())
+    {
+        body.insert("iss".into(), Value::from(provider.settings.issuer.clone()));
+        body.insert("aud".into(), Value::from(t.client_id.clone()));
+        let signed = jwt::sign(&provider.keys.current(), KeyAlg::parse(&alg)?, "JWT", body)?;
+        return Ok(Ok(HttpResponse::Ok()
+            .content_type("application/jwt")
+            .body(signed)));
+    }
+    Ok(Ok(HttpResponse::Ok().json(body)))
+}

@@ -1,0 +1,6 @@
+//! Authorization requests waiting for the user (sign-in, consent) between the protocol
+//! endpoint and the hosted pages.
+
+mod pending;
+
+pub use pending::{AuthorizationRequests, PendingRequest, ResponseMode};

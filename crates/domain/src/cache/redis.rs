@@ -1,0 +1,144 @@
+//! The Redis cache backend (deadpool-redis).
+
+use std::time::Duration;
+
+use deadpool_redis::{Config, Connection, Pool, Runtime};
+use redis::AsyncCommands as _;
+
+use crate::{Error, Result};
+
+/// INCR that sets the expiry only when it creates the key: atomic on the server.
+const INCR_WITH_TTL: &str = r"
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+";
+
+/// A pooled Redis connection with a key prefix.
+#[derive(Clone)]
+pub struct RedisCache {
+    pool: Pool,
+    prefix: String,
+    incr_script: redis::Script,
+}
+
+impl std::fmt::Debug for RedisCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisCache")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+fn cache_err(e: impl std::fmt::Display) -> Error {
+    Error::Cache(e.to_string())
+}
+
+fn millis(ttl: Duration) -> u64 {
+    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+impl RedisCache {
+    /// Builds the pool and checks the server answers.
+    pub async fn connect(url: &str, prefix: &str) -> Result<Self> {
+        let pool = Config::from_url(url)
+            .create_pool(Some(Runtime::Tokio1))
+            .map_err(cache_err)?;
+        let cache = Self {
+            pool,
+            prefix: prefix.to_owned(),
+            incr_script: redis::Script::new(INCR_WITH_TTL),
+        };
+        let mut conn = tokio::time::timeout(Duration::from_secs(5), cache.conn())
+            .await
+            .map_err(|_| Error::Cache(format!("redis at {} did not answer", redacted(url))))??;
+        let _: String = redis::cmd("PING")
+            .query_async(&mut conn)
+            .await
+            .map_err(cache_err)?;
+        Ok(cache)
+    }
+
+    async fn conn(&self) -> Result<Connection> {
+        self.pool.get().await.map_err(cache_err)
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    pub(super) async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let mut c = self.conn().await?;
+        c.get(self.key(key)).await.map_err(cache_err)
+    }
+
+    pub(super) async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<()> {
+        let mut c = self.conn().await?;
+        redis::cmd("SET")
+            .arg(self.key(key))
+            .arg(value)
+            .arg("PX")
+            .arg(millis(ttl))
+            .query_async::<()>(&mut c)
+            .await
+            .map_err(cache_err)
+    }
+
+    pub(super) async fn set_if_absent(
+        &self,
+        key: &str,
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<bool> {
+        let mut c = self.conn().await?;
+        let reply: Option<String> = redis::cmd("SET")
+            .arg(self.key(key))
+            .arg(value)
+            .arg("NX")
+            .arg("PX")
+            .arg(millis(ttl))
+            .query_async(&mut c)
+            .await
+            .map_err(cache_err)?;
+        Ok(reply.is_some())
+    }
+
+    pub(super) async fn delete(&self, key: &str) -> Result<bool> {
+        let mut c = self.conn().await?;
+        let n: i64 = c.del(self.key(key)).await.map_err(cache_err)?;
+        Ok(n > 0)
+    }
+
+    pub(super) async fn incr(&self, key: &str, ttl: Duration) -> Result<i64> {
+        let mut c = self.conn().await?;
+        self.incr_script
+            .key(self.key(key))
+            .arg(millis(ttl))
+            .invoke_async(&mut c)
+            .await
+            .map_err(cache_err)
+    }
+
+    pub(super) async fn ping(&self) -> bool {
+        let Ok(mut c) = self.conn().await else {
+            return false;
+        };
+        redis::cmd("PING")
+            .query_async::<String>(&mut c)
+            .await
+            .is_ok()
+    }
+}
+
+/// The URL without its password, for messages.
+fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            u.to_string()
+        }
+        Err(_) => "(unparseable URL)".to_owned(),
+    }
+}

@@ -1,0 +1,12 @@
+//! OAuth clients: registration data, validation, and secret verification.
+
+mod model;
+mod service;
+mod validate;
+
+pub use model::{Client, NewClient};
+pub use service::Clients;
+pub use validate::{
+    ACCESS_TOKEN_FORMATS, AUTH_METHODS, GRANT_TYPES, RESPONSE_TYPES, SIGNING_ALGS, default_scopes,
+    is_loopback,
+};

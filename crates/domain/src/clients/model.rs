@@ -1,0 +1,130 @@
+//! The client as the rest of the system sees it.
+
+use serde::Serialize;
+
+use crate::entities::client;
+use crate::{Error, Result};
+
+/// What an administrator gives to register a client. Empty lists and `None` take defaults.
+#[derive(Debug, Clone, Default)]
+pub struct NewClient {
+    /// Shown on the login and consent pages.
+    pub name: String,
+    /// Exact redirect URIs (query included).
+    pub redirect_uris: Vec<String>,
+    /// Exact post-logout redirect URIs.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// A public client (no secret, PKCE required, `token_endpoint_auth_method=none`).
+    pub public: bool,
+    /// Allowed grant types; default `authorization_code` + `refresh_token`.
+    pub grant_types: Vec<String>,
+    /// Allowed response types; default `code`.
+    pub response_types: Vec<String>,
+    /// Scopes the client may request; default the standard OIDC scopes.
+    pub scopes: Vec<String>,
+    /// `client_secret_basic` (default), `client_secret_post` or `none` (public).
+    pub token_endpoint_auth_method: Option<String>,
+    /// `jwt` (default) or `opaque`.
+    pub access_token_format: Option<String>,
+    /// ID token signing algorithm; default RS256.
+    pub id_token_signed_response_alg: Option<String>,
+    /// Signed userinfo algorithm; none means plain JSON userinfo.
+    pub userinfo_signed_response_alg: Option<String>,
+    /// JWT access token signing algorithm; default RS256.
+    pub access_token_signing_alg: Option<String>,
+    /// First-party clients may skip consent when configured.
+    pub first_party: bool,
+    /// The client's home page.
+    pub client_uri: Option<String>,
+    /// Logo shown on the login and consent pages.
+    pub logo_uri: Option<String>,
+    /// Privacy policy link.
+    pub policy_uri: Option<String>,
+    /// Terms of service link.
+    pub tos_uri: Option<String>,
+    /// Back-channel logout endpoint.
+    pub backchannel_logout_uri: Option<String>,
+}
+
+/// A registered client with its lists decoded. Never carries the secret.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Client {
+    /// The `client_id`.
+    pub client_id: String,
+    /// Display name.
+    pub name: String,
+    /// Whether the client has no secret.
+    pub public: bool,
+    /// How the client authenticates at the token endpoint.
+    pub token_endpoint_auth_method: String,
+    /// Exact redirect URIs.
+    pub redirect_uris: Vec<String>,
+    /// Exact post-logout redirect URIs.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Allowed grant types.
+    pub grant_types: Vec<String>,
+    /// Allowed response types.
+    pub response_types: Vec<String>,
+    /// Scopes it may request.
+    pub scopes: Vec<String>,
+    /// `jwt` or `opaque`.
+    pub access_token_format: String,
+    /// ID token signing algorithm.
+    pub id_token_signed_response_alg: String,
+    /// Signed userinfo algorithm, if any.
+    pub userinfo_signed_response_alg: Option<String>,
+    /// JWT access token signing algorithm.
+    pub access_token_signing_alg: String,
+    /// Whether consent may be skipped.
+    pub first_party: bool,
+    /// Whether PKCE is required.
+    pub require_pkce: bool,
+    /// Home page.
+    pub client_uri: Option<String>,
+    /// Logo.
+    pub logo_uri: Option<String>,
+    /// Privacy policy.
+    pub policy_uri: Option<String>,
+    /// Terms of service.
+    pub tos_uri: Option<String>,
+    /// Back-channel logout endpoint.
+    pub backchannel_logout_uri: Option<String>,
+    /// Registration time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+}
+
+impl TryFrom<client::Model> for Client {
+    type Error = Error;
+
+    fn try_from(m: client::Model) -> Result<Self> {
+        Ok(Self {
+            public: m.secret_hash.is_none(),
+            redirect_uris: list(m.redirect_uris)?,
+            post_logout_redirect_uris: list(m.post_logout_redirect_uris)?,
+            grant_types: list(m.grant_types)?,
+            response_types: list(m.response_types)?,
+            scopes: list(m.scopes)?,
+            client_id: m.id,
+            name: m.name,
+            token_endpoint_auth_method: m.token_endpoint_auth_method,
+            access_token_format: m.access_token_format,
+            id_token_signed_response_alg: m.id_token_signed_response_alg,
+            userinfo_signed_response_alg: m.userinfo_signed_response_alg,
+            access_token_signing_alg: m.access_token_signing_alg,
+            first_party: m.first_party,
+            require_pkce: m.require_pkce,
+            client_uri: m.client_uri,
+            logo_uri: m.logo_uri,
+            policy_uri: m.policy_uri,
+            tos_uri: m.tos_uri,
+            backchannel_logout_uri: m.backchannel_logout_uri,
+            created_at: m.created_at,
+        })
+    }
+}
+
+fn list(value: serde_json::Value) -> Result<Vec<String>> {
+    serde_json::from_value(value)
+        .map_err(|e| Error::Corrupt(format!("stored client list is not a string array: {e}")))
+}

@@ -1,0 +1,174 @@
+//! Storing, reading and authenticating clients.
+
+use sea_orm::{ActiveModelTrait as _, DatabaseConnection, EntityTrait as _, QueryOrder as _, Set};
+
+use super::validate::check;
+use super::{Client, NewClient};
+use crate::entities::client;
+use crate::secrets::SecretBox;
+use crate::{Error, Result, Store, now, random};
+
+const SECRET_PURPOSE: &str = "client_secret";
+
+/// The client registry.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    db: DatabaseConnection,
+    secrets: SecretBox,
+}
+
+impl Clients {
+    /// Builds the service; `secrets` keys the client secret hashes.
+    pub fn new(store: &Store, secrets: SecretBox) -> Self {
+        Self {
+            db: store.db().clone(),
+            secrets,
+        }
+    }
+
+    /// Registers a client. Returns it with its secret (shown once; only a keyed hash is kept).
+    pub async fn create(&self, new: NewClient) -> Result<(Client, Option<String>)> {
+        let c = check(&new)?;
+        let secret = (c.auth_method != "none").then(random::token::<32>);
+        let at = now();
+        let json = |v: &[String]| serde_json::Value::from(v.to_vec());
+        let row = client::ActiveModel {
+            id: Set(random::token::<18>()),
+            name: Set(c.name),
+            secret_hash: Set(secret
+                .as_deref()
+                .map(|s| self.secrets.keyed_hash(SECRET_PURPOSE, s))),
+            token_endpoint_auth_method: Set(c.auth_method),
+            redirect_uris: Set(json(&new.redirect_uris)),
+            post_logout_redirect_uris: Set(json(&new.post_logout_redirect_uris)),
+            grant_types: Set(json(&c.grant_types)),
+            response_types: Set(json(&c.response_types)),
+            scopes: Set(json(&c.scopes)),
+            access_token_format: Set(c.access_token_format),
+            id_token_signed_response_alg: Set(c.id_token_alg),
+            userinfo_signed_response_alg: Set(c.userinfo_alg),
+            access_token_signing_alg: Set(c.access_token_alg),
+            first_party: Set(new.first_party),
+            require_pkce: Set(true),
+            client_uri: Set(new.client_uri),
+            logo_uri: Set(new.logo_uri),
+            policy_uri: Set(new.policy_uri),
+            tos_uri: Set(new.tos_uri),
+            backchannel_logout_uri: Set(new.backchannel_logout_uri),
+            created_at: Set(at),
+            updated_at: Set(at),
+        };
+        let created = row.insert(&self.db).await?;
+        Ok((created.try_into()?, secret))
+    }
+
+    /// The client with this id, if any.
+    pub async fn find(&self, client_id: &str) -> Result<Option<Client>> {
+        client::Entity::find_by_id(client_id.to_owned())
+            .one(&self.db)
+            .await?
+            .map(Client::try_from)
+            .transpose()
+    }
+
+    /// The client with this id, or `NotFound`.
+    pub async fn get(&self, client_id: &str) -> Result<Client> {
+        self.find(client_id).await?.ok_or(Error::NotFound("client"))
+    }
+
+    /// Every client, oldest first.
+    pub async fn list(&self) -> Result<Vec<Client>> {
+        client::Entity::find()
+            .order_by_asc(client::Column::CreatedAt)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(Client::try_from)
+            .collect()
+    }
+
+    /// Deletes the client and, by cascade, its codes, tokens and consents.
+    pub async fn delete(&self, client_id: &str) -> Result<()> {
+        let res = client::Entity::delete_by_id(client_id.to_owned())
+            .exec(&self.db)
+            .await?;
+        if res.rows_affected == 0 {
+            return Err(Error::NotFound("client"));
+        }
+        Ok(())
+    }
+
+    /// The confidential client whose id and secret match, compared in constant time; `None`
+    /// for an unknown client, a public client, or a wrong secret alike.
+    pub async fn authenticate(&self, client_id: &str, secret: &str) -> Result<Option<Client>> {
+        let Some(row) = client::Entity::find_by_id(client_id.to_owned())
+            .one(&self.db)
+            .await?
+        else {
+            // Spend the same HMAC so that timing does not tell unknown ids apart.
+            let _ = self.secrets.keyed_hash(SECRET_PURPOSE, secret);
+            return Ok(None);
+        };
+        let ok = row
+            .secret_hash
+            .as_deref()
+            .is_some_and(|h| self.secrets.verify_keyed_hash(SECRET_PURPOSE, secret, h));
+        if ok {
+            Ok(Some(row.try_into()?))
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend_tests;
+    use crate::secrets::MasterKey;
+
+    fn demo() -> NewClient {
+        NewClient {
+            name: "demo".into(),
+            redirect_uris: vec!["http://127.0.0.1:9999/cb?x=1".into()],
+            post_logout_redirect_uris: vec!["http://127.0.0.1:9999/bye".into()],
+            logo_uri: Some("https://demo.example/logo.png".into()),
+            ..Default::default()
+        }
+    }
+
+    backend_tests! {
+        async fn create_read_authenticate_delete(store: Store) {
+            let clients = Clients::new(&store, MasterKey::generate().secret_box());
+            let (client, secret) = clients.create(demo()).await.unwrap();
+            let secret = secret.unwrap();
+            assert!(secret.len() >= 43, "secret carries at least 256 bits");
+            assert_eq!(client.redirect_uris, ["http://127.0.0.1:9999/cb?x=1"]);
+            assert_eq!(clients.get(&client.client_id).await.unwrap(), client);
+            let row = client::Entity::find_by_id(client.client_id.clone()).one(store.db()).await.unwrap().unwrap();
+            assert!(!row.secret_hash.clone().unwrap().contains(&secret), "secret stored in clear");
+            assert!(clients.authenticate(&client.client_id, &secret).await.unwrap().is_some());
+            assert!(clients.authenticate(&client.client_id, "wrong").await.unwrap().is_none());
+            assert!(clients.authenticate("unknown", &secret).await.unwrap().is_none());
+            assert_eq!(clients.list().await.unwrap().len(), 1);
+            clients.delete(&client.client_id).await.unwrap();
+            assert!(matches!(clients.delete(&client.client_id).await, Err(Error::NotFound("client"))));
+        }
+
+        async fn public_clients_have_no_secret_and_cannot_authenticate(store: Store) {
+            let clients = Clients::new(&store, MasterKey::generate().secret_box());
+            let (client, secret) = clients.create(NewClient { public: true, ..demo() }).await.unwrap();
+            assert!(secret.is_none());
+            assert!(client.public);
+            assert_eq!(client.token_endpoint_auth_method, "none");
+            assert!(clients.authenticate(&client.client_id, "").await.unwrap().is_none());
+        }
+
+        async fn invalid_registration_writes_nothing(store: Store) {
+            let clients = Clients::new(&store, MasterKey::generate().secret_box());
+            let bad = NewClient { redirect_uris: vec!["https://x.example/#frag".into()], ..demo() };
+            assert!(matches!(clients.create(bad).await, Err(Error::Invalid { field: "redirect_uri", .. })));
+            assert!(clients.list().await.unwrap().is_empty());
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! The rules a client registration must follow.
+
+use url::Url;
+
+use super::NewClient;
+use crate::{Error, Result};
+
+/// Grant types Gatehouse implements.
+pub const GRANT_TYPES: &[&str] = &["authorization_code", "refresh_token", "client_credentials"];
+/// Response types Gatehouse implements.
+pub const RESPONSE_TYPES: &[&str] = &["code"];
+/// Token endpoint authentication methods Gatehouse implements.
+pub const AUTH_METHODS: &[&str] = &["client_secret_basic", "client_secret_post", "none"];
+/// JWS algorithms Gatehouse signs with.
+pub const SIGNING_ALGS: &[&str] = &["RS256", "PS256", "ES256", "EdDSA"];
+/// Access token formats.
+pub const ACCESS_TOKEN_FORMATS: &[&str] = &["jwt", "opaque"];
+
+/// The scopes a client may request when registration names none.
+pub fn default_scopes() -> Vec<String> {
+    [
+        "openid",
+        "profile",
+        "email",
+        "address",
+        "phone",
+        "offline_access",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// A registration after defaults and checks.
+#[derive(Debug)]
+pub(crate) struct Checked {
+    pub name: String,
+    pub auth_method: String,
+    pub grant_types: Vec<String>,
+    pub response_types: Vec<String>,
+    pub scopes: Vec<String>,
+    pub access_token_format: String,
+    pub id_token_alg: String,
+    pub userinfo_alg: Option<String>,
+    pub access_token_alg: String,
+}
+
+/// Applies defaults and checks every field; errors name the field.
+pub(crate) fn check(new: &NewClient) -> Result<Checked> {
+    let name = new.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(Error::invalid("name", "must be 1 to 200 characters"));
+    }
+    let grant_types = or_default(&new.grant_types, &["authorization_code", "refresh_token"]);
+    one_of_each("grant_type", &grant_types, GRANT_TYPES)?;
+    let uses_code = grant_types.iter().any(|g| g == "authorization_code");
+    let response_types = if uses_code {
+        or_default(&new.response_types, &["code"])
+    } else {
+        new.response_types.clone()
+    };
+    one_of_each("response_type", &response_types, RESPONSE_TYPES)?;
+    if uses_code && new.redirect_uris.is_empty() {
+        return Err(Error::invalid(
+            "redirect_uri",
+            "at least one is required for the authorization_code grant",
+        ));
+    }
+    for uri in &new.redirect_uris {
+        check_redirect_uri("redirect_uri", uri)?;
+    }
+    for uri in &new.post_logout_redirect_uris {
+        check_redirect_uri("post_logout_redirect_uri", uri)?;
+    }
+    let auth_method = match (&new.token_endpoint_auth_method, new.public) {
+        (None, true) => "none".to_owned(),
+        (None, false) => "client_secret_basic".to_owned(),
+        (Some(m), public) => {
+            one_of("token_endpoint_auth_method", m, AUTH_METHODS)?;
+            if public != (m == "none") {
+                return Err(Error::invalid(
+                    "token_endpoint_auth_method",
+                    "is \"none\" exactly when the client is public",
+                ));
+            }
+            m.clone()
+        }
+    };
+    if new.public && grant_types.iter().any(|g| g == "client_credentials") {
+        return Err(Error::invalid(
+            "grant_type",
+            "client_credentials needs a confidential client",
+        ));
+    }
+    let scopes = if new.scopes.is_empty() {
+        default_scopes()
+    } else {
+        new.scopes.clone()
+    };
+    for s in &scopes {
+        if s.is_empty()
+            || !s
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+        {
+            return Err(Error::invalid(
+                "scope",
+                format!("{s:?} is not a valid scope token"),
+            ));
+        }
+    }
+    let alg = |field: &'static str, v: &Option<String>| -> Result<String> {
+        let v = v.clone().unwrap_or_else(|| "RS256".to_owned());
+        one_of(field, &v, SIGNING_ALGS)?;
+        Ok(v)
+    };
+    let access_token_format = new
+        .access_token_format
+        .clone()
+        .unwrap_or_else(|| "jwt".to_owned());
+    one_of(
+        "access_token_format",
+        &access_token_format,
+        ACCESS_TOKEN_FORMATS,
+    )?;
+    let userinfo_alg = match &new.userinfo_signed_response_alg {
+        Some(a) => Some(alg("userinfo_signed_response_alg", &Some(a.clone()))?),
+        None => None,
+    };
+    for (field, uri) in [
+        ("client_uri", &new.client_uri),
+        ("logo_uri", &new.logo_uri),
+        ("policy_uri", &new.policy_uri),
+        ("tos_uri", &new.tos_uri),
+        ("backchannel_logout_uri", &new.backchannel_logout_uri),
+    ] {
+        if let Some(uri) = uri {
+            check_web_uri(field, uri)?;
+        }
+    }
+    Ok(Checked {
+        name: name.to_owned(),
+        auth_method,
+        grant_types,
+        response_types,
+        scopes,
+        access_token_format,
+        id_token_alg: alg(
+            "id_token_signed_response_alg",
+            &new.id_token_signed_response_alg,
+        )?,
+        userinfo_alg,
+        access_token_alg: alg("access_token_signing_alg", &new.access_token_signing_alg)?,
+    })
+}
+
+fn or_default(given: &[String], default: &[&str]) -> Vec<String> {
+    if given.is_empty() {
+        default.iter().map(|s| (*s).to_owned()).collect()
+    } else {
+        let mut v = given.to_vec();
+        v.dedup();
+        v
+    }
+}
+
+fn one_of(field: &'static str, value: &str, allowed: &[&str]) -> Result<()> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("{value:?} is not one of {}", allowed.join(", ")),
+        ))
+    }
+}
+
+fn one_of_each(field: &'static str, values: &[String], allowed: &[&str]) -> Result<()> {
+    values.iter().try_for_each(|v| one_of(field, v, allowed))
+}
+
+/// Redirect URIs: absolute, no fragment (RFC 6749 3.1.2), and https unless the host is a
+/// loopback address or the scheme is a private-use one (native apps, RFC 8252).
+fn check_redirect_uri(field: &'static str, uri: &str) -> Result<()> {
+    let url = Url::parse(uri)
+        .map_err(|e| Error::invalid(field, format!("{uri:?} is not an absolute URI: {e}")))?;
+    if url.fragment().is_some() {
+        return Err(Error::invalid(
+            field,
+            format!("{uri:?} must not have a fragment"),
+        ));
+    }
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&url) => Ok(()),
+        "http" => Err(Error::invalid(
+            field,
+            format!("{uri:?} must use https (plain http only on a loopback host)"),
+        )),
+        "javascript" | "data" | "file" | "vbscript" => Err(Error::invalid(
+            field,
+            format!("{uri:?} uses a forbidden scheme"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_web_uri(field: &'static str, uri: &str) -> Result<()> {
+    let url = Url::parse(uri)
+        .map_err(|e| Error::invalid(field, format!("{uri:?} is not an absolute URI: {e}")))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&url) => Ok(()),
+        _ => Err(Error::invalid(
+            field,
+            format!("{uri:?} must be an https URL"),
+        )),
+    }
+}
+
+/// Whether the URL's host is `localhost` or a loopback IP address.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn web() -> NewClient {
+        NewClient {
+            name: "demo".into(),
+            redirect_uris: vec!["http://127.0.0.1:9999/cb".into()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn defaults_are_a_confidential_code_client() {
+        let c = check(&web()).unwrap();
+        assert_eq!(c.auth_method, "client_secret_basic");
+        assert_eq!(c.grant_types, ["authorization_code", "refresh_token"]);
+        assert_eq!(c.response_types, ["code"]);
+        assert_eq!(
+            (c.id_token_alg.as_str(), c.access_token_format.as_str()),
+            ("RS256", "jwt")
+        );
+        assert!(c.scopes.contains(&"openid".to_owned()));
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let cases: Vec<(NewClient, &str)> = vec![
+            (
+                NewClient {
+                    name: " ".into(),
+                    ..web()
+                },
+                "name",
+            ),
+            (
+                NewClient {
+                    redirect_uris: vec![],
+                    ..web()
+                },
+                "redirect_uri",
+            ),
+            (
+                NewClient {
+                    redirect_uris: vec!["https://a.example/cb#x".into()],
+                    ..web()
+                },
+                "redirect_uri",
+            ),
+            (
+                NewClient {
+                    redirect_uris: vec!["http://a.example/cb".into()],
+                    ..web()
+                },
+                "redirect_uri",
+            ),
+            (
+                NewClient {
+                    redirect_uris: vec!["/relative".into()],
+                    ..web()
+                },
+                "redirect_uri",
+            ),
+            (
+                NewClient {
+                    post_logout_redirect_uris: vec!["javascript:alert(1)".into()],
+                    ..web()
+                },
+                "post_logout_redirect_uri",
+            ),
+            (
+                NewClient {
+                    grant_types: vec!["password".into()],
+                    ..web()
+                },
+                "grant_type",
+            ),
+            (
+                NewClient {
+                    public: true,
+                    grant_types: vec!["client_credentials".into()],
+                    ..web()
+                },
+                "grant_type",
+            ),
+            (
+                NewClient {
+                    public: true,
+                    token_endpoint_auth_method: Some("client_secret_basic".into()),
+                    ..web()
+                },
+                "token_endpoint_auth_method",
+            ),
+            (
+                NewClient {
+                    id_token_signed_response_alg: Some("none".into()),
+                    ..web()
+                },
+                "id_token_signed_response_alg",
+            ),
+            (
+                NewClient {
+                    access_token_format: Some("paseto".into()),
+                    ..web()
+                },
+                "access_token_format",
+            ),
+            (
+                NewClient {
+                    logo_uri: Some("http://evil.example/x.png".into()),
+                    ..web()
+                },
+                "logo_uri",
+            ),
+            (
+                NewClient {
+                    scopes: vec!["a b".into()],
+                    ..web()
+                },
+                "scope",
+            ),
+        ];
+        for (new, field) in cases {
+            match check(&new) {
+                Err(Error::Invalid { field: f, .. }) => assert_eq!(f, field, "{new:?}"),
+                other => panic!("{new:?} gave {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn native_and_service_clients_are_allowed() {
+        let native = NewClient {
+            public: true,
+            redirect_uris: vec![
+                "com.example.app:/callback".into(),
+                "http://[::1]:8000/cb".into(),
+            ],
+            ..web()
+        };
+        assert_eq!(check(&native).unwrap().auth_method, "none");
+        let service = NewClient {
+            redirect_uris: vec![],
+            grant_types: vec!["client_credentials".into()],
+            ..web()
+        };
+        assert!(check(&service).unwrap().response_types.is_empty());
+    }
+}

@@ -1,0 +1,9 @@
+//! Credentials: what a user proves their identity with.
+
+pub mod password;
+
+/// The `credentials.kind` values.
+pub mod kind {
+    /// An argon2id password hash (PHC string).
+    pub const PASSWORD: &str = "password";
+}

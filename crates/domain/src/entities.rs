@@ -1,0 +1,18 @@
+//! sea-orm entities, one module per table.
+
+pub mod access_token;
+pub mod audit_event;
+pub mod authorization_code;
+pub mod authorization_request;
+pub mod browser_session;
+pub mod client;
+pub mod consent;
+pub mod credential;
+pub mod permission;
+pub mod refresh_token;
+pub mod refresh_token_family;
+pub mod role;
+pub mod role_permission;
+pub mod signing_key;
+pub mod user;
+pub mod user_role;

@@ -1,0 +1,44 @@
+//! The `clients` table.
+
+use sea_orm::entity::prelude::*;
+
+/// One row of `clients`.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "clients")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub name: String,
+    /// Keyed HMAC-SHA-256 of the client secret; none for public clients.
+    pub secret_hash: Option<String>,
+    pub token_endpoint_auth_method: String,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub redirect_uris: Json,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub post_logout_redirect_uris: Json,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub grant_types: Json,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub response_types: Json,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub scopes: Json,
+    pub access_token_format: String,
+    pub id_token_signed_response_alg: String,
+    pub userinfo_signed_response_alg: Option<String>,
+    pub access_token_signing_alg: String,
+    pub first_party: bool,
+    pub require_pkce: bool,
+    pub client_uri: Option<String>,
+    pub logo_uri: Option<String>,
+    pub policy_uri: Option<String>,
+    pub tos_uri: Option<String>,
+    pub backchannel_logout_uri: Option<String>,
+    pub created_at: TimeDateTimeWithTimeZone,
+    pub updated_at: TimeDateTimeWithTimeZone,
+}
+
+/// Relations are resolved by explicit queries in the domain services.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

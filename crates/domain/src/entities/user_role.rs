@@ -1,0 +1,19 @@
+//! The `user_roles` table.
+
+use sea_orm::entity::prelude::*;
+
+/// One row of `user_roles`.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "user_roles")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub user_id: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub role_id: String,
+}
+
+/// Relations are resolved by explicit queries in the domain services.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

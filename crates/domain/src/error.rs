@@ -1,0 +1,51 @@
+//! The domain error type, mapped to HTTP and CLI errors at the edges.
+
+/// Everything a domain operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The database refused or failed the operation.
+    #[error("database error: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    /// The named thing does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The named thing already exists.
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    /// A value given by the caller breaks a rule; `field` names it.
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// The offending field, as the caller named it.
+        field: &'static str,
+        /// Why it was refused, in words for a person.
+        reason: String,
+    },
+    /// Encryption, decryption, hashing or key handling failed.
+    #[error("cryptography error: {0}")]
+    Crypto(String),
+    /// A stored value could not be decoded (a bug or a manual edit of the database).
+    #[error("stored data is malformed: {0}")]
+    Corrupt(String),
+    /// The cache backend failed.
+    #[error("cache error: {0}")]
+    Cache(String),
+    /// A file could not be read or written.
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+    /// A blocking task was cancelled or panicked.
+    #[error("background task failed: {0}")]
+    Task(String),
+}
+
+impl Error {
+    /// Shorthand for [`Error::Invalid`].
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Result of a domain operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

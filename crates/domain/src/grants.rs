@@ -1,0 +1,151 @@
+//! What a user's authorization produces: one-time codes, grants (refresh-token families)
+//! with their rotating refresh tokens, and the access tokens issued under them.
+
+mod access;
+mod codes;
+mod refresh;
+
+pub use access::{AccessRecord, AccessTokens, NewAccessToken};
+pub use codes::{Codes, NewCode, Redemption};
+pub use refresh::{Grants, NewGrant, Rotation};
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::Store;
+    use crate::backend_tests;
+    use crate::consents::tests::user_and_client;
+    use crate::secrets::MasterKey;
+    use crate::sessions::{BrowserSessions, NewSession, SessionPolicy};
+
+    struct Kit {
+        codes: Codes,
+        grants: Grants,
+        access: AccessTokens,
+        sessions: BrowserSessions,
+        user: String,
+        client: String,
+    }
+
+    async fn kit(store: &Store) -> Kit {
+        let sb = MasterKey::generate().secret_box();
+        let (user, client) = user_and_client(store).await;
+        Kit {
+            codes: Codes::new(store, sb.clone(), Duration::from_secs(60)),
+            grants: Grants::new(store, sb.clone(), Duration::from_secs(3600)),
+            access: AccessTokens::new(store, sb.clone()),
+            sessions: BrowserSessions::new(
+                store,
+                sb,
+                SessionPolicy {
+                    idle_timeout: Duration::from_secs(600),
+                    absolute_timeout: Duration::from_secs(3600),
+                },
+            ),
+            user,
+            client,
+        }
+    }
+
+    fn new_code(k: &Kit, session_id: Option<String>) -> NewCode {
+        NewCode {
+            client_id: k.client.clone(),
+            user_id: k.user.clone(),
+            session_id,
+            redirect_uri: "https://app.example/cb".into(),
+            scope: "openid offline_access".into(),
+            nonce: Some("n".into()),
+            code_challenge: None,
+            code_challenge_method: None,
+            claims: None,
+            auth_time: crate::now(),
+            acr: None,
+            amr: vec!["pwd".into()],
+        }
+    }
+
+    fn new_grant(k: &Kit, code_hash: Option<String>, session_id: Option<String>) -> NewGrant {
+        NewGrant {
+            client_id: k.client.clone(),
+            user_id: k.user.clone(),
+            session_id,
+            code_hash,
+            scope: "openid offline_access".into(),
+            claims: None,
+            auth_time: crate::now(),
+            acr: None,
+            amr: vec!["pwd".into()],
+        }
+    }
+
+    fn access(
+        k: &Kit,
+        family: Option<String>,
+        session: Option<String>,
+        code: Option<String>,
+    ) -> NewAccessToken {
+        NewAccessToken {
+            client_id: k.client.clone(),
+            user_id: Some(k.user.clone()),
+            session_id: session,
+            family_id: family,
+            code_hash: code,
+            scope: "openid".into(),
+            claims: None,
+            expires_at: crate::now() + Duration::from_secs(600),
+            opaque: true,
+        }
+    }
+
+    backend_tests! {
+        async fn a_code_redeems_once_and_reuse_revokes_what_it_issued(store: Store) {
+            let k = kit(&store).await;
+            let code = k.codes.issue(new_code(&k, None)).await.unwrap();
+            assert!(matches!(k.codes.redeem(&code, "other-client").await.unwrap(), Redemption::Invalid));
+            let Redemption::Redeemed(row) = k.codes.redeem(&code, &k.client).await.unwrap() else { panic!("first redemption") };
+            assert_ne!(row.code_hash, code, "only the hash is stored");
+            let family = k.grants.start(new_grant(&k, Some(row.code_hash.clone()), None)).await.unwrap();
+            let (jti, opaque) = k.access.record(access(&k, Some(family.id.clone()), None, Some(row.code_hash.clone()))).await.unwrap();
+            assert!(k.access.by_opaque(&opaque.unwrap()).await.unwrap().unwrap().active);
+            assert!(matches!(k.codes.redeem(&code, &k.client).await.unwrap(), Redemption::Reused(_)));
+            assert!(!k.access.by_jti(&jti).await.unwrap().unwrap().active, "access token revoked on code reuse");
+            assert!(k.grants.get(&family.id).await.unwrap().unwrap().revoked_at.is_some(), "grant revoked on code reuse");
+            assert!(matches!(k.codes.redeem("nonsense", &k.client).await.unwrap(), Redemption::Invalid));
+        }
+
+        async fn refresh_tokens_rotate_and_reuse_revokes_the_family(store: Store) {
+            let k = kit(&store).await;
+            let family = k.grants.start(new_grant(&k, None, None)).await.unwrap();
+            let first = k.grants.issue_refresh(&family).await.unwrap();
+            assert!(matches!(k.grants.rotate(&first, "other").await.unwrap(), Rotation::Invalid));
+            let Rotation::Rotated { token: second, .. } = k.grants.rotate(&first, &k.client).await.unwrap() else { panic!("rotation") };
+            assert_ne!(first, second);
+            assert!(k.grants.active_family(&first).await.unwrap().is_none(), "rotated token is spent");
+            assert!(k.grants.active_family(&second).await.unwrap().is_some());
+            assert!(matches!(k.grants.rotate(&first, &k.client).await.unwrap(), Rotation::Reused));
+            assert!(matches!(k.grants.rotate(&second, &k.client).await.unwrap(), Rotation::Invalid), "family revoked");
+        }
+
+        async fn ending_a_session_revokes_its_grants_and_tokens(store: Store) {
+            let k = kit(&store).await;
+            let (secret, session) = k.sessions.sign_in(NewSession {
+                user_id: k.user.clone(), amr: vec!["pwd".into()], acr: None, ip: None, user_agent: None,
+            }, None).await.unwrap();
+            assert_eq!(k.sessions.find_live(&secret).await.unwrap().unwrap().id, session.id);
+            let (secret2, renewed) = k.sessions.sign_in(NewSession {
+                user_id: k.user.clone(), amr: vec!["pwd".into()], acr: None, ip: None, user_agent: None,
+            }, Some(&session)).await.unwrap();
+            assert_eq!(renewed.id, session.id, "same user keeps the sid");
+            assert!(k.sessions.find_live(&secret).await.unwrap().is_none(), "old cookie value is dead (no fixation)");
+            let family = k.grants.start(new_grant(&k, None, Some(session.id.clone()))).await.unwrap();
+            let refresh = k.grants.issue_refresh(&family).await.unwrap();
+            let (jti, _) = k.access.record(access(&k, Some(family.id.clone()), Some(session.id.clone()), None)).await.unwrap();
+            k.sessions.end(&session.id).await.unwrap();
+            assert!(k.sessions.find_live(&secret2).await.unwrap().is_none());
+            assert!(!k.access.by_jti(&jti).await.unwrap().unwrap().active);
+            assert!(matches!(k.grants.rotate(&refresh, &k.client).await.unwrap(), Rotation::Invalid));
+        }
+    }
+}

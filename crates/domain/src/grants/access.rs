@@ -1,0 +1,172 @@
+//! Access tokens as issued records: what makes a token inactive before it expires
+//! (revocation, its grant revoked, its session ended) is checked here.
+
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
+    QueryFilter as _, Set, sea_query::Expr,
+};
+
+use crate::entities::{access_token, browser_session, refresh_token_family};
+use crate::secrets::SecretBox;
+use crate::{Result, Store, now, random};
+
+const PURPOSE: &str = "access_token";
+
+/// An access token to record.
+#[derive(Debug, Clone)]
+pub struct NewAccessToken {
+    /// The client.
+    pub client_id: String,
+    /// The user, none for client credentials.
+    pub user_id: Option<String>,
+    /// The browser session it descends from.
+    pub session_id: Option<String>,
+    /// The grant it was issued under.
+    pub family_id: Option<String>,
+    /// The code it was issued from.
+    pub code_hash: Option<String>,
+    /// Granted scopes, space-separated.
+    pub scope: String,
+    /// The `claims` request parameter (for userinfo).
+    pub claims: Option<serde_json::Value>,
+    /// Expiry.
+    pub expires_at: time::OffsetDateTime,
+    /// Opaque format: also store a keyed hash of a random token value.
+    pub opaque: bool,
+}
+
+/// A recorded access token and whether it is active now.
+#[derive(Debug, Clone)]
+pub struct AccessRecord {
+    /// The stored row.
+    pub row: access_token::Model,
+    /// Not expired, not revoked, grant and session still valid.
+    pub active: bool,
+}
+
+/// The access token records.
+#[derive(Debug, Clone)]
+pub struct AccessTokens {
+    db: DatabaseConnection,
+    secrets: SecretBox,
+}
+
+impl AccessTokens {
+    /// Builds the service.
+    pub fn new(store: &Store, secrets: SecretBox) -> Self {
+        Self {
+            db: store.db().clone(),
+            secrets,
+        }
+    }
+
+    /// Records a token; returns its `jti` and, for opaque tokens, the token value.
+    pub async fn record(&self, new: NewAccessToken) -> Result<(String, Option<String>)> {
+        let jti = random::token::<16>();
+        let opaque = new.opaque.then(random::token::<32>);
+        access_token::ActiveModel {
+            jti: Set(jti.clone()),
+            token_hash: Set(opaque
+                .as_deref()
+                .map(|t| self.secrets.keyed_hash(PURPOSE, t))),
+            client_id: Set(new.client_id),
+            user_id: Set(new.user_id),
+            session_id: Set(new.session_id),
+            family_id: Set(new.family_id),
+            code_hash: Set(new.code_hash),
+            scope: Set(new.scope),
+            claims: Set(new.claims),
+            created_at: Set(now()),
+            expires_at: Set(new.expires_at),
+            revoked_at: Set(None),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok((jti, opaque))
+    }
+
+    /// The record of a JWT access token by `jti`.
+    pub async fn by_jti(&self, jti: &str) -> Result<Option<AccessRecord>> {
+        let row = access_token::Entity::find_by_id(jti.to_owned())
+            .one(&self.db)
+            .await?;
+        self.with_status(row).await
+    }
+
+    /// The record of an opaque access token.
+    pub async fn by_opaque(&self, token: &str) -> Result<Option<AccessRecord>> {
+        if token.is_empty() || token.len() > 128 {
+            return Ok(None);
+        }
+        let row = access_token::Entity::find()
+            .filter(access_token::Column::TokenHash.eq(self.secrets.keyed_hash(PURPOSE, token)))
+            .one(&self.db)
+            .await?;
+        self.with_status(row).await
+    }
+
+    /// Revokes one access token.
+    pub async fn revoke(&self, jti: &str) -> Result<()> {
+        access_token::Entity::update_many()
+            .col_expr(access_token::Column::RevokedAt, Expr::value(Some(now())))
+            .filter(access_token::Column::Jti.eq(jti))
+            .filter(access_token::Column::RevokedAt.is_null())
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a self-contained (unrecorded) JWT access token as revoked, so that it is
+    /// inactive until it expires.
+    pub async fn deny(
+        &self,
+        jti: &str,
+        client_id: &str,
+        expires_at: time::OffsetDateTime,
+    ) -> Result<()> {
+        if access_token::Entity::find_by_id(jti.to_owned())
+            .one(&self.db)
+            .await?
+            .is_some()
+        {
+            return self.revoke(jti).await;
+        }
+        let at = now();
+        access_token::ActiveModel {
+            jti: Set(jti.to_owned()),
+            token_hash: Set(None),
+            client_id: Set(client_id.to_owned()),
+            user_id: Set(None),
+            session_id: Set(None),
+            family_id: Set(None),
+            code_hash: Set(None),
+            scope: Set(String::new()),
+            claims: Set(None),
+            created_at: Set(at),
+            expires_at: Set(expires_at),
+            revoked_at: Set(Some(at)),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    async fn with_status(&self, row: Option<access_token::Model>) -> Result<Option<AccessRecord>> {
+        let Some(row) = row else { return Ok(None) };
+        let at = now();
+        let mut active = row.revoked_at.is_none() && row.expires_at > at;
+        if active && let Some(family_id) = &row.family_id {
+            active = refresh_token_family::Entity::find_by_id(family_id.clone())
+                .one(&self.db)
+                .await?
+                .is_some_and(|f| f.revoked_at.is_none());
+        }
+        if active && let Some(session_id) = &row.session_id {
+            active = browser_session::Entity::find_by_id(session_id.clone())
+                .one(&self.db)
+                .await?
+                .is_some_and(|s| s.revoked_at.is_none());
+        }
+        Ok(Some(AccessRecord { row, active }))
+    }
+}

@@ -1,0 +1,165 @@
+//! Authorization codes: ≥256 random bits, stored as keyed hashes, single use, short-lived.
+
+use std::time::Duration;
+
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
+    QueryFilter as _, Set, TransactionTrait as _, sea_query::Expr,
+};
+
+use crate::entities::{access_token, authorization_code, refresh_token_family};
+use crate::secrets::SecretBox;
+use crate::{Result, Store, now, random};
+
+const PURPOSE: &str = "authorization_code";
+
+/// What a code is bound to.
+#[derive(Debug, Clone)]
+pub struct NewCode {
+    /// The client it was issued to.
+    pub client_id: String,
+    /// The user who authorized.
+    pub user_id: String,
+    /// The browser session.
+    pub session_id: Option<String>,
+    /// The redirect URI of the request (must be repeated at the token endpoint).
+    pub redirect_uri: String,
+    /// Granted scopes, space-separated.
+    pub scope: String,
+    /// The request's nonce.
+    pub nonce: Option<String>,
+    /// PKCE challenge.
+    pub code_challenge: Option<String>,
+    /// PKCE method.
+    pub code_challenge_method: Option<String>,
+    /// The `claims` request parameter.
+    pub claims: Option<serde_json::Value>,
+    /// When the user authenticated.
+    pub auth_time: time::OffsetDateTime,
+    /// ACR reached.
+    pub acr: Option<String>,
+    /// Methods used.
+    pub amr: Vec<String>,
+}
+
+/// The result of presenting a code.
+#[derive(Debug)]
+pub enum Redemption {
+    /// First use: the code's data.
+    Redeemed(authorization_code::Model),
+    /// Already used: everything issued from it has now been revoked.
+    Reused(authorization_code::Model),
+    /// Unknown, expired, or issued to another client.
+    Invalid,
+}
+
+/// The code service.
+#[derive(Debug, Clone)]
+pub struct Codes {
+    db: DatabaseConnection,
+    secrets: SecretBox,
+    ttl: Duration,
+}
+
+impl Codes {
+    /// Builds the service; codes live `ttl`.
+    pub fn new(store: &Store, secrets: SecretBox, ttl: Duration) -> Self {
+        Self {
+            db: store.db().clone(),
+            secrets,
+            ttl,
+        }
+    }
+
+    /// Stores a new code and returns it (the only time it exists in clear).
+    pub async fn issue(&self, new: NewCode) -> Result<String> {
+        let code = random::token::<32>();
+        let at = now();
+        authorization_code::ActiveModel {
+            code_hash: Set(self.secrets.keyed_hash(PURPOSE, &code)),
+            client_id: Set(new.client_id),
+            user_id: Set(new.user_id),
+            session_id: Set(new.session_id),
+            redirect_uri: Set(new.redirect_uri),
+            scope: Set(new.scope),
+            nonce: Set(new.nonce),
+            code_challenge: Set(new.code_challenge),
+            code_challenge_method: Set(new.code_challenge_method),
+            claims: Set(new.claims),
+            auth_time: Set(new.auth_time),
+            acr: Set(new.acr),
+            amr: Set(new.amr.into()),
+            created_at: Set(at),
+            expires_at: Set(at + self.ttl),
+            redeemed_at: Set(None),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(code)
+    }
+
+    /// Redeems a code for `client_id`. The first redemption wins atomically; a second one
+    /// revokes the grant and the access tokens issued from the first.
+    pub async fn redeem(&self, code: &str, client_id: &str) -> Result<Redemption> {
+        if code.is_empty() || code.len() > 128 {
+            return Ok(Redemption::Invalid);
+        }
+        let hash = self.secrets.keyed_hash(PURPOSE, code);
+        let Some(row) = authorization_code::Entity::find_by_id(hash.clone())
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(Redemption::Invalid);
+        };
+        if row.client_id != client_id {
+            return Ok(Redemption::Invalid);
+        }
+        if row.redeemed_at.is_some() {
+            self.revoke_issued_from(&hash).await?;
+            return Ok(Redemption::Reused(row));
+        }
+        if row.expires_at <= now() {
+            return Ok(Redemption::Invalid);
+        }
+        let claimed = authorization_code::Entity::update_many()
+            .col_expr(
+                authorization_code::Column::RedeemedAt,
+                Expr::value(Some(now())),
+            )
+            .filter(authorization_code::Column::CodeHash.eq(hash.clone()))
+            .filter(authorization_code::Column::RedeemedAt.is_null())
+            .exec(&self.db)
+            .await?;
+        if claimed.rows_affected == 0 {
+            self.revoke_issued_from(&hash).await?;
+            return Ok(Redemption::Reused(row));
+        }
+        Ok(Redemption::Redeemed(row))
+    }
+
+    async fn revoke_issued_from(&self, code_hash: &str) -> Result<()> {
+        let at = now();
+        let txn = self.db.begin().await?;
+        refresh_token_family::Entity::update_many()
+            .col_expr(
+                refresh_token_family::Column::RevokedAt,
+                Expr::value(Some(at)),
+            )
+            .col_expr(
+                refresh_token_family::Column::RevokedReason,
+                Expr::value(Some("authorization code reused".to_owned())),
+            )
+            .filter(refresh_token_family::Column::CodeHash.eq(code_hash))
+            .filter(refresh_token_family::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+        access_token::Entity::update_many()
+            .col_expr(access_token::Column::RevokedAt, Expr::value(Some(at)))
+            .filter(access_token::Column::CodeHash.eq(code_hash))
+            .filter(access_token::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}

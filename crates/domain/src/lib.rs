@@ -1,0 +1,32 @@
+//! Gatehouse domain: the rules of users, credentials, roles, clients, signing keys and audit
+//! events, and their storage (sea-orm on SQLite or PostgreSQL), plus the hot-state cache.
+
+pub mod audit;
+pub mod authorization;
+pub mod cache;
+pub mod clients;
+pub mod consents;
+pub mod credentials;
+pub mod entities;
+pub mod error;
+pub mod grants;
+pub mod keys;
+pub mod random;
+pub mod roles;
+pub mod secrets;
+pub mod sessions;
+pub mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+pub mod users;
+
+pub use error::{Error, Result};
+pub use store::Store;
+
+/// The current time in UTC, truncated to microseconds so that values read back from
+/// PostgreSQL compare equal to the values written.
+pub fn now() -> time::OffsetDateTime {
+    let t = time::OffsetDateTime::now_utc();
+    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(t)
+}

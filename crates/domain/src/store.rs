@@ -1,0 +1,171 @@
+//! The database handle every domain service takes.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait as _};
+use sea_orm::{ConnectOptions, ConnectionTrait as _, Database, DatabaseConnection};
+
+use crate::{Error, Result};
+
+/// The database: SQLite (embedded, default) or PostgreSQL.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+/// Which database engine a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+impl Engine {
+    /// The engine named by a database URL's scheme.
+    pub fn of_url(url: &str) -> Result<Self> {
+        let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
+        match scheme {
+            "sqlite" => Ok(Engine::Sqlite),
+            "postgres" | "postgresql" => Ok(Engine::Postgres),
+            _ => Err(Error::invalid(
+                "database.url",
+                "must start with sqlite:// or postgres://",
+            )),
+        }
+    }
+}
+
+impl Store {
+    /// Connects to `url`. For SQLite, creates the directory of the database file.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        if Engine::of_url(url)? == Engine::Sqlite {
+            ensure_sqlite_dir(url).await?;
+        }
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .max_connections(max_connections)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        let db = Database::connect(options).await?;
+        Ok(Self { db })
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> Result<()> {
+        Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        self.db.execute_unprepared("SELECT 1").await.is_ok()
+    }
+
+    /// The sea-orm connection, for the domain services.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Closes every pooled connection.
+    pub async fn close(self) -> Result<()> {
+        self.db.close().await?;
+        Ok(())
+    }
+}
+
+/// `sqlite://data/gatehouse.db?mode=rwc` → creates `data/` (blocking I/O off the executor).
+async fn ensure_sqlite_dir(url: &str) -> Result<()> {
+    let path = url
+        .trim_start_matches("sqlite:")
+        .trim_start_matches("//")
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    let Some(dir) = std::path::Path::new(&path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(|d| d.to_path_buf())
+    else {
+        return Ok(());
+    };
+    tokio::task::spawn_blocking(move || std::fs::create_dir_all(dir))
+        .await
+        .map_err(|e| Error::Task(e.to_string()))??;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use migration::{Migrator, MigratorTrait as _};
+    use sea_orm_migration::SchemaManager;
+
+    use super::*;
+    use crate::backend_tests;
+
+    const TABLES: &[&str] = &[
+        "users",
+        "credentials",
+        "roles",
+        "permissions",
+        "groups",
+        "role_permissions",
+        "user_roles",
+        "user_groups",
+        "group_roles",
+        "clients",
+        "signing_keys",
+        "browser_sessions",
+        "authorization_requests",
+        "authorization_codes",
+        "refresh_token_families",
+        "refresh_tokens",
+        "access_tokens",
+        "consents",
+        "audit_events",
+    ];
+
+    async fn tables_present(store: &Store) -> Vec<&'static str> {
+        let manager = SchemaManager::new(store.db());
+        let mut present = Vec::new();
+        for t in TABLES {
+            if manager.has_table(*t).await.unwrap() {
+                present.push(*t);
+            }
+        }
+        present
+    }
+
+    backend_tests! {
+        async fn migrations_create_every_table_and_are_reversible(store: Store) {
+            assert_eq!(tables_present(&store).await, TABLES, "after up");
+            store.migrate().await.unwrap();
+            Migrator::down(store.db(), None).await.unwrap();
+            assert!(tables_present(&store).await.is_empty(), "after down");
+            store.migrate().await.unwrap();
+            assert_eq!(tables_present(&store).await, TABLES, "after up again");
+            assert!(store.ping().await);
+        }
+    }
+
+    #[test]
+    fn engines_are_named_by_url_scheme() {
+        assert_eq!(Engine::of_url("sqlite://x.db").unwrap(), Engine::Sqlite);
+        assert_eq!(
+            Engine::of_url("postgres://u@h/d").unwrap(),
+            Engine::Postgres
+        );
+        assert_eq!(
+            Engine::of_url("postgresql://u@h/d").unwrap(),
+            Engine::Postgres
+        );
+        assert!(Engine::of_url("nope").is_err());
+        assert!(Engine::of_url("mysql://x").is_err());
+    }
+}

@@ -1,0 +1,151 @@
+//! Throw-away databases for tests: a fresh SQLite file always, and a fresh PostgreSQL
+//! database (created, then dropped) when `GATEHOUSE_TEST_POSTGRES_URL` is set.
+
+#![allow(clippy::expect_used)] // test scaffolding: a failure to set up must stop the test
+use sea_orm::{ConnectionTrait as _, Database};
+
+use crate::store::Store;
+
+/// The environment variable naming an admin URL of a PostgreSQL server for tests.
+pub const POSTGRES_ENV: &str = "GATEHOUSE_TEST_POSTGRES_URL";
+/// The environment variable naming a Redis server for tests.
+pub const REDIS_ENV: &str = "GATEHOUSE_TEST_REDIS_URL";
+
+/// Set (to anything) by CI: a test whose backend is not configured fails instead of skipping.
+pub const REQUIRE_ENV: &str = "GATEHOUSE_TEST_REQUIRE_SERVICES";
+
+/// Called when a backend's variables are missing: skips, or fails under CI.
+pub fn skip_or_fail(what: &str) {
+    if std::env::var_os(REQUIRE_ENV).is_some() {
+        panic!("{REQUIRE_ENV} is set but {what} is not: the PostgreSQL/Redis suites cannot run");
+    }
+    eprintln!("skipped: {what} not set");
+}
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A new SQLite file in a temporary directory.
+    Sqlite,
+    /// A new database on the server of `GATEHOUSE_TEST_POSTGRES_URL`.
+    Postgres,
+}
+
+/// A database that exists for one test and is removed afterwards.
+#[derive(Debug)]
+pub struct TestDatabase {
+    /// The URL to give Gatehouse.
+    pub url: String,
+    admin_url: Option<String>,
+    name: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDatabase {
+    /// Creates a fresh, empty database, or `None` when the backend is not configured.
+    pub async fn create(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().ok()?;
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                Some(Self {
+                    url,
+                    admin_url: None,
+                    name: None,
+                    _dir: Some(dir),
+                })
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var(POSTGRES_ENV).ok()?;
+                let name = format!("gatehouse_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set but unreachable: {e}"));
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot create test database: {e}"));
+                let _ = admin.close().await;
+                let url = replace_db_name(&admin_url, &name);
+                Some(Self {
+                    url,
+                    admin_url: Some(admin_url),
+                    name: Some(name),
+                    _dir: None,
+                })
+            }
+        }
+    }
+
+    /// Connects and migrates.
+    pub async fn store(&self) -> Store {
+        let store = Store::connect(&self.url, 5).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        store
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let (Some(admin_url), Some(name)) = (self.admin_url.take(), self.name.take()) else {
+            return;
+        };
+        // Drop runs inside a Tokio runtime; the cleanup gets its own thread and runtime.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let mut parsed = url::Url::parse(url).expect("GATEHOUSE_TEST_POSTGRES_URL is a URL");
+    parsed.set_path(&format!("/{name}"));
+    parsed.to_string()
+}
+
+/// Runs one test body against each configured backend: SQLite always, PostgreSQL when set.
+/// Generates `mod $name { fn sqlite(); fn postgres(); }` so the log names the backend.
+#[macro_export]
+macro_rules! backend_tests {
+    ($(async fn $name:ident($store:ident : Store) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($store: $crate::store::Store) $body
+
+                #[tokio::test]
+                async fn sqlite() {
+                    let db = $crate::testing::TestDatabase::create($crate::testing::Backend::Sqlite)
+                        .await
+                        .expect("sqlite test database");
+                    run(db.store().await).await;
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    let Some(db) = $crate::testing::TestDatabase::create($crate::testing::Backend::Postgres).await else {
+                        $crate::testing::skip_or_fail($crate::testing::POSTGRES_ENV);
+                        return;
+                    };
+                    run(db.store().await).await;
+                }
+            }
+        )*
+    };
+}

@@ -1,0 +1,10 @@
+//! Users: accounts, their status, and password sign-in.
+
+pub mod claims;
+mod email;
+mod service;
+mod status;
+
+pub use email::normalize_email;
+pub use service::{NewUser, Profile, Users};
+pub use status::UserStatus;

@@ -1,0 +1,79 @@
+//! The `gatehouse` command line.
+
+mod client;
+mod keys;
+mod output;
+mod password;
+mod role;
+mod serve;
+mod user;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, LogConfig};
+use crate::services::Services;
+
+/// Gatehouse: an OAuth 2.0 / OpenID Connect identity provider.
+#[derive(Debug, Parser)]
+#[command(name = "gatehouse", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file (TOML). Without one, defaults and GATEHOUSE__* variables apply.
+    #[arg(long, global = true, env = "GATEHOUSE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the server (applies pending migrations first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Manage OAuth clients.
+    #[command(subcommand)]
+    Client(client::ClientCommand),
+    /// Manage roles and permissions.
+    #[command(subcommand)]
+    Role(role::RoleCommand),
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let config = Config::load(cli.config.as_deref(), env)?;
+    if let Command::Serve = cli.command {
+        crate::logging::init(&config.log);
+        return serve::run(config).await;
+    }
+    // Administrative commands print results on stdout; only warnings go to the log.
+    crate::logging::init(&LogConfig {
+        level: "warn".into(),
+        ..config.log.clone()
+    });
+    let services = Services::open(config).await?;
+    let result = match cli.command {
+        Command::Serve => unreachable!("handled above"),
+        Command::Migrate => {
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::User(cmd) => user::run(&services, cmd).await,
+        Command::Client(cmd) => client::run(&services, cmd).await,
+        Command::Role(cmd) => role::run(&services, cmd).await,
+        Command::Keys(cmd) => keys::run(&services, cmd).await,
+    };
+    services.store.close().await?;
+    result
+}

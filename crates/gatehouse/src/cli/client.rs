@@ -1,0 +1,217 @@
+//! `gatehouse client ...`
+
+use clap::{Args, Subcommand};
+use domain::audit::AuditEvent;
+use domain::clients::{Client, NewClient};
+use serde::Serialize;
+
+use super::output;
+use crate::services::Services;
+
+/// Client commands.
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Register a client (a redirect URI is required for the authorization_code grant).
+    Create(Box<CreateArgs>),
+    /// List clients.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one client.
+    Show {
+        /// The client_id.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a client with its codes, tokens and consents.
+    Delete {
+        /// The client_id.
+        id: String,
+    },
+}
+
+/// Every registration field of `client create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Name shown on the login and consent pages.
+    #[arg(long)]
+    name: String,
+    /// Exact redirect URI (repeatable).
+    #[arg(long = "redirect-uri", value_name = "URI")]
+    redirect_uris: Vec<String>,
+    /// Exact post-logout redirect URI (repeatable).
+    #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+    post_logout_redirect_uris: Vec<String>,
+    /// A public client: no secret, PKCE required.
+    #[arg(long)]
+    public: bool,
+    /// Allowed grant type (repeatable): authorization_code, refresh_token, client_credentials.
+    #[arg(long = "grant-type", value_name = "TYPE")]
+    grant_types: Vec<String>,
+    /// Allowed response type (repeatable): code.
+    #[arg(long = "response-type", value_name = "TYPE")]
+    response_types: Vec<String>,
+    /// A scope the client may request (repeatable); default the standard OIDC scopes.
+    #[arg(long = "scope", value_name = "SCOPE")]
+    scopes: Vec<String>,
+    /// client_secret_basic (default), client_secret_post, or none (public clients).
+    #[arg(long, value_name = "METHOD")]
+    token_endpoint_auth_method: Option<String>,
+    /// jwt (default) or opaque.
+    #[arg(long, value_name = "FORMAT")]
+    access_token_format: Option<String>,
+    /// RS256 (default), PS256, ES256 or EdDSA.
+    #[arg(long, value_name = "ALG")]
+    id_token_signed_response_alg: Option<String>,
+    /// Sign userinfo responses with this algorithm (default: plain JSON).
+    #[arg(long, value_name = "ALG")]
+    userinfo_signed_response_alg: Option<String>,
+    /// Algorithm of JWT access tokens: RS256 (default), PS256, ES256 or EdDSA.
+    #[arg(long, value_name = "ALG")]
+    access_token_signing_alg: Option<String>,
+    /// A first-party client: may skip consent when configured.
+    #[arg(long)]
+    first_party: bool,
+    /// Home page of the client.
+    #[arg(long, value_name = "URI")]
+    client_uri: Option<String>,
+    /// Logo shown on the login and consent pages.
+    #[arg(long, value_name = "URI")]
+    logo_uri: Option<String>,
+    /// Privacy policy.
+    #[arg(long, value_name = "URI")]
+    policy_uri: Option<String>,
+    /// Terms of service.
+    #[arg(long, value_name = "URI")]
+    tos_uri: Option<String>,
+    /// Back-channel logout endpoint.
+    #[arg(long, value_name = "URI")]
+    backchannel_logout_uri: Option<String>,
+    /// Print client_id and client_secret (and every field) as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl From<CreateArgs> for NewClient {
+    fn from(a: CreateArgs) -> Self {
+        NewClient {
+            name: a.name,
+            redirect_uris: a.redirect_uris,
+            post_logout_redirect_uris: a.post_logout_redirect_uris,
+            public: a.public,
+            grant_types: a.grant_types,
+            response_types: a.response_types,
+            scopes: a.scopes,
+            token_endpoint_auth_method: a.token_endpoint_auth_method,
+            access_token_format: a.access_token_format,
+            id_token_signed_response_alg: a.id_token_signed_response_alg,
+            userinfo_signed_response_alg: a.userinfo_signed_response_alg,
+            access_token_signing_alg: a.access_token_signing_alg,
+            first_party: a.first_party,
+            client_uri: a.client_uri,
+            logo_uri: a.logo_uri,
+            policy_uri: a.policy_uri,
+            tos_uri: a.tos_uri,
+            backchannel_logout_uri: a.backchannel_logout_uri,
+        }
+    }
+}
+
+/// A newly created client with its one-time secret.
+#[derive(Debug, Serialize)]
+struct Created {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<String>,
+    #[serde(flatten)]
+    client: Client,
+}
+
+/// Runs a client command.
+pub async fn run(services: &Services, cmd: ClientCommand) -> anyhow::Result<()> {
+    match cmd {
+        ClientCommand::Create(args) => {
+            let json = args.json;
+            let (client, secret) = services.clients.create((*args).into()).await?;
+            services
+                .audit
+                .record(
+                    AuditEvent::success("client.created")
+                        .client(client.client_id.clone())
+                        .data(serde_json::json!({ "via": "cli" })),
+                )
+                .await?;
+            if json {
+                return output::json(&Created {
+                    client_secret: secret,
+                    client,
+                });
+            }
+            println!("client_id:     {}", client.client_id);
+            match secret {
+                Some(s) => {
+                    println!("client_secret: {s}\n(the secret is shown only now: store it safely)")
+                }
+                None => println!("public client: no secret; PKCE (S256) is required"),
+            }
+            Ok(())
+        }
+        ClientCommand::List { json } => {
+            let clients = services.clients.list().await?;
+            if json {
+                return output::json(&clients);
+            }
+            let rows: Vec<Vec<String>> = clients
+                .into_iter()
+                .map(|c| {
+                    vec![
+                        c.client_id,
+                        c.name,
+                        if c.public { "public" } else { "confidential" }.to_owned(),
+                        c.grant_types.join(","),
+                        c.redirect_uris.join(" "),
+                    ]
+                })
+                .collect();
+            output::table(
+                &["CLIENT_ID", "NAME", "TYPE", "GRANTS", "REDIRECT URIS"],
+                &rows,
+            );
+            Ok(())
+        }
+        ClientCommand::Show { id, json } => {
+            let client = services.clients.get(&id).await?;
+            if json {
+                return output::json(&client);
+            }
+            let value = serde_json::to_value(&client)?;
+            if let Some(fields) = value.as_object() {
+                for (k, v) in fields {
+                    let shown = match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Null => String::new(),
+                        other => other.to_string(),
+                    };
+                    println!("{k:<30} {shown}");
+                }
+            }
+            Ok(())
+        }
+        ClientCommand::Delete { id } => {
+            services.clients.delete(&id).await?;
+            services
+                .audit
+                .record(
+                    AuditEvent::success("client.deleted")
+                        .client(id.clone())
+                        .data(serde_json::json!({ "via": "cli" })),
+                )
+                .await?;
+            println!("deleted client {id}");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! Reading a password without ever taking it from the command line.
+
+use std::io::{IsTerminal as _, Read as _};
+
+use anyhow::{Context as _, bail};
+
+/// Reads the password from standard input (`--password-stdin`: all of it, less one trailing
+/// newline), or prompts twice on a terminal.
+pub fn read(from_stdin: bool) -> anyhow::Result<String> {
+    if from_stdin {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read the password from standard input")?;
+        let password = text
+            .strip_suffix("\r\n")
+            .or_else(|| text.strip_suffix('\n'))
+            .unwrap_or(&text)
+            .to_owned();
+        if password.is_empty() {
+            bail!("no password on standard input");
+        }
+        return Ok(password);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("no password given: pass --password-stdin, or run in a terminal to be prompted");
+    }
+    let first = rpassword::prompt_password("Password: ").context("cannot read the password")?;
+    let second =
+        rpassword::prompt_password("Repeat password: ").context("cannot read the password")?;
+    if first != second {
+        bail!("the passwords do not match");
+    }
+    Ok(first)
+}

@@ -1,0 +1,207 @@
+//! `gatehouse user ...`
+
+use clap::Subcommand;
+use domain::audit::AuditEvent;
+use domain::entities::user;
+use domain::users::{NewUser, UserStatus};
+use serde::Serialize;
+
+use super::{output, password};
+use crate::services::Services;
+
+/// User account commands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account (the password is read from stdin or a prompt, never from argv).
+    Create {
+        /// Sign-in email.
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Grant this role (repeatable; the role must exist).
+        #[arg(long = "role", value_name = "ROLE")]
+        roles: Vec<String>,
+        /// Mark the email address as verified.
+        #[arg(long)]
+        verified: bool,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Print the created account as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List accounts.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one account with its roles.
+    Show {
+        /// Email of the account.
+        email: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable an account: it can no longer sign in.
+    Disable {
+        /// Email of the account.
+        email: String,
+    },
+    /// Delete an account with its credentials and roles.
+    Delete {
+        /// Email of the account.
+        email: String,
+    },
+}
+
+/// An account as printed: profile and state, never credentials.
+#[derive(Debug, Serialize)]
+struct UserView {
+    id: String,
+    sub: String,
+    email: String,
+    email_verified: bool,
+    status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_reason: Option<String>,
+    name: Option<String>,
+    roles: Vec<String>,
+    created_at: String,
+}
+
+async fn view(services: &Services, u: user::Model) -> anyhow::Result<UserView> {
+    Ok(UserView {
+        roles: services.roles.roles_of(&u.id).await?,
+        id: u.id,
+        sub: u.subject,
+        email: u.email,
+        email_verified: u.email_verified,
+        status: u.status,
+        status_reason: u.status_reason,
+        name: u.display_name,
+        created_at: output::time(u.created_at),
+    })
+}
+
+/// Runs a user command.
+pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
+    match cmd {
+        UserCommand::Create {
+            email,
+            password_stdin,
+            roles,
+            verified,
+            name,
+            json,
+        } => {
+            for role in &roles {
+                if !services.roles.list().await?.iter().any(|r| &r.name == role) {
+                    anyhow::bail!(
+                        "role {role:?} does not exist: create it with `gatehouse role create`"
+                    );
+                }
+            }
+            let password = password::read(password_stdin)?;
+            let created = services
+                .users
+                .create(NewUser {
+                    email,
+                    password: Some(password),
+                    email_verified: verified,
+                    display_name: name,
+                    status: UserStatus::Active,
+                })
+                .await?;
+            for role in &roles {
+                services.roles.grant(role, &created.email).await?;
+            }
+            audit(services, "user.created", &created.id).await?;
+            let shown = view(services, created).await?;
+            if json {
+                output::json(&shown)
+            } else {
+                println!("created user {} (id {})", shown.email, shown.id);
+                Ok(())
+            }
+        }
+        UserCommand::List { json } => {
+            let mut views = Vec::new();
+            for u in services.users.list().await? {
+                views.push(view(services, u).await?);
+            }
+            if json {
+                return output::json(&views);
+            }
+            let rows: Vec<Vec<String>> = views
+                .into_iter()
+                .map(|v| {
+                    vec![
+                        v.email,
+                        v.status,
+                        v.email_verified.to_string(),
+                        v.roles.join(","),
+                        v.created_at,
+                    ]
+                })
+                .collect();
+            output::table(&["EMAIL", "STATUS", "VERIFIED", "ROLES", "CREATED"], &rows);
+            Ok(())
+        }
+        UserCommand::Show { email, json } => {
+            let shown = view(services, services.users.get_by_email(&email).await?).await?;
+            if json {
+                return output::json(&shown);
+            }
+            let rows = [
+                ("id", shown.id),
+                ("sub", shown.sub),
+                ("email", shown.email),
+                ("email_verified", shown.email_verified.to_string()),
+                ("status", shown.status),
+                ("name", shown.name.unwrap_or_default()),
+                ("roles", shown.roles.join(", ")),
+                ("created_at", shown.created_at),
+            ];
+            for (k, v) in rows {
+                println!("{k:<15} {v}");
+            }
+            Ok(())
+        }
+        UserCommand::Disable { email } => {
+            let u = services
+                .users
+                .set_status(
+                    &email,
+                    UserStatus::Disabled,
+                    Some("disabled by an administrator".into()),
+                )
+                .await?;
+            audit(services, "user.disabled", &u.id).await?;
+            println!("disabled {}", u.email);
+            Ok(())
+        }
+        UserCommand::Delete { email } => {
+            let u = services.users.delete(&email).await?;
+            audit(services, "user.deleted", &u.id).await?;
+            println!("deleted {}", u.email);
+            Ok(())
+        }
+    }
+}
+
+async fn audit(services: &Services, kind: &'static str, user_id: &str) -> anyhow::Result<()> {
+    services
+        .audit
+        .record(
+            AuditEvent::success(kind)
+                .subject(user_id)
+                .data(serde_json::json!({ "via": "cli" })),
+        )
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,315 @@
+//! Configuration: `config/gatehouse.toml` (or `--config FILE` / `GATEHOUSE_CONFIG`), every
+//! key overridable as `GATEHOUSE__SECTION__KEY`, with defaults that run with no file at all.
+
+mod validate;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use domain::credentials::password::PasswordParams;
+use serde::{Deserialize, Serialize};
+
+pub use validate::ConfigError;
+
+/// The environment variable prefix of overrides (`GATEHOUSE__DATABASE__URL`).
+pub const ENV_PREFIX: &str = "GATEHOUSE";
+
+/// Everything Gatehouse reads at start.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// The issuer identifier: an absolute URL, https unless the host is loopback.
+    pub issuer: String,
+    /// Where the embedded database and the generated master key live.
+    pub data_dir: PathBuf,
+    /// HTTP listener.
+    pub server: ServerConfig,
+    /// Database connection.
+    pub database: DatabaseConfig,
+    /// Hot-state cache.
+    pub cache: CacheConfig,
+    /// Master key for secrets at rest.
+    pub secrets: SecretsConfig,
+    /// Log output.
+    pub log: LogConfig,
+    /// First-start administrator.
+    pub bootstrap: BootstrapConfig,
+    /// argon2id parameters.
+    pub password: PasswordParams,
+    /// Signing keys.
+    pub keys: KeysConfig,
+    /// Browser sessions.
+    pub session: SessionConfig,
+    /// Token lifetimes.
+    pub tokens: TokensConfig,
+    /// Consent.
+    pub consent: ConsentConfig,
+}
+
+/// `[session]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionConfig {
+    /// A browser session ends after this many seconds without a request.
+    pub idle_timeout_secs: u64,
+    /// A browser session ends this many seconds after sign-in, whatever happens.
+    pub absolute_timeout_secs: u64,
+}
+
+/// `[tokens]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TokensConfig {
+    /// Lifetime of authorization codes (at most 600).
+    pub code_ttl_secs: u64,
+    /// Lifetime of access tokens.
+    pub access_token_ttl_secs: u64,
+    /// Lifetime of ID tokens.
+    pub id_token_ttl_secs: u64,
+    /// Lifetime of a grant and its refresh tokens.
+    pub refresh_token_ttl_secs: u64,
+    /// How long a sign-in may take before its authorization request is forgotten.
+    pub authorization_request_ttl_secs: u64,
+}
+
+/// `[consent]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsentConfig {
+    /// Clients registered as first-party (`--first-party`) skip the consent page.
+    pub skip_for_first_party: bool,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            idle_timeout_secs: 3600,
+            absolute_timeout_secs: 24 * 3600,
+        }
+    }
+}
+
+impl Default for TokensConfig {
+    fn default() -> Self {
+        Self {
+            code_ttl_secs: 60,
+            access_token_ttl_secs: 600,
+            id_token_ttl_secs: 3600,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
+            authorization_request_ttl_secs: 1800,
+        }
+    }
+}
+
+impl Default for ConsentConfig {
+    fn default() -> Self {
+        Self {
+            skip_for_first_party: true,
+        }
+    }
+}
+
+/// `[server]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address and port to listen on.
+    pub bind: String,
+    /// Worker threads; 0 means one per CPU core.
+    pub workers: usize,
+    /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
+    pub shutdown_timeout_secs: u64,
+}
+
+/// `[database]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH?mode=rwc` or `postgres://USER@HOST/DB`.
+    pub url: String,
+    /// Connection pool size.
+    pub max_connections: u32,
+}
+
+/// `[cache]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheConfig {
+    /// Redis URL; empty means the in-process cache (single node only).
+    pub redis_url: String,
+    /// Prefix of every Redis key, to share one Redis between deployments.
+    pub key_prefix: String,
+}
+
+/// `[secrets]`
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecretsConfig {
+    /// Base64 of 32 random bytes. Prefer the environment (`GATEHOUSE__SECRETS__MASTER_KEY`)
+    /// or a key file over writing it here.
+    pub master_key: String,
+    /// File holding the base64 key; created (mode 0600) on first start when no key is
+    /// configured. Empty means `<data_dir>/master.key`.
+    pub master_key_file: String,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `[log]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `human` or `json`.
+    pub format: LogFormat,
+    /// A tracing filter, e.g. `info` or `info,gatehouse=debug`.
+    pub level: String,
+}
+
+/// `[bootstrap]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BootstrapConfig {
+    /// Email of the administrator created on first start.
+    pub admin_email: String,
+}
+
+/// `[keys]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KeysConfig {
+    /// Algorithms to keep signing keys for; RS256 is required by OpenID Connect.
+    pub algorithms: Vec<String>,
+    /// Seconds a retired key stays published: at least the longest token lifetime.
+    pub retention_secs: u64,
+    /// Seconds between reloads of the keys from the database (picks up rotations made by
+    /// the CLI or another node).
+    pub reload_interval_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            issuer: "http://localhost:8080".into(),
+            data_dir: "data".into(),
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            cache: CacheConfig::default(),
+            secrets: SecretsConfig::default(),
+            log: LogConfig::default(),
+            bootstrap: BootstrapConfig::default(),
+            password: PasswordParams::default(),
+            keys: KeysConfig::default(),
+            session: SessionConfig::default(),
+            tokens: TokensConfig::default(),
+            consent: ConsentConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            workers: 0,
+            shutdown_timeout_secs: 30,
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://data/gatehouse.db?mode=rwc".into(),
+            max_connections: 10,
+        }
+    }
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            redis_url: String::new(),
+            key_prefix: "gatehouse:".into(),
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Human,
+            level: "info".into(),
+        }
+    }
+}
+
+impl Default for BootstrapConfig {
+    fn default() -> Self {
+        Self {
+            admin_email: "admin@localhost".into(),
+        }
+    }
+}
+
+impl Default for KeysConfig {
+    fn default() -> Self {
+        Self {
+            algorithms: ["RS256", "PS256", "ES256", "EdDSA"]
+                .map(String::from)
+                .to_vec(),
+            retention_secs: 24 * 3600,
+            reload_interval_secs: 60,
+        }
+    }
+}
+
+impl Config {
+    /// Loads the file (if any), applies the `GATEHOUSE__*` variables of `env`, and validates.
+    pub fn load(file: Option<&Path>, env: HashMap<String, String>) -> Result<Self, ConfigError> {
+        let mut builder = config::Config::builder();
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::new(
+                    "--config",
+                    format!("{} does not exist or is not a file", path.display()),
+                ));
+            }
+            builder = builder.add_source(
+                config::File::from(path.to_path_buf()).format(config::FileFormat::Toml),
+            );
+        }
+        let env_source = config::Environment::with_prefix(ENV_PREFIX)
+            .prefix_separator("__")
+            .separator("__")
+            .try_parsing(true)
+            .list_separator(",")
+            .with_list_parse_key("keys.algorithms")
+            .source(Some(env));
+        let raw = builder
+            .add_source(env_source)
+            .build()
+            .map_err(ConfigError::from_source)?;
+        let config: Config = raw.try_deserialize().map_err(ConfigError::from_source)?;
+        config.validated()
+    }
+
+    /// The master key file path, resolved against `data_dir`.
+    pub fn master_key_path(&self) -> PathBuf {
+        if self.secrets.master_key_file.is_empty() {
+            self.data_dir.join("master.key")
+        } else {
+            PathBuf::from(&self.secrets.master_key_file)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

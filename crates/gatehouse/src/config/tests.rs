@@ -1,0 +1,162 @@
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn err(pairs: &[(&str, &str)]) -> ConfigError {
+    Config::load(None, env(pairs)).unwrap_err()
+}
+
+#[test]
+fn no_file_and_no_environment_gives_the_defaults() {
+    let c = Config::load(None, HashMap::new()).unwrap();
+    assert_eq!(c, Config::default());
+    assert_eq!(c.issuer, "http://localhost:8080");
+    assert_eq!(c.database.url, "sqlite://data/gatehouse.db?mode=rwc");
+    assert_eq!(c.master_key_path(), Path::new("data/master.key"));
+}
+
+#[test]
+fn environment_overrides_every_section_with_typed_values() {
+    let c = Config::load(
+        None,
+        env(&[
+            ("GATEHOUSE__ISSUER", "https://id.example.com/"),
+            ("GATEHOUSE__SERVER__WORKERS", "3"),
+            ("GATEHOUSE__DATABASE__URL", "postgres://u@db/gh"),
+            ("GATEHOUSE__CACHE__REDIS_URL", "redis://cache:6379"),
+            ("GATEHOUSE__LOG__FORMAT", "json"),
+            ("GATEHOUSE__PASSWORD__MEMORY_KIB", "65536"),
+            ("GATEHOUSE__KEYS__ALGORITHMS", "RS256,ES256"),
+            ("GATEHOUSE_CONFIG", "ignored.toml"),
+            ("UNRELATED", "x"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.issuer, "https://id.example.com");
+    assert_eq!(c.server.workers, 3);
+    assert_eq!(c.database.url, "postgres://u@db/gh");
+    assert_eq!(c.cache.redis_url, "redis://cache:6379");
+    assert_eq!(c.log.format, LogFormat::Json);
+    assert_eq!(c.password.memory_kib, 65536);
+    assert_eq!(c.keys.algorithms, ["RS256", "ES256"]);
+}
+
+#[test]
+fn each_bad_value_names_its_key() {
+    let cases = [
+        ("GATEHOUSE__DATABASE__URL", "nope", "database.url"),
+        ("GATEHOUSE__ISSUER", "localhost:8080", "issuer"),
+        ("GATEHOUSE__ISSUER", "http://id.example.com", "issuer"),
+        ("GATEHOUSE__ISSUER", "https://id.example.com/?x=1", "issuer"),
+        ("GATEHOUSE__ISSUER", "https://id.example.com/#f", "issuer"),
+        ("GATEHOUSE__SERVER__BIND", "everywhere", "server.bind"),
+        ("GATEHOUSE__CACHE__REDIS_URL", "http://x", "cache.redis_url"),
+        (
+            "GATEHOUSE__SECRETS__MASTER_KEY",
+            "short",
+            "secrets.master_key",
+        ),
+        ("GATEHOUSE__LOG__LEVEL", "info,[", "log.level"),
+        (
+            "GATEHOUSE__BOOTSTRAP__ADMIN_EMAIL",
+            "admin",
+            "bootstrap.admin_email",
+        ),
+        (
+            "GATEHOUSE__PASSWORD__MEMORY_KIB",
+            "1",
+            "password.memory_kib",
+        ),
+        ("GATEHOUSE__KEYS__ALGORITHMS", "ES256", "keys.algorithms"),
+        (
+            "GATEHOUSE__KEYS__ALGORITHMS",
+            "RS256,HS256",
+            "keys.algorithms",
+        ),
+    ];
+    for (var, value, key) in cases {
+        let e = err(&[(var, value)]);
+        assert_eq!(e.key, key, "{var}={value}: {e}");
+    }
+}
+
+#[test]
+fn type_errors_and_unknown_keys_are_named_in_the_message() {
+    let e = err(&[("GATEHOUSE__SERVER__WORKERS", "many")]);
+    assert!(e.to_string().contains("server.workers"), "{e}");
+    let e = err(&[("GATEHOUSE__DATABSE__URL", "sqlite://x")]);
+    assert!(e.to_string().contains("databse"), "{e}");
+}
+
+#[test]
+fn loopback_issuers_may_use_http() {
+    for issuer in [
+        "http://127.0.0.1:8080",
+        "http://[::1]:9000/idp",
+        "http://localhost",
+    ] {
+        let c = Config::load(None, env(&[("GATEHOUSE__ISSUER", issuer)])).unwrap();
+        assert_eq!(c.issuer, issuer);
+    }
+}
+
+fn shipped_file() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/gatehouse.toml")
+}
+
+#[test]
+fn the_shipped_file_holds_the_defaults_and_documents_every_key() {
+    let mut expected = Config::default();
+    // The file shows a 2-core machine's value for this machine-dependent default.
+    expected.password.max_concurrent = 2;
+    let mut c = Config::load(Some(&shipped_file()), HashMap::new()).unwrap();
+    c.password.max_concurrent = 2;
+    assert_eq!(c, expected);
+
+    let text = std::fs::read_to_string(shipped_file()).unwrap();
+    let value = serde_json::to_value(Config::default()).unwrap();
+    for (section, body) in value.as_object().unwrap() {
+        match body.as_object() {
+            Some(keys) => {
+                assert!(
+                    text.contains(&format!("[{section}]")),
+                    "[{section}] missing"
+                );
+                for key in keys.keys() {
+                    assert!(
+                        text.contains(&format!("\n{key} = ")),
+                        "{section}.{key} missing"
+                    );
+                }
+            }
+            None => assert!(
+                text.contains(&format!("\n{section} = ")),
+                "{section} missing"
+            ),
+        }
+    }
+}
+
+#[test]
+fn environment_beats_the_file_and_a_missing_file_is_an_error() {
+    let c = Config::load(
+        Some(&shipped_file()),
+        env(&[("GATEHOUSE__SERVER__BIND", "127.0.0.1:9999")]),
+    )
+    .unwrap();
+    assert_eq!(c.server.bind, "127.0.0.1:9999");
+    let e = Config::load(
+        Some(Path::new("/nonexistent/gatehouse.toml")),
+        HashMap::new(),
+    )
+    .unwrap_err();
+    assert_eq!(e.key, "--config");
+}

@@ -1,0 +1,167 @@
+//! Start-up validation: every error names the key at fault and says why.
+
+use std::net::SocketAddr;
+
+use domain::keys::KeyAlg;
+use domain::secrets::MasterKey;
+use domain::store::Engine;
+use tracing_subscriber::EnvFilter;
+use url::Url;
+
+use super::Config;
+
+/// A configuration value that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration error: {key}: {reason}")]
+pub struct ConfigError {
+    /// The dotted key (`database.url`), or the option that named the file.
+    pub key: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+impl ConfigError {
+    /// An error about `key`.
+    pub fn new(key: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Wraps a parse or type error from the config sources (its text names the key).
+    pub(super) fn from_source(e: config::ConfigError) -> Self {
+        Self::new("config", e.to_string())
+    }
+}
+
+impl From<domain::Error> for ConfigError {
+    fn from(e: domain::Error) -> Self {
+        match e {
+            domain::Error::Invalid { field, reason } => ConfigError::new(field, reason),
+            other => ConfigError::new("config", other.to_string()),
+        }
+    }
+}
+
+impl Config {
+    /// Checks every value; normalises the issuer (no trailing slash).
+    pub fn validated(mut self) -> Result<Self, ConfigError> {
+        self.issuer = validate_issuer(&self.issuer)?;
+        self.server.bind.parse::<SocketAddr>().map_err(|_| {
+            ConfigError::new("server.bind", "must be ADDRESS:PORT, e.g. 127.0.0.1:8080")
+        })?;
+        Engine::of_url(&self.database.url)?;
+        if self.database.max_connections == 0 {
+            return Err(ConfigError::new(
+                "database.max_connections",
+                "must be at least 1",
+            ));
+        }
+        let redis = &self.cache.redis_url;
+        if !(redis.is_empty() || redis.starts_with("redis://") || redis.starts_with("rediss://")) {
+            return Err(ConfigError::new(
+                "cache.redis_url",
+                "must start with redis:// or rediss:// (or be empty for the in-process cache)",
+            ));
+        }
+        if !self.secrets.master_key.is_empty() {
+            MasterKey::from_base64(&self.secrets.master_key)?;
+        }
+        EnvFilter::try_new(&self.log.level)
+            .map_err(|e| ConfigError::new("log.level", format!("is not a valid filter: {e}")))?;
+        domain::users::normalize_email(&self.bootstrap.admin_email)
+            .map_err(|e| ConfigError::new("bootstrap.admin_email", e.to_string()))?;
+        self.password.validate()?;
+        self.key_algorithms()?;
+        for (key, value) in [
+            ("session.idle_timeout_secs", self.session.idle_timeout_secs),
+            (
+                "session.absolute_timeout_secs",
+                self.session.absolute_timeout_secs,
+            ),
+            ("tokens.code_ttl_secs", self.tokens.code_ttl_secs),
+            (
+                "tokens.access_token_ttl_secs",
+                self.tokens.access_token_ttl_secs,
+            ),
+            ("tokens.id_token_ttl_secs", self.tokens.id_token_ttl_secs),
+            (
+                "tokens.refresh_token_ttl_secs",
+                self.tokens.refresh_token_ttl_secs,
+            ),
+            (
+                "tokens.authorization_request_ttl_secs",
+                self.tokens.authorization_request_ttl_secs,
+            ),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::new(key, "must be at least 1"));
+            }
+        }
+        if self.tokens.code_ttl_secs > 600 {
+            return Err(ConfigError::new(
+                "tokens.code_ttl_secs",
+                "must be at most 600: codes are short-lived (RFC 6749 4.1.2)",
+            ));
+        }
+        let longest = self
+            .tokens
+            .access_token_ttl_secs
+            .max(self.tokens.id_token_ttl_secs);
+        if self.keys.retention_secs < longest {
+            return Err(ConfigError::new(
+                "keys.retention_secs",
+                format!("must be at least the longest token lifetime ({longest} s)"),
+            ));
+        }
+        if self.keys.reload_interval_secs == 0 {
+            return Err(ConfigError::new(
+                "keys.reload_interval_secs",
+                "must be at least 1",
+            ));
+        }
+        Ok(self)
+    }
+
+    /// The configured signing algorithms, parsed.
+    pub fn key_algorithms(&self) -> Result<Vec<KeyAlg>, ConfigError> {
+        let mut algs = Vec::new();
+        for name in &self.keys.algorithms {
+            let alg = KeyAlg::parse(name.trim())
+                .map_err(|e| ConfigError::new("keys.algorithms", e.to_string()))?;
+            if !algs.contains(&alg) {
+                algs.push(alg);
+            }
+        }
+        if !algs.contains(&KeyAlg::Rs256) {
+            return Err(ConfigError::new(
+                "keys.algorithms",
+                "must include RS256 (required by OpenID Connect)",
+            ));
+        }
+        Ok(algs)
+    }
+}
+
+/// OIDC Discovery 3 / RFC 8414 2: https, no query or fragment; plain http only on loopback.
+fn validate_issuer(issuer: &str) -> Result<String, ConfigError> {
+    let bad = |why: &str| ConfigError::new("issuer", format!("{issuer:?} {why}"));
+    let url = Url::parse(issuer).map_err(|_| bad("is not an absolute URL"))?;
+    if url.query().is_some() || issuer.contains('?') {
+        return Err(bad("must not have a query"));
+    }
+    if url.fragment().is_some() || issuer.contains('#') {
+        return Err(bad("must not have a fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not contain credentials"));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if domain::clients::is_loopback(&url) => {}
+        "http" => return Err(bad("must use https unless the host is loopback")),
+        _ => return Err(bad("must be an http(s) URL")),
+    }
+    Ok(issuer.trim_end_matches('/').to_owned())
+}

@@ -1,0 +1,16 @@
+//! HTTP assembly: routes of every crate, middleware, and the operational endpoints.
+
+mod headers;
+mod health;
+
+use actix_web::web;
+
+pub use headers::{RequestIdHeader, security_headers};
+
+/// Mounts every route of the service.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .configure(auth_server::configure)
+        .configure(login_ui::configure);
+}

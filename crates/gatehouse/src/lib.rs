@@ -1,0 +1,14 @@
+//! The Gatehouse binary's library: configuration, command line, start-up and HTTP assembly.
+//! Kept as a library so the black-box tests can start the server in-process.
+
+pub mod bootstrap;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod logging;
+pub mod pages;
+pub mod server;
+pub mod services;
+
+pub use config::Config;
+pub use server::{RunningServer, start};

@@ -1,0 +1,27 @@
+//! Wires the protocol's page needs to the hosted pages: the protocol crate never builds
+//! HTML and the pages crate never speaks the protocol; the binary joins them here.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+
+/// The hosted pages, as the protocol's [`auth_server::Pages`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HostedPages;
+
+impl auth_server::Pages for HostedPages {
+    fn error(&self, status: StatusCode, error: &str, description: &str) -> HttpResponse {
+        login_ui::render::error(status, error, description)
+    }
+
+    fn form_post(&self, action: &str, params: &[(&str, String)]) -> HttpResponse {
+        login_ui::render::form_post(action, params)
+    }
+
+    fn logout_confirm(&self, action: &str, fields: &[(&str, String)]) -> HttpResponse {
+        login_ui::render::logout_confirm(action, fields)
+    }
+
+    fn logged_out(&self) -> HttpResponse {
+        login_ui::render::logged_out()
+    }
+}

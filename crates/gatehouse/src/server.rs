@@ -1,0 +1,185 @@
+//! Starting and stopping the HTTP server.
+
+use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context as _;
+use domain::keys::SharedKeyRing;
+use tokio::task::JoinHandle;
+use tracing_actix_web::TracingLogger;
+
+use crate::bootstrap::{self, BootstrapAdmin};
+use crate::config::Config;
+use crate::http;
+use crate::services::Services;
+
+/// How the server is started.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    /// Stop gracefully on SIGTERM/SIGINT (the binary); tests stop it through the handle.
+    pub handle_signals: bool,
+    /// The first administrator's password (`GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD`).
+    pub bootstrap_password: Option<String>,
+}
+
+/// A started server.
+#[derive(Debug)]
+pub struct RunningServer {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// The administrator created by this start, if the database was empty.
+    pub bootstrap_admin: Option<BootstrapAdmin>,
+    /// The services it runs on (tests use them to look inside).
+    pub services: Services,
+    handle: ServerHandle,
+    server: JoinHandle<std::io::Result<()>>,
+    key_reload: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// Waits until the server stops (after a signal, or [`RunningServer::stop`]).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        let result = self.server.await;
+        self.key_reload.abort();
+        result.context("server task failed")??;
+        Ok(())
+    }
+
+    /// Stops accepting connections; `graceful` lets in-flight requests finish first.
+    pub async fn stop(self, graceful: bool) -> anyhow::Result<()> {
+        self.handle.stop(graceful).await;
+        self.wait().await
+    }
+}
+
+/// Binds `server.bind` and starts serving.
+pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<RunningServer> {
+    let listener = TcpListener::bind(&config.server.bind)
+        .with_context(|| format!("cannot listen on {} (server.bind)", config.server.bind))?;
+    start_on(listener, config, options).await
+}
+
+/// Starts serving on an already bound listener: migrations, keys, first administrator, HTTP.
+pub async fn start_on(
+    listener: TcpListener,
+    config: Config,
+    options: StartOptions,
+) -> anyhow::Result<RunningServer> {
+    let services = Services::open(config).await?;
+    let cache = services.cache().await?;
+    let keys = services.key_ring().await?;
+    let bootstrap_admin = bootstrap::ensure_admin(&services, options.bootstrap_password).await?;
+    let key_reload = spawn_key_reload(&services, keys.clone());
+
+    let config = &services.config;
+    let https = config.issuer.starts_with("https://");
+    let store = web::Data::new(services.store.clone());
+    let cache = web::Data::new(cache);
+    let provider = web::Data::new(provider(&services, keys)?);
+    let ui = web::Data::new(login_ui(&services));
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(store.clone())
+            .app_data(cache.clone())
+            .app_data(provider.clone())
+            .app_data(ui.clone())
+            .app_data(web::FormConfig::default().limit(FORM_LIMIT))
+            .app_data(web::PayloadConfig::default().limit(FORM_LIMIT))
+            .configure(http::routes)
+            .wrap(http::RequestIdHeader)
+            .wrap(TracingLogger::default())
+            .wrap(http::security_headers(https))
+    })
+    .shutdown_timeout(config.server.shutdown_timeout_secs);
+    if config.server.workers > 0 {
+        server = server.workers(config.server.workers);
+    }
+    if !options.handle_signals {
+        server = server.disable_signals();
+    }
+    let addr = listener.local_addr()?;
+    let server = server
+        .listen(listener)
+        .with_context(|| format!("cannot serve on {addr}"))?
+        .run();
+    let handle = server.handle();
+    tracing::info!(%addr, issuer = %config.issuer, "gatehouse listening");
+    Ok(RunningServer {
+        addr,
+        bootstrap_admin,
+        services,
+        handle,
+        server: tokio::spawn(server),
+        key_reload,
+    })
+}
+
+/// Largest accepted request body: forms and token requests are small.
+const FORM_LIMIT: usize = 64 * 1024;
+
+fn settings(config: &Config) -> auth_server::Settings {
+    auth_server::Settings {
+        issuer: config.issuer.clone(),
+        access_token_ttl: Duration::from_secs(config.tokens.access_token_ttl_secs),
+        id_token_ttl: Duration::from_secs(config.tokens.id_token_ttl_secs),
+        first_party_skip_consent: config.consent.skip_for_first_party,
+        secure_cookies: config.issuer.starts_with("https://"),
+    }
+}
+
+fn provider(services: &Services, keys: SharedKeyRing) -> anyhow::Result<auth_server::Provider> {
+    let algs = services.config.key_algorithms()?;
+    Ok(auth_server::Provider {
+        settings: settings(&services.config),
+        discovery: auth_server::discovery::Documents::build(&services.config.issuer, &algs),
+        clients: services.clients.clone(),
+        users: services.users.clone(),
+        roles: services.roles.clone(),
+        sessions: services.sessions.clone(),
+        requests: services.requests.clone(),
+        consents: services.consents.clone(),
+        codes: services.codes.clone(),
+        grants: services.grants.clone(),
+        access_tokens: services.access_tokens.clone(),
+        audit: services.audit.clone(),
+        keys,
+        secrets: services.secrets.clone(),
+        pages: std::sync::Arc::new(crate::pages::HostedPages),
+    })
+}
+
+fn login_ui(services: &Services) -> login_ui::LoginUi {
+    login_ui::LoginUi {
+        settings: login_ui::UiSettings {
+            secure_cookies: services.config.issuer.starts_with("https://"),
+        },
+        users: services.users.clone(),
+        sessions: services.sessions.clone(),
+        requests: services.requests.clone(),
+        consents: services.consents.clone(),
+        clients: services.clients.clone(),
+        audit: services.audit.clone(),
+        secrets: services.secrets.clone(),
+    }
+}
+
+/// Reloads the signing keys periodically, so rotations by the CLI or another node take effect.
+fn spawn_key_reload(services: &Services, ring: SharedKeyRing) -> JoinHandle<()> {
+    let keys = services.keys.clone();
+    let every = Duration::from_secs(services.config.keys.reload_interval_secs);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match keys.load_ring().await {
+                Ok(fresh) => ring.replace(fresh),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot reload signing keys; keeping the current ones")
+                }
+            }
+        }
+    })
+}

@@ -1,0 +1,151 @@
+//! The domain services, built once from the configuration and shared by the CLI and server.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use domain::audit::AuditLog;
+use domain::authorization::AuthorizationRequests;
+use domain::cache::Cache;
+use domain::clients::Clients;
+use domain::consents::Consents;
+use domain::credentials::password::PasswordHasher;
+use domain::grants::{AccessTokens, Codes, Grants};
+use domain::keys::{Keys, SharedKeyRing};
+use domain::roles::Roles;
+use domain::secrets::{MasterKey, MasterKeySource, SecretBox};
+use domain::sessions::{BrowserSessions, SessionPolicy};
+use domain::store::Store;
+use domain::users::Users;
+
+use crate::config::Config;
+
+/// Every service a command or the server needs.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// The validated configuration.
+    pub config: Config,
+    /// The database.
+    pub store: Store,
+    /// Secrets at rest.
+    pub secrets: SecretBox,
+    /// Users.
+    pub users: Users,
+    /// Clients.
+    pub clients: Clients,
+    /// Roles and permissions.
+    pub roles: Roles,
+    /// Signing keys in the database.
+    pub keys: Keys,
+    /// Audit log.
+    pub audit: AuditLog,
+    /// Browser sessions.
+    pub sessions: BrowserSessions,
+    /// Parked authorization requests.
+    pub requests: AuthorizationRequests,
+    /// Consents.
+    pub consents: Consents,
+    /// Authorization codes.
+    pub codes: Codes,
+    /// Grants and refresh tokens.
+    pub grants: Grants,
+    /// Access token records.
+    pub access_tokens: AccessTokens,
+}
+
+impl Services {
+    /// Loads the master key, connects to the database and applies pending migrations.
+    pub async fn open(config: Config) -> anyhow::Result<Self> {
+        let master = master_key(&config).await?;
+        let store = Store::connect(&config.database.url, config.database.max_connections)
+            .await
+            .context("cannot open the database (database.url)")?;
+        store
+            .migrate()
+            .await
+            .context("cannot apply database migrations")?;
+        let params = config.password;
+        let hasher = tokio::task::spawn_blocking(move || PasswordHasher::new(&params))
+            .await
+            .context("password hasher set-up panicked")??;
+        let secrets = master.secret_box();
+        let secs = Duration::from_secs;
+        let t = &config.tokens;
+        Ok(Self {
+            sessions: BrowserSessions::new(
+                &store,
+                secrets.clone(),
+                SessionPolicy {
+                    idle_timeout: secs(config.session.idle_timeout_secs),
+                    absolute_timeout: secs(config.session.absolute_timeout_secs),
+                },
+            ),
+            requests: AuthorizationRequests::new(&store, secs(t.authorization_request_ttl_secs)),
+            consents: Consents::new(&store),
+            codes: Codes::new(&store, secrets.clone(), secs(t.code_ttl_secs)),
+            grants: Grants::new(&store, secrets.clone(), secs(t.refresh_token_ttl_secs)),
+            access_tokens: AccessTokens::new(&store, secrets.clone()),
+            users: Users::new(&store, hasher),
+            clients: Clients::new(&store, secrets.clone()),
+            roles: Roles::new(&store),
+            keys: Keys::new(
+                &store,
+                secrets.clone(),
+                Duration::from_secs(config.keys.retention_secs),
+            ),
+            audit: AuditLog::new(&store),
+            secrets,
+            store,
+            config,
+        })
+    }
+
+    /// Creates missing signing keys and loads the key ring.
+    pub async fn key_ring(&self) -> anyhow::Result<SharedKeyRing> {
+        let algs = self.config.key_algorithms()?;
+        let made = self
+            .keys
+            .ensure(&algs)
+            .await
+            .context("cannot create signing keys")?;
+        if made > 0 {
+            tracing::info!(made, "generated signing keys");
+        }
+        let ring = self
+            .keys
+            .load_ring()
+            .await
+            .context("cannot load signing keys")?;
+        Ok(SharedKeyRing::new(ring))
+    }
+
+    /// The cache the configuration asks for.
+    pub async fn cache(&self) -> anyhow::Result<Cache> {
+        let c = &self.config.cache;
+        if c.redis_url.is_empty() {
+            return Ok(Cache::memory());
+        }
+        Cache::redis(&c.redis_url, &c.key_prefix)
+            .await
+            .context("cannot reach Redis (cache.redis_url)")
+    }
+}
+
+async fn master_key(config: &Config) -> anyhow::Result<MasterKey> {
+    if !config.secrets.master_key.is_empty() {
+        return Ok(MasterKey::from_base64(&config.secrets.master_key)?);
+    }
+    let path = config.master_key_path();
+    let shown = path.display().to_string();
+    let (key, source) = tokio::task::spawn_blocking(move || MasterKey::load_or_create(&path))
+        .await
+        .context("master key loading panicked")?
+        .with_context(|| format!("cannot read or create the master key file {shown}"))?;
+    if source == MasterKeySource::Generated {
+        tracing::warn!(
+            path = %shown,
+            "no master key configured: generated one. Back this file up: without it the \
+             stored signing keys and secrets cannot be read"
+        );
+    }
+    Ok(key)
+}

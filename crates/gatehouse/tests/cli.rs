@@ -1,0 +1,420 @@
+//! The `gatehouse` binary as an operator runs it: a real process, its exit codes, its output.
+//! (HTTP behaviour is tested in-process by the black-box suite in `tests/`.)
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use sea_orm::EntityTrait as _;
+use serde_json::Value;
+
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatehouse"));
+        cmd.current_dir(self.dir.path())
+            .env_remove("GATEHOUSE_CONFIG")
+            .env_remove("RUST_LOG")
+            .env("GATEHOUSE__PASSWORD__MEMORY_KIB", "1024")
+            .env("GATEHOUSE__PASSWORD__ITERATIONS", "1")
+            .env("GATEHOUSE__KEYS__ALGORITHMS", "RS256,ES256");
+        cmd
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut child = self
+            .command()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        if let Some(text) = stdin {
+            input.write_all(text.as_bytes()).unwrap();
+        }
+        drop(input);
+        child.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let out = self.run(args, stdin);
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+/// The services over the sandbox's data, as the binary opens them.
+async fn open(sandbox: &Sandbox) -> gatehouse::services::Services {
+    let dir = sandbox.dir.path();
+    let env = [
+        (
+            "GATEHOUSE__DATA_DIR",
+            dir.join("data").display().to_string(),
+        ),
+        (
+            "GATEHOUSE__DATABASE__URL",
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.join("data/gatehouse.db").display()
+            ),
+        ),
+        ("GATEHOUSE__PASSWORD__MEMORY_KIB", "1024".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let config = gatehouse::Config::load(None, env).unwrap();
+    gatehouse::services::Services::open(config).await.unwrap()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `serve` and reads its stdout until the banner (and admin lines) have printed.
+fn serve(sandbox: &Sandbox, port: u16) -> (Child, String) {
+    let mut child = sandbox
+        .command()
+        .arg("serve")
+        .env("GATEHOUSE__SERVER__BIND", format!("127.0.0.1:{port}"))
+        .env("GATEHOUSE__SERVER__SHUTDOWN_TIMEOUT_SECS", "5")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut banner = String::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        banner.push_str(&line);
+        if line.contains("discovery:") {
+            // The admin block, when printed, follows the banner at once.
+            let first_start = !sandbox.dir.path().join("seen").exists();
+            if first_start {
+                for _ in 0..4 {
+                    line.clear();
+                    reader.read_line(&mut line).unwrap();
+                    banner.push_str(&line);
+                }
+                std::fs::write(sandbox.dir.path().join("seen"), "").unwrap();
+            }
+            break;
+        }
+    }
+    (child, banner)
+}
+
+fn get(port: u16, path: &str) -> u16 {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response[9..12].parse().unwrap()
+}
+
+fn terminate(child: &mut Child) -> std::process::ExitStatus {
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "no exit after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn kids(sandbox: &Sandbox) -> Vec<(String, String)> {
+    let keys: Value = serde_json::from_str(&sandbox.ok(&["keys", "list", "--json"], None)).unwrap();
+    keys.as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["kid"].as_str().unwrap().to_owned(),
+                k["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn serve_first_start_prints_admin_once_then_reuses_database_and_keys() {
+    let sandbox = Sandbox::new();
+    let port = free_port();
+    let (mut first, banner) = serve(&sandbox, port);
+    assert!(
+        banner.contains("issuer:    http://localhost:8080"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("/.well-known/openid-configuration"),
+        "{banner}"
+    );
+    assert!(banner.contains("email:    admin@localhost"), "{banner}");
+    let password = banner
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("password: "))
+        .expect("generated password printed")
+        .to_owned();
+    assert_eq!(password.len(), 20);
+    assert_eq!(get(port, "/healthz"), 200);
+    assert_eq!(get(port, "/readyz"), 200);
+    assert!(
+        terminate(&mut first).success(),
+        "graceful exit 0 on SIGTERM"
+    );
+
+    let master_key = sandbox.dir.path().join("data/master.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&master_key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let keys_before = kids(&sandbox);
+    assert_eq!(keys_before.len(), 4, "active + next for RS256 and ES256");
+
+    let (mut second, banner) = serve(&sandbox, port);
+    assert!(
+        !banner.contains("password"),
+        "credentials printed again: {banner}"
+    );
+    assert_eq!(get(port, "/readyz"), 200);
+    assert!(terminate(&mut second).success());
+    assert_eq!(kids(&sandbox), keys_before);
+
+    // The printed password is the admin's: checked through a throw-away in-process login.
+    let users = sandbox.ok(&["user", "show", "admin@localhost", "--json"], None);
+    let admin: Value = serde_json::from_str(&users).unwrap();
+    assert_eq!(admin["roles"], serde_json::json!(["admin"]));
+    assert_eq!(admin["status"], "active");
+}
+
+#[test]
+fn client_create_json_prints_a_usable_client() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.ok(
+        &[
+            "client",
+            "create",
+            "--name",
+            "demo",
+            "--redirect-uri",
+            "http://127.0.0.1:9999/cb",
+            "--json",
+        ],
+        None,
+    );
+    let created: Value = serde_json::from_str(&out).unwrap();
+    let id = created["client_id"].as_str().unwrap();
+    let secret = created["client_secret"].as_str().unwrap();
+    assert!(secret.len() >= 43);
+    assert_eq!(
+        created["redirect_uris"],
+        serde_json::json!(["http://127.0.0.1:9999/cb"])
+    );
+
+    let shown: Value =
+        serde_json::from_str(&sandbox.ok(&["client", "show", id, "--json"], None)).unwrap();
+    assert_eq!(shown["client_id"], id);
+    assert!(shown.get("client_secret").is_none(), "secret shown again");
+    assert!(sandbox.ok(&["client", "list"], None).contains(id));
+
+    let refused = sandbox.run(&["client", "create", "--name", "x", "--json"], None);
+    assert_eq!(refused.status.code(), Some(1));
+    let err = String::from_utf8(refused.stderr).unwrap();
+    assert!(err.contains("redirect_uri"), "{err}");
+
+    // Usable: the printed secret authenticates the client.
+    let authenticated = block_on(async {
+        open(&sandbox)
+            .await
+            .clients
+            .authenticate(id, secret)
+            .await
+            .unwrap()
+            .is_some()
+    });
+    assert!(authenticated);
+
+    sandbox.ok(&["client", "delete", id], None);
+    assert_eq!(
+        sandbox.run(&["client", "show", id], None).status.code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn user_create_reads_the_password_from_stdin_and_never_from_argv() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(
+        &["role", "create", "editor", "--permission", "posts:write"],
+        None,
+    );
+    sandbox.ok(
+        &[
+            "user",
+            "create",
+            "--email",
+            "A@Example.com",
+            "--password-stdin",
+            "--role",
+            "editor",
+            "--verified",
+        ],
+        Some("correct horse battery staple\n"),
+    );
+    let shown: Value =
+        serde_json::from_str(&sandbox.ok(&["user", "show", "a@example.com", "--json"], None))
+            .unwrap();
+    assert_eq!(shown["email"], "a@example.com");
+    assert_eq!(shown["roles"], serde_json::json!(["editor"]));
+    assert_eq!(shown["email_verified"], true);
+
+    // The stored hash is argon2id and verifies the password that went through stdin.
+    let verified = block_on(async {
+        let services = open(&sandbox).await;
+        let hash = domain::entities::credential::Entity::find()
+            .one(services.store.db())
+            .await
+            .unwrap()
+            .unwrap()
+            .secret;
+        assert!(
+            hash.starts_with("$argon2id$") && !hash.contains("correct horse"),
+            "{hash}"
+        );
+        services
+            .users
+            .verify_password("a@example.com", "correct horse battery staple")
+            .await
+            .unwrap()
+            .is_some()
+    });
+    assert!(verified);
+
+    let argv = sandbox.run(
+        &[
+            "user",
+            "create",
+            "--email",
+            "b@example.com",
+            "--password",
+            "x",
+        ],
+        None,
+    );
+    assert_eq!(
+        argv.status.code(),
+        Some(2),
+        "clap refuses a password option"
+    );
+    let no_tty = sandbox.run(&["user", "create", "--email", "b@example.com"], None);
+    assert_eq!(no_tty.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&no_tty.stderr).contains("--password-stdin"));
+
+    sandbox.ok(
+        &["role", "grant", "editor", "--user", "a@example.com"],
+        None,
+    );
+    sandbox.ok(&["user", "disable", "a@example.com"], None);
+    let listed = sandbox.ok(&["user", "list"], None);
+    assert!(listed.contains("disabled"), "{listed}");
+    sandbox.ok(&["user", "delete", "a@example.com"], None);
+    assert_eq!(
+        sandbox
+            .run(&["user", "show", "a@example.com"], None)
+            .status
+            .code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn a_bad_config_value_exits_1_naming_the_key_without_a_backtrace() {
+    let sandbox = Sandbox::new();
+    for (var, value, key) in [
+        ("GATEHOUSE__DATABASE__URL", "nope", "database.url"),
+        ("GATEHOUSE__ISSUER", "http://id.example.com", "issuer"),
+    ] {
+        let out = sandbox
+            .command()
+            .arg("serve")
+            .env(var, value)
+            .env("RUST_BACKTRACE", "1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(err.contains(key), "{err}");
+        assert!(
+            !err.contains("backtrace") && !err.contains("panicked"),
+            "{err}"
+        );
+    }
+    assert!(
+        !sandbox.dir.path().join("data").exists(),
+        "nothing written on a refused start"
+    );
+}
+
+#[test]
+fn keys_rotate_activates_the_published_next_key() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["migrate"], None);
+    let out = sandbox.ok(&["keys", "rotate", "--alg", "ES256"], None);
+    assert!(out.contains("ES256:"), "{out}");
+    let before = kids(&sandbox);
+    let next = before.iter().find(|(_, s)| s == "next").unwrap().0.clone();
+    sandbox.ok(&["keys", "rotate", "--alg", "ES256"], None);
+    let after = kids(&sandbox);
+    assert!(after.contains(&(next, "active".to_owned())), "{after:?}");
+    assert_eq!(after.iter().filter(|(_, s)| s == "retired").count(), 2);
+    let bad = sandbox.run(&["keys", "rotate", "--alg", "HS256"], None);
+    assert_eq!(bad.status.code(), Some(1));
+}

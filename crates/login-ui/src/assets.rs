@@ -1,0 +1,24 @@
+//! Static assets, compiled into the binary.
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+
+const CSS: &str = include_str!("../../../web/static/gatehouse.css");
+const AUTOSUBMIT: &str = include_str!("../../../web/static/autosubmit.js");
+
+fn asset(content_type: &str, body: &'static str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(body)
+}
+
+/// `GET /static/gatehouse.css`
+pub async fn css() -> HttpResponse {
+    asset("text/css; charset=utf-8", CSS)
+}
+
+/// `GET /static/autosubmit.js`
+pub async fn autosubmit() -> HttpResponse {
+    asset("text/javascript; charset=utf-8", AUTOSUBMIT)
+}

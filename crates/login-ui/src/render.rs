@@ -1,0 +1,94 @@
+//! Rendering templates into responses with the pages' security headers, and the pages the
+//! protocol asks for (errors, form_post, logout).
+
+use actix_web::HttpResponse;
+use actix_web::http::{StatusCode, header};
+use askama::Template;
+
+/// The Content-Security-Policy of ordinary pages: own styles, images from https (client
+/// logos), forms posting only to us, no scripts.
+pub const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Renders `template` with `status`. A template that fails to render is a server error.
+pub fn page(status: StatusCode, template: &impl Template, csp: &str) -> HttpResponse {
+    match template.render() {
+        Ok(html) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CONTENT_SECURITY_POLICY, csp.to_owned()))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(html),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("The page could not be shown.")
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    code: &'a str,
+    description: &'a str,
+}
+
+/// An error page.
+pub fn error(status: StatusCode, code: &str, description: &str) -> HttpResponse {
+    let title = if status.is_server_error() {
+        "Something went wrong"
+    } else {
+        "This request cannot be completed"
+    };
+    page(
+        status,
+        &ErrorPage {
+            title,
+            code,
+            description,
+        },
+        PAGE_CSP,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "form_post.html")]
+struct FormPost<'a> {
+    action: &'a str,
+    params: &'a [(&'a str, String)],
+}
+
+/// The auto-submitting form of `response_mode=form_post` (OAuth 2.0 Form Post Response Mode).
+pub fn form_post(action: &str, params: &[(&str, String)]) -> HttpResponse {
+    // The form may post only to the client's verified redirect URI.
+    let origin = url::Url::parse(action)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_else(|_| "'none'".to_owned());
+    let csp = format!(
+        "default-src 'none'; script-src 'self'; form-action {origin}; frame-ancestors 'none'; base-uri 'none'"
+    );
+    page(StatusCode::OK, &FormPost { action, params }, &csp)
+}
+
+#[derive(Template)]
+#[template(path = "logout_confirm.html")]
+struct LogoutConfirm<'a> {
+    action: &'a str,
+    fields: &'a [(&'a str, String)],
+}
+
+/// Asks the user to confirm signing out.
+pub fn logout_confirm(action: &str, fields: &[(&str, String)]) -> HttpResponse {
+    page(StatusCode::OK, &LogoutConfirm { action, fields }, PAGE_CSP)
+}
+
+#[derive(Template)]
+#[template(path = "logged_out.html")]
+struct LoggedOut;
+
+/// The signed-out page.
+pub fn logged_out() -> HttpResponse {
+    page(StatusCode::OK, &LoggedOut, PAGE_CSP)
+}
