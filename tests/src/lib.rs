@@ -31,6 +31,8 @@ pub struct TestServer {
     /// The configuration it runs with.
     pub config: Config,
     running: Option<RunningServer>,
+    /// The runtime a shared server lives on; service calls go there (see [`shared_server`]).
+    runtime: Option<tokio::runtime::Handle>,
     db: TestDatabase,
     data_dir: tempfile::TempDir,
 }
@@ -70,6 +72,7 @@ impl TestServer {
             base: String::new(),
             config,
             running: None,
+            runtime: None,
             db,
             data_dir,
         };
@@ -134,11 +137,9 @@ impl TestServer {
             ..Default::default()
         };
         adjust(&mut new);
+        let clients = self.running().services.clients.clone();
         let (client, secret) = self
-            .running()
-            .services
-            .clients
-            .create(new)
+            .on_server(async move { clients.create(new).await })
             .await
             .expect("client created");
         (client.client_id, secret)
@@ -146,43 +147,22 @@ impl TestServer {
 
     /// Creates an active, verified user with a full profile; returns its internal id.
     pub async fn user(&self, email: &str, password: &str) -> String {
-        let services = &self.running().services;
-        let user = services
-            .users
-            .create(NewUser {
-                email: email.into(),
-                password: Some(password.into()),
-                email_verified: true,
-                display_name: Some("Alice Example".into()),
-                status: UserStatus::Active,
-            })
+        let users = self.running().services.users.clone();
+        let (email, password) = (email.to_owned(), password.to_owned());
+        self.on_server(async move { create_user(&users, email, password).await })
             .await
-            .expect("user created");
-        services
-            .users
-            .update_profile(
-                &user.id,
-                Profile {
-                    given_name: Some("Alice".into()),
-                    family_name: Some("Example".into()),
-                    nickname: Some("ali".into()),
-                    preferred_username: Some("alice".into()),
-                    locale: Some("en-GB".into()),
-                    zoneinfo: Some("Europe/London".into()),
-                    phone_number: Some("+44 20 7946 0000".into()),
-                    phone_number_verified: Some(true),
-                    address: Some(serde_json::json!({
-                        "street_address": "1 Example Street",
-                        "locality": "London",
-                        "postal_code": "N1 1AA",
-                        "country": "GB"
-                    })),
-                    ..Default::default()
-                },
-            )
-            .await
-            .expect("profile set");
-        user.id
+    }
+
+    /// Runs `work` on the server's runtime: the database pools belong to it, and a shared
+    /// server outlives each test's runtime.
+    pub async fn on_server<T: Send + 'static>(
+        &self,
+        work: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> T {
+        match &self.runtime {
+            Some(handle) => handle.spawn(work).await.expect("server-side task"),
+            None => work.await,
+        }
     }
 
     /// The directory holding this server's data (master key).
@@ -201,6 +181,113 @@ impl TestServer {
             running.stop(true).await.expect("clean stop");
         }
     }
+}
+
+/// An active, verified user with a full profile (every standard claim has a value).
+async fn create_user(users: &domain::users::Users, email: String, password: String) -> String {
+    let user = users
+        .create(NewUser {
+            email,
+            password: Some(password),
+            email_verified: true,
+            display_name: Some("Alice Example".into()),
+            status: UserStatus::Active,
+        })
+        .await
+        .expect("user created");
+    users
+        .update_profile(
+            &user.id,
+            Profile {
+                given_name: Some("Alice".into()),
+                family_name: Some("Example".into()),
+                nickname: Some("ali".into()),
+                preferred_username: Some("alice".into()),
+                locale: Some("en-GB".into()),
+                zoneinfo: Some("Europe/London".into()),
+                phone_number: Some("+44 20 7946 0000".into()),
+                phone_number_verified: Some(true),
+                address: Some(serde_json::json!({
+                    "street_address": "1 Example Street",
+                    "locality": "London",
+                    "postal_code": "N1 1AA",
+                    "country": "GB"
+                })),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("profile set");
+    user.id
+}
+
+/// Where a module keeps its shared server for one backend (`None`: backend not configured).
+pub type SharedSlot = std::sync::OnceLock<Option<&'static TestServer>>;
+
+/// The server shared by the tests of one module on `backend`, started on first use with
+/// `adjust` applied to its configuration. It runs on a runtime of its own, so it outlives
+/// each test's runtime, and lives until the test process exits. Tests sharing it must not
+/// depend on each other: each creates its own users and clients.
+pub fn shared_server(
+    slot: &'static SharedSlot,
+    backend: Backend,
+    adjust: fn(&mut Config),
+) -> Option<&'static TestServer> {
+    *slot.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("shared-gatehouse".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("server runtime");
+                let server = runtime.block_on(TestServer::start_with(backend, adjust));
+                let server: Option<&'static TestServer> = server.map(|mut server| {
+                    server.runtime = Some(runtime.handle().clone());
+                    &*Box::leak(Box::new(server))
+                });
+                tx.send(server).expect("test thread waits");
+                runtime.block_on(std::future::pending::<()>());
+            })
+            .expect("server thread");
+        rx.recv().expect("shared server started")
+    })
+}
+
+/// Like [`server_tests!`], but all tests of the invoking module share one server per
+/// backend, configured by `setup: fn(&mut Config)`. Each body gets `&'static TestServer`.
+#[macro_export]
+macro_rules! shared_server_tests {
+    (setup = $setup:expr; $(async fn $name:ident($server:ident) $body:block)*) => {
+        static SHARED_SQLITE: $crate::SharedSlot = std::sync::OnceLock::new();
+        static SHARED_POSTGRES: $crate::SharedSlot = std::sync::OnceLock::new();
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($server: &'static $crate::TestServer) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let server = $crate::shared_server(&super::SHARED_SQLITE, $crate::Backend::Sqlite, $setup)
+                        .expect("sqlite");
+                    run(server).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres_redis() {
+                    let Some(server) = $crate::shared_server(&super::SHARED_POSTGRES, $crate::Backend::Postgres, $setup) else {
+                        $crate::skip_or_fail("GATEHOUSE_TEST_POSTGRES_URL and GATEHOUSE_TEST_REDIS_URL");
+                        return;
+                    };
+                    run(server).await;
+                }
+            }
+        )*
+    };
 }
 
 fn uuid_like() -> String {

@@ -15,7 +15,7 @@ use crate::{Provider, bearer, jwt};
 pub async fn get(provider: web::Data<Provider>, req: HttpRequest) -> HttpResponse {
     match bearer_header(&req) {
         Ok(token) => serve(&provider, token).await,
-        Err(res) => res,
+        Err(e) => e.response(),
     }
 }
 
@@ -27,7 +27,7 @@ pub async fn post(
 ) -> HttpResponse {
     let header_token = match bearer_header(&req) {
         Ok(t) => t,
-        Err(res) => return res,
+        Err(e) => return e.response(),
     };
     let form_token = if crate::token::require_form(&req).is_ok() {
         match Params::parse(&body) {
@@ -52,26 +52,43 @@ pub async fn post(
 }
 
 /// The bearer token of the `Authorization` header, if any (RFC 6750 2.1).
-pub fn bearer_header(req: &HttpRequest) -> Result<Option<String>, HttpResponse> {
+pub fn bearer_header(req: &HttpRequest) -> Result<Option<String>, BadAuthorization> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let text = value.to_str().map_err(|_| {
-        challenge(
-            StatusCode::BAD_REQUEST,
-            Some(("invalid_request", "malformed Authorization header")),
-        )
-    })?;
+    let text = value.to_str().map_err(|_| BadAuthorization::Malformed)?;
     match text.split_once(' ') {
         Some((scheme, token))
             if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
         {
             Ok(Some(token.trim().to_owned()))
         }
-        _ => Err(challenge(
-            StatusCode::UNAUTHORIZED,
-            Some(("invalid_request", "use the Bearer scheme")),
-        )),
+        _ => Err(BadAuthorization::NotBearer),
+    }
+}
+
+/// An `Authorization` header that carries no usable bearer token.
+#[derive(Debug, Clone, Copy)]
+pub enum BadAuthorization {
+    /// Not visible ASCII.
+    Malformed,
+    /// Another scheme, or an empty token.
+    NotBearer,
+}
+
+impl BadAuthorization {
+    /// The RFC 6750 answer.
+    pub fn response(self) -> HttpResponse {
+        match self {
+            Self::Malformed => challenge(
+                StatusCode::BAD_REQUEST,
+                Some(("invalid_request", "malformed Authorization header")),
+            ),
+            Self::NotBearer => challenge(
+                StatusCode::UNAUTHORIZED,
+                Some(("invalid_request", "use the Bearer scheme")),
+            ),
+        }
     }
 }
 

@@ -57,10 +57,15 @@ impl TestDatabase {
             }
             Backend::Postgres => {
                 let admin_url = std::env::var(POSTGRES_ENV).ok()?;
-                let name = format!("gatehouse_test_{}", uuid::Uuid::new_v4().simple());
+                let name = format!(
+                    "{PREFIX}{}_{}",
+                    std::process::id(),
+                    uuid::Uuid::new_v4().simple()
+                );
                 let admin = Database::connect(&admin_url)
                     .await
                     .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set but unreachable: {e}"));
+                sweep_orphans(&admin).await;
                 admin
                     .execute_unprepared(&format!("CREATE DATABASE {name}"))
                     .await
@@ -108,6 +113,40 @@ impl Drop for TestDatabase {
             });
         })
         .join();
+    }
+}
+
+/// Test databases are named `PREFIX{pid}_{uuid}`.
+const PREFIX: &str = "gatehouse_test_";
+
+/// Drops test databases whose test process is gone: a server shared by a whole test
+/// binary lives until the process exits, so its database is never dropped by `Drop`.
+async fn sweep_orphans(admin: &sea_orm::DatabaseConnection) {
+    let Ok(rows) = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            format!("SELECT datname FROM pg_database WHERE datname LIKE '{PREFIX}%'"),
+        ))
+        .await
+    else {
+        return;
+    };
+    for row in rows {
+        let Ok(name) = row.try_get::<String>("", "datname") else {
+            continue;
+        };
+        let Some(pid) = name
+            .strip_prefix(PREFIX)
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+        }
     }
 }
 

@@ -16,10 +16,10 @@ pub enum Decision {
     Consent,
     /// Everything is in place: issue a code.
     Issue {
-        /// The browser session.
-        session: browser_session::Model,
+        /// The browser session (boxed, like the user: they dwarf the other variants).
+        session: Box<browser_session::Model>,
         /// The signed-in user.
-        user: user::Model,
+        user: Box<user::Model>,
     },
     /// The request ends with this error, sent to the client.
     Fail(OAuthError),
@@ -74,7 +74,10 @@ pub async fn decide(
             Decision::Consent,
         ));
     }
-    Ok(Decision::Issue { session, user })
+    Ok(Decision::Issue {
+        session: Box::new(session),
+        user: Box::new(user),
+    })
 }
 
 fn silent_or(silent: bool, code: ErrorCode, interactive: Decision) -> Decision {
