@@ -2,5 +2,9 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod bad_input;
 mod conformance_basic;
+mod conformance_config;
+mod conformance_logout;
+mod happy_flow;
 mod house;
