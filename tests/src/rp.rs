@@ -224,7 +224,13 @@ impl Browser {
     /// Opens an authorization URL and goes through sign-in (when asked) and consent (when
     /// asked, allowing) until the provider answers the client.
     pub async fn authorize(&self, url: &str, email: &str, password: &str) -> Landing {
-        let mut landing = self.open(url).await;
+        let landing = self.open(url).await;
+        self.complete(landing, email, password).await
+    }
+
+    /// Goes on from `landing` through sign-in and consent (allowing) until the provider
+    /// answers the client (or shows a page that is neither).
+    pub async fn complete(&self, mut landing: Landing, email: &str, password: &str) -> Landing {
         for _ in 0..3 {
             let Landing::Page { body, .. } = &landing else {
                 return landing;

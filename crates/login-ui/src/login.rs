@@ -84,7 +84,7 @@ pub async fn submit(
             "The form expired or was sent from another site. Go back, reload the page and try again.",
         );
     }
-    let Some(pending) = load(&ui, &form.request).await else {
+    let Some(mut pending) = load(&ui, &form.request).await else {
         return expired();
     };
     let client = ui.clients.find(&pending.client_id).await.ok().flatten();
@@ -135,8 +135,12 @@ pub async fn submit(
                 .subject(user.id.clone())
                 .client(pending.client_id.clone())
                 .data(serde_json::json!({ "amr": ["pwd"] }));
-            event.session_id = Some(session_id);
+            event.session_id = Some(session_id.clone());
             record(&ui, &req, event).await;
+            pending.signed_in_session = Some(session_id);
+            if let Err(e) = ui.requests.update(&form.request, &pending).await {
+                return server_error(&e);
+            }
             let cookie = Cookie::build(COOKIE_NAME, secret)
                 .path("/")
                 .http_only(true)

@@ -49,9 +49,9 @@ pub async fn decide(
     let (Some(session), Some(user)) = (session, user) else {
         return Ok(silent_or(silent, ErrorCode::LoginRequired, Decision::Login));
     };
-    // A sign-in made after the request arrived satisfies prompt=login and max_age.
+    // Only a sign-in made for this very request satisfies prompt=login and max_age.
     let auth_time = session.auth_time.unix_timestamp();
-    let fresh = auth_time >= req.received_at;
+    let fresh = req.signed_in_session.as_deref() == Some(session.id.as_str());
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let too_old = req
         .max_age

@@ -169,6 +169,7 @@ fn check(
         ui_locales: words("ui_locales"),
         display: params.get("display").map(str::to_owned),
         received_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+        signed_in_session: None,
         consent_given: false,
         consent_denied: false,
     })

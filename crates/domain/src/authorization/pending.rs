@@ -53,8 +53,12 @@ pub struct PendingRequest {
     pub ui_locales: Vec<String>,
     /// `display` value.
     pub display: Option<String>,
-    /// When the request arrived (Unix seconds): a sign-in after it satisfies `prompt=login`.
+    /// When the request arrived (Unix seconds).
     pub received_at: i64,
+    /// The browser session created by a sign-in during this request: only that sign-in
+    /// satisfies `prompt=login` and `max_age` (an earlier one in the same second does not).
+    #[serde(default)]
+    pub signed_in_session: Option<String>,
     /// The user consented during this request.
     pub consent_given: bool,
     /// The user refused consent during this request.
