@@ -188,7 +188,7 @@ impl Rp {
 
     /// The code of a successful response.
     fn code(params: &HashMap<String, String>) -> AuthorizationCode {
-        assert!(params.get("error").is_none(), "error response: {params:?}");
+        assert!(!params.contains_key("error"), "error response: {params:?}");
         AuthorizationCode::new(params.get("code").expect("code").clone())
     }
 
@@ -348,7 +348,7 @@ basic_tests! {
         let landing = rp.browser.open(url.as_str()).await;
         let params = rp.response(&landing, &req);
         assert_eq!(params["error"], "invalid_request");
-        assert!(params.get("code").is_none());
+        assert!(!params.contains_key("code"));
     }
 
     async fn oidcc_idtoken_signature(server, mode) {
@@ -570,7 +570,7 @@ basic_tests! {
         let landing = rp.browser.open(req.url.as_str()).await;
         let params = rp.response(&landing, &req);
         assert_eq!(params["error"], "login_required");
-        assert!(params.get("code").is_none());
+        assert!(!params.contains_key("code"));
     }
 
     async fn oidcc_prompt_none_logged_in(server, mode) {
