@@ -8,3 +8,4 @@ mod conformance_config;
 mod conformance_logout;
 mod happy_flow;
 mod house;
+mod login_pages;
