@@ -259,14 +259,21 @@ async fn sign_in_and_redeem(
     (browser, tokens, nonce, (before, after))
 }
 
+/// Redeems a code with its PKCE verifier; the response must not be cached (RFC 6749 5.1).
 async fn redeem(client: &rp::Client, code: &str, verifier: PkceCodeVerifier) -> CoreTokenResponse {
-    client
+    let last = LastHeaders::default();
+    let tokens = client
         .exchange_code(AuthorizationCode::new(code.to_owned()))
         .unwrap()
         .set_pkce_verifier(verifier)
-        .request_async(&http_client)
+        .request_async(&recording(last.clone()))
         .await
-        .expect("token response")
+        .expect("token response");
+    assert_eq!(
+        last_header(&last, "cache-control").as_deref(),
+        Some("no-store")
+    );
+    tokens
 }
 
 /// Checks `at_hash` of a verified ID token against `access_token`.
