@@ -84,10 +84,9 @@ impl BadAuthorization {
                 StatusCode::BAD_REQUEST,
                 Some(("invalid_request", "malformed Authorization header")),
             ),
-            Self::NotBearer => challenge(
-                StatusCode::UNAUTHORIZED,
-                Some(("invalid_request", "use the Bearer scheme")),
-            ),
+            // RFC 6750 3.1: an unsupported authentication method is a request without
+            // authentication, answered with a bare challenge and no error code.
+            Self::NotBearer => challenge(StatusCode::UNAUTHORIZED, None),
         }
     }
 }
