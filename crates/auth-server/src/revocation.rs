@@ -24,31 +24,41 @@ pub async fn revoke(
         Some(kind) => Some(kind),
         None => revoke_access(&provider, &client.client_id, presented).await?,
     };
-    if let Some(kind) = revoked {
-        provider
-            .audit
-            .record(
-                AuditEvent::success("token.revoked")
-                    .client(client.client_id.clone())
-                    .data(serde_json::json!({ "token_type": kind })),
-            )
-            .await?;
+    if let Some(Revoked { kind, user_id }) = revoked {
+        let mut event = AuditEvent::success("token.revoked")
+            .client(client.client_id.clone())
+            .data(serde_json::json!({ "token_type": kind }));
+        if let Some(user_id) = user_id {
+            event = event.subject(user_id);
+        }
+        provider.audit.record(event).await?;
     }
     Ok(HttpResponse::Ok().finish())
+}
+
+/// What a revocation request revoked.
+struct Revoked {
+    /// `refresh_token` or `access_token`.
+    kind: &'static str,
+    /// The token's user, when it has one.
+    user_id: Option<String>,
 }
 
 async fn revoke_refresh(
     provider: &Provider,
     client_id: &str,
     presented: &str,
-) -> Result<Option<&'static str>, OAuthError> {
+) -> Result<Option<Revoked>, OAuthError> {
     match provider.grants.family_of(presented).await? {
         Some(family) if family.client_id == client_id => {
             provider
                 .grants
                 .revoke_family(&family.id, "revoked by the client")
                 .await?;
-            Ok(Some("refresh_token"))
+            Ok(Some(Revoked {
+                kind: "refresh_token",
+                user_id: Some(family.user_id),
+            }))
         }
         _ => Ok(None),
     }
@@ -58,7 +68,7 @@ async fn revoke_access(
     provider: &Provider,
     client_id: &str,
     presented: &str,
-) -> Result<Option<&'static str>, OAuthError> {
+) -> Result<Option<Revoked>, OAuthError> {
     if presented.split('.').count() == 3 {
         let ring = provider.keys.current();
         let Some((claims, _)) = jwt::verify(&ring, presented) else {
@@ -76,12 +86,23 @@ async fn revoke_access(
         let exp = time::OffsetDateTime::from_unix_timestamp(exp)
             .map_err(|_| OAuthError::invalid_request("token has an invalid exp"))?;
         provider.access_tokens.deny(jti, client_id, exp).await?;
-        return Ok(Some("access_token"));
+        let user_id = provider
+            .access_tokens
+            .by_jti(jti)
+            .await?
+            .and_then(|rec| rec.row.user_id);
+        return Ok(Some(Revoked {
+            kind: "access_token",
+            user_id,
+        }));
     }
     match provider.access_tokens.by_opaque(presented).await? {
         Some(rec) if rec.row.client_id == client_id => {
             provider.access_tokens.revoke(&rec.row.jti).await?;
-            Ok(Some("access_token"))
+            Ok(Some(Revoked {
+                kind: "access_token",
+                user_id: rec.row.user_id,
+            }))
         }
         _ => Ok(None),
     }

@@ -124,7 +124,7 @@ mod tests {
             assert_ne!(first, second);
             assert!(k.grants.active_family(&first).await.unwrap().is_none(), "rotated token is spent");
             assert!(k.grants.active_family(&second).await.unwrap().is_some());
-            assert!(matches!(k.grants.rotate(&first, &k.client).await.unwrap(), Rotation::Reused));
+            assert!(matches!(k.grants.rotate(&first, &k.client).await.unwrap(), Rotation::Reused { .. }));
             assert!(matches!(k.grants.rotate(&second, &k.client).await.unwrap(), Rotation::Invalid), "family revoked");
         }
 

@@ -23,7 +23,7 @@ pub async fn exchange(
     let (family, refresh_token) = match provider.grants.rotate(presented, &client.client_id).await?
     {
         Rotation::Rotated { family, token } => (*family, token),
-        Rotation::Reused => {
+        Rotation::Reused { user_id } => {
             provider
                 .audit
                 .record(
@@ -31,6 +31,7 @@ pub async fn exchange(
                         "token.refresh_reused",
                         "rotated refresh token presented again; family revoked",
                     )
+                    .subject(user_id)
                     .client(client.client_id.clone()),
                 )
                 .await?;

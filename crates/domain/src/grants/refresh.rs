@@ -51,7 +51,10 @@ pub enum Rotation {
         token: String,
     },
     /// Already rotated: the family has now been revoked.
-    Reused,
+    Reused {
+        /// The user of the revoked family (for the audit trail).
+        user_id: String,
+    },
     /// Unknown, expired, revoked, or another client's.
     Invalid,
 }
@@ -127,7 +130,9 @@ impl Grants {
         if row.rotated_at.is_some() {
             self.revoke_family(&family.id, "refresh token reused")
                 .await?;
-            return Ok(Rotation::Reused);
+            return Ok(Rotation::Reused {
+                user_id: family.user_id.clone(),
+            });
         }
         let new_token = random::token::<32>();
         let txn = self.db.begin().await?;
@@ -141,7 +146,9 @@ impl Grants {
             txn.rollback().await?;
             self.revoke_family(&family.id, "refresh token reused")
                 .await?;
-            return Ok(Rotation::Reused);
+            return Ok(Rotation::Reused {
+                user_id: family.user_id.clone(),
+            });
         }
         refresh_token::ActiveModel {
             token_hash: Set(self.secrets.keyed_hash(PURPOSE, &new_token)),
