@@ -340,6 +340,15 @@ harness::shared_server_tests! {
         let public = Kit { client_id: public_id, email: String::new(), secret: String::new() };
         let url = authorize_url(server, &public, &[("scope", "openid")]);
         assert_redirect_error(server, &url, "invalid_request", "public client without PKCE").await;
+        // So must a confidential client registered with require_pkce...
+        let (strict_id, _) = server.client(|c| c.require_pkce = true).await;
+        let strict = Kit { client_id: strict_id, email: String::new(), secret: String::new() };
+        let url = authorize_url(server, &strict, &[("scope", "openid")]);
+        assert_redirect_error(server, &url, "invalid_request", "require_pkce client without PKCE").await;
+        // ...while for the others PKCE is optional (honoured when sent).
+        let (status, location, _) = get(server, &authorize_url(server, &kit, &[("scope", "openid")])).await;
+        assert_eq!(status, 303, "confidential client without PKCE goes on to sign-in");
+        assert!(location.unwrap().contains("/login"));
     }
 
     async fn authorize_garbage_encoding_is_a_400_not_a_500(server) {

@@ -201,7 +201,7 @@ fn scopes(client: &Client, raw: Option<&str>) -> Result<Vec<String>, OAuthError>
     Ok(out)
 }
 
-/// PKCE (RFC 7636): S256 only; required for public clients.
+/// PKCE (RFC 7636): S256 only; required for public clients and clients registered so.
 fn pkce(client: &Client, params: &Params) -> Result<(Option<String>, Option<String>), OAuthError> {
     let bad = |m: &str| OAuthError::invalid_request(m);
     match (
@@ -209,7 +209,7 @@ fn pkce(client: &Client, params: &Params) -> Result<(Option<String>, Option<Stri
         params.get("code_challenge_method"),
     ) {
         (None, Some(_)) => Err(bad("code_challenge_method without code_challenge")),
-        (None, None) if client.public => Err(bad(
+        (None, None) if client.public || client.require_pkce => Err(bad(
             "PKCE is required: send code_challenge with code_challenge_method=S256",
         )),
         (None, None) => Ok((None, None)),

@@ -34,6 +34,8 @@ pub struct NewClient {
     pub access_token_signing_alg: Option<String>,
     /// First-party clients may skip consent when configured.
     pub first_party: bool,
+    /// Refuse authorization requests without PKCE (always so for public clients).
+    pub require_pkce: bool,
     /// The client's home page.
     pub client_uri: Option<String>,
     /// Logo shown on the login and consent pages.

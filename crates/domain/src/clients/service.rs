@@ -49,7 +49,7 @@ impl Clients {
             userinfo_signed_response_alg: Set(c.userinfo_alg),
             access_token_signing_alg: Set(c.access_token_alg),
             first_party: Set(new.first_party),
-            require_pkce: Set(true),
+            require_pkce: Set(new.public || new.require_pkce),
             client_uri: Set(new.client_uri),
             logo_uri: Set(new.logo_uri),
             policy_uri: Set(new.policy_uri),

@@ -73,6 +73,9 @@ pub struct CreateArgs {
     /// Algorithm of JWT access tokens: RS256 (default), PS256, ES256 or EdDSA.
     #[arg(long, value_name = "ALG")]
     access_token_signing_alg: Option<String>,
+    /// Refuse authorization requests without PKCE (public clients always need it).
+    #[arg(long)]
+    require_pkce: bool,
     /// A first-party client: may skip consent when configured.
     #[arg(long)]
     first_party: bool,
@@ -112,6 +115,7 @@ impl From<CreateArgs> for NewClient {
             userinfo_signed_response_alg: a.userinfo_signed_response_alg,
             access_token_signing_alg: a.access_token_signing_alg,
             first_party: a.first_party,
+            require_pkce: a.require_pkce,
             client_uri: a.client_uri,
             logo_uri: a.logo_uri,
             policy_uri: a.policy_uri,
