@@ -2,6 +2,7 @@
 //! tokens and for refresh tokens.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use domain::users::UserStatus;
 use serde_json::{Value, json};
 
 use crate::error::OAuthError;
@@ -67,11 +68,14 @@ async fn refresh(provider: &Provider, presented: &str) -> Result<Option<Value>, 
     let Some(family) = provider.grants.active_family(presented).await? else {
         return Ok(None);
     };
-    let sub = provider
-        .users
-        .find(&family.user_id)
-        .await?
-        .map(|u| u.subject);
+    // Suspending an account revokes its families; the status check also covers any path
+    // that changed the status without that.
+    let Some(user) = provider.users.find(&family.user_id).await?.filter(|u| {
+        UserStatus::at(u, time::OffsetDateTime::now_utc()).is_ok_and(UserStatus::keeps_tokens)
+    }) else {
+        return Ok(None);
+    };
+    let sub = Some(user.subject);
     Ok(Some(json!({
         "active": true,
         "token_type": "refresh_token",

@@ -148,9 +148,9 @@ async fn claims_for(
         Some(id) => provider.users.find(id).await?,
         None => None,
     };
-    let Some(user) =
-        user.filter(|u| UserStatus::parse(&u.status).is_ok_and(UserStatus::may_sign_in))
-    else {
+    let Some(user) = user.filter(|u| {
+        UserStatus::at(u, time::OffsetDateTime::now_utc()).is_ok_and(UserStatus::keeps_tokens)
+    }) else {
         return Ok(Err(invalid_token("the token's account is not active")));
     };
     let requested = t.claims_request.as_ref().and_then(|c| c.get("userinfo"));

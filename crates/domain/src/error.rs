@@ -12,6 +12,9 @@ pub enum Error {
     /// The named thing already exists.
     #[error("{0} already exists")]
     Conflict(&'static str),
+    /// The operation does not apply to the thing in its current state.
+    #[error("{0}")]
+    WrongState(String),
     /// A value given by the caller breaks a rule; `field` names it.
     #[error("invalid {field}: {reason}")]
     Invalid {

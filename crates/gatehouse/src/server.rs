@@ -154,6 +154,11 @@ fn login_ui(services: &Services) -> login_ui::LoginUi {
     login_ui::LoginUi {
         settings: login_ui::UiSettings {
             secure_cookies: services.config.issuer.starts_with("https://"),
+            lockout: domain::users::LockoutPolicy {
+                threshold: services.config.accounts.lockout_threshold,
+                duration: Duration::from_secs(services.config.accounts.lockout_secs),
+            },
+            pending_may_sign_in: services.config.accounts.pending_may_sign_in,
         },
         users: services.users.clone(),
         sessions: services.sessions.clone(),

@@ -418,3 +418,54 @@ fn keys_rotate_activates_the_published_next_key() {
     let bad = sandbox.run(&["keys", "rotate", "--alg", "HS256"], None);
     assert_eq!(bad.status.code(), Some(1));
 }
+
+#[test]
+fn user_lock_unlock_suspend_reactivate_change_the_account_state() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["migrate"], None);
+    sandbox.ok(
+        &[
+            "user",
+            "create",
+            "--email",
+            "s@example.com",
+            "--password-stdin",
+        ],
+        Some("a long enough passphrase\n"),
+    );
+    let status = |s: &Sandbox| -> Value {
+        serde_json::from_str(&s.ok(&["user", "show", "s@example.com", "--json"], None)).unwrap()
+    };
+    assert!(
+        sandbox
+            .ok(&["user", "lock", "s@example.com", "--minutes", "5"], None)
+            .contains("locked s@example.com until")
+    );
+    assert_eq!(status(&sandbox)["status"], "locked");
+    // Locking twice, or suspending without a reason, is refused with one clear line.
+    let again = sandbox.run(&["user", "lock", "s@example.com"], None);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("only an active account can be locked")
+    );
+    sandbox.ok(&["user", "unlock", "s@example.com"], None);
+    assert_eq!(status(&sandbox)["status"], "active");
+    let no_reason = sandbox.run(&["user", "suspend", "s@example.com", "--reason", " "], None);
+    assert_eq!(no_reason.status.code(), Some(1));
+    sandbox.ok(
+        &["user", "suspend", "s@example.com", "--reason", "chargeback"],
+        None,
+    );
+    let shown = status(&sandbox);
+    assert_eq!(shown["status"], "suspended");
+    assert_eq!(shown["status_reason"], "chargeback");
+    sandbox.ok(&["user", "reactivate", "s@example.com"], None);
+    assert_eq!(status(&sandbox)["status"], "active");
+    let active = sandbox.run(&["user", "reactivate", "s@example.com"], None);
+    assert_eq!(active.status.code(), Some(1));
+    let unknown = sandbox.run(
+        &["user", "suspend", "nobody@example.com", "--reason", "x"],
+        None,
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+}

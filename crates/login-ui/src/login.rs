@@ -114,8 +114,10 @@ pub async fn submit(
         audit_failure(&ui, &req, &form.email, &pending.client_id).await;
         return retry(WRONG_CREDENTIALS, StatusCode::UNAUTHORIZED);
     };
-    let status = UserStatus::parse(&user.status).unwrap_or(UserStatus::Disabled);
-    if !status.may_sign_in() {
+    let status =
+        UserStatus::at(&user, time::OffsetDateTime::now_utc()).unwrap_or(UserStatus::Disabled);
+    if let Some(refusal) = refusal(&ui, status) {
+        // Only someone who knows the password learns the account's state.
         record(
             &ui,
             &req,
@@ -124,10 +126,10 @@ pub async fn submit(
                 .client(pending.client_id.clone()),
         )
         .await;
-        return retry(
-            "This account cannot sign in at the moment. Contact the administrator.",
-            StatusCode::FORBIDDEN,
-        );
+        return retry(refusal, StatusCode::FORBIDDEN);
+    }
+    if let Err(e) = ui.users.record_good_password(&user).await {
+        return server_error(&e);
     }
     match sign_in(&ui, &req, &user).await {
         Ok((secret, session_id)) => {
@@ -188,13 +190,47 @@ async fn sign_in(
     Ok((secret, row.id))
 }
 
+/// What the page says when the password is right but the account may not sign in.
+fn refusal(ui: &LoginUi, status: UserStatus) -> Option<&'static str> {
+    match status {
+        UserStatus::Active => None,
+        UserStatus::Pending if ui.settings.pending_may_sign_in => None,
+        UserStatus::Pending => {
+            Some("Confirm your email address first: follow the link we sent you.")
+        }
+        UserStatus::Locked => Some(
+            "This account is locked after too many failed sign-ins. Try again later or contact the administrator.",
+        ),
+        UserStatus::Suspended | UserStatus::Disabled => {
+            Some("This account cannot sign in at the moment. Contact the administrator.")
+        }
+    }
+}
+
+/// Audits a wrong password or unknown account, and counts it towards the account's lock.
 async fn audit_failure(ui: &LoginUi, req: &HttpRequest, email: &str, client_id: &str) {
     let known = ui.users.find_by_email(email).await.ok().flatten();
-    let event = match known {
-        Some(u) => AuditEvent::failure("login.failed", "wrong password").subject(u.id),
-        None => AuditEvent::failure("login.failed", "unknown account"),
+    let Some(user) = known else {
+        let event = AuditEvent::failure("login.failed", "unknown account");
+        record(ui, req, event.client(client_id.to_owned())).await;
+        return;
     };
+    let event = AuditEvent::failure("login.failed", "wrong password").subject(user.id.clone());
     record(ui, req, event.client(client_id.to_owned())).await;
+    match ui
+        .users
+        .record_failed_password(&user.id, ui.settings.lockout)
+        .await
+    {
+        Ok(true) => {
+            let event = AuditEvent::failure("user.locked", "too many failed sign-ins")
+                .subject(user.id)
+                .client(client_id.to_owned());
+            record(ui, req, event).await;
+        }
+        Ok(false) => {}
+        Err(e) => tracing::error!(error = %e, "cannot count a failed sign-in"),
+    }
 }
 
 /// Writes an audit event with the request's IP and user agent; a failure is logged.

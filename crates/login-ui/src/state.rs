@@ -13,6 +13,10 @@ use domain::users::Users;
 pub struct UiSettings {
     /// Cookies carry `Secure` (false only for an http loopback issuer).
     pub secure_cookies: bool,
+    /// Failed passwords that lock an account, and for how long.
+    pub lockout: domain::users::LockoutPolicy,
+    /// Whether accounts waiting for email verification may sign in.
+    pub pending_may_sign_in: bool,
 }
 
 /// Everything the page handlers use.

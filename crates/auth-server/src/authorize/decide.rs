@@ -39,11 +39,9 @@ pub async fn decide(
     }
     let silent = req.prompt.iter().any(|p| p == "none");
     let user = match &session {
-        Some(s) => provider
-            .users
-            .find(&s.user_id)
-            .await?
-            .filter(|u| UserStatus::parse(&u.status).is_ok_and(UserStatus::may_sign_in)),
+        Some(s) => provider.users.find(&s.user_id).await?.filter(|u| {
+            UserStatus::at(u, time::OffsetDateTime::now_utc()).is_ok_and(UserStatus::keeps_tokens)
+        }),
         None => None,
     };
     let (Some(session), Some(user)) = (session, user) else {

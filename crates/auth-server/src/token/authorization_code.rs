@@ -57,7 +57,9 @@ pub async fn exchange(
         .users
         .find(&row.user_id)
         .await?
-        .filter(|u| UserStatus::parse(&u.status).is_ok_and(UserStatus::may_sign_in))
+        .filter(|u| {
+            UserStatus::at(u, time::OffsetDateTime::now_utc()).is_ok_and(UserStatus::keeps_tokens)
+        })
         .ok_or_else(|| OAuthError::invalid_grant("the account can no longer sign in"))?;
     let scopes: Vec<String> = row.scope.split(' ').map(str::to_owned).collect();
     let amr: Vec<String> = serde_json::from_value(row.amr.clone()).unwrap_or_default();

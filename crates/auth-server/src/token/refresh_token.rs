@@ -59,11 +59,9 @@ pub async fn exchange(
             asked.join(" ")
         }
     };
-    let user = provider
-        .users
-        .find(&family.user_id)
-        .await?
-        .filter(|u| UserStatus::parse(&u.status).is_ok_and(UserStatus::may_sign_in));
+    let user = provider.users.find(&family.user_id).await?.filter(|u| {
+        UserStatus::at(u, time::OffsetDateTime::now_utc()).is_ok_and(UserStatus::keeps_tokens)
+    });
     let Some(user) = user else {
         provider
             .grants

@@ -166,7 +166,9 @@ impl Users {
             .await?)
     }
 
-    /// Moves the account to `status`, recording the reason (if any).
+    /// Moves the account to `status`, recording the reason (if any). A state that does not
+    /// keep tokens (suspended, disabled) ends the account's sessions and revokes its refresh
+    /// and access tokens in the same transaction.
     pub async fn set_status(
         &self,
         email: &str,
@@ -174,11 +176,32 @@ impl Users {
         reason: Option<String>,
     ) -> Result<user::Model> {
         let found = self.get_by_email(email).await?;
+        let txn = self.db.begin().await?;
+        if !status.keeps_tokens() {
+            super::revoke::sign_out_everywhere(&txn, &found.id, status.as_str()).await?;
+        }
         let mut row: user::ActiveModel = found.into();
         row.status = Set(status.as_str().to_owned());
         row.status_reason = Set(reason);
+        row.locked_until = Set(None);
+        row.failed_logins = Set(0);
         row.updated_at = Set(now());
-        Ok(row.update(&self.db).await?)
+        let updated = row.update(&txn).await?;
+        txn.commit().await?;
+        Ok(updated)
+    }
+
+    /// Ends every session of the account and revokes all its refresh and access tokens.
+    pub async fn sign_out_everywhere(&self, user_id: &str, reason: &str) -> Result<()> {
+        let txn = self.db.begin().await?;
+        super::revoke::sign_out_everywhere(&txn, user_id, reason).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The connection, for the sibling modules of the service.
+    pub(super) fn db(&self) -> &DatabaseConnection {
+        &self.db
     }
 
     /// Deletes the account and, by cascade, its credentials, roles and sessions.

@@ -1,5 +1,6 @@
 //! Account states.
 
+use crate::entities::user;
 use crate::{Error, Result};
 
 /// Where an account stands; decides whether it may sign in and keep its tokens.
@@ -49,6 +50,26 @@ impl UserStatus {
     /// Whether an account in this state may sign in with its password.
     pub fn may_sign_in(self) -> bool {
         matches!(self, UserStatus::Active)
+    }
+
+    /// Whether the account's sessions, refresh tokens and access tokens stay valid. A lock
+    /// only stops password sign-in: an attacker's failed guesses must not sign the real user
+    /// out everywhere. Suspension and disabling end everything at once.
+    pub fn keeps_tokens(self) -> bool {
+        matches!(
+            self,
+            UserStatus::Active | UserStatus::Pending | UserStatus::Locked
+        )
+    }
+
+    /// The state in force at `at`: a lock whose time is over counts as active.
+    pub fn at(user: &user::Model, at: time::OffsetDateTime) -> Result<Self> {
+        let stored = Self::parse(&user.status)?;
+        let lock_over = user.locked_until.is_some_and(|until| until <= at);
+        Ok(match stored {
+            UserStatus::Locked if lock_over => UserStatus::Active,
+            other => other,
+        })
     }
 }
 

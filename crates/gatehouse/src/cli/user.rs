@@ -52,6 +52,32 @@ pub enum UserCommand {
         /// Email of the account.
         email: String,
     },
+    /// Lock an account: password sign-in is refused, its sessions and tokens keep working.
+    Lock {
+        /// Email of the account.
+        email: String,
+        /// Unlock by itself after this many minutes (default: until `user unlock`).
+        #[arg(long, value_name = "MINUTES")]
+        minutes: Option<u32>,
+    },
+    /// Unlock a locked account and clear its failed sign-in count.
+    Unlock {
+        /// Email of the account.
+        email: String,
+    },
+    /// Suspend an account: no sign-in, and its sessions and tokens end at once.
+    Suspend {
+        /// Email of the account.
+        email: String,
+        /// Why (kept with the account and in the audit log; not shown to the user).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Make a suspended, disabled or locked account active again.
+    Reactivate {
+        /// Email of the account.
+        email: String,
+    },
     /// Delete an account with its credentials and roles.
     Delete {
         /// Email of the account.
@@ -163,6 +189,7 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
                 ("email", shown.email),
                 ("email_verified", shown.email_verified.to_string()),
                 ("status", shown.status),
+                ("status_reason", shown.status_reason.unwrap_or_default()),
                 ("name", shown.name.unwrap_or_default()),
                 ("roles", shown.roles.join(", ")),
                 ("created_at", shown.created_at),
@@ -183,6 +210,54 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
                 .await?;
             audit(services, "user.disabled", &u.id).await?;
             println!("disabled {}", u.email);
+            Ok(())
+        }
+        UserCommand::Lock { email, minutes } => {
+            let until = minutes
+                .map(|m| time::OffsetDateTime::now_utc() + time::Duration::minutes(i64::from(m)));
+            let u = services.users.lock(&email, until, None).await?;
+            audit(services, "user.locked", &u.id).await?;
+            match until {
+                Some(t) => println!("locked {} until {}", u.email, output::time(t)),
+                None => println!("locked {} until `gatehouse user unlock`", u.email),
+            }
+            Ok(())
+        }
+        UserCommand::Unlock { email } => {
+            let u = services.users.unlock(&email).await?;
+            audit(services, "user.unlocked", &u.id).await?;
+            println!("unlocked {}", u.email);
+            Ok(())
+        }
+        UserCommand::Suspend { email, reason } => {
+            if reason.trim().is_empty() || reason.len() > 500 {
+                anyhow::bail!("--reason must be 1 to 500 characters");
+            }
+            let u = services
+                .users
+                .set_status(&email, UserStatus::Suspended, Some(reason))
+                .await?;
+            audit(services, "user.suspended", &u.id).await?;
+            println!("suspended {}; its sessions and tokens have ended", u.email);
+            Ok(())
+        }
+        UserCommand::Reactivate { email } => {
+            let found = services.users.get_by_email(&email).await?;
+            if found.status == UserStatus::Active.as_str()
+                || found.status == UserStatus::Pending.as_str()
+            {
+                anyhow::bail!(
+                    "{} is {}, not suspended, disabled or locked",
+                    found.email,
+                    found.status
+                );
+            }
+            let u = services
+                .users
+                .set_status(&email, UserStatus::Active, None)
+                .await?;
+            audit(services, "user.reactivated", &u.id).await?;
+            println!("reactivated {}", u.email);
             Ok(())
         }
         UserCommand::Delete { email } => {

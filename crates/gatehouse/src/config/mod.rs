@@ -44,6 +44,30 @@ pub struct Config {
     pub tokens: TokensConfig,
     /// Consent.
     pub consent: ConsentConfig,
+    /// Account rules: sign-in lockout, pending accounts.
+    pub accounts: AccountsConfig,
+}
+
+/// `[accounts]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountsConfig {
+    /// Consecutive failed passwords that lock an account (0: never lock).
+    pub lockout_threshold: u32,
+    /// How long such a lock lasts.
+    pub lockout_secs: u64,
+    /// Whether accounts waiting for email verification may sign in.
+    pub pending_may_sign_in: bool,
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        Self {
+            lockout_threshold: 10,
+            lockout_secs: 900,
+            pending_may_sign_in: false,
+        }
+    }
 }
 
 /// `[session]`
@@ -210,6 +234,7 @@ impl Default for Config {
             session: SessionConfig::default(),
             tokens: TokensConfig::default(),
             consent: ConsentConfig::default(),
+            accounts: AccountsConfig::default(),
         }
     }
 }
