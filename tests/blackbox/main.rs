@@ -10,3 +10,4 @@ mod conformance_logout;
 mod happy_flow;
 mod house;
 mod login_pages;
+mod mail;

@@ -5,6 +5,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // test scaffolding
 
 pub mod rp;
+pub mod smtp;
 
 use std::net::TcpListener;
 

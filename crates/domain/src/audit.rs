@@ -1,9 +1,10 @@
 //! Audit events: a row in `audit_events` and a structured log line for each.
 
-use sea_orm::{ActiveModelTrait as _, DatabaseConnection, Set};
+use sea_orm::{DatabaseConnection, EntityTrait as _, Set};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::entities::audit_event;
-use crate::{Result, Store, now};
+use crate::{Error, Result, Store, now};
 
 /// Whether the audited action succeeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,18 +100,30 @@ impl AuditEvent {
     }
 }
 
-/// Writes audit events.
+/// Writes audit events. Rows are written by one background task in batches ("group
+/// commit"): under load many requests share one INSERT, yet each `record` returns only once
+/// its row is stored, so no event is acknowledged and then lost.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
-    db: DatabaseConnection,
+    queue: mpsc::Sender<Queued>,
 }
 
+/// An event waiting for the writer, with the caller waiting for its outcome.
+#[derive(Debug)]
+struct Queued {
+    row: audit_event::ActiveModel,
+    done: oneshot::Sender<std::result::Result<(), String>>,
+}
+
+/// Most rows in one INSERT.
+const BATCH: usize = 256;
+
 impl AuditLog {
-    /// Builds the log on a store.
+    /// Builds the log on a store and starts its writer on the current Tokio runtime.
     pub fn new(store: &Store) -> Self {
-        Self {
-            db: store.db().clone(),
-        }
+        let (queue, rx) = mpsc::channel(4 * BATCH);
+        tokio::spawn(write_batches(store.db().clone(), rx));
+        Self { queue }
     }
 
     /// Stores the event and emits it as a log line on the `audit` target.
@@ -128,7 +141,7 @@ impl AuditLog {
             request_id = event.request_id.as_deref(),
             "audit event"
         );
-        audit_event::ActiveModel {
+        let row = audit_event::ActiveModel {
             id: Set(uuid::Uuid::now_v7().to_string()),
             occurred_at: Set(now()),
             kind: Set(event.kind.to_owned()),
@@ -142,9 +155,35 @@ impl AuditLog {
             user_agent: Set(event.user_agent),
             request_id: Set(event.request_id),
             data: Set(event.data),
+        };
+        let (done, outcome) = oneshot::channel();
+        self.queue
+            .send(Queued { row, done })
+            .await
+            .map_err(|_| Error::Task("the audit writer has stopped".into()))?;
+        outcome
+            .await
+            .map_err(|_| Error::Task("the audit writer has stopped".into()))?
+            .map_err(|e| Error::Task(format!("audit write failed: {e}")))
+    }
+}
+
+/// The writer: takes whatever is queued (up to [`BATCH`]), inserts it in one statement,
+/// and tells every waiting caller the outcome.
+async fn write_batches(db: DatabaseConnection, mut rx: mpsc::Receiver<Queued>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while rx.recv_many(&mut batch, BATCH).await > 0 {
+        let (rows, waiters): (Vec<_>, Vec<_>) = batch.drain(..).map(|q| (q.row, q.done)).unzip();
+        let outcome = audit_event::Entity::insert_many(rows)
+            .exec(&db)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string());
+        if let Err(e) = &outcome {
+            tracing::error!(error = %e, "cannot store audit events");
         }
-        .insert(&self.db)
-        .await?;
-        Ok(())
+        for waiter in waiters {
+            let _ = waiter.send(outcome.clone());
+        }
     }
 }

@@ -11,6 +11,7 @@ pub mod entities;
 pub mod error;
 pub mod grants;
 pub mod keys;
+pub mod mail;
 pub mod random;
 pub mod roles;
 pub mod secrets;

@@ -1,5 +1,6 @@
 //! The database handle every domain service takes.
 
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait as _};
@@ -48,7 +49,15 @@ impl Store {
             .max_connections(max_connections)
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(10))
-            .sqlx_logging(false);
+            .sqlx_logging(false)
+            // WAL lets readers run beside the one writer; NORMAL syncs at checkpoints, not at
+            // every commit (a power cut can lose the last commits, never corrupt the file).
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
         let db = Database::connect(options).await?;
         Ok(Self { db })
     }

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod logging;
+pub mod mail;
 pub mod pages;
 pub mod server;
 pub mod services;

@@ -36,6 +36,9 @@ pub struct RunningServer {
     handle: ServerHandle,
     server: JoinHandle<std::io::Result<()>>,
     key_reload: JoinHandle<()>,
+    mail: JoinHandle<()>,
+    /// Wakes the mail worker after this node queued a mail.
+    pub mail_waker: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl RunningServer {
@@ -43,6 +46,7 @@ impl RunningServer {
     pub async fn wait(self) -> anyhow::Result<()> {
         let result = self.server.await;
         self.key_reload.abort();
+        self.mail.abort();
         result.context("server task failed")??;
         Ok(())
     }
@@ -72,6 +76,12 @@ pub async fn start_on(
     let keys = services.key_ring().await?;
     let bootstrap_admin = bootstrap::ensure_admin(&services, options.bootstrap_password).await?;
     let key_reload = spawn_key_reload(&services, keys.clone());
+    let mut mail_config = services.config.mail.clone();
+    mail_config.file_dir = services.config.mail_dir().display().to_string();
+    let mailer = crate::mail::Mailer::new(&mail_config, services.outbox.clone())
+        .context("cannot set up mail delivery (mail.*)")?;
+    let mail_waker = mailer.waker();
+    let mail = mailer.spawn();
 
     let config = &services.config;
     let https = config.issuer.starts_with("https://");
@@ -113,6 +123,8 @@ pub async fn start_on(
         handle,
         server: tokio::spawn(server),
         key_reload,
+        mail,
+        mail_waker,
     })
 }
 

@@ -1,5 +1,6 @@
 //! The domain services, built once from the configuration and shared by the CLI and server.
 
+use domain::mail::{Outbox, RetryPolicy};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -50,6 +51,8 @@ pub struct Services {
     pub grants: Grants,
     /// Access token records.
     pub access_tokens: AccessTokens,
+    /// Queued outgoing mail.
+    pub outbox: Outbox,
 }
 
 impl Services {
@@ -93,6 +96,15 @@ impl Services {
                 Duration::from_secs(config.keys.retention_secs),
             ),
             audit: AuditLog::new(&store),
+            outbox: Outbox::new(
+                &store,
+                RetryPolicy {
+                    first_backoff: secs(config.mail.retry_first_backoff_secs),
+                    max_backoff: secs(config.mail.retry_max_backoff_secs),
+                    max_attempts: config.mail.max_attempts,
+                    ..RetryPolicy::default()
+                },
+            ),
             secrets,
             store,
             config,

@@ -46,6 +46,82 @@ pub struct Config {
     pub consent: ConsentConfig,
     /// Account rules: sign-in lockout, pending accounts.
     pub accounts: AccountsConfig,
+    /// Outgoing mail.
+    pub mail: MailConfig,
+}
+
+/// How mail leaves Gatehouse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    /// Write `.eml` files into `mail.file_dir` (development).
+    File,
+    /// Send through an SMTP server.
+    Smtp,
+}
+
+/// Transport security of the SMTP connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailSecurity {
+    /// Plain connection upgraded with STARTTLS (required).
+    Starttls,
+    /// TLS from the first byte (SMTPS, port 465).
+    Tls,
+    /// No encryption: only for a relay on the same host or a test sink.
+    None,
+}
+
+/// `[mail]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// `file` (default: `.eml` files for development) or `smtp`.
+    pub transport: MailTransport,
+    /// The sender, e.g. `Gatehouse <no-reply@example.com>`.
+    pub from: String,
+    /// Directory of the file transport; empty means `<data_dir>/mail`.
+    pub file_dir: String,
+    /// SMTP server host name.
+    pub smtp_host: String,
+    /// SMTP server port.
+    pub smtp_port: u16,
+    /// `starttls`, `tls` or `none`.
+    pub smtp_security: MailSecurity,
+    /// SMTP user name; empty means no authentication.
+    pub smtp_username: String,
+    /// SMTP password.
+    pub smtp_password: String,
+    /// Give up one SMTP exchange after this long.
+    pub smtp_timeout_secs: u64,
+    /// How often the outbox is checked for mail queued by other nodes and for retries.
+    pub poll_interval_ms: u64,
+    /// Wait after the first failed delivery; doubled after each further failure.
+    pub retry_first_backoff_secs: u64,
+    /// Longest wait between two delivery attempts.
+    pub retry_max_backoff_secs: u64,
+    /// Attempts after which a mail is given up (it stays in the outbox, marked failed).
+    pub max_attempts: u32,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            transport: MailTransport::File,
+            from: "Gatehouse <no-reply@localhost>".into(),
+            file_dir: String::new(),
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_security: MailSecurity::Starttls,
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            smtp_timeout_secs: 30,
+            poll_interval_ms: 2000,
+            retry_first_backoff_secs: 30,
+            retry_max_backoff_secs: 3600,
+            max_attempts: 30,
+        }
+    }
 }
 
 /// `[accounts]`
@@ -235,6 +311,7 @@ impl Default for Config {
             tokens: TokensConfig::default(),
             consent: ConsentConfig::default(),
             accounts: AccountsConfig::default(),
+            mail: MailConfig::default(),
         }
     }
 }
@@ -324,6 +401,15 @@ impl Config {
             .map_err(ConfigError::from_source)?;
         let config: Config = raw.try_deserialize().map_err(ConfigError::from_source)?;
         config.validated()
+    }
+
+    /// The mail file transport's directory, resolved against `data_dir`.
+    pub fn mail_dir(&self) -> PathBuf {
+        if self.mail.file_dir.is_empty() {
+            self.data_dir.join("mail")
+        } else {
+            PathBuf::from(&self.mail.file_dir)
+        }
     }
 
     /// The master key file path, resolved against `data_dir`.

@@ -74,6 +74,7 @@ impl Config {
             .map_err(|e| ConfigError::new("bootstrap.admin_email", e.to_string()))?;
         self.password.validate()?;
         self.key_algorithms()?;
+        self.validate_mail()?;
         for (key, value) in [
             ("session.idle_timeout_secs", self.session.idle_timeout_secs),
             (
@@ -164,4 +165,29 @@ fn validate_issuer(issuer: &str) -> Result<String, ConfigError> {
         _ => return Err(bad("must be an http(s) URL")),
     }
     Ok(issuer.trim_end_matches('/').to_owned())
+}
+
+impl Config {
+    fn validate_mail(&self) -> Result<(), ConfigError> {
+        let mail = &self.mail;
+        mail.from
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|e| ConfigError::new("mail.from", format!("is not a mail address: {e}")))?;
+        if mail.transport == super::MailTransport::Smtp && mail.smtp_host.trim().is_empty() {
+            return Err(ConfigError::new(
+                "mail.smtp_host",
+                "is required when mail.transport is smtp",
+            ));
+        }
+        if mail.poll_interval_ms == 0 {
+            return Err(ConfigError::new(
+                "mail.poll_interval_ms",
+                "must be at least 1",
+            ));
+        }
+        if mail.max_attempts == 0 {
+            return Err(ConfigError::new("mail.max_attempts", "must be at least 1"));
+        }
+        Ok(())
+    }
 }

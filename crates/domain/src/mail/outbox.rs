@@ -1,0 +1,242 @@
+//! The outbox: enqueue, claim what is due, record the outcome.
+
+use std::time::Duration;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _, Set,
+};
+
+use crate::entities::mail_outbox;
+use crate::{Result, Store, now};
+
+/// A rendered mail, ready to queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// What it is (`verify_email`, `password_reset`, ...), for logs and tests.
+    pub kind: &'static str,
+    /// The recipient's address.
+    pub to: String,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text part.
+    pub text: String,
+    /// HTML part.
+    pub html: String,
+}
+
+/// How often and how long delivery is retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Wait after the first failure; doubled after each further one.
+    pub first_backoff: Duration,
+    /// Longest wait between two attempts.
+    pub max_backoff: Duration,
+    /// Attempts after which the mail is given up (and kept, marked failed).
+    pub max_attempts: u32,
+    /// How long a claimed mail is reserved for the worker that claimed it.
+    pub lease: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            first_backoff: Duration::from_secs(30),
+            max_backoff: Duration::from_secs(3600),
+            max_attempts: 30,
+            lease: Duration::from_secs(120),
+        }
+    }
+}
+
+/// The outbox service.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    db: DatabaseConnection,
+    policy: RetryPolicy,
+}
+
+impl Outbox {
+    /// Builds the service.
+    pub fn new(store: &Store, policy: RetryPolicy) -> Self {
+        Self {
+            db: store.db().clone(),
+            policy,
+        }
+    }
+
+    /// Queues a mail for immediate delivery; returns its id.
+    pub async fn enqueue(&self, message: Message) -> Result<String> {
+        let id = uuid::Uuid::now_v7().to_string();
+        let at = now();
+        mail_outbox::ActiveModel {
+            id: Set(id.clone()),
+            kind: Set(message.kind.to_owned()),
+            to_address: Set(message.to),
+            subject: Set(message.subject),
+            text_body: Set(message.text),
+            html_body: Set(message.html),
+            attempts: Set(0),
+            next_attempt_at: Set(at),
+            last_error: Set(None),
+            created_at: Set(at),
+            sent_at: Set(None),
+            failed_at: Set(None),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(id)
+    }
+
+    /// Claims up to `limit` due mails for this worker: each is reserved for the lease time,
+    /// so two nodes never send the same mail at once (a crash mid-send retries it later).
+    pub async fn claim_due(&self, limit: u64) -> Result<Vec<mail_outbox::Model>> {
+        let at = now();
+        let due = mail_outbox::Entity::find()
+            .filter(mail_outbox::Column::SentAt.is_null())
+            .filter(mail_outbox::Column::FailedAt.is_null())
+            .filter(mail_outbox::Column::NextAttemptAt.lte(at))
+            .order_by_asc(mail_outbox::Column::NextAttemptAt)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        let mut claimed = Vec::with_capacity(due.len());
+        for row in due {
+            let taken = mail_outbox::Entity::update_many()
+                .col_expr(
+                    mail_outbox::Column::NextAttemptAt,
+                    Expr::value(at + self.policy.lease),
+                )
+                .filter(mail_outbox::Column::Id.eq(row.id.clone()))
+                .filter(mail_outbox::Column::NextAttemptAt.eq(row.next_attempt_at))
+                .filter(mail_outbox::Column::SentAt.is_null())
+                .exec(&self.db)
+                .await?;
+            if taken.rows_affected == 1 {
+                claimed.push(row);
+            }
+        }
+        Ok(claimed)
+    }
+
+    /// Records a delivery.
+    pub async fn mark_sent(&self, id: &str) -> Result<()> {
+        mail_outbox::Entity::update_many()
+            .col_expr(mail_outbox::Column::SentAt, Expr::value(Some(now())))
+            .col_expr(mail_outbox::Column::LastError, Expr::value(None::<String>))
+            .filter(mail_outbox::Column::Id.eq(id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: schedules the next one with exponential backoff, or gives
+    /// the mail up after the last attempt. Returns whether it will be retried.
+    pub async fn mark_failed(&self, row: &mail_outbox::Model, error: &str) -> Result<bool> {
+        let attempts = u32::try_from(row.attempts).unwrap_or(0).saturating_add(1);
+        let retry = attempts < self.policy.max_attempts;
+        let at = now();
+        let mut update: mail_outbox::ActiveModel = row.clone().into();
+        update.attempts = Set(i32::try_from(attempts).unwrap_or(i32::MAX));
+        update.last_error = Set(Some(error.chars().take(1000).collect()));
+        if retry {
+            update.next_attempt_at = Set(at + self.backoff(attempts));
+        } else {
+            update.failed_at = Set(Some(at));
+        }
+        update.update(&self.db).await?;
+        Ok(retry)
+    }
+
+    /// The wait after `attempts` failures.
+    pub fn backoff(&self, attempts: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempts.saturating_sub(1).min(16));
+        self.policy
+            .first_backoff
+            .saturating_mul(factor)
+            .min(self.policy.max_backoff)
+    }
+
+    /// One queued mail by id.
+    pub async fn get(&self, id: &str) -> Result<Option<mail_outbox::Model>> {
+        Ok(mail_outbox::Entity::find_by_id(id.to_owned())
+            .one(&self.db)
+            .await?)
+    }
+
+    /// Mails not yet sent nor given up.
+    pub async fn pending_count(&self) -> Result<u64> {
+        use sea_orm::PaginatorTrait as _;
+        Ok(mail_outbox::Entity::find()
+            .filter(mail_outbox::Column::SentAt.is_null())
+            .filter(mail_outbox::Column::FailedAt.is_null())
+            .count(&self.db)
+            .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend_tests;
+
+    fn message(to: &str) -> Message {
+        Message {
+            kind: "test",
+            to: to.into(),
+            subject: "Hello".into(),
+            text: "plain".into(),
+            html: "<p>html</p>".into(),
+        }
+    }
+
+    fn outbox(store: &Store) -> Outbox {
+        Outbox::new(
+            store,
+            RetryPolicy {
+                first_backoff: Duration::from_secs(30),
+                max_backoff: Duration::from_secs(100),
+                max_attempts: 3,
+                lease: Duration::from_secs(120),
+            },
+        )
+    }
+
+    backend_tests! {
+        async fn a_claimed_mail_is_not_claimed_twice_and_sent_once(store: Store) {
+            let outbox = outbox(&store);
+            let id = outbox.enqueue(message("a@example.com")).await.unwrap();
+            let claimed = outbox.claim_due(10).await.unwrap();
+            assert_eq!(claimed.len(), 1);
+            assert_eq!(claimed[0].id, id);
+            assert!(outbox.claim_due(10).await.unwrap().is_empty(), "leased");
+            outbox.mark_sent(&id).await.unwrap();
+            assert_eq!(outbox.pending_count().await.unwrap(), 0);
+            assert!(outbox.get(&id).await.unwrap().unwrap().sent_at.is_some());
+        }
+
+        async fn failures_back_off_exponentially_then_give_up(store: Store) {
+            let outbox = outbox(&store);
+            assert_eq!(outbox.backoff(1), Duration::from_secs(30));
+            assert_eq!(outbox.backoff(2), Duration::from_secs(60));
+            assert_eq!(outbox.backoff(3), Duration::from_secs(100), "capped");
+            let id = outbox.enqueue(message("b@example.com")).await.unwrap();
+            let row = outbox.claim_due(1).await.unwrap().remove(0);
+            assert!(outbox.mark_failed(&row, "connection refused").await.unwrap());
+            let row = outbox.get(&id).await.unwrap().unwrap();
+            assert_eq!(row.attempts, 1);
+            assert_eq!(row.last_error.as_deref(), Some("connection refused"));
+            let wait = row.next_attempt_at - row.created_at;
+            assert!(wait >= time::Duration::seconds(29), "next attempt after the backoff: {wait}");
+            assert!(outbox.claim_due(1).await.unwrap().is_empty(), "not due yet");
+            // The last allowed attempt fails: given up, kept, no longer pending.
+            let mut row = row;
+            row.attempts = 2;
+            assert!(!outbox.mark_failed(&row, "still refused").await.unwrap());
+            let row = outbox.get(&id).await.unwrap().unwrap();
+            assert!(row.failed_at.is_some() && row.sent_at.is_none());
+            assert_eq!(outbox.pending_count().await.unwrap(), 0);
+        }
+    }
+}
