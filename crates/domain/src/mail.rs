@@ -4,4 +4,4 @@
 
 mod outbox;
 
-pub use outbox::{Message, Outbox, RetryPolicy};
+pub use outbox::{Claimed, Message, Outbox, RetryPolicy};

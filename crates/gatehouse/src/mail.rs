@@ -4,8 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use domain::entities::mail_outbox;
-use domain::mail::Outbox;
+use domain::mail::{Claimed, Outbox};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport as _, Tokio1Executor};
@@ -111,14 +110,15 @@ impl Mailer {
             if batch.is_empty() {
                 return Ok(());
             }
-            for row in batch {
-                self.deliver(&row).await?;
+            for mail in batch {
+                self.deliver(&mail).await?;
             }
         }
     }
 
-    async fn deliver(&self, row: &mail_outbox::Model) -> Result<(), domain::Error> {
-        match self.send(row).await {
+    async fn deliver(&self, mail: &Claimed) -> Result<(), domain::Error> {
+        let row = &mail.row;
+        match self.send(mail).await {
             Ok(()) => {
                 tracing::info!(id = %row.id, kind = %row.kind, "mail sent");
                 self.outbox.mark_sent(&row.id).await
@@ -135,7 +135,8 @@ impl Mailer {
         }
     }
 
-    async fn send(&self, row: &mail_outbox::Model) -> Result<(), String> {
+    async fn send(&self, mail: &Claimed) -> Result<(), String> {
+        let row = &mail.row;
         let to: Mailbox = row
             .to_address
             .parse()
@@ -145,8 +146,8 @@ impl Mailer {
             .to(to)
             .subject(row.subject.clone())
             .multipart(MultiPart::alternative_plain_html(
-                row.text_body.clone(),
-                row.html_body.clone(),
+                mail.text.clone(),
+                mail.html.clone(),
             ))
             .map_err(|e| format!("message: {e}"))?;
         match &self.sender {

@@ -98,6 +98,7 @@ impl Services {
             audit: AuditLog::new(&store),
             outbox: Outbox::new(
                 &store,
+                secrets.clone(),
                 RetryPolicy {
                     first_backoff: secs(config.mail.retry_first_backoff_secs),
                     max_backoff: secs(config.mail.retry_max_backoff_secs),

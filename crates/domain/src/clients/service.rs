@@ -1,5 +1,9 @@
 //! Storing, reading and authenticating clients.
 
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
 use sea_orm::{ActiveModelTrait as _, DatabaseConnection, EntityTrait as _, QueryOrder as _, Set};
 
 use super::validate::check;
@@ -10,11 +14,25 @@ use crate::{Error, Result, Store, now, random};
 
 const SECRET_PURPOSE: &str = "client_secret";
 
+/// How long a node reuses a client it read. The token endpoint reads its client on every
+/// request; a change made on another node (deletion) takes effect within this time.
+pub const CLIENT_CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// A client as read from the database, decoded once.
+#[derive(Debug)]
+struct Cached {
+    read_at: Instant,
+    secret_hash: Option<String>,
+    client: Client,
+}
+
 /// The client registry.
 #[derive(Debug, Clone)]
 pub struct Clients {
     db: DatabaseConnection,
     secrets: SecretBox,
+    // Only clients that exist are cached, so unknown ids cannot grow it.
+    cache: Arc<RwLock<HashMap<String, Arc<Cached>>>>,
 }
 
 impl Clients {
@@ -23,6 +41,42 @@ impl Clients {
         Self {
             db: store.db().clone(),
             secrets,
+            cache: Arc::default(),
+        }
+    }
+
+    /// The client row, from this node's cache when read recently.
+    async fn cached(&self, client_id: &str) -> Result<Option<Arc<Cached>>> {
+        let hit = self
+            .cache
+            .read()
+            .ok()
+            .and_then(|c| c.get(client_id).cloned())
+            .filter(|c| c.read_at.elapsed() < CLIENT_CACHE_TTL);
+        if hit.is_some() {
+            return Ok(hit);
+        }
+        let Some(row) = client::Entity::find_by_id(client_id.to_owned())
+            .one(&self.db)
+            .await?
+        else {
+            self.forget(client_id);
+            return Ok(None);
+        };
+        let cached = Arc::new(Cached {
+            read_at: Instant::now(),
+            secret_hash: row.secret_hash.clone(),
+            client: row.try_into()?,
+        });
+        if let Ok(mut cache) = self.cache.write() {
+            cache.insert(client_id.to_owned(), cached.clone());
+        }
+        Ok(Some(cached))
+    }
+
+    fn forget(&self, client_id: &str) {
+        if let Ok(mut cache) = self.cache.write() {
+            cache.remove(client_id);
         }
     }
 
@@ -64,11 +118,7 @@ impl Clients {
 
     /// The client with this id, if any.
     pub async fn find(&self, client_id: &str) -> Result<Option<Client>> {
-        client::Entity::find_by_id(client_id.to_owned())
-            .one(&self.db)
-            .await?
-            .map(Client::try_from)
-            .transpose()
+        Ok(self.cached(client_id).await?.map(|c| c.client.clone()))
     }
 
     /// The client with this id, or `NotFound`.
@@ -92,6 +142,7 @@ impl Clients {
         let res = client::Entity::delete_by_id(client_id.to_owned())
             .exec(&self.db)
             .await?;
+        self.forget(client_id);
         if res.rows_affected == 0 {
             return Err(Error::NotFound("client"));
         }
@@ -101,23 +152,16 @@ impl Clients {
     /// The confidential client whose id and secret match, compared in constant time; `None`
     /// for an unknown client, a public client, or a wrong secret alike.
     pub async fn authenticate(&self, client_id: &str, secret: &str) -> Result<Option<Client>> {
-        let Some(row) = client::Entity::find_by_id(client_id.to_owned())
-            .one(&self.db)
-            .await?
-        else {
+        let Some(found) = self.cached(client_id).await? else {
             // Spend the same HMAC so that timing does not tell unknown ids apart.
             let _ = self.secrets.keyed_hash(SECRET_PURPOSE, secret);
             return Ok(None);
         };
-        let ok = row
+        let ok = found
             .secret_hash
             .as_deref()
             .is_some_and(|h| self.secrets.verify_keyed_hash(SECRET_PURPOSE, secret, h));
-        if ok {
-            Ok(Some(row.try_into()?))
-        } else {
-            Ok(None)
-        }
+        Ok(ok.then(|| found.client.clone()))
     }
 }
 

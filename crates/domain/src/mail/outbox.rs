@@ -9,6 +9,7 @@ use sea_orm::{
 };
 
 use crate::entities::mail_outbox;
+use crate::secrets::SecretBox;
 use crate::{Result, Store, now};
 
 /// A rendered mail, ready to queue.
@@ -50,20 +51,46 @@ impl Default for RetryPolicy {
     }
 }
 
-/// The outbox service.
+/// The outbox service. Bodies carry single-use links, so they are stored encrypted (bound
+/// to their row) and erased once the mail is sent.
 #[derive(Debug, Clone)]
 pub struct Outbox {
     db: DatabaseConnection,
+    secrets: SecretBox,
     policy: RetryPolicy,
+}
+
+/// A claimed mail with its bodies decrypted.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    /// The stored row (bodies encrypted).
+    pub row: mail_outbox::Model,
+    /// Plain-text part.
+    pub text: String,
+    /// HTML part.
+    pub html: String,
 }
 
 impl Outbox {
     /// Builds the service.
-    pub fn new(store: &Store, policy: RetryPolicy) -> Self {
+    pub fn new(store: &Store, secrets: SecretBox, policy: RetryPolicy) -> Self {
         Self {
             db: store.db().clone(),
+            secrets,
             policy,
         }
+    }
+
+    fn seal(&self, id: &str, part: &str, body: &str) -> Result<String> {
+        self.secrets
+            .encrypt(body.as_bytes(), &format!("mail_outbox:{id}:{part}"))
+    }
+
+    fn open(&self, id: &str, part: &str, body: &str) -> Result<String> {
+        let bytes = self
+            .secrets
+            .decrypt(body, &format!("mail_outbox:{id}:{part}"))?;
+        String::from_utf8(bytes).map_err(|e| crate::Error::Corrupt(format!("mail body: {e}")))
     }
 
     /// Queues a mail for immediate delivery; returns its id.
@@ -75,8 +102,8 @@ impl Outbox {
             kind: Set(message.kind.to_owned()),
             to_address: Set(message.to),
             subject: Set(message.subject),
-            text_body: Set(message.text),
-            html_body: Set(message.html),
+            text_body: Set(self.seal(&id, "text", &message.text)?),
+            html_body: Set(self.seal(&id, "html", &message.html)?),
             attempts: Set(0),
             next_attempt_at: Set(at),
             last_error: Set(None),
@@ -91,7 +118,7 @@ impl Outbox {
 
     /// Claims up to `limit` due mails for this worker: each is reserved for the lease time,
     /// so two nodes never send the same mail at once (a crash mid-send retries it later).
-    pub async fn claim_due(&self, limit: u64) -> Result<Vec<mail_outbox::Model>> {
+    pub async fn claim_due(&self, limit: u64) -> Result<Vec<Claimed>> {
         let at = now();
         let due = mail_outbox::Entity::find()
             .filter(mail_outbox::Column::SentAt.is_null())
@@ -114,17 +141,21 @@ impl Outbox {
                 .exec(&self.db)
                 .await?;
             if taken.rows_affected == 1 {
-                claimed.push(row);
+                let text = self.open(&row.id, "text", &row.text_body)?;
+                let html = self.open(&row.id, "html", &row.html_body)?;
+                claimed.push(Claimed { row, text, html });
             }
         }
         Ok(claimed)
     }
 
-    /// Records a delivery.
+    /// Records a delivery and erases the bodies (they may hold single-use links).
     pub async fn mark_sent(&self, id: &str) -> Result<()> {
         mail_outbox::Entity::update_many()
             .col_expr(mail_outbox::Column::SentAt, Expr::value(Some(now())))
             .col_expr(mail_outbox::Column::LastError, Expr::value(None::<String>))
+            .col_expr(mail_outbox::Column::TextBody, Expr::value(String::new()))
+            .col_expr(mail_outbox::Column::HtmlBody, Expr::value(String::new()))
             .filter(mail_outbox::Column::Id.eq(id))
             .exec(&self.db)
             .await?;
@@ -194,6 +225,7 @@ mod tests {
     fn outbox(store: &Store) -> Outbox {
         Outbox::new(
             store,
+            crate::secrets::MasterKey::generate().secret_box(),
             RetryPolicy {
                 first_backoff: Duration::from_secs(30),
                 max_backoff: Duration::from_secs(100),
@@ -209,11 +241,15 @@ mod tests {
             let id = outbox.enqueue(message("a@example.com")).await.unwrap();
             let claimed = outbox.claim_due(10).await.unwrap();
             assert_eq!(claimed.len(), 1);
-            assert_eq!(claimed[0].id, id);
+            assert_eq!(claimed[0].row.id, id);
+            assert_eq!((claimed[0].text.as_str(), claimed[0].html.as_str()), ("plain", "<p>html</p>"));
+            assert!(!claimed[0].row.text_body.contains("plain"), "encrypted at rest");
             assert!(outbox.claim_due(10).await.unwrap().is_empty(), "leased");
             outbox.mark_sent(&id).await.unwrap();
             assert_eq!(outbox.pending_count().await.unwrap(), 0);
-            assert!(outbox.get(&id).await.unwrap().unwrap().sent_at.is_some());
+            let sent = outbox.get(&id).await.unwrap().unwrap();
+            assert!(sent.sent_at.is_some());
+            assert!(sent.text_body.is_empty() && sent.html_body.is_empty(), "bodies erased once sent");
         }
 
         async fn failures_back_off_exponentially_then_give_up(store: Store) {
@@ -222,7 +258,7 @@ mod tests {
             assert_eq!(outbox.backoff(2), Duration::from_secs(60));
             assert_eq!(outbox.backoff(3), Duration::from_secs(100), "capped");
             let id = outbox.enqueue(message("b@example.com")).await.unwrap();
-            let row = outbox.claim_due(1).await.unwrap().remove(0);
+            let row = outbox.claim_due(1).await.unwrap().remove(0).row;
             assert!(outbox.mark_failed(&row, "connection refused").await.unwrap());
             let row = outbox.get(&id).await.unwrap().unwrap();
             assert_eq!(row.attempts, 1);
