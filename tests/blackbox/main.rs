@@ -11,3 +11,4 @@ mod happy_flow;
 mod house;
 mod login_pages;
 mod mail;
+mod registration;

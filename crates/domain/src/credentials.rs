@@ -1,6 +1,7 @@
 //! Credentials: what a user proves their identity with.
 
 pub mod password;
+pub mod policy;
 
 /// The `credentials.kind` values.
 pub mod kind {

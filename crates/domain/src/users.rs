@@ -2,12 +2,17 @@
 
 pub mod claims;
 mod email;
+mod erase;
+mod export;
 mod lockout;
 mod revoke;
 mod service;
 mod status;
+mod tokens;
 
 pub use email::normalize_email;
+pub use erase::pseudonym;
 pub use lockout::LockoutPolicy;
-pub use service::{NewUser, Profile, Users};
+pub use service::{MAX_PASSWORD_LEN, NewUser, Profile, Users};
 pub use status::UserStatus;
+pub use tokens::{NewToken, Purpose, UserTokens};

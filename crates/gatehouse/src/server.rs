@@ -1,6 +1,7 @@
 //! Starting and stopping the HTTP server.
 
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
@@ -11,7 +12,7 @@ use tokio::task::JoinHandle;
 use tracing_actix_web::TracingLogger;
 
 use crate::bootstrap::{self, BootstrapAdmin};
-use crate::config::Config;
+use crate::config::{Config, RegistrationMode};
 use crate::http;
 use crate::services::Services;
 
@@ -88,7 +89,7 @@ pub async fn start_on(
     let store = web::Data::new(services.store.clone());
     let cache = web::Data::new(cache);
     let provider = web::Data::new(provider(&services, keys)?);
-    let ui = web::Data::new(login_ui(&services));
+    let ui = web::Data::new(login_ui(&services, mail_waker.clone()));
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(store.clone())
@@ -162,7 +163,8 @@ fn provider(services: &Services, keys: SharedKeyRing) -> anyhow::Result<auth_ser
     })
 }
 
-fn login_ui(services: &Services) -> login_ui::LoginUi {
+fn login_ui(services: &Services, mail_waker: Arc<tokio::sync::Notify>) -> login_ui::LoginUi {
+    let config = &services.config;
     login_ui::LoginUi {
         settings: login_ui::UiSettings {
             secure_cookies: services.config.issuer.starts_with("https://"),
@@ -171,6 +173,20 @@ fn login_ui(services: &Services) -> login_ui::LoginUi {
                 duration: Duration::from_secs(services.config.accounts.lockout_secs),
             },
             pending_may_sign_in: services.config.accounts.pending_may_sign_in,
+            issuer: config.issuer.clone(),
+            registration: login_ui::Registration {
+                mode: match config.registration.mode {
+                    RegistrationMode::Open => login_ui::RegistrationMode::Open,
+                    RegistrationMode::InviteOnly => login_ui::RegistrationMode::InviteOnly,
+                    RegistrationMode::Disabled => login_ui::RegistrationMode::Disabled,
+                },
+                allowed_email_domains: config.registration.allowed_email_domains.clone(),
+                verification_ttl: Duration::from_secs(config.registration.verification_ttl_secs),
+            },
+            password_policy: domain::credentials::policy::PasswordPolicy {
+                min_length: config.password_policy.min_length,
+                min_strength: config.password_policy.min_strength,
+            },
         },
         users: services.users.clone(),
         sessions: services.sessions.clone(),
@@ -179,6 +195,9 @@ fn login_ui(services: &Services) -> login_ui::LoginUi {
         clients: services.clients.clone(),
         audit: services.audit.clone(),
         secrets: services.secrets.clone(),
+        tokens: services.tokens.clone(),
+        outbox: services.outbox.clone(),
+        mail_waker,
     }
 }
 

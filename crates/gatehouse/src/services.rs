@@ -1,6 +1,7 @@
 //! The domain services, built once from the configuration and shared by the CLI and server.
 
 use domain::mail::{Outbox, RetryPolicy};
+use domain::users::UserTokens;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -53,6 +54,8 @@ pub struct Services {
     pub access_tokens: AccessTokens,
     /// Queued outgoing mail.
     pub outbox: Outbox,
+    /// Single-use mailed tokens.
+    pub tokens: UserTokens,
 }
 
 impl Services {
@@ -96,6 +99,7 @@ impl Services {
                 Duration::from_secs(config.keys.retention_secs),
             ),
             audit: AuditLog::new(&store),
+            tokens: UserTokens::new(&store, secrets.clone()),
             outbox: Outbox::new(
                 &store,
                 secrets.clone(),

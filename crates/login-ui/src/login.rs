@@ -78,11 +78,7 @@ pub async fn submit(
 ) -> HttpResponse {
     let form = form.into_inner();
     if !csrf::verify(&ui, &req, &form.csrf) {
-        return render::error(
-            StatusCode::FORBIDDEN,
-            "csrf",
-            "The form expired or was sent from another site. Go back, reload the page and try again.",
-        );
+        return expired_form();
     }
     let Some(mut pending) = load(&ui, &form.request).await else {
         return expired();
@@ -261,6 +257,15 @@ pub(crate) async fn load(ui: &LoginUi, id: &str) -> Option<domain::authorization
             None
         }
     }
+}
+
+/// The answer to a form whose CSRF token is missing or wrong.
+pub(crate) fn expired_form() -> HttpResponse {
+    render::error(
+        StatusCode::FORBIDDEN,
+        "csrf",
+        "The form expired or was sent from another site. Go back, reload the page and try again.",
+    )
 }
 
 pub(crate) fn expired() -> HttpResponse {

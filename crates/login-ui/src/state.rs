@@ -17,6 +17,34 @@ pub struct UiSettings {
     pub lockout: domain::users::LockoutPolicy,
     /// Whether accounts waiting for email verification may sign in.
     pub pending_may_sign_in: bool,
+    /// The issuer URL: links in mail point here.
+    pub issuer: String,
+    /// Self-registration rules.
+    pub registration: Registration,
+    /// Rules for new passwords.
+    pub password_policy: domain::credentials::policy::PasswordPolicy,
+}
+
+/// Who may register on `/register`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationMode {
+    /// Anyone (within the allowed domains).
+    Open,
+    /// Only invited people (through their invitation link).
+    InviteOnly,
+    /// Nobody.
+    Disabled,
+}
+
+/// Self-registration settings.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// The mode.
+    pub mode: RegistrationMode,
+    /// Lower-cased domains allowed to register; empty means any.
+    pub allowed_email_domains: Vec<String>,
+    /// Lifetime of a verification link.
+    pub verification_ttl: std::time::Duration,
 }
 
 /// Everything the page handlers use.
@@ -38,4 +66,10 @@ pub struct LoginUi {
     pub audit: AuditLog,
     /// Keyed hashes for CSRF tokens.
     pub secrets: SecretBox,
+    /// Single-use mailed tokens.
+    pub tokens: domain::users::UserTokens,
+    /// Outgoing mail.
+    pub outbox: domain::mail::Outbox,
+    /// Wakes this node's mail worker after a mail was queued.
+    pub mail_waker: std::sync::Arc<tokio::sync::Notify>,
 }

@@ -149,10 +149,19 @@ impl Outbox {
         Ok(claimed)
     }
 
-    /// Records a delivery and erases the bodies (they may hold single-use links).
+    /// Records a delivery and erases the bodies (they may hold single-use links) and the
+    /// recipient's name part (personal data that the sent record no longer needs).
     pub async fn mark_sent(&self, id: &str) -> Result<()> {
+        let Some(row) = self.get(id).await? else {
+            return Ok(());
+        };
+        let masked = match row.to_address.rsplit_once('@') {
+            Some((_, domain)) => format!("***@{domain}"),
+            None => "***".to_owned(),
+        };
         mail_outbox::Entity::update_many()
             .col_expr(mail_outbox::Column::SentAt, Expr::value(Some(now())))
+            .col_expr(mail_outbox::Column::ToAddress, Expr::value(masked))
             .col_expr(mail_outbox::Column::LastError, Expr::value(None::<String>))
             .col_expr(mail_outbox::Column::TextBody, Expr::value(String::new()))
             .col_expr(mail_outbox::Column::HtmlBody, Expr::value(String::new()))
@@ -250,6 +259,7 @@ mod tests {
             let sent = outbox.get(&id).await.unwrap().unwrap();
             assert!(sent.sent_at.is_some());
             assert!(sent.text_body.is_empty() && sent.html_body.is_empty(), "bodies erased once sent");
+            assert_eq!(sent.to_address, "***@example.com", "recipient masked once sent");
         }
 
         async fn failures_back_off_exponentially_then_give_up(store: Store) {

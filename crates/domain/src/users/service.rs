@@ -191,6 +191,25 @@ impl Users {
         Ok(updated)
     }
 
+    /// Records that the user proved control of `email`: verified, and a pending account
+    /// becomes active. Refused when the account's email changed since the link was sent.
+    pub async fn confirm_email(&self, user_id: &str, email: &str) -> Result<user::Model> {
+        let found = self.find(user_id).await?.ok_or(Error::NotFound("user"))?;
+        if found.email != email {
+            return Err(Error::WrongState(
+                "the link was sent to another address".into(),
+            ));
+        }
+        let pending = found.status == UserStatus::Pending.as_str();
+        let mut row: user::ActiveModel = found.into();
+        row.email_verified = Set(true);
+        if pending {
+            row.status = Set(UserStatus::Active.as_str().to_owned());
+        }
+        row.updated_at = Set(now());
+        Ok(row.update(&self.db).await?)
+    }
+
     /// Ends every session of the account and revokes all its refresh and access tokens.
     pub async fn sign_out_everywhere(&self, user_id: &str, reason: &str) -> Result<()> {
         let txn = self.db.begin().await?;
@@ -259,6 +278,69 @@ impl Users {
         password_row(user_id, hash).insert(&txn).await?;
         txn.commit().await?;
         Ok(())
+    }
+
+    /// Sets a new password after a reset link proved control of the mailbox: ends every
+    /// session, revokes every token, lifts a lock, and confirms a pending address, in one
+    /// transaction.
+    pub async fn reset_password(&self, user_id: &str, password: &str) -> Result<user::Model> {
+        let hash = self.hash_password(password).await?;
+        let found = self.find(user_id).await?.ok_or(Error::NotFound("user"))?;
+        let txn = self.db.begin().await?;
+        credential::Entity::delete_many()
+            .filter(credential::Column::UserId.eq(user_id))
+            .filter(credential::Column::Kind.eq(kind::PASSWORD))
+            .exec(&txn)
+            .await?;
+        password_row(user_id, hash).insert(&txn).await?;
+        super::revoke::sign_out_everywhere(&txn, user_id, "password reset").await?;
+        let status = found.status.clone();
+        let mut row: user::ActiveModel = found.into();
+        if status == UserStatus::Pending.as_str() || status == UserStatus::Locked.as_str() {
+            row.status = Set(UserStatus::Active.as_str().to_owned());
+        }
+        row.email_verified = Set(true);
+        row.failed_logins = Set(0);
+        row.locked_until = Set(None);
+        row.updated_at = Set(now());
+        let updated = row.update(&txn).await?;
+        txn.commit().await?;
+        Ok(updated)
+    }
+
+    /// Whether `password` is the account's current password.
+    pub async fn check_password(&self, user_id: &str, password: &str) -> Result<bool> {
+        let stored = credential::Entity::find()
+            .filter(credential::Column::UserId.eq(user_id))
+            .filter(credential::Column::Kind.eq(kind::PASSWORD))
+            .one(&self.db)
+            .await?;
+        match stored {
+            Some(c) if password.len() <= MAX_PASSWORD_LEN => {
+                self.hasher.verify(password, &c.secret).await
+            }
+            _ => {
+                self.hasher.verify_dummy(password).await?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Moves the account to `new_email`, already proven by a link mailed there. Returns the
+    /// account before and after; `Conflict` when another account took the address meanwhile.
+    pub async fn change_email(
+        &self,
+        user_id: &str,
+        new_email: &str,
+    ) -> Result<(user::Model, user::Model)> {
+        let email = normalize_email(new_email)?;
+        let found = self.find(user_id).await?.ok_or(Error::NotFound("user"))?;
+        let mut row: user::ActiveModel = found.clone().into();
+        row.email = Set(email);
+        row.email_verified = Set(true);
+        row.updated_at = Set(now());
+        let updated = row.update(&self.db).await.map_err(unique_to_conflict)?;
+        Ok((found, updated))
     }
 
     /// The account whose email and password match, whatever its status (the caller decides
@@ -383,6 +465,82 @@ mod tests {
             let creds = credential::Entity::find().all(store.db()).await.unwrap();
             assert!(creds.is_empty(), "credentials outlived their user");
             assert!(matches!(users.delete("alice@example.com").await, Err(Error::NotFound("user"))));
+        }
+
+        async fn reset_password_lifts_lock_confirms_and_signs_out(store: Store) {
+            use crate::sessions::{BrowserSessions, NewSession, SessionPolicy};
+            let users = users(&store);
+            let created = users
+                .create(NewUser { status: UserStatus::Pending, email_verified: false, ..alice() })
+                .await
+                .unwrap();
+            let sessions = BrowserSessions::new(
+                &store,
+                crate::secrets::MasterKey::generate().secret_box(),
+                SessionPolicy {
+                    idle_timeout: std::time::Duration::from_secs(60),
+                    absolute_timeout: std::time::Duration::from_secs(600),
+                },
+            );
+            let (secret, _) = sessions
+                .sign_in(
+                    NewSession {
+                        user_id: created.id.clone(),
+                        amr: vec!["pwd".into()],
+                        acr: None,
+                        ip: None,
+                        user_agent: None,
+                    },
+                    None,
+                )
+                .await
+                .unwrap();
+            let after = users.reset_password(&created.id, "a brand new passphrase").await.unwrap();
+            assert_eq!((after.status.as_str(), after.email_verified), ("active", true));
+            assert!(sessions.find_live(&secret).await.unwrap().is_none(), "sessions ended");
+            assert!(users.check_password(&created.id, "a brand new passphrase").await.unwrap());
+            assert!(!users.check_password(&created.id, "correct horse battery staple").await.unwrap());
+        }
+
+        async fn change_email_moves_the_account_unless_taken(store: Store) {
+            let users = users(&store);
+            let a = users.create(alice()).await.unwrap();
+            users
+                .create(NewUser { email: "bob@example.com".into(), ..alice() })
+                .await
+                .unwrap();
+            let (before, after) = users.change_email(&a.id, "Alice2@Example.com").await.unwrap();
+            assert_eq!((before.email.as_str(), after.email.as_str()), ("alice@example.com", "alice2@example.com"));
+            let taken = users.change_email(&a.id, "bob@example.com").await.unwrap_err();
+            assert!(matches!(taken, Error::Conflict("user")), "{taken}");
+            assert_eq!(users.find(&a.id).await.unwrap().unwrap().email, "alice2@example.com");
+        }
+
+        async fn export_holds_the_data_and_no_secret_and_erase_leaves_none(store: Store) {
+            use crate::audit::{AuditEvent, AuditLog};
+            let users = users(&store);
+            let secrets = crate::secrets::MasterKey::generate().secret_box();
+            let a = users.create(alice()).await.unwrap();
+            let audit = AuditLog::new(&store);
+            let mut event = AuditEvent::success("login.succeeded").subject(a.id.clone());
+            event.ip = Some("203.0.113.9".into());
+            event.user_agent = Some("TestBrowser/1".into());
+            audit.record(event).await.unwrap();
+            let export = users.export(&a.id).await.unwrap();
+            assert_eq!(export["account"]["email"], "alice@example.com");
+            assert_eq!(export["profile"]["name"], "Alice");
+            assert_eq!(export["sign_in_methods"][0]["kind"], "password");
+            assert_eq!(export["audit_events"][0]["ip"], "203.0.113.9");
+            let hash = credential::Entity::find().one(store.db()).await.unwrap().unwrap().secret;
+            assert!(!export.to_string().contains(&hash), "no password hash in the export");
+
+            let alias = users.erase(&a.id, &secrets).await.unwrap();
+            assert!(users.find(&a.id).await.unwrap().is_none());
+            let events = crate::entities::audit_event::Entity::find().all(store.db()).await.unwrap();
+            assert_eq!(events.len(), 1, "the audit trail stays");
+            assert_eq!(events[0].subject_user_id.as_deref(), Some(alias.as_str()));
+            assert!(events[0].ip.is_none() && events[0].user_agent.is_none());
+            assert!(credential::Entity::find().all(store.db()).await.unwrap().is_empty());
         }
 
         async fn set_password_replaces_the_old_one(store: Store) {

@@ -48,6 +48,63 @@ pub struct Config {
     pub accounts: AccountsConfig,
     /// Outgoing mail.
     pub mail: MailConfig,
+    /// Self-registration.
+    pub registration: RegistrationConfig,
+    /// Rules for new passwords.
+    pub password_policy: PasswordPolicyConfig,
+}
+
+/// Who may create an account on the registration page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationMode {
+    /// Anyone (within `allowed_email_domains`).
+    Open,
+    /// Only people invited by an administrator.
+    InviteOnly,
+    /// Nobody: accounts are created by administrators.
+    Disabled,
+}
+
+/// `[registration]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RegistrationConfig {
+    /// `open`, `invite_only` or `disabled`.
+    pub mode: RegistrationMode,
+    /// When not empty, only emails of these domains may register.
+    pub allowed_email_domains: Vec<String>,
+    /// How long an email verification link stays valid.
+    pub verification_ttl_secs: u64,
+}
+
+impl Default for RegistrationConfig {
+    fn default() -> Self {
+        Self {
+            mode: RegistrationMode::Disabled,
+            allowed_email_domains: Vec::new(),
+            verification_ttl_secs: 24 * 3600,
+        }
+    }
+}
+
+/// `[password_policy]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordPolicyConfig {
+    /// Fewest characters of a new password (at least 8).
+    pub min_length: usize,
+    /// Lowest zxcvbn score of a new password, 0 to 4.
+    pub min_strength: u8,
+}
+
+impl Default for PasswordPolicyConfig {
+    fn default() -> Self {
+        Self {
+            min_length: 8,
+            min_strength: 2,
+        }
+    }
 }
 
 /// How mail leaves Gatehouse.
@@ -312,6 +369,8 @@ impl Default for Config {
             consent: ConsentConfig::default(),
             accounts: AccountsConfig::default(),
             mail: MailConfig::default(),
+            registration: RegistrationConfig::default(),
+            password_policy: PasswordPolicyConfig::default(),
         }
     }
 }
@@ -394,6 +453,7 @@ impl Config {
             .try_parsing(true)
             .list_separator(",")
             .with_list_parse_key("keys.algorithms")
+            .with_list_parse_key("registration.allowed_email_domains")
             .source(Some(env));
         let raw = builder
             .add_source(env_source)

@@ -75,6 +75,7 @@ impl Config {
         self.password.validate()?;
         self.key_algorithms()?;
         self.validate_mail()?;
+        self.validate_registration()?;
         for (key, value) in [
             ("session.idle_timeout_secs", self.session.idle_timeout_secs),
             (
@@ -187,6 +188,40 @@ impl Config {
         }
         if mail.max_attempts == 0 {
             return Err(ConfigError::new("mail.max_attempts", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    fn validate_registration(&mut self) -> Result<(), ConfigError> {
+        if self.password_policy.min_length < 8 {
+            return Err(ConfigError::new(
+                "password_policy.min_length",
+                "must be at least 8 (NIST SP 800-63B)",
+            ));
+        }
+        if self.password_policy.min_strength > 4 {
+            return Err(ConfigError::new(
+                "password_policy.min_strength",
+                "must be 0 to 4",
+            ));
+        }
+        if self.registration.verification_ttl_secs == 0 {
+            return Err(ConfigError::new(
+                "registration.verification_ttl_secs",
+                "must be at least 1",
+            ));
+        }
+        for domain in &mut self.registration.allowed_email_domains {
+            let d = domain.trim().trim_start_matches('@').to_ascii_lowercase();
+            if d.is_empty() || !d.contains('.') || d.contains(['@', ' ', '/']) {
+                return Err(ConfigError::new(
+                    "registration.allowed_email_domains",
+                    format!("{domain:?} is not a domain name"),
+                ));
+            }
+            *domain = d;
         }
         Ok(())
     }

@@ -1,0 +1,222 @@
+//! Self-registration and email verification through the hosted pages, reading the mail the
+//! file transport writes.
+
+use harness::rp::{Browser, Landing, hidden};
+use harness::{REDIRECT_URI, TestServer};
+
+const PASSWORD: &str = "violet staircase humming 42";
+
+/// The `.eml` to `to` in the file transport's directory, decoded from quoted-printable;
+/// waits for the mail worker (the file's appearance is the condition).
+async fn mail_to(server: &TestServer, to: &str, kind_subject: &str) -> String {
+    let dir = server.data_dir().join("mail");
+    for _ in 0..200 {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for entry in entries.flatten() {
+                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                let decoded = text.replace("=\r\n", "").replace("=3D", "=");
+                if decoded.contains(&format!("To: {to}")) && decoded.contains(kind_subject) {
+                    return decoded;
+                }
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no mail to {to} with {kind_subject:?}");
+}
+
+/// The first `https?://.../verify-email?token=...` link of a mail.
+fn verify_link(mail: &str) -> String {
+    let start = mail.find("http://").expect("a link");
+    mail[start..]
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// Submits the registration form of a fresh page.
+async fn register(
+    browser: &Browser,
+    server: &TestServer,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> Landing {
+    let landing = browser.open(&server.url("/register")).await;
+    let (status, _, page) = landing.page();
+    assert_eq!(status, 200, "{page}");
+    browser
+        .post(
+            &server.url("/register"),
+            &[
+                ("csrf", hidden(page, "csrf").unwrap().as_str()),
+                ("email", email),
+                ("name", name),
+                ("password", password),
+            ],
+        )
+        .await
+}
+
+async fn user_status(server: &TestServer, email: &str) -> Option<(String, bool)> {
+    let users = server.running().services.users.clone();
+    let email = email.to_owned();
+    server
+        .on_server(async move { users.find_by_email(&email).await })
+        .await
+        .expect("query")
+        .map(|u| (u.status, u.email_verified))
+}
+
+/// Tries to sign in through an authorization request; returns the landing after the form.
+async fn try_sign_in(server: &TestServer, email: &str) -> Landing {
+    let (client_id, _) = server.client(|c| c.first_party = true).await;
+    let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
+    url.query_pairs_mut()
+        .append_pair("client_id", &client_id)
+        .append_pair("redirect_uri", REDIRECT_URI)
+        .append_pair("response_type", "code")
+        .append_pair("scope", "openid");
+    let browser = Browser::new(server);
+    let landing = browser.open(url.as_str()).await;
+    browser.sign_in(&landing, email, PASSWORD).await
+}
+
+fn page_without_csrf(landing: &Landing) -> String {
+    let (_, _, body) = landing.page();
+    match hidden(body, "csrf") {
+        Some(t) => body.replace(&t, ""),
+        None => body.to_owned(),
+    }
+}
+
+harness::shared_server_tests! {
+    setup = |c| c.registration.mode = gatehouse::config::RegistrationMode::Open;
+
+    async fn register_verify_then_sign_in(server) {
+        let email = "newcomer@example.com";
+        let browser = Browser::new(server);
+        let done = register(&browser, server, "  NewComer@Example.com ", "Nia Newcomer", PASSWORD).await;
+        let (status, _, page) = done.page();
+        assert_eq!(status, 200);
+        assert!(page.contains("Check your inbox"), "{page}");
+        assert_eq!(user_status(server, email).await, Some(("pending".into(), false)));
+        // Not before the address is confirmed.
+        let refused = try_sign_in(server, email).await;
+        assert!(refused.page().2.contains("Confirm your email address first"));
+
+        let mail = mail_to(server, email, "Confirm your email address").await;
+        assert!(mail.contains("multipart/alternative") && mail.contains("Nia Newcomer"));
+        let link = verify_link(&mail);
+        assert!(link.starts_with(&server.url("/verify-email?token=")), "{link}");
+        // Opening the link (as a mail scanner would) changes nothing.
+        let confirm = browser.open(&link).await;
+        assert_eq!(user_status(server, email).await, Some(("pending".into(), false)));
+        let (_, _, page) = confirm.page();
+        let form = [("csrf", hidden(page, "csrf").unwrap()), ("token", hidden(page, "token").unwrap())];
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let confirmed = browser.post(&server.url("/verify-email"), &form).await;
+        assert!(confirmed.page().2.contains("Email address confirmed"));
+        assert_eq!(user_status(server, email).await, Some(("active".into(), true)));
+        // The link works once.
+        let again = browser.post(&server.url("/verify-email"), &form).await;
+        assert_eq!(again.page().0, 400);
+        // And the account signs in.
+        assert!(try_sign_in(server, email).await.params().contains_key("code"));
+    }
+
+    async fn existing_email_answers_like_success_and_mails_the_owner(server) {
+        let owner = "owner@example.com";
+        server.user(owner, "the owner's own passphrase").await;
+        let browser = Browser::new(server);
+        let existing = register(&browser, server, owner, "Mallory", PASSWORD).await;
+        let fresh = register(&browser, server, "fresh@example.com", "Mallory", PASSWORD).await;
+        assert_eq!(existing.page().0, fresh.page().0);
+        assert_eq!(page_without_csrf(&existing), page_without_csrf(&fresh), "no enumeration");
+        let mail = mail_to(server, owner, "Someone tried to create an account").await;
+        assert!(mail.contains("already has one"));
+        // The owner's account is untouched.
+        assert_eq!(user_status(server, owner).await, Some(("active".into(), true)));
+        let users = server.running().services.users.clone();
+        let ok = server
+            .on_server(async move { users.verify_password(owner, "the owner's own passphrase").await })
+            .await
+            .unwrap();
+        assert!(ok.is_some());
+    }
+
+    async fn bad_input_gets_per_field_messages_and_stores_nothing(server) {
+        let browser = Browser::new(server);
+        for (email, name, password, expect) in [
+            ("not-an-email", "A", PASSWORD, "Enter an email address"),
+            ("bad1@example.com", "A", "short", "Use at least 8 characters"),
+            ("bad2@example.com", "A", "password123", "one of the most common"),
+            ("bad3@example.com", "A", "aaaaaaaaaaaa", "too easy to guess"),
+            ("bad4@example.com", &"n".repeat(201), PASSWORD, "at most 200 characters"),
+            ("bad5@example.com", "tab\there", PASSWORD, "Use letters, digits"),
+            ("bad6@example.com", "<script>alert(1)</script>", "short", "Use at least 8"),
+        ] {
+            let landing = register(&browser, server, email, name, password).await;
+            let (status, _, page) = landing.page();
+            assert_eq!(status, 422, "{email}: {page}");
+            assert!(page.contains(expect), "{email}: expected {expect:?}");
+            assert!(!page.contains("<script>alert(1)</script>"), "markup is escaped");
+            if email.contains('@') {
+                assert_eq!(user_status(server, email).await, None, "{email}: nothing stored");
+            }
+        }
+        // Without the CSRF token: refused, nothing stored.
+        let res = browser
+            .post(&server.url("/register"), &[("email", "nocsrf@example.com"), ("password", PASSWORD)])
+            .await;
+        assert_eq!(res.page().0, 403);
+        assert_eq!(user_status(server, "nocsrf@example.com").await, None);
+        // A forged verification token does nothing.
+        let confirm = browser.open(&server.url("/verify-email?token=forged")).await;
+        let (_, _, page) = confirm.page();
+        let csrf = hidden(page, "csrf").unwrap();
+        let res = browser.post(&server.url("/verify-email"), &[("csrf", &csrf), ("token", "forged")]).await;
+        assert_eq!(res.page().0, 400);
+    }
+}
+
+/// Registration closed (the default) and restricted to some domains.
+mod closed {
+    use super::*;
+
+    harness::shared_server_tests! {
+        setup = |_| {};
+
+        async fn registration_is_closed_by_default(server) {
+            let browser = Browser::new(server);
+            assert_eq!(browser.open(&server.url("/register")).await.page().0, 404);
+            let res = browser
+                .post(&server.url("/register"), &[("email", "x@example.com"), ("password", PASSWORD)])
+                .await;
+            assert_eq!(res.page().0, 404);
+            assert_eq!(user_status(server, "x@example.com").await, None);
+        }
+    }
+}
+
+mod domains {
+    use super::*;
+
+    harness::shared_server_tests! {
+        setup = |c| {
+            c.registration.mode = gatehouse::config::RegistrationMode::Open;
+            c.registration.allowed_email_domains = vec!["Example.ORG".into()];
+        };
+
+        async fn only_allowed_domains_register(server) {
+            let browser = Browser::new(server);
+            let refused = register(&browser, server, "someone@example.com", "", PASSWORD).await;
+            assert_eq!(refused.page().0, 422);
+            assert!(refused.page().2.contains("only be created with an address at example.org"));
+            let accepted = register(&browser, server, "someone@example.org", "", PASSWORD).await;
+            assert!(accepted.page().2.contains("Check your inbox"));
+            assert_eq!(user_status(server, "someone@example.org").await, Some(("pending".into(), false)));
+        }
+    }
+}
