@@ -1,11 +1,12 @@
 //! Consents: which scopes a user has allowed a client, remembered until revoked.
 
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _, Set,
+    QueryFilter as _, Set, TransactionTrait as _,
 };
 
-use crate::entities::consent;
+use crate::entities::{access_token, consent, refresh_token_family};
 use crate::{Error, Result, Store, now};
 
 /// The consent service.
@@ -73,14 +74,48 @@ impl Consents {
         Ok(())
     }
 
-    /// Withdraws the user's consent to the client.
+    /// Withdraws the user's consent to the client, and revokes the refresh-token families
+    /// and access tokens the client holds for the user: a disconnected app loses access.
     pub async fn revoke(&self, user_id: &str, client_id: &str) -> Result<()> {
+        let txn = self.db.begin().await?;
         if let Some(row) = self.find(user_id, client_id).await? {
             let mut row: consent::ActiveModel = row.into();
             row.revoked_at = Set(Some(now()));
-            row.update(&self.db).await?;
+            row.update(&txn).await?;
         }
+        let at = now();
+        refresh_token_family::Entity::update_many()
+            .col_expr(
+                refresh_token_family::Column::RevokedAt,
+                Expr::value(Some(at)),
+            )
+            .col_expr(
+                refresh_token_family::Column::RevokedReason,
+                Expr::value(Some("consent withdrawn".to_owned())),
+            )
+            .filter(refresh_token_family::Column::UserId.eq(user_id))
+            .filter(refresh_token_family::Column::ClientId.eq(client_id))
+            .filter(refresh_token_family::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+        access_token::Entity::update_many()
+            .col_expr(access_token::Column::RevokedAt, Expr::value(Some(at)))
+            .filter(access_token::Column::UserId.eq(user_id))
+            .filter(access_token::Column::ClientId.eq(client_id))
+            .filter(access_token::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
         Ok(())
+    }
+
+    /// The user's standing consents (not withdrawn), by client.
+    pub async fn of_user(&self, user_id: &str) -> Result<Vec<consent::Model>> {
+        Ok(consent::Entity::find()
+            .filter(consent::Column::UserId.eq(user_id))
+            .filter(consent::Column::RevokedAt.is_null())
+            .all(&self.db)
+            .await?)
     }
 
     async fn find(&self, user_id: &str, client_id: &str) -> Result<Option<consent::Model>> {

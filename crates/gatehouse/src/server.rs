@@ -89,7 +89,11 @@ pub async fn start_on(
     let store = web::Data::new(services.store.clone());
     let cache = web::Data::new(cache);
     let provider = web::Data::new(provider(&services, keys)?);
-    let ui = web::Data::new(login_ui(&services, mail_waker.clone()));
+    let ui = web::Data::new(login_ui(
+        &services,
+        mail_waker.clone(),
+        cache.get_ref().clone(),
+    ));
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(store.clone())
@@ -163,7 +167,11 @@ fn provider(services: &Services, keys: SharedKeyRing) -> anyhow::Result<auth_ser
     })
 }
 
-fn login_ui(services: &Services, mail_waker: Arc<tokio::sync::Notify>) -> login_ui::LoginUi {
+fn login_ui(
+    services: &Services,
+    mail_waker: Arc<tokio::sync::Notify>,
+    cache: domain::cache::Cache,
+) -> login_ui::LoginUi {
     let config = &services.config;
     login_ui::LoginUi {
         settings: login_ui::UiSettings {
@@ -187,6 +195,13 @@ fn login_ui(services: &Services, mail_waker: Arc<tokio::sync::Notify>) -> login_
                 min_length: config.password_policy.min_length,
                 min_strength: config.password_policy.min_strength,
             },
+            recovery: login_ui::Recovery {
+                reset_ttl: Duration::from_secs(config.recovery.reset_ttl_secs),
+                cooldown: Duration::from_secs(config.recovery.cooldown_secs),
+                max_per_ip_per_hour: config.recovery.max_per_ip_per_hour,
+                invitation_ttl: Duration::from_secs(config.registration.invitation_ttl_secs),
+                email_change_ttl: Duration::from_secs(config.recovery.email_change_ttl_secs),
+            },
         },
         users: services.users.clone(),
         sessions: services.sessions.clone(),
@@ -198,6 +213,8 @@ fn login_ui(services: &Services, mail_waker: Arc<tokio::sync::Notify>) -> login_
         tokens: services.tokens.clone(),
         outbox: services.outbox.clone(),
         mail_waker,
+        cache,
+        roles: services.roles.clone(),
     }
 }
 

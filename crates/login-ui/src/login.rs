@@ -23,6 +23,8 @@ const WRONG_CREDENTIALS: &str = "Incorrect email or password.";
 struct LoginPage<'a> {
     client: Option<&'a Client>,
     request: &'a str,
+    next: &'a str,
+    register: bool,
     csrf: &'a str,
     email: &'a str,
     error: Option<&'a str>,
@@ -33,6 +35,8 @@ struct LoginPage<'a> {
 pub struct LoginQuery {
     #[serde(default)]
     request: String,
+    #[serde(default)]
+    next: String,
 }
 
 /// The sign-in form.
@@ -43,26 +47,62 @@ pub struct LoginForm {
     #[serde(default)]
     request: String,
     #[serde(default)]
+    next: String,
+    #[serde(default)]
     email: String,
     #[serde(default)]
     password: String,
 }
 
-/// `GET /login?request=ID`
+/// Where a sign-in without an authorization request goes afterwards: a local path only
+/// (no open redirect), the account page by default.
+fn local_next(next: &str) -> &str {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains(['\\', '\r', '\n'])
+        && next.len() <= 512;
+    if local { next } else { "/account" }
+}
+
+/// Which sign-in this is: for an authorization request, or for Gatehouse's own pages.
+enum SignInFor {
+    Authorize(Box<domain::authorization::PendingRequest>),
+    Local(String),
+}
+
+/// The sign-in's purpose from the form or query; `None` when its request expired.
+async fn purpose(ui: &LoginUi, request: &str, next: &str) -> Option<SignInFor> {
+    if request.is_empty() {
+        return Some(SignInFor::Local(local_next(next).to_owned()));
+    }
+    load(ui, request)
+        .await
+        .map(|p| SignInFor::Authorize(Box::new(p)))
+}
+
+/// `GET /login?request=ID` (for an authorization request) or `GET /login?next=/account`.
 pub async fn show(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     query: web::Query<LoginQuery>,
 ) -> HttpResponse {
-    let Some(pending) = load(&ui, &query.request).await else {
+    let Some(purpose) = purpose(&ui, &query.request, &query.next).await else {
         return expired();
     };
-    let client = ui.clients.find(&pending.client_id).await.ok().flatten();
-    let email = pending.login_hint.clone().unwrap_or_default();
+    let (client, email, next) = match &purpose {
+        SignInFor::Authorize(p) => (
+            ui.clients.find(&p.client_id).await.ok().flatten(),
+            p.login_hint.clone().unwrap_or_default(),
+            String::new(),
+        ),
+        SignInFor::Local(next) => (None, String::new(), next.clone()),
+    };
     let (token, cookie) = csrf::issue(&ui, &req);
     let page = LoginPage {
         client: client.as_ref(),
         request: &query.request,
+        next: &next,
+        register: ui.settings.registration.mode == crate::RegistrationMode::Open,
         csrf: &token,
         email: &email,
         error: None,
@@ -80,15 +120,24 @@ pub async fn submit(
     if !csrf::verify(&ui, &req, &form.csrf) {
         return expired_form();
     }
-    let Some(mut pending) = load(&ui, &form.request).await else {
+    let Some(mut purpose) = purpose(&ui, &form.request, &form.next).await else {
         return expired();
     };
-    let client = ui.clients.find(&pending.client_id).await.ok().flatten();
+    let client_id = match &purpose {
+        SignInFor::Authorize(p) => Some(p.client_id.clone()),
+        SignInFor::Local(_) => None,
+    };
+    let client = match &client_id {
+        Some(id) => ui.clients.find(id).await.ok().flatten(),
+        None => None,
+    };
     let retry = |message: &str, status: StatusCode| {
         let (token, cookie) = csrf::issue(&ui, &req);
         let page = LoginPage {
             client: client.as_ref(),
             request: &form.request,
+            next: &form.next,
+            register: ui.settings.registration.mode == crate::RegistrationMode::Open,
             csrf: &token,
             email: &form.email,
             error: Some(message),
@@ -107,7 +156,7 @@ pub async fn submit(
         Err(e) => return server_error(&e),
     };
     let Some(user) = found else {
-        audit_failure(&ui, &req, &form.email, &pending.client_id).await;
+        audit_failure(&ui, &req, &form.email, client_id.as_deref()).await;
         return retry(WRONG_CREDENTIALS, StatusCode::UNAUTHORIZED);
     };
     let status =
@@ -117,9 +166,11 @@ pub async fn submit(
         record(
             &ui,
             &req,
-            AuditEvent::failure("login.failed", format!("account {status}"))
-                .subject(user.id.clone())
-                .client(pending.client_id.clone()),
+            with_client(
+                AuditEvent::failure("login.failed", format!("account {status}"))
+                    .subject(user.id.clone()),
+                client_id.as_deref(),
+            ),
         )
         .await;
         return retry(refusal, StatusCode::FORBIDDEN);
@@ -129,27 +180,27 @@ pub async fn submit(
     }
     match sign_in(&ui, &req, &user).await {
         Ok((secret, session_id)) => {
-            let mut event = AuditEvent::success("login.succeeded")
-                .subject(user.id.clone())
-                .client(pending.client_id.clone())
-                .data(serde_json::json!({ "amr": ["pwd"] }));
+            let mut event = with_client(
+                AuditEvent::success("login.succeeded")
+                    .subject(user.id.clone())
+                    .data(serde_json::json!({ "amr": ["pwd"] })),
+                client_id.as_deref(),
+            );
             event.session_id = Some(session_id.clone());
             record(&ui, &req, event).await;
-            pending.signed_in_session = Some(session_id);
-            if let Err(e) = ui.requests.update(&form.request, &pending).await {
-                return server_error(&e);
-            }
-            let cookie = Cookie::build(COOKIE_NAME, secret)
-                .path("/")
-                .http_only(true)
-                .secure(ui.settings.secure_cookies)
-                .same_site(SameSite::Lax)
-                .finish();
+            let location = match &mut purpose {
+                SignInFor::Authorize(pending) => {
+                    pending.signed_in_session = Some(session_id);
+                    if let Err(e) = ui.requests.update(&form.request, pending).await {
+                        return server_error(&e);
+                    }
+                    format!("/authorize/resume?request={}", form.request)
+                }
+                SignInFor::Local(next) => next.clone(),
+            };
+            let cookie = session_cookie(&ui, secret);
             let mut res = HttpResponse::SeeOther()
-                .insert_header((
-                    header::LOCATION,
-                    format!("/authorize/resume?request={}", form.request),
-                ))
+                .insert_header((header::LOCATION, location))
                 .finish();
             if let Err(e) = res.add_cookie(&cookie) {
                 tracing::error!(error = %e, "cannot set the session cookie");
@@ -160,8 +211,18 @@ pub async fn submit(
     }
 }
 
+/// The browser-session cookie carrying `secret`.
+pub(crate) fn session_cookie(ui: &LoginUi, secret: String) -> Cookie<'static> {
+    Cookie::build(COOKIE_NAME, secret)
+        .path("/")
+        .http_only(true)
+        .secure(ui.settings.secure_cookies)
+        .same_site(SameSite::Lax)
+        .finish()
+}
+
 /// Starts (or renews, with a fresh cookie value) the browser session.
-async fn sign_in(
+pub(crate) async fn sign_in(
     ui: &LoginUi,
     req: &HttpRequest,
     user: &user::Model,
@@ -203,26 +264,33 @@ fn refusal(ui: &LoginUi, status: UserStatus) -> Option<&'static str> {
     }
 }
 
+/// Adds the client to an event, when the sign-in is for one.
+fn with_client(event: AuditEvent, client_id: Option<&str>) -> AuditEvent {
+    match client_id {
+        Some(id) => event.client(id.to_owned()),
+        None => event,
+    }
+}
+
 /// Audits a wrong password or unknown account, and counts it towards the account's lock.
-async fn audit_failure(ui: &LoginUi, req: &HttpRequest, email: &str, client_id: &str) {
+async fn audit_failure(ui: &LoginUi, req: &HttpRequest, email: &str, client_id: Option<&str>) {
     let known = ui.users.find_by_email(email).await.ok().flatten();
     let Some(user) = known else {
         let event = AuditEvent::failure("login.failed", "unknown account");
-        record(ui, req, event.client(client_id.to_owned())).await;
+        record(ui, req, with_client(event, client_id)).await;
         return;
     };
     let event = AuditEvent::failure("login.failed", "wrong password").subject(user.id.clone());
-    record(ui, req, event.client(client_id.to_owned())).await;
+    record(ui, req, with_client(event, client_id)).await;
     match ui
         .users
         .record_failed_password(&user.id, ui.settings.lockout)
         .await
     {
         Ok(true) => {
-            let event = AuditEvent::failure("user.locked", "too many failed sign-ins")
-                .subject(user.id)
-                .client(client_id.to_owned());
-            record(ui, req, event).await;
+            let event =
+                AuditEvent::failure("user.locked", "too many failed sign-ins").subject(user.id);
+            record(ui, req, with_client(event, client_id)).await;
         }
         Ok(false) => {}
         Err(e) => tracing::error!(error = %e, "cannot count a failed sign-in"),

@@ -1,89 +1,283 @@
-//! The mails the pages send, rendered from `web/templates/mail/` (a plain-text and an HTML
-//! part each), and queued in the outbox: a request never waits on SMTP.
+//! The mails Gatehouse sends, rendered from `web/templates/mail/` (a plain-text and an HTML
+//! part each) and queued in the outbox: a request never waits on SMTP.
+//!
+//! The builders take plain values, not the page state, so that the command line (which
+//! sends invitations) renders the same mails.
 
 use askama::Template;
 use domain::mail::Message;
 
 use crate::LoginUi;
 
-#[derive(Template)]
-#[template(path = "mail/verify_email.txt")]
-struct VerifyText<'a> {
-    name: Option<&'a str>,
-    email: &'a str,
-    link: &'a str,
+/// The values a mail template may use; each template uses some of them.
+#[derive(Debug, Default)]
+struct Fields {
+    name: Option<String>,
+    email: String,
+    link: String,
+    minutes: u64,
     hours: u64,
+    days: u64,
+    how: String,
+    new_email: String,
+    site: String,
+    when: String,
+    device: String,
+    ip: String,
 }
 
-#[derive(Template)]
-#[template(path = "mail/verify_email.html")]
-struct VerifyHtml<'a> {
-    name: Option<&'a str>,
-    email: &'a str,
-    link: &'a str,
-    hours: u64,
+/// Declares the text and HTML template of each mail kind over [`Fields`].
+macro_rules! mail_templates {
+    ($($text:ident = $text_path:tt, $html:ident = $html_path:tt;)*) => {$(
+        #[derive(Template)]
+        #[template(path = $text_path)]
+        struct $text<'a> {
+            m: &'a Fields,
+        }
+
+        #[derive(Template)]
+        #[template(path = $html_path)]
+        struct $html<'a> {
+            m: &'a Fields,
+        }
+    )*};
 }
 
-#[derive(Template)]
-#[template(path = "mail/already_registered.txt")]
-struct AlreadyText<'a> {
-    email: &'a str,
+mail_templates! {
+    VerifyText = "mail/verify_email.txt", VerifyHtml = "mail/verify_email.html";
+    AlreadyText = "mail/already_registered.txt", AlreadyHtml = "mail/already_registered.html";
+    ResetText = "mail/reset_password.txt", ResetHtml = "mail/reset_password.html";
+    ChangedText = "mail/password_changed.txt", ChangedHtml = "mail/password_changed.html";
+    ChangeEmailText = "mail/change_email.txt", ChangeEmailHtml = "mail/change_email.html";
+    EmailChangedText = "mail/email_changed.txt", EmailChangedHtml = "mail/email_changed.html";
+    InvitationText = "mail/invitation.txt", InvitationHtml = "mail/invitation.html";
+    DeletedText = "mail/account_deleted.txt", DeletedHtml = "mail/account_deleted.html";
+    NewSignInText = "mail/new_sign_in.txt", NewSignInHtml = "mail/new_sign_in.html";
 }
 
-#[derive(Template)]
-#[template(path = "mail/already_registered.html")]
-struct AlreadyHtml<'a> {
-    email: &'a str,
+/// A rendered mail, or why it could not be rendered.
+pub type Rendered = Result<Message, askama::Error>;
+
+fn message(
+    kind: &'static str,
+    to: &str,
+    subject: &str,
+    text: impl Template,
+    html: impl Template,
+) -> Rendered {
+    Ok(Message {
+        kind,
+        to: to.to_owned(),
+        subject: subject.to_owned(),
+        text: text.render()?,
+        html: html.render()?,
+    })
+}
+
+fn hours(ttl: std::time::Duration) -> u64 {
+    ttl.as_secs().div_ceil(3600)
 }
 
 /// The email verification mail with its single-use link.
 pub fn verify_email(
-    ui: &LoginUi,
+    issuer: &str,
     to: &str,
     name: Option<&str>,
     token: &str,
-) -> Result<Message, askama::Error> {
-    let link = format!("{}/verify-email?token={token}", ui.settings.issuer);
-    let hours = ui
-        .settings
-        .registration
-        .verification_ttl
-        .as_secs()
-        .div_ceil(3600);
-    Ok(Message {
-        kind: "verify_email",
-        to: to.to_owned(),
-        subject: "Confirm your email address".into(),
-        text: VerifyText {
-            name,
-            email: to,
-            link: &link,
-            hours,
-        }
-        .render()?,
-        html: VerifyHtml {
-            name,
-            email: to,
-            link: &link,
-            hours,
-        }
-        .render()?,
-    })
+    ttl: std::time::Duration,
+) -> Rendered {
+    let m = Fields {
+        name: name.map(str::to_owned),
+        email: to.to_owned(),
+        link: format!("{issuer}/verify-email?token={token}"),
+        hours: hours(ttl),
+        ..Fields::default()
+    };
+    let subject = "Confirm your email address";
+    message(
+        "verify_email",
+        to,
+        subject,
+        VerifyText { m: &m },
+        VerifyHtml { m: &m },
+    )
 }
 
 /// Tells the owner of an address that someone tried to register it again.
-pub fn already_registered(to: &str) -> Result<Message, askama::Error> {
-    Ok(Message {
-        kind: "already_registered",
-        to: to.to_owned(),
-        subject: "Someone tried to create an account with your address".into(),
-        text: AlreadyText { email: to }.render()?,
-        html: AlreadyHtml { email: to }.render()?,
-    })
+pub fn already_registered(to: &str) -> Rendered {
+    let m = Fields {
+        email: to.to_owned(),
+        ..Fields::default()
+    };
+    let subject = "Someone tried to create an account with your address";
+    message(
+        "already_registered",
+        to,
+        subject,
+        AlreadyText { m: &m },
+        AlreadyHtml { m: &m },
+    )
+}
+
+/// The password reset mail with its single-use link.
+pub fn reset_password(
+    issuer: &str,
+    to: &str,
+    name: Option<&str>,
+    token: &str,
+    ttl: std::time::Duration,
+) -> Rendered {
+    let m = Fields {
+        name: name.map(str::to_owned),
+        email: to.to_owned(),
+        link: format!("{issuer}/reset-password?token={token}"),
+        minutes: ttl.as_secs().div_ceil(60),
+        ..Fields::default()
+    };
+    let subject = "Reset your password";
+    message(
+        "reset_password",
+        to,
+        subject,
+        ResetText { m: &m },
+        ResetHtml { m: &m },
+    )
+}
+
+/// Tells the user their password changed; `how` is "changed" or "reset".
+pub fn password_changed(to: &str, name: Option<&str>, how: &str) -> Rendered {
+    let m = Fields {
+        name: name.map(str::to_owned),
+        email: to.to_owned(),
+        how: how.to_owned(),
+        ..Fields::default()
+    };
+    let subject = "Your password was changed";
+    message(
+        "password_changed",
+        to,
+        subject,
+        ChangedText { m: &m },
+        ChangedHtml { m: &m },
+    )
+}
+
+/// Asks the owner of a new address to confirm it for their account.
+pub fn change_email(
+    issuer: &str,
+    to: &str,
+    name: Option<&str>,
+    token: &str,
+    ttl: std::time::Duration,
+) -> Rendered {
+    let m = Fields {
+        name: name.map(str::to_owned),
+        email: to.to_owned(),
+        link: format!("{issuer}/account/email/confirm?token={token}"),
+        hours: hours(ttl),
+        ..Fields::default()
+    };
+    let subject = "Confirm your new email address";
+    message(
+        "change_email",
+        to,
+        subject,
+        ChangeEmailText { m: &m },
+        ChangeEmailHtml { m: &m },
+    )
+}
+
+/// Tells the old address that the account moved to `new_email`.
+pub fn email_changed(to: &str, name: Option<&str>, new_email: &str) -> Rendered {
+    let m = Fields {
+        name: name.map(str::to_owned),
+        email: to.to_owned(),
+        new_email: new_email.to_owned(),
+        ..Fields::default()
+    };
+    let subject = "Your email address was changed";
+    message(
+        "email_changed",
+        to,
+        subject,
+        EmailChangedText { m: &m },
+        EmailChangedHtml { m: &m },
+    )
+}
+
+/// The invitation with its single-use link.
+pub fn invitation(issuer: &str, to: &str, token: &str, ttl: std::time::Duration) -> Rendered {
+    let site = url::Url::parse(issuer)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| issuer.to_owned());
+    let m = Fields {
+        email: to.to_owned(),
+        link: format!("{issuer}/invitation?token={token}"),
+        days: ttl.as_secs().div_ceil(86_400),
+        site,
+        ..Fields::default()
+    };
+    let subject = "You are invited to create an account";
+    message(
+        "invitation",
+        to,
+        subject,
+        InvitationText { m: &m },
+        InvitationHtml { m: &m },
+    )
+}
+
+/// Confirms to the (former) owner that the account was deleted.
+pub fn account_deleted(to: &str, name: Option<&str>) -> Rendered {
+    let m = Fields {
+        name: name.map(str::to_owned),
+        email: to.to_owned(),
+        ..Fields::default()
+    };
+    let subject = "Your account was deleted";
+    message(
+        "account_deleted",
+        to,
+        subject,
+        DeletedText { m: &m },
+        DeletedHtml { m: &m },
+    )
+}
+
+/// Where and when an unfamiliar sign-in happened, for [`new_sign_in`].
+#[derive(Debug, Clone)]
+pub struct SignInSeen<'a> {
+    /// When, as the user should read it.
+    pub when: &'a str,
+    /// Browser and operating system.
+    pub device: &'a str,
+    /// The client's IP address.
+    pub ip: &'a str,
+}
+
+/// Alerts the user to a sign-in from a browser or device not seen before.
+pub fn new_sign_in(to: &str, name: Option<&str>, seen: &SignInSeen<'_>) -> Rendered {
+    let m = Fields {
+        name: name.map(str::to_owned),
+        email: to.to_owned(),
+        when: seen.when.to_owned(),
+        device: seen.device.to_owned(),
+        ip: seen.ip.to_owned(),
+        ..Fields::default()
+    };
+    let subject = "New sign-in to your account";
+    message(
+        "new_sign_in",
+        to,
+        subject,
+        NewSignInText { m: &m },
+        NewSignInHtml { m: &m },
+    )
 }
 
 /// Queues `message` and wakes the mail worker; a failure is logged, never shown.
-pub async fn send(ui: &LoginUi, message: Result<Message, askama::Error>) {
+pub async fn send(ui: &LoginUi, message: Rendered) {
     let queued = match message {
         Ok(m) => ui.outbox.enqueue(m).await.map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
@@ -91,5 +285,38 @@ pub async fn send(ui: &LoginUi, message: Result<Message, askama::Error>) {
     match queued {
         Ok(_) => ui.mail_waker.notify_one(),
         Err(e) => tracing::error!(error = %e, "cannot queue a mail"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_mail_renders_both_parts_and_escapes_html() {
+        let ttl = std::time::Duration::from_secs(1800);
+        let name = Some("<b>Eve</b>");
+        let seen = SignInSeen {
+            when: "now",
+            device: "Firefox on Linux",
+            ip: "203.0.113.1",
+        };
+        let all = [
+            verify_email("https://id.example", "a@example.com", name, "tok", ttl),
+            already_registered("a@example.com"),
+            reset_password("https://id.example", "a@example.com", name, "tok", ttl),
+            password_changed("a@example.com", name, "reset"),
+            change_email("https://id.example", "a@example.com", name, "tok", ttl),
+            email_changed("a@example.com", name, "b@example.com"),
+            invitation("https://id.example", "a@example.com", "tok", ttl),
+            account_deleted("a@example.com", name),
+            new_sign_in("a@example.com", name, &seen),
+        ];
+        for m in all {
+            let m = m.unwrap();
+            assert!(m.text.contains("a@example.com"), "{}", m.kind);
+            assert!(!m.html.contains("<b>Eve"), "{} escapes names", m.kind);
+            assert!(m.html.starts_with("<!doctype html>"), "{}", m.kind);
+        }
     }
 }

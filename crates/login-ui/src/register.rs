@@ -11,9 +11,9 @@ use domain::users::{NewUser, Purpose, UserStatus, normalize_email};
 use serde::Deserialize;
 
 use crate::login::{expired_form, record, server_error};
-use crate::render::{self, PAGE_CSP};
+use crate::render::{self, PAGE_CSP, notice};
 use crate::state::RegistrationMode;
-use crate::{LoginUi, csrf, mail};
+use crate::{LoginUi, csrf, mail, throttle};
 
 /// Longest display name.
 const MAX_NAME: usize = 200;
@@ -29,13 +29,6 @@ struct RegisterPage<'a> {
     email_error: Option<String>,
     name_error: Option<String>,
     password_error: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "notice.html")]
-struct Notice<'a> {
-    title: &'a str,
-    message: &'a str,
 }
 
 #[derive(Template)]
@@ -65,10 +58,6 @@ pub struct VerifyForm {
     csrf: String,
     #[serde(default)]
     token: String,
-}
-
-fn notice(status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    render::page(status, &Notice { title, message }, PAGE_CSP)
 }
 
 /// The answer when registration is not open.
@@ -107,6 +96,17 @@ pub async fn show(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
     csrf::attach(render::page(StatusCode::OK, &page, PAGE_CSP), cookie)
 }
 
+/// A display name's problem, if any (too long, control characters).
+pub(crate) fn check_name(name: &str) -> Result<(), String> {
+    if name.chars().count() > MAX_NAME {
+        Err(format!("Use at most {MAX_NAME} characters."))
+    } else if name.chars().any(char::is_control) {
+        Err("Use letters, digits, spaces and punctuation only.".into())
+    } else {
+        Ok(())
+    }
+}
+
 /// Per-field problems of a registration form.
 #[derive(Debug, Default)]
 struct FieldErrors {
@@ -143,11 +143,7 @@ fn check(ui: &LoginUi, form: &RegisterForm) -> (Option<String>, FieldErrors) {
         ));
     }
     let name = form.name.trim();
-    if name.chars().count() > MAX_NAME {
-        errors.name = Some(format!("Use at most {MAX_NAME} characters."));
-    } else if name.chars().any(char::is_control) {
-        errors.name = Some("Use letters, digits, spaces and punctuation only.".into());
-    }
+    errors.name = check_name(name).err();
     let context = [form.email.as_str(), name];
     if let Err(e) = ui.settings.password_policy.check(&form.password, &context) {
         errors.password = Some(e.to_string());
@@ -214,7 +210,13 @@ pub async fn submit(
             };
             mail::send(
                 &ui,
-                mail::verify_email(&ui, &user.email, user.display_name.as_deref(), &token),
+                mail::verify_email(
+                    &ui.settings.issuer,
+                    &user.email,
+                    user.display_name.as_deref(),
+                    &token,
+                    ui.settings.registration.verification_ttl,
+                ),
             )
             .await;
             record(
@@ -276,7 +278,7 @@ pub async fn verify(
         return notice(
             StatusCode::BAD_REQUEST,
             "This link does not work",
-            "The link is invalid, was already used or has expired. Sign in to get a new one.",
+            "The link is invalid, was already used or has expired. Ask for a new one on the \"Send the confirmation link again\" page (/verify-email/resend).",
         );
     };
     let Some(user_id) = token.user_id else {
@@ -307,4 +309,75 @@ pub async fn verify(
         ),
         Err(e) => server_error(&e),
     }
+}
+
+#[derive(Template)]
+#[template(path = "resend_verification.html")]
+struct ResendPage<'a> {
+    csrf: &'a str,
+}
+
+/// The resend form.
+#[derive(Debug, Deserialize)]
+pub struct ResendForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// `GET /verify-email/resend`
+pub async fn resend_page(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
+    let (token, cookie) = csrf::issue(&ui, &req);
+    csrf::attach(
+        render::page(StatusCode::OK, &ResendPage { csrf: &token }, PAGE_CSP),
+        cookie,
+    )
+}
+
+/// `POST /verify-email/resend`: a new link for a pending account, at most one per cooldown;
+/// the same answer for every address.
+pub async fn resend(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<ResendForm>,
+) -> HttpResponse {
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    if let Ok(email) = normalize_email(&form.email)
+        && throttle::ip_allows(&ui, &req, "resend").await
+        && let Err(e) = resend_link(&ui, &email).await
+    {
+        return server_error(&e);
+    }
+    notice(
+        StatusCode::OK,
+        "Check your inbox",
+        "If this address waits for confirmation, we sent it a new link. Links sent earlier stop working.",
+    )
+}
+
+async fn resend_link(ui: &LoginUi, email: &str) -> Result<(), domain::Error> {
+    let Some(user) = ui.users.find_by_email(email).await? else {
+        return Ok(());
+    };
+    if user.email_verified || throttle::cooling_down(ui, Purpose::VerifyEmail, &user.id).await {
+        return Ok(());
+    }
+    ui.tokens
+        .revoke_for_user(Purpose::VerifyEmail, &user.id)
+        .await?;
+    let ttl = ui.settings.registration.verification_ttl;
+    let token = ui
+        .tokens
+        .issue(Purpose::VerifyEmail, &user.id, &user.email, ttl)
+        .await?;
+    let name = user.display_name.as_deref();
+    mail::send(
+        ui,
+        mail::verify_email(&ui.settings.issuer, &user.email, name, &token, ttl),
+    )
+    .await;
+    Ok(())
 }

@@ -92,3 +92,15 @@ struct LoggedOut;
 pub fn logged_out() -> HttpResponse {
     page(StatusCode::OK, &LoggedOut, PAGE_CSP)
 }
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+struct Notice<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+/// A page with a title and one message (what happened, what to do next).
+pub fn notice(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    page(status, &Notice { title, message }, PAGE_CSP)
+}

@@ -23,6 +23,23 @@ pub struct UiSettings {
     pub registration: Registration,
     /// Rules for new passwords.
     pub password_policy: domain::credentials::policy::PasswordPolicy,
+    /// Password reset and resend limits.
+    pub recovery: Recovery,
+}
+
+/// Limits on the mails a stranger can trigger: resets and verification resends.
+#[derive(Debug, Clone)]
+pub struct Recovery {
+    /// Lifetime of a reset link.
+    pub reset_ttl: std::time::Duration,
+    /// Least time between two reset (or verification) mails to one account.
+    pub cooldown: std::time::Duration,
+    /// Most reset and resend requests one IP address may make per hour.
+    pub max_per_ip_per_hour: u32,
+    /// Lifetime of an invitation.
+    pub invitation_ttl: std::time::Duration,
+    /// Lifetime of a link confirming a new email address.
+    pub email_change_ttl: std::time::Duration,
 }
 
 /// Who may register on `/register`.
@@ -72,4 +89,8 @@ pub struct LoginUi {
     pub outbox: domain::mail::Outbox,
     /// Wakes this node's mail worker after a mail was queued.
     pub mail_waker: std::sync::Arc<tokio::sync::Notify>,
+    /// Rate-limit counters.
+    pub cache: domain::cache::Cache,
+    /// Roles (granted by invitations).
+    pub roles: domain::roles::Roles,
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _, Set, TransactionTrait as _, sea_query::Expr,
+    QueryFilter as _, QueryOrder as _, Set, TransactionTrait as _, sea_query::Expr,
 };
 
 use crate::entities::{access_token, browser_session, refresh_token_family};
@@ -148,6 +148,28 @@ impl BrowserSessions {
         Ok(browser_session::Entity::find_by_id(id.to_owned())
             .one(&self.db)
             .await?)
+    }
+
+    /// The user's live sessions, most recently used first.
+    pub async fn live_of_user(&self, user_id: &str) -> Result<Vec<browser_session::Model>> {
+        let rows = browser_session::Entity::find()
+            .filter(browser_session::Column::UserId.eq(user_id))
+            .filter(browser_session::Column::RevokedAt.is_null())
+            .order_by_desc(browser_session::Column::LastSeenAt)
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().filter(|r| self.is_live(r)).collect())
+    }
+
+    /// Ends the session `session_id` if it belongs to `user_id`; false when it does not.
+    pub async fn end_of_user(&self, user_id: &str, session_id: &str) -> Result<bool> {
+        match self.get(session_id).await? {
+            Some(row) if row.user_id == user_id => {
+                self.end(session_id).await?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     /// Ends a session and revokes every refresh-token family and access token issued

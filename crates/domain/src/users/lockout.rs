@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use sea_orm::{ActiveModelTrait as _, EntityTrait as _, Set, TransactionTrait as _};
+use sea_orm::sea_query::{Expr, ExprTrait as _};
+use sea_orm::{ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set};
 
 use super::{UserStatus, Users};
 use crate::entities::user;
@@ -21,43 +22,60 @@ pub struct LockoutPolicy {
 impl Users {
     /// Counts a failed password; locks the account when the count reaches the threshold.
     /// Returns whether this failure locked it. Accounts that are not active are left alone.
+    ///
+    /// Single-statement updates, not read-modify-write: concurrent failures all count, and
+    /// SQLite never has to upgrade a read transaction to a write (which fails when busy).
     pub async fn record_failed_password(
         &self,
         user_id: &str,
         policy: LockoutPolicy,
     ) -> Result<bool> {
-        let txn = self.db().begin().await?;
-        let Some(found) = user::Entity::find_by_id(user_id.to_owned())
-            .one(&txn)
-            .await?
-        else {
-            return Ok(false);
-        };
         let at = now();
-        if UserStatus::at(&found, at)? != UserStatus::Active {
+        let db = self.db();
+        let active = UserStatus::Active.as_str();
+        let locked = UserStatus::Locked.as_str();
+        // A lock that ran out starts the count afresh.
+        user::Entity::update_many()
+            .col_expr(user::Column::Status, Expr::value(active))
+            .col_expr(user::Column::FailedLogins, Expr::value(0))
+            .col_expr(
+                user::Column::LockedUntil,
+                Expr::value(None::<time::OffsetDateTime>),
+            )
+            .filter(user::Column::Id.eq(user_id))
+            .filter(user::Column::Status.eq(locked))
+            .filter(user::Column::LockedUntil.lte(at))
+            .exec(db)
+            .await?;
+        let counted = user::Entity::update_many()
+            .col_expr(
+                user::Column::FailedLogins,
+                Expr::col(user::Column::FailedLogins).add(1),
+            )
+            .filter(user::Column::Id.eq(user_id))
+            .filter(user::Column::Status.eq(active))
+            .exec(db)
+            .await?;
+        if counted.rows_affected == 0 || policy.threshold == 0 {
             return Ok(false);
         }
-        // A lock that ran out starts the count afresh.
-        let previous = if found.status == UserStatus::Locked.as_str() {
-            0
-        } else {
-            u32::try_from(found.failed_logins).unwrap_or(0)
-        };
-        let count = previous.saturating_add(1);
-        let locks = policy.threshold > 0 && count >= policy.threshold;
-        let mut row: user::ActiveModel = found.into();
-        row.failed_logins = Set(i32::try_from(count).unwrap_or(i32::MAX));
-        if locks {
-            row.status = Set(UserStatus::Locked.as_str().to_owned());
-            row.status_reason = Set(Some(format!("{count} failed sign-ins")));
-            row.locked_until = Set(Some(at + policy.duration));
-        } else {
-            row.status = Set(UserStatus::Active.as_str().to_owned());
-            row.locked_until = Set(None);
-        }
-        row.update(&txn).await?;
-        txn.commit().await?;
-        Ok(locks)
+        let threshold = i32::try_from(policy.threshold).unwrap_or(i32::MAX);
+        let locked_now = user::Entity::update_many()
+            .col_expr(user::Column::Status, Expr::value(locked))
+            .col_expr(
+                user::Column::StatusReason,
+                Expr::value(Some(format!("{threshold} failed sign-ins"))),
+            )
+            .col_expr(
+                user::Column::LockedUntil,
+                Expr::value(Some(at + policy.duration)),
+            )
+            .filter(user::Column::Id.eq(user_id))
+            .filter(user::Column::Status.eq(active))
+            .filter(user::Column::FailedLogins.gte(threshold))
+            .exec(db)
+            .await?;
+        Ok(locked_now.rows_affected == 1)
     }
 
     /// Clears the failure count (and a lock that ran out) after a successful sign-in.

@@ -232,14 +232,16 @@ impl Users {
         Ok(found)
     }
 
-    /// Sets the profile claims given in `profile` (a `None` field is left unchanged).
+    /// Sets the profile claims given in `profile` (a `None` field is left unchanged, an
+    /// empty one is cleared).
     pub async fn update_profile(&self, user_id: &str, profile: Profile) -> Result<user::Model> {
         let found = self.find(user_id).await?.ok_or(Error::NotFound("user"))?;
         let mut row: user::ActiveModel = found.into();
+        // An empty string clears the claim.
         macro_rules! set {
             ($($field:ident),*) => {$(
                 if let Some(v) = profile.$field {
-                    row.$field = Set(Some(v));
+                    row.$field = Set((!v.is_empty()).then_some(v));
                 }
             )*};
         }
@@ -256,9 +258,11 @@ impl Users {
             birthdate,
             locale,
             zoneinfo,
-            phone_number,
-            address
+            phone_number
         );
+        if let Some(v) = profile.address {
+            row.address = Set(Some(v));
+        }
         if let Some(v) = profile.phone_number_verified {
             row.phone_number_verified = Set(v);
         }

@@ -3,7 +3,7 @@
 use clap::Subcommand;
 use domain::audit::AuditEvent;
 use domain::entities::user;
-use domain::users::{NewUser, UserStatus};
+use domain::users::{NewToken, NewUser, Purpose, UserStatus, normalize_email};
 use serde::Serialize;
 
 use super::{output, password};
@@ -78,9 +78,35 @@ pub enum UserCommand {
         /// Email of the account.
         email: String,
     },
-    /// Delete an account with its credentials and roles.
+    /// Delete an account: erase its personal data, credentials, sessions and grants, and
+    /// pseudonymise it in the audit log.
     Delete {
         /// Email of the account.
+        email: String,
+    },
+    /// Print everything stored about an account, as JSON (no secrets).
+    Export {
+        /// Email of the account.
+        email: String,
+    },
+    /// Invite someone by mail: the link (valid 7 days by default) lets them set a password
+    /// and lands them signed in.
+    Invite {
+        /// Email to invite.
+        email: String,
+        /// A role the account gets (repeatable).
+        #[arg(long = "role")]
+        roles: Vec<String>,
+    },
+    /// List the open invitations.
+    Invitations {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke the open invitations to an address.
+    RevokeInvitation {
+        /// The invited email.
         email: String,
     },
 }
@@ -261,12 +287,121 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
             Ok(())
         }
         UserCommand::Delete { email } => {
-            let u = services.users.delete(&email).await?;
-            audit(services, "user.deleted", &u.id).await?;
-            println!("deleted {}", u.email);
+            let u = services.users.get_by_email(&email).await?;
+            let alias = services.users.erase(&u.id, &services.secrets).await?;
+            audit(services, "user.deleted", &alias).await?;
+            println!("deleted {}; the audit log refers to it as {alias}", u.email);
+            Ok(())
+        }
+        UserCommand::Export { email } => {
+            let u = services.users.get_by_email(&email).await?;
+            let data = services.users.export(&u.id).await?;
+            audit(services, "user.data_exported", &u.id).await?;
+            println!("{}", serde_json::to_string_pretty(&data)?);
+            Ok(())
+        }
+        UserCommand::Invite { email, roles } => invite(services, &email, roles).await,
+        UserCommand::Invitations { json } => invitations(services, json).await,
+        UserCommand::RevokeInvitation { email } => {
+            let email = normalize_email(&email)?;
+            let n = services
+                .tokens
+                .revoke_for_email(Purpose::Invitation, &email)
+                .await?;
+            if n == 0 {
+                anyhow::bail!("no open invitation to {email}");
+            }
+            services
+                .audit
+                .record(
+                    AuditEvent::success("invitation.revoked")
+                        .data(serde_json::json!({ "via": "cli", "count": n })),
+                )
+                .await?;
+            println!("revoked {n} invitation(s) to {email}");
             Ok(())
         }
     }
+}
+
+/// Mails an invitation with its single-use link.
+async fn invite(services: &Services, email: &str, roles: Vec<String>) -> anyhow::Result<()> {
+    let email = normalize_email(email)?;
+    if services.users.find_by_email(&email).await?.is_some() {
+        anyhow::bail!("{email} already has an account");
+    }
+    let known = services.roles.list().await?;
+    for role in &roles {
+        if !known.iter().any(|r| &r.name == role) {
+            anyhow::bail!("role {role:?} does not exist: create it with `gatehouse role create`");
+        }
+    }
+    let ttl = std::time::Duration::from_secs(services.config.registration.invitation_ttl_secs);
+    let token = services
+        .tokens
+        .issue_new(NewToken {
+            purpose: Purpose::Invitation,
+            user_id: None,
+            email: &email,
+            data: Some(serde_json::json!({ "roles": roles })),
+            ttl,
+        })
+        .await?;
+    let message = login_ui::mail::invitation(&services.config.issuer, &email, &token, ttl)?;
+    services.outbox.enqueue(message).await?;
+    services
+        .audit
+        .record(
+            AuditEvent::success("invitation.sent")
+                .data(serde_json::json!({ "via": "cli", "roles": roles })),
+        )
+        .await?;
+    println!(
+        "invited {email}; the mail is queued and a running server sends it (the link expires in {} days)",
+        ttl.as_secs().div_ceil(86_400)
+    );
+    Ok(())
+}
+
+/// An open invitation as printed.
+#[derive(Debug, Serialize)]
+struct InvitationView {
+    email: String,
+    roles: serde_json::Value,
+    created_at: String,
+    expires_at: String,
+}
+
+async fn invitations(services: &Services, json: bool) -> anyhow::Result<()> {
+    let open: Vec<InvitationView> = services
+        .tokens
+        .open(Purpose::Invitation)
+        .await?
+        .into_iter()
+        .map(|t| InvitationView {
+            email: t.email,
+            roles: t
+                .data
+                .and_then(|d| d.get("roles").cloned())
+                .unwrap_or_else(|| serde_json::json!([])),
+            created_at: output::time(t.created_at),
+            expires_at: output::time(t.expires_at),
+        })
+        .collect();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&open)?);
+        return Ok(());
+    }
+    if open.is_empty() {
+        println!("no open invitations");
+    }
+    for i in open {
+        println!(
+            "{}\troles={}\tsent={}\texpires={}",
+            i.email, i.roles, i.created_at, i.expires_at
+        );
+    }
+    Ok(())
 }
 
 async fn audit(services: &Services, kind: &'static str, user_id: &str) -> anyhow::Result<()> {

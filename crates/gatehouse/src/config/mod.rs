@@ -52,6 +52,33 @@ pub struct Config {
     pub registration: RegistrationConfig,
     /// Rules for new passwords.
     pub password_policy: PasswordPolicyConfig,
+    /// Password reset and the limits on mails a stranger can trigger.
+    pub recovery: RecoveryConfig,
+}
+
+/// `[recovery]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecoveryConfig {
+    /// How long a password reset link stays valid.
+    pub reset_ttl_secs: u64,
+    /// Least time between two reset (or verification) mails to one account.
+    pub cooldown_secs: u64,
+    /// Most reset and resend requests one IP address may make per hour.
+    pub max_per_ip_per_hour: u32,
+    /// How long a link confirming a new email address stays valid.
+    pub email_change_ttl_secs: u64,
+}
+
+impl Default for RecoveryConfig {
+    fn default() -> Self {
+        Self {
+            reset_ttl_secs: 30 * 60,
+            cooldown_secs: 5 * 60,
+            max_per_ip_per_hour: 20,
+            email_change_ttl_secs: 24 * 3600,
+        }
+    }
 }
 
 /// Who may create an account on the registration page.
@@ -76,6 +103,8 @@ pub struct RegistrationConfig {
     pub allowed_email_domains: Vec<String>,
     /// How long an email verification link stays valid.
     pub verification_ttl_secs: u64,
+    /// How long an invitation stays valid.
+    pub invitation_ttl_secs: u64,
 }
 
 impl Default for RegistrationConfig {
@@ -84,6 +113,7 @@ impl Default for RegistrationConfig {
             mode: RegistrationMode::Disabled,
             allowed_email_domains: Vec::new(),
             verification_ttl_secs: 24 * 3600,
+            invitation_ttl_secs: 7 * 24 * 3600,
         }
     }
 }
@@ -371,6 +401,7 @@ impl Default for Config {
             mail: MailConfig::default(),
             registration: RegistrationConfig::default(),
             password_policy: PasswordPolicyConfig::default(),
+            recovery: RecoveryConfig::default(),
         }
     }
 }

@@ -207,9 +207,28 @@ impl Config {
                 "must be 0 to 4",
             ));
         }
-        if self.registration.verification_ttl_secs == 0 {
-            return Err(ConfigError::new(
+        for (key, value) in [
+            (
                 "registration.verification_ttl_secs",
+                self.registration.verification_ttl_secs,
+            ),
+            (
+                "registration.invitation_ttl_secs",
+                self.registration.invitation_ttl_secs,
+            ),
+            ("recovery.reset_ttl_secs", self.recovery.reset_ttl_secs),
+            (
+                "recovery.email_change_ttl_secs",
+                self.recovery.email_change_ttl_secs,
+            ),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::new(key, "must be at least 1"));
+            }
+        }
+        if self.recovery.max_per_ip_per_hour == 0 {
+            return Err(ConfigError::new(
+                "recovery.max_per_ip_per_hour",
                 "must be at least 1",
             ));
         }

@@ -1,0 +1,772 @@
+//! The account page (`/account`): profile, email, password, connected apps, sessions,
+//! "download my data" and "delete my account". Every action needs the browser session.
+
+use actix_web::cookie::Cookie;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use domain::audit::AuditEvent;
+use domain::entities::{browser_session, user};
+use domain::sessions::COOKIE_NAME;
+use domain::users::{Profile, Purpose, normalize_email};
+use serde::Deserialize;
+use time::format_description::well_known::Rfc3339;
+
+use crate::login::{expired_form, record, server_error};
+use crate::render::{self, PAGE_CSP, notice};
+use crate::{LoginUi, csrf, mail};
+
+/// Messages shown after a successful action, by the `done` query value.
+const DONE: &[(&str, &str)] = &[
+    ("profile", "Your profile is saved."),
+    (
+        "password",
+        "Your password is changed. Your other sessions were signed out.",
+    ),
+    (
+        "email",
+        "We sent a confirmation link to the new address. Your address changes when you open it.",
+    ),
+    (
+        "app",
+        "The app is disconnected: it can no longer use your account.",
+    ),
+    ("session", "The session is signed out."),
+    ("sessions", "Every other session is signed out."),
+];
+
+#[derive(Debug, Default)]
+struct ProfileFields {
+    name: String,
+    given_name: String,
+    family_name: String,
+    picture: String,
+    locale: String,
+    zoneinfo: String,
+    phone_number: String,
+}
+
+#[derive(Debug)]
+struct App {
+    client_id: String,
+    name: String,
+    scopes: String,
+}
+
+#[derive(Debug)]
+struct SessionRow {
+    id: String,
+    current: bool,
+    device: String,
+    created: String,
+    last_seen: String,
+    ip: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage<'a> {
+    csrf: &'a str,
+    user: &'a user::Model,
+    profile: ProfileFields,
+    min_length: usize,
+    apps: Vec<App>,
+    sessions: Vec<SessionRow>,
+    message: Option<&'a str>,
+    section: &'a str,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "confirm_email_change.html")]
+struct ConfirmEmailPage<'a> {
+    csrf: &'a str,
+    token: &'a str,
+    email: &'a str,
+}
+
+/// The signed-in browser: its session and account.
+pub(crate) struct SignedIn {
+    session: browser_session::Model,
+    user: user::Model,
+}
+
+/// The live session and account behind the session cookie, if any.
+pub(crate) async fn signed_in(
+    ui: &LoginUi,
+    req: &HttpRequest,
+) -> Result<Option<SignedIn>, domain::Error> {
+    let Some(cookie) = req.cookie(COOKIE_NAME) else {
+        return Ok(None);
+    };
+    let Some(session) = ui.sessions.find_live(cookie.value()).await? else {
+        return Ok(None);
+    };
+    Ok(ui
+        .users
+        .find(&session.user_id)
+        .await?
+        .map(|user| SignedIn { session, user }))
+}
+
+fn to_sign_in() -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/login?next=/account"))
+        .finish()
+}
+
+fn back(done: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/account?done={done}")))
+        .finish()
+}
+
+/// Resolves the signed-in account or answers with the way to sign in.
+macro_rules! require_sign_in {
+    ($ui:expr, $req:expr) => {
+        match signed_in(&$ui, &$req).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return to_sign_in(),
+            Err(e) => return server_error(&e),
+        }
+    };
+}
+
+/// Query of `GET /account`.
+#[derive(Debug, Deserialize)]
+pub struct AccountQuery {
+    #[serde(default)]
+    done: String,
+}
+
+/// `GET /account`
+pub async fn show(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    query: web::Query<AccountQuery>,
+) -> HttpResponse {
+    let me = require_sign_in!(ui, req);
+    let message = DONE.iter().find(|(k, _)| *k == query.done).map(|(_, m)| *m);
+    page(&ui, &req, &me, StatusCode::OK, message, "", None).await
+}
+
+fn when(t: time::OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+/// Renders the account page, with an error in `section` if any.
+async fn page(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    me: &SignedIn,
+    status: StatusCode,
+    message: Option<&str>,
+    section: &str,
+    error: Option<String>,
+) -> HttpResponse {
+    let user = &me.user;
+    let consents = match ui.consents.of_user(&user.id).await {
+        Ok(c) => c,
+        Err(e) => return server_error(&e),
+    };
+    let mut apps = Vec::with_capacity(consents.len());
+    for c in consents {
+        let name = match ui.clients.find(&c.client_id).await {
+            Ok(Some(client)) => client.name,
+            Ok(None) => continue,
+            Err(e) => return server_error(&e),
+        };
+        let scopes: Vec<String> = serde_json::from_value(c.scopes).unwrap_or_default();
+        apps.push(App {
+            client_id: c.client_id,
+            name,
+            scopes: scopes.join(", "),
+        });
+    }
+    let sessions = match ui.sessions.live_of_user(&user.id).await {
+        Ok(s) => s,
+        Err(e) => return server_error(&e),
+    };
+    let sessions = sessions
+        .into_iter()
+        .map(|s| SessionRow {
+            current: s.id == me.session.id,
+            device: s
+                .user_agent
+                .clone()
+                .unwrap_or_else(|| "Unknown browser".into()),
+            created: when(s.created_at),
+            last_seen: when(s.last_seen_at),
+            ip: s.ip,
+            id: s.id,
+        })
+        .collect();
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let (token, cookie) = csrf::issue(ui, req);
+    let view = AccountPage {
+        csrf: &token,
+        user,
+        profile: ProfileFields {
+            name: text(&user.display_name),
+            given_name: text(&user.given_name),
+            family_name: text(&user.family_name),
+            picture: text(&user.picture),
+            locale: text(&user.locale),
+            zoneinfo: text(&user.zoneinfo),
+            phone_number: text(&user.phone_number),
+        },
+        min_length: ui.settings.password_policy.min_length,
+        apps,
+        sessions,
+        message,
+        section,
+        error,
+    };
+    csrf::attach(render::page(status, &view, PAGE_CSP), cookie)
+}
+
+/// The profile form.
+#[derive(Debug, Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    given_name: String,
+    #[serde(default)]
+    family_name: String,
+    #[serde(default)]
+    picture: String,
+    #[serde(default)]
+    locale: String,
+    #[serde(default)]
+    zoneinfo: String,
+    #[serde(default)]
+    phone_number: String,
+}
+
+/// A profile from the form, or the first problem with it.
+fn parse_profile(form: &ProfileForm) -> Result<Profile, String> {
+    let plain = |label: &str, v: &str| -> Result<String, String> {
+        let v = v.trim();
+        crate::register::check_name(v).map_err(|e| format!("{label}: {e}"))?;
+        Ok(v.to_owned())
+    };
+    let picture = form.picture.trim();
+    if !picture.is_empty() {
+        let ok = picture.len() <= 2048
+            && url::Url::parse(picture).is_ok_and(|u| u.scheme() == "https" && u.host().is_some());
+        if !ok {
+            return Err("Picture URL: use an https:// address of an image.".into());
+        }
+    }
+    let locale = form.locale.trim();
+    if !locale.is_empty()
+        && (locale.len() > 35
+            || !locale.split('-').all(|p| {
+                (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric())
+            }))
+    {
+        return Err("Language: use a language tag such as en or en-GB.".into());
+    }
+    let zone = form.zoneinfo.trim();
+    if !zone.is_empty()
+        && (zone.len() > 64
+            || !zone
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/_-+".contains(c)))
+    {
+        return Err("Time zone: use a zone name such as Europe/Paris.".into());
+    }
+    let phone = form.phone_number.trim();
+    if !phone.is_empty() {
+        let digits = phone.chars().filter(char::is_ascii_digit).count();
+        let ok = phone.len() <= 32
+            && (6..=15).contains(&digits)
+            && phone
+                .chars()
+                .enumerate()
+                .all(|(i, c)| c.is_ascii_digit() || c == ' ' || c == '-' || (i == 0 && c == '+'));
+        if !ok {
+            return Err("Phone: use international format, such as +33 1 23 45 67 89.".into());
+        }
+    }
+    Ok(Profile {
+        display_name: Some(plain("Name", &form.name)?),
+        given_name: Some(plain("Given name", &form.given_name)?),
+        family_name: Some(plain("Family name", &form.family_name)?),
+        picture: Some(picture.to_owned()),
+        locale: Some(locale.to_owned()),
+        zoneinfo: Some(zone.to_owned()),
+        phone_number: Some(phone.to_owned()),
+        ..Profile::default()
+    })
+}
+
+/// `POST /account/profile`
+pub async fn save_profile(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<ProfileForm>,
+) -> HttpResponse {
+    let me = require_sign_in!(ui, req);
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    let mut profile = match parse_profile(&form) {
+        Ok(p) => p,
+        Err(e) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return page(&ui, &req, &me, status, None, "profile", Some(e)).await;
+        }
+    };
+    if profile.phone_number.as_deref() != me.user.phone_number.as_deref().or(Some("")) {
+        // A new number is not verified.
+        profile.phone_number_verified = Some(false);
+    }
+    if let Err(e) = ui.users.update_profile(&me.user.id, profile).await {
+        return server_error(&e);
+    }
+    record(
+        &ui,
+        &req,
+        AuditEvent::success("user.profile_updated").subject(me.user.id),
+    )
+    .await;
+    back("profile")
+}
+
+/// The password form.
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+/// Ends every session of the user except `keep`.
+async fn end_other_sessions(ui: &LoginUi, me: &SignedIn) -> Result<(), domain::Error> {
+    for s in ui.sessions.live_of_user(&me.user.id).await? {
+        if s.id != me.session.id {
+            ui.sessions.end(&s.id).await?;
+        }
+    }
+    Ok(())
+}
+
+/// `POST /account/password`
+pub async fn change_password(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<PasswordForm>,
+) -> HttpResponse {
+    let me = require_sign_in!(ui, req);
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    let fail = |e: String| {
+        page(
+            &ui,
+            &req,
+            &me,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            "password",
+            Some(e),
+        )
+    };
+    match ui
+        .users
+        .check_password(&me.user.id, &form.current_password)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            record(
+                &ui,
+                &req,
+                AuditEvent::failure("password.change_failed", "wrong current password")
+                    .subject(me.user.id.clone()),
+            )
+            .await;
+            return fail("The current password is not correct.".into()).await;
+        }
+        Err(e) => return server_error(&e),
+    }
+    let context = [me.user.email.as_str()];
+    if let Err(e) = ui
+        .settings
+        .password_policy
+        .check(&form.new_password, &context)
+    {
+        return fail(e.to_string()).await;
+    }
+    if let Err(e) = ui.users.set_password(&me.user.id, &form.new_password).await {
+        return server_error(&e);
+    }
+    if let Err(e) = end_other_sessions(&ui, &me).await {
+        return server_error(&e);
+    }
+    let name = me.user.display_name.as_deref();
+    mail::send(&ui, mail::password_changed(&me.user.email, name, "changed")).await;
+    record(
+        &ui,
+        &req,
+        AuditEvent::success("password.changed").subject(me.user.id),
+    )
+    .await;
+    back("password")
+}
+
+/// The email change form.
+#[derive(Debug, Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    new_email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /account/email`: mails a confirmation link to the new address. The answer is the
+/// same whether or not another account uses it (that owner is told by mail instead).
+pub async fn change_email(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<EmailForm>,
+) -> HttpResponse {
+    let me = require_sign_in!(ui, req);
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    let fail = |e: &str| {
+        let e = e.to_owned();
+        page(
+            &ui,
+            &req,
+            &me,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            "email",
+            Some(e),
+        )
+    };
+    let Ok(new_email) = normalize_email(&form.new_email) else {
+        return fail("Enter an email address such as name@example.com.").await;
+    };
+    if new_email == me.user.email {
+        return fail("This is already your address.").await;
+    }
+    match ui.users.check_password(&me.user.id, &form.password).await {
+        Ok(true) => {}
+        Ok(false) => return fail("The current password is not correct.").await,
+        Err(e) => return server_error(&e),
+    }
+    match ui.users.find_by_email(&new_email).await {
+        Ok(Some(_)) => {
+            mail::send(&ui, mail::already_registered(&new_email)).await;
+        }
+        Ok(None) => {
+            let ttl = ui.settings.recovery.email_change_ttl;
+            let issued = ui
+                .tokens
+                .issue(Purpose::ChangeEmail, &me.user.id, &new_email, ttl)
+                .await;
+            let token = match issued {
+                Ok(t) => t,
+                Err(e) => return server_error(&e),
+            };
+            let name = me.user.display_name.as_deref();
+            let issuer = &ui.settings.issuer;
+            mail::send(
+                &ui,
+                mail::change_email(issuer, &new_email, name, &token, ttl),
+            )
+            .await;
+        }
+        Err(e) => return server_error(&e),
+    }
+    record(
+        &ui,
+        &req,
+        AuditEvent::success("user.email_change_requested").subject(me.user.id),
+    )
+    .await;
+    back("email")
+}
+
+/// The confirmation link's query and form.
+#[derive(Debug, Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    token: String,
+}
+
+fn email_link_dead() -> HttpResponse {
+    notice(
+        StatusCode::BAD_REQUEST,
+        "This link does not work",
+        "The link is invalid, was already used or has expired. Ask for a new one on your account page.",
+    )
+}
+
+/// `GET /account/email/confirm?token=...`: a confirmation button (mail scanners follow links).
+pub async fn confirm_email_page(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    query: web::Query<ConfirmForm>,
+) -> HttpResponse {
+    let row = match ui.tokens.peek(Purpose::ChangeEmail, &query.token).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return email_link_dead(),
+        Err(e) => return server_error(&e),
+    };
+    let (token, cookie) = csrf::issue(&ui, &req);
+    let view = ConfirmEmailPage {
+        csrf: &token,
+        token: &query.token,
+        email: &row.email,
+    };
+    csrf::attach(render::page(StatusCode::OK, &view, PAGE_CSP), cookie)
+}
+
+/// `POST /account/email/confirm`: moves the account to the new address and tells the old.
+pub async fn confirm_email(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<ConfirmForm>,
+) -> HttpResponse {
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    let used = match ui.tokens.consume(Purpose::ChangeEmail, &form.token).await {
+        Ok(Some(t)) => t,
+        Ok(None) => return email_link_dead(),
+        Err(e) => return server_error(&e),
+    };
+    let Some(user_id) = used.user_id else {
+        return email_link_dead();
+    };
+    let (before, after) = match ui.users.change_email(&user_id, &used.email).await {
+        Ok(pair) => pair,
+        Err(domain::Error::Conflict(_)) => {
+            return notice(
+                StatusCode::CONFLICT,
+                "This address is taken",
+                "Another account uses this address now. Your account keeps its current address.",
+            );
+        }
+        Err(domain::Error::NotFound(_)) => return email_link_dead(),
+        Err(e) => return server_error(&e),
+    };
+    let name = after.display_name.as_deref();
+    mail::send(&ui, mail::email_changed(&before.email, name, &after.email)).await;
+    record(
+        &ui,
+        &req,
+        AuditEvent::success("user.email_changed").subject(after.id),
+    )
+    .await;
+    notice(
+        StatusCode::OK,
+        "Email address changed",
+        "Your account now uses the new address. Sign in with it from now on.",
+    )
+}
+
+/// A form naming one item (an app, a session).
+#[derive(Debug, Deserialize)]
+pub struct ItemForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    client_id: String,
+    #[serde(default)]
+    session_id: String,
+}
+
+/// `POST /account/apps/disconnect`: withdraws consent and revokes the app's tokens.
+pub async fn disconnect_app(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<ItemForm>,
+) -> HttpResponse {
+    let me = require_sign_in!(ui, req);
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    if let Err(e) = ui.consents.revoke(&me.user.id, &form.client_id).await {
+        return server_error(&e);
+    }
+    let event = AuditEvent::success("consent.revoked")
+        .subject(me.user.id)
+        .client(form.client_id.chars().take(128).collect::<String>());
+    record(&ui, &req, event).await;
+    back("app")
+}
+
+/// `POST /account/sessions/end`: ends one of the user's other sessions.
+pub async fn end_session(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<ItemForm>,
+) -> HttpResponse {
+    let me = require_sign_in!(ui, req);
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    match ui.sessions.end_of_user(&me.user.id, &form.session_id).await {
+        Ok(true) => {
+            let mut event = AuditEvent::success("session.ended").subject(me.user.id);
+            event.session_id = Some(form.session_id.clone());
+            record(&ui, &req, event).await;
+            back("session")
+        }
+        // Not theirs, or unknown: nothing to say about other people's sessions.
+        Ok(false) => back("session"),
+        Err(e) => server_error(&e),
+    }
+}
+
+/// `POST /account/sessions/end-others`
+pub async fn end_others(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<ItemForm>,
+) -> HttpResponse {
+    let me = require_sign_in!(ui, req);
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    if let Err(e) = end_other_sessions(&ui, &me).await {
+        return server_error(&e);
+    }
+    record(
+        &ui,
+        &req,
+        AuditEvent::success("session.ended_others").subject(me.user.id),
+    )
+    .await;
+    back("sessions")
+}
+
+/// A cookie that removes the session cookie.
+fn removed_session_cookie(ui: &LoginUi) -> Cookie<'static> {
+    let mut c = Cookie::build(COOKIE_NAME, "")
+        .path("/")
+        .http_only(true)
+        .secure(ui.settings.secure_cookies)
+        .finish();
+    c.make_removal();
+    c
+}
+
+/// A form with only the CSRF field.
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /account/sign-out`: ends this browser's session and its tokens.
+pub async fn sign_out(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    let me = require_sign_in!(ui, req);
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    if let Err(e) = ui.sessions.end(&me.session.id).await {
+        return server_error(&e);
+    }
+    let mut event = AuditEvent::success("logout").subject(me.user.id);
+    event.session_id = Some(me.session.id);
+    record(&ui, &req, event).await;
+    let mut res = render::logged_out();
+    if let Err(e) = res.add_cookie(&removed_session_cookie(&ui)) {
+        tracing::warn!(error = %e, "cannot clear the session cookie");
+    }
+    res
+}
+
+/// `GET /account/export`: everything stored about the user, as a JSON download.
+pub async fn export(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
+    let me = require_sign_in!(ui, req);
+    let data = match ui.users.export(&me.user.id).await {
+        Ok(d) => d,
+        Err(e) => return server_error(&e),
+    };
+    record(
+        &ui,
+        &req,
+        AuditEvent::success("user.data_exported").subject(me.user.id),
+    )
+    .await;
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"my-account-data.json\"",
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(serde_json::to_string_pretty(&data).unwrap_or_default())
+}
+
+/// The deletion form.
+#[derive(Debug, Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /account/delete`: with the password re-entered, erases the account.
+pub async fn delete(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<DeleteForm>,
+) -> HttpResponse {
+    let me = require_sign_in!(ui, req);
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    match ui.users.check_password(&me.user.id, &form.password).await {
+        Ok(true) => {}
+        Ok(false) => {
+            let e = Some("The password is not correct.".to_owned());
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return page(&ui, &req, &me, status, None, "delete", e).await;
+        }
+        Err(e) => return server_error(&e),
+    }
+    let alias = match ui.users.erase(&me.user.id, &ui.secrets).await {
+        Ok(a) => a,
+        Err(e) => return server_error(&e),
+    };
+    let mut event = AuditEvent::success("user.deleted").subject(alias);
+    event.data = Some(serde_json::json!({ "by": "self" }));
+    if let Err(e) = ui.audit.record(event).await {
+        tracing::error!(error = %e, "cannot write an audit event");
+    }
+    let name = me.user.display_name.as_deref();
+    mail::send(&ui, mail::account_deleted(&me.user.email, name)).await;
+    let mut res = notice(
+        StatusCode::OK,
+        "Your account is deleted",
+        "Your personal data, sign-in methods and sessions are erased, and every app was disconnected.",
+    );
+    if let Err(e) = res.add_cookie(&removed_session_cookie(&ui)) {
+        tracing::warn!(error = %e, "cannot clear the session cookie");
+    }
+    res
+}

@@ -1,0 +1,187 @@
+//! Accepting an invitation (`/invitation?token=...`): the invitee chooses a password and
+//! lands signed in, with the roles the invitation carries.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use domain::audit::AuditEvent;
+use domain::users::{NewUser, Purpose, UserStatus};
+use serde::Deserialize;
+
+use crate::login::{expired_form, record, server_error, session_cookie, sign_in};
+use crate::register::check_name;
+use crate::render::{self, PAGE_CSP, notice};
+use crate::{LoginUi, csrf};
+
+#[derive(Template)]
+#[template(path = "invitation.html")]
+struct InvitationPage<'a> {
+    csrf: &'a str,
+    token: &'a str,
+    email: &'a str,
+    name: &'a str,
+    min_length: usize,
+    error: Option<&'a str>,
+    name_error: Option<String>,
+    password_error: Option<String>,
+}
+
+/// The invitation link's query.
+#[derive(Debug, Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// The acceptance form.
+#[derive(Debug, Deserialize)]
+pub struct AcceptForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn dead() -> HttpResponse {
+    notice(
+        StatusCode::BAD_REQUEST,
+        "This invitation does not work",
+        "The invitation is invalid, was revoked, was already used or has expired. Ask the person who invited you for a new one.",
+    )
+}
+
+/// The roles an invitation grants (its `data.roles`).
+fn roles_of(row: &domain::entities::user_token::Model) -> Vec<String> {
+    row.data
+        .as_ref()
+        .and_then(|d| d.get("roles"))
+        .and_then(|r| serde_json::from_value(r.clone()).ok())
+        .unwrap_or_default()
+}
+
+/// `GET /invitation?token=...`
+pub async fn show(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    query: web::Query<TokenQuery>,
+) -> HttpResponse {
+    let row = match ui.tokens.peek(Purpose::Invitation, &query.token).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return dead(),
+        Err(e) => return server_error(&e),
+    };
+    let (csrf_token, cookie) = csrf::issue(&ui, &req);
+    let view = InvitationPage {
+        csrf: &csrf_token,
+        token: &query.token,
+        email: &row.email,
+        name: "",
+        min_length: ui.settings.password_policy.min_length,
+        error: None,
+        name_error: None,
+        password_error: None,
+    };
+    csrf::attach(render::page(StatusCode::OK, &view, PAGE_CSP), cookie)
+}
+
+/// `POST /invitation`: creates the account, grants the roles, signs the invitee in.
+pub async fn accept(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<AcceptForm>,
+) -> HttpResponse {
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    let row = match ui.tokens.peek(Purpose::Invitation, &form.token).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return dead(),
+        Err(e) => return server_error(&e),
+    };
+    let name = form.name.trim();
+    let name_error = check_name(name).err();
+    let password_error = ui
+        .settings
+        .password_policy
+        .check(&form.password, &[row.email.as_str(), name])
+        .err()
+        .map(|e| e.to_string());
+    if name_error.is_some() || password_error.is_some() {
+        let (csrf_token, cookie) = csrf::issue(&ui, &req);
+        let view = InvitationPage {
+            csrf: &csrf_token,
+            token: &form.token,
+            email: &row.email,
+            name: &form.name,
+            min_length: ui.settings.password_policy.min_length,
+            error: Some("Please correct the fields marked below."),
+            name_error,
+            password_error,
+        };
+        return csrf::attach(
+            render::page(StatusCode::UNPROCESSABLE_ENTITY, &view, PAGE_CSP),
+            cookie,
+        );
+    }
+    let used = match ui.tokens.consume(Purpose::Invitation, &form.token).await {
+        Ok(Some(t)) => t,
+        Ok(None) => return dead(),
+        Err(e) => return server_error(&e),
+    };
+    let created = ui
+        .users
+        .create(NewUser {
+            email: used.email.clone(),
+            password: Some(form.password.clone()),
+            // The link was mailed to this address: opening it proves the mailbox.
+            email_verified: true,
+            display_name: (!name.is_empty()).then(|| name.to_owned()),
+            status: UserStatus::Active,
+        })
+        .await;
+    let user = match created {
+        Ok(u) => u,
+        Err(domain::Error::Conflict(_)) => {
+            return notice(
+                StatusCode::CONFLICT,
+                "You already have an account",
+                "An account with this address exists already. Sign in with it instead.",
+            );
+        }
+        Err(e) => return server_error(&e),
+    };
+    for role in roles_of(&used) {
+        if let Err(e) = ui.roles.grant(&role, &user.email).await {
+            // A role deleted since the invitation is skipped, not fatal to the account.
+            tracing::warn!(error = %e, role = %role, "cannot grant an invited role");
+        }
+    }
+    record(
+        &ui,
+        &req,
+        AuditEvent::success("invitation.accepted")
+            .subject(user.id.clone())
+            .data(serde_json::json!({ "roles": roles_of(&used) })),
+    )
+    .await;
+    let (secret, session_id) = match sign_in(&ui, &req, &user).await {
+        Ok(pair) => pair,
+        Err(e) => return server_error(&e),
+    };
+    let mut event = AuditEvent::success("login.succeeded")
+        .subject(user.id)
+        .data(serde_json::json!({ "amr": ["pwd"] }));
+    event.session_id = Some(session_id);
+    record(&ui, &req, event).await;
+    let mut res = HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/account"))
+        .finish();
+    if let Err(e) = res.add_cookie(&session_cookie(&ui, secret)) {
+        tracing::error!(error = %e, "cannot set the session cookie");
+    }
+    res
+}

@@ -1,0 +1,268 @@
+//! Password reset: `/forgot-password` mails a single-use link (the same answer whether or
+//! not the address has an account), `/reset-password` sets the new password, ends every
+//! session and revokes every token of the account, and mails a notice.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use domain::audit::AuditEvent;
+use domain::users::{Purpose, UserStatus, normalize_email};
+use serde::Deserialize;
+
+use crate::login::{expired_form, record, server_error};
+use crate::render::{self, PAGE_CSP, notice};
+use crate::{LoginUi, csrf, mail, throttle};
+
+#[derive(Template)]
+#[template(path = "forgot_password.html")]
+struct ForgotPage<'a> {
+    csrf: &'a str,
+    email: &'a str,
+    error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "reset_password.html")]
+struct ResetPage<'a> {
+    csrf: &'a str,
+    token: &'a str,
+    email: &'a str,
+    min_length: usize,
+    password_error: Option<String>,
+}
+
+/// The reset request form.
+#[derive(Debug, Deserialize)]
+pub struct ForgotForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// The reset link's query.
+#[derive(Debug, Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// The new-password form.
+#[derive(Debug, Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `GET /forgot-password`
+pub async fn forgot_page(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
+    let (token, cookie) = csrf::issue(&ui, &req);
+    let page = ForgotPage {
+        csrf: &token,
+        email: "",
+        error: None,
+    };
+    csrf::attach(render::page(StatusCode::OK, &page, PAGE_CSP), cookie)
+}
+
+/// `POST /forgot-password`
+pub async fn forgot(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<ForgotForm>,
+) -> HttpResponse {
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    let Ok(email) = normalize_email(&form.email) else {
+        let (token, cookie) = csrf::issue(&ui, &req);
+        let page = ForgotPage {
+            csrf: &token,
+            email: &form.email,
+            error: Some("Enter an email address such as name@example.com."),
+        };
+        return csrf::attach(
+            render::page(StatusCode::UNPROCESSABLE_ENTITY, &page, PAGE_CSP),
+            cookie,
+        );
+    };
+    if throttle::ip_allows(&ui, &req, "reset").await {
+        if let Err(e) = mail_reset_link(&ui, &req, &email).await {
+            return server_error(&e);
+        }
+    } else {
+        record(
+            &ui,
+            &req,
+            AuditEvent::failure(
+                "password.reset_throttled",
+                "too many requests from this address",
+            ),
+        )
+        .await;
+    }
+    notice(
+        StatusCode::OK,
+        "Check your inbox",
+        "If an account uses this address, we sent it a link to choose a new password. The link expires soon; if nothing arrives, check your spam folder or try again in a few minutes.",
+    )
+}
+
+/// Mails a reset link if the address belongs to an account that may reset, and the
+/// account's cooldown is over.
+async fn mail_reset_link(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    email: &str,
+) -> Result<(), domain::Error> {
+    let Some(user) = ui.users.find_by_email(email).await? else {
+        return Ok(());
+    };
+    let status = UserStatus::at(&user, time::OffsetDateTime::now_utc());
+    // A suspended or disabled account stays so: an administrator decides, not a mailbox.
+    if matches!(
+        status,
+        Ok(UserStatus::Suspended | UserStatus::Disabled) | Err(_)
+    ) {
+        return Ok(());
+    }
+    if throttle::cooling_down(ui, Purpose::ResetPassword, &user.id).await {
+        record(
+            ui,
+            req,
+            AuditEvent::failure("password.reset_throttled", "cooldown").subject(user.id),
+        )
+        .await;
+        return Ok(());
+    }
+    let ttl = ui.settings.recovery.reset_ttl;
+    let token = ui
+        .tokens
+        .issue(Purpose::ResetPassword, &user.id, &user.email, ttl)
+        .await?;
+    let name = user.display_name.as_deref();
+    let issuer = &ui.settings.issuer;
+    mail::send(
+        ui,
+        mail::reset_password(issuer, &user.email, name, &token, ttl),
+    )
+    .await;
+    record(
+        ui,
+        req,
+        AuditEvent::success("password.reset_requested").subject(user.id),
+    )
+    .await;
+    Ok(())
+}
+
+fn link_dead() -> HttpResponse {
+    notice(
+        StatusCode::BAD_REQUEST,
+        "This link does not work",
+        "The link is invalid, was already used or has expired. Ask for a new one on the \"Forgot password\" page.",
+    )
+}
+
+/// `GET /reset-password?token=...`: the new-password form (the token is not used yet).
+pub async fn reset_page(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    query: web::Query<TokenQuery>,
+) -> HttpResponse {
+    let row = match ui.tokens.peek(Purpose::ResetPassword, &query.token).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return link_dead(),
+        Err(e) => return server_error(&e),
+    };
+    let (csrf_token, cookie) = csrf::issue(&ui, &req);
+    let page = ResetPage {
+        csrf: &csrf_token,
+        token: &query.token,
+        email: &row.email,
+        min_length: ui.settings.password_policy.min_length,
+        password_error: None,
+    };
+    csrf::attach(render::page(StatusCode::OK, &page, PAGE_CSP), cookie)
+}
+
+/// `POST /reset-password`
+pub async fn reset(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<ResetForm>,
+) -> HttpResponse {
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    // Check the password before using the token, so that a weak choice costs no new link.
+    let row = match ui.tokens.peek(Purpose::ResetPassword, &form.token).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return link_dead(),
+        Err(e) => return server_error(&e),
+    };
+    if let Err(e) = ui
+        .settings
+        .password_policy
+        .check(&form.password, &[row.email.as_str()])
+    {
+        let (csrf_token, cookie) = csrf::issue(&ui, &req);
+        let page = ResetPage {
+            csrf: &csrf_token,
+            token: &form.token,
+            email: &row.email,
+            min_length: ui.settings.password_policy.min_length,
+            password_error: Some(e.to_string()),
+        };
+        return csrf::attach(
+            render::page(StatusCode::UNPROCESSABLE_ENTITY, &page, PAGE_CSP),
+            cookie,
+        );
+    }
+    let used = match ui.tokens.consume(Purpose::ResetPassword, &form.token).await {
+        Ok(Some(t)) => t,
+        Ok(None) => return link_dead(),
+        Err(e) => return server_error(&e),
+    };
+    let Some(user_id) = used.user_id else {
+        return link_dead();
+    };
+    // A link sent to an address the account no longer uses proves nothing.
+    match ui.users.find(&user_id).await {
+        Ok(Some(u)) if u.email == used.email => {}
+        Ok(_) => return link_dead(),
+        Err(e) => return server_error(&e),
+    }
+    let user = match ui.users.reset_password(&user_id, &form.password).await {
+        Ok(u) => u,
+        Err(domain::Error::NotFound(_)) => return link_dead(),
+        Err(e) => return server_error(&e),
+    };
+    if let Err(e) = ui
+        .tokens
+        .revoke_for_user(Purpose::ResetPassword, &user.id)
+        .await
+    {
+        tracing::error!(error = %e, "cannot void older reset links");
+    }
+    mail::send(
+        &ui,
+        mail::password_changed(&user.email, user.display_name.as_deref(), "reset"),
+    )
+    .await;
+    record(
+        &ui,
+        &req,
+        AuditEvent::success("password.reset").subject(user.id),
+    )
+    .await;
+    notice(
+        StatusCode::OK,
+        "Password changed",
+        "Your new password is set, and every session of your account was signed out. Sign in again with the new password.",
+    )
+}
