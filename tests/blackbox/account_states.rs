@@ -6,20 +6,20 @@ use harness::rp::{Browser, Landing};
 use harness::{REDIRECT_URI, TestServer};
 use serde_json::Value;
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 const LOCKED: &str = "locked after too many failed sign-ins";
 const CANNOT: &str = "cannot sign in at the moment";
 
 /// A user, a confidential client and a browser of one test.
-struct Kit {
+pub(crate) struct Kit {
     server: &'static TestServer,
-    email: String,
+    pub(crate) email: String,
     client_id: String,
     secret: String,
 }
 
 impl Kit {
-    async fn new(server: &'static TestServer, tag: &str) -> Self {
+    pub(crate) async fn new(server: &'static TestServer, tag: &str) -> Self {
         let email = format!("state-{tag}@example.com");
         server.user(&email, PASSWORD).await;
         let (client_id, secret) = server.client(|c| c.first_party = true).await;
@@ -31,7 +31,7 @@ impl Kit {
         }
     }
 
-    fn auth_url(&self, extra: &[(&str, &str)]) -> String {
+    pub(crate) fn auth_url(&self, extra: &[(&str, &str)]) -> String {
         let mut url = url::Url::parse(&self.server.url("/authorize")).unwrap();
         url.query_pairs_mut()
             .append_pair("client_id", &self.client_id)
@@ -44,13 +44,13 @@ impl Kit {
     }
 
     /// Submits the sign-in form once with `password`; returns where it landed.
-    async fn try_password(&self, browser: &Browser, password: &str) -> Landing {
+    pub(crate) async fn try_password(&self, browser: &Browser, password: &str) -> Landing {
         let landing = browser.open(&self.auth_url(&[])).await;
         browser.sign_in(&landing, &self.email, password).await
     }
 
     /// Signs in with a fresh browser and redeems the code: `(browser, token response)`.
-    async fn sign_in(&self) -> (Browser, Value) {
+    pub(crate) async fn sign_in(&self) -> (Browser, Value) {
         let browser = Browser::new(self.server);
         let landing = self.try_password(&browser, PASSWORD).await;
         let code = landing.params()["code"].clone();
@@ -65,7 +65,7 @@ impl Kit {
         (browser, tokens)
     }
 
-    async fn token(&self, form: &[(&str, &str)]) -> Value {
+    pub(crate) async fn token(&self, form: &[(&str, &str)]) -> Value {
         reqwest::Client::new()
             .post(self.server.url("/token"))
             .basic_auth(&self.client_id, Some(&self.secret))
@@ -78,7 +78,7 @@ impl Kit {
             .unwrap()
     }
 
-    async fn refresh(&self, refresh_token: &str) -> Value {
+    pub(crate) async fn refresh(&self, refresh_token: &str) -> Value {
         self.token(&[
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
@@ -86,7 +86,7 @@ impl Kit {
         .await
     }
 
-    async fn active(&self, token: &str) -> bool {
+    pub(crate) async fn active(&self, token: &str) -> bool {
         let v: Value = reqwest::Client::new()
             .post(self.server.url("/introspect"))
             .basic_auth(&self.client_id, Some(&self.secret))
@@ -100,7 +100,7 @@ impl Kit {
         v["active"] == true
     }
 
-    async fn userinfo_status(&self, token: &str) -> u16 {
+    pub(crate) async fn userinfo_status(&self, token: &str) -> u16 {
         reqwest::Client::new()
             .get(self.server.url("/userinfo"))
             .bearer_auth(token)
@@ -111,7 +111,7 @@ impl Kit {
             .as_u16()
     }
 
-    async fn set_status(&self, status: UserStatus) {
+    pub(crate) async fn set_status(&self, status: UserStatus) {
         let users = self.server.running().services.users.clone();
         let email = self.email.clone();
         self.server
@@ -120,7 +120,7 @@ impl Kit {
             .expect("status set");
     }
 
-    async fn stored_status(&self) -> String {
+    pub(crate) async fn stored_status(&self) -> String {
         let users = self.server.running().services.users.clone();
         let email = self.email.clone();
         self.server

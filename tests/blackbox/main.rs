@@ -3,6 +3,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod account_states;
+mod accounts;
 mod bad_input;
 mod conformance_basic;
 mod conformance_config;

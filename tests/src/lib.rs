@@ -4,6 +4,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // test scaffolding
 
+pub mod mailbox;
 pub mod rp;
 pub mod smtp;
 

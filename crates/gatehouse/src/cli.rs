@@ -6,7 +6,7 @@ mod output;
 mod password;
 mod role;
 mod serve;
-mod user;
+pub mod user;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -325,7 +325,7 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
 }
 
 /// Mails an invitation with its single-use link.
-async fn invite(services: &Services, email: &str, roles: Vec<String>) -> anyhow::Result<()> {
+pub async fn invite(services: &Services, email: &str, roles: Vec<String>) -> anyhow::Result<()> {
     let email = normalize_email(email)?;
     if services.users.find_by_email(&email).await?.is_some() {
         anyhow::bail!("{email} already has an account");
