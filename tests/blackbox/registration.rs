@@ -1,29 +1,11 @@
 //! Self-registration and email verification through the hosted pages, reading the mail the
 //! file transport writes.
 
+use harness::mailbox::mail_to;
 use harness::rp::{Browser, Landing, hidden};
 use harness::{REDIRECT_URI, TestServer};
 
 const PASSWORD: &str = "violet staircase humming 42";
-
-/// The `.eml` to `to` in the file transport's directory, decoded from quoted-printable;
-/// waits for the mail worker (the file's appearance is the condition).
-async fn mail_to(server: &TestServer, to: &str, kind_subject: &str) -> String {
-    let dir = server.data_dir().join("mail");
-    for _ in 0..200 {
-        if let Ok(entries) = std::fs::read_dir(&dir) {
-            for entry in entries.flatten() {
-                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-                let decoded = text.replace("=\r\n", "").replace("=3D", "=");
-                if decoded.contains(&format!("To: {to}")) && decoded.contains(kind_subject) {
-                    return decoded;
-                }
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("no mail to {to} with {kind_subject:?}");
-}
 
 /// The first `https?://.../verify-email?token=...` link of a mail.
 fn verify_link(mail: &str) -> String {
@@ -178,6 +160,102 @@ harness::shared_server_tests! {
         let csrf = hidden(page, "csrf").unwrap();
         let res = browser.post(&server.url("/verify-email"), &[("csrf", &csrf), ("token", "forged")]).await;
         assert_eq!(res.page().0, 400);
+    }
+}
+
+/// Registration through the JSON endpoint, and unreadable bodies.
+mod api {
+    use super::*;
+
+    async fn post_json(server: &TestServer, body: &str) -> (u16, serde_json::Value) {
+        let res = reqwest::Client::new()
+            .post(server.url("/api/register"))
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or_default())
+    }
+
+    harness::shared_server_tests! {
+        setup = |c| c.registration.mode = gatehouse::config::RegistrationMode::Open;
+
+        async fn json_registration_follows_the_page_rules(server) {
+            let body = serde_json::json!({ "email": "api@example.com", "name": "Api", "password": PASSWORD });
+            let (status, v) = post_json(server, &body.to_string()).await;
+            assert_eq!((status, v["status"].as_str()), (202, Some("verification_sent")), "{v}");
+            assert_eq!(user_status(server, "api@example.com").await, Some(("pending".into(), false)));
+            assert!(mail_to(server, "api@example.com", "Confirm your email address").await.contains("/verify-email?token="));
+            // A taken address answers the same.
+            let (again, v2) = post_json(server, &body.to_string()).await;
+            assert_eq!((again, &v2), (202, &v));
+            // Per-field errors, nothing stored.
+            let bad = serde_json::json!({ "email": "nope", "password": "short" });
+            let (status, v) = post_json(server, &bad.to_string()).await;
+            assert_eq!(status, 422);
+            assert_eq!(v["error"], "invalid_request");
+            assert!(v["fields"]["email"].is_string() && v["fields"]["password"].is_string(), "{v}");
+            // Malformed JSON and a wrong content type: a JSON error.
+            let (status, v) = post_json(server, "{not json").await;
+            assert_eq!((status, v["error"].as_str()), (400, Some("invalid_request")));
+            let res = reqwest::Client::new()
+                .post(server.url("/api/register"))
+                .form(&[("email", "form@example.com"), ("password", PASSWORD)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 400);
+            assert_eq!(user_status(server, "form@example.com").await, None);
+        }
+
+        async fn unreadable_forms_get_an_error_page_and_store_nothing(server) {
+            let browser = Browser::new(server);
+            let page = browser.open(&server.url("/register")).await;
+            let csrf = hidden(page.page().2, "csrf").unwrap();
+            // Invalid UTF-8 (lone 0xFF 0xFE bytes, percent-encoded) in the name: refused
+            // with a message, not stored with replacement characters.
+            let body = format!("csrf={csrf}&email=utf8%40example.com&name=%FF%FE&password=violet+staircase+humming+42");
+            let res = browser
+                .http
+                .post(server.url("/register"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 422);
+            assert!(res.text().await.unwrap().contains("could not be read"));
+            assert_eq!(user_status(server, "utf8@example.com").await, None);
+            // A body that is not a form at all gets the error page.
+            let res = browser
+                .http
+                .post(server.url("/register"))
+                .header("content-type", "application/json")
+                .body("{}")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 400);
+            assert!(res.text().await.unwrap().contains("could not be read"));
+            // An oversized body (beyond 64 KiB) too.
+            let huge = format!("csrf={csrf}&email=big%40example.com&password={}", "a".repeat(70 * 1024));
+            let res = browser
+                .http
+                .post(server.url("/register"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(huge)
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().is_client_error(), "{}", res.status());
+            assert_eq!(user_status(server, "big@example.com").await, None);
+            // Oversized fields within the limit: per-field messages.
+            let long_email = format!("{}@example.com", "e".repeat(400));
+            let landing = register(&browser, server, &long_email, "x", PASSWORD).await;
+            assert_eq!(landing.page().0, 422);
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod login;
 pub mod mail;
 pub mod recovery;
 pub mod register;
+pub mod register_api;
 pub mod render;
 pub mod state;
 pub mod throttle;
@@ -18,54 +19,100 @@ use actix_web::web;
 
 pub use state::{LoginUi, Recovery, Registration, RegistrationMode, UiSettings};
 
+/// Largest form or JSON body a page accepts.
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// A resource whose unreadable forms (invalid UTF-8, wrong encoding, too large) get an error
+/// page, and whose JSON bodies get a JSON error.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path)
+        .app_data(
+            web::FormConfig::default()
+                .limit(BODY_LIMIT)
+                .error_handler(|e, _| {
+                    let res = render::error(
+                        actix_web::http::StatusCode::BAD_REQUEST,
+                        "invalid_request",
+                        "The form could not be read. Reload the page and try again.",
+                    );
+                    actix_web::error::InternalError::from_response(e, res).into()
+                }),
+        )
+        .app_data(
+            web::JsonConfig::default()
+                .limit(BODY_LIMIT)
+                .error_handler(|e, _| {
+                    let res = actix_web::HttpResponse::BadRequest().json(serde_json::json!({
+                        "error": "invalid_request",
+                        "error_description": "the body is not a JSON object with the expected fields",
+                    }));
+                    actix_web::error::InternalError::from_response(e, res).into()
+                }),
+        )
+}
+
 /// Mounts the pages. Expects `web::Data<LoginUi>` in app data.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/login", web::get().to(login::show))
-        .route("/login", web::post().to(login::submit))
-        .route("/consent", web::get().to(consent::show))
-        .route("/consent", web::post().to(consent::submit))
-        .route("/register", web::get().to(register::show))
-        .route("/register", web::post().to(register::submit))
-        .route("/verify-email", web::get().to(register::verify_page))
-        .route("/verify-email", web::post().to(register::verify))
-        .route("/verify-email/resend", web::get().to(register::resend_page))
-        .route("/verify-email/resend", web::post().to(register::resend))
-        .route("/forgot-password", web::get().to(recovery::forgot_page))
-        .route("/forgot-password", web::post().to(recovery::forgot))
-        .route("/reset-password", web::get().to(recovery::reset_page))
-        .route("/reset-password", web::post().to(recovery::reset))
-        .route("/invitation", web::get().to(invitation::show))
-        .route("/invitation", web::post().to(invitation::accept))
-        .route("/account", web::get().to(account::show))
-        .route("/account/profile", web::post().to(account::save_profile))
-        .route(
-            "/account/password",
-            web::post().to(account::change_password),
-        )
-        .route("/account/email", web::post().to(account::change_email))
-        .route(
-            "/account/email/confirm",
-            web::get().to(account::confirm_email_page),
-        )
-        .route(
-            "/account/email/confirm",
-            web::post().to(account::confirm_email),
-        )
-        .route(
-            "/account/apps/disconnect",
-            web::post().to(account::disconnect_app),
-        )
-        .route(
-            "/account/sessions/end",
-            web::post().to(account::end_session),
-        )
-        .route(
-            "/account/sessions/end-others",
-            web::post().to(account::end_others),
-        )
-        .route("/account/sign-out", web::post().to(account::sign_out))
-        .route("/account/export", web::get().to(account::export))
-        .route("/account/delete", web::post().to(account::delete))
-        .route("/static/gatehouse.css", web::get().to(assets::css))
-        .route("/static/autosubmit.js", web::get().to(assets::autosubmit));
+    cfg.service(
+        resource("/login")
+            .route(web::get().to(login::show))
+            .route(web::post().to(login::submit)),
+    );
+    cfg.service(
+        resource("/consent")
+            .route(web::get().to(consent::show))
+            .route(web::post().to(consent::submit)),
+    );
+    cfg.service(
+        resource("/register")
+            .route(web::get().to(register::show))
+            .route(web::post().to(register::submit)),
+    );
+    cfg.service(resource("/api/register").route(web::post().to(register_api::register)));
+    cfg.service(
+        resource("/verify-email")
+            .route(web::get().to(register::verify_page))
+            .route(web::post().to(register::verify)),
+    );
+    cfg.service(
+        resource("/verify-email/resend")
+            .route(web::get().to(register::resend_page))
+            .route(web::post().to(register::resend)),
+    );
+    cfg.service(
+        resource("/forgot-password")
+            .route(web::get().to(recovery::forgot_page))
+            .route(web::post().to(recovery::forgot)),
+    );
+    cfg.service(
+        resource("/reset-password")
+            .route(web::get().to(recovery::reset_page))
+            .route(web::post().to(recovery::reset)),
+    );
+    cfg.service(
+        resource("/invitation")
+            .route(web::get().to(invitation::show))
+            .route(web::post().to(invitation::accept)),
+    );
+    cfg.service(resource("/account").route(web::get().to(account::show)));
+    cfg.service(resource("/account/profile").route(web::post().to(account::save_profile)));
+    cfg.service(resource("/account/email").route(web::post().to(account::change_email)));
+    cfg.service(resource("/account/password").route(web::post().to(account::change_password)));
+    cfg.service(
+        resource("/account/email/confirm")
+            .route(web::get().to(account::confirm_email_page))
+            .route(web::post().to(account::confirm_email)),
+    );
+    cfg.service(
+        resource("/account/apps/disconnect").route(web::post().to(account::disconnect_app)),
+    );
+    cfg.service(resource("/account/sessions/end").route(web::post().to(account::end_session)));
+    cfg.service(
+        resource("/account/sessions/end-others").route(web::post().to(account::end_others)),
+    );
+    cfg.service(resource("/account/sign-out").route(web::post().to(account::sign_out)));
+    cfg.service(resource("/account/export").route(web::get().to(account::export)));
+    cfg.service(resource("/account/delete").route(web::post().to(account::delete)));
+    cfg.service(resource("/static/gatehouse.css").route(web::get().to(assets::css)));
+    cfg.service(resource("/static/autosubmit.js").route(web::get().to(assets::autosubmit)));
 }

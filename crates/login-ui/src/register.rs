@@ -44,11 +44,24 @@ pub struct RegisterForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
-    email: String,
+    pub(crate) email: String,
     #[serde(default)]
-    name: String,
+    pub(crate) name: String,
     #[serde(default)]
-    password: String,
+    pub(crate) password: String,
+}
+
+impl RegisterForm {
+    /// The same fields from the JSON endpoint (which needs no CSRF token: browsers cannot
+    /// send a cross-site JSON body without a CORS preflight).
+    pub(crate) fn json(email: String, name: String, password: String) -> Self {
+        Self {
+            csrf: String::new(),
+            email,
+            name,
+            password,
+        }
+    }
 }
 
 /// The verification link's query, and the confirmation form.
@@ -61,7 +74,7 @@ pub struct VerifyForm {
 }
 
 /// The answer when registration is not open.
-fn closed(ui: &LoginUi) -> Option<HttpResponse> {
+pub(crate) fn closed(ui: &LoginUi) -> Option<HttpResponse> {
     match ui.settings.registration.mode {
         RegistrationMode::Open => None,
         RegistrationMode::InviteOnly => Some(notice(
@@ -96,9 +109,15 @@ pub async fn show(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
     csrf::attach(render::page(StatusCode::OK, &page, PAGE_CSP), cookie)
 }
 
+/// What form decoding puts in place of bytes that are not UTF-8.
+pub(crate) const UNREADABLE: char = '\u{FFFD}';
+const UNREADABLE_MESSAGE: &str = "Some characters could not be read. Type the value again.";
+
 /// A display name's problem, if any (too long, control characters).
 pub(crate) fn check_name(name: &str) -> Result<(), String> {
-    if name.chars().count() > MAX_NAME {
+    if name.contains(UNREADABLE) {
+        Err(UNREADABLE_MESSAGE.into())
+    } else if name.chars().count() > MAX_NAME {
         Err(format!("Use at most {MAX_NAME} characters."))
     } else if name.chars().any(char::is_control) {
         Err("Use letters, digits, spaces and punctuation only.".into())
@@ -109,19 +128,19 @@ pub(crate) fn check_name(name: &str) -> Result<(), String> {
 
 /// Per-field problems of a registration form.
 #[derive(Debug, Default)]
-struct FieldErrors {
-    email: Option<String>,
-    name: Option<String>,
-    password: Option<String>,
+pub(crate) struct FieldErrors {
+    pub(crate) email: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) password: Option<String>,
 }
 
 impl FieldErrors {
-    fn any(&self) -> bool {
+    pub(crate) fn any(&self) -> bool {
         self.email.is_some() || self.name.is_some() || self.password.is_some()
     }
 }
 
-fn check(ui: &LoginUi, form: &RegisterForm) -> (Option<String>, FieldErrors) {
+pub(crate) fn check(ui: &LoginUi, form: &RegisterForm) -> (Option<String>, FieldErrors) {
     let mut errors = FieldErrors::default();
     let email = match normalize_email(&form.email) {
         Ok(e) => Some(e),
@@ -145,7 +164,9 @@ fn check(ui: &LoginUi, form: &RegisterForm) -> (Option<String>, FieldErrors) {
     let name = form.name.trim();
     errors.name = check_name(name).err();
     let context = [form.email.as_str(), name];
-    if let Err(e) = ui.settings.password_policy.check(&form.password, &context) {
+    if form.password.contains(UNREADABLE) {
+        errors.password = Some(UNREADABLE_MESSAGE.into());
+    } else if let Err(e) = ui.settings.password_policy.check(&form.password, &context) {
         errors.password = Some(e.to_string());
     }
     (email, errors)
@@ -182,12 +203,31 @@ pub async fn submit(
             cookie,
         );
     };
-    let name = form.name.trim();
+    if let Err(e) = create_account(&ui, &req, &email, &form.name, form.password).await {
+        return server_error(&e);
+    }
+    notice(
+        StatusCode::OK,
+        "Check your inbox",
+        "We sent a message to the address you entered. Follow the link in it to confirm your address and finish creating your account.",
+    )
+}
+
+/// Creates a pending account and mails its verification link; for a taken address, mails
+/// the owner instead. Both paths answer the same to the caller.
+pub(crate) async fn create_account(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    email: &str,
+    name: &str,
+    password: String,
+) -> Result<(), domain::Error> {
+    let name = name.trim();
     let created = ui
         .users
         .create(NewUser {
-            email: email.clone(),
-            password: Some(form.password),
+            email: email.to_owned(),
+            password: Some(password),
             email_verified: false,
             display_name: (!name.is_empty()).then(|| name.to_owned()),
             status: UserStatus::Pending,
@@ -195,55 +235,37 @@ pub async fn submit(
         .await;
     match created {
         Ok(user) => {
-            let token = match ui
+            let ttl = ui.settings.registration.verification_ttl;
+            let token = ui
                 .tokens
-                .issue(
-                    Purpose::VerifyEmail,
-                    &user.id,
-                    &user.email,
-                    ui.settings.registration.verification_ttl,
-                )
-                .await
-            {
-                Ok(t) => t,
-                Err(e) => return server_error(&e),
-            };
+                .issue(Purpose::VerifyEmail, &user.id, &user.email, ttl)
+                .await?;
+            let name = user.display_name.as_deref();
+            let issuer = &ui.settings.issuer;
             mail::send(
-                &ui,
-                mail::verify_email(
-                    &ui.settings.issuer,
-                    &user.email,
-                    user.display_name.as_deref(),
-                    &token,
-                    ui.settings.registration.verification_ttl,
-                ),
+                ui,
+                mail::verify_email(issuer, &user.email, name, &token, ttl),
             )
             .await;
             record(
-                &ui,
-                &req,
+                ui,
+                req,
                 AuditEvent::success("user.registered").subject(user.id),
             )
             .await;
+            Ok(())
         }
         Err(domain::Error::Conflict(_)) => {
             // Same answer, same cost (create hashed the password before it found the
             // address taken) as a new account: the owner is told by mail.
-            mail::send(&ui, mail::already_registered(&email)).await;
-            record(
-                &ui,
-                &req,
-                AuditEvent::failure("user.registration_refused", "email already registered"),
-            )
-            .await;
+            mail::send(ui, mail::already_registered(email)).await;
+            let event =
+                AuditEvent::failure("user.registration_refused", "email already registered");
+            record(ui, req, event).await;
+            Ok(())
         }
-        Err(e) => return server_error(&e),
+        Err(e) => Err(e),
     }
-    notice(
-        StatusCode::OK,
-        "Check your inbox",
-        "We sent a message to the address you entered. Follow the link in it to confirm your address and finish creating your account.",
-    )
 }
 
 /// `GET /verify-email?token=...`: a confirmation button. Mail scanners follow links; only

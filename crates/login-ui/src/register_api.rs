@@ -1,0 +1,91 @@
+//! `POST /api/register`: self-registration for apps with their own sign-up screen, under
+//! the same rules as the page (mode, allowed domains, password policy, CAPTCHA, no
+//! enumeration).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::LoginUi;
+use crate::register::{RegisterForm, check, create_account};
+use crate::state::RegistrationMode;
+
+/// The request body.
+#[derive(Debug, Deserialize)]
+pub struct RegisterRequest {
+    email: String,
+    #[serde(default)]
+    name: String,
+    password: String,
+}
+
+fn error(status: StatusCode, code: &str, description: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header(("Cache-Control", "no-store"))
+        .json(json!({ "error": code, "error_description": description }))
+}
+
+/// `POST /api/register` with a JSON body `{email, name?, password}`.
+///
+/// 202 `{"status": "verification_sent"}` for a new and for a taken address alike; 422
+/// `invalid_request` with a message per field; 403 when registration is by invitation only,
+/// 404 when it is disabled.
+pub async fn register(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    body: web::Json<RegisterRequest>,
+) -> HttpResponse {
+    match ui.settings.registration.mode {
+        RegistrationMode::Open => {}
+        RegistrationMode::InviteOnly => {
+            return error(
+                StatusCode::FORBIDDEN,
+                "invite_only",
+                "Accounts are created by invitation.",
+            );
+        }
+        RegistrationMode::Disabled => {
+            return error(
+                StatusCode::NOT_FOUND,
+                "registration_disabled",
+                "Registration is closed.",
+            );
+        }
+    }
+    let body = body.into_inner();
+    let form = RegisterForm::json(body.email, body.name, body.password);
+    let (email, errors) = check(&ui, &form);
+    let (Some(email), false) = (email, errors.any()) else {
+        let mut fields = serde_json::Map::new();
+        for (k, v) in [
+            ("email", errors.email),
+            ("name", errors.name),
+            ("password", errors.password),
+        ] {
+            if let Some(v) = v {
+                fields.insert(k.into(), v.into());
+            }
+        }
+        return HttpResponse::UnprocessableEntity()
+            .insert_header(("Cache-Control", "no-store"))
+            .json(json!({
+                "error": "invalid_request",
+                "error_description": "some fields are not valid",
+                "fields": fields,
+            }));
+    };
+    match create_account(&ui, &req, &email, &form.name, form.password).await {
+        Ok(()) => HttpResponse::Accepted()
+            .insert_header(("Cache-Control", "no-store"))
+            .json(json!({ "status": "verification_sent" })),
+        Err(e) => {
+            tracing::error!(error = %e, "registration failed");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "Please try again.",
+            )
+        }
+    }
+}
