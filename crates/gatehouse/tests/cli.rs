@@ -469,3 +469,67 @@ fn user_lock_unlock_suspend_reactivate_change_the_account_state() {
     );
     assert_eq!(unknown.status.code(), Some(1));
 }
+
+#[test]
+fn user_invite_lists_revokes_and_export_delete_erase_the_account() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["migrate"], None);
+    sandbox.ok(&["role", "create", "staff"], None);
+    let unknown_role = sandbox.run(
+        &["user", "invite", "new@example.com", "--role", "nope"],
+        None,
+    );
+    assert_eq!(unknown_role.status.code(), Some(1));
+    let out = sandbox.ok(
+        &["user", "invite", "New@Example.com", "--role", "staff"],
+        None,
+    );
+    assert!(out.contains("invited new@example.com"), "{out}");
+    let listed: Value =
+        serde_json::from_str(&sandbox.ok(&["user", "invitations", "--json"], None)).unwrap();
+    assert_eq!(listed[0]["email"], "new@example.com");
+    assert_eq!(listed[0]["roles"], serde_json::json!(["staff"]));
+    // The mail waits in the outbox for a server to send it.
+    let queued = block_on(async {
+        let services = open(&sandbox).await;
+        services.outbox.pending_count().await.unwrap()
+    });
+    assert_eq!(queued, 1);
+    sandbox.ok(&["user", "revoke-invitation", "new@example.com"], None);
+    assert!(
+        sandbox
+            .ok(&["user", "invitations"], None)
+            .contains("no open invitations")
+    );
+    let again = sandbox.run(&["user", "revoke-invitation", "new@example.com"], None);
+    assert_eq!(again.status.code(), Some(1));
+
+    sandbox.ok(
+        &[
+            "user",
+            "create",
+            "--email",
+            "gone@example.com",
+            "--password-stdin",
+        ],
+        Some("a long enough passphrase\n"),
+    );
+    let export: Value =
+        serde_json::from_str(&sandbox.ok(&["user", "export", "gone@example.com"], None)).unwrap();
+    assert_eq!(export["account"]["email"], "gone@example.com");
+    assert!(!export.to_string().contains("argon2"), "no password hash");
+    let out = sandbox.ok(&["user", "delete", "gone@example.com"], None);
+    assert!(
+        out.contains("the audit log refers to it as erased:"),
+        "{out}"
+    );
+    let left = block_on(async {
+        let services = open(&sandbox).await;
+        services
+            .users
+            .find_by_email("gone@example.com")
+            .await
+            .unwrap()
+    });
+    assert!(left.is_none());
+}
