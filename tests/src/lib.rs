@@ -69,6 +69,8 @@ impl TestServer {
         config.password.iterations = 1;
         config.secrets.master_key = domain::secrets::MasterKey::generate().to_base64();
         config.bootstrap.admin_email = "admin@example.com".into();
+        // Tests about the CAPTCHA switch it on; the others fill in forms without it.
+        config.captcha.provider = gatehouse::config::CaptchaProvider::None;
         adjust(&mut config);
         let mut server = Self {
             base: String::new(),

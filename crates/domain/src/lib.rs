@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod authorization;
 pub mod cache;
+pub mod captcha;
 pub mod clients;
 pub mod consents;
 pub mod credentials;

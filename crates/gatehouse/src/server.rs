@@ -202,6 +202,7 @@ fn login_ui(
                 invitation_ttl: Duration::from_secs(config.registration.invitation_ttl_secs),
                 email_change_ttl: Duration::from_secs(config.recovery.email_change_ttl_secs),
             },
+            captcha_after_failures: config.captcha.login_after_failures,
         },
         users: services.users.clone(),
         sessions: services.sessions.clone(),
@@ -213,9 +214,43 @@ fn login_ui(
         tokens: services.tokens.clone(),
         outbox: services.outbox.clone(),
         mail_waker,
+        captcha: captcha(services, cache.clone()),
         cache,
         roles: services.roles.clone(),
     }
+}
+
+/// The CAPTCHA the configuration asks for.
+fn captcha(services: &Services, cache: domain::cache::Cache) -> login_ui::captcha::Captcha {
+    use crate::config::CaptchaProvider;
+    use login_ui::captcha::{Captcha, Provider, RemoteCaptcha};
+    let c = &services.config.captcha;
+    let provider = match c.provider {
+        CaptchaProvider::None => return Captcha::Off,
+        CaptchaProvider::Pow => {
+            return Captcha::ProofOfWork(domain::captcha::ProofOfWork::new(
+                services.secrets.clone(),
+                cache,
+                c.pow_difficulty,
+                Duration::from_secs(c.pow_ttl_secs),
+            ));
+        }
+        CaptchaProvider::Hcaptcha => Provider::HCaptcha,
+        CaptchaProvider::Turnstile => Provider::Turnstile,
+        CaptchaProvider::Recaptcha => Provider::ReCaptcha,
+    };
+    let verify_url = if c.verify_url.is_empty() {
+        provider.default_verify_url().to_owned()
+    } else {
+        c.verify_url.clone()
+    };
+    Captcha::Remote(RemoteCaptcha {
+        provider,
+        site_key: c.site_key.clone(),
+        secret: c.secret_key.clone(),
+        verify_url,
+        http: reqwest::Client::new(),
+    })
 }
 
 /// Reloads the signing keys periodically, so rotations by the CLI or another node take effect.

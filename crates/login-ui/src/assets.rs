@@ -5,6 +5,7 @@ use actix_web::http::header;
 
 const CSS: &str = include_str!("../../../web/static/gatehouse.css");
 const AUTOSUBMIT: &str = include_str!("../../../web/static/autosubmit.js");
+const POW: &str = include_str!("../../../web/static/pow.js");
 
 fn asset(content_type: &str, body: &'static str) -> HttpResponse {
     HttpResponse::Ok()
@@ -21,4 +22,9 @@ pub async fn css() -> HttpResponse {
 /// `GET /static/autosubmit.js`
 pub async fn autosubmit() -> HttpResponse {
     asset("text/javascript; charset=utf-8", AUTOSUBMIT)
+}
+
+/// `GET /static/pow.js`: the proof-of-work CAPTCHA solver.
+pub async fn pow() -> HttpResponse {
+    asset("text/javascript; charset=utf-8", POW)
 }

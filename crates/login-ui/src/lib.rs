@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod assets;
+pub mod captcha;
 pub mod consent;
 pub mod csrf;
 pub mod invitation;
@@ -69,6 +70,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(register::submit)),
     );
     cfg.service(resource("/api/register").route(web::post().to(register_api::register)));
+    cfg.service(resource("/api/captcha").route(web::get().to(register_api::challenge)));
     cfg.service(
         resource("/verify-email")
             .route(web::get().to(register::verify_page))
@@ -115,4 +117,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/account/delete").route(web::post().to(account::delete)));
     cfg.service(resource("/static/gatehouse.css").route(web::get().to(assets::css)));
     cfg.service(resource("/static/autosubmit.js").route(web::get().to(assets::autosubmit)));
+    cfg.service(resource("/static/pow.js").route(web::get().to(assets::pow)));
 }

@@ -28,6 +28,7 @@ struct LoginPage<'a> {
     csrf: &'a str,
     email: &'a str,
     error: Option<&'a str>,
+    captcha: Option<crate::captcha::Widget>,
 }
 
 /// Query of `GET /login`.
@@ -52,6 +53,52 @@ pub struct LoginForm {
     email: String,
     #[serde(default)]
     password: String,
+    #[serde(flatten)]
+    captcha: crate::captcha::CaptchaFields,
+}
+
+const FAILURES_WINDOW: std::time::Duration = std::time::Duration::from_secs(3600);
+
+fn failures_key(req: &HttpRequest) -> Option<String> {
+    req.peer_addr()
+        .map(|a| format!("login-failures:{}", a.ip()))
+}
+
+/// Whether this client failed to sign in often enough lately to be asked for the CAPTCHA.
+async fn needs_captcha(ui: &LoginUi, req: &HttpRequest) -> bool {
+    if !ui.captcha.is_on() {
+        return false;
+    }
+    let threshold = i64::from(ui.settings.captcha_after_failures);
+    if threshold == 0 {
+        return true;
+    }
+    let Some(key) = failures_key(req) else {
+        return false;
+    };
+    match ui.cache.get(&key).await {
+        Ok(v) => {
+            let failures = v
+                .and_then(|b| String::from_utf8(b).ok())
+                .and_then(|s| s.parse::<i64>().ok())
+                .unwrap_or(0);
+            failures >= threshold
+        }
+        Err(e) => {
+            // Unknown: ask, rather than let a guesser through unchecked.
+            tracing::error!(error = %e, "cannot read the failed sign-in count");
+            true
+        }
+    }
+}
+
+/// Counts a failed sign-in from this client.
+async fn count_failure(ui: &LoginUi, req: &HttpRequest) {
+    if let Some(key) = failures_key(req)
+        && let Err(e) = ui.cache.incr(&key, FAILURES_WINDOW).await
+    {
+        tracing::error!(error = %e, "cannot count a failed sign-in");
+    }
 }
 
 /// Where a sign-in without an authorization request goes afterwards: a local path only
@@ -106,8 +153,25 @@ pub async fn show(
         csrf: &token,
         email: &email,
         error: None,
+        captcha: None,
     };
-    csrf::attach(render::page(StatusCode::OK, &page, PAGE_CSP), cookie)
+    let ask = needs_captcha(&ui, &req).await;
+    csrf::attach(with_captcha(&ui, page, ask, StatusCode::OK), cookie)
+}
+
+/// Renders the sign-in page, with the CAPTCHA widget (and the CSP it needs) when `ask`.
+fn with_captcha(
+    ui: &LoginUi,
+    mut page: LoginPage<'_>,
+    ask: bool,
+    status: StatusCode,
+) -> HttpResponse {
+    if ask {
+        page.captcha = ui.captcha.widget();
+        render::page(status, &page, &ui.captcha.csp())
+    } else {
+        render::page(status, &page, PAGE_CSP)
+    }
 }
 
 /// `POST /login`
@@ -131,7 +195,8 @@ pub async fn submit(
         Some(id) => ui.clients.find(id).await.ok().flatten(),
         None => None,
     };
-    let retry = |message: &str, status: StatusCode| {
+    let asked = needs_captcha(&ui, &req).await;
+    let retry = |message: &str, status: StatusCode, ask: bool| {
         let (token, cookie) = csrf::issue(&ui, &req);
         let page = LoginPage {
             client: client.as_ref(),
@@ -141,15 +206,29 @@ pub async fn submit(
             csrf: &token,
             email: &form.email,
             error: Some(message),
+            captcha: None,
         };
-        csrf::attach(render::page(status, &page, PAGE_CSP), cookie)
+        csrf::attach(with_captcha(&ui, page, ask, status), cookie)
     };
+    // The CAPTCHA comes before the password, so that a guesser learns nothing without it.
+    if asked && !crate::captcha::passes(&ui, &req, &form.captcha).await {
+        return retry(
+            crate::captcha::FAILED,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            true,
+        );
+    }
     if form.email.len() > 320
         || form.password.len() > 1024
         || form.email.trim().is_empty()
         || form.password.is_empty()
     {
-        return retry(WRONG_CREDENTIALS, StatusCode::UNAUTHORIZED);
+        count_failure(&ui, &req).await;
+        return retry(
+            WRONG_CREDENTIALS,
+            StatusCode::UNAUTHORIZED,
+            needs_captcha(&ui, &req).await,
+        );
     }
     let found = match ui.users.verify_password(&form.email, &form.password).await {
         Ok(f) => f,
@@ -157,7 +236,12 @@ pub async fn submit(
     };
     let Some(user) = found else {
         audit_failure(&ui, &req, &form.email, client_id.as_deref()).await;
-        return retry(WRONG_CREDENTIALS, StatusCode::UNAUTHORIZED);
+        count_failure(&ui, &req).await;
+        return retry(
+            WRONG_CREDENTIALS,
+            StatusCode::UNAUTHORIZED,
+            needs_captcha(&ui, &req).await,
+        );
     };
     let status =
         UserStatus::at(&user, time::OffsetDateTime::now_utc()).unwrap_or(UserStatus::Disabled);
@@ -173,7 +257,7 @@ pub async fn submit(
             ),
         )
         .await;
-        return retry(refusal, StatusCode::FORBIDDEN);
+        return retry(refusal, StatusCode::FORBIDDEN, asked);
     }
     if let Err(e) = ui.users.record_good_password(&user).await {
         return server_error(&e);

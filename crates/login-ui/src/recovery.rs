@@ -19,6 +19,7 @@ struct ForgotPage<'a> {
     csrf: &'a str,
     email: &'a str,
     error: Option<&'a str>,
+    captcha: Option<crate::captcha::Widget>,
 }
 
 #[derive(Template)]
@@ -38,6 +39,8 @@ pub struct ForgotForm {
     csrf: String,
     #[serde(default)]
     email: String,
+    #[serde(flatten)]
+    captcha: crate::captcha::CaptchaFields,
 }
 
 /// The reset link's query.
@@ -65,8 +68,28 @@ pub async fn forgot_page(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpRespon
         csrf: &token,
         email: "",
         error: None,
+        captcha: ui.captcha.widget(),
     };
-    csrf::attach(render::page(StatusCode::OK, &page, PAGE_CSP), cookie)
+    csrf::attach(
+        render::page(StatusCode::OK, &page, &ui.captcha.csp()),
+        cookie,
+    )
+}
+
+/// The request form again, with `error`.
+fn forgot_again(ui: &LoginUi, req: &HttpRequest, email: &str, error: &str) -> HttpResponse {
+    let (token, cookie) = csrf::issue(ui, req);
+    let page = ForgotPage {
+        csrf: &token,
+        email,
+        error: Some(error),
+        captcha: ui.captcha.widget(),
+    };
+    let csp = ui.captcha.csp();
+    csrf::attach(
+        render::page(StatusCode::UNPROCESSABLE_ENTITY, &page, &csp),
+        cookie,
+    )
 }
 
 /// `POST /forgot-password`
@@ -78,17 +101,12 @@ pub async fn forgot(
     if !csrf::verify(&ui, &req, &form.csrf) {
         return expired_form();
     }
+    if !crate::captcha::passes(&ui, &req, &form.captcha).await {
+        return forgot_again(&ui, &req, &form.email, crate::captcha::FAILED);
+    }
     let Ok(email) = normalize_email(&form.email) else {
-        let (token, cookie) = csrf::issue(&ui, &req);
-        let page = ForgotPage {
-            csrf: &token,
-            email: &form.email,
-            error: Some("Enter an email address such as name@example.com."),
-        };
-        return csrf::attach(
-            render::page(StatusCode::UNPROCESSABLE_ENTITY, &page, PAGE_CSP),
-            cookie,
-        );
+        let message = "Enter an email address such as name@example.com.";
+        return forgot_again(&ui, &req, &form.email, message);
     };
     if throttle::ip_allows(&ui, &req, "reset").await {
         if let Err(e) = mail_reset_link(&ui, &req, &email).await {

@@ -29,6 +29,7 @@ struct RegisterPage<'a> {
     email_error: Option<String>,
     name_error: Option<String>,
     password_error: Option<String>,
+    captcha: Option<crate::captcha::Widget>,
 }
 
 #[derive(Template)]
@@ -49,17 +50,25 @@ pub struct RegisterForm {
     pub(crate) name: String,
     #[serde(default)]
     pub(crate) password: String,
+    #[serde(flatten)]
+    pub(crate) captcha: crate::captcha::CaptchaFields,
 }
 
 impl RegisterForm {
     /// The same fields from the JSON endpoint (which needs no CSRF token: browsers cannot
     /// send a cross-site JSON body without a CORS preflight).
-    pub(crate) fn json(email: String, name: String, password: String) -> Self {
+    pub(crate) fn json(
+        email: String,
+        name: String,
+        password: String,
+        captcha: crate::captcha::CaptchaFields,
+    ) -> Self {
         Self {
             csrf: String::new(),
             email,
             name,
             password,
+            captcha,
         }
     }
 }
@@ -105,8 +114,10 @@ pub async fn show(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
         email_error: None,
         name_error: None,
         password_error: None,
+        captcha: ui.captcha.widget(),
     };
-    csrf::attach(render::page(StatusCode::OK, &page, PAGE_CSP), cookie)
+    let csp = ui.captcha.csp();
+    csrf::attach(render::page(StatusCode::OK, &page, &csp), cookie)
 }
 
 /// What form decoding puts in place of bytes that are not UTF-8.
@@ -185,21 +196,29 @@ pub async fn submit(
     if !csrf::verify(&ui, &req, &form.csrf) {
         return expired_form();
     }
+    let captcha_ok = crate::captcha::passes(&ui, &req, &form.captcha).await;
     let (email, errors) = check(&ui, &form);
-    let (Some(email), false) = (email, errors.any()) else {
+    let (Some(email), false, true) = (email, errors.any(), captcha_ok) else {
         let (token, cookie) = csrf::issue(&ui, &req);
+        let error = if captcha_ok {
+            "Please correct the fields marked below."
+        } else {
+            crate::captcha::FAILED
+        };
         let page = RegisterPage {
             csrf: &token,
             email: &form.email,
             name: &form.name,
             min_length: ui.settings.password_policy.min_length,
-            error: Some("Please correct the fields marked below."),
+            error: Some(error),
             email_error: errors.email,
             name_error: errors.name,
             password_error: errors.password,
+            captcha: ui.captcha.widget(),
         };
+        let csp = ui.captcha.csp();
         return csrf::attach(
-            render::page(StatusCode::UNPROCESSABLE_ENTITY, &page, PAGE_CSP),
+            render::page(StatusCode::UNPROCESSABLE_ENTITY, &page, &csp),
             cookie,
         );
     };

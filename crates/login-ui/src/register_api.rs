@@ -18,6 +18,9 @@ pub struct RegisterRequest {
     #[serde(default)]
     name: String,
     password: String,
+    /// The CAPTCHA answer (`pow_challenge` and `pow_solution`, or the provider's token).
+    #[serde(flatten)]
+    captcha: crate::captcha::CaptchaFields,
 }
 
 fn error(status: StatusCode, code: &str, description: &str) -> HttpResponse {
@@ -54,10 +57,17 @@ pub async fn register(
         }
     }
     let body = body.into_inner();
-    let form = RegisterForm::json(body.email, body.name, body.password);
+    let captcha_ok = crate::captcha::passes(&ui, &req, &body.captcha).await;
+    let form = RegisterForm::json(body.email, body.name, body.password, body.captcha);
     let (email, errors) = check(&ui, &form);
-    let (Some(email), false) = (email, errors.any()) else {
+    let (Some(email), false, true) = (email, errors.any(), captcha_ok) else {
         let mut fields = serde_json::Map::new();
+        if !captcha_ok {
+            fields.insert(
+                "captcha".into(),
+                "the CAPTCHA answer is missing or wrong".into(),
+            );
+        }
         for (k, v) in [
             ("email", errors.email),
             ("name", errors.name),
@@ -88,4 +98,28 @@ pub async fn register(
             )
         }
     }
+}
+
+/// `GET /api/captcha`: what a client must solve before `POST /api/register`: `{"kind":
+/// "none"}`, `{"kind": "pow", "challenge", "difficulty"}` (send `pow_challenge` and
+/// `pow_solution`), or `{"kind": "hcaptcha" | "turnstile" | "recaptcha", "site_key"}`.
+pub async fn challenge(ui: web::Data<LoginUi>) -> HttpResponse {
+    use crate::captcha::{Captcha, Provider};
+    let body = match &ui.captcha {
+        Captcha::Off => json!({ "kind": "none" }),
+        Captcha::ProofOfWork(p) => {
+            json!({ "kind": "pow", "challenge": p.issue(), "difficulty": p.difficulty() })
+        }
+        Captcha::Remote(r) => {
+            let kind = match r.provider {
+                Provider::HCaptcha => "hcaptcha",
+                Provider::Turnstile => "turnstile",
+                Provider::ReCaptcha => "recaptcha",
+            };
+            json!({ "kind": kind, "site_key": r.site_key })
+        }
+    };
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(body)
 }

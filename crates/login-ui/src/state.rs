@@ -25,6 +25,9 @@ pub struct UiSettings {
     pub password_policy: domain::credentials::policy::PasswordPolicy,
     /// Password reset and resend limits.
     pub recovery: Recovery,
+    /// Failed sign-ins from one IP address (per hour) after which the sign-in form asks for
+    /// the CAPTCHA; 0 asks every time.
+    pub captcha_after_failures: u32,
 }
 
 /// Limits on the mails a stranger can trigger: resets and verification resends.
@@ -93,4 +96,6 @@ pub struct LoginUi {
     pub cache: domain::cache::Cache,
     /// Roles (granted by invitations).
     pub roles: domain::roles::Roles,
+    /// The CAPTCHA on registration, reset and repeated failed sign-ins.
+    pub captcha: crate::captcha::Captcha,
 }

@@ -54,6 +54,59 @@ pub struct Config {
     pub password_policy: PasswordPolicyConfig,
     /// Password reset and the limits on mails a stranger can trigger.
     pub recovery: RecoveryConfig,
+    /// The CAPTCHA on registration, password reset and repeated failed sign-ins.
+    pub captcha: CaptchaConfig,
+}
+
+/// Which CAPTCHA the forms use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptchaProvider {
+    /// No CAPTCHA.
+    None,
+    /// The built-in proof of work (no outside service).
+    Pow,
+    /// hCaptcha.
+    Hcaptcha,
+    /// Cloudflare Turnstile.
+    Turnstile,
+    /// Google reCAPTCHA v2.
+    Recaptcha,
+}
+
+/// `[captcha]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CaptchaConfig {
+    /// `pow`, `hcaptcha`, `turnstile`, `recaptcha` or `none`.
+    pub provider: CaptchaProvider,
+    /// Leading zero bits the proof of work needs (each bit doubles the work).
+    pub pow_difficulty: u8,
+    /// How long a proof-of-work challenge stays valid.
+    pub pow_ttl_secs: u64,
+    /// The third-party widget's site key.
+    pub site_key: String,
+    /// The third-party service's secret key.
+    pub secret_key: String,
+    /// Overrides the third-party verification URL (empty: the service's own).
+    pub verify_url: String,
+    /// Failed sign-ins from one IP address within an hour after which the sign-in form
+    /// asks for the CAPTCHA (0: always).
+    pub login_after_failures: u32,
+}
+
+impl Default for CaptchaConfig {
+    fn default() -> Self {
+        Self {
+            provider: CaptchaProvider::Pow,
+            pow_difficulty: 17,
+            pow_ttl_secs: 600,
+            site_key: String::new(),
+            secret_key: String::new(),
+            verify_url: String::new(),
+            login_after_failures: 3,
+        }
+    }
 }
 
 /// `[recovery]`
@@ -402,6 +455,7 @@ impl Default for Config {
             registration: RegistrationConfig::default(),
             password_policy: PasswordPolicyConfig::default(),
             recovery: RecoveryConfig::default(),
+            captcha: CaptchaConfig::default(),
         }
     }
 }

@@ -226,6 +226,7 @@ impl Config {
                 return Err(ConfigError::new(key, "must be at least 1"));
             }
         }
+        self.validate_captcha()?;
         if self.recovery.max_per_ip_per_hour == 0 {
             return Err(ConfigError::new(
                 "recovery.max_per_ip_per_hour",
@@ -241,6 +242,42 @@ impl Config {
                 ));
             }
             *domain = d;
+        }
+        Ok(())
+    }
+
+    fn validate_captcha(&self) -> Result<(), ConfigError> {
+        let c = &self.captcha;
+        if c.pow_difficulty > 28 {
+            return Err(ConfigError::new(
+                "captcha.pow_difficulty",
+                "must be at most 28 (each bit doubles the work in the browser)",
+            ));
+        }
+        if c.pow_ttl_secs == 0 {
+            return Err(ConfigError::new(
+                "captcha.pow_ttl_secs",
+                "must be at least 1",
+            ));
+        }
+        let remote = !matches!(
+            c.provider,
+            super::CaptchaProvider::None | super::CaptchaProvider::Pow
+        );
+        if remote && (c.site_key.trim().is_empty() || c.secret_key.trim().is_empty()) {
+            return Err(ConfigError::new(
+                "captcha.site_key",
+                "hcaptcha, turnstile and recaptcha need captcha.site_key and captcha.secret_key",
+            ));
+        }
+        if !c.verify_url.is_empty()
+            && !url::Url::parse(&c.verify_url)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        {
+            return Err(ConfigError::new(
+                "captcha.verify_url",
+                "must be an absolute http(s) URL",
+            ));
         }
         Ok(())
     }
