@@ -123,3 +123,50 @@ async fn an_smtp_outage_delays_mail_but_loses_none() {
     wait_row(&server, &id, |r| r.sent_at.is_some()).await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_verification_mail_travels_over_smtp() {
+    let sink = SmtpSink::start().await;
+    let port = sink.port;
+    let server = TestServer::start_with(Backend::Sqlite, move |c| {
+        c.mail.transport = gatehouse::config::MailTransport::Smtp;
+        c.mail.smtp_host = "127.0.0.1".into();
+        c.mail.smtp_port = port;
+        c.mail.smtp_security = gatehouse::config::MailSecurity::None;
+        c.registration.mode = gatehouse::config::RegistrationMode::Open;
+    })
+    .await
+    .expect("sqlite");
+    let browser = harness::rp::Browser::new(&server);
+    let page = browser.open(&server.url("/register")).await;
+    let csrf = harness::rp::hidden(page.page().2, "csrf").unwrap();
+    let done = browser
+        .post(
+            &server.url("/register"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("email", "smtp-reg@example.com"),
+                ("password", "violet staircase humming 42"),
+            ],
+        )
+        .await;
+    assert!(done.page().2.contains("Check your inbox"));
+    let got = sink.wait_for("smtp-reg@example.com").await;
+    let data = got.data.replace("=\r\n", "").replace("=3D", "=");
+    assert!(
+        data.contains("Subject: Confirm your email address"),
+        "{data}"
+    );
+    let link = harness::mailbox::link(&server, &data, "/verify-email?token=");
+    let confirm = browser.open(&link).await;
+    let token = harness::rp::hidden(confirm.page().2, "token").unwrap();
+    let csrf = harness::rp::hidden(confirm.page().2, "csrf").unwrap();
+    let confirmed = browser
+        .post(
+            &server.url("/verify-email"),
+            &[("csrf", csrf.as_str()), ("token", token.as_str())],
+        )
+        .await;
+    assert!(confirmed.page().2.contains("Email address confirmed"));
+    server.stop().await;
+}

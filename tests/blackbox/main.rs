@@ -5,6 +5,7 @@
 mod account_states;
 mod accounts;
 mod bad_input;
+mod browser;
 mod captcha;
 mod conformance_basic;
 mod conformance_config;

@@ -7,6 +7,7 @@
 pub mod mailbox;
 pub mod rp;
 pub mod smtp;
+pub mod webdriver;
 
 use std::net::TcpListener;
 
