@@ -268,8 +268,12 @@ harness::shared_server_tests! {
     }
 
     async fn export_holds_the_data_without_secrets_and_deletion_leaves_no_personal_data(server) {
-        let email = "leaver@example.com";
-        let user_id = server.user(email, PASSWORD).await;
+        let kit = Kit::new(server, "leaver").await;
+        let email = kit.email.as_str();
+        let (_, tokens) = kit.sign_in().await;
+        let users = server.running().services.users.clone();
+        let mail = email.to_owned();
+        let user_id = server.on_server(async move { users.get_by_email(&mail).await }).await.unwrap().id;
         let (browser, page) = account_browser(server, email, PASSWORD).await;
         let res = browser.http.get(server.url("/account/export")).send().await.unwrap();
         assert_eq!(res.status(), 200);
@@ -306,6 +310,11 @@ harness::shared_server_tests! {
         let login = Browser::new(server);
         let form = login.open(&server.url("/account")).await;
         assert_eq!(login.sign_in(&form, email, PASSWORD).await.page().0, 401, "no sign-in any more");
+        // The deleted account's grants are gone: refresh fails, introspection says inactive.
+        let refresh = tokens["refresh_token"].as_str().unwrap();
+        assert_eq!(kit.refresh(refresh).await["error"], "invalid_grant");
+        assert!(!kit.active(tokens["access_token"].as_str().unwrap()).await);
+        assert!(!kit.active(refresh).await);
     }
 
     async fn invitation_sets_a_password_and_lands_signed_in_with_roles(server) {
@@ -353,6 +362,130 @@ harness::shared_server_tests! {
             .unwrap();
         assert_eq!(revoked, 1);
         assert_eq!(Browser::new(server).open(&link(server, &mail, "/invitation?token=")).await.page().0, 400);
+    }
+}
+
+/// Registers through the page; returns the browser.
+async fn register(server: &TestServer, email: &str) -> Browser {
+    let browser = Browser::new(server);
+    let page = browser.open(&server.url("/register")).await;
+    let done = submit(
+        &browser,
+        server,
+        &page,
+        "/register",
+        &[("email", email), ("password", NEW_PASSWORD)],
+    )
+    .await;
+    assert!(done.page().2.contains("Check your inbox"));
+    browser
+}
+
+async fn resend(browser: &Browser, server: &TestServer, email: &str) {
+    let page = browser.open(&server.url("/verify-email/resend")).await;
+    let done = submit(
+        browser,
+        server,
+        &page,
+        "/verify-email/resend",
+        &[("email", email)],
+    )
+    .await;
+    assert!(done.page().2.contains("Check your inbox"));
+}
+
+/// Moves every unused token mailed to `email` into the past.
+async fn expire_tokens(server: &TestServer, email: &str) {
+    use domain::entities::user_token;
+    use sea_orm::sea_query::Expr;
+    let db = server.running().services.store.db().clone();
+    let email = email.to_owned();
+    let past = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
+    server
+        .on_server(async move {
+            user_token::Entity::update_many()
+                .col_expr(user_token::Column::ExpiresAt, Expr::value(past))
+                .filter(user_token::Column::Email.eq(email))
+                .exec(&db)
+                .await
+        })
+        .await
+        .unwrap();
+}
+
+/// Verification resends and expired links.
+mod verification {
+    use super::*;
+
+    harness::shared_server_tests! {
+        setup = |c| {
+            c.registration.mode = gatehouse::config::RegistrationMode::Open;
+            c.recovery.max_per_ip_per_hour = 10_000;
+        };
+
+        async fn a_resend_within_the_cooldown_sends_nothing(server) {
+            let email = "patient@example.com";
+            let browser = register(server, email).await;
+            resend(&browser, server, email).await;
+            resend(&browser, server, email).await;
+            assert_eq!(all_to(server, email, "Confirm your email address").await.len(), 1);
+        }
+
+        async fn expired_links_do_nothing(server) {
+            let email = "late@example.com";
+            let browser = register(server, email).await;
+            let verify = link(server, &mail_to(server, email, "Confirm your email address").await, "/verify-email?token=");
+            server.user("late-reset@example.com", PASSWORD).await;
+            forgot(&browser, server, "late-reset@example.com").await;
+            let reset = link(server, &mail_to(server, "late-reset@example.com", "Reset your password").await, "/reset-password?token=");
+            expire_tokens(server, email).await;
+            expire_tokens(server, "late-reset@example.com").await;
+            let page = browser.open(&verify).await;
+            let token = hidden(page.page().2, "token").unwrap();
+            let refused = submit(&browser, server, &page, "/verify-email", &[("token", &token)]).await;
+            assert_eq!(refused.page().0, 400);
+            assert!(refused.page().2.contains("does not work"));
+            let users = server.running().services.users.clone();
+            let u = server.on_server(async move { users.get_by_email("late@example.com").await }).await.unwrap();
+            assert_eq!((u.status.as_str(), u.email_verified), ("pending", false), "nothing changed");
+            assert_eq!(browser.open(&reset).await.page().0, 400, "an expired reset link shows no form");
+        }
+    }
+}
+
+/// Verification resends when no cooldown applies.
+mod resend_without_cooldown {
+    use super::*;
+
+    harness::shared_server_tests! {
+        setup = |c| {
+            c.registration.mode = gatehouse::config::RegistrationMode::Open;
+            c.recovery.cooldown_secs = 0;
+        };
+
+        async fn a_resent_link_replaces_the_old_one(server) {
+            let email = "resend@example.com";
+            let browser = register(server, email).await;
+            let first = link(server, &mail_to(server, email, "Confirm your email address").await, "/verify-email?token=");
+            resend(&browser, server, email).await;
+            let mails = all_to(server, email, "Confirm your email address").await;
+            assert_eq!(mails.len(), 2);
+            let second = mails
+                .iter()
+                .map(|m| link(server, m, "/verify-email?token="))
+                .find(|l| *l != first)
+                .expect("a new link");
+            let page = browser.open(&first).await;
+            let token = hidden(page.page().2, "token").unwrap();
+            assert_eq!(submit(&browser, server, &page, "/verify-email", &[("token", &token)]).await.page().0, 400, "the old link stopped working");
+            let page = browser.open(&second).await;
+            let token = hidden(page.page().2, "token").unwrap();
+            let ok = submit(&browser, server, &page, "/verify-email", &[("token", &token)]).await;
+            assert!(ok.page().2.contains("Email address confirmed"));
+            // A confirmed account gets no more links.
+            resend(&browser, server, email).await;
+            assert_eq!(all_to(server, email, "Confirm your email address").await.len(), 2);
+        }
     }
 }
 

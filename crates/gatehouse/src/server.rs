@@ -228,12 +228,12 @@ fn captcha(services: &Services, cache: domain::cache::Cache) -> login_ui::captch
     let provider = match c.provider {
         CaptchaProvider::None => return Captcha::Off,
         CaptchaProvider::Pow => {
-            return Captcha::ProofOfWork(domain::captcha::ProofOfWork::new(
+            return Captcha::ProofOfWork(Box::new(domain::captcha::ProofOfWork::new(
                 services.secrets.clone(),
                 cache,
                 c.pow_difficulty,
                 Duration::from_secs(c.pow_ttl_secs),
-            ));
+            )));
         }
         CaptchaProvider::Hcaptcha => Provider::HCaptcha,
         CaptchaProvider::Turnstile => Provider::Turnstile,

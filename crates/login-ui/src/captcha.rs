@@ -75,7 +75,7 @@ pub enum Captcha {
     /// None: forms are sent without a challenge.
     Off,
     /// The built-in proof of work.
-    ProofOfWork(ProofOfWork),
+    ProofOfWork(Box<ProofOfWork>),
     /// A third-party service.
     Remote(RemoteCaptcha),
 }
