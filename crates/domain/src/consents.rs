@@ -1,12 +1,11 @@
 //! Consents: which scopes a user has allowed a client, remembered until revoked.
 
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
     QueryFilter as _, Set, TransactionTrait as _,
 };
 
-use crate::entities::{access_token, consent, refresh_token_family};
+use crate::entities::consent;
 use crate::{Error, Result, Store, now};
 
 /// The consent service.
@@ -83,28 +82,8 @@ impl Consents {
             row.revoked_at = Set(Some(now()));
             row.update(&txn).await?;
         }
-        let at = now();
-        refresh_token_family::Entity::update_many()
-            .col_expr(
-                refresh_token_family::Column::RevokedAt,
-                Expr::value(Some(at)),
-            )
-            .col_expr(
-                refresh_token_family::Column::RevokedReason,
-                Expr::value(Some("consent withdrawn".to_owned())),
-            )
-            .filter(refresh_token_family::Column::UserId.eq(user_id))
-            .filter(refresh_token_family::Column::ClientId.eq(client_id))
-            .filter(refresh_token_family::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await?;
-        access_token::Entity::update_many()
-            .col_expr(access_token::Column::RevokedAt, Expr::value(Some(at)))
-            .filter(access_token::Column::UserId.eq(user_id))
-            .filter(access_token::Column::ClientId.eq(client_id))
-            .filter(access_token::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await?;
+        let selection = crate::grants::revoke::Selection::UserClient(user_id, client_id);
+        crate::grants::revoke::revoke(&txn, selection, "consent withdrawn").await?;
         txn.commit().await?;
         Ok(())
     }

@@ -4,6 +4,7 @@
 mod access;
 mod codes;
 mod refresh;
+pub(crate) mod revoke;
 
 pub use access::{AccessRecord, AccessTokens, NewAccessToken};
 pub use codes::{Codes, NewCode, Redemption};

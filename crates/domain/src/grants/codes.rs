@@ -7,7 +7,7 @@ use sea_orm::{
     QueryFilter as _, Set, TransactionTrait as _, sea_query::Expr,
 };
 
-use crate::entities::{access_token, authorization_code, refresh_token_family};
+use crate::entities::authorization_code;
 use crate::secrets::SecretBox;
 use crate::{Result, Store, now, random};
 
@@ -138,27 +138,13 @@ impl Codes {
     }
 
     async fn revoke_issued_from(&self, code_hash: &str) -> Result<()> {
-        let at = now();
         let txn = self.db.begin().await?;
-        refresh_token_family::Entity::update_many()
-            .col_expr(
-                refresh_token_family::Column::RevokedAt,
-                Expr::value(Some(at)),
-            )
-            .col_expr(
-                refresh_token_family::Column::RevokedReason,
-                Expr::value(Some("authorization code reused".to_owned())),
-            )
-            .filter(refresh_token_family::Column::CodeHash.eq(code_hash))
-            .filter(refresh_token_family::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await?;
-        access_token::Entity::update_many()
-            .col_expr(access_token::Column::RevokedAt, Expr::value(Some(at)))
-            .filter(access_token::Column::CodeHash.eq(code_hash))
-            .filter(access_token::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await?;
+        super::revoke::revoke(
+            &txn,
+            super::revoke::Selection::Code(code_hash),
+            "authorization code reused",
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }

@@ -11,7 +11,7 @@ use sea_orm::{
     QueryFilter as _, Set, TransactionTrait as _, sea_query::Expr,
 };
 
-use crate::entities::{access_token, refresh_token, refresh_token_family};
+use crate::entities::{refresh_token, refresh_token_family};
 use crate::secrets::SecretBox;
 use crate::{Result, Store, now, random};
 
@@ -191,27 +191,8 @@ impl Grants {
 
     /// Revokes a grant and the access tokens issued under it.
     pub async fn revoke_family(&self, family_id: &str, reason: &str) -> Result<()> {
-        let at = now();
         let txn = self.db.begin().await?;
-        refresh_token_family::Entity::update_many()
-            .col_expr(
-                refresh_token_family::Column::RevokedAt,
-                Expr::value(Some(at)),
-            )
-            .col_expr(
-                refresh_token_family::Column::RevokedReason,
-                Expr::value(Some(reason.to_owned())),
-            )
-            .filter(refresh_token_family::Column::Id.eq(family_id))
-            .filter(refresh_token_family::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await?;
-        access_token::Entity::update_many()
-            .col_expr(access_token::Column::RevokedAt, Expr::value(Some(at)))
-            .filter(access_token::Column::FamilyId.eq(family_id))
-            .filter(access_token::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await?;
+        super::revoke::revoke(&txn, super::revoke::Selection::Family(family_id), reason).await?;
         txn.commit().await?;
         Ok(())
     }

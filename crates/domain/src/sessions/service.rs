@@ -7,7 +7,7 @@ use sea_orm::{
     QueryFilter as _, QueryOrder as _, Set, TransactionTrait as _, sea_query::Expr,
 };
 
-use crate::entities::{access_token, browser_session, refresh_token_family};
+use crate::entities::browser_session;
 use crate::secrets::SecretBox;
 use crate::{Result, Store, now, random};
 
@@ -193,25 +193,11 @@ async fn revoke_session_grants(
     session_id: &str,
     reason: &str,
 ) -> Result<()> {
-    let at = now();
-    refresh_token_family::Entity::update_many()
-        .col_expr(
-            refresh_token_family::Column::RevokedAt,
-            Expr::value(Some(at)),
-        )
-        .col_expr(
-            refresh_token_family::Column::RevokedReason,
-            Expr::value(Some(reason.to_owned())),
-        )
-        .filter(refresh_token_family::Column::SessionId.eq(session_id))
-        .filter(refresh_token_family::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
-    access_token::Entity::update_many()
-        .col_expr(access_token::Column::RevokedAt, Expr::value(Some(at)))
-        .filter(access_token::Column::SessionId.eq(session_id))
-        .filter(access_token::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
+    crate::grants::revoke::revoke(
+        db,
+        crate::grants::revoke::Selection::Session(session_id),
+        reason,
+    )
+    .await?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Creating, finding, listing and changing user accounts.
 
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DatabaseConnection, EntityTrait as _,
     QueryFilter as _, QueryOrder as _, Set, TransactionTrait as _,
 };
 
@@ -274,12 +274,7 @@ impl Users {
     pub async fn set_password(&self, user_id: &str, password: &str) -> Result<()> {
         let hash = self.hash_password(password).await?;
         let txn = self.db.begin().await?;
-        credential::Entity::delete_many()
-            .filter(credential::Column::UserId.eq(user_id))
-            .filter(credential::Column::Kind.eq(kind::PASSWORD))
-            .exec(&txn)
-            .await?;
-        password_row(user_id, hash).insert(&txn).await?;
+        replace_password(&txn, user_id, hash).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -291,12 +286,7 @@ impl Users {
         let hash = self.hash_password(password).await?;
         let found = self.find(user_id).await?.ok_or(Error::NotFound("user"))?;
         let txn = self.db.begin().await?;
-        credential::Entity::delete_many()
-            .filter(credential::Column::UserId.eq(user_id))
-            .filter(credential::Column::Kind.eq(kind::PASSWORD))
-            .exec(&txn)
-            .await?;
-        password_row(user_id, hash).insert(&txn).await?;
+        replace_password(&txn, user_id, hash).await?;
         super::revoke::sign_out_everywhere(&txn, user_id, "password reset").await?;
         let status = found.status.clone();
         let mut row: user::ActiveModel = found.into();
@@ -388,6 +378,17 @@ impl Users {
         }
         self.hasher.hash(password).await
     }
+}
+
+/// Replaces the account's password credential, inside the caller's transaction.
+async fn replace_password(db: &impl ConnectionTrait, user_id: &str, hash: String) -> Result<()> {
+    credential::Entity::delete_many()
+        .filter(credential::Column::UserId.eq(user_id))
+        .filter(credential::Column::Kind.eq(kind::PASSWORD))
+        .exec(db)
+        .await?;
+    password_row(user_id, hash).insert(db).await?;
+    Ok(())
 }
 
 fn password_row(user_id: &str, hash: String) -> credential::ActiveModel {
