@@ -14,4 +14,5 @@ mod happy_flow;
 mod house;
 mod login_pages;
 mod mail;
+mod mfa;
 mod registration;

@@ -1,10 +1,19 @@
 //! Credentials: what a user proves their identity with.
 
+mod mfa;
 pub mod password;
 pub mod policy;
+mod recovery_codes;
+mod totp;
+
+pub use mfa::{Enrollment, Mfa, TotpSetup};
 
 /// The `credentials.kind` values.
 pub mod kind {
     /// An argon2id password hash (PHC string).
     pub const PASSWORD: &str = "password";
+    /// A TOTP secret, AES-GCM encrypted under the master key.
+    pub const TOTP: &str = "totp";
+    /// One single-use recovery code, as a keyed hash.
+    pub const RECOVERY_CODE: &str = "recovery_code";
 }

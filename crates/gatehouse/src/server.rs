@@ -215,9 +215,23 @@ fn login_ui(
         outbox: services.outbox.clone(),
         mail_waker,
         captcha: captcha(services, cache.clone()),
+        mfa: domain::credentials::Mfa::new(
+            &services.store,
+            services.secrets.clone(),
+            cache.clone(),
+            &mfa_issuer(&config.issuer),
+        ),
         cache,
         roles: services.roles.clone(),
     }
+}
+
+/// The name authenticator apps show for this service: the issuer's host.
+fn mfa_issuer(issuer: &str) -> String {
+    url::Url::parse(issuer)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "Gatehouse".to_owned())
 }
 
 /// The CAPTCHA the configuration asks for.

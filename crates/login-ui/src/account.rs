@@ -33,6 +33,14 @@ const DONE: &[(&str, &str)] = &[
     ),
     ("session", "The session is signed out."),
     ("sessions", "Every other session is signed out."),
+    (
+        "mfa",
+        "Two-step verification is on: signing in now asks for a code from your app.",
+    ),
+    (
+        "mfa_removed",
+        "Two-step verification is off, and your recovery codes no longer work.",
+    ),
 ];
 
 #[derive(Debug, Default)]
@@ -72,6 +80,7 @@ struct AccountPage<'a> {
     min_length: usize,
     apps: Vec<App>,
     sessions: Vec<SessionRow>,
+    mfa: domain::credentials::Enrollment,
     message: Option<&'a str>,
     section: &'a str,
     error: Option<String>,
@@ -87,8 +96,29 @@ struct ConfirmEmailPage<'a> {
 
 /// The signed-in browser: its session and account.
 pub(crate) struct SignedIn {
-    session: browser_session::Model,
-    user: user::Model,
+    pub(crate) session: browser_session::Model,
+    pub(crate) user: user::Model,
+}
+
+/// The signed-in account, or the response that sends the browser to sign in.
+pub(crate) async fn require(ui: &LoginUi, req: &HttpRequest) -> Result<SignedIn, HttpResponse> {
+    match signed_in(ui, req).await {
+        Ok(Some(s)) => Ok(s),
+        Ok(None) => Err(to_sign_in()),
+        Err(e) => Err(server_error(&e)),
+    }
+}
+
+/// The account page with an error shown in `section`.
+pub(crate) async fn page_with_error(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    me: &SignedIn,
+    section: &str,
+    error: &str,
+) -> HttpResponse {
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    page(ui, req, me, status, None, section, Some(error.to_owned())).await
 }
 
 /// The live session and account behind the session cookie, if any.
@@ -201,6 +231,10 @@ async fn page(
             id: s.id,
         })
         .collect();
+    let mfa = match ui.mfa.enrollment(&user.id).await {
+        Ok(m) => m,
+        Err(e) => return server_error(&e),
+    };
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let (token, cookie) = csrf::issue(ui, req);
     let view = AccountPage {
@@ -218,6 +252,7 @@ async fn page(
         min_length: ui.settings.password_policy.min_length,
         apps,
         sessions,
+        mfa,
         message,
         section,
         error,
@@ -673,6 +708,13 @@ fn removed_session_cookie(ui: &LoginUi) -> Cookie<'static> {
 pub struct CsrfForm {
     #[serde(default)]
     csrf: String,
+}
+
+impl CsrfForm {
+    /// The submitted CSRF token.
+    pub(crate) fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 /// `POST /account/sign-out`: ends this browser's session and its tokens.

@@ -1,14 +1,16 @@
 //! Accepting an invitation (`/invitation?token=...`): the invitee chooses a password and
 //! lands signed in, with the roles the invitation carries.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use domain::audit::AuditEvent;
 use domain::users::{NewUser, Purpose, UserStatus};
 use serde::Deserialize;
 
-use crate::login::{expired_form, record, server_error, session_cookie, sign_in};
+use crate::login::{
+    ACR_SINGLE_FACTOR, Factors, SignInFor, complete, expired_form, record, server_error,
+};
 use crate::register::check_name;
 use crate::render::{self, PAGE_CSP, notice};
 use crate::{LoginUi, csrf};
@@ -168,20 +170,10 @@ pub async fn accept(
             .data(serde_json::json!({ "roles": roles_of(&used) })),
     )
     .await;
-    let (secret, session_id) = match sign_in(&ui, &req, &user).await {
-        Ok(pair) => pair,
-        Err(e) => return server_error(&e),
+    let factors = Factors {
+        amr: vec!["pwd".into()],
+        acr: ACR_SINGLE_FACTOR,
     };
-    let mut event = AuditEvent::success("login.succeeded")
-        .subject(user.id)
-        .data(serde_json::json!({ "amr": ["pwd"] }));
-    event.session_id = Some(session_id);
-    record(&ui, &req, event).await;
-    let mut res = HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/account"))
-        .finish();
-    if let Err(e) = res.add_cookie(&session_cookie(&ui, secret)) {
-        tracing::error!(error = %e, "cannot set the session cookie");
-    }
-    res
+    let to_account = SignInFor::Local("/account".into());
+    complete(&ui, &req, &user, factors, to_account, "").await
 }

@@ -2,6 +2,7 @@
 //! Usable without JavaScript, CSRF-protected, templates auto-escaped (askama).
 
 pub mod account;
+pub mod account_mfa;
 pub mod assets;
 pub mod captcha;
 pub mod consent;
@@ -13,6 +14,7 @@ pub mod recovery;
 pub mod register;
 pub mod register_api;
 pub mod render;
+pub mod second_factor;
 pub mod state;
 pub mod throttle;
 
@@ -58,6 +60,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         resource("/login")
             .route(web::get().to(login::show))
             .route(web::post().to(login::submit)),
+    );
+    cfg.service(
+        resource("/login/mfa")
+            .route(web::get().to(second_factor::show))
+            .route(web::post().to(second_factor::submit)),
     );
     cfg.service(
         resource("/consent")
@@ -114,6 +121,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
     cfg.service(resource("/account/sign-out").route(web::post().to(account::sign_out)));
     cfg.service(resource("/account/export").route(web::get().to(account::export)));
+    cfg.service(resource("/account/mfa/totp").route(web::post().to(account_mfa::begin_totp)));
+    cfg.service(
+        resource("/account/mfa/totp/confirm").route(web::post().to(account_mfa::confirm_totp)),
+    );
+    cfg.service(
+        resource("/account/mfa/totp/remove").route(web::post().to(account_mfa::remove_totp)),
+    );
+    cfg.service(
+        resource("/account/mfa/recovery-codes")
+            .route(web::post().to(account_mfa::new_recovery_codes)),
+    );
     cfg.service(resource("/account/delete").route(web::post().to(account::delete)));
     cfg.service(resource("/static/gatehouse.css").route(web::get().to(assets::css)));
     cfg.service(resource("/static/autosubmit.js").route(web::get().to(assets::autosubmit)));

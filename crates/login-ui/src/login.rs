@@ -15,7 +15,9 @@ use crate::render::{self, PAGE_CSP};
 use crate::{LoginUi, csrf};
 
 /// The single-factor ACR (see auth-server's ACR values).
-const ACR_SINGLE_FACTOR: &str = "urn:gatehouse:loa:1";
+pub(crate) const ACR_SINGLE_FACTOR: &str = "urn:gatehouse:loa:1";
+/// The multi-factor ACR.
+pub(crate) const ACR_MULTI_FACTOR: &str = "urn:gatehouse:loa:2";
 const WRONG_CREDENTIALS: &str = "Incorrect email or password.";
 
 #[derive(Template)]
@@ -112,13 +114,13 @@ fn local_next(next: &str) -> &str {
 }
 
 /// Which sign-in this is: for an authorization request, or for Gatehouse's own pages.
-enum SignInFor {
+pub(crate) enum SignInFor {
     Authorize(Box<domain::authorization::PendingRequest>),
     Local(String),
 }
 
 /// The sign-in's purpose from the form or query; `None` when its request expired.
-async fn purpose(ui: &LoginUi, request: &str, next: &str) -> Option<SignInFor> {
+pub(crate) async fn purpose(ui: &LoginUi, request: &str, next: &str) -> Option<SignInFor> {
     if request.is_empty() {
         return Some(SignInFor::Local(local_next(next).to_owned()));
     }
@@ -184,7 +186,7 @@ pub async fn submit(
     if !csrf::verify(&ui, &req, &form.csrf) {
         return expired_form();
     }
-    let Some(mut purpose) = purpose(&ui, &form.request, &form.next).await else {
+    let Some(purpose) = purpose(&ui, &form.request, &form.next).await else {
         return expired();
     };
     let client_id = match &purpose {
@@ -262,37 +264,71 @@ pub async fn submit(
     if let Err(e) = ui.users.record_good_password(&user).await {
         return server_error(&e);
     }
-    match sign_in(&ui, &req, &user).await {
-        Ok((secret, session_id)) => {
-            let mut event = with_client(
-                AuditEvent::success("login.succeeded")
-                    .subject(user.id.clone())
-                    .data(serde_json::json!({ "amr": ["pwd"] })),
-                client_id.as_deref(),
-            );
-            event.session_id = Some(session_id.clone());
-            record(&ui, &req, event).await;
-            let location = match &mut purpose {
-                SignInFor::Authorize(pending) => {
-                    pending.signed_in_session = Some(session_id);
-                    if let Err(e) = ui.requests.update(&form.request, pending).await {
-                        return server_error(&e);
-                    }
-                    format!("/authorize/resume?request={}", form.request)
-                }
-                SignInFor::Local(next) => next.clone(),
-            };
-            let cookie = session_cookie(&ui, secret);
-            let mut res = HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, location))
-                .finish();
-            if let Err(e) = res.add_cookie(&cookie) {
-                tracing::error!(error = %e, "cannot set the session cookie");
-            }
-            res
-        }
-        Err(e) => server_error(&e),
+    let enrollment = match ui.mfa.enrollment(&user.id).await {
+        Ok(e) => e,
+        Err(e) => return server_error(&e),
+    };
+    if enrollment.any() {
+        return crate::second_factor::start(&ui, &user, &form.request, &form.next).await;
     }
+    let factors = Factors {
+        amr: vec!["pwd".into()],
+        acr: ACR_SINGLE_FACTOR,
+    };
+    complete(&ui, &req, &user, factors, purpose, &form.request).await
+}
+
+/// How the user proved who they are.
+pub(crate) struct Factors {
+    /// RFC 8176 method references.
+    pub(crate) amr: Vec<String>,
+    /// The authentication context class reached.
+    pub(crate) acr: &'static str,
+}
+
+/// Starts the browser session, audits the sign-in, and sends the browser on: back to the
+/// authorization request, or to the local page it came from.
+pub(crate) async fn complete(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    user: &user::Model,
+    factors: Factors,
+    mut purpose: SignInFor,
+    request_id: &str,
+) -> HttpResponse {
+    let client_id = match &purpose {
+        SignInFor::Authorize(p) => Some(p.client_id.clone()),
+        SignInFor::Local(_) => None,
+    };
+    let (secret, session_id) = match sign_in(ui, req, user, &factors).await {
+        Ok(pair) => pair,
+        Err(e) => return server_error(&e),
+    };
+    let mut event = with_client(
+        AuditEvent::success("login.succeeded")
+            .subject(user.id.clone())
+            .data(serde_json::json!({ "amr": factors.amr, "acr": factors.acr })),
+        client_id.as_deref(),
+    );
+    event.session_id = Some(session_id.clone());
+    record(ui, req, event).await;
+    let location = match &mut purpose {
+        SignInFor::Authorize(pending) => {
+            pending.signed_in_session = Some(session_id);
+            if let Err(e) = ui.requests.update(request_id, pending).await {
+                return server_error(&e);
+            }
+            format!("/authorize/resume?request={request_id}")
+        }
+        SignInFor::Local(next) => next.clone(),
+    };
+    let mut res = HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish();
+    if let Err(e) = res.add_cookie(&session_cookie(ui, secret)) {
+        tracing::error!(error = %e, "cannot set the session cookie");
+    }
+    res
 }
 
 /// The browser-session cookie carrying `secret`.
@@ -310,6 +346,7 @@ pub(crate) async fn sign_in(
     ui: &LoginUi,
     req: &HttpRequest,
     user: &user::Model,
+    factors: &Factors,
 ) -> Result<(String, String), domain::Error> {
     let current = match req.cookie(COOKIE_NAME) {
         Some(c) => ui.sessions.find_live(c.value()).await?,
@@ -320,8 +357,8 @@ pub(crate) async fn sign_in(
         .sign_in(
             NewSession {
                 user_id: user.id.clone(),
-                amr: vec!["pwd".into()],
-                acr: Some(ACR_SINGLE_FACTOR.into()),
+                amr: factors.amr.clone(),
+                acr: Some(factors.acr.to_owned()),
                 ip: client_ip(req),
                 user_agent: user_agent(req),
             },

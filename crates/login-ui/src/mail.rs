@@ -18,6 +18,7 @@ struct Fields {
     minutes: u64,
     hours: u64,
     days: u64,
+    count: u64,
     how: String,
     new_email: String,
     site: String,
@@ -53,6 +54,7 @@ mail_templates! {
     InvitationText = "mail/invitation.txt", InvitationHtml = "mail/invitation.html";
     DeletedText = "mail/account_deleted.txt", DeletedHtml = "mail/account_deleted.html";
     NewSignInText = "mail/new_sign_in.txt", NewSignInHtml = "mail/new_sign_in.html";
+    RecoveryText = "mail/recovery_code_used.txt", RecoveryHtml = "mail/recovery_code_used.html";
 }
 
 /// A rendered mail, or why it could not be rendered.
@@ -276,6 +278,24 @@ pub fn new_sign_in(to: &str, name: Option<&str>, seen: &SignInSeen<'_>) -> Rende
     )
 }
 
+/// Tells the user a recovery code was used, and how many are left.
+pub fn recovery_code_used(to: &str, name: Option<&str>, left: u64) -> Rendered {
+    let m = Fields {
+        name: name.map(str::to_owned),
+        email: to.to_owned(),
+        count: left,
+        ..Fields::default()
+    };
+    let subject = "A recovery code was used";
+    message(
+        "recovery_code_used",
+        to,
+        subject,
+        RecoveryText { m: &m },
+        RecoveryHtml { m: &m },
+    )
+}
+
 /// Queues `message` and wakes the mail worker; a failure is logged, never shown.
 pub async fn send(ui: &LoginUi, message: Rendered) {
     let queued = match message {
@@ -311,6 +331,7 @@ mod tests {
             invitation("https://id.example", "a@example.com", "tok", ttl),
             account_deleted("a@example.com", name),
             new_sign_in("a@example.com", name, &seen),
+            recovery_code_used("a@example.com", name, 9),
         ];
         for m in all {
             let m = m.unwrap();

@@ -98,4 +98,6 @@ pub struct LoginUi {
     pub roles: domain::roles::Roles,
     /// The CAPTCHA on registration, reset and repeated failed sign-ins.
     pub captcha: crate::captcha::Captcha,
+    /// Second factors.
+    pub mfa: domain::credentials::Mfa,
 }

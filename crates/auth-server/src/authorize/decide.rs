@@ -5,6 +5,7 @@ use domain::entities::{browser_session, user};
 use domain::users::UserStatus;
 
 use crate::Provider;
+use crate::authorize::ACR_MULTI_FACTOR;
 use crate::error::{ErrorCode, OAuthError};
 
 /// The next step of an authorization request.
@@ -62,7 +63,12 @@ pub async fn decide(
         .id_token_hint_sub
         .as_ref()
         .is_some_and(|sub| sub != &user.subject);
-    if other_user || (!fresh && (forced || too_old)) {
+    // Step-up: a request for multi-factor assurance that the session does not have needs a
+    // new sign-in, which asks for the second factor (an account without one signs in again
+    // and gets the single-factor `acr`, as the claim then says).
+    let step_up = req.acr_values.iter().any(|a| a == ACR_MULTI_FACTOR)
+        && session.acr.as_deref() != Some(ACR_MULTI_FACTOR);
+    if other_user || (!fresh && (forced || too_old || step_up)) {
         return Ok(silent_or(silent, ErrorCode::LoginRequired, Decision::Login));
     }
     if needs_consent(provider, req, &user).await? {

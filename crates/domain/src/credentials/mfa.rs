@@ -1,0 +1,132 @@
+//! Second factors: the service and what it reports about a user's enrollment.
+
+use sea_orm::{
+    ColumnTrait as _, DatabaseConnection, EntityTrait as _, PaginatorTrait as _, QueryFilter as _,
+};
+
+use super::kind;
+use crate::cache::Cache;
+use crate::entities::credential;
+use crate::secrets::SecretBox;
+use crate::{Result, Store};
+
+/// Second-factor credentials: TOTP authenticators and recovery codes.
+#[derive(Debug, Clone)]
+pub struct Mfa {
+    pub(super) db: DatabaseConnection,
+    pub(super) secrets: SecretBox,
+    /// Used-code marks, shared by every node (Redis) so a code works once anywhere.
+    pub(super) cache: Cache,
+    /// The issuer name shown in authenticator apps.
+    pub(super) issuer: String,
+}
+
+/// A TOTP authenticator being set up: what the user scans or types into their app.
+#[derive(Debug, Clone)]
+pub struct TotpSetup {
+    /// The secret in base32, for typing in by hand.
+    pub secret_base32: String,
+    /// The `otpauth://` URI, for the QR code.
+    pub otpauth_uri: String,
+}
+
+/// Which second factors a user has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Enrollment {
+    /// A confirmed TOTP authenticator.
+    pub totp: bool,
+    /// Unused recovery codes.
+    pub recovery_codes_left: u64,
+}
+
+impl Enrollment {
+    /// Whether sign-in asks for a second factor.
+    pub fn any(&self) -> bool {
+        self.totp
+    }
+}
+
+impl Mfa {
+    /// Builds the service; `issuer` names this service in authenticator apps.
+    pub fn new(store: &Store, secrets: SecretBox, cache: Cache, issuer: &str) -> Self {
+        Self {
+            db: store.db().clone(),
+            secrets,
+            cache,
+            issuer: issuer.to_owned(),
+        }
+    }
+
+    /// The user's second factors.
+    pub async fn enrollment(&self, user_id: &str) -> Result<Enrollment> {
+        Ok(Enrollment {
+            totp: self.confirmed_totp(user_id).await?.is_some(),
+            recovery_codes_left: credential::Entity::find()
+                .filter(credential::Column::UserId.eq(user_id))
+                .filter(credential::Column::Kind.eq(kind::RECOVERY_CODE))
+                .count(&self.db)
+                .await?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend_tests;
+    use crate::consents::tests::user_and_client;
+    use crate::secrets::MasterKey;
+
+    fn code_now(secret_base32: &str) -> String {
+        let secret = totp_rs::Secret::try_from_base32(secret_base32).unwrap();
+        totp_rs::Builder::new()
+            .with_secret(secret)
+            .build()
+            .unwrap()
+            .generate_current()
+            .to_string()
+    }
+
+    backend_tests! {
+        async fn totp_is_confirmed_by_a_code_refuses_replays_and_is_stored_encrypted(store: Store) {
+            let (user, _) = user_and_client(&store).await;
+            let mfa = Mfa::new(&store, MasterKey::generate().secret_box(), Cache::memory(), "Gatehouse");
+            assert!(!mfa.enrollment(&user).await.unwrap().any());
+            let setup = mfa.begin_totp(&user, "c@example.com").await.unwrap();
+            assert!(setup.otpauth_uri.starts_with("otpauth://totp/Gatehouse:c%40example.com?"), "{}", setup.otpauth_uri);
+            assert!(!mfa.confirm_totp(&user, "c@example.com", "000000").await.unwrap() || code_now(&setup.secret_base32) == "000000");
+            let code = code_now(&setup.secret_base32);
+            assert!(mfa.confirm_totp(&user, "c@example.com", &code).await.unwrap());
+            assert!(mfa.enrollment(&user).await.unwrap().totp);
+            // The confirming code's step is used: the same code does not sign in.
+            assert!(!mfa.verify_totp(&user, "c@example.com", &code).await.unwrap(), "replay");
+            let stored = credential::Entity::find()
+                .filter(credential::Column::Kind.eq(kind::TOTP))
+                .one(&store.db().clone())
+                .await
+                .unwrap()
+                .unwrap();
+            let raw = totp_rs::Secret::try_from_base32(&setup.secret_base32).unwrap();
+            assert!(!stored.secret.contains(&setup.secret_base32));
+            assert!(!stored.secret.as_bytes().windows(raw.as_bytes().len()).any(|w| w == raw.as_bytes()));
+            assert_eq!(mfa.remove_totp(&user).await.unwrap(), 1);
+            assert!(!mfa.enrollment(&user).await.unwrap().any());
+        }
+
+        async fn recovery_codes_work_once_and_a_new_set_replaces_the_old(store: Store) {
+            let (user, _) = user_and_client(&store).await;
+            let mfa = Mfa::new(&store, MasterKey::generate().secret_box(), Cache::memory(), "Gatehouse");
+            let codes = mfa.new_recovery_codes(&user).await.unwrap();
+            assert_eq!(codes.len(), 10);
+            assert_eq!(mfa.enrollment(&user).await.unwrap().recovery_codes_left, 10);
+            let typed = codes[0].to_uppercase().replace('-', " ");
+            assert!(mfa.use_recovery_code(&user, &typed).await.unwrap(), "case and separators ignored");
+            assert!(!mfa.use_recovery_code(&user, &codes[0]).await.unwrap(), "single use");
+            assert_eq!(mfa.enrollment(&user).await.unwrap().recovery_codes_left, 9);
+            let fresh = mfa.new_recovery_codes(&user).await.unwrap();
+            assert!(!mfa.use_recovery_code(&user, &codes[1]).await.unwrap(), "old set void");
+            assert!(mfa.use_recovery_code(&user, &fresh[1]).await.unwrap());
+            assert!(!mfa.use_recovery_code(&user, "garbage").await.unwrap());
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! Second factors on the account page: set up and remove an authenticator app, make new
+//! recovery codes (shown once).
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use domain::audit::AuditEvent;
+use qrcode::QrCode;
+use qrcode::render::svg;
+use serde::Deserialize;
+
+use crate::account::{CsrfForm, SignedIn, require};
+use crate::login::{expired_form, record, server_error};
+use crate::render::{self, PAGE_CSP};
+use crate::{LoginUi, csrf};
+
+#[derive(Template)]
+#[template(path = "mfa_totp.html")]
+struct TotpPage<'a> {
+    csrf: &'a str,
+    qr_svg: &'a str,
+    secret: &'a str,
+    error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "recovery_codes.html")]
+struct CodesPage<'a> {
+    codes: &'a [String],
+}
+
+/// The confirmation form.
+#[derive(Debug, Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    secret: String,
+}
+
+/// The removal form.
+#[derive(Debug, Deserialize)]
+pub struct RemoveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn qr(uri: &str) -> String {
+    QrCode::new(uri.as_bytes())
+        .map(|c| {
+            c.render::<svg::Color<'_>>()
+                .min_dimensions(200, 200)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default()
+}
+
+fn totp_page(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    status: StatusCode,
+    uri: &str,
+    secret: &str,
+    error: Option<&str>,
+) -> HttpResponse {
+    let (token, cookie) = csrf::issue(ui, req);
+    let view = TotpPage {
+        csrf: &token,
+        qr_svg: &qr(uri),
+        secret,
+        error,
+    };
+    csrf::attach(render::page(status, &view, PAGE_CSP), cookie)
+}
+
+/// The otpauth URI for a secret (re-derived to show the form again after a wrong code).
+fn otpauth_uri(ui: &LoginUi, email: &str, secret: &str) -> String {
+    let host = url::Url::parse(&ui.settings.issuer)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    let mut url =
+        url::Url::parse("otpauth://totp/").unwrap_or_else(|_| unreachable!("a valid URL"));
+    url.set_path(&format!("{host}:{email}"));
+    url.query_pairs_mut()
+        .append_pair("secret", secret)
+        .append_pair("issuer", &host);
+    url.to_string()
+}
+
+/// `POST /account/mfa/totp`: starts setting up an authenticator app.
+pub async fn begin_totp(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    let me: SignedIn = match require(&ui, &req).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
+    if !csrf::verify(&ui, &req, form.csrf()) {
+        return expired_form();
+    }
+    let setup = match ui.mfa.begin_totp(&me.user.id, &me.user.email).await {
+        Ok(s) => s,
+        Err(e) => return server_error(&e),
+    };
+    totp_page(
+        &ui,
+        &req,
+        StatusCode::OK,
+        &setup.otpauth_uri,
+        &setup.secret_base32,
+        None,
+    )
+}
+
+/// `POST /account/mfa/totp/confirm`: a code from the app turns it on; the first time, the
+/// recovery codes are made and shown.
+pub async fn confirm_totp(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<ConfirmForm>,
+) -> HttpResponse {
+    let me: SignedIn = match require(&ui, &req).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    match ui
+        .mfa
+        .confirm_totp(&me.user.id, &me.user.email, &form.code)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            let secret: String = form
+                .secret
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(64)
+                .collect();
+            let uri = otpauth_uri(&ui, &me.user.email, &secret);
+            let message = "That code is not right. Enter the 6 digits your app shows now.";
+            return totp_page(
+                &ui,
+                &req,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &uri,
+                &secret,
+                Some(message),
+            );
+        }
+        Err(e) => return server_error(&e),
+    }
+    record(
+        &ui,
+        &req,
+        AuditEvent::success("mfa.enrolled")
+            .subject(me.user.id.clone())
+            .data(serde_json::json!({ "factor": "totp" })),
+    )
+    .await;
+    let left = match ui.mfa.enrollment(&me.user.id).await {
+        Ok(e) => e.recovery_codes_left,
+        Err(e) => return server_error(&e),
+    };
+    if left > 0 {
+        return HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/account?done=mfa"))
+            .finish();
+    }
+    new_codes_page(&ui, &req, &me).await
+}
+
+async fn new_codes_page(ui: &LoginUi, req: &HttpRequest, me: &SignedIn) -> HttpResponse {
+    let codes = match ui.mfa.new_recovery_codes(&me.user.id).await {
+        Ok(c) => c,
+        Err(e) => return server_error(&e),
+    };
+    record(
+        ui,
+        req,
+        AuditEvent::success("mfa.recovery_codes_created").subject(me.user.id.clone()),
+    )
+    .await;
+    render::page(StatusCode::OK, &CodesPage { codes: &codes }, PAGE_CSP)
+}
+
+/// `POST /account/mfa/recovery-codes`: a new set of recovery codes, replacing the old.
+pub async fn new_recovery_codes(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    let me: SignedIn = match require(&ui, &req).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
+    if !csrf::verify(&ui, &req, form.csrf()) {
+        return expired_form();
+    }
+    new_codes_page(&ui, &req, &me).await
+}
+
+/// `POST /account/mfa/totp/remove`: with the password, removes the authenticator app and
+/// the recovery codes.
+pub async fn remove_totp(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<RemoveForm>,
+) -> HttpResponse {
+    let me: SignedIn = match require(&ui, &req).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    match ui.users.check_password(&me.user.id, &form.password).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return crate::account::page_with_error(
+                &ui,
+                &req,
+                &me,
+                "mfa",
+                "The password is not correct.",
+            )
+            .await;
+        }
+        Err(e) => return server_error(&e),
+    }
+    let removed = ui.mfa.remove_totp(&me.user.id).await;
+    let codes = ui.mfa.remove_recovery_codes(&me.user.id).await;
+    if let Err(e) = removed.and(codes) {
+        return server_error(&e);
+    }
+    record(
+        &ui,
+        &req,
+        AuditEvent::success("mfa.removed")
+            .subject(me.user.id.clone())
+            .data(serde_json::json!({ "factor": "totp" })),
+    )
+    .await;
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/account?done=mfa_removed"))
+        .finish()
+}

@@ -1,0 +1,242 @@
+//! The second step of sign-in (`/login/mfa`): after the right password, a user with a second
+//! factor enters a code from their authenticator app or one of their recovery codes.
+//!
+//! Between the two steps the half-signed-in state lives in the cache (so any node can take
+//! the second step) under a random key held in a short-lived cookie; five wrong codes end it.
+
+use std::time::Duration;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use domain::audit::AuditEvent;
+use domain::entities::user;
+use serde::{Deserialize, Serialize};
+
+use crate::login::{
+    ACR_MULTI_FACTOR, Factors, complete, expired, expired_form, purpose, record, server_error,
+};
+use crate::render::{self, PAGE_CSP};
+use crate::{LoginUi, csrf, mail};
+
+/// The cookie naming the pending second step.
+const COOKIE: &str = "gatehouse_mfa";
+/// How long the second step may take.
+const TTL: Duration = Duration::from_secs(300);
+/// Wrong codes allowed before the sign-in starts over.
+const MAX_ATTEMPTS: u32 = 5;
+
+/// A sign-in waiting for its second factor.
+#[derive(Debug, Serialize, Deserialize)]
+struct Pending {
+    user_id: String,
+    request: String,
+    next: String,
+    attempts: u32,
+}
+
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+struct SecondFactorPage<'a> {
+    csrf: &'a str,
+    error: Option<&'a str>,
+    recovery: bool,
+}
+
+/// The code form.
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+    /// `totp` or `recovery`.
+    #[serde(default)]
+    method: String,
+}
+
+fn key(token: &str) -> String {
+    format!("mfa-pending:{token}")
+}
+
+/// Parks the password-verified sign-in and sends the browser to the second step.
+pub(crate) async fn start(
+    ui: &LoginUi,
+    user: &user::Model,
+    request: &str,
+    next: &str,
+) -> HttpResponse {
+    let token = domain::random::token::<32>();
+    let pending = Pending {
+        user_id: user.id.clone(),
+        request: request.to_owned(),
+        next: next.to_owned(),
+        attempts: 0,
+    };
+    if let Err(e) = save(ui, &token, &pending).await {
+        return server_error(&e);
+    }
+    let cookie = Cookie::build(COOKIE, token)
+        .path("/login")
+        .http_only(true)
+        .secure(ui.settings.secure_cookies)
+        .same_site(SameSite::Strict)
+        .max_age(actix_web::cookie::time::Duration::seconds(300))
+        .finish();
+    let mut res = HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/login/mfa"))
+        .finish();
+    if let Err(e) = res.add_cookie(&cookie) {
+        tracing::error!(error = %e, "cannot set the second-step cookie");
+    }
+    res
+}
+
+async fn save(ui: &LoginUi, token: &str, pending: &Pending) -> Result<(), domain::Error> {
+    let bytes = serde_json::to_vec(pending).map_err(|e| domain::Error::Crypto(e.to_string()))?;
+    ui.cache.set(&key(token), &bytes, TTL).await
+}
+
+/// The pending second step of this browser, with its token.
+async fn load(ui: &LoginUi, req: &HttpRequest) -> Option<(String, Pending)> {
+    let token = req.cookie(COOKIE)?.value().to_owned();
+    if token.len() > 64 {
+        return None;
+    }
+    match ui.cache.get(&key(&token)).await {
+        Ok(Some(bytes)) => serde_json::from_slice(&bytes).ok().map(|p| (token, p)),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read a pending second step");
+            None
+        }
+    }
+}
+
+fn page(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    status: StatusCode,
+    error: Option<&str>,
+    recovery: bool,
+) -> HttpResponse {
+    let (token, cookie) = csrf::issue(ui, req);
+    let view = SecondFactorPage {
+        csrf: &token,
+        error,
+        recovery,
+    };
+    csrf::attach(render::page(status, &view, PAGE_CSP), cookie)
+}
+
+/// Query of `GET /login/mfa`.
+#[derive(Debug, Deserialize)]
+pub struct ShowQuery {
+    #[serde(default)]
+    recovery: bool,
+}
+
+/// `GET /login/mfa[?recovery=true]`
+pub async fn show(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    query: web::Query<ShowQuery>,
+) -> HttpResponse {
+    if load(&ui, &req).await.is_none() {
+        return expired();
+    }
+    page(&ui, &req, StatusCode::OK, None, query.recovery)
+}
+
+/// `POST /login/mfa`
+pub async fn submit(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<CodeForm>,
+) -> HttpResponse {
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    let Some((token, mut pending)) = load(&ui, &req).await else {
+        return expired();
+    };
+    let user = match ui.users.find(&pending.user_id).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return expired(),
+        Err(e) => return server_error(&e),
+    };
+    let recovery = form.method == "recovery";
+    let passed = if recovery {
+        ui.mfa.use_recovery_code(&user.id, &form.code).await
+    } else {
+        ui.mfa.verify_totp(&user.id, &user.email, &form.code).await
+    };
+    let passed = match passed {
+        Ok(p) => p,
+        Err(e) => return server_error(&e),
+    };
+    let method = if recovery { "recovery_code" } else { "totp" };
+    if !passed {
+        pending.attempts += 1;
+        let event =
+            AuditEvent::failure("mfa.failed", format!("wrong {method}")).subject(user.id.clone());
+        record(&ui, &req, event).await;
+        if pending.attempts >= MAX_ATTEMPTS {
+            if let Err(e) = ui.cache.delete(&key(&token)).await {
+                tracing::error!(error = %e, "cannot end a pending second step");
+            }
+            return render::error(
+                StatusCode::UNAUTHORIZED,
+                "access_denied",
+                "Too many wrong codes. Start signing in again.",
+            );
+        }
+        if let Err(e) = save(&ui, &token, &pending).await {
+            return server_error(&e);
+        }
+        let message = "That code is not right. Check your authenticator app and try again.";
+        return page(&ui, &req, StatusCode::UNAUTHORIZED, Some(message), recovery);
+    }
+    // One use only: the pending state goes before the session is made.
+    match ui.cache.delete(&key(&token)).await {
+        Ok(true) => {}
+        Ok(false) => return expired(),
+        Err(e) => return server_error(&e),
+    }
+    let event = AuditEvent::success("mfa.succeeded")
+        .subject(user.id.clone())
+        .data(serde_json::json!({ "method": method }));
+    record(&ui, &req, event).await;
+    if recovery {
+        let left = ui
+            .mfa
+            .enrollment(&user.id)
+            .await
+            .map(|e| e.recovery_codes_left)
+            .unwrap_or(0);
+        let event = AuditEvent::success("mfa.recovery_code_used")
+            .subject(user.id.clone())
+            .data(serde_json::json!({ "left": left }));
+        record(&ui, &req, event).await;
+        mail::send(
+            &ui,
+            mail::recovery_code_used(&user.email, user.display_name.as_deref(), left),
+        )
+        .await;
+    }
+    let Some(purpose) = purpose(&ui, &pending.request, &pending.next).await else {
+        return expired();
+    };
+    let factors = Factors {
+        amr: vec!["pwd".into(), "otp".into(), "mfa".into()],
+        acr: ACR_MULTI_FACTOR,
+    };
+    let mut res = complete(&ui, &req, &user, factors, purpose, &pending.request).await;
+    let mut gone = Cookie::build(COOKIE, "").path("/login").finish();
+    gone.make_removal();
+    if let Err(e) = res.add_cookie(&gone) {
+        tracing::warn!(error = %e, "cannot clear the second-step cookie");
+    }
+    res
+}

@@ -1,0 +1,258 @@
+//! Two-step verification: an authenticator app set up on the account page (codes computed
+//! here from the shown key, RFC 6238, independently of the server's library), replays
+//! refused, recovery codes, `amr`/`acr` in the ID token, and step-up through `acr_values`.
+
+use base64::Engine as _;
+use harness::TestServer;
+use harness::rp::{Browser, Landing, hidden};
+use hmac::{Hmac, Mac as _};
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
+use serde_json::Value;
+
+use crate::account_states::{Kit, PASSWORD};
+
+/// RFC 4648 base32 (no padding) decoding.
+fn base32(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut bits, mut value, mut out) = (0u32, 0u32, Vec::new());
+    for c in text.bytes().filter(|c| *c != b'=') {
+        let v = ALPHABET.iter().position(|a| *a == c).expect("base32") as u32;
+        value = (value << 5) | v;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((value >> bits) as u8);
+        }
+    }
+    out
+}
+
+/// The RFC 6238 code (SHA-1, 6 digits, 30 s) of `secret` at `unix` seconds.
+fn totp_at(secret: &str, unix: u64) -> String {
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(&base32(secret)).unwrap();
+    mac.update(&(unix / 30).to_be_bytes());
+    let h = mac.finalize().into_bytes();
+    let offset = usize::from(h[19] & 0x0f);
+    let n = u32::from_be_bytes([
+        h[offset] & 0x7f,
+        h[offset + 1],
+        h[offset + 2],
+        h[offset + 3],
+    ]);
+    format!("{:06}", n % 1_000_000)
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let i = text
+        .find(start)
+        .unwrap_or_else(|| panic!("no {start:?} in {text}"))
+        + start.len();
+    let j = text[i..].find(end).unwrap() + i;
+    &text[i..j]
+}
+
+async fn submit(
+    browser: &Browser,
+    server: &TestServer,
+    landing: &Landing,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> Landing {
+    let csrf = hidden(landing.page().2, "csrf").expect("csrf field");
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    browser.post(&server.url(action), &form).await
+}
+
+/// Sets up the authenticator for the browser's account: returns the key and the recovery
+/// codes shown once.
+async fn enroll(browser: &Browser, server: &TestServer) -> (String, Vec<String>) {
+    let account = browser.open(&server.url("/account")).await;
+    assert!(account.page().2.contains("Set up an authenticator app"));
+    let setup = submit(browser, server, &account, "/account/mfa/totp", &[]).await;
+    let body = setup.page().2;
+    assert!(body.contains("<svg"), "a QR code");
+    let secret = between(body, "<code id=\"totp-secret\">", "</code>").to_owned();
+    let wrong = submit(
+        browser,
+        server,
+        &setup,
+        "/account/mfa/totp/confirm",
+        &[("code", "12345x"), ("secret", &secret)],
+    )
+    .await;
+    assert_eq!(wrong.page().0, 422);
+    let code = totp_at(&secret, now());
+    let done = submit(
+        browser,
+        server,
+        &wrong,
+        "/account/mfa/totp/confirm",
+        &[("code", &code), ("secret", &secret)],
+    )
+    .await;
+    let body = done.page().2;
+    assert!(body.contains("Your recovery codes"), "{body}");
+    let codes: Vec<String> = body
+        .split("<li><code>")
+        .skip(1)
+        .map(|s| s.split("</code>").next().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10);
+    (secret, codes)
+}
+
+fn id_token_claims(tokens: &Value) -> Value {
+    let jwt = tokens["id_token"].as_str().expect("id_token");
+    let payload = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+async fn redeem(kit: &Kit, landing: &Landing) -> Value {
+    let code = landing.params()["code"].clone();
+    kit.token(&[
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", harness::REDIRECT_URI),
+    ])
+    .await
+}
+
+/// Signs in (password, then the second step with `code` of `method`) through an
+/// authorization request with `extra` parameters; returns the landing after the second step.
+async fn sign_in_with(
+    kit: &Kit,
+    server: &TestServer,
+    extra: &[(&str, &str)],
+    method: &str,
+    code: &str,
+) -> Landing {
+    let browser = Browser::new(server);
+    let login = browser.open(&kit.auth_url(extra)).await;
+    let second = browser.sign_in(&login, &kit.email, PASSWORD).await;
+    let (status, url, body) = second.page();
+    assert!(
+        body.contains("Two-step verification"),
+        "{status} {url}: {body}"
+    );
+    submit(
+        &browser,
+        server,
+        &second,
+        "/login/mfa",
+        &[("method", method), ("code", code)],
+    )
+    .await
+}
+
+harness::shared_server_tests! {
+    setup = |_| {};
+
+    async fn totp_sign_in_refuses_replays_and_reports_amr_and_acr(server) {
+        let kit = Kit::new(server, "totp").await;
+        let browser = Browser::new(server);
+        let login = browser.open(&server.url("/account")).await;
+        browser.sign_in(&login, &kit.email, PASSWORD).await;
+        let (secret, _) = enroll(&browser, server).await;
+
+        // The stored credential holds neither the key nor its bytes.
+        let db = server.running().services.store.db().clone();
+        let row = server
+            .on_server(async move {
+                domain::entities::credential::Entity::find()
+                    .filter(domain::entities::credential::Column::Kind.eq("totp"))
+                    .all(&db)
+                    .await
+            })
+            .await
+            .unwrap();
+        let raw = base32(&secret);
+        assert!(row.iter().all(|r| !r.secret.contains(&secret) && !r.secret.as_bytes().windows(raw.len()).any(|w| w == raw.as_slice())));
+
+        // The next step's code (within the ±1 step of skew) signs in; the confirming code's
+        // step is used already.
+        let next = totp_at(&secret, now() + 30);
+        let wrong = sign_in_with(&kit, server, &[], "totp", "000000").await;
+        if totp_at(&secret, now()) != "000000" && next != "000000" {
+            assert_eq!(wrong.page().0, 401);
+            assert!(wrong.page().2.contains("not right"));
+        }
+        let landed = sign_in_with(&kit, server, &[], "totp", &next).await;
+        let claims = id_token_claims(&redeem(&kit, &landed).await);
+        let amr: Vec<String> = serde_json::from_value(claims["amr"].clone()).unwrap();
+        assert!(amr.contains(&"pwd".into()) && amr.contains(&"otp".into()) && amr.contains(&"mfa".into()), "{amr:?}");
+        assert_eq!(claims["acr"], "urn:gatehouse:loa:2");
+        // The same code again: refused.
+        let replay = sign_in_with(&kit, server, &[], "totp", &next).await;
+        assert_eq!(replay.page().0, 401, "replay refused");
+    }
+
+    async fn recovery_codes_sign_in_once_and_are_mailed_about(server) {
+        let kit = Kit::new(server, "recovery").await;
+        let browser = Browser::new(server);
+        let login = browser.open(&server.url("/account")).await;
+        browser.sign_in(&login, &kit.email, PASSWORD).await;
+        let (_, codes) = enroll(&browser, server).await;
+        let landed = sign_in_with(&kit, server, &[], "recovery", &codes[3].to_uppercase()).await;
+        assert!(landed.params().contains_key("code"));
+        let mail = harness::mailbox::mail_to(server, &kit.email, "A recovery code was used").await;
+        assert!(mail.contains("You have 9"), "{mail}");
+        let again = sign_in_with(&kit, server, &[], "recovery", &codes[3]).await;
+        assert_eq!(again.page().0, 401, "each code works once");
+        // Five wrong codes end the attempt.
+        let browser = Browser::new(server);
+        let login = browser.open(&kit.auth_url(&[])).await;
+        let mut page = browser.sign_in(&login, &kit.email, PASSWORD).await;
+        for _ in 0..5 {
+            page = submit(&browser, server, &page, "/login/mfa", &[("method", "recovery"), ("code", "aaaaa-bbbbb")]).await;
+        }
+        assert!(page.page().2.contains("Too many wrong codes"));
+        assert!(hidden(browser.open(&server.url("/login/mfa")).await.page().2, "csrf").is_none(), "the step is gone");
+    }
+
+    async fn acr_values_steps_a_single_factor_session_up(server) {
+        let kit = Kit::new(server, "stepup").await;
+        // A session from before the authenticator existed: single factor.
+        let (browser, _) = kit.sign_in().await;
+        let account = browser.open(&server.url("/account")).await;
+        assert_eq!(account.page().0, 200);
+        let (secret, _) = enroll(&browser, server).await;
+        // Without acr_values the session is reused as it is.
+        let sso = browser.open(&kit.auth_url(&[])).await;
+        let claims = id_token_claims(&redeem(&kit, &sso).await);
+        assert_eq!(claims["acr"], "urn:gatehouse:loa:1");
+        // Asking for loa:2 brings the sign-in back, with the second factor.
+        let step_up = browser.open(&kit.auth_url(&[("acr_values", "urn:gatehouse:loa:2")])).await;
+        let second = browser.sign_in(&step_up, &kit.email, PASSWORD).await;
+        assert!(second.page().2.contains("Two-step verification"));
+        let done = submit(&browser, server, &second, "/login/mfa", &[("method", "totp"), ("code", &totp_at(&secret, now() + 30))]).await;
+        let claims = id_token_claims(&redeem(&kit, &done).await);
+        assert_eq!(claims["acr"], "urn:gatehouse:loa:2");
+        // prompt=none cannot step up silently.
+        let kit_url = kit.auth_url(&[("acr_values", "urn:gatehouse:loa:2"), ("prompt", "none")]);
+        let fresh = Browser::new(server);
+        assert_eq!(fresh.open(&kit_url).await.params()["error"], "login_required");
+
+        // Turning it off needs the password; then sign-in is one step again.
+        let account = browser.open(&server.url("/account")).await;
+        let wrong = submit(&browser, server, &account, "/account/mfa/totp/remove", &[("password", "nope")]).await;
+        assert_eq!(wrong.page().0, 422);
+        let off = submit(&browser, server, &wrong, "/account/mfa/totp/remove", &[("password", PASSWORD)]).await;
+        assert!(off.page().2.contains("Two-step verification is off"));
+        let plain = Browser::new(server);
+        let login = plain.open(&kit.auth_url(&[])).await;
+        assert!(plain.sign_in(&login, &kit.email, PASSWORD).await.params().contains_key("code"));
+    }
+}
