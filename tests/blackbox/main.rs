@@ -15,4 +15,5 @@ mod house;
 mod login_pages;
 mod mail;
 mod mfa;
+mod nodes;
 mod registration;

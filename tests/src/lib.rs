@@ -105,6 +105,26 @@ impl TestServer {
         self.running = Some(running);
     }
 
+    /// Another node of the same deployment: same database, cache, master key and issuer (as
+    /// behind a load balancer), on its own port. Returns its base URL and the server.
+    pub async fn another_node(&self) -> (String, RunningServer) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+        let port = listener.local_addr().expect("local addr").port();
+        let mut config = self.config.clone();
+        config.server.bind = format!("127.0.0.1:{port}");
+        let running = start_on(
+            listener,
+            config.validated().expect("valid test config"),
+            StartOptions {
+                handle_signals: false,
+                bootstrap_password: Some(ADMIN_PASSWORD.into()),
+            },
+        )
+        .await
+        .expect("second node starts");
+        (format!("http://127.0.0.1:{port}"), running)
+    }
+
     /// Stops the server and starts it again on the same database and data directory.
     pub async fn restart(&mut self) {
         if let Some(running) = self.running.take() {
