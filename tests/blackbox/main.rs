@@ -16,4 +16,5 @@ mod login_pages;
 mod mail;
 mod mfa;
 mod nodes;
+mod refresh_binding;
 mod registration;

@@ -21,7 +21,7 @@ pub mod userinfo;
 use actix_web::web;
 
 pub use pages::Pages;
-pub use provider::{Provider, Settings};
+pub use provider::{Provider, RefreshBinding, Settings};
 
 /// Paths of the protocol endpoints (relative to the issuer).
 pub mod paths {

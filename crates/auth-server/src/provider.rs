@@ -29,6 +29,20 @@ pub struct Settings {
     pub first_party_skip_consent: bool,
     /// The session cookie carries `Secure` (false only for an http loopback issuer).
     pub secure_cookies: bool,
+    /// What a refresh from another device than the grant's does.
+    pub refresh_binding: RefreshBinding,
+}
+
+/// What a refresh token presented from another device (user agent and client hints) than
+/// the one that started its grant does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshBinding {
+    /// Works, and is audited.
+    Allow,
+    /// Fails with `invalid_grant`, ending the grant: the user signs in again.
+    Reauthenticate,
+    /// Fails, ending the grant and the browser session it came from (suspected theft).
+    Revoke,
 }
 
 /// Everything the protocol handlers use.

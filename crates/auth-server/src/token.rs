@@ -56,6 +56,22 @@ pub(crate) fn form(req: &HttpRequest, body: &[u8]) -> Result<Params, OAuthError>
     Params::parse(body).map_err(|e| OAuthError::invalid_request(e.to_string()))
 }
 
+/// The fingerprint of the device making the request: its user agent and client hints.
+fn device(provider: &Provider, req: &HttpRequest) -> Option<String> {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    };
+    provider.grants.fingerprint(&[
+        header("user-agent"),
+        header("sec-ch-ua"),
+        header("sec-ch-ua-platform"),
+        header("sec-ch-ua-mobile"),
+    ])
+}
+
 /// `POST /token`
 pub async fn token(
     provider: web::Data<Provider>,
@@ -79,9 +95,12 @@ pub async fn token(
             format!("this client may not use the {grant_type} grant"),
         ));
     }
+    let device = device(&provider, &req);
     let (response, user_id) = match grant_type {
-        "authorization_code" => authorization_code::exchange(&provider, &client, &params).await?,
-        "refresh_token" => refresh_token::exchange(&provider, &client, &params).await?,
+        "authorization_code" => {
+            authorization_code::exchange(&provider, &client, &params, device).await?
+        }
+        "refresh_token" => refresh_token::exchange(&provider, &client, &params, device).await?,
         _ => (
             client_credentials::exchange(&provider, &client, &params).await?,
             None,

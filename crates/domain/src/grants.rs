@@ -78,6 +78,7 @@ mod tests {
             auth_time: crate::now(),
             acr: None,
             amr: vec!["pwd".into()],
+            fingerprint: None,
         }
     }
 

@@ -143,6 +143,13 @@ fn settings(config: &Config) -> auth_server::Settings {
         id_token_ttl: Duration::from_secs(config.tokens.id_token_ttl_secs),
         first_party_skip_consent: config.consent.skip_for_first_party,
         secure_cookies: config.issuer.starts_with("https://"),
+        refresh_binding: match config.tokens.refresh_binding {
+            crate::config::RefreshBindingPolicy::Allow => auth_server::RefreshBinding::Allow,
+            crate::config::RefreshBindingPolicy::Reauthenticate => {
+                auth_server::RefreshBinding::Reauthenticate
+            }
+            crate::config::RefreshBindingPolicy::Revoke => auth_server::RefreshBinding::Revoke,
+        },
     }
 }
 

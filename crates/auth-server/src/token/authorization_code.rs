@@ -20,6 +20,7 @@ pub async fn exchange(
     provider: &Provider,
     client: &Client,
     params: &Params,
+    device: Option<String>,
 ) -> Result<(TokenResponse, Option<String>), OAuthError> {
     let code = params
         .get("code")
@@ -75,6 +76,7 @@ pub async fn exchange(
             auth_time: row.auth_time,
             acr: row.acr.clone(),
             amr: amr.clone(),
+            fingerprint: device,
         })
         .await?;
     let lineage = Lineage {

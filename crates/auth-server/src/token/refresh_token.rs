@@ -10,12 +10,14 @@ use super::issue::{self, IdTokenContext, Lineage};
 use crate::Provider;
 use crate::error::{ErrorCode, OAuthError};
 use crate::params::Params;
+use crate::provider::RefreshBinding;
 
 /// Rotates a refresh token and issues fresh tokens. Returns the response and the user's id.
 pub async fn exchange(
     provider: &Provider,
     client: &Client,
     params: &Params,
+    device: Option<String>,
 ) -> Result<(TokenResponse, Option<String>), OAuthError> {
     let presented = params
         .get("refresh_token")
@@ -45,6 +47,7 @@ pub async fn exchange(
             ));
         }
     };
+    check_device(provider, client, &family, device.as_deref()).await?;
     let granted: Vec<&str> = family.scope.split(' ').collect();
     let scope = match params.get("scope") {
         None => family.scope.clone(),
@@ -114,4 +117,60 @@ pub async fn exchange(
         },
         Some(user.id),
     ))
+}
+
+/// Applies the refresh-binding policy when the device differs from the grant's.
+async fn check_device(
+    provider: &Provider,
+    client: &Client,
+    family: &domain::entities::refresh_token_family::Model,
+    device: Option<&str>,
+) -> Result<(), OAuthError> {
+    let Some(bound) = family.fingerprint.as_deref() else {
+        return Ok(());
+    };
+    if device == Some(bound) {
+        return Ok(());
+    }
+    let policy = provider.settings.refresh_binding;
+    let reason = match policy {
+        RefreshBinding::Allow => "refresh from another device; allowed",
+        RefreshBinding::Reauthenticate => "refresh from another device; grant ended",
+        RefreshBinding::Revoke => "refresh from another device; grant and session ended",
+    };
+    let event = if policy == RefreshBinding::Allow {
+        AuditEvent::success("token.refresh_device_changed")
+    } else {
+        AuditEvent::failure("token.refresh_device_changed", reason)
+    };
+    let mut event = event
+        .subject(family.user_id.clone())
+        .client(client.client_id.clone())
+        .data(serde_json::json!({ "policy": reason }));
+    event.session_id = family.session_id.clone();
+    provider.audit.record(event).await?;
+    match policy {
+        RefreshBinding::Allow => Ok(()),
+        RefreshBinding::Reauthenticate => {
+            provider
+                .grants
+                .revoke_family(&family.id, "used from another device")
+                .await?;
+            Err(OAuthError::invalid_grant(
+                "the refresh token was issued to another device; sign in again",
+            ))
+        }
+        RefreshBinding::Revoke => {
+            provider
+                .grants
+                .revoke_family(&family.id, "used from another device")
+                .await?;
+            if let Some(session) = &family.session_id {
+                provider.sessions.end(session).await?;
+            }
+            Err(OAuthError::invalid_grant(
+                "the refresh token was issued to another device",
+            ))
+        }
+    }
 }

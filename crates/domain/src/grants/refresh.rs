@@ -38,6 +38,8 @@ pub struct NewGrant {
     pub acr: Option<String>,
     /// Methods used.
     pub amr: Vec<String>,
+    /// Keyed hash of the device that started the grant (see [`Grants::fingerprint`]).
+    pub fingerprint: Option<String>,
 }
 
 /// The result of presenting a refresh token.
@@ -91,7 +93,7 @@ impl Grants {
             auth_time: Set(new.auth_time),
             acr: Set(new.acr),
             amr: Set(new.amr.into()),
-            fingerprint: Set(None),
+            fingerprint: Set(new.fingerprint),
             created_at: Set(at),
             expires_at: Set(at + self.ttl),
             revoked_at: Set(None),
@@ -99,6 +101,15 @@ impl Grants {
         }
         .insert(&self.db)
         .await?)
+    }
+
+    /// A keyed hash of what a request says about its device (user agent and client hints),
+    /// or `None` when it says nothing. Keyed, so the stored value does not reveal them.
+    pub fn fingerprint(&self, parts: &[&str]) -> Option<String> {
+        if parts.iter().all(|p| p.is_empty()) {
+            return None;
+        }
+        Some(self.secrets.keyed_hash("device", &parts.join("\n")))
     }
 
     /// A new refresh token in the family.

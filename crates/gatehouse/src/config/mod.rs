@@ -310,6 +310,21 @@ pub struct TokensConfig {
     pub refresh_token_ttl_secs: u64,
     /// How long a sign-in may take before its authorization request is forgotten.
     pub authorization_request_ttl_secs: u64,
+    /// A refresh from another device than the one that started the grant: `allow` (and
+    /// audit), `reauthenticate` (end the grant) or `revoke` (end the grant and its session).
+    pub refresh_binding: RefreshBindingPolicy,
+}
+
+/// `tokens.refresh_binding`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefreshBindingPolicy {
+    /// Allow and audit.
+    Allow,
+    /// End the grant; the user signs in again.
+    Reauthenticate,
+    /// End the grant and the browser session it came from.
+    Revoke,
 }
 
 /// `[consent]`
@@ -337,6 +352,7 @@ impl Default for TokensConfig {
             id_token_ttl_secs: 3600,
             refresh_token_ttl_secs: 30 * 24 * 3600,
             authorization_request_ttl_secs: 1800,
+            refresh_binding: RefreshBindingPolicy::Allow,
         }
     }
 }
