@@ -18,3 +18,4 @@ mod mfa;
 mod nodes;
 mod refresh_binding;
 mod registration;
+mod sessions;

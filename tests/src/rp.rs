@@ -140,6 +140,19 @@ impl Browser {
         }
     }
 
+    /// A new browser that sends `user_agent`.
+    pub fn with_user_agent(server: &TestServer, user_agent: &str) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(user_agent)
+                .build()
+                .expect("http client"),
+            base: server.base.clone(),
+        }
+    }
+
     /// GETs `url` and follows redirects while they stay on the provider.
     pub async fn open(&self, url: &str) -> Landing {
         let res = self.http.get(url).send().await.expect("GET");

@@ -210,6 +210,7 @@ fn login_ui(
                 email_change_ttl: Duration::from_secs(config.recovery.email_change_ttl_secs),
             },
             captcha_after_failures: config.captcha.login_after_failures,
+            new_sign_in_alert: config.session.new_sign_in_alert,
         },
         users: services.users.clone(),
         sessions: services.sessions.clone(),

@@ -221,10 +221,7 @@ async fn page(
         .into_iter()
         .map(|s| SessionRow {
             current: s.id == me.session.id,
-            device: s
-                .user_agent
-                .clone()
-                .unwrap_or_else(|| "Unknown browser".into()),
+            device: crate::device::parse(s.user_agent.as_deref().unwrap_or_default()).to_string(),
             created: when(s.created_at),
             last_seen: when(s.last_seen_at),
             ip: s.ip,
@@ -690,6 +687,68 @@ pub async fn end_others(
     )
     .await;
     back("sessions")
+}
+
+/// `GET /account/sessions.json`: the user's live sessions, for scripts and apps of the
+/// user's own (same-origin; needs the session cookie).
+pub async fn sessions_json(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
+    let me = require_sign_in!(ui, req);
+    let sessions = match ui.sessions.live_of_user(&me.user.id).await {
+        Ok(s) => s,
+        Err(e) => return server_error(&e),
+    };
+    let list: Vec<serde_json::Value> = sessions
+        .into_iter()
+        .map(|s| {
+            let device = crate::device::parse(s.user_agent.as_deref().unwrap_or_default());
+            serde_json::json!({
+                "id": s.id,
+                "current": s.id == me.session.id,
+                "created_at": when(s.created_at),
+                "last_active_at": when(s.last_seen_at),
+                "signed_in_at": when(s.auth_time),
+                "expires_at": when(s.expires_at),
+                "ip": s.ip,
+                "browser": device.browser,
+                "os": device.os,
+                "user_agent": s.user_agent,
+                "amr": s.amr,
+                "acr": s.acr,
+            })
+        })
+        .collect();
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({ "sessions": list }))
+}
+
+/// `POST /account/sessions/end-all`: ends every session, this one included.
+pub async fn end_all(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    let me = require_sign_in!(ui, req);
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    if let Err(e) = end_other_sessions(&ui, &me).await {
+        return server_error(&e);
+    }
+    if let Err(e) = ui.sessions.end(&me.session.id).await {
+        return server_error(&e);
+    }
+    record(
+        &ui,
+        &req,
+        AuditEvent::success("session.ended_all").subject(me.user.id),
+    )
+    .await;
+    let mut res = render::logged_out();
+    if let Err(e) = res.add_cookie(&removed_session_cookie(&ui)) {
+        tracing::warn!(error = %e, "cannot clear the session cookie");
+    }
+    res
 }
 
 /// A cookie that removes the session cookie.

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod captcha;
 pub mod consent;
 pub mod csrf;
+pub mod device;
 pub mod invitation;
 pub mod login;
 pub mod mail;
@@ -119,6 +120,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         resource("/account/sessions/end-others").route(web::post().to(account::end_others)),
     );
+    cfg.service(resource("/account/sessions.json").route(web::get().to(account::sessions_json)));
+    cfg.service(resource("/account/sessions/end-all").route(web::post().to(account::end_all)));
     cfg.service(resource("/account/sign-out").route(web::post().to(account::sign_out)));
     cfg.service(resource("/account/export").route(web::get().to(account::export)));
     cfg.service(resource("/account/mfa/totp").route(web::post().to(account_mfa::begin_totp)));

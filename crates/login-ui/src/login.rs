@@ -312,6 +312,9 @@ pub(crate) async fn complete(
     );
     event.session_id = Some(session_id.clone());
     record(ui, req, event).await;
+    if ui.settings.new_sign_in_alert {
+        alert_if_new_device(ui, req, user, &session_id).await;
+    }
     let location = match &mut purpose {
         SignInFor::Authorize(pending) => {
             pending.signed_in_session = Some(session_id);
@@ -329,6 +332,50 @@ pub(crate) async fn complete(
         tracing::error!(error = %e, "cannot set the session cookie");
     }
     res
+}
+
+/// Mails the user when they signed in with a browser (browser and system) none of their
+/// earlier sessions used. The very first sign-in is not news.
+async fn alert_if_new_device(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    user: &user::Model,
+    session_id: &str,
+) {
+    let agent = user_agent(req).unwrap_or_default();
+    let device = crate::device::parse(&agent);
+    let earlier = match ui.sessions.recent_user_agents(&user.id, session_id).await {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read earlier sessions");
+            return;
+        }
+    };
+    if earlier.is_empty()
+        || earlier
+            .iter()
+            .any(|ua| crate::device::parse(ua.as_deref().unwrap_or_default()) == device)
+    {
+        return;
+    }
+    let when = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc2822)
+        .unwrap_or_default();
+    let device = device.to_string();
+    let ip = client_ip(req).unwrap_or_default();
+    let seen = crate::mail::SignInSeen {
+        when: &when,
+        device: &device,
+        ip: &ip,
+    };
+    let name = user.display_name.as_deref();
+    crate::mail::send(ui, crate::mail::new_sign_in(&user.email, name, &seen)).await;
+    record(
+        ui,
+        req,
+        AuditEvent::success("login.new_device_alerted").subject(user.id.clone()),
+    )
+    .await;
 }
 
 /// The browser-session cookie carrying `secret`.

@@ -25,6 +25,8 @@ pub struct UiSettings {
     pub password_policy: domain::credentials::policy::PasswordPolicy,
     /// Password reset and resend limits.
     pub recovery: Recovery,
+    /// Whether a sign-in from a browser not seen before mails the user.
+    pub new_sign_in_alert: bool,
     /// Failed sign-ins from one IP address (per hour) after which the sign-in form asks for
     /// the CAPTCHA; 0 asks every time.
     pub captcha_after_failures: u32,

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _, QueryOrder as _, Set, TransactionTrait as _, sea_query::Expr,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _, Set, TransactionTrait as _,
+    sea_query::Expr,
 };
 
 use crate::entities::browser_session;
@@ -148,6 +149,25 @@ impl BrowserSessions {
         Ok(browser_session::Entity::find_by_id(id.to_owned())
             .one(&self.db)
             .await?)
+    }
+
+    /// The user agents of the user's most recent sessions (ended ones too), except
+    /// `except`: the browsers the user signed in with before.
+    pub async fn recent_user_agents(
+        &self,
+        user_id: &str,
+        except: &str,
+    ) -> Result<Vec<Option<String>>> {
+        Ok(browser_session::Entity::find()
+            .filter(browser_session::Column::UserId.eq(user_id))
+            .filter(browser_session::Column::Id.ne(except))
+            .order_by_desc(browser_session::Column::CreatedAt)
+            .limit(50)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|s| s.user_agent)
+            .collect())
     }
 
     /// The user's live sessions, most recently used first.

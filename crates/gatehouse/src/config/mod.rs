@@ -294,6 +294,8 @@ pub struct SessionConfig {
     pub idle_timeout_secs: u64,
     /// A browser session ends this many seconds after sign-in, whatever happens.
     pub absolute_timeout_secs: u64,
+    /// Mail the user when they sign in with a browser none of their earlier sessions used.
+    pub new_sign_in_alert: bool,
 }
 
 /// `[tokens]`
@@ -340,6 +342,7 @@ impl Default for SessionConfig {
         Self {
             idle_timeout_secs: 3600,
             absolute_timeout_secs: 24 * 3600,
+            new_sign_in_alert: true,
         }
     }
 }
