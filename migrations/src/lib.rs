@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_initial;
 mod m20261123_000001_mail_and_tokens;
+mod m20261123_000002_session_remember;
 
 /// The ordered list of Gatehouse migrations.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261123_000001_mail_and_tokens::Migration),
+            Box::new(m20261123_000002_session_remember::Migration),
         ]
     }
 }

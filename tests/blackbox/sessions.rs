@@ -71,3 +71,120 @@ harness::shared_server_tests! {
         assert!(sessions_json(&phone, server).await.is_none());
     }
 }
+
+/// Signs in through an authorization request, with or without "keep me signed in"; returns
+/// the session cookie's `Set-Cookie` and the redeemed token response.
+async fn sign_in_remembering(server: &TestServer, email: &str, remember: bool) -> (String, Value) {
+    let (client_id, secret) = server.client(|c| c.first_party = true).await;
+    let browser = Browser::new(server);
+    let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
+    url.query_pairs_mut()
+        .append_pair("client_id", &client_id)
+        .append_pair("redirect_uri", harness::REDIRECT_URI)
+        .append_pair("response_type", "code")
+        .append_pair("scope", "openid offline_access");
+    let login = browser.open(url.as_str()).await;
+    let page = login.page().2;
+    let mut form = vec![
+        ("csrf", hidden(page, "csrf").unwrap()),
+        ("request", hidden(page, "request").unwrap()),
+        ("email", email.to_owned()),
+        ("password", PASSWORD.to_owned()),
+    ];
+    if remember {
+        form.push(("remember", "yes".to_owned()));
+    }
+    let res = browser
+        .http
+        .post(server.url("/login"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("gatehouse_session="))
+        .expect("session cookie");
+    let resume = res.headers()["location"].to_str().unwrap().to_owned();
+    let code = browser.open(&server.url(&resume)).await.params()["code"].clone();
+    let tokens: Value = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth(&client_id, secret.as_deref())
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", harness::REDIRECT_URI),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (cookie, tokens)
+}
+
+/// The user's newest session and grant: their expiries and the session's remember flag.
+async fn newest(
+    server: &TestServer,
+    user_id: &str,
+) -> (bool, time::OffsetDateTime, time::OffsetDateTime) {
+    use domain::entities::{browser_session, refresh_token_family};
+    use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
+    let db = server.running().services.store.db().clone();
+    let uid = user_id.to_owned();
+    server
+        .on_server(async move {
+            let s = browser_session::Entity::find()
+                .filter(browser_session::Column::UserId.eq(uid.clone()))
+                .order_by_desc(browser_session::Column::CreatedAt)
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap();
+            let g = refresh_token_family::Entity::find()
+                .filter(refresh_token_family::Column::UserId.eq(uid))
+                .order_by_desc(refresh_token_family::Column::CreatedAt)
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap();
+            (s.remember, s.expires_at, g.expires_at)
+        })
+        .await
+}
+
+mod remember_me {
+    use super::*;
+
+    harness::shared_server_tests! {
+        setup = |c| {
+            c.session.absolute_timeout_secs = 3600;
+            c.session.remember_me_secs = 14 * 24 * 3600;
+        };
+
+        async fn keep_me_signed_in_makes_session_cookie_and_refresh_tokens_long(server) {
+            let email = "remember@example.com";
+            let user_id = server.user(email, PASSWORD).await;
+            let now = time::OffsetDateTime::now_utc();
+
+            let (cookie, tokens) = sign_in_remembering(server, email, false).await;
+            assert!(tokens["refresh_token"].is_string());
+            assert!(!cookie.to_ascii_lowercase().contains("max-age"), "a cookie for this browser run: {cookie}");
+            let (remember, session_end, grant_end) = newest(server, &user_id).await;
+            assert!(!remember);
+            assert!(session_end < now + time::Duration::hours(2), "short session");
+            assert!(grant_end <= session_end, "refresh tokens end with the session");
+
+            let (cookie, _) = sign_in_remembering(server, email, true).await;
+            assert!(cookie.contains("Max-Age=1209600"), "{cookie}");
+            let (remember, session_end, grant_end) = newest(server, &user_id).await;
+            assert!(remember);
+            assert!(session_end > now + time::Duration::days(13), "long session");
+            assert!(grant_end > now + time::Duration::days(13) && grant_end <= session_end, "refresh tokens to match");
+        }
+    }
+}

@@ -59,7 +59,9 @@ impl TestServer {
             ..Config::default()
         };
         config.database.url = db.url.clone();
-        config.database.max_connections = 5;
+        // Dozens of servers share one PostgreSQL (max_connections 100 by default): three
+        // connections each keep the whole suite under that.
+        config.database.max_connections = 3;
         config.cache.redis_url = redis;
         config.cache.key_prefix = format!("gatehouse-test-{}:", uuid_like());
         config.server.workers = 2;

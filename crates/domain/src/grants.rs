@@ -43,6 +43,7 @@ mod tests {
                 SessionPolicy {
                     idle_timeout: Duration::from_secs(600),
                     absolute_timeout: Duration::from_secs(3600),
+                    remember_timeout: Duration::from_secs(36000),
                 },
             ),
             user,
@@ -79,6 +80,7 @@ mod tests {
             acr: None,
             amr: vec!["pwd".into()],
             fingerprint: None,
+            not_after: None,
         }
     }
 
@@ -133,11 +135,11 @@ mod tests {
         async fn ending_a_session_revokes_its_grants_and_tokens(store: Store) {
             let k = kit(&store).await;
             let (secret, session) = k.sessions.sign_in(NewSession {
-                user_id: k.user.clone(), amr: vec!["pwd".into()], acr: None, ip: None, user_agent: None,
+                user_id: k.user.clone(), amr: vec!["pwd".into()], acr: None, ip: None, user_agent: None, remember: false,
             }, None).await.unwrap();
             assert_eq!(k.sessions.find_live(&secret).await.unwrap().unwrap().id, session.id);
             let (secret2, renewed) = k.sessions.sign_in(NewSession {
-                user_id: k.user.clone(), amr: vec!["pwd".into()], acr: None, ip: None, user_agent: None,
+                user_id: k.user.clone(), amr: vec!["pwd".into()], acr: None, ip: None, user_agent: None, remember: false,
             }, Some(&session)).await.unwrap();
             assert_eq!(renewed.id, session.id, "same user keeps the sid");
             assert!(k.sessions.find_live(&secret).await.unwrap().is_none(), "old cookie value is dead (no fixation)");

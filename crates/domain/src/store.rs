@@ -49,6 +49,9 @@ impl Store {
             .max_connections(max_connections)
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(10))
+            // Idle connections go back to the server after a minute: a quiet node (or a
+            // finished test server) does not hold PostgreSQL's connection slots.
+            .idle_timeout(Duration::from_secs(60))
             .sqlx_logging(false)
             // WAL lets readers run beside the one writer; NORMAL syncs at checkpoints, not at
             // every commit (a power cut can lose the last commits, never corrupt the file).

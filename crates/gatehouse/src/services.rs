@@ -83,6 +83,7 @@ impl Services {
                 SessionPolicy {
                     idle_timeout: secs(config.session.idle_timeout_secs),
                     absolute_timeout: secs(config.session.absolute_timeout_secs),
+                    remember_timeout: secs(config.session.remember_me_secs),
                 },
             ),
             requests: AuthorizationRequests::new(&store, secs(t.authorization_request_ttl_secs)),

@@ -173,6 +173,7 @@ pub async fn accept(
     let factors = Factors {
         amr: vec!["pwd".into()],
         acr: ACR_SINGLE_FACTOR,
+        remember: false,
     };
     let to_account = SignInFor::Local("/account".into());
     complete(&ui, &req, &user, factors, to_account, "").await

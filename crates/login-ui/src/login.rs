@@ -55,6 +55,9 @@ pub struct LoginForm {
     email: String,
     #[serde(default)]
     password: String,
+    /// "Keep me signed in": any value.
+    #[serde(default)]
+    remember: Option<String>,
     #[serde(flatten)]
     captcha: crate::captcha::CaptchaFields,
 }
@@ -269,11 +272,13 @@ pub async fn submit(
         Err(e) => return server_error(&e),
     };
     if enrollment.any() {
-        return crate::second_factor::start(&ui, &user, &form.request, &form.next).await;
+        let remember = form.remember.is_some();
+        return crate::second_factor::start(&ui, &user, &form.request, &form.next, remember).await;
     }
     let factors = Factors {
         amr: vec!["pwd".into()],
         acr: ACR_SINGLE_FACTOR,
+        remember: form.remember.is_some(),
     };
     complete(&ui, &req, &user, factors, purpose, &form.request).await
 }
@@ -284,6 +289,8 @@ pub(crate) struct Factors {
     pub(crate) amr: Vec<String>,
     /// The authentication context class reached.
     pub(crate) acr: &'static str,
+    /// The user asked to stay signed in.
+    pub(crate) remember: bool,
 }
 
 /// Starts the browser session, audits the sign-in, and sends the browser on: back to the
@@ -328,7 +335,14 @@ pub(crate) async fn complete(
     let mut res = HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
         .finish();
-    if let Err(e) = res.add_cookie(&session_cookie(ui, secret)) {
+    let mut cookie = session_cookie(ui, secret);
+    if factors.remember {
+        // Outlives the browser's restart; without it, a cookie for this browser run only.
+        let lifetime = ui.sessions.policy().lifetime(true);
+        let seconds = i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX);
+        cookie.set_max_age(actix_web::cookie::time::Duration::seconds(seconds));
+    }
+    if let Err(e) = res.add_cookie(&cookie) {
         tracing::error!(error = %e, "cannot set the session cookie");
     }
     res
@@ -406,6 +420,7 @@ pub(crate) async fn sign_in(
                 user_id: user.id.clone(),
                 amr: factors.amr.clone(),
                 acr: Some(factors.acr.to_owned()),
+                remember: factors.remember,
                 ip: client_ip(req),
                 user_agent: user_agent(req),
             },

@@ -34,6 +34,7 @@ struct Pending {
     request: String,
     next: String,
     attempts: u32,
+    remember: bool,
 }
 
 #[derive(Template)]
@@ -66,6 +67,7 @@ pub(crate) async fn start(
     user: &user::Model,
     request: &str,
     next: &str,
+    remember: bool,
 ) -> HttpResponse {
     let token = domain::random::token::<32>();
     let pending = Pending {
@@ -73,6 +75,7 @@ pub(crate) async fn start(
         request: request.to_owned(),
         next: next.to_owned(),
         attempts: 0,
+        remember,
     };
     if let Err(e) = save(ui, &token, &pending).await {
         return server_error(&e);
@@ -231,6 +234,7 @@ pub async fn submit(
     let factors = Factors {
         amr: vec!["pwd".into(), "otp".into(), "mfa".into()],
         acr: ACR_MULTI_FACTOR,
+        remember: pending.remember,
     };
     let mut res = complete(&ui, &req, &user, factors, purpose, &pending.request).await;
     let mut gone = Cookie::build(COOKIE, "").path("/login").finish();

@@ -64,6 +64,12 @@ pub async fn exchange(
         .ok_or_else(|| OAuthError::invalid_grant("the account can no longer sign in"))?;
     let scopes: Vec<String> = row.scope.split(' ').map(str::to_owned).collect();
     let amr: Vec<String> = serde_json::from_value(row.amr.clone()).unwrap_or_default();
+    // Refresh tokens end with the browser session they came from ("keep me signed in" makes
+    // that long).
+    let not_after = match &row.session_id {
+        Some(id) => provider.sessions.get(id).await?.map(|s| s.expires_at),
+        None => None,
+    };
     let grant = provider
         .grants
         .start(NewGrant {
@@ -77,6 +83,7 @@ pub async fn exchange(
             acr: row.acr.clone(),
             amr: amr.clone(),
             fingerprint: device,
+            not_after,
         })
         .await?;
     let lineage = Lineage {

@@ -22,6 +22,8 @@ pub struct Model {
     pub last_seen_at: TimeDateTimeWithTimeZone,
     pub expires_at: TimeDateTimeWithTimeZone,
     pub revoked_at: Option<TimeDateTimeWithTimeZone>,
+    /// The user asked to stay signed in (the long lifetime, no idle timeout).
+    pub remember: bool,
 }
 
 /// Relations are resolved by explicit queries in the domain services.

@@ -40,6 +40,8 @@ pub struct NewGrant {
     pub amr: Vec<String>,
     /// Keyed hash of the device that started the grant (see [`Grants::fingerprint`]).
     pub fingerprint: Option<String>,
+    /// The grant ends no later than this (the browser session's end).
+    pub not_after: Option<time::OffsetDateTime>,
 }
 
 /// The result of presenting a refresh token.
@@ -95,7 +97,9 @@ impl Grants {
             amr: Set(new.amr.into()),
             fingerprint: Set(new.fingerprint),
             created_at: Set(at),
-            expires_at: Set(at + self.ttl),
+            expires_at: Set(new
+                .not_after
+                .map_or(at + self.ttl, |end| end.min(at + self.ttl))),
             revoked_at: Set(None),
             revoked_reason: Set(None),
         }

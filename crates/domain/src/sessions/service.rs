@@ -23,6 +23,19 @@ pub struct SessionPolicy {
     pub idle_timeout: Duration,
     /// Ends this long after sign-in whatever happens.
     pub absolute_timeout: Duration,
+    /// A remembered session ("keep me signed in") lasts this long, without idle timeout.
+    pub remember_timeout: Duration,
+}
+
+impl SessionPolicy {
+    /// How long a session lasts after sign-in.
+    pub fn lifetime(&self, remember: bool) -> Duration {
+        if remember {
+            self.remember_timeout
+        } else {
+            self.absolute_timeout
+        }
+    }
 }
 
 /// A sign-in to record.
@@ -38,6 +51,8 @@ pub struct NewSession {
     pub ip: Option<String>,
     /// Client user agent.
     pub user_agent: Option<String>,
+    /// The user asked to stay signed in.
+    pub remember: bool,
 }
 
 /// The browser session service.
@@ -84,7 +99,8 @@ impl BrowserSessions {
             row.ip = Set(new.ip);
             row.user_agent = Set(new.user_agent);
             row.last_seen_at = Set(at);
-            row.expires_at = Set(at + self.policy.absolute_timeout);
+            row.expires_at = Set(at + self.policy.lifetime(new.remember));
+            row.remember = Set(new.remember);
             return Ok((secret, row.update(&self.db).await?));
         }
         if let Some(other) = current {
@@ -101,8 +117,9 @@ impl BrowserSessions {
             user_agent: Set(new.user_agent),
             created_at: Set(at),
             last_seen_at: Set(at),
-            expires_at: Set(at + self.policy.absolute_timeout),
+            expires_at: Set(at + self.policy.lifetime(new.remember)),
             revoked_at: Set(None),
+            remember: Set(new.remember),
         }
         .insert(&self.db)
         .await?;
@@ -141,7 +158,7 @@ impl BrowserSessions {
         let at = now();
         row.revoked_at.is_none()
             && row.expires_at > at
-            && row.last_seen_at + self.policy.idle_timeout > at
+            && (row.remember || row.last_seen_at + self.policy.idle_timeout > at)
     }
 
     /// The session by its id (`sid`), live or not.

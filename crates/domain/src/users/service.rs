@@ -485,6 +485,7 @@ mod tests {
                 SessionPolicy {
                     idle_timeout: std::time::Duration::from_secs(60),
                     absolute_timeout: std::time::Duration::from_secs(600),
+                    remember_timeout: std::time::Duration::from_secs(6000),
                 },
             );
             let (secret, _) = sessions
@@ -495,6 +496,7 @@ mod tests {
                         acr: None,
                         ip: None,
                         user_agent: None,
+                        remember: false,
                     },
                     None,
                 )

@@ -296,6 +296,9 @@ pub struct SessionConfig {
     pub absolute_timeout_secs: u64,
     /// Mail the user when they sign in with a browser none of their earlier sessions used.
     pub new_sign_in_alert: bool,
+    /// With "keep me signed in", the session (and the refresh tokens issued under it) lasts
+    /// this long, without idle timeout.
+    pub remember_me_secs: u64,
 }
 
 /// `[tokens]`
@@ -343,6 +346,7 @@ impl Default for SessionConfig {
             idle_timeout_secs: 3600,
             absolute_timeout_secs: 24 * 3600,
             new_sign_in_alert: true,
+            remember_me_secs: 14 * 24 * 3600,
         }
     }
 }
