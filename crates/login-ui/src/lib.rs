@@ -8,6 +8,7 @@ pub mod captcha;
 pub mod consent;
 pub mod csrf;
 pub mod device;
+pub mod email_sign_in;
 pub mod invitation;
 pub mod login;
 pub mod mail;
@@ -61,6 +62,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         resource("/login")
             .route(web::get().to(login::show))
             .route(web::post().to(login::submit)),
+    );
+    cfg.service(
+        resource("/login/email")
+            .route(web::get().to(email_sign_in::show))
+            .route(web::post().to(email_sign_in::request)),
+    );
+    cfg.service(resource("/login/email/code").route(web::post().to(email_sign_in::code)));
+    cfg.service(
+        resource("/login/email/verify")
+            .route(web::get().to(email_sign_in::link_page))
+            .route(web::post().to(email_sign_in::link)),
     );
     cfg.service(
         resource("/login/mfa")

@@ -19,6 +19,7 @@ struct Fields {
     hours: u64,
     days: u64,
     count: u64,
+    code: String,
     how: String,
     new_email: String,
     site: String,
@@ -55,6 +56,7 @@ mail_templates! {
     DeletedText = "mail/account_deleted.txt", DeletedHtml = "mail/account_deleted.html";
     NewSignInText = "mail/new_sign_in.txt", NewSignInHtml = "mail/new_sign_in.html";
     RecoveryText = "mail/recovery_code_used.txt", RecoveryHtml = "mail/recovery_code_used.html";
+    EmailSignInText = "mail/email_sign_in.txt", EmailSignInHtml = "mail/email_sign_in.html";
 }
 
 /// A rendered mail, or why it could not be rendered.
@@ -296,6 +298,32 @@ pub fn recovery_code_used(to: &str, name: Option<&str>, left: u64) -> Rendered {
     )
 }
 
+/// A sign-in code and link.
+pub fn email_sign_in(
+    to: &str,
+    name: Option<&str>,
+    code: &str,
+    link: &str,
+    ttl: std::time::Duration,
+) -> Rendered {
+    let m = Fields {
+        name: name.map(str::to_owned),
+        email: to.to_owned(),
+        code: code.to_owned(),
+        link: link.to_owned(),
+        minutes: ttl.as_secs().div_ceil(60),
+        ..Fields::default()
+    };
+    let subject = format!("Your sign-in code: {code}");
+    message(
+        "email_sign_in",
+        to,
+        &subject,
+        EmailSignInText { m: &m },
+        EmailSignInHtml { m: &m },
+    )
+}
+
 /// Queues `message` and wakes the mail worker; a failure is logged, never shown.
 pub async fn send(ui: &LoginUi, message: Rendered) {
     let queued = match message {
@@ -332,6 +360,7 @@ mod tests {
             account_deleted("a@example.com", name),
             new_sign_in("a@example.com", name, &seen),
             recovery_code_used("a@example.com", name, 9),
+            email_sign_in("a@example.com", name, "123456", "https://id.example/x", ttl),
         ];
         for m in all {
             let m = m.unwrap();

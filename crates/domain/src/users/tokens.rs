@@ -24,6 +24,8 @@ pub enum Purpose {
     Invitation,
     /// Confirms a new address for an existing account (the new address is `email`).
     ChangeEmail,
+    /// Signs in without a password: a link, and a 6-digit code (its hash in `data`).
+    EmailSignIn,
 }
 
 impl Purpose {
@@ -33,6 +35,7 @@ impl Purpose {
             Purpose::ResetPassword => "reset_password",
             Purpose::Invitation => "invitation",
             Purpose::ChangeEmail => "change_email",
+            Purpose::EmailSignIn => "email_sign_in",
         }
     }
 }
@@ -183,6 +186,63 @@ impl UserTokens {
         Ok(user_token::Entity::find_by_id(hash).one(&self.db).await?)
     }
 
+    /// A 6-digit code to mail beside a token, and the hash to keep in the token's `data`
+    /// (as `code_hash`) for [`UserTokens::redeem_code`].
+    pub fn new_code(&self) -> (String, String) {
+        // Rejection sampling keeps the six digits uniform.
+        let n = loop {
+            let n = u32::from_be_bytes(random::bytes::<4>());
+            if n < 4_294_000_000 {
+                break n % 1_000_000;
+            }
+        };
+        let code = format!("{n:06}");
+        let hash = self.secrets.keyed_hash("mailed-code", &code);
+        (code, hash)
+    }
+
+    /// Uses the newest valid `purpose` token of `user_id` whose code is `code`: its row, now
+    /// used, or `None`. (Callers limit the attempts.)
+    pub async fn redeem_code(
+        &self,
+        purpose: Purpose,
+        user_id: &str,
+        code: &str,
+    ) -> Result<Option<user_token::Model>> {
+        let code = code.trim();
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(None);
+        }
+        let at = now();
+        let Some(row) = user_token::Entity::find()
+            .filter(user_token::Column::UserId.eq(user_id))
+            .filter(user_token::Column::Purpose.eq(purpose.as_str()))
+            .filter(user_token::Column::UsedAt.is_null())
+            .filter(user_token::Column::ExpiresAt.gt(at))
+            .order_by_desc(user_token::Column::CreatedAt)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let stored = row
+            .data
+            .as_ref()
+            .and_then(|d| d.get("code_hash"))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        if !self.secrets.verify_keyed_hash("mailed-code", code, stored) {
+            return Ok(None);
+        }
+        let claimed = user_token::Entity::update_many()
+            .col_expr(user_token::Column::UsedAt, Expr::value(Some(at)))
+            .filter(user_token::Column::TokenHash.eq(row.token_hash.clone()))
+            .filter(user_token::Column::UsedAt.is_null())
+            .exec(&self.db)
+            .await?;
+        Ok((claimed.rows_affected == 1).then_some(row))
+    }
+
     /// When the last token of `purpose` was issued to `user_id` (for resend cooldowns).
     pub async fn last_issued(
         &self,
@@ -234,6 +294,27 @@ mod tests {
             assert!(tokens.peek(Purpose::ResetPassword, &reset).await.unwrap().is_some(), "peek keeps it");
             assert_eq!(tokens.revoke_for_user(Purpose::ResetPassword, &user_id).await.unwrap(), 1);
             assert!(tokens.peek(Purpose::ResetPassword, &reset).await.unwrap().is_none());
+        }
+
+        async fn a_mailed_code_redeems_the_newest_token_once(store: Store) {
+            let (user_id, _) = user_and_client(&store).await;
+            let tokens = UserTokens::new(&store, MasterKey::generate().secret_box());
+            let (code, hash) = tokens.new_code();
+            assert_eq!(code.len(), 6);
+            tokens
+                .issue_new(NewToken {
+                    purpose: Purpose::EmailSignIn,
+                    user_id: Some(&user_id),
+                    email: "c@example.com",
+                    data: Some(serde_json::json!({ "code_hash": hash })),
+                    ttl: Duration::from_secs(600),
+                })
+                .await
+                .unwrap();
+            let wrong = if code == "000000" { "000001" } else { "000000" };
+            assert!(tokens.redeem_code(Purpose::EmailSignIn, &user_id, wrong).await.unwrap().is_none());
+            assert!(tokens.redeem_code(Purpose::EmailSignIn, &user_id, &code).await.unwrap().is_some());
+            assert!(tokens.redeem_code(Purpose::EmailSignIn, &user_id, &code).await.unwrap().is_none(), "once");
         }
 
         async fn invitations_are_listed_and_revoked_by_email(store: Store) {

@@ -1,0 +1,378 @@
+//! Signing in by email ("email me a sign-in link"): Gatehouse mails a 6-digit code and a
+//! single-use link, valid 10 minutes; either one signs in (and a user with an authenticator
+//! app still gives its code). The request page answers the same for every address; mails are
+//! limited per account (one a minute) and per IP address.
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use domain::audit::AuditEvent;
+use domain::entities::user;
+use domain::users::{NewToken, Purpose, UserStatus, normalize_email};
+use serde::Deserialize;
+
+use crate::login::{
+    ACR_SINGLE_FACTOR, Factors, complete, expired, expired_form, purpose, record, server_error,
+};
+use crate::render::{self, PAGE_CSP, notice};
+use crate::{LoginUi, csrf, mail, throttle};
+
+/// How long the code and link work.
+const TTL: Duration = Duration::from_secs(600);
+/// Least time between two sign-in mails to one account.
+const COOLDOWN: Duration = Duration::from_secs(60);
+/// Wrong codes allowed for one account before its codes stop working.
+const MAX_ATTEMPTS: i64 = 5;
+
+#[derive(Template)]
+#[template(path = "email_sign_in.html")]
+struct RequestPage<'a> {
+    csrf: &'a str,
+    request: &'a str,
+    next: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email_code.html")]
+struct CodePage<'a> {
+    csrf: &'a str,
+    request: &'a str,
+    next: &'a str,
+    email: &'a str,
+    error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "email_link.html")]
+struct LinkPage<'a> {
+    csrf: &'a str,
+    token: &'a str,
+}
+
+/// Where the sign-in goes afterwards.
+#[derive(Debug, Deserialize)]
+pub struct Target {
+    #[serde(default)]
+    request: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// The request form.
+#[derive(Debug, Deserialize)]
+pub struct RequestForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    request: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// The code form.
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    request: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// The link's query and confirmation form.
+#[derive(Debug, Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    token: String,
+}
+
+/// `GET /login/email?request=…&next=…`
+pub async fn show(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    target: web::Query<Target>,
+) -> HttpResponse {
+    let (token, cookie) = csrf::issue(&ui, &req);
+    let view = RequestPage {
+        csrf: &token,
+        request: &target.request,
+        next: &target.next,
+    };
+    csrf::attach(render::page(StatusCode::OK, &view, PAGE_CSP), cookie)
+}
+
+fn code_page(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    status: StatusCode,
+    form: (&str, &str, &str),
+    error: Option<&str>,
+) -> HttpResponse {
+    let (token, cookie) = csrf::issue(ui, req);
+    let (email, request, next) = form;
+    let view = CodePage {
+        csrf: &token,
+        request,
+        next,
+        email,
+        error,
+    };
+    csrf::attach(render::page(status, &view, PAGE_CSP), cookie)
+}
+
+/// Whether the account may sign in now.
+fn may_sign_in(ui: &LoginUi, user: &user::Model) -> bool {
+    match UserStatus::at(user, time::OffsetDateTime::now_utc()) {
+        Ok(UserStatus::Active) => true,
+        Ok(UserStatus::Pending) => ui.settings.pending_may_sign_in,
+        _ => false,
+    }
+}
+
+/// `POST /login/email`: mails a code and a link (to an account that may sign in), then asks
+/// for the code. The same page for every address.
+pub async fn request(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<RequestForm>,
+) -> HttpResponse {
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    let Ok(email) = normalize_email(&form.email) else {
+        return code_page(
+            &ui,
+            &req,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            (&form.email, &form.request, &form.next),
+            Some("Enter an email address such as name@example.com."),
+        );
+    };
+    if throttle::ip_allows(&ui, &req, "email-sign-in").await
+        && let Err(e) = mail_code(&ui, &req, &email, &form.request, &form.next).await
+    {
+        return server_error(&e);
+    }
+    code_page(
+        &ui,
+        &req,
+        StatusCode::OK,
+        (&email, &form.request, &form.next),
+        None,
+    )
+}
+
+async fn mail_code(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    email: &str,
+    request: &str,
+    next: &str,
+) -> Result<(), domain::Error> {
+    let Some(user) = ui.users.find_by_email(email).await? else {
+        return Ok(());
+    };
+    if !may_sign_in(ui, &user) {
+        return Ok(());
+    }
+    if let Some(at) = ui
+        .tokens
+        .last_issued(Purpose::EmailSignIn, &user.id)
+        .await?
+        && time::OffsetDateTime::now_utc() - at < COOLDOWN
+    {
+        return Ok(());
+    }
+    let (code, code_hash) = ui.tokens.new_code();
+    let token = ui
+        .tokens
+        .issue_new(NewToken {
+            purpose: Purpose::EmailSignIn,
+            user_id: Some(&user.id),
+            email: &user.email,
+            data: Some(
+                serde_json::json!({ "code_hash": code_hash, "request": request, "next": next }),
+            ),
+            ttl: TTL,
+        })
+        .await?;
+    let link = format!("{}/login/email/verify?token={token}", ui.settings.issuer);
+    mail::send(
+        ui,
+        mail::email_sign_in(&user.email, user.display_name.as_deref(), &code, &link, TTL),
+    )
+    .await;
+    record(
+        ui,
+        req,
+        AuditEvent::success("login.email_code_sent").subject(user.id),
+    )
+    .await;
+    Ok(())
+}
+
+/// Signs the user in after the mailed code or link: through the second step when they have
+/// an authenticator app.
+async fn finish(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    user: &user::Model,
+    request: &str,
+    next: &str,
+) -> HttpResponse {
+    match ui.mfa.enrollment(&user.id).await {
+        Ok(e) if e.any() => {
+            return crate::second_factor::start(ui, user, request, next, false).await;
+        }
+        Ok(_) => {}
+        Err(e) => return server_error(&e),
+    }
+    let Some(purpose) = purpose(ui, request, next).await else {
+        return expired();
+    };
+    let factors = Factors {
+        amr: vec!["otp".into()],
+        acr: ACR_SINGLE_FACTOR,
+        remember: false,
+    };
+    complete(ui, req, user, factors, purpose, request).await
+}
+
+/// `POST /login/email/code`
+pub async fn code(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<CodeForm>,
+) -> HttpResponse {
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    let again = |message: &str| {
+        code_page(
+            &ui,
+            &req,
+            StatusCode::UNAUTHORIZED,
+            (&form.email, &form.request, &form.next),
+            Some(message),
+        )
+    };
+    let wrong =
+        "That code is not right, or it expired. Check the latest mail, or ask for a new code.";
+    let user = match normalize_email(&form.email) {
+        Ok(email) => match ui.users.find_by_email(&email).await {
+            Ok(u) => u,
+            Err(e) => return server_error(&e),
+        },
+        Err(_) => None,
+    };
+    let Some(user) = user.filter(|u| may_sign_in(&ui, u)) else {
+        return again(wrong);
+    };
+    let attempts = ui
+        .cache
+        .incr(&format!("email-code-attempts:{}", user.id), TTL)
+        .await
+        .unwrap_or(i64::MAX);
+    if attempts > MAX_ATTEMPTS {
+        if let Err(e) = ui
+            .tokens
+            .revoke_for_user(Purpose::EmailSignIn, &user.id)
+            .await
+        {
+            tracing::error!(error = %e, "cannot void sign-in codes");
+        }
+        return again("Too many wrong codes. Ask for a new code in a few minutes.");
+    }
+    let used = match ui
+        .tokens
+        .redeem_code(Purpose::EmailSignIn, &user.id, &form.code)
+        .await
+    {
+        Ok(u) => u,
+        Err(e) => return server_error(&e),
+    };
+    if used.is_none() {
+        record(
+            &ui,
+            &req,
+            AuditEvent::failure("login.failed", "wrong email code").subject(user.id.clone()),
+        )
+        .await;
+        return again(wrong);
+    }
+    if let Err(e) = ui
+        .cache
+        .delete(&format!("email-code-attempts:{}", user.id))
+        .await
+    {
+        tracing::warn!(error = %e, "cannot reset the code attempts");
+    }
+    finish(&ui, &req, &user, &form.request, &form.next).await
+}
+
+/// `GET /login/email/verify?token=…`: a button (mail scanners follow links).
+pub async fn link_page(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    query: web::Query<LinkForm>,
+) -> HttpResponse {
+    let (token, cookie) = csrf::issue(&ui, &req);
+    let view = LinkPage {
+        csrf: &token,
+        token: &query.token,
+    };
+    csrf::attach(render::page(StatusCode::OK, &view, PAGE_CSP), cookie)
+}
+
+/// `POST /login/email/verify`
+pub async fn link(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<LinkForm>,
+) -> HttpResponse {
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    let dead = || {
+        notice(
+            StatusCode::BAD_REQUEST,
+            "This link does not work",
+            "The link is invalid, was already used or has expired. Ask for a new one on the sign-in page.",
+        )
+    };
+    let used = match ui.tokens.consume(Purpose::EmailSignIn, &form.token).await {
+        Ok(Some(t)) => t,
+        Ok(None) => return dead(),
+        Err(e) => return server_error(&e),
+    };
+    let user = match used.user_id.as_deref() {
+        Some(id) => match ui.users.find(id).await {
+            Ok(u) => u,
+            Err(e) => return server_error(&e),
+        },
+        None => None,
+    };
+    let Some(user) = user.filter(|u| may_sign_in(&ui, u) && u.email == used.email) else {
+        return dead();
+    };
+    let field = |name: &str| {
+        used.data
+            .as_ref()
+            .and_then(|d| d.get(name))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    finish(&ui, &req, &user, &field("request"), &field("next")).await
+}
