@@ -255,4 +255,37 @@ harness::shared_server_tests! {
         let login = plain.open(&kit.auth_url(&[])).await;
         assert!(plain.sign_in(&login, &kit.email, PASSWORD).await.params().contains_key("code"));
     }
+
+    async fn a_trusted_browser_skips_the_code_until_forgotten_but_not_for_step_up(server) {
+        let kit = Kit::new(server, "trusted").await;
+        let browser = Browser::new(server);
+        let login = browser.open(&server.url("/account")).await;
+        browser.sign_in(&login, &kit.email, PASSWORD).await;
+        let (secret, _) = enroll(&browser, server).await;
+        // Sign in with the second factor, trusting this browser.
+        let login = browser.open(&kit.auth_url(&[("prompt", "login")])).await;
+        let second = browser.sign_in(&login, &kit.email, PASSWORD).await;
+        assert!(second.page().2.contains("Don&#39;t ask again") || second.page().2.contains("Don't ask again"));
+        let landed = submit(&browser, server, &second, "/login/mfa", &[("method", "totp"), ("code", &totp_at(&secret, now() + 30)), ("trust", "yes")]).await;
+        assert!(landed.params().contains_key("code"));
+        // Next time on this browser: the password only, and the tokens say so.
+        let login = browser.open(&kit.auth_url(&[("prompt", "login")])).await;
+        let quick = browser.sign_in(&login, &kit.email, PASSWORD).await;
+        let claims = id_token_claims(&redeem(&kit, &quick).await);
+        assert_eq!(claims["acr"], "urn:gatehouse:loa:1");
+        assert_eq!(claims["amr"], serde_json::json!(["pwd"]));
+        // A client asking for two factors still gets the question.
+        let login = browser.open(&kit.auth_url(&[("prompt", "login"), ("acr_values", "urn:gatehouse:loa:2")])).await;
+        assert!(browser.sign_in(&login, &kit.email, PASSWORD).await.page().2.contains("Two-step verification"));
+        // Another browser is not trusted.
+        let other = Browser::new(server);
+        let login = other.open(&kit.auth_url(&[])).await;
+        assert!(other.sign_in(&login, &kit.email, PASSWORD).await.page().2.contains("Two-step verification"));
+        // Forgotten from the account page: asked again.
+        let account = browser.open(&server.url("/account")).await;
+        assert!(account.page().2.contains("Browsers that skip the code: 1"));
+        submit(&browser, server, &account, "/account/mfa/trusted-browsers/forget", &[]).await;
+        let login = browser.open(&kit.auth_url(&[("prompt", "login")])).await;
+        assert!(browser.sign_in(&login, &kit.email, PASSWORD).await.page().2.contains("Two-step verification"));
+    }
 }

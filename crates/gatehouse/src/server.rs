@@ -211,6 +211,7 @@ fn login_ui(
             },
             captcha_after_failures: config.captcha.login_after_failures,
             new_sign_in_alert: config.session.new_sign_in_alert,
+            trusted_device_days: config.session.trusted_device_days,
         },
         users: services.users.clone(),
         sessions: services.sessions.clone(),

@@ -81,6 +81,7 @@ struct AccountPage<'a> {
     apps: Vec<App>,
     sessions: Vec<SessionRow>,
     mfa: domain::credentials::Enrollment,
+    trusted_browsers: u64,
     message: Option<&'a str>,
     section: &'a str,
     error: Option<String>,
@@ -232,6 +233,14 @@ async fn page(
         Ok(m) => m,
         Err(e) => return server_error(&e),
     };
+    let trusted_browsers = match ui
+        .tokens
+        .count_open(domain::users::Purpose::TrustedDevice, &user.id)
+        .await
+    {
+        Ok(n) => n,
+        Err(e) => return server_error(&e),
+    };
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let (token, cookie) = csrf::issue(ui, req);
     let view = AccountPage {
@@ -250,6 +259,7 @@ async fn page(
         apps,
         sessions,
         mfa,
+        trusted_browsers,
         message,
         section,
         error,
@@ -443,6 +453,7 @@ pub async fn change_password(
     if let Err(e) = end_other_sessions(&ui, &me).await {
         return server_error(&e);
     }
+    crate::trusted_device::forget_all(&ui, &me.user.id).await;
     let name = me.user.display_name.as_deref();
     mail::send(&ui, mail::password_changed(&me.user.email, name, "changed")).await;
     record(

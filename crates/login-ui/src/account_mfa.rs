@@ -255,3 +255,28 @@ pub async fn remove_totp(
         .insert_header((header::LOCATION, "/account?done=mfa_removed"))
         .finish()
 }
+
+/// `POST /account/mfa/trusted-browsers/forget`: every browser asks for the code again.
+pub async fn forget_browsers(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    let me: SignedIn = match require(&ui, &req).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
+    if !csrf::verify(&ui, &req, form.csrf()) {
+        return expired_form();
+    }
+    crate::trusted_device::forget_all(&ui, &me.user.id).await;
+    record(
+        &ui,
+        &req,
+        AuditEvent::success("mfa.browsers_forgotten").subject(me.user.id.clone()),
+    )
+    .await;
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/account?done=browsers"))
+        .finish()
+}

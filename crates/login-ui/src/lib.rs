@@ -19,6 +19,7 @@ pub mod render;
 pub mod second_factor;
 pub mod state;
 pub mod throttle;
+pub mod trusted_device;
 
 use actix_web::web;
 
@@ -146,6 +147,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         resource("/account/mfa/recovery-codes")
             .route(web::post().to(account_mfa::new_recovery_codes)),
+    );
+    cfg.service(
+        resource("/account/mfa/trusted-browsers/forget")
+            .route(web::post().to(account_mfa::forget_browsers)),
     );
     cfg.service(resource("/account/delete").route(web::post().to(account::delete)));
     cfg.service(resource("/static/gatehouse.css").route(web::get().to(assets::css)));

@@ -271,7 +271,9 @@ pub async fn submit(
         Ok(e) => e,
         Err(e) => return server_error(&e),
     };
-    if enrollment.any() {
+    // A trusted browser skips the second factor, except when the client asks for it.
+    let step_up = matches!(&purpose, SignInFor::Authorize(p) if p.acr_values.iter().any(|a| a == ACR_MULTI_FACTOR));
+    if enrollment.any() && (step_up || !crate::trusted_device::trusted(&ui, &req, &user.id).await) {
         let remember = form.remember.is_some();
         return crate::second_factor::start(&ui, &user, &form.request, &form.next, remember).await;
     }

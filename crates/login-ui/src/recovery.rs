@@ -260,6 +260,7 @@ pub async fn reset(
         Err(domain::Error::NotFound(_)) => return link_dead(),
         Err(e) => return server_error(&e),
     };
+    crate::trusted_device::forget_all(&ui, &user.id).await;
     if let Err(e) = ui
         .tokens
         .revoke_for_user(Purpose::ResetPassword, &user.id)

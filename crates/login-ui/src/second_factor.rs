@@ -43,6 +43,7 @@ struct SecondFactorPage<'a> {
     csrf: &'a str,
     error: Option<&'a str>,
     recovery: bool,
+    trust_days: u32,
 }
 
 /// The code form.
@@ -55,6 +56,9 @@ pub struct CodeForm {
     /// `totp` or `recovery`.
     #[serde(default)]
     method: String,
+    /// "Don't ask again on this browser": any value.
+    #[serde(default)]
+    trust: Option<String>,
 }
 
 fn key(token: &str) -> String {
@@ -129,6 +133,7 @@ fn page(
         csrf: &token,
         error,
         recovery,
+        trust_days: ui.settings.trusted_device_days,
     };
     csrf::attach(render::page(status, &view, PAGE_CSP), cookie)
 }
@@ -237,6 +242,16 @@ pub async fn submit(
         remember: pending.remember,
     };
     let mut res = complete(&ui, &req, &user, factors, purpose, &pending.request).await;
+    if form.trust.is_some()
+        && ui.settings.trusted_device_days > 0
+        && let Some(cookie) = crate::trusted_device::trust(&ui, &user.id, &user.email).await
+    {
+        if let Err(e) = res.add_cookie(&cookie) {
+            tracing::warn!(error = %e, "cannot set the trusted-browser cookie");
+        }
+        let event = AuditEvent::success("mfa.browser_trusted").subject(user.id.clone());
+        record(&ui, &req, event).await;
+    }
     let mut gone = Cookie::build(COOKIE, "").path("/login").finish();
     gone.make_removal();
     if let Err(e) = res.add_cookie(&gone) {

@@ -26,6 +26,8 @@ pub enum Purpose {
     ChangeEmail,
     /// Signs in without a password: a link, and a 6-digit code (its hash in `data`).
     EmailSignIn,
+    /// A browser the user trusts: sign-in skips the second factor there.
+    TrustedDevice,
 }
 
 impl Purpose {
@@ -36,6 +38,7 @@ impl Purpose {
             Purpose::Invitation => "invitation",
             Purpose::ChangeEmail => "change_email",
             Purpose::EmailSignIn => "email_sign_in",
+            Purpose::TrustedDevice => "trusted_device",
         }
     }
 }
@@ -241,6 +244,18 @@ impl UserTokens {
             .exec(&self.db)
             .await?;
         Ok((claimed.rows_affected == 1).then_some(row))
+    }
+
+    /// How many valid, unused tokens of `purpose` the user has (trusted browsers).
+    pub async fn count_open(&self, purpose: Purpose, user_id: &str) -> Result<u64> {
+        use sea_orm::PaginatorTrait as _;
+        Ok(user_token::Entity::find()
+            .filter(user_token::Column::UserId.eq(user_id))
+            .filter(user_token::Column::Purpose.eq(purpose.as_str()))
+            .filter(user_token::Column::UsedAt.is_null())
+            .filter(user_token::Column::ExpiresAt.gt(now()))
+            .count(&self.db)
+            .await?)
     }
 
     /// When the last token of `purpose` was issued to `user_id` (for resend cooldowns).

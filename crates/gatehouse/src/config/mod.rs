@@ -296,6 +296,9 @@ pub struct SessionConfig {
     pub absolute_timeout_secs: u64,
     /// Mail the user when they sign in with a browser none of their earlier sessions used.
     pub new_sign_in_alert: bool,
+    /// Days a browser may skip the second factor after "don't ask again on this browser"
+    /// (0: the option is not offered).
+    pub trusted_device_days: u32,
     /// With "keep me signed in", the session (and the refresh tokens issued under it) lasts
     /// this long, without idle timeout.
     pub remember_me_secs: u64,
@@ -347,6 +350,7 @@ impl Default for SessionConfig {
             absolute_timeout_secs: 24 * 3600,
             new_sign_in_alert: true,
             remember_me_secs: 14 * 24 * 3600,
+            trusted_device_days: 30,
         }
     }
 }
