@@ -20,3 +20,4 @@ mod nodes;
 mod refresh_binding;
 mod registration;
 mod sessions;
+mod sms;

@@ -284,7 +284,8 @@ harness::shared_server_tests! {
         // Forgotten from the account page: asked again.
         let account = browser.open(&server.url("/account")).await;
         assert!(account.page().2.contains("Browsers that skip the code: 1"));
-        submit(&browser, server, &account, "/account/mfa/trusted-browsers/forget", &[]).await;
+        let forgotten = submit(&browser, server, &account, "/account/mfa/trusted-browsers/forget", &[]).await;
+        assert!(forgotten.page().2.contains("Every browser asks for the code again"));
         let login = browser.open(&kit.auth_url(&[("prompt", "login")])).await;
         assert!(browser.sign_in(&login, &kit.email, PASSWORD).await.page().2.contains("Two-step verification"));
     }

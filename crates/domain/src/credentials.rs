@@ -16,4 +16,6 @@ pub mod kind {
     pub const TOTP: &str = "totp";
     /// One single-use recovery code, as a keyed hash.
     pub const RECOVERY_CODE: &str = "recovery_code";
+    /// Codes by text message to the account's verified phone number (no secret).
+    pub const SMS: &str = "sms";
 }

@@ -10,6 +10,7 @@ pub mod mail;
 pub mod pages;
 pub mod server;
 pub mod services;
+pub mod sms;
 
 pub use config::Config;
 pub use server::{RunningServer, start};

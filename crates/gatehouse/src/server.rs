@@ -89,10 +89,13 @@ pub async fn start_on(
     let store = web::Data::new(services.store.clone());
     let cache = web::Data::new(cache);
     let provider = web::Data::new(provider(&services, keys)?);
+    let sms = crate::sms::sender(&services.config.sms, &services.config.data_dir)
+        .context("cannot set up text messages (sms.*)")?;
     let ui = web::Data::new(login_ui(
         &services,
         mail_waker.clone(),
         cache.get_ref().clone(),
+        sms,
     ));
     let mut server = HttpServer::new(move || {
         App::new()
@@ -178,6 +181,7 @@ fn login_ui(
     services: &Services,
     mail_waker: Arc<tokio::sync::Notify>,
     cache: domain::cache::Cache,
+    sms: login_ui::sms::Sms,
 ) -> login_ui::LoginUi {
     let config = &services.config;
     login_ui::LoginUi {
@@ -230,6 +234,7 @@ fn login_ui(
             cache.clone(),
             &mfa_issuer(&config.issuer),
         ),
+        sms,
         cache,
         roles: services.roles.clone(),
     }

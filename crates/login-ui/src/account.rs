@@ -41,6 +41,16 @@ const DONE: &[(&str, &str)] = &[
         "mfa_removed",
         "Two-step verification is off, and your recovery codes no longer work.",
     ),
+    (
+        "browsers",
+        "Every browser asks for the code again at the next sign-in.",
+    ),
+    ("phone", "Your phone number is verified."),
+    (
+        "mfa_sms",
+        "Signing in now asks for a code sent by text message.",
+    ),
+    ("mfa_sms_removed", "Text-message codes are off."),
 ];
 
 #[derive(Debug, Default)]
@@ -82,6 +92,7 @@ struct AccountPage<'a> {
     sessions: Vec<SessionRow>,
     mfa: domain::credentials::Enrollment,
     trusted_browsers: u64,
+    sms_available: bool,
     message: Option<&'a str>,
     section: &'a str,
     error: Option<String>,
@@ -260,6 +271,7 @@ async fn page(
         sessions,
         mfa,
         trusted_browsers,
+        sms_available: ui.sms.is_some(),
         message,
         section,
         error,

@@ -12,11 +12,13 @@ pub mod email_sign_in;
 pub mod invitation;
 pub mod login;
 pub mod mail;
+pub mod phone;
 pub mod recovery;
 pub mod register;
 pub mod register_api;
 pub mod render;
 pub mod second_factor;
+pub mod sms;
 pub mod state;
 pub mod throttle;
 pub mod trusted_device;
@@ -75,6 +77,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(email_sign_in::link_page))
             .route(web::post().to(email_sign_in::link)),
     );
+    cfg.service(resource("/login/mfa/sms").route(web::post().to(second_factor::send_sms)));
     cfg.service(
         resource("/login/mfa")
             .route(web::get().to(second_factor::show))
@@ -152,6 +155,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         resource("/account/mfa/trusted-browsers/forget")
             .route(web::post().to(account_mfa::forget_browsers)),
     );
+    cfg.service(resource("/account/phone/verify").route(web::post().to(phone::verify)));
+    cfg.service(resource("/account/phone/confirm").route(web::post().to(phone::confirm)));
+    cfg.service(resource("/account/mfa/sms").route(web::post().to(phone::enable)));
+    cfg.service(resource("/account/mfa/sms/remove").route(web::post().to(phone::disable)));
     cfg.service(resource("/account/delete").route(web::post().to(account::delete)));
     cfg.service(resource("/static/gatehouse.css").route(web::get().to(assets::css)));
     cfg.service(resource("/static/autosubmit.js").route(web::get().to(assets::autosubmit)));

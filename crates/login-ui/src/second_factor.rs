@@ -12,6 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use domain::audit::AuditEvent;
 use domain::entities::user;
+use domain::users::Purpose;
 use serde::{Deserialize, Serialize};
 
 use crate::login::{
@@ -42,7 +43,12 @@ struct Pending {
 struct SecondFactorPage<'a> {
     csrf: &'a str,
     error: Option<&'a str>,
-    recovery: bool,
+    /// `totp`, `sms` or `recovery`.
+    method: &'a str,
+    has_totp: bool,
+    has_sms: bool,
+    /// A text message was just sent.
+    sms_sent: bool,
     trust_days: u32,
 }
 
@@ -121,18 +127,40 @@ async fn load(ui: &LoginUi, req: &HttpRequest) -> Option<(String, Pending)> {
     }
 }
 
-fn page(
+/// Which method a page shows.
+#[derive(Debug, Clone, Copy)]
+struct Shown<'a> {
+    method: &'a str,
+    sms_sent: bool,
+}
+
+async fn page(
     ui: &LoginUi,
     req: &HttpRequest,
+    user_id: &str,
     status: StatusCode,
     error: Option<&str>,
-    recovery: bool,
+    shown: Shown<'_>,
 ) -> HttpResponse {
+    let enrollment = match ui.mfa.enrollment(user_id).await {
+        Ok(e) => e,
+        Err(e) => return server_error(&e),
+    };
+    // Without an authenticator app, text messages are the default.
+    let method = match shown.method {
+        "recovery" => "recovery",
+        "sms" if enrollment.sms => "sms",
+        _ if enrollment.totp => "totp",
+        _ => "sms",
+    };
     let (token, cookie) = csrf::issue(ui, req);
     let view = SecondFactorPage {
         csrf: &token,
         error,
-        recovery,
+        method,
+        has_totp: enrollment.totp,
+        has_sms: enrollment.sms && ui.sms.is_some(),
+        sms_sent: shown.sms_sent,
         trust_days: ui.settings.trusted_device_days,
     };
     csrf::attach(render::page(status, &view, PAGE_CSP), cookie)
@@ -141,20 +169,67 @@ fn page(
 /// Query of `GET /login/mfa`.
 #[derive(Debug, Deserialize)]
 pub struct ShowQuery {
+    /// `totp`, `sms` or `recovery`.
     #[serde(default)]
-    recovery: bool,
+    method: String,
 }
 
-/// `GET /login/mfa[?recovery=true]`
+/// `GET /login/mfa[?method=recovery|sms|totp]`
 pub async fn show(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     query: web::Query<ShowQuery>,
 ) -> HttpResponse {
-    if load(&ui, &req).await.is_none() {
+    let Some((_, pending)) = load(&ui, &req).await else {
         return expired();
+    };
+    let shown = Shown {
+        method: &query.method,
+        sms_sent: false,
+    };
+    page(&ui, &req, &pending.user_id, StatusCode::OK, None, shown).await
+}
+
+/// The form of `POST /login/mfa/sms`.
+#[derive(Debug, Deserialize)]
+pub struct SendForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /login/mfa/sms`: texts a code to the user's verified number (one a minute).
+pub async fn send_sms(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<SendForm>,
+) -> HttpResponse {
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
     }
-    page(&ui, &req, StatusCode::OK, None, query.recovery)
+    let Some((_, pending)) = load(&ui, &req).await else {
+        return expired();
+    };
+    let user = match ui.users.find(&pending.user_id).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return expired(),
+        Err(e) => return server_error(&e),
+    };
+    let phone = user
+        .phone_number
+        .as_deref()
+        .filter(|_| user.phone_number_verified)
+        .and_then(crate::sms::e164);
+    let enrolled = ui.mfa.enrollment(&user.id).await.is_ok_and(|e| e.sms);
+    if let (Some(phone), true) = (phone, enrolled)
+        && let Err(e) = crate::phone::text_code(&ui, &user, &phone, Purpose::SmsCode).await
+    {
+        return server_error(&e);
+    }
+    let shown = Shown {
+        method: "sms",
+        sms_sent: true,
+    };
+    page(&ui, &req, &user.id, StatusCode::OK, None, shown).await
 }
 
 /// `POST /login/mfa`
@@ -175,8 +250,15 @@ pub async fn submit(
         Err(e) => return server_error(&e),
     };
     let recovery = form.method == "recovery";
+    let sms = form.method == "sms";
     let passed = if recovery {
         ui.mfa.use_recovery_code(&user.id, &form.code).await
+    } else if sms {
+        let enrolled = ui.mfa.enrollment(&user.id).await.is_ok_and(|e| e.sms);
+        ui.tokens
+            .redeem_code(Purpose::SmsCode, &user.id, &form.code)
+            .await
+            .map(|used| enrolled && used.is_some())
     } else {
         ui.mfa.verify_totp(&user.id, &user.email, &form.code).await
     };
@@ -184,7 +266,13 @@ pub async fn submit(
         Ok(p) => p,
         Err(e) => return server_error(&e),
     };
-    let method = if recovery { "recovery_code" } else { "totp" };
+    let method = if recovery {
+        "recovery_code"
+    } else if sms {
+        "sms"
+    } else {
+        "totp"
+    };
     if !passed {
         pending.attempts += 1;
         let event =
@@ -203,8 +291,20 @@ pub async fn submit(
         if let Err(e) = save(&ui, &token, &pending).await {
             return server_error(&e);
         }
-        let message = "That code is not right. Check your authenticator app and try again.";
-        return page(&ui, &req, StatusCode::UNAUTHORIZED, Some(message), recovery);
+        let message = "That code is not right, or it expired. Try again.";
+        let shown = Shown {
+            method: &form.method,
+            sms_sent: false,
+        };
+        return page(
+            &ui,
+            &req,
+            &user.id,
+            StatusCode::UNAUTHORIZED,
+            Some(message),
+            shown,
+        )
+        .await;
     }
     // One use only: the pending state goes before the session is made.
     match ui.cache.delete(&key(&token)).await {
@@ -237,7 +337,11 @@ pub async fn submit(
         return expired();
     };
     let factors = Factors {
-        amr: vec!["pwd".into(), "otp".into(), "mfa".into()],
+        amr: if sms {
+            vec!["pwd".into(), "sms".into(), "mfa".into()]
+        } else {
+            vec!["pwd".into(), "otp".into(), "mfa".into()]
+        },
         acr: ACR_MULTI_FACTOR,
         remember: pending.remember,
     };

@@ -104,4 +104,6 @@ pub struct LoginUi {
     pub captcha: crate::captcha::Captcha,
     /// Second factors.
     pub mfa: domain::credentials::Mfa,
+    /// The text-message sender, if configured.
+    pub sms: crate::sms::Sms,
 }

@@ -35,6 +35,8 @@ pub struct TotpSetup {
 pub struct Enrollment {
     /// A confirmed TOTP authenticator.
     pub totp: bool,
+    /// Codes by text message.
+    pub sms: bool,
     /// Unused recovery codes.
     pub recovery_codes_left: u64,
 }
@@ -42,7 +44,7 @@ pub struct Enrollment {
 impl Enrollment {
     /// Whether sign-in asks for a second factor.
     pub fn any(&self) -> bool {
-        self.totp
+        self.totp || self.sms
     }
 }
 
@@ -57,10 +59,45 @@ impl Mfa {
         }
     }
 
+    /// Turns text-message codes on (the caller checked the phone number is verified).
+    pub async fn enable_sms(&self, user_id: &str) -> Result<()> {
+        use sea_orm::{ActiveModelTrait as _, Set};
+        self.disable_sms(user_id).await?;
+        credential::ActiveModel {
+            id: Set(uuid::Uuid::now_v7().to_string()),
+            user_id: Set(user_id.to_owned()),
+            kind: Set(kind::SMS.to_owned()),
+            name: Set(Some("Text message".to_owned())),
+            secret: Set(String::new()),
+            data: Set(None),
+            created_at: Set(crate::now()),
+            last_used_at: Set(None),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// Turns text-message codes off.
+    pub async fn disable_sms(&self, user_id: &str) -> Result<u64> {
+        Ok(credential::Entity::delete_many()
+            .filter(credential::Column::UserId.eq(user_id))
+            .filter(credential::Column::Kind.eq(kind::SMS))
+            .exec(&self.db)
+            .await?
+            .rows_affected)
+    }
+
     /// The user's second factors.
     pub async fn enrollment(&self, user_id: &str) -> Result<Enrollment> {
         Ok(Enrollment {
             totp: self.confirmed_totp(user_id).await?.is_some(),
+            sms: credential::Entity::find()
+                .filter(credential::Column::UserId.eq(user_id))
+                .filter(credential::Column::Kind.eq(kind::SMS))
+                .count(&self.db)
+                .await?
+                > 0,
             recovery_codes_left: credential::Entity::find()
                 .filter(credential::Column::UserId.eq(user_id))
                 .filter(credential::Column::Kind.eq(kind::RECOVERY_CODE))

@@ -302,6 +302,16 @@ impl Users {
         Ok(updated)
     }
 
+    /// Records that the user receives text messages at `phone` (E.164).
+    pub async fn set_phone_verified(&self, user_id: &str, phone: &str) -> Result<user::Model> {
+        let found = self.find(user_id).await?.ok_or(Error::NotFound("user"))?;
+        let mut row: user::ActiveModel = found.into();
+        row.phone_number = Set(Some(phone.to_owned()));
+        row.phone_number_verified = Set(true);
+        row.updated_at = Set(now());
+        Ok(row.update(&self.db).await?)
+    }
+
     /// Whether `password` is the account's current password.
     pub async fn check_password(&self, user_id: &str, password: &str) -> Result<bool> {
         let stored = credential::Entity::find()

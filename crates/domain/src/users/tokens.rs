@@ -28,6 +28,10 @@ pub enum Purpose {
     EmailSignIn,
     /// A browser the user trusts: sign-in skips the second factor there.
     TrustedDevice,
+    /// Proves the user receives text messages at a number (code and number in `data`).
+    VerifyPhone,
+    /// A second-factor code sent by text message (its hash in `data`).
+    SmsCode,
 }
 
 impl Purpose {
@@ -39,6 +43,8 @@ impl Purpose {
             Purpose::ChangeEmail => "change_email",
             Purpose::EmailSignIn => "email_sign_in",
             Purpose::TrustedDevice => "trusted_device",
+            Purpose::VerifyPhone => "verify_phone",
+            Purpose::SmsCode => "sms_code",
         }
     }
 }

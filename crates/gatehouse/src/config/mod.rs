@@ -56,6 +56,57 @@ pub struct Config {
     pub recovery: RecoveryConfig,
     /// The CAPTCHA on registration, password reset and repeated failed sign-ins.
     pub captcha: CaptchaConfig,
+    /// Text messages (phone verification, SMS second factor).
+    pub sms: SmsConfig,
+}
+
+/// How text messages leave Gatehouse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmsTransport {
+    /// No text messages: phone verification and SMS codes are not offered.
+    None,
+    /// One file per message under `<data_dir>/sms` (development).
+    File,
+    /// An HTTP API.
+    Http,
+}
+
+/// `[sms]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmsConfig {
+    /// `none`, `file` or `http`.
+    pub transport: SmsTransport,
+    /// The sender number or name, for `{from}` in the body template.
+    pub from: String,
+    /// The API endpoint (POST).
+    pub http_url: String,
+    /// Basic-auth user name (e.g. a Twilio account SID); empty for none.
+    pub http_username: String,
+    /// Basic-auth password.
+    pub http_password: String,
+    /// A bearer token instead; empty for none.
+    pub http_bearer_token: String,
+    /// The body's content type.
+    pub http_content_type: String,
+    /// The body, with `{to}`, `{from}` and `{message}` (encoded for the content type).
+    pub http_body_template: String,
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        Self {
+            transport: SmsTransport::None,
+            from: String::new(),
+            http_url: String::new(),
+            http_username: String::new(),
+            http_password: String::new(),
+            http_bearer_token: String::new(),
+            http_content_type: "application/x-www-form-urlencoded".into(),
+            http_body_template: "To={to}&From={from}&Body={message}".into(),
+        }
+    }
 }
 
 /// Which CAPTCHA the forms use.
@@ -483,6 +534,7 @@ impl Default for Config {
             password_policy: PasswordPolicyConfig::default(),
             recovery: RecoveryConfig::default(),
             captcha: CaptchaConfig::default(),
+            sms: SmsConfig::default(),
         }
     }
 }

@@ -227,6 +227,15 @@ impl Config {
             }
         }
         self.validate_captcha()?;
+        if self.sms.transport == super::SmsTransport::Http
+            && !url::Url::parse(&self.sms.http_url)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        {
+            return Err(ConfigError::new(
+                "sms.http_url",
+                "must be an absolute http(s) URL when sms.transport is http",
+            ));
+        }
         if self.recovery.max_per_ip_per_hour == 0 {
             return Err(ConfigError::new(
                 "recovery.max_per_ip_per_hour",

@@ -1,0 +1,244 @@
+//! Phone numbers on the account page: verifying one with a texted code, and turning text-
+//! message codes on or off as a second factor.
+
+use std::time::Duration;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use domain::audit::AuditEvent;
+use domain::entities::user;
+use domain::users::{NewToken, Purpose};
+use serde::Deserialize;
+
+use crate::account::{CsrfForm, SignedIn, page_with_error, require};
+use crate::login::{expired_form, record, server_error};
+use crate::render::{self, PAGE_CSP};
+use crate::{LoginUi, csrf, sms};
+
+/// How long a texted code works.
+const TTL: Duration = Duration::from_secs(600);
+/// Least time between two texts of one purpose to one account.
+const COOLDOWN: Duration = Duration::from_secs(60);
+
+#[derive(Template)]
+#[template(path = "phone_code.html")]
+struct CodePage<'a> {
+    csrf: &'a str,
+    phone: &'a str,
+    error: Option<&'a str>,
+}
+
+/// The code form.
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// The removal form.
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Texts a 6-digit code for `purpose` to `phone`, at most one per minute.
+pub(crate) async fn text_code(
+    ui: &LoginUi,
+    user: &user::Model,
+    phone: &str,
+    purpose: Purpose,
+) -> Result<(), domain::Error> {
+    if let Some(at) = ui.tokens.last_issued(purpose, &user.id).await?
+        && time::OffsetDateTime::now_utc() - at < COOLDOWN
+    {
+        return Ok(());
+    }
+    let (code, code_hash) = ui.tokens.new_code();
+    ui.tokens
+        .issue_new(NewToken {
+            purpose,
+            user_id: Some(&user.id),
+            email: &user.email,
+            data: Some(serde_json::json!({ "code_hash": code_hash, "phone": phone })),
+            ttl: TTL,
+        })
+        .await?;
+    let site = url::Url::parse(&ui.settings.issuer)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    sms::send(
+        ui,
+        phone,
+        format!("{code} is your {site} code. It expires in 10 minutes. Do not share it."),
+    );
+    Ok(())
+}
+
+fn code_page(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    status: StatusCode,
+    phone: &str,
+    error: Option<&str>,
+) -> HttpResponse {
+    let (token, cookie) = csrf::issue(ui, req);
+    let view = CodePage {
+        csrf: &token,
+        phone,
+        error,
+    };
+    csrf::attach(render::page(status, &view, PAGE_CSP), cookie)
+}
+
+/// `POST /account/phone/verify`: texts a code to the profile's phone number.
+pub async fn verify(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    let me: SignedIn = match require(&ui, &req).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
+    if !csrf::verify(&ui, &req, form.csrf()) {
+        return expired_form();
+    }
+    if ui.sms.is_none() {
+        return page_with_error(
+            &ui,
+            &req,
+            &me,
+            "phone",
+            "Text messages are not available here.",
+        )
+        .await;
+    }
+    let Some(phone) = me.user.phone_number.as_deref().and_then(sms::e164) else {
+        let message = "Save a phone number in international format (e.g. +33 6 12 34 56 78) in your profile first.";
+        return page_with_error(&ui, &req, &me, "phone", message).await;
+    };
+    if let Err(e) = text_code(&ui, &me.user, &phone, Purpose::VerifyPhone).await {
+        return server_error(&e);
+    }
+    code_page(&ui, &req, StatusCode::OK, &phone, None)
+}
+
+/// `POST /account/phone/confirm`: the texted code marks the number verified.
+pub async fn confirm(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<CodeForm>,
+) -> HttpResponse {
+    let me: SignedIn = match require(&ui, &req).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    let used = match ui
+        .tokens
+        .redeem_code(Purpose::VerifyPhone, &me.user.id, &form.code)
+        .await
+    {
+        Ok(u) => u,
+        Err(e) => return server_error(&e),
+    };
+    let phone = used.and_then(|t| {
+        t.data.and_then(|d| {
+            d.get("phone")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        })
+    });
+    let Some(phone) = phone else {
+        let shown = me.user.phone_number.clone().unwrap_or_default();
+        let message = "That code is not right, or it expired.";
+        return code_page(
+            &ui,
+            &req,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &shown,
+            Some(message),
+        );
+    };
+    if let Err(e) = ui.users.set_phone_verified(&me.user.id, &phone).await {
+        return server_error(&e);
+    }
+    record(
+        &ui,
+        &req,
+        AuditEvent::success("user.phone_verified").subject(me.user.id.clone()),
+    )
+    .await;
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/account?done=phone"))
+        .finish()
+}
+
+/// `POST /account/mfa/sms`: texted codes become a second factor (verified number needed).
+pub async fn enable(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    let me: SignedIn = match require(&ui, &req).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
+    if !csrf::verify(&ui, &req, form.csrf()) {
+        return expired_form();
+    }
+    if !me.user.phone_number_verified || ui.sms.is_none() {
+        return page_with_error(&ui, &req, &me, "mfa", "Verify your phone number first.").await;
+    }
+    if let Err(e) = ui.mfa.enable_sms(&me.user.id).await {
+        return server_error(&e);
+    }
+    let event = AuditEvent::success("mfa.enrolled")
+        .subject(me.user.id.clone())
+        .data(serde_json::json!({ "factor": "sms" }));
+    record(&ui, &req, event).await;
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/account?done=mfa_sms"))
+        .finish()
+}
+
+/// `POST /account/mfa/sms/remove`: with the password, texted codes stop being a factor.
+pub async fn disable(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<PasswordForm>,
+) -> HttpResponse {
+    let me: SignedIn = match require(&ui, &req).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    match ui.users.check_password(&me.user.id, &form.password).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return page_with_error(&ui, &req, &me, "mfa", "The password is not correct.").await;
+        }
+        Err(e) => return server_error(&e),
+    }
+    if let Err(e) = ui.mfa.disable_sms(&me.user.id).await {
+        return server_error(&e);
+    }
+    let event = AuditEvent::success("mfa.removed")
+        .subject(me.user.id.clone())
+        .data(serde_json::json!({ "factor": "sms" }));
+    record(&ui, &req, event).await;
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/account?done=mfa_sms_removed"))
+        .finish()
+}

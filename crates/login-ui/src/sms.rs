@@ -1,0 +1,41 @@
+//! Text messages: the pages hand them to a sender the binary provides (an HTTP API or, for
+//! development, files), in the background so that a request never waits on the provider.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::LoginUi;
+
+/// What sending one message returns.
+pub type SmsFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+
+/// Something that delivers text messages.
+pub trait SmsSender: Send + Sync + std::fmt::Debug {
+    /// Sends `text` to the E.164 number `to`.
+    fn send(&self, to: &str, text: &str) -> SmsFuture;
+}
+
+/// The configured sender, if any.
+pub type Sms = Option<Arc<dyn SmsSender>>;
+
+/// Sends in the background; a failure is logged (the user asks for a new code).
+pub fn send(ui: &LoginUi, to: &str, text: String) {
+    let Some(sender) = ui.sms.clone() else {
+        tracing::warn!("a text message was asked for, but sms.transport is none");
+        return;
+    };
+    let to = to.to_owned();
+    tokio::spawn(async move {
+        if let Err(e) = sender.send(&to, &text).await {
+            tracing::error!(error = %e, "cannot send a text message");
+        }
+    });
+}
+
+/// A phone number reduced to E.164 (`+` and digits), or `None` when it is not one.
+pub fn e164(phone: &str) -> Option<String> {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    (phone.trim_start().starts_with('+') && (8..=15).contains(&digits.len()))
+        .then(|| format!("+{digits}"))
+}
