@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_initial;
 mod m20261123_000001_mail_and_tokens;
 mod m20261123_000002_session_remember;
+mod m20261123_000003_client_require_mfa;
 
 /// The ordered list of Gatehouse migrations.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261123_000001_mail_and_tokens::Migration),
             Box::new(m20261123_000002_session_remember::Migration),
+            Box::new(m20261123_000003_client_require_mfa::Migration),
         ]
     }
 }

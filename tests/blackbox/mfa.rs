@@ -290,3 +290,75 @@ harness::shared_server_tests! {
         assert!(browser.sign_in(&login, &kit.email, PASSWORD).await.page().2.contains("Two-step verification"));
     }
 }
+
+/// A second factor required by policy: for a role, and by a client.
+mod policy {
+    use super::*;
+
+    /// Signs in through `url` and, on the setup page, sets up an authenticator; returns the
+    /// landing at the client.
+    async fn sign_in_setting_up(
+        browser: &Browser,
+        server: &TestServer,
+        url: &str,
+        email: &str,
+    ) -> Landing {
+        let login = browser.open(url).await;
+        let setup = browser.sign_in(&login, email, PASSWORD).await;
+        let body = setup.page().2;
+        assert!(
+            body.contains("This sign-in needs two-step verification"),
+            "{body}"
+        );
+        let secret = between(body, "<code id=\"totp-secret\">", "</code>").to_owned();
+        let codes = submit(
+            browser,
+            server,
+            &setup,
+            "/login/mfa/setup",
+            &[("code", &totp_at(&secret, now())), ("secret", &secret)],
+        )
+        .await;
+        assert!(codes.page().2.contains("Your recovery codes"));
+        submit(browser, server, &codes, "/login/mfa/continue", &[]).await
+    }
+
+    harness::shared_server_tests! {
+        setup = |c| c.mfa.required_roles = vec!["admin".into()];
+
+        async fn a_role_that_requires_it_sets_it_up_at_sign_in(server) {
+            let kit = Kit::new(server, "policy-admin").await;
+            let (browser, _) = kit.sign_in().await;
+            // Granted the role afterwards: the existing single-factor session no longer does.
+            let services = server.running().services.clone();
+            let email = kit.email.clone();
+            server
+                .on_server(async move {
+                    services.roles.ensure("admin").await.unwrap();
+                    services.roles.grant("admin", &email).await.unwrap();
+                })
+                .await;
+            let landed = sign_in_setting_up(&browser, server, &kit.auth_url(&[]), &kit.email).await;
+            let claims = id_token_claims(&redeem(&kit, &landed).await);
+            assert_eq!(claims["acr"], "urn:gatehouse:loa:2");
+            // Others sign in with a password only.
+            let plain = Kit::new(server, "policy-plain").await;
+            plain.sign_in().await;
+        }
+
+        async fn a_client_that_requires_it_gets_it_from_everyone(server) {
+            let email = "policy-client@example.com";
+            server.user(email, PASSWORD).await;
+            let (client_id, _) = server.client(|c| { c.first_party = true; c.require_mfa = true; }).await;
+            let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
+            url.query_pairs_mut()
+                .append_pair("client_id", &client_id)
+                .append_pair("redirect_uri", harness::REDIRECT_URI)
+                .append_pair("response_type", "code")
+                .append_pair("scope", "openid");
+            let browser = Browser::new(server);
+            let landed = sign_in_setting_up(&browser, server, url.as_str(), email).await;
+            assert!(landed.params().contains_key("code"));
+        }
+    }
+}

@@ -31,6 +31,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// What a refresh from another device than the grant's does.
     pub refresh_binding: RefreshBinding,
+    /// When a second factor is required.
+    pub mfa_policy: domain::credentials::MfaPolicy,
 }
 
 /// What a refresh token presented from another device (user agent and client hints) than

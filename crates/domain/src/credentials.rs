@@ -6,7 +6,7 @@ pub mod policy;
 mod recovery_codes;
 mod totp;
 
-pub use mfa::{Enrollment, Mfa, TotpSetup};
+pub use mfa::{Enrollment, Mfa, MfaPolicy, TotpSetup};
 
 /// The `credentials.kind` values.
 pub mod kind {

@@ -153,6 +153,7 @@ fn settings(config: &Config) -> auth_server::Settings {
             }
             crate::config::RefreshBindingPolicy::Revoke => auth_server::RefreshBinding::Revoke,
         },
+        mfa_policy: mfa_policy(config),
     }
 }
 
@@ -216,6 +217,7 @@ fn login_ui(
             captcha_after_failures: config.captcha.login_after_failures,
             new_sign_in_alert: config.session.new_sign_in_alert,
             trusted_device_days: config.session.trusted_device_days,
+            mfa_policy: mfa_policy(config),
         },
         users: services.users.clone(),
         sessions: services.sessions.clone(),
@@ -237,6 +239,14 @@ fn login_ui(
         sms,
         cache,
         roles: services.roles.clone(),
+    }
+}
+
+/// When a second factor is required.
+fn mfa_policy(config: &Config) -> domain::credentials::MfaPolicy {
+    domain::credentials::MfaPolicy {
+        required_for_all: config.mfa.required_for_all,
+        required_roles: config.mfa.required_roles.clone(),
     }
 }
 

@@ -21,12 +21,18 @@ struct TotpPage<'a> {
     qr_svg: &'a str,
     secret: &'a str,
     error: Option<&'a str>,
+    /// Where the code is sent.
+    action: &'a str,
+    /// Why the page is shown during sign-in (a policy), if it is.
+    required: bool,
 }
 
 #[derive(Template)]
 #[template(path = "recovery_codes.html")]
 struct CodesPage<'a> {
     codes: &'a [String],
+    /// During sign-in: the form that finishes it.
+    continue_csrf: Option<&'a str>,
 }
 
 /// The confirmation form.
@@ -60,26 +66,56 @@ fn qr(uri: &str) -> String {
         .unwrap_or_default()
 }
 
-fn totp_page(
+/// The message for a wrong code while setting up.
+pub(crate) const WRONG_SETUP_CODE: &str =
+    "That code is not right. Enter the 6 digits your app shows now.";
+
+/// The key echoed back by the setup form, reduced to base32 characters (only to show the
+/// page again; the stored, encrypted secret is what is checked).
+pub(crate) fn clean_secret(raw: &str) -> String {
+    raw.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(64)
+        .collect()
+}
+
+/// Where the authenticator-app setup page sends its code, and why it is shown.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SetupForm<'a> {
+    /// The form action.
+    pub(crate) action: &'a str,
+    /// Shown because a policy requires a second factor, during sign-in.
+    pub(crate) required: bool,
+}
+
+const ACCOUNT_SETUP: SetupForm<'static> = SetupForm {
+    action: "/account/mfa/totp/confirm",
+    required: false,
+};
+
+pub(crate) fn totp_page(
     ui: &LoginUi,
     req: &HttpRequest,
     status: StatusCode,
-    uri: &str,
-    secret: &str,
+    setup: (&str, &str),
     error: Option<&str>,
+    form: SetupForm<'_>,
 ) -> HttpResponse {
+    let (uri, secret) = setup;
     let (token, cookie) = csrf::issue(ui, req);
     let view = TotpPage {
         csrf: &token,
         qr_svg: &qr(uri),
         secret,
         error,
+        action: form.action,
+        required: form.required,
     };
     csrf::attach(render::page(status, &view, PAGE_CSP), cookie)
 }
 
 /// The otpauth URI for a secret (re-derived to show the form again after a wrong code).
-fn otpauth_uri(ui: &LoginUi, email: &str, secret: &str) -> String {
+pub(crate) fn otpauth_uri(ui: &LoginUi, email: &str, secret: &str) -> String {
     let host = url::Url::parse(&ui.settings.issuer)
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
@@ -110,14 +146,8 @@ pub async fn begin_totp(
         Ok(s) => s,
         Err(e) => return server_error(&e),
     };
-    totp_page(
-        &ui,
-        &req,
-        StatusCode::OK,
-        &setup.otpauth_uri,
-        &setup.secret_base32,
-        None,
-    )
+    let shown = (setup.otpauth_uri.as_str(), setup.secret_base32.as_str());
+    totp_page(&ui, &req, StatusCode::OK, shown, None, ACCOUNT_SETUP)
 }
 
 /// `POST /account/mfa/totp/confirm`: a code from the app turns it on; the first time, the
@@ -141,21 +171,17 @@ pub async fn confirm_totp(
     {
         Ok(true) => {}
         Ok(false) => {
-            let secret: String = form
-                .secret
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .take(64)
-                .collect();
+            let secret = clean_secret(&form.secret);
             let uri = otpauth_uri(&ui, &me.user.email, &secret);
-            let message = "That code is not right. Enter the 6 digits your app shows now.";
+            let shown = (uri.as_str(), secret.as_str());
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
             return totp_page(
                 &ui,
                 &req,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &uri,
-                &secret,
-                Some(message),
+                status,
+                shown,
+                Some(WRONG_SETUP_CODE),
+                ACCOUNT_SETUP,
             );
         }
         Err(e) => return server_error(&e),
@@ -191,7 +217,11 @@ async fn new_codes_page(ui: &LoginUi, req: &HttpRequest, me: &SignedIn) -> HttpR
         AuditEvent::success("mfa.recovery_codes_created").subject(me.user.id.clone()),
     )
     .await;
-    render::page(StatusCode::OK, &CodesPage { codes: &codes }, PAGE_CSP)
+    let view = CodesPage {
+        codes: &codes,
+        continue_csrf: None,
+    };
+    render::page(StatusCode::OK, &view, PAGE_CSP)
 }
 
 /// `POST /account/mfa/recovery-codes`: a new set of recovery codes, replacing the old.
@@ -279,4 +309,19 @@ pub async fn forget_browsers(
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/account?done=browsers"))
         .finish()
+}
+
+/// The recovery codes page shown after setting up during sign-in, with the form that
+/// finishes the sign-in.
+pub(crate) fn codes_then_continue(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    codes: &[String],
+) -> HttpResponse {
+    let (token, cookie) = csrf::issue(ui, req);
+    let view = CodesPage {
+        codes,
+        continue_csrf: Some(&token),
+    };
+    csrf::attach(render::page(StatusCode::OK, &view, PAGE_CSP), cookie)
 }

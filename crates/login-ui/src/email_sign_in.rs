@@ -14,7 +14,7 @@ use domain::users::{NewToken, Purpose, UserStatus, normalize_email};
 use serde::Deserialize;
 
 use crate::login::{
-    ACR_SINGLE_FACTOR, Factors, complete, expired, expired_form, purpose, record, server_error,
+    ACR_SINGLE_FACTOR, Factors, expired, expired_form, purpose, record, server_error,
 };
 use crate::render::{self, PAGE_CSP, notice};
 use crate::{LoginUi, csrf, mail, throttle};
@@ -231,22 +231,17 @@ async fn finish(
     request: &str,
     next: &str,
 ) -> HttpResponse {
-    match ui.mfa.enrollment(&user.id).await {
-        Ok(e) if e.any() => {
-            return crate::second_factor::start(ui, user, request, next, false).await;
-        }
-        Ok(_) => {}
-        Err(e) => return server_error(&e),
-    }
     let Some(purpose) = purpose(ui, request, next).await else {
         return expired();
     };
-    let factors = Factors {
+    let first = Factors {
         amr: vec!["otp".into()],
         acr: ACR_SINGLE_FACTOR,
         remember: false,
     };
-    complete(ui, req, user, factors, purpose, request).await
+    let target = crate::second_factor::Target { request, next };
+    // The mailbox is one factor; a trusted browser does not replace the second one here.
+    crate::second_factor::next_step(ui, req, user, purpose, target, first, false).await
 }
 
 /// `POST /login/email/code`

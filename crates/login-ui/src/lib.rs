@@ -79,6 +79,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
     cfg.service(resource("/login/mfa/sms").route(web::post().to(second_factor::send_sms)));
     cfg.service(
+        resource("/login/mfa/setup")
+            .route(web::get().to(second_factor::setup_page))
+            .route(web::post().to(second_factor::setup)),
+    );
+    cfg.service(
+        resource("/login/mfa/continue").route(web::post().to(second_factor::continue_after_setup)),
+    );
+    cfg.service(
         resource("/login/mfa")
             .route(web::get().to(second_factor::show))
             .route(web::post().to(second_factor::submit)),

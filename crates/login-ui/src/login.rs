@@ -267,22 +267,16 @@ pub async fn submit(
     if let Err(e) = ui.users.record_good_password(&user).await {
         return server_error(&e);
     }
-    let enrollment = match ui.mfa.enrollment(&user.id).await {
-        Ok(e) => e,
-        Err(e) => return server_error(&e),
-    };
-    // A trusted browser skips the second factor, except when the client asks for it.
-    let step_up = matches!(&purpose, SignInFor::Authorize(p) if p.acr_values.iter().any(|a| a == ACR_MULTI_FACTOR));
-    if enrollment.any() && (step_up || !crate::trusted_device::trusted(&ui, &req, &user.id).await) {
-        let remember = form.remember.is_some();
-        return crate::second_factor::start(&ui, &user, &form.request, &form.next, remember).await;
-    }
-    let factors = Factors {
+    let first = Factors {
         amr: vec!["pwd".into()],
         acr: ACR_SINGLE_FACTOR,
         remember: form.remember.is_some(),
     };
-    complete(&ui, &req, &user, factors, purpose, &form.request).await
+    let target = crate::second_factor::Target {
+        request: &form.request,
+        next: &form.next,
+    };
+    crate::second_factor::next_step(&ui, &req, &user, purpose, target, first, true).await
 }
 
 /// How the user proved who they are.

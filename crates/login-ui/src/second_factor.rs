@@ -16,7 +16,8 @@ use domain::users::Purpose;
 use serde::{Deserialize, Serialize};
 
 use crate::login::{
-    ACR_MULTI_FACTOR, Factors, complete, expired, expired_form, purpose, record, server_error,
+    ACR_MULTI_FACTOR, Factors, SignInFor, complete, expired, expired_form, purpose, record,
+    server_error,
 };
 use crate::render::{self, PAGE_CSP};
 use crate::{LoginUi, csrf, mail};
@@ -36,6 +37,10 @@ struct Pending {
     next: String,
     attempts: u32,
     remember: bool,
+    /// The user has no second factor and must set one up now.
+    setup: bool,
+    /// The setup succeeded: the sign-in may finish.
+    set_up: bool,
 }
 
 #[derive(Template)]
@@ -71,6 +76,75 @@ fn key(token: &str) -> String {
     format!("mfa-pending:{token}")
 }
 
+/// Where a sign-in goes once finished: an authorization request, or a local page.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Target<'a> {
+    /// The parked authorization request's id (empty for a local sign-in).
+    pub(crate) request: &'a str,
+    /// The local page.
+    pub(crate) next: &'a str,
+}
+
+/// Whether the policy requires a second factor of `user` for this sign-in.
+async fn required(
+    ui: &LoginUi,
+    user: &user::Model,
+    purpose: &SignInFor,
+) -> Result<bool, domain::Error> {
+    let policy = &ui.settings.mfa_policy;
+    let client_requires = match purpose {
+        SignInFor::Authorize(p) => ui
+            .clients
+            .find(&p.client_id)
+            .await?
+            .is_some_and(|c| c.require_mfa),
+        SignInFor::Local(_) => false,
+    };
+    if policy.required_for_all || client_requires {
+        return Ok(true);
+    }
+    if policy.required_roles.is_empty() {
+        return Ok(false);
+    }
+    Ok(policy.requires(&ui.roles.roles_of(&user.id).await?, false))
+}
+
+/// What follows a verified first factor: the second step (for a user who has one, unless
+/// this browser is trusted and nothing asks for it), setting one up (when the policy
+/// requires one and the user has none), or the session.
+pub(crate) async fn next_step(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    user: &user::Model,
+    purpose: SignInFor,
+    target: Target<'_>,
+    first: Factors,
+    may_trust: bool,
+) -> HttpResponse {
+    let enrollment = match ui.mfa.enrollment(&user.id).await {
+        Ok(e) => e,
+        Err(e) => return server_error(&e),
+    };
+    let required = match required(ui, user, &purpose).await {
+        Ok(r) => r,
+        Err(e) => return server_error(&e),
+    };
+    let asked = matches!(&purpose, SignInFor::Authorize(p) if p.acr_values.iter().any(|a| a == ACR_MULTI_FACTOR));
+    let (request, next, remember) = (target.request, target.next, first.remember);
+    if enrollment.any() {
+        let trusted = may_trust
+            && !required
+            && !asked
+            && crate::trusted_device::trusted(ui, req, &user.id).await;
+        if !trusted {
+            return start(ui, user, request, next, remember, false).await;
+        }
+    } else if required {
+        return start(ui, user, request, next, remember, true).await;
+    }
+    complete(ui, req, user, first, purpose, request).await
+}
+
 /// Parks the password-verified sign-in and sends the browser to the second step.
 pub(crate) async fn start(
     ui: &LoginUi,
@@ -78,6 +152,7 @@ pub(crate) async fn start(
     request: &str,
     next: &str,
     remember: bool,
+    setup: bool,
 ) -> HttpResponse {
     let token = domain::random::token::<32>();
     let pending = Pending {
@@ -86,6 +161,8 @@ pub(crate) async fn start(
         next: next.to_owned(),
         attempts: 0,
         remember,
+        setup,
+        set_up: false,
     };
     if let Err(e) = save(ui, &token, &pending).await {
         return server_error(&e);
@@ -97,8 +174,13 @@ pub(crate) async fn start(
         .same_site(SameSite::Strict)
         .max_age(actix_web::cookie::time::Duration::seconds(300))
         .finish();
+    let location = if setup {
+        "/login/mfa/setup"
+    } else {
+        "/login/mfa"
+    };
     let mut res = HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/login/mfa"))
+        .insert_header((header::LOCATION, location))
         .finish();
     if let Err(e) = res.add_cookie(&cookie) {
         tracing::error!(error = %e, "cannot set the second-step cookie");
@@ -362,4 +444,125 @@ pub async fn submit(
         tracing::warn!(error = %e, "cannot clear the second-step cookie");
     }
     res
+}
+
+/// The setup form during sign-in.
+#[derive(Debug, Deserialize)]
+pub struct SetupForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    secret: String,
+}
+
+const SIGN_IN_SETUP: crate::account_mfa::SetupForm<'static> = crate::account_mfa::SetupForm {
+    action: "/login/mfa/setup",
+    required: true,
+};
+
+/// The pending sign-in that must set up a second factor, with its user.
+async fn pending_setup(
+    ui: &LoginUi,
+    req: &HttpRequest,
+) -> Result<(String, Pending, user::Model), HttpResponse> {
+    let Some((token, pending)) = load(ui, req).await else {
+        return Err(expired());
+    };
+    if !pending.setup {
+        return Err(expired());
+    }
+    match ui.users.find(&pending.user_id).await {
+        Ok(Some(u)) => Ok((token, pending, u)),
+        Ok(None) => Err(expired()),
+        Err(e) => Err(server_error(&e)),
+    }
+}
+
+/// `GET /login/mfa/setup`: a policy requires a second factor the user does not have yet.
+pub async fn setup_page(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
+    let (_, _, user) = match pending_setup(&ui, &req).await {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    let setup = match ui.mfa.begin_totp(&user.id, &user.email).await {
+        Ok(s) => s,
+        Err(e) => return server_error(&e),
+    };
+    let shown = (setup.otpauth_uri.as_str(), setup.secret_base32.as_str());
+    crate::account_mfa::totp_page(&ui, &req, StatusCode::OK, shown, None, SIGN_IN_SETUP)
+}
+
+/// `POST /login/mfa/setup`: the app's code turns it on; the recovery codes are shown, with
+/// the button that finishes the sign-in.
+pub async fn setup(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<SetupForm>,
+) -> HttpResponse {
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    let (token, mut pending, user) = match pending_setup(&ui, &req).await {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    match ui.mfa.confirm_totp(&user.id, &user.email, &form.code).await {
+        Ok(true) => {}
+        Ok(false) => {
+            let secret = crate::account_mfa::clean_secret(&form.secret);
+            let uri = crate::account_mfa::otpauth_uri(&ui, &user.email, &secret);
+            let shown = (uri.as_str(), secret.as_str());
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            let message = Some(crate::account_mfa::WRONG_SETUP_CODE);
+            return crate::account_mfa::totp_page(&ui, &req, status, shown, message, SIGN_IN_SETUP);
+        }
+        Err(e) => return server_error(&e),
+    }
+    let event = AuditEvent::success("mfa.enrolled")
+        .subject(user.id.clone())
+        .data(serde_json::json!({ "factor": "totp", "during": "sign-in" }));
+    record(&ui, &req, event).await;
+    pending.set_up = true;
+    if let Err(e) = save(&ui, &token, &pending).await {
+        return server_error(&e);
+    }
+    let codes = match ui.mfa.new_recovery_codes(&user.id).await {
+        Ok(c) => c,
+        Err(e) => return server_error(&e),
+    };
+    crate::account_mfa::codes_then_continue(&ui, &req, &codes)
+}
+
+/// `POST /login/mfa/continue`: finishes a sign-in whose second factor was just set up.
+pub async fn continue_after_setup(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<SendForm>,
+) -> HttpResponse {
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    let (token, pending, user) = match pending_setup(&ui, &req).await {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    if !pending.set_up {
+        return expired();
+    }
+    match ui.cache.delete(&key(&token)).await {
+        Ok(true) => {}
+        Ok(false) => return expired(),
+        Err(e) => return server_error(&e),
+    }
+    let Some(purpose) = purpose(&ui, &pending.request, &pending.next).await else {
+        return expired();
+    };
+    let factors = Factors {
+        amr: vec!["pwd".into(), "otp".into(), "mfa".into()],
+        acr: ACR_MULTI_FACTOR,
+        remember: pending.remember,
+    };
+    complete(&ui, &req, &user, factors, purpose, &pending.request).await
 }

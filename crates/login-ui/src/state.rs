@@ -25,6 +25,8 @@ pub struct UiSettings {
     pub password_policy: domain::credentials::policy::PasswordPolicy,
     /// Password reset and resend limits.
     pub recovery: Recovery,
+    /// When a second factor is required.
+    pub mfa_policy: domain::credentials::MfaPolicy,
     /// Days a browser may skip the second factor after "don't ask again" (0: never).
     pub trusted_device_days: u32,
     /// Whether a sign-in from a browser not seen before mails the user.

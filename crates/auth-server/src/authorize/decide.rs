@@ -66,8 +66,13 @@ pub async fn decide(
     // Step-up: a request for multi-factor assurance that the session does not have needs a
     // new sign-in, which asks for the second factor (an account without one signs in again
     // and gets the single-factor `acr`, as the claim then says).
-    let step_up = req.acr_values.iter().any(|a| a == ACR_MULTI_FACTOR)
-        && session.acr.as_deref() != Some(ACR_MULTI_FACTOR);
+    let multi_factor = session.acr.as_deref() == Some(ACR_MULTI_FACTOR);
+    let step_up = req.acr_values.iter().any(|a| a == ACR_MULTI_FACTOR) && !multi_factor;
+    // A policy requiring a second factor is not satisfied by a fresh single-factor sign-in
+    // either (the sign-in pages make users set one up, so this does not loop).
+    if !multi_factor && mfa_required(provider, req, &user).await? {
+        return Ok(silent_or(silent, ErrorCode::LoginRequired, Decision::Login));
+    }
     if other_user || (!fresh && (forced || too_old || step_up)) {
         return Ok(silent_or(silent, ErrorCode::LoginRequired, Decision::Login));
     }
@@ -82,6 +87,28 @@ pub async fn decide(
         session: Box::new(session),
         user: Box::new(user),
     })
+}
+
+/// Whether the policy requires a second factor of `user` signing in to the request's client.
+async fn mfa_required(
+    provider: &Provider,
+    req: &PendingRequest,
+    user: &user::Model,
+) -> Result<bool, OAuthError> {
+    let policy = &provider.settings.mfa_policy;
+    let client_requires = provider
+        .clients
+        .find(&req.client_id)
+        .await?
+        .is_some_and(|c| c.require_mfa);
+    if policy.required_for_all || client_requires {
+        return Ok(true);
+    }
+    if policy.required_roles.is_empty() {
+        return Ok(false);
+    }
+    let roles = provider.roles.roles_of(&user.id).await?;
+    Ok(policy.requires(&roles, false))
 }
 
 fn silent_or(silent: bool, code: ErrorCode, interactive: Decision) -> Decision {

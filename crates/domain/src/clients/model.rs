@@ -36,6 +36,8 @@ pub struct NewClient {
     pub first_party: bool,
     /// Refuse authorization requests without PKCE (always so for public clients).
     pub require_pkce: bool,
+    /// Users signing in to this client must use a second factor.
+    pub require_mfa: bool,
     /// The client's home page.
     pub client_uri: Option<String>,
     /// Logo shown on the login and consent pages.
@@ -81,6 +83,8 @@ pub struct Client {
     pub first_party: bool,
     /// Whether PKCE is required.
     pub require_pkce: bool,
+    /// Whether users must use a second factor.
+    pub require_mfa: bool,
     /// Home page.
     pub client_uri: Option<String>,
     /// Logo.
@@ -116,6 +120,7 @@ impl TryFrom<client::Model> for Client {
             access_token_signing_alg: m.access_token_signing_alg,
             first_party: m.first_party,
             require_pkce: m.require_pkce,
+            require_mfa: m.require_mfa,
             client_uri: m.client_uri,
             logo_uri: m.logo_uri,
             policy_uri: m.policy_uri,

@@ -104,6 +104,7 @@ impl Clients {
             access_token_signing_alg: Set(c.access_token_alg),
             first_party: Set(new.first_party),
             require_pkce: Set(new.public || new.require_pkce),
+            require_mfa: Set(new.require_mfa),
             client_uri: Set(new.client_uri),
             logo_uri: Set(new.logo_uri),
             policy_uri: Set(new.policy_uri),

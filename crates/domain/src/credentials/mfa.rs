@@ -30,6 +30,24 @@ pub struct TotpSetup {
     pub otpauth_uri: String,
 }
 
+/// When a second factor is required, whatever the user chose.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MfaPolicy {
+    /// Every user.
+    pub required_for_all: bool,
+    /// Users with any of these roles (e.g. `admin`).
+    pub required_roles: Vec<String>,
+}
+
+impl MfaPolicy {
+    /// Whether a user with `roles` signing in to `client` (if any) must use a second factor.
+    pub fn requires(&self, roles: &[String], client_requires: bool) -> bool {
+        self.required_for_all
+            || client_requires
+            || roles.iter().any(|r| self.required_roles.contains(r))
+    }
+}
+
 /// Which second factors a user has.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Enrollment {

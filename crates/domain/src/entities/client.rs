@@ -28,6 +28,8 @@ pub struct Model {
     pub access_token_signing_alg: String,
     pub first_party: bool,
     pub require_pkce: bool,
+    /// Users signing in to this client must use a second factor.
+    pub require_mfa: bool,
     pub client_uri: Option<String>,
     pub logo_uri: Option<String>,
     pub policy_uri: Option<String>,

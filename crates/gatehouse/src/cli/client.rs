@@ -76,6 +76,9 @@ pub struct CreateArgs {
     /// Refuse authorization requests without PKCE (public clients always need it).
     #[arg(long)]
     require_pkce: bool,
+    /// Users signing in to this client must use a second factor (set one up if they have none).
+    #[arg(long)]
+    require_mfa: bool,
     /// A first-party client: may skip consent when configured.
     #[arg(long)]
     first_party: bool,
@@ -116,6 +119,7 @@ impl From<CreateArgs> for NewClient {
             access_token_signing_alg: a.access_token_signing_alg,
             first_party: a.first_party,
             require_pkce: a.require_pkce,
+            require_mfa: a.require_mfa,
             client_uri: a.client_uri,
             logo_uri: a.logo_uri,
             policy_uri: a.policy_uri,

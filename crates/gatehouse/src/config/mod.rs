@@ -58,6 +58,18 @@ pub struct Config {
     pub captcha: CaptchaConfig,
     /// Text messages (phone verification, SMS second factor).
     pub sms: SmsConfig,
+    /// When a second factor is required.
+    pub mfa: MfaConfig,
+}
+
+/// `[mfa]`
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MfaConfig {
+    /// Every user must use a second factor (and set one up at the next sign-in).
+    pub required_for_all: bool,
+    /// Users with any of these roles must (e.g. `["admin"]`).
+    pub required_roles: Vec<String>,
 }
 
 /// How text messages leave Gatehouse.
@@ -535,6 +547,7 @@ impl Default for Config {
             recovery: RecoveryConfig::default(),
             captcha: CaptchaConfig::default(),
             sms: SmsConfig::default(),
+            mfa: MfaConfig::default(),
         }
     }
 }
