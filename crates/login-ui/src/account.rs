@@ -121,6 +121,20 @@ pub(crate) async fn require(ui: &LoginUi, req: &HttpRequest) -> Result<SignedIn,
     }
 }
 
+/// The signed-in account for a form whose CSRF token is `csrf`, or the response that
+/// refuses it (sign in first, or the form expired).
+pub(crate) async fn require_form(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    csrf: &str,
+) -> Result<SignedIn, HttpResponse> {
+    let me = require(ui, req).await?;
+    if !csrf::verify(ui, req, csrf) {
+        return Err(expired_form());
+    }
+    Ok(me)
+}
+
 /// The account page with an error shown in `section`.
 pub(crate) async fn page_with_error(
     ui: &LoginUi,
@@ -163,17 +177,6 @@ fn back(done: &str) -> HttpResponse {
         .finish()
 }
 
-/// Resolves the signed-in account or answers with the way to sign in.
-macro_rules! require_sign_in {
-    ($ui:expr, $req:expr) => {
-        match signed_in(&$ui, &$req).await {
-            Ok(Some(s)) => s,
-            Ok(None) => return to_sign_in(),
-            Err(e) => return server_error(&e),
-        }
-    };
-}
-
 /// Query of `GET /account`.
 #[derive(Debug, Deserialize)]
 pub struct AccountQuery {
@@ -187,7 +190,10 @@ pub async fn show(
     req: HttpRequest,
     query: web::Query<AccountQuery>,
 ) -> HttpResponse {
-    let me = require_sign_in!(ui, req);
+    let me = match require(&ui, &req).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
     let message = DONE.iter().find(|(k, _)| *k == query.done).map(|(_, m)| *m);
     page(&ui, &req, &me, StatusCode::OK, message, "", None).await
 }
@@ -364,10 +370,10 @@ pub async fn save_profile(
     req: HttpRequest,
     form: web::Form<ProfileForm>,
 ) -> HttpResponse {
-    let me = require_sign_in!(ui, req);
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    let me = match require_form(&ui, &req, &form.csrf).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
     let mut profile = match parse_profile(&form) {
         Ok(p) => p,
         Err(e) => {
@@ -418,10 +424,10 @@ pub async fn change_password(
     req: HttpRequest,
     form: web::Form<PasswordForm>,
 ) -> HttpResponse {
-    let me = require_sign_in!(ui, req);
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    let me = match require_form(&ui, &req, &form.csrf).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
     let fail = |e: String| {
         page(
             &ui,
@@ -495,10 +501,10 @@ pub async fn change_email(
     req: HttpRequest,
     form: web::Form<EmailForm>,
 ) -> HttpResponse {
-    let me = require_sign_in!(ui, req);
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    let me = match require_form(&ui, &req, &form.csrf).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
     let fail = |e: &str| {
         let e = e.to_owned();
         page(
@@ -653,10 +659,10 @@ pub async fn disconnect_app(
     req: HttpRequest,
     form: web::Form<ItemForm>,
 ) -> HttpResponse {
-    let me = require_sign_in!(ui, req);
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    let me = match require_form(&ui, &req, &form.csrf).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
     if let Err(e) = ui.consents.revoke(&me.user.id, &form.client_id).await {
         return server_error(&e);
     }
@@ -673,10 +679,10 @@ pub async fn end_session(
     req: HttpRequest,
     form: web::Form<ItemForm>,
 ) -> HttpResponse {
-    let me = require_sign_in!(ui, req);
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    let me = match require_form(&ui, &req, &form.csrf).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
     match ui.sessions.end_of_user(&me.user.id, &form.session_id).await {
         Ok(true) => {
             let mut event = AuditEvent::success("session.ended").subject(me.user.id);
@@ -696,10 +702,10 @@ pub async fn end_others(
     req: HttpRequest,
     form: web::Form<ItemForm>,
 ) -> HttpResponse {
-    let me = require_sign_in!(ui, req);
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    let me = match require_form(&ui, &req, &form.csrf).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
     if let Err(e) = end_other_sessions(&ui, &me).await {
         return server_error(&e);
     }
@@ -715,7 +721,10 @@ pub async fn end_others(
 /// `GET /account/sessions.json`: the user's live sessions, for scripts and apps of the
 /// user's own (same-origin; needs the session cookie).
 pub async fn sessions_json(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
-    let me = require_sign_in!(ui, req);
+    let me = match require(&ui, &req).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
     let sessions = match ui.sessions.live_of_user(&me.user.id).await {
         Ok(s) => s,
         Err(e) => return server_error(&e),
@@ -751,10 +760,10 @@ pub async fn end_all(
     req: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let me = require_sign_in!(ui, req);
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    let me = match require_form(&ui, &req, &form.csrf).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
     if let Err(e) = end_other_sessions(&ui, &me).await {
         return server_error(&e);
     }
@@ -805,10 +814,10 @@ pub async fn sign_out(
     req: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let me = require_sign_in!(ui, req);
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    let me = match require_form(&ui, &req, &form.csrf).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
     if let Err(e) = ui.sessions.end(&me.session.id).await {
         return server_error(&e);
     }
@@ -824,7 +833,10 @@ pub async fn sign_out(
 
 /// `GET /account/export`: everything stored about the user, as a JSON download.
 pub async fn export(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
-    let me = require_sign_in!(ui, req);
+    let me = match require(&ui, &req).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
     let data = match ui.users.export(&me.user.id).await {
         Ok(d) => d,
         Err(e) => return server_error(&e),
@@ -860,10 +872,10 @@ pub async fn delete(
     req: HttpRequest,
     form: web::Form<DeleteForm>,
 ) -> HttpResponse {
-    let me = require_sign_in!(ui, req);
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    let me = match require_form(&ui, &req, &form.csrf).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
     match ui.users.check_password(&me.user.id, &form.password).await {
         Ok(true) => {}
         Ok(false) => {

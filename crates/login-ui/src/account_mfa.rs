@@ -9,8 +9,8 @@ use qrcode::QrCode;
 use qrcode::render::svg;
 use serde::Deserialize;
 
-use crate::account::{CsrfForm, SignedIn, require};
-use crate::login::{expired_form, record, server_error};
+use crate::account::{CsrfForm, SignedIn, require_form};
+use crate::login::{record, server_error};
 use crate::render::{self, PAGE_CSP};
 use crate::{LoginUi, csrf};
 
@@ -135,13 +135,10 @@ pub async fn begin_totp(
     req: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let me: SignedIn = match require(&ui, &req).await {
+    let me: SignedIn = match require_form(&ui, &req, form.csrf()).await {
         Ok(me) => me,
         Err(res) => return res,
     };
-    if !csrf::verify(&ui, &req, form.csrf()) {
-        return expired_form();
-    }
     let setup = match ui.mfa.begin_totp(&me.user.id, &me.user.email).await {
         Ok(s) => s,
         Err(e) => return server_error(&e),
@@ -157,13 +154,10 @@ pub async fn confirm_totp(
     req: HttpRequest,
     form: web::Form<ConfirmForm>,
 ) -> HttpResponse {
-    let me: SignedIn = match require(&ui, &req).await {
+    let me: SignedIn = match require_form(&ui, &req, &form.csrf).await {
         Ok(me) => me,
         Err(res) => return res,
     };
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
     match ui
         .mfa
         .confirm_totp(&me.user.id, &me.user.email, &form.code)
@@ -230,13 +224,10 @@ pub async fn new_recovery_codes(
     req: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let me: SignedIn = match require(&ui, &req).await {
+    let me: SignedIn = match require_form(&ui, &req, form.csrf()).await {
         Ok(me) => me,
         Err(res) => return res,
     };
-    if !csrf::verify(&ui, &req, form.csrf()) {
-        return expired_form();
-    }
     new_codes_page(&ui, &req, &me).await
 }
 
@@ -247,13 +238,10 @@ pub async fn remove_totp(
     req: HttpRequest,
     form: web::Form<RemoveForm>,
 ) -> HttpResponse {
-    let me: SignedIn = match require(&ui, &req).await {
+    let me: SignedIn = match require_form(&ui, &req, &form.csrf).await {
         Ok(me) => me,
         Err(res) => return res,
     };
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
     match ui.users.check_password(&me.user.id, &form.password).await {
         Ok(true) => {}
         Ok(false) => {
@@ -292,13 +280,10 @@ pub async fn forget_browsers(
     req: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let me: SignedIn = match require(&ui, &req).await {
+    let me: SignedIn = match require_form(&ui, &req, form.csrf()).await {
         Ok(me) => me,
         Err(res) => return res,
     };
-    if !csrf::verify(&ui, &req, form.csrf()) {
-        return expired_form();
-    }
     crate::trusted_device::forget_all(&ui, &me.user.id).await;
     record(
         &ui,

@@ -11,8 +11,8 @@ use domain::entities::user;
 use domain::users::{NewToken, Purpose};
 use serde::Deserialize;
 
-use crate::account::{CsrfForm, SignedIn, page_with_error, require};
-use crate::login::{expired_form, record, server_error};
+use crate::account::{CsrfForm, SignedIn, page_with_error, require_form};
+use crate::login::{record, server_error};
 use crate::render::{self, PAGE_CSP};
 use crate::{LoginUi, csrf, sms};
 
@@ -103,13 +103,10 @@ pub async fn verify(
     req: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let me: SignedIn = match require(&ui, &req).await {
+    let me: SignedIn = match require_form(&ui, &req, form.csrf()).await {
         Ok(me) => me,
         Err(res) => return res,
     };
-    if !csrf::verify(&ui, &req, form.csrf()) {
-        return expired_form();
-    }
     if ui.sms.is_none() {
         return page_with_error(
             &ui,
@@ -136,13 +133,10 @@ pub async fn confirm(
     req: HttpRequest,
     form: web::Form<CodeForm>,
 ) -> HttpResponse {
-    let me: SignedIn = match require(&ui, &req).await {
+    let me: SignedIn = match require_form(&ui, &req, &form.csrf).await {
         Ok(me) => me,
         Err(res) => return res,
     };
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
     let used = match ui
         .tokens
         .redeem_code(Purpose::VerifyPhone, &me.user.id, &form.code)
@@ -189,13 +183,10 @@ pub async fn enable(
     req: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let me: SignedIn = match require(&ui, &req).await {
+    let me: SignedIn = match require_form(&ui, &req, form.csrf()).await {
         Ok(me) => me,
         Err(res) => return res,
     };
-    if !csrf::verify(&ui, &req, form.csrf()) {
-        return expired_form();
-    }
     if !me.user.phone_number_verified || ui.sms.is_none() {
         return page_with_error(&ui, &req, &me, "mfa", "Verify your phone number first.").await;
     }
@@ -217,13 +208,10 @@ pub async fn disable(
     req: HttpRequest,
     form: web::Form<PasswordForm>,
 ) -> HttpResponse {
-    let me: SignedIn = match require(&ui, &req).await {
+    let me: SignedIn = match require_form(&ui, &req, &form.csrf).await {
         Ok(me) => me,
         Err(res) => return res,
     };
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
     match ui.users.check_password(&me.user.id, &form.password).await {
         Ok(true) => {}
         Ok(false) => {
