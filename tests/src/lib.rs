@@ -38,6 +38,8 @@ pub struct TestServer {
     runtime: Option<tokio::runtime::Handle>,
     db: TestDatabase,
     data_dir: tempfile::TempDir,
+    /// `localhost` when the test asked for it (WebAuthn needs a domain name), else 127.0.0.1.
+    host: &'static str,
 }
 
 impl TestServer {
@@ -75,7 +77,14 @@ impl TestServer {
         // Tests about the CAPTCHA switch it on; the others fill in forms without it.
         config.captcha.provider = gatehouse::config::CaptchaProvider::None;
         adjust(&mut config);
+        // A test sets the issuer to "http://localhost" to be served under that name.
+        let host = if config.issuer == "http://localhost" {
+            "localhost"
+        } else {
+            "127.0.0.1"
+        };
         let mut server = Self {
+            host,
             base: String::new(),
             config,
             running: None,
@@ -90,7 +99,7 @@ impl TestServer {
     async fn boot(&mut self) {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let port = listener.local_addr().expect("local addr").port();
-        self.base = format!("http://127.0.0.1:{port}");
+        self.base = format!("http://{}:{port}", self.host);
         self.config.issuer = self.base.clone();
         self.config.server.bind = format!("127.0.0.1:{port}");
         gatehouse::logging::init(&self.config.log);

@@ -168,6 +168,29 @@ impl Chrome {
         .await
     }
 
+    /// Adds a virtual platform authenticator (CTAP2, resident keys, user verification), the
+    /// W3C WebAuthn WebDriver extension: passkey ceremonies then succeed without a person.
+    pub async fn add_virtual_authenticator(&self) {
+        self.call(
+            reqwest::Method::POST,
+            "/webauthn/authenticator",
+            Some(json!({
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": true,
+                "hasUserVerification": true,
+                "isUserConsenting": true,
+                "isUserVerified": true
+            })),
+        )
+        .await;
+    }
+
+    /// Forgets every cookie (a browser restart without the session).
+    pub async fn delete_cookies(&self) {
+        self.call(reqwest::Method::DELETE, "/cookie", None).await;
+    }
+
     /// Waits (up to 30 s) until the page's HTML contains `needle`; returns the HTML.
     pub async fn wait_for_text(&self, needle: &str) -> String {
         let mut last = String::new();

@@ -1,12 +1,14 @@
 //! Credentials: what a user proves their identity with.
 
 mod mfa;
+mod passkeys;
 pub mod password;
 pub mod policy;
 mod recovery_codes;
 mod totp;
 
 pub use mfa::{Enrollment, Mfa, MfaPolicy, TotpSetup};
+pub use passkeys::{PasskeyInfo, PasskeyUse, Passkeys};
 
 /// The `credentials.kind` values.
 pub mod kind {
@@ -18,4 +20,6 @@ pub mod kind {
     pub const RECOVERY_CODE: &str = "recovery_code";
     /// Codes by text message to the account's verified phone number (no secret).
     pub const SMS: &str = "sms";
+    /// A WebAuthn passkey: its public key, counter and flags (no secret).
+    pub const PASSKEY: &str = "passkey";
 }

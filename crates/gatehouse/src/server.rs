@@ -237,6 +237,11 @@ fn login_ui(
             &mfa_issuer(&config.issuer),
         ),
         sms,
+        passkeys: domain::credentials::Passkeys::new(
+            &services.store,
+            cache.clone(),
+            &config.issuer,
+        ),
         cache,
         roles: services.roles.clone(),
     }

@@ -51,6 +51,11 @@ const DONE: &[(&str, &str)] = &[
         "Signing in now asks for a code sent by text message.",
     ),
     ("mfa_sms_removed", "Text-message codes are off."),
+    (
+        "passkey",
+        "The passkey is added: sign in with it, or use it as your second step.",
+    ),
+    ("passkey_removed", "The passkey is removed."),
 ];
 
 #[derive(Debug, Default)]
@@ -69,6 +74,14 @@ struct App {
     client_id: String,
     name: String,
     scopes: String,
+}
+
+#[derive(Debug)]
+struct PasskeyRow {
+    id: String,
+    name: String,
+    created: String,
+    last_used: Option<String>,
 }
 
 #[derive(Debug)]
@@ -93,6 +106,8 @@ struct AccountPage<'a> {
     mfa: domain::credentials::Enrollment,
     trusted_browsers: u64,
     sms_available: bool,
+    passkeys_available: bool,
+    passkey_list: Vec<PasskeyRow>,
     message: Option<&'a str>,
     section: &'a str,
     error: Option<String>,
@@ -258,6 +273,21 @@ async fn page(
         Ok(n) => n,
         Err(e) => return server_error(&e),
     };
+    let passkey_list = match &ui.passkeys {
+        Some(p) => match p.list(&user.id).await {
+            Ok(list) => list
+                .into_iter()
+                .map(|k| PasskeyRow {
+                    id: k.id,
+                    name: k.name,
+                    created: when(k.created_at),
+                    last_used: k.last_used_at.map(when),
+                })
+                .collect(),
+            Err(e) => return server_error(&e),
+        },
+        None => Vec::new(),
+    };
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let (token, cookie) = csrf::issue(ui, req);
     let view = AccountPage {
@@ -278,11 +308,18 @@ async fn page(
         mfa,
         trusted_browsers,
         sms_available: ui.sms.is_some(),
+        passkeys_available: ui.passkeys.is_some(),
+        passkey_list,
         message,
         section,
         error,
     };
-    csrf::attach(render::page(status, &view, PAGE_CSP), cookie)
+    let csp = if ui.passkeys.is_some() {
+        crate::passkeys::CSP
+    } else {
+        PAGE_CSP
+    };
+    csrf::attach(render::page(status, &view, csp), cookie)
 }
 
 /// The profile form.

@@ -6,6 +6,7 @@ use actix_web::http::header;
 const CSS: &str = include_str!("../../../web/static/gatehouse.css");
 const AUTOSUBMIT: &str = include_str!("../../../web/static/autosubmit.js");
 const POW: &str = include_str!("../../../web/static/pow.js");
+const WEBAUTHN: &str = include_str!("../../../web/static/webauthn.js");
 
 fn asset(content_type: &str, body: &'static str) -> HttpResponse {
     HttpResponse::Ok()
@@ -27,4 +28,9 @@ pub async fn autosubmit() -> HttpResponse {
 /// `GET /static/pow.js`: the proof-of-work CAPTCHA solver.
 pub async fn pow() -> HttpResponse {
     asset("text/javascript; charset=utf-8", POW)
+}
+
+/// `GET /static/webauthn.js`: the passkey ceremonies.
+pub async fn webauthn() -> HttpResponse {
+    asset("text/javascript; charset=utf-8", WEBAUTHN)
 }

@@ -133,7 +133,7 @@ struct SiteVerify {
 
 /// The page's Content-Security-Policy when a widget is on it.
 const POW_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
-     script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+     script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 impl Captcha {
     /// Whether any CAPTCHA is configured.
@@ -171,7 +171,7 @@ impl Captcha {
                 let o = r.provider.origins();
                 format!(
                     "default-src 'none'; style-src 'self' {o} 'unsafe-inline'; img-src 'self' https: data:; \
-                     script-src 'self' {o}; frame-src {o}; connect-src {o}; form-action 'self'; \
+                     script-src 'self' {o}; frame-src {o}; connect-src 'self' {o}; form-action 'self'; \
                      frame-ancestors 'none'; base-uri 'none'"
                 )
             }

@@ -12,6 +12,7 @@ pub mod email_sign_in;
 pub mod invitation;
 pub mod login;
 pub mod mail;
+pub mod passkeys;
 pub mod phone;
 pub mod recovery;
 pub mod register;
@@ -171,4 +172,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/static/gatehouse.css").route(web::get().to(assets::css)));
     cfg.service(resource("/static/autosubmit.js").route(web::get().to(assets::autosubmit)));
     cfg.service(resource("/static/pow.js").route(web::get().to(assets::pow)));
+    cfg.service(resource("/static/webauthn.js").route(web::get().to(assets::webauthn)));
+    cfg.service(
+        resource("/account/passkeys/begin").route(web::post().to(passkeys::begin_registration)),
+    );
+    cfg.service(
+        resource("/account/passkeys/finish").route(web::post().to(passkeys::finish_registration)),
+    );
+    cfg.service(resource("/account/passkeys/remove").route(web::post().to(passkeys::remove)));
+    cfg.service(resource("/login/passkey/begin").route(web::post().to(passkeys::begin_sign_in)));
+    cfg.service(resource("/login/passkey/finish").route(web::post().to(passkeys::finish_sign_in)));
+    cfg.service(
+        resource("/login/mfa/passkey/begin").route(web::post().to(second_factor::begin_passkey)),
+    );
+    cfg.service(resource("/login/mfa/passkey").route(web::post().to(second_factor::passkey)));
 }

@@ -31,6 +31,8 @@ struct LoginPage<'a> {
     email: &'a str,
     error: Option<&'a str>,
     captcha: Option<crate::captcha::Widget>,
+    /// Offer "Sign in with a passkey".
+    passkeys: bool,
 }
 
 /// Query of `GET /login`.
@@ -159,6 +161,7 @@ pub async fn show(
         email: &email,
         error: None,
         captcha: None,
+        passkeys: ui.passkeys.is_some(),
     };
     let ask = needs_captcha(&ui, &req).await;
     csrf::attach(with_captcha(&ui, page, ask, StatusCode::OK), cookie)
@@ -174,6 +177,8 @@ fn with_captcha(
     if ask {
         page.captcha = ui.captcha.widget();
         render::page(status, &page, &ui.captcha.csp())
+    } else if page.passkeys {
+        render::page(status, &page, crate::passkeys::CSP)
     } else {
         render::page(status, &page, PAGE_CSP)
     }
@@ -212,6 +217,7 @@ pub async fn submit(
             email: &form.email,
             error: Some(message),
             captcha: None,
+            passkeys: ui.passkeys.is_some(),
         };
         csrf::attach(with_captcha(&ui, page, ask, status), cookie)
     };

@@ -52,6 +52,7 @@ struct SecondFactorPage<'a> {
     method: &'a str,
     has_totp: bool,
     has_sms: bool,
+    has_passkey: bool,
     /// A text message was just sent.
     sms_sent: bool,
     trust_days: u32,
@@ -229,9 +230,12 @@ async fn page(
         Err(e) => return server_error(&e),
     };
     // Without an authenticator app, text messages are the default.
+    let passkeys = enrollment.passkeys > 0 && ui.passkeys.is_some();
     let method = match shown.method {
         "recovery" => "recovery",
         "sms" if enrollment.sms => "sms",
+        "totp" if enrollment.totp => "totp",
+        _ if passkeys => "passkey",
         _ if enrollment.totp => "totp",
         _ => "sms",
     };
@@ -242,10 +246,16 @@ async fn page(
         method,
         has_totp: enrollment.totp,
         has_sms: enrollment.sms && ui.sms.is_some(),
+        has_passkey: passkeys,
         sms_sent: shown.sms_sent,
         trust_days: ui.settings.trusted_device_days,
     };
-    csrf::attach(render::page(status, &view, PAGE_CSP), cookie)
+    let csp = if method == "passkey" {
+        crate::passkeys::CSP
+    } else {
+        PAGE_CSP
+    };
+    csrf::attach(render::page(status, &view, csp), cookie)
 }
 
 /// Query of `GET /login/mfa`.
@@ -388,17 +398,47 @@ pub async fn submit(
         )
         .await;
     }
+    let amr = match method {
+        "sms" => "sms",
+        _ => "otp",
+    };
+    let trust = form.trust.is_some();
+    let passed = Passed { method, amr, trust };
+    succeed(&ui, &req, (&token, &pending), &user, passed).await
+}
+
+/// How the second step was passed.
+struct Passed<'a> {
+    /// For the audit: `totp`, `sms`, `recovery_code`, `passkey`.
+    method: &'a str,
+    /// The RFC 8176 value of the second factor.
+    amr: &'a str,
+    /// "Don't ask again on this browser".
+    trust: bool,
+}
+
+/// Finishes a sign-in whose second step passed: one use of the pending state, audit, the
+/// session, and the trusted-browser cookie when asked for.
+async fn succeed(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    parked: (&str, &Pending),
+    user: &user::Model,
+    passed: Passed<'_>,
+) -> HttpResponse {
+    let (token, pending) = parked;
     // One use only: the pending state goes before the session is made.
-    match ui.cache.delete(&key(&token)).await {
+    match ui.cache.delete(&key(token)).await {
         Ok(true) => {}
         Ok(false) => return expired(),
         Err(e) => return server_error(&e),
     }
+    let method = passed.method;
     let event = AuditEvent::success("mfa.succeeded")
         .subject(user.id.clone())
         .data(serde_json::json!({ "method": method }));
-    record(&ui, &req, event).await;
-    if recovery {
+    record(ui, req, event).await;
+    if method == "recovery_code" {
         let left = ui
             .mfa
             .enrollment(&user.id)
@@ -408,35 +448,31 @@ pub async fn submit(
         let event = AuditEvent::success("mfa.recovery_code_used")
             .subject(user.id.clone())
             .data(serde_json::json!({ "left": left }));
-        record(&ui, &req, event).await;
+        record(ui, req, event).await;
         mail::send(
-            &ui,
+            ui,
             mail::recovery_code_used(&user.email, user.display_name.as_deref(), left),
         )
         .await;
     }
-    let Some(purpose) = purpose(&ui, &pending.request, &pending.next).await else {
+    let Some(purpose) = purpose(ui, &pending.request, &pending.next).await else {
         return expired();
     };
     let factors = Factors {
-        amr: if sms {
-            vec!["pwd".into(), "sms".into(), "mfa".into()]
-        } else {
-            vec!["pwd".into(), "otp".into(), "mfa".into()]
-        },
+        amr: vec!["pwd".into(), passed.amr.into(), "mfa".into()],
         acr: ACR_MULTI_FACTOR,
         remember: pending.remember,
     };
-    let mut res = complete(&ui, &req, &user, factors, purpose, &pending.request).await;
-    if form.trust.is_some()
+    let mut res = complete(ui, req, user, factors, purpose, &pending.request).await;
+    if passed.trust
         && ui.settings.trusted_device_days > 0
-        && let Some(cookie) = crate::trusted_device::trust(&ui, &user.id, &user.email).await
+        && let Some(cookie) = crate::trusted_device::trust(ui, &user.id, &user.email).await
     {
         if let Err(e) = res.add_cookie(&cookie) {
             tracing::warn!(error = %e, "cannot set the trusted-browser cookie");
         }
         let event = AuditEvent::success("mfa.browser_trusted").subject(user.id.clone());
-        record(&ui, &req, event).await;
+        record(ui, req, event).await;
     }
     let mut gone = Cookie::build(COOKIE, "").path("/login").finish();
     gone.make_removal();
@@ -444,6 +480,104 @@ pub async fn submit(
         tracing::warn!(error = %e, "cannot clear the second-step cookie");
     }
     res
+}
+
+/// `POST /login/mfa/passkey/begin` (JSON answer): options to check one of the user's
+/// passkeys.
+pub async fn begin_passkey(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<SendForm>,
+) -> HttpResponse {
+    let refuse = |status: StatusCode, message: &str| {
+        HttpResponse::build(status).json(serde_json::json!({ "error": message }))
+    };
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return refuse(StatusCode::FORBIDDEN, "the form expired; reload the page");
+    }
+    let (Some((_, pending)), Some(passkeys)) = (load(&ui, &req).await, ui.passkeys.as_ref()) else {
+        return refuse(StatusCode::BAD_REQUEST, "start signing in again");
+    };
+    match passkeys.begin_authentication(&pending.user_id).await {
+        Ok(Some((options, ceremony))) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(serde_json::json!({ "ceremony": ceremony, "options": options })),
+        Ok(None) => refuse(StatusCode::BAD_REQUEST, "no passkey on this account"),
+        Err(e) => server_error(&e),
+    }
+}
+
+/// The passkey form of the second step.
+#[derive(Debug, Deserialize)]
+pub struct PasskeyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    ceremony: String,
+    #[serde(default)]
+    credential: String,
+    #[serde(default)]
+    trust: Option<String>,
+}
+
+/// `POST /login/mfa/passkey`: the passkey as the second step.
+pub async fn passkey(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<PasskeyForm>,
+) -> HttpResponse {
+    if !csrf::verify(&ui, &req, &form.csrf) {
+        return expired_form();
+    }
+    let (Some((token, pending)), Some(passkeys)) = (load(&ui, &req).await, ui.passkeys.as_ref())
+    else {
+        return expired();
+    };
+    let user = match ui.users.find(&pending.user_id).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return expired(),
+        Err(e) => return server_error(&e),
+    };
+    let credential =
+        serde_json::from_str::<webauthn_rs::prelude::PublicKeyCredential>(&form.credential);
+    let used = match credential {
+        Ok(c) => match passkeys
+            .finish_authentication(&user.id, &form.ceremony, &c)
+            .await
+        {
+            Ok(u) => u,
+            Err(e) => return server_error(&e),
+        },
+        Err(_) => None,
+    };
+    let Some(used) = used else {
+        record(
+            &ui,
+            &req,
+            AuditEvent::failure("mfa.failed", "passkey not verified").subject(user.id.clone()),
+        )
+        .await;
+        let shown = Shown {
+            method: "passkey",
+            sms_sent: false,
+        };
+        let message = "That passkey could not be verified. Try again.";
+        return page(
+            &ui,
+            &req,
+            &user.id,
+            StatusCode::UNAUTHORIZED,
+            Some(message),
+            shown,
+        )
+        .await;
+    };
+    let passed = Passed {
+        method: "passkey",
+        amr: crate::passkeys::key_amr(&used),
+        trust: form.trust.is_some(),
+    };
+    succeed(&ui, &req, (&token, &pending), &user, passed).await
 }
 
 /// The setup form during sign-in.

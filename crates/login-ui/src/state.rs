@@ -108,4 +108,6 @@ pub struct LoginUi {
     pub mfa: domain::credentials::Mfa,
     /// The text-message sender, if configured.
     pub sms: crate::sms::Sms,
+    /// Passkeys (absent when the issuer's host is not a domain name).
+    pub passkeys: Option<domain::credentials::Passkeys>,
 }

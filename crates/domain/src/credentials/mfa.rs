@@ -55,6 +55,8 @@ pub struct Enrollment {
     pub totp: bool,
     /// Codes by text message.
     pub sms: bool,
+    /// Passkeys.
+    pub passkeys: u64,
     /// Unused recovery codes.
     pub recovery_codes_left: u64,
 }
@@ -62,7 +64,7 @@ pub struct Enrollment {
 impl Enrollment {
     /// Whether sign-in asks for a second factor.
     pub fn any(&self) -> bool {
-        self.totp || self.sms
+        self.totp || self.sms || self.passkeys > 0
     }
 }
 
@@ -116,6 +118,11 @@ impl Mfa {
                 .count(&self.db)
                 .await?
                 > 0,
+            passkeys: credential::Entity::find()
+                .filter(credential::Column::UserId.eq(user_id))
+                .filter(credential::Column::Kind.eq(kind::PASSKEY))
+                .count(&self.db)
+                .await?,
             recovery_codes_left: credential::Entity::find()
                 .filter(credential::Column::UserId.eq(user_id))
                 .filter(credential::Column::Kind.eq(kind::RECOVERY_CODE))
