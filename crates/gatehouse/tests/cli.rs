@@ -533,3 +533,148 @@ fn user_invite_lists_revokes_and_export_delete_erase_the_account() {
     });
     assert!(left.is_none());
 }
+
+/// Whether `/readyz` on `port` answers 200.
+fn ready(port: u16) -> bool {
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let request = "GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    let mut response = String::new();
+    stream.write_all(request.as_bytes()).is_ok()
+        && stream.read_to_string(&mut response).is_ok()
+        && response.starts_with("HTTP/1.1 200")
+}
+
+/// The hidden `name` field of a page.
+fn hidden_field(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {page}"))
+        + marker.len();
+    let end = page[start..].find('"').unwrap() + start;
+    page[start..end].to_owned()
+}
+
+#[test]
+fn two_processes_on_postgres_and_redis_share_sessions_and_their_end() {
+    let Ok(redis) = std::env::var("GATEHOUSE_TEST_REDIS_URL") else {
+        domain::testing::skip_or_fail("GATEHOUSE_TEST_REDIS_URL");
+        return;
+    };
+    let Some(db) = block_on(domain::testing::TestDatabase::create(
+        domain::testing::Backend::Postgres,
+    )) else {
+        domain::testing::skip_or_fail("GATEHOUSE_TEST_POSTGRES_URL");
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let (port_a, port_b) = (free_port(), free_port());
+    let key = domain::secrets::MasterKey::generate().to_base64();
+    let prefix = format!("gatehouse-cli-{port_a}:");
+    let issuer = format!("http://127.0.0.1:{port_a}");
+    let node = |port: u16| {
+        let mut child = sandbox
+            .command()
+            .arg("serve")
+            .env("GATEHOUSE__SERVER__BIND", format!("127.0.0.1:{port}"))
+            .env("GATEHOUSE__ISSUER", &issuer)
+            .env("GATEHOUSE__DATABASE__URL", &db.url)
+            .env("GATEHOUSE__CACHE__REDIS_URL", &redis)
+            .env("GATEHOUSE__CACHE__KEY_PREFIX", &prefix)
+            .env("GATEHOUSE__SECRETS__MASTER_KEY", &key)
+            .env(
+                "GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD",
+                "a bootstrap passphrase",
+            )
+            .stdout(
+                std::fs::File::create(sandbox.dir.path().join(format!("node-{port}.out"))).unwrap(),
+            )
+            .stderr(
+                std::fs::File::create(sandbox.dir.path().join(format!("node-{port}.log"))).unwrap(),
+            )
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        // The port is bound before migrations run: wait for /readyz, not the port.
+        while !ready(port) {
+            assert!(child.try_wait().unwrap().is_none(), "node on {port} exited");
+            assert!(Instant::now() < deadline, "node on {port} did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        child
+    };
+    let mut a = node(port_a);
+    let mut b = node(port_b);
+    let (base_a, base_b) = (issuer.clone(), format!("http://127.0.0.1:{port_b}"));
+    block_on(async {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        // The bootstrap administrator signs in on node A.
+        let page = http
+            .get(format!("{base_a}/login?next=/account"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let res = http
+            .post(format!("{base_a}/login"))
+            .form(&[
+                ("csrf", hidden_field(&page, "csrf")),
+                ("request", String::new()),
+                ("next", "/account".into()),
+                ("email", "admin@localhost".into()),
+                ("password", "a bootstrap passphrase".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        // Node B (another process) knows the session and lists it as this one.
+        let res = http
+            .get(format!("{base_b}/account/sessions.json"))
+            .send()
+            .await;
+        let log = sandbox.dir.path().join(format!("node-{port_b}.log"));
+        let log = std::fs::read_to_string(log).unwrap_or_default();
+        let sessions: Value = res
+            .unwrap_or_else(|e| panic!("{e}: {log}"))
+            .json()
+            .await
+            .unwrap();
+        let list = sessions["sessions"].as_array().unwrap();
+        assert_eq!(list.len(), 1, "{sessions}");
+        assert_eq!(list[0]["current"], true);
+        // Ending it on B is seen on A at once.
+        let page = http
+            .get(format!("{base_b}/account"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let res = http
+            .post(format!("{base_b}/account/sign-out"))
+            .form(&[("csrf", hidden_field(&page, "csrf"))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let res = http.get(format!("{base_a}/account")).send().await.unwrap();
+        assert_eq!(
+            res.status(),
+            303,
+            "node A sends the ended session to sign in"
+        );
+    });
+    assert!(terminate(&mut a).success());
+    assert!(terminate(&mut b).success());
+    drop(db);
+}
