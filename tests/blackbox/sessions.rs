@@ -188,3 +188,34 @@ mod remember_me {
         }
     }
 }
+
+/// A location database: sessions show where their IP address is.
+mod geoip {
+    use super::*;
+
+    fn database() -> String {
+        static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        PATH.get_or_init(|| {
+            let dir = std::env::temp_dir().join(format!("gatehouse-geoip-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join("test-city.mmdb");
+            harness::mmdb::write(&path, 127, "Testville", "Testland", "ZZ");
+            path.display().to_string()
+        })
+        .clone()
+    }
+
+    harness::shared_server_tests! {
+        setup = |c| c.session.geoip_database = database();
+
+        async fn sessions_show_an_approximate_location(server) {
+            let email = "geoip@example.com";
+            server.user(email, PASSWORD).await;
+            let browser = signed_in_browser(server, email, FIREFOX).await;
+            let listed = sessions_json(&browser, server).await.expect("signed in");
+            assert_eq!(listed["sessions"][0]["location"], "Testville, Testland", "{listed}");
+            let page = browser.open(&server.url("/account")).await;
+            assert!(page.page().2.contains("near Testville, Testland"));
+        }
+    }
+}

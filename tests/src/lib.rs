@@ -5,6 +5,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // test scaffolding
 
 pub mod mailbox;
+pub mod mmdb;
 pub mod rp;
 pub mod smtp;
 pub mod webdriver;

@@ -91,11 +91,12 @@ pub async fn start_on(
     let provider = web::Data::new(provider(&services, keys)?);
     let sms = crate::sms::sender(&services.config.sms, &services.config.data_dir)
         .context("cannot set up text messages (sms.*)")?;
+    let geoip = geoip(&services.config.session.geoip_database).await?;
     let ui = web::Data::new(login_ui(
         &services,
         mail_waker.clone(),
         cache.get_ref().clone(),
-        sms,
+        (sms, geoip),
     ));
     let mut server = HttpServer::new(move || {
         App::new()
@@ -182,7 +183,7 @@ fn login_ui(
     services: &Services,
     mail_waker: Arc<tokio::sync::Notify>,
     cache: domain::cache::Cache,
-    sms: login_ui::sms::Sms,
+    (sms, geoip): (login_ui::sms::Sms, Option<login_ui::geoip::GeoIp>),
 ) -> login_ui::LoginUi {
     let config = &services.config;
     login_ui::LoginUi {
@@ -237,6 +238,7 @@ fn login_ui(
             &mfa_issuer(&config.issuer),
         ),
         sms,
+        geoip,
         passkeys: domain::credentials::Passkeys::new(
             &services.store,
             cache.clone(),
@@ -245,6 +247,20 @@ fn login_ui(
         cache,
         roles: services.roles.clone(),
     }
+}
+
+/// The location database, read off the executor, if one is configured.
+async fn geoip(path: &str) -> anyhow::Result<Option<login_ui::geoip::GeoIp>> {
+    if path.is_empty() {
+        return Ok(None);
+    }
+    let path = std::path::PathBuf::from(path);
+    let opened = tokio::task::spawn_blocking(move || login_ui::geoip::GeoIp::open(&path))
+        .await
+        .context("reading the GeoIP database panicked")?;
+    opened
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("session.geoip_database: {e}"))
 }
 
 /// When a second factor is required.

@@ -92,6 +92,7 @@ struct SessionRow {
     created: String,
     last_seen: String,
     ip: Option<String>,
+    location: Option<String>,
 }
 
 #[derive(Template)]
@@ -213,6 +214,11 @@ pub async fn show(
     page(&ui, &req, &me, StatusCode::OK, message, "", None).await
 }
 
+/// The approximate location of an IP address, when a location database is configured.
+fn locate(ui: &LoginUi, ip: Option<&str>) -> Option<String> {
+    ui.geoip.as_ref().zip(ip).and_then(|(g, ip)| g.locate(ip))
+}
+
 fn when(t: time::OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
@@ -257,6 +263,7 @@ async fn page(
             device: crate::device::parse(s.user_agent.as_deref().unwrap_or_default()).to_string(),
             created: when(s.created_at),
             last_seen: when(s.last_seen_at),
+            location: locate(ui, s.ip.as_deref()),
             ip: s.ip,
             id: s.id,
         })
@@ -777,6 +784,7 @@ pub async fn sessions_json(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResp
                 "last_active_at": when(s.last_seen_at),
                 "signed_in_at": when(s.auth_time),
                 "expires_at": when(s.expires_at),
+                "location": locate(&ui, s.ip.as_deref()),
                 "ip": s.ip,
                 "browser": device.browser,
                 "os": device.os,

@@ -9,6 +9,7 @@ pub mod consent;
 pub mod csrf;
 pub mod device;
 pub mod email_sign_in;
+pub mod geoip;
 pub mod invitation;
 pub mod login;
 pub mod mail;

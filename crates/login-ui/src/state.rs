@@ -110,4 +110,6 @@ pub struct LoginUi {
     pub sms: crate::sms::Sms,
     /// Passkeys (absent when the issuer's host is not a domain name).
     pub passkeys: Option<domain::credentials::Passkeys>,
+    /// Approximate locations of IP addresses, when a database is configured.
+    pub geoip: Option<crate::geoip::GeoIp>,
 }

@@ -359,6 +359,9 @@ pub struct SessionConfig {
     pub absolute_timeout_secs: u64,
     /// Mail the user when they sign in with a browser none of their earlier sessions used.
     pub new_sign_in_alert: bool,
+    /// A MaxMind-format city database (e.g. GeoLite2-City.mmdb): sessions then show an
+    /// approximate location. Empty: none.
+    pub geoip_database: String,
     /// Days a browser may skip the second factor after "don't ask again on this browser"
     /// (0: the option is not offered).
     pub trusted_device_days: u32,
@@ -414,6 +417,7 @@ impl Default for SessionConfig {
             new_sign_in_alert: true,
             remember_me_secs: 14 * 24 * 3600,
             trusted_device_days: 30,
+            geoip_database: String::new(),
         }
     }
 }
