@@ -30,7 +30,10 @@ suite() {
   local es rs web
   es=$("$GH" client create --name bench-es256 --grant-type client_credentials --scope api --access-token-signing-alg ES256 --json)
   rs=$("$GH" client create --name bench-rs256 --grant-type client_credentials --scope api --access-token-signing-alg RS256 --json)
-  web=$("$GH" client create --name bench-web --redirect-uri http://127.0.0.1:9/cb --first-party --access-token-signing-alg ES256 --json)
+  # The browser-flow client signs ID and access tokens with ES256; bench-web-rs256 keeps the
+  # RS256 ID-token default, to show what RSA signing costs a refresh.
+  web=$("$GH" client create --name bench-web --redirect-uri http://127.0.0.1:9/cb --first-party --access-token-signing-alg ES256 --id-token-signed-response-alg ES256 --json)
+  webrs=$("$GH" client create --name bench-web-rs256 --redirect-uri http://127.0.0.1:9/cb --first-party --access-token-signing-alg ES256 --json)
   "$GH" serve >"$work/serve.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 200); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
@@ -43,6 +46,7 @@ suite() {
   "$LOAD" client_credentials "${common[@]}" --client-id "$(json_field client_id <<<"$es")" --client-secret "$(json_field client_secret <<<"$es")" | sed 's/^client_credentials    /client_credentials ES256/'
   "$LOAD" client_credentials "${common[@]}" --client-id "$(json_field client_id <<<"$rs")" --client-secret "$(json_field client_secret <<<"$rs")" | sed 's/^client_credentials    /client_credentials RS256/'
   "$LOAD" refresh "${common[@]}" "${webargs[@]}"
+  "$LOAD" refresh "${common[@]}" "${webargs[@]}" --client-id "$(json_field client_id <<<"$webrs")" --client-secret "$(json_field client_secret <<<"$webrs")" | sed 's/^refresh               /refresh (RS256 ID tok)/'
   "$LOAD" userinfo "${common[@]}" "${webargs[@]}"
   "$LOAD" introspection "${common[@]}" "${webargs[@]}"
   "$LOAD" signin "${common[@]}" "${webargs[@]}"
@@ -55,6 +59,7 @@ suite "SQLite" "sqlite://$(mktemp -d)/bench.db?mode=rwc"
 if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
   db="gatehouse_bench_$$"
   psql "$BENCH_POSTGRES_URL" -qc "CREATE DATABASE $db"
-  suite "PostgreSQL" "${BENCH_POSTGRES_URL%/*}/$db"
+  # Loopback: no TLS between Gatehouse and PostgreSQL (sqlx would otherwise negotiate it).
+  suite "PostgreSQL" "${BENCH_POSTGRES_URL%/*}/$db?sslmode=disable"
   psql "$BENCH_POSTGRES_URL" -qc "DROP DATABASE $db WITH (FORCE)"
 fi

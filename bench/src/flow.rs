@@ -1,5 +1,7 @@
 //! The scenarios: what one connection sends per step, and what it prepares first.
 
+use std::collections::BTreeMap;
+
 use anyhow::{Context as _, bail};
 
 use crate::Options;
@@ -11,10 +13,9 @@ pub struct Worker {
     refresh_token: String,
 }
 
-fn client(cookies: bool) -> anyhow::Result<reqwest::Client> {
+fn client() -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(cookies)
         .pool_max_idle_per_host(1)
         .build()?)
 }
@@ -23,7 +24,7 @@ impl Worker {
     /// Sets the connection up (signs in once for the token scenarios).
     pub async fn prepare(o: &Options) -> anyhow::Result<Self> {
         let mut w = Worker {
-            http: client(false)?,
+            http: client()?,
             access_token: String::new(),
             refresh_token: String::new(),
         };
@@ -31,7 +32,7 @@ impl Worker {
             o.scenario.as_str(),
             "refresh" | "userinfo" | "introspection"
         ) {
-            let tokens = sign_in(o).await?;
+            let tokens = sign_in(&w.http, o).await?;
             w.access_token = tokens["access_token"]
                 .as_str()
                 .unwrap_or_default()
@@ -100,7 +101,7 @@ impl Worker {
                 return Ok(());
             }
             "signin" => {
-                sign_in(o).await?;
+                sign_in(&self.http, o).await?;
                 return Ok(());
             }
             other => bail!("unknown scenario {other}"),
@@ -114,9 +115,11 @@ impl Worker {
 }
 
 /// A whole browser sign-in: authorize → sign-in page → password → code → tokens.
-/// The client is first-party, so no consent page.
-pub async fn sign_in(o: &Options) -> anyhow::Result<serde_json::Value> {
-    let browser = client(true)?;
+/// The client is first-party, so no consent page. Each sign-in is a new browser (its own
+/// cookies) on the worker's connection: building an HTTP client per sign-in would spend the
+/// load generator's CPU reading the system's CA certificates, on the cores being measured.
+pub async fn sign_in(http: &reqwest::Client, o: &Options) -> anyhow::Result<serde_json::Value> {
+    let mut browser = Browser::default();
     let mut authorize = url::Url::parse(&format!("{}/authorize", o.base))?;
     authorize
         .query_pairs_mut()
@@ -125,10 +128,9 @@ pub async fn sign_in(o: &Options) -> anyhow::Result<serde_json::Value> {
         .append_pair("response_type", "code")
         .append_pair("scope", "openid profile offline_access")
         .append_pair("state", "bench");
-    let login = location(browser.get(authorize).send().await?)?;
+    let login = location(browser.send(http.get(authorize)).await?)?;
     let page = browser
-        .get(format!("{}{login}", o.base))
-        .send()
+        .send(http.get(format!("{}{login}", o.base)))
         .await?
         .text()
         .await?;
@@ -138,25 +140,24 @@ pub async fn sign_in(o: &Options) -> anyhow::Result<serde_json::Value> {
         let end = page[start..].find('"').context("field unterminated")? + start;
         Ok(page[start..end].to_owned())
     };
-    let resume = location(
+    let form = http.post(format!("{}/login", o.base)).form(&[
+        ("csrf", field("csrf")?.as_str()),
+        ("request", field("request")?.as_str()),
+        ("email", o.email.as_str()),
+        ("password", o.password.as_str()),
+    ]);
+    let resume = location(browser.send(form).await?)?;
+    let redirect = location(
         browser
-            .post(format!("{}/login", o.base))
-            .form(&[
-                ("csrf", field("csrf")?.as_str()),
-                ("request", field("request")?.as_str()),
-                ("email", o.email.as_str()),
-                ("password", o.password.as_str()),
-            ])
-            .send()
+            .send(http.get(format!("{}{resume}", o.base)))
             .await?,
     )?;
-    let redirect = location(browser.get(format!("{}{resume}", o.base)).send().await?)?;
     let code = url::Url::parse(&redirect)?
         .query_pairs()
         .find(|(k, _)| k == "code")
         .map(|(_, v)| v.into_owned())
         .context("no code")?;
-    let res = browser
+    let res = http
         .post(format!("{}/token", o.base))
         .basic_auth(&o.client_id, Some(&o.client_secret))
         .form(&[
@@ -170,6 +171,42 @@ pub async fn sign_in(o: &Options) -> anyhow::Result<serde_json::Value> {
         bail!("token request failed: {}", res.status());
     }
     Ok(res.json().await?)
+}
+
+/// One browser's cookies (all on one host and path here), sent with each request.
+#[derive(Default)]
+struct Browser {
+    cookies: BTreeMap<String, String>,
+}
+
+impl Browser {
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> anyhow::Result<reqwest::Response> {
+        let header = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let req = if header.is_empty() {
+            req
+        } else {
+            req.header("cookie", header)
+        };
+        let res = req.send().await?;
+        for set in res.headers().get_all("set-cookie") {
+            let pair = set.to_str()?.split(';').next().unwrap_or_default();
+            match pair.split_once('=').map(|(k, v)| (k.trim(), v.trim())) {
+                Some((name, "")) => {
+                    self.cookies.remove(name);
+                }
+                Some((name, value)) => {
+                    self.cookies.insert(name.to_owned(), value.to_owned());
+                }
+                None => {}
+            }
+        }
+        Ok(res)
+    }
 }
 
 fn location(res: reqwest::Response) -> anyhow::Result<String> {

@@ -623,6 +623,28 @@ harness::shared_server_tests! {
         assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_request");
     }
 
+    async fn refresh_asking_for_more_scope_is_refused_and_leaves_the_token_usable(server) {
+        let kit = kit(server, "widen").await;
+        let code = code(server, &kit).await;
+        let basic = Some((kit.client_id.as_str(), kit.secret.as_str()));
+        let (_, _, tokens) = token(server, basic, &redeem_form(&code, VERIFIER)).await;
+        let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+        let refresh_with = |scope: &'static str| {
+            let refresh = refresh.clone();
+            async move {
+                let form = [("grant_type", "refresh_token"), ("refresh_token", refresh.as_str()), ("scope", scope)];
+                token(server, basic, &form).await
+            }
+        };
+        let answer = refresh_with("openid offline_access email").await;
+        assert_oauth_error(&answer, 400, "invalid_scope", "a scope that was not granted");
+        // The refusal changed nothing: the same token still works, and may narrow the scope.
+        let (status, _, narrowed) = refresh_with("openid").await;
+        assert_eq!(status, 200, "{narrowed}");
+        assert_eq!(narrowed["scope"], "openid");
+        assert!(narrowed["refresh_token"].as_str().is_some_and(|r| r != refresh));
+    }
+
     async fn introspection_requires_client_auth_and_reports_tampered_tokens_inactive(server) {
         let kit = kit(server, "introspect").await;
         let code = code(server, &kit).await;

@@ -6,7 +6,7 @@ mod codes;
 mod refresh;
 pub(crate) mod revoke;
 
-pub use access::{AccessRecord, AccessTokens, NewAccessToken};
+pub use access::{AccessRecord, AccessTokens, NewAccessToken, PlannedAccess};
 pub use codes::{Codes, NewCode, Redemption};
 pub use refresh::{Grants, NewGrant, Rotation};
 
@@ -98,9 +98,18 @@ mod tests {
             code_hash: code,
             scope: "openid".into(),
             claims: None,
-            expires_at: crate::now() + Duration::from_secs(600),
-            opaque: true,
         }
+    }
+
+    /// Records an opaque access token; returns its `jti` and value.
+    async fn record(k: &Kit, new: NewAccessToken) -> (String, String) {
+        let planned = k.access.plan(true, Duration::from_secs(600), None);
+        k.access.record(&planned, new).await.unwrap();
+        (planned.jti, planned.value.unwrap())
+    }
+
+    fn plan(k: &Kit) -> PlannedAccess {
+        k.access.plan(false, Duration::from_secs(600), None)
     }
 
     backend_tests! {
@@ -111,8 +120,8 @@ mod tests {
             let Redemption::Redeemed(row) = k.codes.redeem(&code, &k.client).await.unwrap() else { panic!("first redemption") };
             assert_ne!(row.code_hash, code, "only the hash is stored");
             let family = k.grants.start(new_grant(&k, Some(row.code_hash.clone()), None)).await.unwrap();
-            let (jti, opaque) = k.access.record(access(&k, Some(family.id.clone()), None, Some(row.code_hash.clone()))).await.unwrap();
-            assert!(k.access.by_opaque(&opaque.unwrap()).await.unwrap().unwrap().active);
+            let (jti, opaque) = record(&k, access(&k, Some(family.id.clone()), None, Some(row.code_hash.clone()))).await;
+            assert!(k.access.by_opaque(&opaque).await.unwrap().unwrap().active);
             assert!(matches!(k.codes.redeem(&code, &k.client).await.unwrap(), Redemption::Reused(_)));
             assert!(!k.access.by_jti(&jti).await.unwrap().unwrap().active, "access token revoked on code reuse");
             assert!(k.grants.get(&family.id).await.unwrap().unwrap().revoked_at.is_some(), "grant revoked on code reuse");
@@ -123,13 +132,23 @@ mod tests {
             let k = kit(&store).await;
             let family = k.grants.start(new_grant(&k, None, None)).await.unwrap();
             let first = k.grants.issue_refresh(&family).await.unwrap();
-            assert!(matches!(k.grants.rotate(&first, "other").await.unwrap(), Rotation::Invalid));
-            let Rotation::Rotated { token: second, .. } = k.grants.rotate(&first, &k.client).await.unwrap() else { panic!("rotation") };
+            assert!(matches!(k.grants.rotate(&first, "other", &plan(&k)).await.unwrap(), Rotation::Invalid));
+            let planned = k.access.plan(true, Duration::from_secs(600), Some("openid".into()));
+            let Rotation::Rotated { token: second, family: rotated, user } = k.grants.rotate(&first, &k.client, &planned).await.unwrap() else { panic!("rotation") };
             assert_ne!(first, second);
+            assert_eq!(rotated.id, family.id);
+            assert_eq!(user.map(|u| u.id), Some(k.user.clone()), "the grant's user comes along");
+            // The planned access token was recorded with the rotation, under the grant.
+            let recorded = k.access.by_opaque(planned.value.as_deref().unwrap()).await.unwrap().unwrap();
+            assert!(recorded.active);
+            assert_eq!((recorded.row.jti.as_str(), recorded.row.scope.as_str()), (planned.jti.as_str(), "openid"));
+            assert_eq!(recorded.row.family_id.as_deref(), Some(family.id.as_str()));
+            assert_eq!(recorded.row.user_id.as_deref(), Some(k.user.as_str()));
             assert!(k.grants.active_family(&first).await.unwrap().is_none(), "rotated token is spent");
             assert!(k.grants.active_family(&second).await.unwrap().is_some());
-            assert!(matches!(k.grants.rotate(&first, &k.client).await.unwrap(), Rotation::Reused { .. }));
-            assert!(matches!(k.grants.rotate(&second, &k.client).await.unwrap(), Rotation::Invalid), "family revoked");
+            assert!(matches!(k.grants.rotate(&first, &k.client, &plan(&k)).await.unwrap(), Rotation::Reused { .. }));
+            assert!(!k.access.by_jti(&planned.jti).await.unwrap().unwrap().active, "its access tokens went with the family");
+            assert!(matches!(k.grants.rotate(&second, &k.client, &plan(&k)).await.unwrap(), Rotation::Invalid), "family revoked");
         }
 
         async fn ending_a_session_revokes_its_grants_and_tokens(store: Store) {
@@ -145,11 +164,11 @@ mod tests {
             assert!(k.sessions.find_live(&secret).await.unwrap().is_none(), "old cookie value is dead (no fixation)");
             let family = k.grants.start(new_grant(&k, None, Some(session.id.clone()))).await.unwrap();
             let refresh = k.grants.issue_refresh(&family).await.unwrap();
-            let (jti, _) = k.access.record(access(&k, Some(family.id.clone()), Some(session.id.clone()), None)).await.unwrap();
+            let (jti, _) = record(&k, access(&k, Some(family.id.clone()), Some(session.id.clone()), None)).await;
             k.sessions.end(&session.id).await.unwrap();
             assert!(k.sessions.find_live(&secret2).await.unwrap().is_none());
             assert!(!k.access.by_jti(&jti).await.unwrap().unwrap().active);
-            assert!(matches!(k.grants.rotate(&refresh, &k.client).await.unwrap(), Rotation::Invalid));
+            assert!(matches!(k.grants.rotate(&refresh, &k.client, &plan(&k)).await.unwrap(), Rotation::Invalid));
         }
     }
 }

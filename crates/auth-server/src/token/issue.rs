@@ -2,7 +2,7 @@
 
 use domain::clients::Client;
 use domain::entities::user;
-use domain::grants::NewAccessToken;
+use domain::grants::{NewAccessToken, PlannedAccess};
 use domain::keys::KeyAlg;
 use domain::users::claims;
 use serde_json::{Map, Value};
@@ -38,32 +38,53 @@ pub async fn access_token(
     claims_request: Option<Value>,
     lineage: &Lineage,
 ) -> Result<(String, u64), OAuthError> {
-    let ttl = provider.settings.access_token_ttl;
-    let now = time::OffsetDateTime::now_utc();
-    let exp = now + ttl;
-    let opaque = client.access_token_format == "opaque";
+    let planned = plan_access_token(provider, client, None);
     // Client tokens in JWT form are self-contained: nothing to record until revoked.
-    let record = opaque || user.is_some();
-    let (jti, opaque_value) = if record {
+    if planned.value.is_some() || user.is_some() {
         provider
             .access_tokens
-            .record(NewAccessToken {
-                client_id: client.client_id.clone(),
-                user_id: user.map(|u| u.id.clone()),
-                session_id: lineage.session_id.clone(),
-                family_id: lineage.family_id.clone(),
-                code_hash: lineage.code_hash.clone(),
-                scope: scope.to_owned(),
-                claims: claims_request,
-                expires_at: exp,
-                opaque,
-            })
-            .await?
-    } else {
-        (domain::random::token::<16>(), None)
-    };
-    let expires_in = ttl.as_secs();
-    if let Some(value) = opaque_value {
+            .record(
+                &planned,
+                NewAccessToken {
+                    client_id: client.client_id.clone(),
+                    user_id: user.map(|u| u.id.clone()),
+                    session_id: lineage.session_id.clone(),
+                    family_id: lineage.family_id.clone(),
+                    code_hash: lineage.code_hash.clone(),
+                    scope: scope.to_owned(),
+                    claims: claims_request,
+                },
+            )
+            .await?;
+    }
+    finish_access_token(provider, client, user, scope, lineage, planned)
+}
+
+/// A new access token's `jti` (and value, when the client takes opaque tokens) and lifetime.
+pub fn plan_access_token(
+    provider: &Provider,
+    client: &Client,
+    narrowed_scope: Option<String>,
+) -> PlannedAccess {
+    provider.access_tokens.plan(
+        client.access_token_format == "opaque",
+        provider.settings.access_token_ttl,
+        narrowed_scope,
+    )
+}
+
+/// The planned access token as the client receives it (already recorded where it must be):
+/// its opaque value, or a signed JWT. Returns the token and its lifetime in seconds.
+pub fn finish_access_token(
+    provider: &Provider,
+    client: &Client,
+    user: Option<&user::Model>,
+    scope: &str,
+    lineage: &Lineage,
+    planned: PlannedAccess,
+) -> Result<(String, u64), OAuthError> {
+    let expires_in = provider.settings.access_token_ttl.as_secs();
+    if let Some(value) = planned.value {
         return Ok((value, expires_in));
     }
     let mut c = Map::new();
@@ -75,9 +96,9 @@ pub async fn access_token(
     );
     c.insert("aud".into(), client.client_id.clone().into());
     c.insert("client_id".into(), client.client_id.clone().into());
-    c.insert("iat".into(), jwt::unix(now).into());
-    c.insert("exp".into(), jwt::unix(exp).into());
-    c.insert("jti".into(), jti.into());
+    c.insert("iat".into(), jwt::unix(planned.issued_at).into());
+    c.insert("exp".into(), jwt::unix(planned.expires_at).into());
+    c.insert("jti".into(), planned.jti.into());
     c.insert("scope".into(), scope.into());
     if user.is_some() {
         if let Some(t) = lineage.auth_time {

@@ -22,9 +22,27 @@ pub async fn exchange(
     let presented = params
         .get("refresh_token")
         .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
-    let (family, refresh_token) = match provider.grants.rotate(presented, &client.client_id).await?
+    if let Some(asked) = params.get("scope")
+        && let Some(family) = provider
+            .grants
+            .active_family(presented)
+            .await?
+            .filter(|f| f.client_id == client.client_id)
     {
-        Rotation::Rotated { family, token } => (*family, token),
+        // Checked before rotating too: a refused request must leave the refresh token usable.
+        narrowed(&family.scope, asked)?;
+    }
+    let planned = issue::plan_access_token(provider, client, params.get("scope").map(narrow_words));
+    let rotation = provider
+        .grants
+        .rotate(presented, &client.client_id, &planned)
+        .await?;
+    let (family, refresh_token, user) = match rotation {
+        Rotation::Rotated {
+            family,
+            token,
+            user,
+        } => (*family, token, user.map(|u| *u)),
         Rotation::Reused { user_id } => {
             provider
                 .audit
@@ -48,21 +66,13 @@ pub async fn exchange(
         }
     };
     check_device(provider, client, &family, device.as_deref()).await?;
-    let granted: Vec<&str> = family.scope.split(' ').collect();
     let scope = match params.get("scope") {
         None => family.scope.clone(),
-        Some(asked) => {
-            let asked: Vec<&str> = asked.split(' ').filter(|s| !s.is_empty()).collect();
-            if let Some(extra) = asked.iter().find(|s| !granted.contains(s)) {
-                return Err(OAuthError::new(
-                    ErrorCode::InvalidScope,
-                    format!("scope {extra:?} was not granted"),
-                ));
-            }
-            asked.join(" ")
-        }
+        Some(asked) => narrowed(&family.scope, asked)?,
     };
-    let user = provider.users.find(&family.user_id).await?.filter(|u| {
+    // The access token was recorded with the rotation; a refusal below revokes the grant,
+    // and the grant's access tokens with it.
+    let user = user.filter(|u| {
         UserStatus::at(u, time::OffsetDateTime::now_utc()).is_ok_and(UserStatus::keeps_tokens)
     });
     let Some(user) = user else {
@@ -82,15 +92,8 @@ pub async fn exchange(
         acr: family.acr.clone(),
         amr: serde_json::from_value(family.amr.clone()).unwrap_or_default(),
     };
-    let (access_token, expires_in) = issue::access_token(
-        provider,
-        client,
-        Some(&user),
-        &scope,
-        family.claims.clone(),
-        &lineage,
-    )
-    .await?;
+    let (access_token, expires_in) =
+        issue::finish_access_token(provider, client, Some(&user), &scope, &lineage, planned)?;
     let id_token = if scope.split(' ').any(|s| s == "openid") {
         Some(issue::id_token(
             provider,
@@ -117,6 +120,32 @@ pub async fn exchange(
         },
         Some(user.id),
     ))
+}
+
+/// The scope `asked` for, when every scope in it was granted (RFC 6749 6: it may narrow the
+/// grant, never widen it).
+fn narrowed(granted: &str, asked: &str) -> Result<String, OAuthError> {
+    let granted: Vec<&str> = granted.split(' ').collect();
+    let asked = narrow_words(asked);
+    if let Some(extra) = asked
+        .split(' ')
+        .find(|s| !s.is_empty() && !granted.contains(s))
+    {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidScope,
+            format!("scope {extra:?} was not granted"),
+        ));
+    }
+    Ok(asked)
+}
+
+/// A scope parameter's words, single-spaced.
+fn narrow_words(asked: &str) -> String {
+    asked
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Applies the refresh-binding policy when the device differs from the grant's.

@@ -1,7 +1,7 @@
 //! Second factors: the service and what it reports about a user's enrollment.
 
 use sea_orm::{
-    ColumnTrait as _, DatabaseConnection, EntityTrait as _, PaginatorTrait as _, QueryFilter as _,
+    ColumnTrait as _, DatabaseConnection, EntityTrait as _, QueryFilter as _, QuerySelect as _,
 };
 
 use super::kind;
@@ -108,27 +108,32 @@ impl Mfa {
             .rows_affected)
     }
 
-    /// The user's second factors.
+    /// The user's second factors, read in one query (it runs at every sign-in).
     pub async fn enrollment(&self, user_id: &str) -> Result<Enrollment> {
-        Ok(Enrollment {
-            totp: self.confirmed_totp(user_id).await?.is_some(),
-            sms: credential::Entity::find()
-                .filter(credential::Column::UserId.eq(user_id))
-                .filter(credential::Column::Kind.eq(kind::SMS))
-                .count(&self.db)
-                .await?
-                > 0,
-            passkeys: credential::Entity::find()
-                .filter(credential::Column::UserId.eq(user_id))
-                .filter(credential::Column::Kind.eq(kind::PASSKEY))
-                .count(&self.db)
-                .await?,
-            recovery_codes_left: credential::Entity::find()
-                .filter(credential::Column::UserId.eq(user_id))
-                .filter(credential::Column::Kind.eq(kind::RECOVERY_CODE))
-                .count(&self.db)
-                .await?,
-        })
+        let rows: Vec<(String, Option<String>)> = credential::Entity::find()
+            .select_only()
+            .column(credential::Column::Kind)
+            .column(credential::Column::Name)
+            .filter(credential::Column::UserId.eq(user_id))
+            .filter(credential::Column::Kind.is_in([
+                kind::TOTP,
+                kind::SMS,
+                kind::PASSKEY,
+                kind::RECOVERY_CODE,
+            ]))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut enrollment = Enrollment::default();
+        for (kind, name) in rows {
+            match kind.as_str() {
+                kind::TOTP => enrollment.totp |= super::totp::is_confirmed(name.as_deref()),
+                kind::SMS => enrollment.sms = true,
+                kind::PASSKEY => enrollment.passkeys += 1,
+                _ => enrollment.recovery_codes_left += 1,
+            }
+        }
+        Ok(enrollment)
     }
 }
 

@@ -18,6 +18,12 @@ use crate::{Error, Result, now};
 /// The name an authenticator gets once confirmed.
 const NAME: &str = "Authenticator app";
 
+/// Whether a TOTP credential named `name` is confirmed (set up with a valid code); an
+/// unconfirmed one is still being set up.
+pub(super) fn is_confirmed(name: Option<&str>) -> bool {
+    name == Some(NAME)
+}
+
 fn encryption_context(credential_id: &str) -> String {
     format!("totp:{credential_id}")
 }
@@ -45,7 +51,7 @@ impl Mfa {
             .totp_rows(user_id)
             .await?
             .into_iter()
-            .find(|r| r.name.as_deref() == Some(NAME)))
+            .find(|r| is_confirmed(r.name.as_deref())))
     }
 
     async fn totp_rows(&self, user_id: &str) -> Result<Vec<credential::Model>> {

@@ -12,6 +12,27 @@ use crate::{Result, Store, now, random};
 
 const PURPOSE: &str = "access_token";
 
+/// The keyed hash an opaque access token is stored as.
+pub(super) fn value_hash(secrets: &SecretBox, value: &str) -> String {
+    secrets.keyed_hash(PURPOSE, value)
+}
+
+/// An access token about to be issued: made before it is recorded, so that its record can
+/// be written in the same statement as other rows (see `Grants::rotate`).
+#[derive(Debug, Clone)]
+pub struct PlannedAccess {
+    /// Its `jti`.
+    pub jti: String,
+    /// The token itself when opaque (only its keyed hash is stored); none for a JWT.
+    pub value: Option<String>,
+    /// Issued now.
+    pub issued_at: time::OffsetDateTime,
+    /// Expiry.
+    pub expires_at: time::OffsetDateTime,
+    /// A narrower scope than the grant's, for a refresh that asked for one.
+    pub narrowed_scope: Option<String>,
+}
+
 /// An access token to record.
 #[derive(Debug, Clone)]
 pub struct NewAccessToken {
@@ -29,10 +50,6 @@ pub struct NewAccessToken {
     pub scope: String,
     /// The `claims` request parameter (for userinfo).
     pub claims: Option<serde_json::Value>,
-    /// Expiry.
-    pub expires_at: time::OffsetDateTime,
-    /// Opaque format: also store a keyed hash of a random token value.
-    pub opaque: bool,
 }
 
 /// A recorded access token and whether it is active now.
@@ -60,15 +77,31 @@ impl AccessTokens {
         }
     }
 
-    /// Records a token; returns its `jti` and, for opaque tokens, the token value.
-    pub async fn record(&self, new: NewAccessToken) -> Result<(String, Option<String>)> {
-        let jti = random::token::<16>();
-        let opaque = new.opaque.then(random::token::<32>);
+    /// Makes a token's `jti` (and value, when `opaque`) that lives `ttl` from now.
+    pub fn plan(
+        &self,
+        opaque: bool,
+        ttl: std::time::Duration,
+        narrowed_scope: Option<String>,
+    ) -> PlannedAccess {
+        let at = now();
+        PlannedAccess {
+            jti: random::token::<16>(),
+            value: opaque.then(random::token::<32>),
+            issued_at: at,
+            expires_at: at + ttl,
+            narrowed_scope,
+        }
+    }
+
+    /// Records a planned token.
+    pub async fn record(&self, planned: &PlannedAccess, new: NewAccessToken) -> Result<()> {
         access_token::ActiveModel {
-            jti: Set(jti.clone()),
-            token_hash: Set(opaque
+            jti: Set(planned.jti.clone()),
+            token_hash: Set(planned
+                .value
                 .as_deref()
-                .map(|t| self.secrets.keyed_hash(PURPOSE, t))),
+                .map(|t| value_hash(&self.secrets, t))),
             client_id: Set(new.client_id),
             user_id: Set(new.user_id),
             session_id: Set(new.session_id),
@@ -76,13 +109,13 @@ impl AccessTokens {
             code_hash: Set(new.code_hash),
             scope: Set(new.scope),
             claims: Set(new.claims),
-            created_at: Set(now()),
-            expires_at: Set(new.expires_at),
+            created_at: Set(planned.issued_at),
+            expires_at: Set(planned.expires_at),
             revoked_at: Set(None),
         }
         .insert(&self.db)
         .await?;
-        Ok((jti, opaque))
+        Ok(())
     }
 
     /// The record of a JWT access token by `jti`.
@@ -99,7 +132,7 @@ impl AccessTokens {
             return Ok(None);
         }
         let row = access_token::Entity::find()
-            .filter(access_token::Column::TokenHash.eq(self.secrets.keyed_hash(PURPOSE, token)))
+            .filter(access_token::Column::TokenHash.eq(value_hash(&self.secrets, token)))
             .one(&self.db)
             .await?;
         self.with_status(row).await

@@ -105,36 +105,35 @@ impl Codes {
             return Ok(Redemption::Invalid);
         }
         let hash = self.secrets.keyed_hash(PURPOSE, code);
+        let at = now();
+        // The usual case in one statement: claim the code if it is this client's, unused and
+        // unexpired, and read it back.
+        let claimed = authorization_code::Entity::update_many()
+            .col_expr(
+                authorization_code::Column::RedeemedAt,
+                Expr::value(Some(at)),
+            )
+            .filter(authorization_code::Column::CodeHash.eq(hash.clone()))
+            .filter(authorization_code::Column::ClientId.eq(client_id))
+            .filter(authorization_code::Column::RedeemedAt.is_null())
+            .filter(authorization_code::Column::ExpiresAt.gt(at))
+            .exec_with_returning(&self.db)
+            .await?;
+        if let Some(row) = claimed.into_iter().next() {
+            return Ok(Redemption::Redeemed(row));
+        }
+        // Not claimed: unknown, another client's, expired, or already redeemed (reuse).
         let Some(row) = authorization_code::Entity::find_by_id(hash.clone())
             .one(&self.db)
             .await?
         else {
             return Ok(Redemption::Invalid);
         };
-        if row.client_id != client_id {
+        if row.client_id != client_id || row.redeemed_at.is_none() {
             return Ok(Redemption::Invalid);
         }
-        if row.redeemed_at.is_some() {
-            self.revoke_issued_from(&hash).await?;
-            return Ok(Redemption::Reused(row));
-        }
-        if row.expires_at <= now() {
-            return Ok(Redemption::Invalid);
-        }
-        let claimed = authorization_code::Entity::update_many()
-            .col_expr(
-                authorization_code::Column::RedeemedAt,
-                Expr::value(Some(now())),
-            )
-            .filter(authorization_code::Column::CodeHash.eq(hash.clone()))
-            .filter(authorization_code::Column::RedeemedAt.is_null())
-            .exec(&self.db)
-            .await?;
-        if claimed.rows_affected == 0 {
-            self.revoke_issued_from(&hash).await?;
-            return Ok(Redemption::Reused(row));
-        }
-        Ok(Redemption::Redeemed(row))
+        self.revoke_issued_from(&hash).await?;
+        Ok(Redemption::Reused(row))
     }
 
     async fn revoke_issued_from(&self, code_hash: &str) -> Result<()> {
