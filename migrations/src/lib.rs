@@ -6,6 +6,7 @@ mod m20261122_000001_initial;
 mod m20261123_000001_mail_and_tokens;
 mod m20261123_000002_session_remember;
 mod m20261123_000003_client_require_mfa;
+mod m20261130_000001_sessions_by_user_and_time;
 
 /// The ordered list of Gatehouse migrations.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_mail_and_tokens::Migration),
             Box::new(m20261123_000002_session_remember::Migration),
             Box::new(m20261123_000003_client_require_mfa::Migration),
+            Box::new(m20261130_000001_sessions_by_user_and_time::Migration),
         ]
     }
 }
