@@ -43,10 +43,10 @@ suite() {
   echo "== $label ($CONNS connections, $SECS s each, commit $(git rev-parse --short HEAD))"
   "$LOAD" discovery "${common[@]}"
   "$LOAD" jwks "${common[@]}"
-  "$LOAD" client_credentials "${common[@]}" --client-id "$(json_field client_id <<<"$es")" --client-secret "$(json_field client_secret <<<"$es")" | sed 's/^client_credentials    /client_credentials ES256/'
-  "$LOAD" client_credentials "${common[@]}" --client-id "$(json_field client_id <<<"$rs")" --client-secret "$(json_field client_secret <<<"$rs")" | sed 's/^client_credentials    /client_credentials RS256/'
+  "$LOAD" client_credentials "${common[@]}" --label "client_credentials ES256" --client-id "$(json_field client_id <<<"$es")" --client-secret "$(json_field client_secret <<<"$es")"
+  "$LOAD" client_credentials "${common[@]}" --label "client_credentials RS256" --client-id "$(json_field client_id <<<"$rs")" --client-secret "$(json_field client_secret <<<"$rs")"
   "$LOAD" refresh "${common[@]}" "${webargs[@]}"
-  "$LOAD" refresh "${common[@]}" "${webargs[@]}" --client-id "$(json_field client_id <<<"$webrs")" --client-secret "$(json_field client_secret <<<"$webrs")" | sed 's/^refresh               /refresh (RS256 ID tok)/'
+  "$LOAD" refresh "${common[@]}" "${webargs[@]}" --label "refresh (RS256 ID token)" --client-id "$(json_field client_id <<<"$webrs")" --client-secret "$(json_field client_secret <<<"$webrs")"
   "$LOAD" userinfo "${common[@]}" "${webargs[@]}"
   "$LOAD" introspection "${common[@]}" "${webargs[@]}"
   "$LOAD" signin "${common[@]}" "${webargs[@]}"

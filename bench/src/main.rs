@@ -2,7 +2,7 @@
 //! scenario; prints requests/s and latency percentiles. Driven by `bench/run.sh`.
 //!
 //! Usage: gatehouse-loadgen SCENARIO --base URL [--client-id ID --client-secret S]
-//!        [--email E --password P] [--connections 16] [--seconds 15]
+//!        [--email E --password P] [--connections 16] [--seconds 15] [--label NAME]
 //! Scenarios: discovery, jwks, client_credentials, refresh, userinfo, introspection, signin.
 
 #![allow(clippy::print_stdout)]
@@ -17,6 +17,8 @@ mod flow;
 #[derive(Debug, Clone)]
 pub struct Options {
     scenario: String,
+    /// What the result line is called (default: the scenario).
+    label: String,
     base: String,
     client_id: String,
     client_secret: String,
@@ -31,6 +33,7 @@ fn parse() -> anyhow::Result<Options> {
     let mut args = std::env::args().skip(1);
     let scenario = args.next().context("missing scenario")?;
     let mut o = Options {
+        label: scenario.clone(),
         scenario,
         base: "http://127.0.0.1:8080".into(),
         client_id: String::new(),
@@ -46,6 +49,7 @@ fn parse() -> anyhow::Result<Options> {
             .next()
             .with_context(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
+            "--label" => o.label = value,
             "--base" => o.base = value,
             "--client-id" => o.client_id = value,
             "--client-secret" => o.client_secret = value,
@@ -89,8 +93,8 @@ async fn main() -> anyhow::Result<()> {
     };
     let rate = latencies.len() as f64 / options.seconds as f64;
     println!(
-        "{:<22} {:>10.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} ok, {} errors)",
-        options.scenario,
+        "{:<24} {:>10.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} ok, {} errors)",
+        options.label,
         rate,
         pct(0.50),
         pct(0.99),
@@ -129,7 +133,7 @@ async fn argon2_rate(o: &Options) -> anyhow::Result<()> {
             .map_err(|_| anyhow::anyhow!("hashing thread panicked"))?;
     }
     println!(
-        "{:<22} {:>10.1} hashes/s on {cores} threads (m=19456 KiB, t=2, p=1)",
+        "{:<24} {:>10.1} hashes/s on {cores} threads (m=19456 KiB, t=2, p=1)",
         "argon2 (raw)",
         total as f64 / o.seconds as f64
     );
