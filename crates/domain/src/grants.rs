@@ -151,6 +151,26 @@ mod tests {
             assert!(matches!(k.grants.rotate(&second, &k.client, &plan(&k)).await.unwrap(), Rotation::Invalid), "family revoked");
         }
 
+        async fn two_concurrent_uses_of_one_refresh_token_rotate_once_and_revoke_the_family(store: Store) {
+            let k = kit(&store).await;
+            let family = k.grants.start(new_grant(&k, None, None)).await.unwrap();
+            let token = k.grants.issue_refresh(&family).await.unwrap();
+            let (a, b) = (plan(&k), plan(&k));
+            let (first, second) = tokio::join!(
+                k.grants.rotate(&token, &k.client, &a),
+                k.grants.rotate(&token, &k.client, &b),
+            );
+            let outcomes = [first.unwrap(), second.unwrap()];
+            let rotated: Vec<_> = outcomes.iter().filter_map(|o| match o {
+                Rotation::Rotated { token, .. } => Some(token.clone()),
+                _ => None,
+            }).collect();
+            assert_eq!(rotated.len(), 1, "exactly one use wins: {outcomes:?}");
+            assert_eq!(outcomes.iter().filter(|o| matches!(o, Rotation::Reused { .. })).count(), 1, "{outcomes:?}");
+            assert!(k.grants.get(&family.id).await.unwrap().unwrap().revoked_at.is_some(), "the loser revoked the family");
+            assert!(k.grants.active_family(&rotated[0]).await.unwrap().is_none(), "the winner's token died with it");
+        }
+
         async fn ending_a_session_revokes_its_grants_and_tokens(store: Store) {
             let k = kit(&store).await;
             let (secret, session) = k.sessions.sign_in(NewSession {
