@@ -4,6 +4,7 @@ mod client;
 mod keys;
 mod output;
 mod password;
+mod purge;
 mod role;
 mod serve;
 pub mod user;
@@ -47,6 +48,13 @@ pub enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Delete expired and ended rows now (servers also do it every
+    /// maintenance.purge_interval_secs) and print what was deleted.
+    Purge {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs a parsed command line.
@@ -73,6 +81,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Client(cmd) => client::run(&services, cmd).await,
         Command::Role(cmd) => role::run(&services, cmd).await,
         Command::Keys(cmd) => keys::run(&services, cmd).await,
+        Command::Purge { json } => purge::run(&services, json).await,
     };
     services.store.close().await?;
     result

@@ -37,6 +37,7 @@ pub struct RunningServer {
     handle: ServerHandle,
     server: JoinHandle<std::io::Result<()>>,
     key_reload: JoinHandle<()>,
+    purge: Option<JoinHandle<()>>,
     mail: JoinHandle<()>,
     /// Wakes the mail worker after this node queued a mail.
     pub mail_waker: std::sync::Arc<tokio::sync::Notify>,
@@ -47,6 +48,9 @@ impl RunningServer {
     pub async fn wait(self) -> anyhow::Result<()> {
         let result = self.server.await;
         self.key_reload.abort();
+        if let Some(purge) = &self.purge {
+            purge.abort();
+        }
         self.mail.abort();
         result.context("server task failed")??;
         Ok(())
@@ -77,6 +81,7 @@ pub async fn start_on(
     let keys = services.key_ring().await?;
     let bootstrap_admin = bootstrap::ensure_admin(&services, options.bootstrap_password).await?;
     let key_reload = spawn_key_reload(&services, keys.clone());
+    let purge = spawn_purge(&services);
     let mut mail_config = services.config.mail.clone();
     mail_config.file_dir = services.config.mail_dir().display().to_string();
     let mailer = crate::mail::Mailer::new(&mail_config, services.outbox.clone())
@@ -132,6 +137,7 @@ pub async fn start_on(
         handle,
         server: tokio::spawn(server),
         key_reload,
+        purge,
         mail,
         mail_waker,
     })
@@ -310,6 +316,29 @@ fn captcha(services: &Services, cache: domain::cache::Cache) -> login_ui::captch
         verify_url,
         http: reqwest::Client::new(),
     })
+}
+
+/// Deletes expired and ended rows every `maintenance.purge_interval_secs` (none when 0),
+/// the first time right after start.
+fn spawn_purge(services: &Services) -> Option<JoinHandle<()>> {
+    let every = services.config.maintenance.purge_interval_secs;
+    if every == 0 {
+        return None;
+    }
+    let purge = services.purge.clone();
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(every));
+        loop {
+            tick.tick().await;
+            match purge.run().await {
+                Ok(purged) if purged.total() > 0 => {
+                    tracing::info!(?purged, "purged expired and ended rows")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "cannot purge expired and ended rows"),
+            }
+        }
+    }))
 }
 
 /// Reloads the signing keys periodically, so rotations by the CLI or another node take effect.

@@ -13,6 +13,7 @@ use domain::consents::Consents;
 use domain::credentials::password::PasswordHasher;
 use domain::grants::{AccessTokens, Codes, Grants};
 use domain::keys::{Keys, SharedKeyRing};
+use domain::purge::Purge;
 use domain::roles::Roles;
 use domain::secrets::{MasterKey, MasterKeySource, SecretBox};
 use domain::sessions::{BrowserSessions, SessionPolicy};
@@ -56,6 +57,8 @@ pub struct Services {
     pub outbox: Outbox,
     /// Single-use mailed tokens.
     pub tokens: UserTokens,
+    /// Deletes expired and ended rows.
+    pub purge: Purge,
 }
 
 impl Services {
@@ -101,6 +104,7 @@ impl Services {
             ),
             audit: AuditLog::new(&store),
             tokens: UserTokens::new(&store, secrets.clone()),
+            purge: Purge::new(&store, secs(config.maintenance.retain_ended_secs)),
             outbox: Outbox::new(
                 &store,
                 secrets.clone(),

@@ -420,6 +420,98 @@ fn keys_rotate_activates_the_published_next_key() {
 }
 
 #[test]
+fn purge_deletes_ended_rows_and_says_how_many() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["migrate"], None);
+    // A parked authorization request that has expired, and one that has not.
+    let (expired, live) = block_on(async {
+        use domain::entities::authorization_request as request;
+        use sea_orm::{ColumnTrait as _, QueryFilter as _, sea_query::Expr};
+        let services = open(&sandbox).await;
+        let (client, _) = services
+            .clients
+            .create(domain::clients::NewClient {
+                name: "app".into(),
+                redirect_uris: vec!["https://app.example/cb".into()],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let parked = domain::authorization::PendingRequest {
+            client_id: client.client_id,
+            redirect_uri: "https://app.example/cb".into(),
+            response_mode: domain::authorization::ResponseMode::Query,
+            scopes: vec!["openid".into()],
+            state: None,
+            nonce: None,
+            code_challenge: None,
+            code_challenge_method: None,
+            prompt: vec![],
+            max_age: None,
+            login_hint: None,
+            id_token_hint_sub: None,
+            acr_values: vec![],
+            claims: None,
+            ui_locales: vec![],
+            display: None,
+            received_at: 0,
+            signed_in_session: None,
+            consent_given: false,
+            consent_denied: false,
+        };
+        let expired = services.requests.save(&parked).await.unwrap();
+        let live = services.requests.save(&parked).await.unwrap();
+        request::Entity::update_many()
+            .col_expr(
+                request::Column::ExpiresAt,
+                Expr::value(domain::now() - Duration::from_secs(60)),
+            )
+            .filter(request::Column::Id.eq(expired.clone()))
+            .exec(services.store.db())
+            .await
+            .unwrap();
+        services.store.close().await.unwrap();
+        (expired, live)
+    });
+    let purged: Value = serde_json::from_str(&sandbox.ok(&["purge", "--json"], None)).unwrap();
+    assert_eq!(purged["authorization_requests"], 1, "{purged}");
+    assert_eq!(purged["grants"], 0, "{purged}");
+    let left = block_on(async {
+        let services = open(&sandbox).await;
+        let left = (
+            services.requests.get(&expired).await.unwrap().is_some(),
+            services.requests.get(&live).await.unwrap().is_some(),
+            domain::entities::authorization_request::Entity::find()
+                .all(services.store.db())
+                .await
+                .unwrap()
+                .len(),
+        );
+        services.store.close().await.unwrap();
+        left
+    });
+    assert_eq!(
+        left,
+        (false, true, 1),
+        "the expired row is gone, the live one stays"
+    );
+    let text = sandbox.ok(&["purge"], None);
+    assert!(
+        text.contains("authorization requests") && text.contains("deleted"),
+        "{text}"
+    );
+    // A retention too short for reuse detection is refused, naming the key.
+    let out = sandbox
+        .command()
+        .args(["purge"])
+        .env("GATEHOUSE__MAINTENANCE__RETAIN_ENDED_SECS", "60")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("maintenance.retain_ended_secs"));
+}
+
+#[test]
 fn user_lock_unlock_suspend_reactivate_change_the_account_state() {
     let sandbox = Sandbox::new();
     sandbox.ok(&["migrate"], None);

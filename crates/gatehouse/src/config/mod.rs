@@ -60,6 +60,29 @@ pub struct Config {
     pub sms: SmsConfig,
     /// When a second factor is required.
     pub mfa: MfaConfig,
+    /// Deleting expired and ended rows.
+    pub maintenance: MaintenanceConfig,
+}
+
+/// `[maintenance]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MaintenanceConfig {
+    /// Seconds between purges of expired and ended rows (0: never; `gatehouse purge` still
+    /// works).
+    pub purge_interval_secs: u64,
+    /// Seconds ended codes, grants, tokens, sessions and delivered mail are kept before the
+    /// purge deletes them (reuse of a code or refresh token is detected while they are kept).
+    pub retain_ended_secs: u64,
+}
+
+impl Default for MaintenanceConfig {
+    fn default() -> Self {
+        Self {
+            purge_interval_secs: 3600,
+            retain_ended_secs: 7 * 24 * 3600,
+        }
+    }
 }
 
 /// `[mfa]`
@@ -552,6 +575,7 @@ impl Default for Config {
             captcha: CaptchaConfig::default(),
             sms: SmsConfig::default(),
             mfa: MfaConfig::default(),
+            maintenance: MaintenanceConfig::default(),
         }
     }
 }

@@ -123,6 +123,12 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        if self.maintenance.retain_ended_secs < 3600 {
+            return Err(ConfigError::new(
+                "maintenance.retain_ended_secs",
+                "must be at least 3600 (reuse of codes and refresh tokens is detected while they are kept)",
+            ));
+        }
         Ok(self)
     }
 

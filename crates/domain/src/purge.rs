@@ -1,0 +1,286 @@
+//! Deleting what can no longer be used. Parked authorization requests go when they expire;
+//! codes, grants (with their refresh tokens), access tokens, browser sessions, mailed
+//! single-use tokens and delivered or abandoned mail go a retention period after they ended,
+//! so that reuse detection, the account pages and support still see recent ones. Without
+//! this, every sign-in and every refresh adds rows that stay forever. Audit events are not
+//! touched: how long to keep them is the operator's decision.
+
+use std::time::Duration;
+
+use sea_orm::{ColumnTrait as _, Condition, DatabaseConnection, EntityTrait, QueryFilter as _};
+
+use crate::entities::{
+    access_token, authorization_code, authorization_request, browser_session, mail_outbox,
+    refresh_token_family, user_token,
+};
+use crate::{Result, Store, now};
+
+/// The purge: what it deletes is fixed; how long ended rows are kept is configured.
+#[derive(Debug, Clone)]
+pub struct Purge {
+    db: DatabaseConnection,
+    retain: Duration,
+}
+
+/// How many rows one run deleted, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Purged {
+    /// Expired parked authorization requests.
+    pub authorization_requests: u64,
+    /// Authorization codes.
+    pub codes: u64,
+    /// Grants; their refresh tokens go with them.
+    pub grants: u64,
+    /// Access token records.
+    pub access_tokens: u64,
+    /// Browser sessions.
+    pub sessions: u64,
+    /// Mailed single-use tokens (verification, reset, invitation, sign-in codes).
+    pub user_tokens: u64,
+    /// Delivered or abandoned mail.
+    pub mail: u64,
+}
+
+impl Purged {
+    /// Rows deleted in all.
+    pub fn total(&self) -> u64 {
+        self.authorization_requests
+            + self.codes
+            + self.grants
+            + self.access_tokens
+            + self.sessions
+            + self.user_tokens
+            + self.mail
+    }
+}
+
+impl Purge {
+    /// Builds the purge; rows that ended more than `retain` ago are deleted.
+    pub fn new(store: &Store, retain: Duration) -> Self {
+        Self {
+            db: store.db().clone(),
+            retain,
+        }
+    }
+
+    /// Deletes everything that ended long enough ago. Safe to run on several nodes at once.
+    pub async fn run(&self) -> Result<Purged> {
+        let at = now();
+        let before = at - self.retain;
+        Ok(Purged {
+            authorization_requests: self
+                .delete::<authorization_request::Entity>(
+                    Condition::all().add(authorization_request::Column::ExpiresAt.lt(at)),
+                )
+                .await?,
+            codes: self
+                .delete::<authorization_code::Entity>(
+                    Condition::all().add(authorization_code::Column::ExpiresAt.lt(before)),
+                )
+                .await?,
+            grants: self
+                .delete::<refresh_token_family::Entity>(
+                    Condition::any()
+                        .add(refresh_token_family::Column::ExpiresAt.lt(before))
+                        .add(refresh_token_family::Column::RevokedAt.lt(before)),
+                )
+                .await?,
+            access_tokens: self
+                .delete::<access_token::Entity>(
+                    Condition::all().add(access_token::Column::ExpiresAt.lt(before)),
+                )
+                .await?,
+            sessions: self
+                .delete::<browser_session::Entity>(
+                    Condition::any()
+                        .add(browser_session::Column::ExpiresAt.lt(before))
+                        .add(browser_session::Column::RevokedAt.lt(before)),
+                )
+                .await?,
+            user_tokens: self
+                .delete::<user_token::Entity>(
+                    Condition::all().add(user_token::Column::ExpiresAt.lt(before)),
+                )
+                .await?,
+            mail: self
+                .delete::<mail_outbox::Entity>(
+                    Condition::any()
+                        .add(mail_outbox::Column::SentAt.lt(before))
+                        .add(mail_outbox::Column::FailedAt.lt(before)),
+                )
+                .await?,
+        })
+    }
+
+    async fn delete<E: EntityTrait>(&self, condition: Condition) -> Result<u64> {
+        Ok(E::delete_many()
+            .filter(condition)
+            .exec(&self.db)
+            .await?
+            .rows_affected)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::sea_query::Expr;
+
+    use super::*;
+    use crate::authorization::{AuthorizationRequests, PendingRequest, ResponseMode};
+    use crate::backend_tests;
+    use crate::consents::tests::user_and_client;
+    use crate::entities::refresh_token;
+    use crate::grants::{
+        AccessTokens, Codes, Grants, NewAccessToken, NewCode, NewGrant, Redemption,
+    };
+    use crate::mail::{Message, Outbox, RetryPolicy};
+    use crate::secrets::MasterKey;
+    use crate::sessions::{BrowserSessions, NewSession, SessionPolicy};
+    use crate::users::{NewToken, Purpose, UserTokens};
+
+    const DAY: Duration = Duration::from_secs(86_400);
+
+    /// Moves a column of the rows matching `key` back by `days`.
+    async fn age<E: EntityTrait>(store: &Store, column: E::Column, key: Condition, days: u32) {
+        E::update_many()
+            .col_expr(column, Expr::value(now() - DAY * days))
+            .filter(key)
+            .exec(store.db())
+            .await
+            .unwrap();
+    }
+
+    fn pending(client_id: &str) -> PendingRequest {
+        PendingRequest {
+            client_id: client_id.into(),
+            redirect_uri: "https://app.example/cb".into(),
+            response_mode: ResponseMode::Query,
+            scopes: vec!["openid".into()],
+            state: None,
+            nonce: None,
+            code_challenge: None,
+            code_challenge_method: None,
+            prompt: vec![],
+            max_age: None,
+            login_hint: None,
+            id_token_hint_sub: None,
+            acr_values: vec![],
+            claims: None,
+            ui_locales: vec![],
+            display: None,
+            received_at: 0,
+            signed_in_session: None,
+            consent_given: false,
+            consent_denied: false,
+        }
+    }
+
+    backend_tests! {
+        async fn ended_rows_go_after_the_retention_and_live_ones_stay(store: Store) {
+            let sb = MasterKey::generate().secret_box();
+            let (user, client) = user_and_client(&store).await;
+            let grants = Grants::new(&store, sb.clone(), DAY * 30);
+            let access = AccessTokens::new(&store, sb.clone());
+            let sessions = BrowserSessions::new(&store, sb.clone(), SessionPolicy {
+                idle_timeout: DAY, absolute_timeout: DAY, remember_timeout: DAY * 14,
+            });
+            let grant = |session_id: Option<String>| NewGrant {
+                client_id: client.clone(), user_id: user.clone(), session_id, code_hash: None,
+                scope: "openid".into(), claims: None, auth_time: now(), acr: None, amr: vec![],
+                fingerprint: None, not_after: None,
+            };
+            let session = |ua: &str| NewSession {
+                user_id: user.clone(), amr: vec![], acr: None, ip: None,
+                user_agent: Some(ua.into()), remember: false,
+            };
+
+            // Live: a session with its grant, refresh token and access token, a fresh request.
+            let (_, live_session) = sessions.sign_in(session("live"), None).await.unwrap();
+            let live = grants.start(grant(Some(live_session.id.clone()))).await.unwrap();
+            let live_refresh = grants.issue_refresh(&live).await.unwrap();
+            let planned = access.plan(false, Duration::from_secs(600), None);
+            let new_access = |family_id: &str| NewAccessToken {
+                client_id: client.clone(), user_id: Some(user.clone()), session_id: None,
+                family_id: Some(family_id.to_owned()), code_hash: None, scope: "openid".into(), claims: None,
+            };
+            access.record(&planned, new_access(&live.id)).await.unwrap();
+            let requests = AuthorizationRequests::new(&store, Duration::from_secs(600));
+            let live_request = requests.save(&pending(&client)).await.unwrap();
+
+            // Ended recently (inside the retention): kept.
+            let recent = grants.start(grant(None)).await.unwrap();
+            grants.revoke_family(&recent.id, "test").await.unwrap();
+
+            // Ended long ago: a revoked grant with two refresh tokens, an expired access
+            // token, an ended session, an expired request, a used mailed token, sent mail.
+            let old = grants.start(grant(None)).await.unwrap();
+            grants.issue_refresh(&old).await.unwrap();
+            grants.issue_refresh(&old).await.unwrap();
+            grants.revoke_family(&old.id, "test").await.unwrap();
+            age::<refresh_token_family::Entity>(&store, refresh_token_family::Column::RevokedAt,
+                Condition::all().add(refresh_token_family::Column::Id.eq(old.id.clone())), 8).await;
+            let expired = access.plan(false, Duration::from_secs(600), None);
+            access.record(&expired, new_access(&old.id)).await.unwrap();
+            age::<access_token::Entity>(&store, access_token::Column::ExpiresAt,
+                Condition::all().add(access_token::Column::Jti.eq(expired.jti.clone())), 8).await;
+            let (_, old_session) = sessions.sign_in(session("old"), None).await.unwrap();
+            sessions.end(&old_session.id).await.unwrap();
+            age::<browser_session::Entity>(&store, browser_session::Column::RevokedAt,
+                Condition::all().add(browser_session::Column::Id.eq(old_session.id.clone())), 8).await;
+            let old_request = requests.save(&pending(&client)).await.unwrap();
+            age::<authorization_request::Entity>(&store, authorization_request::Column::ExpiresAt,
+                Condition::all().add(authorization_request::Column::Id.eq(old_request.clone())), 1).await;
+            let tokens = UserTokens::new(&store, sb.clone());
+            tokens.issue_new(NewToken {
+                purpose: Purpose::VerifyEmail, user_id: Some(&user), email: "c@example.com",
+                data: None, ttl: DAY,
+            }).await.unwrap();
+            age::<user_token::Entity>(&store, user_token::Column::ExpiresAt, Condition::all(), 8).await;
+            let sb_codes = sb.clone();
+            let outbox = Outbox::new(&store, sb, RetryPolicy {
+                first_backoff: Duration::from_secs(1), max_backoff: Duration::from_secs(1),
+                max_attempts: 1, lease: Duration::from_secs(1),
+            });
+            let message = |kind| Message {
+                kind, to: "c@example.com".into(), subject: "s".into(), text: "t".into(), html: "h".into(),
+            };
+            let sent = outbox.enqueue(message("sent")).await.unwrap();
+            let unsent = outbox.enqueue(message("unsent")).await.unwrap();
+            outbox.mark_sent(&sent).await.unwrap();
+            age::<mail_outbox::Entity>(&store, mail_outbox::Column::SentAt,
+                Condition::all().add(mail_outbox::Column::Id.eq(sent.clone())), 8).await;
+
+            let codes = Codes::new(&store, sb_codes, Duration::from_secs(60));
+            let code = |nonce: &str| NewCode {
+                client_id: client.clone(), user_id: user.clone(), session_id: None,
+                redirect_uri: "https://app.example/cb".into(), scope: "openid".into(),
+                nonce: Some(nonce.into()), code_challenge: None, code_challenge_method: None,
+                claims: None, auth_time: now(), acr: None, amr: vec![],
+            };
+            codes.issue(code("old")).await.unwrap();
+            age::<authorization_code::Entity>(&store, authorization_code::Column::ExpiresAt,
+                Condition::all().add(authorization_code::Column::Nonce.eq("old")), 8).await;
+            let fresh_code = codes.issue(code("fresh")).await.unwrap();
+
+            let purge = Purge::new(&store, DAY * 7);
+            let purged = purge.run().await.unwrap();
+            assert_eq!(purged, Purged {
+                authorization_requests: 1, codes: 1, grants: 1, access_tokens: 1, sessions: 1,
+                user_tokens: 1, mail: 1,
+            });
+            assert_eq!(purged.total(), 7);
+            // The old grant's refresh tokens went with it; everything live is still there.
+            let refresh_rows = refresh_token::Entity::find().all(store.db()).await.unwrap();
+            assert!(refresh_rows.iter().all(|r| r.family_id != old.id), "cascaded");
+            assert!(grants.active_family(&live_refresh).await.unwrap().is_some());
+            assert!(access.by_jti(&planned.jti).await.unwrap().unwrap().active);
+            assert!(grants.get(&recent.id).await.unwrap().is_some(), "inside the retention");
+            assert!(sessions.get(&live_session.id).await.unwrap().is_some());
+            assert!(requests.get(&live_request).await.unwrap().is_some());
+            assert!(outbox.get(&unsent).await.unwrap().is_some());
+            assert!(outbox.get(&sent).await.unwrap().is_none());
+            assert!(matches!(codes.redeem(&fresh_code, &client).await.unwrap(), Redemption::Redeemed(_)));
+            assert_eq!(purge.run().await.unwrap(), Purged::default(), "nothing left to purge");
+        }
+    }
+}
