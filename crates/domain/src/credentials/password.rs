@@ -65,7 +65,8 @@ pub struct PasswordHasher {
     permits: Arc<Semaphore>,
     /// argon2 working memory (19 MiB each by default) kept between verifications: a fresh
     /// allocation is page-faulted in and returned to the kernel every time, which costs about
-    /// a fifth of a verification. At most one buffer per permit.
+    /// a sixth of a verification. At most one buffer per permit, none larger than the
+    /// configured cost needs (a stored hash with a higher cost gets a buffer of its own).
     memory: Arc<Mutex<Vec<Vec<Block>>>>,
     /// A hash of a random password, verified against when no user matches, so that an
     /// unknown account costs the same time as a wrong password.
@@ -107,6 +108,7 @@ impl PasswordHasher {
         let password = password.to_owned();
         let hash = hash.to_owned();
         let memory = self.memory.clone();
+        let keep = self.params.block_count();
         self.run(move || {
             let mut blocks = memory
                 .lock()
@@ -114,7 +116,9 @@ impl PasswordHasher {
                 .and_then(|mut free| free.pop())
                 .unwrap_or_default();
             let matches = verify_blocking(&password, &hash, &mut blocks);
-            if let Ok(mut free) = memory.lock() {
+            if blocks.len() <= keep
+                && let Ok(mut free) = memory.lock()
+            {
                 free.push(blocks);
             }
             matches
@@ -174,6 +178,10 @@ fn verify_blocking(password: &str, hash: &str, memory: &mut Vec<Block>) -> bool 
     };
     let blocks = params.block_count();
     if memory.len() < blocks {
+        // A failed allocation is a mismatch, not an abort of the process.
+        if memory.try_reserve_exact(blocks - memory.len()).is_err() {
+            return false;
+        }
         memory.resize(blocks, Block::default());
     }
     let mut out = vec![0u8; expected.len()];
@@ -217,7 +225,11 @@ mod tests {
 
     #[tokio::test]
     async fn verification_reuses_memory_across_parameters_and_variants() {
-        let h = PasswordHasher::new(&cheap()).unwrap();
+        let h = PasswordHasher::new(&PasswordParams {
+            memory_kib: 8192,
+            ..cheap()
+        })
+        .unwrap();
         // Hashes made elsewhere with other costs and variants verify by their own parameters,
         // whatever the buffer held before (larger, then smaller, then larger again).
         let made = |alg, m, t| {
@@ -237,6 +249,11 @@ mod tests {
             assert!(!h.verify("pass phrasE", &phc).await.unwrap(), "{phc}");
         }
         assert_eq!(h.memory.lock().unwrap().len(), 1, "one buffer, reused");
+        // A stored hash that costs more than the configured parameters verifies, but its
+        // larger buffer is not kept.
+        let costly = made(Algorithm::Argon2id, 16384, 1);
+        assert!(h.verify("pass phrase", &costly).await.unwrap());
+        assert!(h.memory.lock().unwrap().is_empty(), "not kept");
         // Truncated or tampered strings are mismatches, not errors.
         let phc = made(Algorithm::Argon2id, 1024, 1);
         assert!(
