@@ -4,7 +4,7 @@
 //! token; presenting a token that was already rotated means it leaked, so the whole family
 //! is revoked.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use sea_orm::{
@@ -74,6 +74,9 @@ pub struct Grants {
     db: DatabaseConnection,
     secrets: SecretBox,
     ttl: Duration,
+    /// SQLite has one writer at a time and its busy handler sleeps in steps of up to 100 ms;
+    /// rotations on this node queue here instead, one transaction after the other.
+    sqlite_rotations: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Grants {
@@ -83,6 +86,7 @@ impl Grants {
             db: store.db().clone(),
             secrets,
             ttl,
+            sqlite_rotations: Arc::default(),
         }
     }
 
@@ -258,6 +262,7 @@ impl Grants {
         {
             return Ok(None);
         }
+        let _turn = self.sqlite_rotations.lock().await;
         let txn = self.db.begin().await?;
         let claimed = refresh_token::Entity::update_many()
             .col_expr(refresh_token::Column::RotatedAt, Expr::value(Some(c.at)))
