@@ -1,7 +1,7 @@
 //! Deleting what can no longer be used. Parked authorization requests go when they expire;
 //! codes, grants (with their refresh tokens), access tokens, browser sessions, mailed
 //! single-use tokens and delivered or abandoned mail go a retention period after they ended,
-//! so that reuse detection, the account pages and support still see recent ones. Without
+//! so that reuse detection, the new-device alert and support still see recent ones. Without
 //! this, every sign-in and every refresh adds rows that stay forever. Audit events are not
 //! touched: how long to keep them is the operator's decision.
 
@@ -20,6 +20,7 @@ use crate::{Result, Store, now};
 pub struct Purge {
     db: DatabaseConnection,
     retain: Duration,
+    retain_sessions: Duration,
 }
 
 /// How many rows one run deleted, by kind.
@@ -55,11 +56,14 @@ impl Purged {
 }
 
 impl Purge {
-    /// Builds the purge; rows that ended more than `retain` ago are deleted.
-    pub fn new(store: &Store, retain: Duration) -> Self {
+    /// Builds the purge; rows that ended more than `retain` ago are deleted, browser sessions
+    /// `retain_sessions` after they ended (the new-device alert compares each sign-in with the
+    /// browsers of the user's kept sessions, so these are kept longer).
+    pub fn new(store: &Store, retain: Duration, retain_sessions: Duration) -> Self {
         Self {
             db: store.db().clone(),
             retain,
+            retain_sessions,
         }
     }
 
@@ -67,6 +71,7 @@ impl Purge {
     pub async fn run(&self) -> Result<Purged> {
         let at = now();
         let before = at - self.retain;
+        let sessions_before = at - self.retain_sessions;
         Ok(Purged {
             authorization_requests: self
                 .delete::<authorization_request::Entity>(
@@ -93,8 +98,8 @@ impl Purge {
             sessions: self
                 .delete::<browser_session::Entity>(
                     Condition::any()
-                        .add(browser_session::Column::ExpiresAt.lt(before))
-                        .add(browser_session::Column::RevokedAt.lt(before)),
+                        .add(browser_session::Column::ExpiresAt.lt(sessions_before))
+                        .add(browser_session::Column::RevokedAt.lt(sessions_before)),
                 )
                 .await?,
             user_tokens: self
@@ -226,7 +231,12 @@ mod tests {
             let (_, old_session) = sessions.sign_in(session("old"), None).await.unwrap();
             sessions.end(&old_session.id).await.unwrap();
             age::<browser_session::Entity>(&store, browser_session::Column::RevokedAt,
-                Condition::all().add(browser_session::Column::Id.eq(old_session.id.clone())), 8).await;
+                Condition::all().add(browser_session::Column::Id.eq(old_session.id.clone())), 40).await;
+            // Sessions are kept longer than the rest: this one ended 8 days ago and stays.
+            let (_, ended_session) = sessions.sign_in(session("ended"), None).await.unwrap();
+            sessions.end(&ended_session.id).await.unwrap();
+            age::<browser_session::Entity>(&store, browser_session::Column::RevokedAt,
+                Condition::all().add(browser_session::Column::Id.eq(ended_session.id.clone())), 8).await;
             let old_request = requests.save(&pending(&client)).await.unwrap();
             age::<authorization_request::Entity>(&store, authorization_request::Column::ExpiresAt,
                 Condition::all().add(authorization_request::Column::Id.eq(old_request.clone())), 1).await;
@@ -262,7 +272,7 @@ mod tests {
                 Condition::all().add(authorization_code::Column::Nonce.eq("old")), 8).await;
             let fresh_code = codes.issue(code("fresh")).await.unwrap();
 
-            let purge = Purge::new(&store, DAY * 7);
+            let purge = Purge::new(&store, DAY * 7, DAY * 30);
             let purged = purge.run().await.unwrap();
             assert_eq!(purged, Purged {
                 authorization_requests: 1, codes: 1, grants: 1, access_tokens: 1, sessions: 1,
@@ -276,6 +286,8 @@ mod tests {
             assert!(access.by_jti(&planned.jti).await.unwrap().unwrap().active);
             assert!(grants.get(&recent.id).await.unwrap().is_some(), "inside the retention");
             assert!(sessions.get(&live_session.id).await.unwrap().is_some());
+            assert!(sessions.get(&ended_session.id).await.unwrap().is_some(), "session retention");
+            assert!(sessions.get(&old_session.id).await.unwrap().is_none());
             assert!(requests.get(&live_request).await.unwrap().is_some());
             assert!(outbox.get(&unsent).await.unwrap().is_some());
             assert!(outbox.get(&sent).await.unwrap().is_none());

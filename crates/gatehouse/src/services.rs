@@ -104,7 +104,11 @@ impl Services {
             ),
             audit: AuditLog::new(&store),
             tokens: UserTokens::new(&store, secrets.clone()),
-            purge: Purge::new(&store, secs(config.maintenance.retain_ended_secs)),
+            purge: Purge::new(
+                &store,
+                secs(config.maintenance.retain_ended_secs),
+                secs(config.maintenance.retain_ended_sessions_secs),
+            ),
             outbox: Outbox::new(
                 &store,
                 secrets.clone(),

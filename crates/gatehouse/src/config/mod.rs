@@ -71,9 +71,12 @@ pub struct MaintenanceConfig {
     /// Seconds between purges of expired and ended rows (0: never; `gatehouse purge` still
     /// works).
     pub purge_interval_secs: u64,
-    /// Seconds ended codes, grants, tokens, sessions and delivered mail are kept before the
-    /// purge deletes them (reuse of a code or refresh token is detected while they are kept).
+    /// Seconds ended codes, grants, tokens and delivered mail are kept before the purge
+    /// deletes them (reuse of a code or refresh token is detected while they are kept).
     pub retain_ended_secs: u64,
+    /// Seconds ended browser sessions are kept (the new-device alert compares a sign-in with
+    /// the browsers of the kept sessions).
+    pub retain_ended_sessions_secs: u64,
 }
 
 impl Default for MaintenanceConfig {
@@ -81,6 +84,7 @@ impl Default for MaintenanceConfig {
         Self {
             purge_interval_secs: 3600,
             retain_ended_secs: 7 * 24 * 3600,
+            retain_ended_sessions_secs: 90 * 24 * 3600,
         }
     }
 }

@@ -129,6 +129,12 @@ impl Config {
                 "must be at least 3600 (reuse of codes and refresh tokens is detected while they are kept)",
             ));
         }
+        if self.maintenance.retain_ended_sessions_secs < 3600 {
+            return Err(ConfigError::new(
+                "maintenance.retain_ended_sessions_secs",
+                "must be at least 3600",
+            ));
+        }
         Ok(self)
     }
 
