@@ -131,7 +131,7 @@ mod tests {
     use sea_orm::sea_query::Expr;
 
     use super::*;
-    use crate::authorization::{AuthorizationRequests, PendingRequest, ResponseMode};
+    use crate::authorization::AuthorizationRequests;
     use crate::backend_tests;
     use crate::consents::tests::user_and_client;
     use crate::entities::refresh_token;
@@ -141,6 +141,7 @@ mod tests {
     use crate::mail::{Message, Outbox, RetryPolicy};
     use crate::secrets::MasterKey;
     use crate::sessions::{BrowserSessions, NewSession, SessionPolicy};
+    use crate::testing::pending_request as pending;
     use crate::users::{NewToken, Purpose, UserTokens};
 
     const DAY: Duration = Duration::from_secs(86_400);
@@ -153,31 +154,6 @@ mod tests {
             .exec(store.db())
             .await
             .unwrap();
-    }
-
-    fn pending(client_id: &str) -> PendingRequest {
-        PendingRequest {
-            client_id: client_id.into(),
-            redirect_uri: "https://app.example/cb".into(),
-            response_mode: ResponseMode::Query,
-            scopes: vec!["openid".into()],
-            state: None,
-            nonce: None,
-            code_challenge: None,
-            code_challenge_method: None,
-            prompt: vec![],
-            max_age: None,
-            login_hint: None,
-            id_token_hint_sub: None,
-            acr_values: vec![],
-            claims: None,
-            ui_locales: vec![],
-            display: None,
-            received_at: 0,
-            signed_in_session: None,
-            consent_given: false,
-            consent_denied: false,
-        }
     }
 
     backend_tests! {

@@ -188,3 +188,29 @@ macro_rules! backend_tests {
         )*
     };
 }
+
+/// A parked authorization request of `client_id` for `openid`, with nothing else asked.
+pub fn pending_request(client_id: &str) -> crate::authorization::PendingRequest {
+    crate::authorization::PendingRequest {
+        client_id: client_id.into(),
+        redirect_uri: "https://app.example/cb".into(),
+        response_mode: crate::authorization::ResponseMode::Query,
+        scopes: vec!["openid".into()],
+        state: None,
+        nonce: None,
+        code_challenge: None,
+        code_challenge_method: None,
+        prompt: vec![],
+        max_age: None,
+        login_hint: None,
+        id_token_hint_sub: None,
+        acr_values: vec![],
+        claims: None,
+        ui_locales: vec![],
+        display: None,
+        received_at: 0,
+        signed_in_session: None,
+        consent_given: false,
+        consent_denied: false,
+    }
+}

@@ -437,28 +437,7 @@ fn purge_deletes_ended_rows_and_says_how_many() {
             })
             .await
             .unwrap();
-        let parked = domain::authorization::PendingRequest {
-            client_id: client.client_id,
-            redirect_uri: "https://app.example/cb".into(),
-            response_mode: domain::authorization::ResponseMode::Query,
-            scopes: vec!["openid".into()],
-            state: None,
-            nonce: None,
-            code_challenge: None,
-            code_challenge_method: None,
-            prompt: vec![],
-            max_age: None,
-            login_hint: None,
-            id_token_hint_sub: None,
-            acr_values: vec![],
-            claims: None,
-            ui_locales: vec![],
-            display: None,
-            received_at: 0,
-            signed_in_session: None,
-            consent_given: false,
-            consent_denied: false,
-        };
+        let parked = domain::testing::pending_request(&client.client_id);
         let expired = services.requests.save(&parked).await.unwrap();
         let live = services.requests.save(&parked).await.unwrap();
         request::Entity::update_many()
