@@ -338,6 +338,58 @@ shared_server_tests! {
         let dump = format!("{events:?}");
         assert!(!dump.contains(tokens.access_token().secret().as_str()) && !dump.contains(PASSWORD));
     }
+
+    async fn finding_a_next_with_tab_is_not_an_open_redirect(server) {
+        let email = "next-redirect@example.com";
+        server.user(email, PASSWORD).await;
+        let origin = url::Url::parse(&server.base).unwrap().origin();
+        // Each `next` as the form carries it (already percent-decoded once).
+        for (next, expected) in [
+            ("/\t/evil.example", None),
+            ("/\t/\t/evil.example", None),
+            ("/\n/evil.example", None),
+            ("/\\evil.example", None),
+            ("/\\/evil.example", None),
+            ("//evil.example", None),
+            ("///evil.example", None),
+            ("https://evil.example/", None),
+            ("http:evil.example", None),
+            ("javascript:alert(1)", None),
+            ("/%2F%2Fevil.example", Some("/%2F%2Fevil.example")),
+            ("/x", Some("/x")),
+            ("/account?tab=apps", Some("/account?tab=apps")),
+        ] {
+            let browser = Browser::new(server);
+            let mut page_url = url::Url::parse(&server.url("/login")).unwrap();
+            page_url.query_pairs_mut().append_pair("next", next);
+            let page = browser.http.get(page_url).send().await.unwrap().text().await.unwrap();
+            let shown = hidden(&page, "next").unwrap_or_default();
+            let res = browser
+                .http
+                .post(server.url("/login"))
+                .form(&[
+                    ("csrf", hidden(&page, "csrf").expect("csrf").as_str()),
+                    ("request", ""),
+                    ("next", next),
+                    ("email", email),
+                    ("password", PASSWORD),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 303, "{next:?}");
+            let location = res.headers()["location"].to_str().unwrap().to_owned();
+            let resolved = url::Url::parse(&server.base).unwrap().join(&location).unwrap();
+            assert_eq!(resolved.origin(), origin, "{next:?} sent the browser to {location:?}");
+            assert!(
+                location.starts_with('/') && !location.starts_with("//")
+                    && !location.contains(|c: char| c == '\\' || c.is_control()),
+                "{next:?} -> {location:?}"
+            );
+            assert!(!shown.contains("evil.example") || shown.contains("%2F"), "{next:?} shown as {shown:?}");
+            assert_eq!(location, expected.unwrap_or("/account"), "{next:?}");
+        }
+    }
 }
 
 /// Sessions end after the configured absolute lifetime, however active they are.

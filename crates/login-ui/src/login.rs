@@ -108,14 +108,32 @@ async fn count_failure(ui: &LoginUi, req: &HttpRequest) {
     }
 }
 
-/// Where a sign-in without an authorization request goes afterwards: a local path only
-/// (no open redirect), the account page by default.
-fn local_next(next: &str) -> &str {
-    let local = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.contains(['\\', '\r', '\n'])
-        && next.len() <= 512;
-    if local { next } else { "/account" }
+/// Where a sign-in without an authorization request goes afterwards: a path on the
+/// issuer's own origin only (no open redirect), the account page by default.
+///
+/// `next` is resolved against the issuer the way a browser would resolve it, so tricks that
+/// browsers normalise away (`/\t/evil`, `/\\evil`, `///evil`) cannot name another host; what
+/// is kept is the normalised path and query, never the raw input.
+fn local_next(issuer: &str, next: &str) -> String {
+    const DEFAULT: &str = "/account";
+    if !next.starts_with('/')
+        || next.len() > 512
+        || next.chars().any(|c| c.is_control() || c == '\\')
+    {
+        return DEFAULT.to_owned();
+    }
+    let Ok(base) = url::Url::parse(issuer) else {
+        return DEFAULT.to_owned();
+    };
+    match base.join(next) {
+        Ok(target) if target.origin() == base.origin() && !target.path().starts_with("//") => {
+            match target.query() {
+                Some(q) => format!("{}?{q}", target.path()),
+                None => target.path().to_owned(),
+            }
+        }
+        _ => DEFAULT.to_owned(),
+    }
 }
 
 /// Which sign-in this is: for an authorization request, or for Gatehouse's own pages.
@@ -127,7 +145,7 @@ pub(crate) enum SignInFor {
 /// The sign-in's purpose from the form or query; `None` when its request expired.
 pub(crate) async fn purpose(ui: &LoginUi, request: &str, next: &str) -> Option<SignInFor> {
     if request.is_empty() {
-        return Some(SignInFor::Local(local_next(next).to_owned()));
+        return Some(SignInFor::Local(local_next(&ui.settings.issuer, next)));
     }
     load(ui, request)
         .await
