@@ -31,6 +31,11 @@ impl Kit {
         }
     }
 
+    /// The parked request id in a sign-in page (differs per attempt).
+    pub(crate) fn hidden_request(&self, page: &str) -> String {
+        harness::rp::hidden(page, "request").unwrap_or_default()
+    }
+
     pub(crate) fn auth_url(&self, extra: &[(&str, &str)]) -> String {
         let mut url = url::Url::parse(&self.server.url("/authorize")).unwrap();
         url.query_pairs_mut()
@@ -154,8 +159,8 @@ harness::shared_server_tests! {
             assert!(!landing.page().2.contains(LOCKED), "attempt {attempt} reveals nothing");
         }
         assert_eq!(kit.stored_status().await, "locked");
-        // The right password now gets the lock message; a wrong one still the generic one.
-        page_says(&kit.try_password(&browser, PASSWORD).await, 403, LOCKED);
+        // While locked, the right password gets the same answer as a wrong one.
+        page_says(&kit.try_password(&browser, PASSWORD).await, 401, "Incorrect email or password");
         page_says(&kit.try_password(&browser, "wrong again").await, 401, "Incorrect email or password");
         // The lock stops password sign-in only: the earlier grant still refreshes.
         let refreshed = kit.refresh(tokens["refresh_token"].as_str().unwrap()).await;
@@ -166,6 +171,36 @@ harness::shared_server_tests! {
         let email = kit.email.clone();
         server.on_server(async move { users.unlock(&email).await }).await.expect("unlock");
         assert!(kit.try_password(&browser, PASSWORD).await.params().contains_key("code"));
+    }
+
+    async fn finding_m_a_locked_account_answers_the_right_password_like_a_wrong_one(server) {
+        let kit = Kit::new(server, "lock-oracle").await;
+        let browser = Browser::new(server);
+        for _ in 0..3 {
+            kit.try_password(&browser, "wrong password").await;
+        }
+        assert_eq!(kit.stored_status().await, "locked");
+        let failed = || async {
+            let users = server.running().services.users.clone();
+            let email = kit.email.clone();
+            server.on_server(async move { users.get_by_email(&email).await }).await.expect("user").failed_logins
+        };
+        let before = failed().await;
+        let wrong = kit.try_password(&browser, "still wrong").await;
+        let right = kit.try_password(&browser, PASSWORD).await;
+        let (wrong_status, _, wrong_page) = wrong.page();
+        let (right_status, _, right_page) = right.page();
+        assert_eq!((wrong_status, right_status), (401, 401));
+        let csrf = |page: &str| harness::rp::hidden(page, "csrf").unwrap_or_default();
+        assert_eq!(
+            wrong_page.replace(&csrf(wrong_page), "CSRF").replace(&kit.hidden_request(wrong_page), "REQ"),
+            right_page.replace(&csrf(right_page), "CSRF").replace(&kit.hidden_request(right_page), "REQ"),
+            "the same page for the right and a wrong password while locked"
+        );
+        assert!(!right_page.contains(LOCKED));
+        // Both guesses made during the lock were counted.
+        assert_eq!(failed().await, before + 2);
+        assert_eq!(kit.stored_status().await, "locked");
     }
 
     async fn a_good_password_resets_the_failure_count(server) {

@@ -483,7 +483,15 @@ async fn audit_failure(ui: &LoginUi, req: &HttpRequest, email: &str, client_id: 
         record(ui, req, with_client(event, client_id)).await;
         return;
     };
-    let event = AuditEvent::failure("login.failed", "wrong password").subject(user.id.clone());
+    // A locked account's password is not even checked (the page says "wrong" either way).
+    let locked = UserStatus::at(&user, time::OffsetDateTime::now_utc())
+        .is_ok_and(|s| s == UserStatus::Locked);
+    let reason = if locked {
+        "account locked"
+    } else {
+        "wrong password"
+    };
+    let event = AuditEvent::failure("login.failed", reason).subject(user.id.clone());
     record(ui, req, with_client(event, client_id)).await;
     match ui
         .users

@@ -21,7 +21,11 @@ pub struct LockoutPolicy {
 
 impl Users {
     /// Counts a failed password; locks the account when the count reaches the threshold.
-    /// Returns whether this failure locked it. Accounts that are not active are left alone.
+    /// Returns whether this failure locked it. Pending, suspended and disabled accounts are
+    /// left alone.
+    ///
+    /// Failures while locked count too: a lock that runs out keeps the failures made during
+    /// it (beyond the threshold), so guessing on through a lock brings the next lock sooner.
     ///
     /// Single-statement updates, not read-modify-write: concurrent failures all count, and
     /// SQLite never has to upgrade a read transaction to a write (which fails when busy).
@@ -34,10 +38,16 @@ impl Users {
         let db = self.db();
         let active = UserStatus::Active.as_str();
         let locked = UserStatus::Locked.as_str();
-        // A lock that ran out starts the count afresh.
+        let threshold = i32::try_from(policy.threshold).unwrap_or(i32::MAX);
+        // A lock that ran out ends; the count keeps what was failed during it.
+        let carried = Expr::case(
+            Expr::col(user::Column::FailedLogins).gt(threshold),
+            Expr::col(user::Column::FailedLogins).sub(threshold),
+        )
+        .finally(0);
         user::Entity::update_many()
             .col_expr(user::Column::Status, Expr::value(active))
-            .col_expr(user::Column::FailedLogins, Expr::value(0))
+            .col_expr(user::Column::FailedLogins, carried.into())
             .col_expr(
                 user::Column::LockedUntil,
                 Expr::value(None::<time::OffsetDateTime>),
@@ -53,13 +63,12 @@ impl Users {
                 Expr::col(user::Column::FailedLogins).add(1),
             )
             .filter(user::Column::Id.eq(user_id))
-            .filter(user::Column::Status.eq(active))
+            .filter(user::Column::Status.is_in([active, locked]))
             .exec(db)
             .await?;
         if counted.rows_affected == 0 || policy.threshold == 0 {
             return Ok(false);
         }
-        let threshold = i32::try_from(policy.threshold).unwrap_or(i32::MAX);
         let locked_now = user::Entity::update_many()
             .col_expr(user::Column::Status, Expr::value(locked))
             .col_expr(

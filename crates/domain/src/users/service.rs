@@ -312,8 +312,14 @@ impl Users {
         Ok(row.update(&self.db).await?)
     }
 
-    /// Whether `password` is the account's current password.
+    /// Whether `password` is the account's current password. A locked account answers
+    /// `false` without looking (after the same argon2 work), so a lock cannot be used to
+    /// confirm a guess.
     pub async fn check_password(&self, user_id: &str, password: &str) -> Result<bool> {
+        if self.is_locked(user_id).await? {
+            self.hasher.verify_dummy(password).await?;
+            return Ok(false);
+        }
         let stored = credential::Entity::find()
             .filter(credential::Column::UserId.eq(user_id))
             .filter(credential::Column::Kind.eq(kind::PASSWORD))
@@ -348,7 +354,9 @@ impl Users {
     }
 
     /// The account whose email and password match, whatever its status (the caller decides
-    /// what the status allows). An unknown email costs the same time as a wrong password.
+    /// what the status allows) except locked: a locked account never matches, so that the
+    /// answer while locked says nothing about the password. An unknown email or a locked
+    /// account costs the same argon2 time as a wrong password.
     pub async fn verify_password(
         &self,
         email: &str,
@@ -358,6 +366,7 @@ impl Users {
             Ok(email) => self.find_by_email(&email).await?,
             Err(_) => None,
         };
+        let found = found.filter(|f| !locked_now(f));
         let Some(found) = found else {
             self.hasher.verify_dummy(password).await?;
             return Ok(None);
@@ -376,6 +385,11 @@ impl Users {
         Ok(ok.then_some(found))
     }
 
+    /// Whether the account is locked at this moment (an unknown id is not).
+    pub async fn is_locked(&self, user_id: &str) -> Result<bool> {
+        Ok(self.find(user_id).await?.is_some_and(|u| locked_now(&u)))
+    }
+
     async fn hash_password(&self, password: &str) -> Result<String> {
         if password.is_empty() {
             return Err(Error::invalid("password", "is required"));
@@ -388,6 +402,11 @@ impl Users {
         }
         self.hasher.hash(password).await
     }
+}
+
+/// Whether the account is locked at this moment.
+fn locked_now(user: &user::Model) -> bool {
+    UserStatus::at(user, now()).is_ok_and(|s| s == UserStatus::Locked)
 }
 
 /// Replaces the account's password credential, inside the caller's transaction.
