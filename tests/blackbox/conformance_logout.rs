@@ -514,4 +514,137 @@ harness::shared_server_tests! {
             assert_eq!(res.status(), 200);
         }
     }
+
+    async fn finding_b_access_token_is_not_an_id_token_hint_at_end_session(server) {
+        let s = signed_in(server, "logout-finding-b@example.com").await;
+        assert_eq!(s.access_token.split('.').count(), 3, "a JWT access token");
+        let mut url = url::Url::parse(&server.url("/end_session")).unwrap();
+        url.query_pairs_mut()
+            .append_pair("id_token_hint", &s.access_token)
+            .append_pair("post_logout_redirect_uri", POST_LOGOUT_URI)
+            .append_pair("state", "s");
+        assert_refused(&s, url.as_str(), "an access token as id_token_hint").await;
+        assert_session_alive(server, &s).await;
+    }
+
+    async fn finding_b_access_token_is_not_an_id_token_hint_at_authorize(server) {
+        let s = signed_in(server, "authorize-finding-b@example.com").await;
+        let with_hint = |hint: &str| {
+            let mut url = url::Url::parse(&silent_url(&s)).unwrap();
+            url.query_pairs_mut().append_pair("id_token_hint", hint);
+            url.to_string()
+        };
+        let landing = s.browser.open(&with_hint(&s.access_token)).await;
+        assert_eq!(
+            landing.params().get("error").map(String::as_str),
+            Some("invalid_request"),
+            "{landing:?}"
+        );
+        assert!(!landing.params().contains_key("code"));
+        // The ID token itself is a good hint.
+        let landing = s.browser.open(&with_hint(&s.id_token.to_string())).await;
+        assert!(landing.params().contains_key("code"), "{landing:?}");
+    }
+
+    async fn finding_r_cross_site_post_without_cookie_does_not_claim_a_logout(server) {
+        let s = signed_in(server, "logout-finding-r@example.com").await;
+        // A cross-site form POST: SameSite=Lax keeps the session cookie out of it.
+        let cookieless = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let res = cookieless
+            .post(server.url("/end_session"))
+            .form(&[
+                ("client_id", s.client_id.as_str()),
+                ("post_logout_redirect_uri", POST_LOGOUT_URI),
+                ("state", "cross-site"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        assert!(location.starts_with("/end_session?"), "bounced to the GET form: {location}");
+        assert_session_alive(server, &s).await;
+        // The browser follows with its cookie, and is asked.
+        let landing = s.browser.open(&server.url(&location)).await;
+        let fields = confirmation_fields(&landing);
+        assert_eq!(field(&fields, "state"), Some("cross-site"));
+        assert_session_alive(server, &s).await;
+
+        // With the ID token as hint, the bounce carries it and the GET ends the session.
+        let res = cookieless
+            .post(server.url("/end_session"))
+            .form(&[
+                ("id_token_hint", s.id_token.to_string().as_str()),
+                ("post_logout_redirect_uri", POST_LOGOUT_URI),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        assert!(location.starts_with("/end_session?"), "{location}");
+        assert_session_alive(server, &s).await;
+        let landing = s.browser.open(&server.url(&location)).await;
+        let Landing::Client { url, .. } = &landing else { panic!("{landing:?}") };
+        assert_eq!(url, POST_LOGOUT_URI);
+        assert_session_ended(server, &s).await;
+    }
+}
+
+mod broken_database {
+    use super::*;
+    use harness::server_tests;
+    use sea_orm::ConnectionTrait as _;
+
+    /// Makes every query of `table` fail, as a lost database would.
+    async fn break_table(server: &TestServer, table: &'static str) {
+        let db = server.running().services.store.db().clone();
+        server
+            .on_server(async move {
+                db.execute_unprepared(&format!("ALTER TABLE {table} RENAME TO broken_{table}"))
+                    .await
+            })
+            .await
+            .unwrap();
+    }
+
+    fn assert_no_internals(status: reqwest::StatusCode, body: &str) {
+        assert_eq!(status, 500, "{body}");
+        assert!(body.contains("Something went wrong on our side"), "{body}");
+        for leak in [
+            "browser_sessions",
+            "authorization_requests",
+            "no such table",
+            "relation",
+            "Query",
+            "SELECT",
+        ] {
+            assert!(!body.contains(leak), "{leak:?} shown: {body}");
+        }
+    }
+
+    server_tests! {
+        async fn finding_g_error_pages_show_no_database_errors(server: TestServer) {
+            break_table(&server, "browser_sessions").await;
+            break_table(&server, "authorization_requests").await;
+            let res = reqwest::Client::new()
+                .get(server.url("/end_session?state=x"))
+                .header("cookie", format!("{}=some-session", domain::sessions::COOKIE_NAME))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status();
+            assert_no_internals(status, &res.text().await.unwrap());
+            let res = reqwest::Client::new()
+                .get(server.url("/authorize/resume?request=some-request"))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status();
+            assert_no_internals(status, &res.text().await.unwrap());
+        }
+    }
 }

@@ -265,6 +265,73 @@ shared_server_tests! {
         assert!(!landing.params().contains_key("code"));
     }
 
+    async fn finding_k_a_consent_holds_only_for_the_browser_that_gave_it(server) {
+        let (alice, bob) = ("finding-k-a@example.com", "finding-k-b@example.com");
+        server.user(alice, PASSWORD).await;
+        server.user(bob, PASSWORD).await;
+        let (client_id, secret) = server.client(|_| {}).await;
+        let url = auth_url(server, &client_id, secret.as_deref(), &["email"], Some(CoreAuthPrompt::Consent)).await;
+        // Bob is signed in in his own browser.
+        let bob_browser = Browser::new(server);
+        let bob_url = auth_url(server, &client_id, secret.as_deref(), &["profile"], None).await;
+        bob_browser.authorize(&bob_url, bob, PASSWORD).await.params();
+        // Alice allows, and does not follow the redirect.
+        let alice_browser = Browser::new(server);
+        let consent = alice_browser.sign_in(&alice_browser.open(&url).await, alice, PASSWORD).await;
+        let request = hidden(consent.page().2, "request").unwrap();
+        let res = alice_browser
+            .http
+            .post(server.url("/consent"))
+            .form(&[
+                ("csrf", hidden(consent.page().2, "csrf").unwrap().as_str()),
+                ("request", request.as_str()),
+                ("decision", "allow"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        // Bob resumes Alice's request: he is asked, no code is issued on Alice's consent.
+        let resume = server.url(&format!("/authorize/resume?request={request}"));
+        let landing = bob_browser.open(&resume).await;
+        let (_, _, page) = landing.page();
+        assert!(page.contains("action=\"/consent\""), "Bob is asked: {page}");
+        assert!(page.contains(bob) && !page.contains(alice), "{page}");
+        // Alice herself gets her code.
+        let landing = alice_browser.open(&resume).await;
+        assert!(landing.params().contains_key("code"), "{landing:?}");
+    }
+
+    async fn finding_k_a_refusal_holds_only_for_the_browser_that_gave_it(server) {
+        let (alice, bob) = ("finding-k-deny-a@example.com", "finding-k-deny-b@example.com");
+        server.user(alice, PASSWORD).await;
+        server.user(bob, PASSWORD).await;
+        let (client_id, secret) = server.client(|_| {}).await;
+        let url = auth_url(server, &client_id, secret.as_deref(), &["email"], None).await;
+        let bob_browser = Browser::new(server);
+        let bob_url = auth_url(server, &client_id, secret.as_deref(), &["profile"], Some(CoreAuthPrompt::Consent)).await;
+        bob_browser.authorize(&bob_url, bob, PASSWORD).await.params();
+        let alice_browser = Browser::new(server);
+        let consent = alice_browser.sign_in(&alice_browser.open(&url).await, alice, PASSWORD).await;
+        let request = hidden(consent.page().2, "request").unwrap();
+        let res = alice_browser
+            .http
+            .post(server.url("/consent"))
+            .form(&[
+                ("csrf", hidden(consent.page().2, "csrf").unwrap().as_str()),
+                ("request", request.as_str()),
+                ("decision", "deny"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        // Bob's resumption is not Alice's refusal: he is asked.
+        let resume = server.url(&format!("/authorize/resume?request={request}"));
+        assert!(bob_browser.open(&resume).await.page().2.contains("action=\"/consent\""));
+        assert_eq!(alice_browser.open(&resume).await.params()["error"], "access_denied");
+    }
+
     async fn first_party_client_skips_consent(server) {
         let email = "firstparty@example.com";
         server.user(email, PASSWORD).await;

@@ -8,17 +8,17 @@ use domain::audit::AuditEvent;
 use domain::clients::Client;
 use domain::entities::browser_session;
 use domain::sessions::COOKIE_NAME;
-use serde_json::Value;
 
+use crate::id_token_hint::{self, IdTokenHint};
 use crate::params::Params;
-use crate::{Provider, jwt, paths};
+use crate::{Provider, paths};
 
 const CSRF_PURPOSE: &str = "logout_confirmation";
 const CSRF_FIELD: &str = "logout_csrf";
 
 /// `GET /end_session`
 pub async fn get(provider: web::Data<Provider>, req: HttpRequest) -> HttpResponse {
-    handle(&provider, &req, req.query_string().as_bytes()).await
+    handle(&provider, &req, req.query_string().as_bytes(), false).await
 }
 
 /// `POST /end_session`: a logout request sent as a form, or the user's confirmation.
@@ -27,13 +27,15 @@ pub async fn post(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    handle(&provider, &req, &body).await
+    handle(&provider, &req, &body, true).await
 }
 
 /// A validated logout request.
 struct Logout {
-    /// The `sub` and `sid` of a valid `id_token_hint`.
-    hint: Option<(String, Option<String>)>,
+    /// The valid `id_token_hint`.
+    hint: Option<IdTokenHint>,
+    /// The `id_token_hint` as sent.
+    hint_raw: Option<String>,
     /// Where to go afterwards: registered for the client, with the state added.
     redirect: Option<String>,
     /// The raw parameters, carried through the confirmation form.
@@ -42,20 +44,47 @@ struct Logout {
     state: Option<String>,
 }
 
-async fn handle(provider: &Provider, req: &HttpRequest, raw: &[u8]) -> HttpResponse {
+/// Why a logout request is not carried out.
+enum Refusal {
+    /// The request is wrong: the message is for the user.
+    Bad(String),
+    /// Something failed on our side: logged, never shown.
+    Internal(domain::Error),
+}
+
+impl From<&str> for Refusal {
+    fn from(message: &str) -> Self {
+        Self::Bad(message.to_owned())
+    }
+}
+
+impl From<String> for Refusal {
+    fn from(message: String) -> Self {
+        Self::Bad(message)
+    }
+}
+
+async fn handle(provider: &Provider, req: &HttpRequest, raw: &[u8], posted: bool) -> HttpResponse {
     let params = match Params::parse(raw) {
         Ok(p) => p,
         Err(e) => return bad(provider, &format!("The logout request is malformed: {e}.")),
     };
     let logout = match validate(provider, &params).await {
         Ok(l) => l,
-        Err(message) => return bad(provider, &message),
+        Err(Refusal::Bad(message)) => return bad(provider, &message),
+        Err(Refusal::Internal(e)) => return internal(provider, &e),
     };
     let cookie = req.cookie(COOKIE_NAME).map(|c| c.value().to_owned());
+    if posted && cookie.is_none() {
+        // A cross-site POST does not carry the SameSite=Lax session cookie, so its absence
+        // does not mean the browser is signed out. A top-level GET does carry it: go there
+        // and decide with the cookie, rather than claim a logout that did not happen.
+        return bounce_to_get(&logout);
+    }
     let session = match &cookie {
         Some(value) => match provider.sessions.find_live(value).await {
             Ok(s) => s,
-            Err(e) => return bad(provider, &format!("Cannot read the session: {e}")),
+            Err(e) => return internal(provider, &e),
         },
         None => None,
     };
@@ -65,23 +94,24 @@ async fn handle(provider: &Provider, req: &HttpRequest, raw: &[u8]) -> HttpRespo
                 .secrets
                 .verify_keyed_hash(CSRF_PURPOSE, value, token)
         }
-        (Some(_), None) => true, // nothing left to end: the session is already gone
         _ => false,
     };
     let Some(session) = session else {
+        // No live session behind this browser's cookie (or no cookie on a GET, which a
+        // signed-in browser always sends): it is signed out.
         return finish(provider, &logout);
     };
     let user = match provider.users.find(&session.user_id).await {
         Ok(u) => u,
-        Err(e) => return bad(provider, &format!("Cannot read the account: {e}")),
+        Err(e) => return internal(provider, &e),
     };
-    let hint_matches = logout.hint.as_ref().is_some_and(|(sub, sid)| {
-        sid.as_deref() == Some(session.id.as_str())
-            || user.as_ref().is_some_and(|u| &u.subject == sub)
+    let hint_matches = logout.hint.as_ref().is_some_and(|hint| {
+        hint.sid.as_deref() == Some(session.id.as_str())
+            || user.as_ref().is_some_and(|u| u.subject == hint.sub)
     });
     if hint_matches || confirmed {
         if let Err(e) = end(provider, &session, logout.client_id.as_deref()).await {
-            return bad(provider, &format!("Cannot end the session: {e}"));
+            return internal(provider, &e);
         }
         return finish(provider, &logout);
     }
@@ -105,38 +135,50 @@ async fn handle(provider: &Provider, req: &HttpRequest, raw: &[u8]) -> HttpRespo
     provider.pages.logout_confirm(paths::END_SESSION, &fields)
 }
 
-async fn validate(provider: &Provider, params: &Params) -> Result<Logout, String> {
+/// Sends a POSTed logout request to the GET endpoint, with the same parameters (the
+/// confirmation token aside: it is only valid with the cookie, and the GET asks again).
+fn bounce_to_get(logout: &Logout) -> HttpResponse {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if let Some(hint) = &logout.hint_raw {
+        query.append_pair("id_token_hint", hint);
+    }
+    for (name, v) in [
+        ("client_id", &logout.client_id),
+        ("post_logout_redirect_uri", &logout.post_logout_redirect_uri),
+        ("state", &logout.state),
+    ] {
+        if let Some(v) = v {
+            query.append_pair(name, v);
+        }
+    }
+    let query = query.finish();
+    let location = if query.is_empty() {
+        paths::END_SESSION.to_owned()
+    } else {
+        format!("{}?{query}", paths::END_SESSION)
+    };
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+async fn validate(provider: &Provider, params: &Params) -> Result<Logout, Refusal> {
     let mut client_id = params.get("client_id").map(str::to_owned);
-    let hint = match params.get("id_token_hint") {
+    let hint_raw = params.get("id_token_hint").map(str::to_owned);
+    let hint = match &hint_raw {
         None => None,
         Some(token) => {
-            let ring = provider.keys.current();
-            let (claims, _) = jwt::verify(&ring, token)
+            let hint = id_token_hint::verify(provider, token)
                 .ok_or("The id_token_hint is not an ID token issued here.")?;
-            if claims.get("iss").and_then(Value::as_str) != Some(provider.settings.issuer.as_str())
-            {
-                return Err("The id_token_hint was issued by someone else.".into());
+            match &client_id {
+                Some(c) if !hint.issued_to(c) => {
+                    return Err("The client_id does not match the id_token_hint.".into());
+                }
+                Some(_) => {}
+                None => client_id = hint.audiences.first().cloned(),
             }
-            let aud = match claims.get("aud") {
-                Some(Value::String(a)) => a.clone(),
-                Some(Value::Array(a)) => a
-                    .first()
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned(),
-                _ => String::new(),
-            };
-            if client_id.as_ref().is_some_and(|c| c != &aud) {
-                return Err("The client_id does not match the id_token_hint.".into());
-            }
-            client_id = Some(aud);
-            let sub = claims
-                .get("sub")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            let sid = claims.get("sid").and_then(Value::as_str).map(str::to_owned);
-            Some((sub, sid))
+            Some(hint)
         }
     };
     let client: Option<Client> = match &client_id {
@@ -145,7 +187,7 @@ async fn validate(provider: &Provider, params: &Params) -> Result<Logout, String
                 .clients
                 .find(id)
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(Refusal::Internal)?
                 .ok_or("The application is not registered here.")?,
         ),
         None => None,
@@ -163,7 +205,8 @@ async fn validate(provider: &Provider, params: &Params) -> Result<Logout, String
                     "The post_logout_redirect_uri is not registered for this application.".into(),
                 );
             }
-            let mut url = url::Url::parse(uri).map_err(|e| e.to_string())?;
+            let mut url = url::Url::parse(uri)
+                .map_err(|_| "The post_logout_redirect_uri is not a valid URL.")?;
             if let Some(s) = &state {
                 url.query_pairs_mut().append_pair("state", s);
             }
@@ -172,6 +215,7 @@ async fn validate(provider: &Provider, params: &Params) -> Result<Logout, String
     };
     Ok(Logout {
         hint,
+        hint_raw,
         redirect,
         client_id,
         post_logout_redirect_uri,
@@ -218,4 +262,15 @@ fn bad(provider: &Provider, message: &str) -> HttpResponse {
     provider
         .pages
         .error(StatusCode::BAD_REQUEST, "invalid_request", message)
+}
+
+/// A failure on our side: logged with the request (its span carries the request id), and
+/// a page that says nothing about it.
+fn internal(provider: &Provider, e: &domain::Error) -> HttpResponse {
+    tracing::error!(error = %e, "end-session failed");
+    provider.pages.error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "server_error",
+        "Something went wrong on our side. Please try again.",
+    )
 }

@@ -8,6 +8,7 @@ pub mod client_auth;
 pub mod discovery;
 pub mod end_session;
 pub mod error;
+pub mod id_token_hint;
 pub mod introspection;
 pub mod jwks;
 pub mod jwt;

@@ -212,5 +212,6 @@ pub fn pending_request(client_id: &str) -> crate::authorization::PendingRequest 
         signed_in_session: None,
         consent_given: false,
         consent_denied: false,
+        consent_session: None,
     }
 }

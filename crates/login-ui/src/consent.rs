@@ -96,7 +96,7 @@ pub async fn submit(
     let Some(mut pending) = load(&ui, &form.request).await else {
         return expired();
     };
-    let Some(user) = signed_in(&ui, &req).await else {
+    let Some((session, user)) = signed_in_session(&ui, &req).await else {
         return to_login(&form.request);
     };
     let allow = match form.decision.as_str() {
@@ -122,6 +122,8 @@ pub async fn submit(
     } else {
         pending.consent_denied = true;
     }
+    // The decision is this browser's: another session resuming the request is asked anew.
+    pending.consent_session = Some(session.id.clone());
     let event = if allow {
         AuditEvent::success("consent.given")
     } else {
@@ -148,9 +150,20 @@ pub async fn submit(
 }
 
 async fn signed_in(ui: &LoginUi, req: &HttpRequest) -> Option<domain::entities::user::Model> {
+    signed_in_session(ui, req).await.map(|(_, user)| user)
+}
+
+async fn signed_in_session(
+    ui: &LoginUi,
+    req: &HttpRequest,
+) -> Option<(
+    domain::entities::browser_session::Model,
+    domain::entities::user::Model,
+)> {
     let cookie = req.cookie(COOKIE_NAME)?;
     let session = ui.sessions.find_live(cookie.value()).await.ok()??;
-    ui.users.find(&session.user_id).await.ok()?
+    let user = ui.users.find(&session.user_id).await.ok()??;
+    Some((session, user))
 }
 
 fn to_login(request: &str) -> HttpResponse {

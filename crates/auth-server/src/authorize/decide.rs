@@ -32,7 +32,11 @@ pub async fn decide(
     req: &PendingRequest,
     session: Option<browser_session::Model>,
 ) -> Result<Decision, OAuthError> {
-    if req.consent_denied {
+    // A decision taken on the consent page holds only for the browser session that took it:
+    // whoever else holds the request id resumes it as if nothing had been decided.
+    let decided_here =
+        |s: &browser_session::Model| req.consent_session.as_deref() == Some(s.id.as_str());
+    if req.consent_denied && session.as_ref().is_some_and(decided_here) {
         return Ok(Decision::Fail(OAuthError::new(
             ErrorCode::AccessDenied,
             "the user did not allow the request",
@@ -76,7 +80,8 @@ pub async fn decide(
     if other_user || (!fresh && (forced || too_old || step_up)) {
         return Ok(silent_or(silent, ErrorCode::LoginRequired, Decision::Login));
     }
-    if needs_consent(provider, req, &user).await? {
+    let consented_here = req.consent_given && decided_here(&session);
+    if !consented_here && needs_consent(provider, req, &user).await? {
         return Ok(silent_or(
             silent,
             ErrorCode::ConsentRequired,
@@ -128,9 +133,6 @@ async fn needs_consent(
     req: &PendingRequest,
     user: &user::Model,
 ) -> Result<bool, OAuthError> {
-    if req.consent_given {
-        return Ok(false);
-    }
     if req.prompt.iter().any(|p| p == "consent") {
         return Ok(true);
     }

@@ -178,12 +178,12 @@ fn expired(provider: &Provider) -> HttpResponse {
 }
 
 fn server_error(provider: &Provider, e: OAuthError) -> HttpResponse {
+    // The cause was logged where it happened (`OAuthError::server`); the page says nothing
+    // about it.
+    tracing::error!(error = %e.description, "authorization request failed");
     provider.pages.error(
         StatusCode::INTERNAL_SERVER_ERROR,
         "server_error",
-        &format!(
-            "Something went wrong on our side ({}). Please try again.",
-            e.description
-        ),
+        "Something went wrong on our side. Please try again.",
     )
 }

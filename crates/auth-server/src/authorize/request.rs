@@ -172,6 +172,7 @@ fn check(
         signed_in_session: None,
         consent_given: false,
         consent_denied: false,
+        consent_session: None,
     })
 }
 
@@ -273,27 +274,13 @@ fn claims_parameter(text: &str) -> Result<serde_json::Value, OAuthError> {
 
 /// The subject of an ID token we issued to this client (expired ones are fine as hints).
 fn hint_subject(provider: &Provider, client: &Client, hint: &str) -> Result<String, OAuthError> {
-    let ring = provider.keys.current();
-    let (claims, _) = crate::jwt::verify(&ring, hint).ok_or_else(|| {
+    let hint = crate::id_token_hint::verify(provider, hint).ok_or_else(|| {
         OAuthError::invalid_request("id_token_hint is not an ID token issued here")
     })?;
-    let iss_ok =
-        claims.get("iss").and_then(|v| v.as_str()) == Some(provider.settings.issuer.as_str());
-    let aud_ok = match claims.get("aud") {
-        Some(serde_json::Value::String(a)) => a == &client.client_id,
-        Some(serde_json::Value::Array(a)) => {
-            a.iter().any(|v| v.as_str() == Some(&client.client_id))
-        }
-        _ => false,
-    };
-    if !iss_ok || !aud_ok {
+    if !hint.issued_to(&client.client_id) {
         return Err(OAuthError::invalid_request(
             "id_token_hint was not issued to this client",
         ));
     }
-    claims
-        .get("sub")
-        .and_then(|v| v.as_str())
-        .map(str::to_owned)
-        .ok_or_else(|| OAuthError::invalid_request("id_token_hint has no sub"))
+    Ok(hint.sub)
 }

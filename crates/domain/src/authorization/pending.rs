@@ -63,6 +63,10 @@ pub struct PendingRequest {
     pub consent_given: bool,
     /// The user refused consent during this request.
     pub consent_denied: bool,
+    /// The browser session that gave or refused consent: the decision holds only for it
+    /// (anyone holding the request id can resume the request).
+    #[serde(default)]
+    pub consent_session: Option<String>,
 }
 
 /// Parked requests.
