@@ -253,3 +253,91 @@ mod remote {
         }
     }
 }
+
+/// Fails to sign in `times` times with `browser`, then tells whether the sign-in form now
+/// asks for the CAPTCHA.
+async fn challenged_after_failures(
+    server: &TestServer,
+    browser: &Browser,
+    email: &str,
+    times: usize,
+) -> bool {
+    for _ in 0..times {
+        let page = browser.open(&server.url("/login?next=/account")).await;
+        let res = post_form(
+            browser,
+            server,
+            &page,
+            "/login",
+            &[
+                ("request", ""),
+                ("email", email),
+                ("password", "wrong guess"),
+            ],
+            true,
+        )
+        .await;
+        assert!(matches!(res.page().0, 401 | 422));
+    }
+    let page = browser.open(&server.url("/login?next=/account")).await;
+    page.page().2.contains("data-pow-challenge")
+}
+
+/// Behind a trusted reverse proxy (the tests connect from 127.0.0.1), each client is
+/// counted by the address the proxy names.
+mod behind_a_trusted_proxy {
+    use super::*;
+
+    harness::shared_server_tests! {
+        setup = |c| {
+            c.captcha.provider = CaptchaProvider::Pow;
+            c.captcha.pow_difficulty = 8;
+            c.captcha.login_after_failures = 2;
+            c.server.trusted_proxies = vec!["127.0.0.0/8".into()];
+        };
+
+        async fn finding_c_clients_behind_a_trusted_proxy_do_not_share_the_failure_count(server) {
+            let email = "proxied@example.com";
+            server.user(email, PASSWORD).await;
+            // The leftmost entry is what the client wrote itself: only the hop the proxy
+            // appended counts.
+            let a = Browser::with_headers(server, &[("x-forwarded-for", "203.0.113.50, 198.51.100.7")]);
+            assert!(challenged_after_failures(server, &a, email, 2).await, "A failed twice");
+            let b = Browser::with_headers(server, &[("x-forwarded-for", "203.0.113.50, 198.51.100.8")]);
+            assert!(!challenged_after_failures(server, &b, email, 0).await, "B is not A");
+            // The audit trail names the client, not the proxy.
+            use domain::entities::audit_event;
+            use sea_orm::EntityTrait as _;
+            let db = server.running().services.store.db().clone();
+            let events = server
+                .on_server(async move { audit_event::Entity::find().all(&db).await })
+                .await
+                .unwrap();
+            assert!(events.iter().any(|e| e.ip.as_deref() == Some("198.51.100.7")));
+            assert!(events.iter().all(|e| e.ip.as_deref() != Some("203.0.113.50")));
+        }
+    }
+}
+
+/// Forwarding headers from a peer that is not a trusted proxy are ignored.
+mod behind_an_untrusted_peer {
+    use super::*;
+
+    harness::shared_server_tests! {
+        setup = |c| {
+            c.captcha.provider = CaptchaProvider::Pow;
+            c.captcha.pow_difficulty = 8;
+            c.captcha.login_after_failures = 2;
+            c.server.trusted_proxies = vec!["10.0.0.0/8".into()];
+        };
+
+        async fn finding_c_forwarding_headers_from_an_untrusted_peer_are_ignored(server) {
+            let email = "unproxied@example.com";
+            server.user(email, PASSWORD).await;
+            let a = Browser::with_headers(server, &[("x-forwarded-for", "198.51.100.7"), ("forwarded", "for=198.51.100.7")]);
+            assert!(challenged_after_failures(server, &a, email, 2).await);
+            let b = Browser::with_headers(server, &[("x-forwarded-for", "198.51.100.8"), ("forwarded", "for=198.51.100.8")]);
+            assert!(challenged_after_failures(server, &b, email, 0).await, "one peer, one count");
+        }
+    }
+}

@@ -153,6 +153,24 @@ impl Browser {
         }
     }
 
+    /// A new browser that sends `headers` with every request (e.g. `X-Forwarded-For`, as a
+    /// reverse proxy in front of the server would).
+    pub fn with_headers(server: &TestServer, headers: &[(&'static str, &str)]) -> Self {
+        let mut map = reqwest::header::HeaderMap::new();
+        for (name, value) in headers {
+            map.append(*name, value.parse().expect("header value"));
+        }
+        Self {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .default_headers(map)
+                .build()
+                .expect("http client"),
+            base: server.base.clone(),
+        }
+    }
+
     /// GETs `url` and follows redirects while they stay on the provider.
     pub async fn open(&self, url: &str) -> Landing {
         let res = self.http.get(url).send().await.expect("GET");

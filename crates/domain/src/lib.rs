@@ -13,6 +13,7 @@ pub mod error;
 pub mod grants;
 pub mod keys;
 pub mod mail;
+pub mod net;
 pub mod purge;
 pub mod random;
 pub mod roles;

@@ -1,10 +1,12 @@
 //! HTTP assembly: routes of every crate, middleware, and the operational endpoints.
 
+mod client_ip;
 mod headers;
 mod health;
 
 use actix_web::web;
 
+pub use client_ip::{ClientAddress, ForwardedProto};
 pub use headers::{RequestIdHeader, security_headers};
 
 /// Mounts every route of the service.

@@ -97,6 +97,7 @@ pub async fn start_on(
     let sms = crate::sms::sender(&services.config.sms, &services.config.data_dir)
         .context("cannot set up text messages (sms.*)")?;
     let geoip = geoip(&services.config.session.geoip_database).await?;
+    let client_address = http::ClientAddress::new(services.config.trusted_proxies()?);
     let ui = web::Data::new(login_ui(
         &services,
         mail_waker.clone(),
@@ -114,6 +115,8 @@ pub async fn start_on(
             .configure(http::routes)
             .wrap(http::RequestIdHeader)
             .wrap(TracingLogger::default())
+            // Outside the logger, so the request log names the client the proxies vouch for.
+            .wrap(client_address.clone())
             .wrap(http::security_headers(https))
     })
     .shutdown_timeout(config.server.shutdown_timeout_secs);

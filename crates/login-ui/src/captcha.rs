@@ -227,7 +227,7 @@ pub async fn passes(
     req: &actix_web::HttpRequest,
     fields: &CaptchaFields,
 ) -> bool {
-    let ip = req.peer_addr().map(|a| a.ip().to_string());
+    let ip = crate::client_ip(req).map(|ip| ip.to_string());
     match ui.captcha.verify(fields, ip.as_deref()).await {
         Ok(ok) => ok,
         Err(e) => {

@@ -29,6 +29,13 @@ use actix_web::web;
 
 pub use state::{LoginUi, Recovery, Registration, RegistrationMode, UiSettings};
 
+/// The client's IP address: what the binary's trusted-proxy middleware determined
+/// ([`domain::net::ClientIp`]), else the socket peer.
+pub fn client_ip(req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
+    use actix_web::HttpMessage as _;
+    domain::net::ClientIp::or_peer(req.extensions().get(), req.peer_addr())
+}
+
 /// Largest form or JSON body a page accepts.
 const BODY_LIMIT: usize = 64 * 1024;
 

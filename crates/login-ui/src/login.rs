@@ -67,8 +67,7 @@ pub struct LoginForm {
 const FAILURES_WINDOW: std::time::Duration = std::time::Duration::from_secs(3600);
 
 fn failures_key(req: &HttpRequest) -> Option<String> {
-    req.peer_addr()
-        .map(|a| format!("login-failures:{}", a.ip()))
+    crate::client_ip(req).map(|ip| format!("login-failures:{ip}"))
 }
 
 /// Whether this client failed to sign in often enough lately to be asked for the CAPTCHA.
@@ -518,7 +517,7 @@ pub(crate) async fn record(ui: &LoginUi, req: &HttpRequest, mut event: AuditEven
 }
 
 fn client_ip(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
+    crate::client_ip(req).map(|ip| ip.to_string())
 }
 
 fn user_agent(req: &HttpRequest) -> Option<String> {

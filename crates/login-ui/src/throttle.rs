@@ -11,7 +11,7 @@ const HOUR: std::time::Duration = std::time::Duration::from_secs(3600);
 /// Counts a request from the client's IP in `bucket`; false once the hourly budget is spent.
 /// A cache failure lets the request through: the per-account cooldown still protects inboxes.
 pub async fn ip_allows(ui: &LoginUi, req: &HttpRequest, bucket: &str) -> bool {
-    let Some(ip) = req.peer_addr().map(|a| a.ip()) else {
+    let Some(ip) = crate::client_ip(req) else {
         return true;
     };
     let key = format!("throttle:{bucket}:{ip}");

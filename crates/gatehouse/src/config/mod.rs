@@ -480,6 +480,9 @@ pub struct ServerConfig {
     pub workers: usize,
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     pub shutdown_timeout_secs: u64,
+    /// Reverse proxies (CIDR ranges or addresses) whose `Forwarded`, `X-Forwarded-For` and
+    /// `X-Forwarded-Proto` headers are believed; empty: the socket peer is the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 /// `[database]`
@@ -590,6 +593,7 @@ impl Default for ServerConfig {
             bind: "127.0.0.1:8080".into(),
             workers: 0,
             shutdown_timeout_secs: 30,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -663,6 +667,7 @@ impl Config {
             .list_separator(",")
             .with_list_parse_key("keys.algorithms")
             .with_list_parse_key("registration.allowed_email_domains")
+            .with_list_parse_key("server.trusted_proxies")
             .source(Some(env));
         let raw = builder
             .add_source(env_source)
@@ -670,6 +675,19 @@ impl Config {
             .map_err(ConfigError::from_source)?;
         let config: Config = raw.try_deserialize().map_err(ConfigError::from_source)?;
         config.validated()
+    }
+
+    /// `server.trusted_proxies`, parsed (checked at load).
+    pub fn trusted_proxies(&self) -> Result<Vec<domain::net::IpNet>, ConfigError> {
+        self.server
+            .trusted_proxies
+            .iter()
+            .map(|s| {
+                s.parse().map_err(|e: domain::net::IpNetError| {
+                    ConfigError::new("server.trusted_proxies", e.to_string())
+                })
+            })
+            .collect()
     }
 
     /// The mail file transport's directory, resolved against `data_dir`.

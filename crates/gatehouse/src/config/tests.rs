@@ -35,6 +35,7 @@ fn environment_overrides_every_section_with_typed_values() {
             ("GATEHOUSE__LOG__FORMAT", "json"),
             ("GATEHOUSE__PASSWORD__MEMORY_KIB", "65536"),
             ("GATEHOUSE__KEYS__ALGORITHMS", "RS256,ES256"),
+            ("GATEHOUSE__SERVER__TRUSTED_PROXIES", "10.0.0.0/8, ::1"),
             ("GATEHOUSE_CONFIG", "ignored.toml"),
             ("UNRELATED", "x"),
         ]),
@@ -47,6 +48,7 @@ fn environment_overrides_every_section_with_typed_values() {
     assert_eq!(c.log.format, LogFormat::Json);
     assert_eq!(c.password.memory_kib, 65536);
     assert_eq!(c.keys.algorithms, ["RS256", "ES256"]);
+    assert_eq!(c.trusted_proxies().unwrap().len(), 2);
 }
 
 #[test]
@@ -58,6 +60,11 @@ fn each_bad_value_names_its_key() {
         ("GATEHOUSE__ISSUER", "https://id.example.com/?x=1", "issuer"),
         ("GATEHOUSE__ISSUER", "https://id.example.com/#f", "issuer"),
         ("GATEHOUSE__SERVER__BIND", "everywhere", "server.bind"),
+        (
+            "GATEHOUSE__SERVER__TRUSTED_PROXIES",
+            "10.0.0.0/33",
+            "server.trusted_proxies",
+        ),
         ("GATEHOUSE__CACHE__REDIS_URL", "http://x", "cache.redis_url"),
         (
             "GATEHOUSE__SECRETS__MASTER_KEY",

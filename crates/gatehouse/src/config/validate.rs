@@ -51,6 +51,7 @@ impl Config {
         self.server.bind.parse::<SocketAddr>().map_err(|_| {
             ConfigError::new("server.bind", "must be ADDRESS:PORT, e.g. 127.0.0.1:8080")
         })?;
+        self.trusted_proxies()?;
         Engine::of_url(&self.database.url)?;
         if self.database.max_connections == 0 {
             return Err(ConfigError::new(
