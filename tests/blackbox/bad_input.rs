@@ -409,9 +409,9 @@ harness::shared_server_tests! {
         assert_oauth_error(&unknown, 401, "invalid_client", "unknown client");
         let empty = token(server, Some(("", "")), &form).await;
         assert_oauth_error(&empty, 401, "invalid_client", "empty credentials");
-        // Credentials in the body for a client registered with client_secret_basic.
+        // A wrong secret in the body (client_secret_post) is refused the same way.
         let mut posted = form.clone();
-        posted.extend([("client_id", kit.client_id.as_str()), ("client_secret", kit.secret.as_str())]);
+        posted.extend([("client_id", kit.client_id.as_str()), ("client_secret", "not-the-secret")]);
         let (status, _, body) = token(server, None, &posted).await;
         assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")), "{body}");
         // No authentication at all.
@@ -452,6 +452,38 @@ harness::shared_server_tests! {
             ("client_secret", post_secret.as_str()),
         ]).await;
         assert_oauth_error(&answer, 400, "invalid_request", "two authentication methods");
+    }
+
+    async fn finding_3_a_default_client_authenticates_with_client_secret_basic_or_post(server) {
+        // Registered with the defaults, as the README's `client create` does.
+        let kit = kit(server, "secret-methods").await;
+        let code_basic = code(server, &kit).await;
+        let (status, _, body) = token(server, Some((&kit.client_id, &kit.secret)), &redeem_form(&code_basic, VERIFIER)).await;
+        assert_eq!(status, 200, "client_secret_basic: {body}");
+        let code_post = code(server, &kit).await;
+        let mut posted = redeem_form(&code_post, VERIFIER);
+        posted.extend([("client_id", kit.client_id.as_str()), ("client_secret", kit.secret.as_str())]);
+        let (status, _, body) = token(server, None, &posted).await;
+        assert_eq!(status, 200, "client_secret_post: {body}");
+        // Both at once is ambiguous, even with the same secret; it spends nothing.
+        let code_both = code(server, &kit).await;
+        let mut both = redeem_form(&code_both, VERIFIER);
+        both.push(("client_secret", kit.secret.as_str()));
+        let answer = token(server, Some((&kit.client_id, &kit.secret)), &both).await;
+        assert_oauth_error(&answer, 400, "invalid_request", "basic and post at once");
+        // A confidential client sending no secret, and a public client sending one, fail.
+        let mut bare = redeem_form(&code_both, VERIFIER);
+        bare.push(("client_id", kit.client_id.as_str()));
+        assert_oauth_error(&token(server, None, &bare).await, 401, "invalid_client", "no secret");
+        let (public_id, _) = server.client(|c| c.public = true).await;
+        for (why, basic, form) in [
+            ("public client, basic", Some((public_id.as_str(), "a-secret")), vec![("grant_type", "refresh_token"), ("refresh_token", "x")]),
+            ("public client, post", None, vec![("grant_type", "refresh_token"), ("refresh_token", "x"), ("client_id", public_id.as_str()), ("client_secret", "a-secret")]),
+        ] {
+            assert_oauth_error(&token(server, basic, &form).await, 401, "invalid_client", why);
+        }
+        let (status, _, body) = token(server, Some((&kit.client_id, &kit.secret)), &redeem_form(&code_both, VERIFIER)).await;
+        assert_eq!(status, 200, "the code survived the refused requests: {body}");
     }
 
     async fn token_duplicated_or_malformed_parameters_are_invalid_request(server) {
@@ -519,7 +551,7 @@ harness::shared_server_tests! {
         assert_nothing_issued(server, &kit.client_id, "refused grants").await;
     }
 
-    async fn token_wrong_pkce_verifier_is_invalid_grant_and_spends_the_code(server) {
+    async fn finding_f_wrong_pkce_verifier_or_redirect_uri_does_not_spend_the_code(server) {
         let kit = kit(server, "token-pkce").await;
         let basic = Some((kit.client_id.as_str(), kit.secret.as_str()));
         let wrong_verifier = URL_SAFE_NO_PAD.encode(Sha256::digest(b"another verifier"));
@@ -527,27 +559,18 @@ harness::shared_server_tests! {
         let code_a = code(server, &kit).await;
         let answer = token(server, basic, &redeem_form(&code_a, &wrong_verifier)).await;
         assert_oauth_error(&answer, 400, "invalid_grant", "wrong verifier");
-        assert_nothing_issued(server, &kit.client_id, "wrong verifier").await;
-        // RFC 6749 4.1.2: a code is used at most once; the failed attempt used it. The right
-        // verifier now gets invalid_grant too (a stolen code cannot be retried into tokens).
-        let answer = token(server, basic, &redeem_form(&code_a, VERIFIER)).await;
-        assert_oauth_error(&answer, 400, "invalid_grant", "code after a failed redemption");
-        assert_nothing_issued(server, &kit.client_id, "retry after wrong verifier").await;
-
-        // Missing verifier, malformed verifier, verifier equal to the challenge (plain).
+        // Missing verifier, malformed verifier, verifier equal to the challenge (plain), and a
+        // redirect_uri different from the request's: each refused, none spends the code.
         for (why, verifier) in [("no verifier", ""), ("short verifier", "abc"), ("challenge as verifier", CHALLENGE)] {
-            let code = code(server, &kit).await;
-            let answer = token(server, basic, &redeem_form(&code, verifier)).await;
+            let answer = token(server, basic, &redeem_form(&code_a, verifier)).await;
             assert_oauth_error(&answer, 400, "invalid_grant", why);
         }
-        // redirect_uri different from the request's, and another client's code.
-        let code_b = code(server, &kit).await;
-        let mut form = redeem_form(&code_b, VERIFIER);
+        let mut form = redeem_form(&code_a, VERIFIER);
         form[2] = ("redirect_uri", "http://127.0.0.1:9/other");
         assert_oauth_error(&token(server, basic, &form).await, 400, "invalid_grant", "redirect_uri mismatch");
+        // Another client presenting it does not spend it either.
         let other = self::kit(server, "token-pkce-other").await;
-        let code_c = code(server, &kit).await;
-        let answer = token(server, Some((&other.client_id, &other.secret)), &redeem_form(&code_c, VERIFIER)).await;
+        let answer = token(server, Some((&other.client_id, &other.secret)), &redeem_form(&code_a, VERIFIER)).await;
         assert_oauth_error(&answer, 400, "invalid_grant", "another client's code");
         // Garbage codes.
         let huge = "c".repeat(10_000);
@@ -557,11 +580,10 @@ harness::shared_server_tests! {
         }
         assert_nothing_issued(server, &kit.client_id, "every failed redemption").await;
         assert_nothing_issued(server, &other.client_id, "another client's code").await;
-        // The audit log saw the reuse; the server keeps working.
-        let db = server.running().services.store.db().clone();
-        let client_id = kit.client_id.clone();
-        let reused = server
-            .on_server(async move {
+        let reused = || {
+            let db = server.running().services.store.db().clone();
+            let client_id = kit.client_id.clone();
+            server.on_server(async move {
                 audit_event::Entity::find()
                     .filter(audit_event::Column::ClientId.eq(client_id))
                     .filter(audit_event::Column::Kind.eq("token.code_reused"))
@@ -570,11 +592,24 @@ harness::shared_server_tests! {
                     .await
                     .unwrap()
             })
-            .await;
-        assert_eq!(reused, 1);
-        // The other client's attempt did not spend kit's code: the owner redeems it.
-        let (status, _, body) = token(server, basic, &redeem_form(&code_c, VERIFIER)).await;
+        };
+        assert_eq!(reused().await, 0, "no failed attempt counts as a reuse");
+
+        // The legitimate request still redeems the code.
+        let (status, _, body) = token(server, basic, &redeem_form(&code_a, VERIFIER)).await;
         assert_eq!(status, 200, "{body}");
+        assert_eq!(records(server, &kit.client_id).await, (1, 1, 1));
+        assert_eq!(reused().await, 0, "the first redemption is not a reuse");
+        // RFC 6749 4.1.2: a code that was really redeemed is refused afterwards, with a wrong
+        // verifier or the right one, and the reuse revokes what it issued.
+        let answer = token(server, basic, &redeem_form(&code_a, &wrong_verifier)).await;
+        assert_oauth_error(&answer, 400, "invalid_grant", "redeemed code, wrong verifier");
+        let answer = token(server, basic, &redeem_form(&code_a, VERIFIER)).await;
+        assert_oauth_error(&answer, 400, "invalid_grant", "redeemed code, right verifier");
+        assert_eq!(reused().await, 2);
+        let access = body["access_token"].as_str().unwrap();
+        let (_, _, state) = introspect(server, basic, &[("token", access)]).await;
+        assert_eq!(state["active"], false, "tokens from a reused code are revoked");
     }
 
     async fn userinfo_tampered_token_or_basic_scheme_is_refused(server) {
@@ -643,6 +678,40 @@ harness::shared_server_tests! {
         assert_eq!(status, 200, "{narrowed}");
         assert_eq!(narrowed["scope"], "openid");
         assert!(narrowed["refresh_token"].as_str().is_some_and(|r| r != refresh));
+    }
+
+    async fn finding_t_a_client_cannot_introspect_another_clients_tokens(server) {
+        let kit = kit(server, "introspect-owner").await;
+        let code = code(server, &kit).await;
+        let (_, _, tokens) = token(server, Some((&kit.client_id, &kit.secret)), &redeem_form(&code, VERIFIER)).await;
+        let access = tokens["access_token"].as_str().unwrap().to_owned();
+        let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+        let (opaque_id, opaque_secret) = server
+            .client(|c| {
+                c.access_token_format = Some("opaque".into());
+                c.grant_types = vec!["client_credentials".into()];
+                c.scopes = vec!["api:read".into()];
+            })
+            .await;
+        let opaque_secret = opaque_secret.unwrap();
+        let (_, _, client_token) = token(server, Some((&opaque_id, &opaque_secret)), &[("grant_type", "client_credentials"), ("scope", "api:read")]).await;
+        let opaque = client_token["access_token"].as_str().unwrap().to_owned();
+        let (stranger_id, stranger_secret) = server.client(|_| {}).await;
+        let stranger_secret = stranger_secret.unwrap();
+        for (why, owner, token) in [
+            ("JWT access token", (kit.client_id.as_str(), kit.secret.as_str()), access.as_str()),
+            ("refresh token", (kit.client_id.as_str(), kit.secret.as_str()), refresh.as_str()),
+            ("opaque client_credentials token", (opaque_id.as_str(), opaque_secret.as_str()), opaque.as_str()),
+        ] {
+            for hint in ["access_token", "refresh_token"] {
+                let form = [("token", token), ("token_type_hint", hint)];
+                let (status, _, body) = introspect(server, Some((&stranger_id, &stranger_secret)), &form).await;
+                assert_eq!(status, 200, "{why}");
+                assert_eq!(body, serde_json::json!({"active": false}), "{why}, hint {hint}: another client learns nothing");
+                let (status, _, body) = introspect(server, Some(owner), &form).await;
+                assert_eq!((status, &body["active"]), (200, &Value::Bool(true)), "{why}, hint {hint}: the owner sees it: {body}");
+            }
+        }
     }
 
     async fn introspection_requires_client_auth_and_reports_tampered_tokens_inactive(server) {

@@ -1,5 +1,9 @@
 //! Client authentication at the token, introspection and revocation endpoints:
 //! `client_secret_basic`, `client_secret_post`, and `none` for public clients.
+//!
+//! A client with a shared secret may send it either way: the two methods carry the same
+//! secret over the same TLS connection, so they are equally strong, and relying-party
+//! libraries pick one by default (openid-client 6 posts it, most others use Basic).
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
@@ -11,7 +15,8 @@ use crate::Provider;
 use crate::error::OAuthError;
 use crate::params::Params;
 
-/// Authenticates the calling client; the method used must be the one it registered.
+/// Authenticates the calling client with the method it used: a shared-secret method for a
+/// client registered with either shared-secret method, `none` only for public clients.
 /// Every failure is the same `invalid_client` (401).
 pub async fn authenticate(
     provider: &Provider,
@@ -54,12 +59,19 @@ pub async fn authenticate(
         }
     };
     match client {
-        Some(c) if c.token_endpoint_auth_method == method => Ok(c),
+        Some(c) if accepts(&c.token_endpoint_auth_method, method) => Ok(c),
         _ => {
             tracing::info!(method, "client authentication failed");
             Err(OAuthError::invalid_client())
         }
     }
+}
+
+/// Whether a client registered with `registered` may authenticate with `used`: the two
+/// shared-secret methods are one family; anything else must match exactly.
+fn accepts(registered: &str, used: &str) -> bool {
+    const SHARED_SECRET: [&str; 2] = ["client_secret_basic", "client_secret_post"];
+    registered == used || (SHARED_SECRET.contains(&registered) && SHARED_SECRET.contains(&used))
 }
 
 /// `Authorization: Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 2.3.1).
@@ -89,4 +101,22 @@ fn basic_credentials(req: &HttpRequest) -> Result<Option<(String, String)>, OAut
             .unwrap_or_default()
     };
     Ok(Some((decode(id), decode(secret))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepts;
+
+    #[test]
+    fn shared_secret_methods_are_one_family() {
+        for registered in ["client_secret_basic", "client_secret_post"] {
+            assert!(accepts(registered, "client_secret_basic"));
+            assert!(accepts(registered, "client_secret_post"));
+            assert!(!accepts(registered, "none"));
+        }
+        assert!(accepts("none", "none"));
+        assert!(!accepts("none", "client_secret_basic"));
+        assert!(!accepts("none", "client_secret_post"));
+        assert!(!accepts("private_key_jwt", "client_secret_post"));
+    }
 }

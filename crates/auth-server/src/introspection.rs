@@ -24,17 +24,32 @@ pub async fn introspect(
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
     let answer = match params.get("token_type_hint") {
         Some("refresh_token") => match refresh(&provider, presented).await? {
-            Some(v) => v,
-            None => access(&provider, presented).await?.unwrap_or_else(inactive),
+            Some(v) => Some(v),
+            None => access(&provider, presented).await?,
         },
         _ => match access(&provider, presented).await? {
-            Some(v) => v,
-            None => refresh(&provider, presented)
-                .await?
-                .unwrap_or_else(inactive),
+            Some(v) => Some(v),
+            None => refresh(&provider, presented).await?,
         },
     };
+    // Only the token's own client, or a client named in its audience (a resource server),
+    // learns that it is active: to anyone else it is as good as unknown (finding t).
+    let answer = answer
+        .filter(|v| may_see(v, &client.client_id))
+        .unwrap_or_else(inactive);
     Ok(HttpResponse::Ok().json(answer))
+}
+
+/// Whether `caller` may learn about an active token described by `answer`: it is the
+/// token's client or one of its audiences.
+fn may_see(answer: &Value, caller: &str) -> bool {
+    let own = answer.get("client_id").and_then(Value::as_str) == Some(caller);
+    let audience = match answer.get("aud") {
+        Some(Value::String(aud)) => aud == caller,
+        Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(caller)),
+        _ => false,
+    };
+    own || audience
 }
 
 fn inactive() -> Value {

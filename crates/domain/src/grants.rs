@@ -7,7 +7,7 @@ mod refresh;
 pub(crate) mod revoke;
 
 pub use access::{AccessRecord, AccessTokens, NewAccessToken, PlannedAccess};
-pub use codes::{Codes, NewCode, Redemption};
+pub use codes::{Codes, NewCode, Presented, Redemption};
 pub use refresh::{Grants, NewGrant, Rotation};
 
 #[cfg(test)]
@@ -50,6 +50,12 @@ mod tests {
             client,
         }
     }
+
+    /// What a token request presents for a code made by [`new_code`].
+    const AS_ISSUED: Presented<'static> = Presented {
+        redirect_uri: "https://app.example/cb",
+        code_challenge: None,
+    };
 
     fn new_code(k: &Kit, session_id: Option<String>) -> NewCode {
         NewCode {
@@ -116,16 +122,38 @@ mod tests {
         async fn a_code_redeems_once_and_reuse_revokes_what_it_issued(store: Store) {
             let k = kit(&store).await;
             let code = k.codes.issue(new_code(&k, None)).await.unwrap();
-            assert!(matches!(k.codes.redeem(&code, "other-client").await.unwrap(), Redemption::Invalid));
-            let Redemption::Redeemed(row) = k.codes.redeem(&code, &k.client).await.unwrap() else { panic!("first redemption") };
+            assert!(matches!(k.codes.redeem(&code, "other-client", AS_ISSUED).await.unwrap(), Redemption::Invalid));
+            let Redemption::Redeemed(row) = k.codes.redeem(&code, &k.client, AS_ISSUED).await.unwrap() else { panic!("first redemption") };
             assert_ne!(row.code_hash, code, "only the hash is stored");
             let family = k.grants.start(new_grant(&k, Some(row.code_hash.clone()), None)).await.unwrap();
             let (jti, opaque) = record(&k, access(&k, Some(family.id.clone()), None, Some(row.code_hash.clone()))).await;
             assert!(k.access.by_opaque(&opaque).await.unwrap().unwrap().active);
-            assert!(matches!(k.codes.redeem(&code, &k.client).await.unwrap(), Redemption::Reused(_)));
+            assert!(matches!(k.codes.redeem(&code, &k.client, AS_ISSUED).await.unwrap(), Redemption::Reused(_)));
             assert!(!k.access.by_jti(&jti).await.unwrap().unwrap().active, "access token revoked on code reuse");
             assert!(k.grants.get(&family.id).await.unwrap().unwrap().revoked_at.is_some(), "grant revoked on code reuse");
-            assert!(matches!(k.codes.redeem("nonsense", &k.client).await.unwrap(), Redemption::Invalid));
+            assert!(matches!(k.codes.redeem("nonsense", &k.client, AS_ISSUED).await.unwrap(), Redemption::Invalid));
+        }
+
+        async fn finding_f_a_code_presented_with_another_binding_stays_redeemable(store: Store) {
+            let k = kit(&store).await;
+            let mut bound = new_code(&k, None);
+            bound.code_challenge = Some("challenge".into());
+            bound.code_challenge_method = Some("S256".into());
+            let code = k.codes.issue(bound).await.unwrap();
+            let presented = |redirect_uri: &'static str, code_challenge: Option<&'static str>| Presented { redirect_uri, code_challenge };
+            for wrong in [
+                presented("https://app.example/cb", Some("other")),
+                presented("https://app.example/cb", None),
+                presented("https://app.example/other", Some("challenge")),
+            ] {
+                assert!(matches!(k.codes.redeem(&code, &k.client, wrong).await.unwrap(), Redemption::Mismatch(_)), "{wrong:?}");
+            }
+            let right = presented("https://app.example/cb", Some("challenge"));
+            assert!(matches!(k.codes.redeem(&code, &k.client, right).await.unwrap(), Redemption::Redeemed(_)));
+            // Once really redeemed, any presentation is a reuse.
+            let wrong = presented("https://app.example/cb", Some("other"));
+            assert!(matches!(k.codes.redeem(&code, &k.client, wrong).await.unwrap(), Redemption::Reused(_)));
+            assert!(matches!(k.codes.redeem(&code, &k.client, right).await.unwrap(), Redemption::Reused(_)));
         }
 
         async fn refresh_tokens_rotate_and_reuse_revokes_the_family(store: Store) {

@@ -267,7 +267,7 @@ mod tests {
             assert!(requests.get(&live_request).await.unwrap().is_some());
             assert!(outbox.get(&unsent).await.unwrap().is_some());
             assert!(outbox.get(&sent).await.unwrap().is_none());
-            assert!(matches!(codes.redeem(&fresh_code, &client).await.unwrap(), Redemption::Redeemed(_)));
+            assert!(matches!(codes.redeem(&fresh_code, &client, crate::grants::Presented { redirect_uri: "https://app.example/cb", code_challenge: None }).await.unwrap(), Redemption::Redeemed(_)));
             assert_eq!(purge.run().await.unwrap(), Purged::default(), "nothing left to purge");
         }
     }

@@ -4,10 +4,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use domain::audit::AuditEvent;
 use domain::clients::Client;
-use domain::grants::{NewGrant, Redemption};
+use domain::grants::{NewGrant, Presented, Redemption};
 use domain::users::UserStatus;
 use sha2::{Digest as _, Sha256};
-use subtle::ConstantTimeEq as _;
 
 use super::TokenResponse;
 use super::issue::{self, IdTokenContext, Lineage};
@@ -28,7 +27,20 @@ pub async fn exchange(
     let redirect_uri = params
         .get("redirect_uri")
         .ok_or_else(|| OAuthError::invalid_request("redirect_uri is required"))?;
-    let row = match provider.codes.redeem(code, &client.client_id).await? {
+    let verifier = params.get("code_verifier");
+    // The challenge the verifier yields goes into the claim itself, so a request that fails
+    // the binding leaves the code to the request that passes it (finding f).
+    let challenge = verifier.map(|v| pkce_challenge(v).ok_or_else(mismatched_verifier));
+    let challenge = challenge.transpose()?;
+    let presented = Presented {
+        redirect_uri,
+        code_challenge: challenge.as_deref(),
+    };
+    let row = match provider
+        .codes
+        .redeem(code, &client.client_id, presented)
+        .await?
+    {
         Redemption::Redeemed(row) => row,
         Redemption::Reused(row) => {
             provider
@@ -44,16 +56,24 @@ pub async fn exchange(
                 .await?;
             return Err(OAuthError::invalid_grant("the code was already used"));
         }
+        Redemption::Mismatch(row) => {
+            if row.redirect_uri != redirect_uri {
+                return Err(OAuthError::invalid_grant(
+                    "redirect_uri does not match the authorization request",
+                ));
+            }
+            return Err(match (row.code_challenge.is_some(), verifier.is_some()) {
+                (false, _) => OAuthError::invalid_grant(
+                    "code_verifier sent but the authorization request had no code_challenge",
+                ),
+                (true, false) => OAuthError::invalid_grant("code_verifier is required"),
+                (true, true) => mismatched_verifier(),
+            });
+        }
         Redemption::Invalid => {
             return Err(OAuthError::invalid_grant("the code is invalid or expired"));
         }
     };
-    if row.redirect_uri != redirect_uri {
-        return Err(OAuthError::invalid_grant(
-            "redirect_uri does not match the authorization request",
-        ));
-    }
-    verify_pkce(row.code_challenge.as_deref(), params.get("code_verifier"))?;
     let user = provider
         .users
         .find(&row.user_id)
@@ -142,50 +162,37 @@ fn offers_refresh(client: &Client, scopes: &[String]) -> bool {
         && scopes.iter().any(|s| s == "offline_access")
 }
 
-/// RFC 7636 4.6: BASE64URL(SHA256(verifier)) == challenge, compared in constant time.
-fn verify_pkce(challenge: Option<&str>, verifier: Option<&str>) -> Result<(), OAuthError> {
-    match (challenge, verifier) {
-        (None, None) => Ok(()),
-        (None, Some(_)) => Err(OAuthError::invalid_grant(
-            "code_verifier sent but the authorization request had no code_challenge",
-        )),
-        (Some(_), None) => Err(OAuthError::invalid_grant("code_verifier is required")),
-        (Some(challenge), Some(verifier)) => {
-            let well_formed = (43..=128).contains(&verifier.len())
-                && verifier
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
-            let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-            if well_formed && bool::from(computed.as_bytes().ct_eq(challenge.as_bytes())) {
-                Ok(())
-            } else {
-                Err(OAuthError::invalid_grant(
-                    "code_verifier does not match the code_challenge",
-                ))
-            }
-        }
-    }
+/// RFC 7636 4.1 and 4.6: the S256 challenge of a well-formed verifier
+/// (BASE64URL(SHA256(verifier))); `None` for a malformed one. The claim compares it with the
+/// stored challenge: both are public values (the challenge travelled in the front channel),
+/// so the comparison needs no constant time.
+fn pkce_challenge(verifier: &str) -> Option<String> {
+    let well_formed = (43..=128).contains(&verifier.len())
+        && verifier
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+    well_formed.then(|| URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())))
+}
+
+fn mismatched_verifier() -> OAuthError {
+    OAuthError::invalid_grant("code_verifier does not match the code_challenge")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::verify_pkce;
+    use super::pkce_challenge;
 
     #[test]
     fn pkce_s256_matches_rfc7636_appendix_b() {
         let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
         let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-        assert!(verify_pkce(Some(challenge), Some(verifier)).is_ok());
-        assert!(
-            verify_pkce(
-                Some(challenge),
-                Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXx")
-            )
-            .is_err()
+        assert_eq!(pkce_challenge(verifier).as_deref(), Some(challenge));
+        assert_ne!(
+            pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXx").as_deref(),
+            Some(challenge)
         );
-        assert!(verify_pkce(Some(challenge), None).is_err());
-        assert!(verify_pkce(None, Some(verifier)).is_err());
-        assert!(verify_pkce(None, None).is_ok());
-        assert!(verify_pkce(Some(challenge), Some("short")).is_err());
+        assert_eq!(pkce_challenge("short"), None);
+        assert_eq!(pkce_challenge(&"a".repeat(129)), None);
+        assert_eq!(pkce_challenge(&format!("{verifier} ")), None);
     }
 }

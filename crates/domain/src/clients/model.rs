@@ -22,7 +22,8 @@ pub struct NewClient {
     pub response_types: Vec<String>,
     /// Scopes the client may request; default the standard OIDC scopes.
     pub scopes: Vec<String>,
-    /// `client_secret_basic` (default), `client_secret_post` or `none` (public).
+    /// `client_secret_basic` (default), `client_secret_post` or `none` (public). The two
+    /// secret methods are accepted alike at the endpoints; the registered one is metadata.
     pub token_endpoint_auth_method: Option<String>,
     /// `jwt` (default) or `opaque`.
     pub access_token_format: Option<String>,

@@ -42,6 +42,16 @@ pub struct NewCode {
     pub amr: Vec<String>,
 }
 
+/// What the token request presents besides the code and the client: it must equal what the
+/// authorization request bound the code to.
+#[derive(Debug, Clone, Copy)]
+pub struct Presented<'a> {
+    /// The `redirect_uri` parameter.
+    pub redirect_uri: &'a str,
+    /// The PKCE challenge the presented `code_verifier` yields (`None`: no verifier sent).
+    pub code_challenge: Option<&'a str>,
+}
+
 /// The result of presenting a code.
 #[derive(Debug)]
 pub enum Redemption {
@@ -49,6 +59,9 @@ pub enum Redemption {
     Redeemed(authorization_code::Model),
     /// Already used: everything issued from it has now been revoked.
     Reused(authorization_code::Model),
+    /// This client's unused code, presented with another redirect URI or PKCE verifier: left
+    /// redeemable for the request that matches.
+    Mismatch(authorization_code::Model),
     /// Unknown, expired, or issued to another client.
     Invalid,
 }
@@ -98,16 +111,28 @@ impl Codes {
         Ok(code)
     }
 
-    /// Redeems a code for `client_id`. The first redemption wins atomically; a second one
-    /// revokes the grant and the access tokens issued from the first.
-    pub async fn redeem(&self, code: &str, client_id: &str) -> Result<Redemption> {
+    /// Redeems a code for `client_id` and the `presented` redirect URI and PKCE challenge.
+    /// The first matching redemption wins atomically; a request that does not match leaves
+    /// the code unspent; presenting a redeemed code revokes the grant and the access tokens
+    /// issued from it.
+    pub async fn redeem(
+        &self,
+        code: &str,
+        client_id: &str,
+        presented: Presented<'_>,
+    ) -> Result<Redemption> {
         if code.is_empty() || code.len() > 128 {
             return Ok(Redemption::Invalid);
         }
         let hash = self.secrets.keyed_hash(PURPOSE, code);
         let at = now();
-        // The usual case in one statement: claim the code if it is this client's, unused and
-        // unexpired, and read it back.
+        // One statement: claim the code only if it is this client's, unused, unexpired and
+        // bound to what the request presents, and read it back. The binding is checked here,
+        // not after the claim, so that a wrong verifier cannot spend the code.
+        let challenge = match presented.code_challenge {
+            Some(c) => authorization_code::Column::CodeChallenge.eq(c),
+            None => authorization_code::Column::CodeChallenge.is_null(),
+        };
         let claimed = authorization_code::Entity::update_many()
             .col_expr(
                 authorization_code::Column::RedeemedAt,
@@ -115,6 +140,8 @@ impl Codes {
             )
             .filter(authorization_code::Column::CodeHash.eq(hash.clone()))
             .filter(authorization_code::Column::ClientId.eq(client_id))
+            .filter(authorization_code::Column::RedirectUri.eq(presented.redirect_uri))
+            .filter(challenge)
             .filter(authorization_code::Column::RedeemedAt.is_null())
             .filter(authorization_code::Column::ExpiresAt.gt(at))
             .exec_with_returning(&self.db)
@@ -122,18 +149,25 @@ impl Codes {
         if let Some(row) = claimed.into_iter().next() {
             return Ok(Redemption::Redeemed(row));
         }
-        // Not claimed: unknown, another client's, expired, or already redeemed (reuse).
+        // Not claimed: unknown, another client's, expired, not matching, or already redeemed
+        // (reuse).
         let Some(row) = authorization_code::Entity::find_by_id(hash.clone())
             .one(&self.db)
             .await?
         else {
             return Ok(Redemption::Invalid);
         };
-        if row.client_id != client_id || row.redeemed_at.is_none() {
+        if row.client_id != client_id {
             return Ok(Redemption::Invalid);
         }
-        self.revoke_issued_from(&hash).await?;
-        Ok(Redemption::Reused(row))
+        if row.redeemed_at.is_some() {
+            self.revoke_issued_from(&hash).await?;
+            return Ok(Redemption::Reused(row));
+        }
+        if row.expires_at <= at {
+            return Ok(Redemption::Invalid);
+        }
+        Ok(Redemption::Mismatch(row))
     }
 
     async fn revoke_issued_from(&self, code_hash: &str) -> Result<()> {

@@ -58,7 +58,8 @@ pub struct CreateArgs {
     /// A scope the client may request (repeatable); default the standard OIDC scopes.
     #[arg(long = "scope", value_name = "SCOPE")]
     scopes: Vec<String>,
-    /// client_secret_basic (default), client_secret_post, or none (public clients).
+    /// client_secret_basic (default) or client_secret_post (a client with a secret may use
+    /// either), or none (public clients).
     #[arg(long, value_name = "METHOD")]
     token_endpoint_auth_method: Option<String>,
     /// jwt (default) or opaque.
