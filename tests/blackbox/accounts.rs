@@ -623,3 +623,69 @@ mod ip_budget {
         }
     }
 }
+
+/// Passwords re-entered on the account pages: limited per session, counted towards the lock.
+mod reentry {
+    use super::*;
+
+    async fn failed_logins(server: &TestServer, email: &'static str) -> i32 {
+        let users = server.running().services.users.clone();
+        server
+            .on_server(async move { users.get_by_email(email).await })
+            .await
+            .unwrap()
+            .failed_logins
+    }
+
+    harness::shared_server_tests! {
+        setup = |c| {
+            c.accounts.max_password_reentries = 3;
+            c.accounts.lockout_threshold = 5;
+            c.accounts.lockout_secs = 3600;
+        };
+
+        async fn finding_n_wrong_reentered_passwords_end_the_session_and_count_to_the_lock(server) {
+            let email = "reenter@example.com";
+            server.user(email, PASSWORD).await;
+            let (browser, page) = account_browser(server, email, PASSWORD).await;
+            // Wrong passwords on different forms count together.
+            let wrong = submit(&browser, server, &page, "/account/password", &[
+                ("current_password", "guess 1"), ("new_password", NEW_PASSWORD),
+            ]).await;
+            assert_eq!(wrong.page().0, 422);
+            let wrong = submit(&browser, server, &wrong, "/account/email", &[
+                ("new_email", "elsewhere@example.com"), ("password", "guess 2"),
+            ]).await;
+            assert_eq!(wrong.page().0, 422);
+            assert_eq!(failed_logins(server, email).await, 2, "counted towards the lock");
+            let out = submit(&browser, server, &wrong, "/account/delete", &[("password", "guess 3")]).await;
+            assert_eq!(out.page().0, 401, "{}", out.page().2);
+            assert!(out.page().2.contains("You are signed out"), "{}", out.page().2);
+            assert!(!signed_in(&browser, server).await, "the session ended");
+            // The right password no longer helps that session.
+            let after = browser.post(&server.url("/account/delete"), &[("password", PASSWORD)]).await;
+            assert!(after.page().2.contains("action=\"/login\""), "{}", after.page().2);
+            let users = server.running().services.users.clone();
+            assert!(server.on_server(async move { users.find_by_email(email).await }).await.unwrap().is_some());
+            assert_eq!(failed_logins(server, email).await, 3);
+        }
+
+        async fn finding_n_a_locked_account_refuses_the_reentered_password(server) {
+            let email = "reenter-locked@example.com";
+            server.user(email, PASSWORD).await;
+            let (browser, page) = account_browser(server, email, PASSWORD).await;
+            let users = server.running().services.users.clone();
+            server.on_server(async move { users.lock(email, None, None).await }).await.unwrap();
+            // Signed in already, but while locked even the right password is refused.
+            let refused = submit(&browser, server, &page, "/account/password", &[
+                ("current_password", PASSWORD), ("new_password", NEW_PASSWORD),
+            ]).await;
+            assert_eq!(refused.page().0, 422);
+            assert!(refused.page().2.contains("current password is not correct"));
+            let users = server.running().services.users.clone();
+            server.on_server(async move { users.unlock(email).await }).await.unwrap();
+            // Unlocked, the password is unchanged.
+            account_browser(server, email, PASSWORD).await;
+        }
+    }
+}

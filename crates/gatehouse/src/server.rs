@@ -203,6 +203,7 @@ fn login_ui(
                 duration: Duration::from_secs(services.config.accounts.lockout_secs),
             },
             pending_may_sign_in: services.config.accounts.pending_may_sign_in,
+            max_password_reentries: services.config.accounts.max_password_reentries,
             issuer: config.issuer.clone(),
             registration: login_ui::Registration {
                 mode: match config.registration.mode {

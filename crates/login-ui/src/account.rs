@@ -181,6 +181,71 @@ pub(crate) async fn signed_in(
         .map(|user| SignedIn { session, user }))
 }
 
+/// Checks a password re-entered on an account page: `Ok(true)` when right. A wrong one
+/// counts towards the account's lock (like a failed sign-in), and the
+/// `max_password_reentries`-th wrong one in a browser session ends that session: then `Err`
+/// carries the answer (as it does a server error). A locked account's password is refused.
+pub(crate) async fn reenter(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    me: &SignedIn,
+    password: &str,
+    action: &str,
+) -> Result<bool, HttpResponse> {
+    match ui.users.check_password(&me.user.id, password).await {
+        Ok(true) => return Ok(true),
+        Ok(false) => {}
+        Err(e) => return Err(server_error(&e)),
+    }
+    let event = AuditEvent::failure("password.reentry_failed", "wrong password")
+        .subject(me.user.id.clone())
+        .data(serde_json::json!({ "action": action }));
+    record(ui, req, event).await;
+    match ui
+        .users
+        .record_failed_password(&me.user.id, ui.settings.lockout)
+        .await
+    {
+        Ok(true) => {
+            let event = AuditEvent::failure("user.locked", "too many wrong passwords")
+                .subject(me.user.id.clone());
+            record(ui, req, event).await;
+        }
+        Ok(false) => {}
+        Err(e) => tracing::error!(error = %e, "cannot count a wrong password"),
+    }
+    // Counted per session in the cache; should the cache fail, the account's lock (in the
+    // database) still bounds the guessing.
+    let key = format!("password-reentries:{}", me.session.id);
+    let lifetime = ui.sessions.policy().lifetime(true);
+    let wrong = match ui.cache.incr(&key, lifetime).await {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot count a wrong re-entered password");
+            0
+        }
+    };
+    if wrong < i64::from(ui.settings.max_password_reentries) {
+        return Ok(false);
+    }
+    if let Err(e) = ui.sessions.end(&me.session.id).await {
+        return Err(server_error(&e));
+    }
+    let mut event = AuditEvent::failure("logout", "too many wrong passwords re-entered")
+        .subject(me.user.id.clone());
+    event.session_id = Some(me.session.id.clone());
+    record(ui, req, event).await;
+    let mut res = notice(
+        StatusCode::UNAUTHORIZED,
+        "You are signed out",
+        "The password was entered wrongly too many times. Sign in again to continue.",
+    );
+    if let Err(e) = res.add_cookie(&removed_session_cookie(ui)) {
+        tracing::warn!(error = %e, "cannot clear the session cookie");
+    }
+    Err(res)
+}
+
 fn to_sign_in() -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/login?next=/account"))
@@ -483,11 +548,7 @@ pub async fn change_password(
             Some(e),
         )
     };
-    match ui
-        .users
-        .check_password(&me.user.id, &form.current_password)
-        .await
-    {
+    match reenter(&ui, &req, &me, &form.current_password, "change password").await {
         Ok(true) => {}
         Ok(false) => {
             record(
@@ -499,7 +560,7 @@ pub async fn change_password(
             .await;
             return fail("The current password is not correct.".into()).await;
         }
-        Err(e) => return server_error(&e),
+        Err(res) => return res,
     }
     let context = [me.user.email.as_str()];
     if let Err(e) = ui
@@ -567,10 +628,10 @@ pub async fn change_email(
     if new_email == me.user.email {
         return fail("This is already your address.").await;
     }
-    match ui.users.check_password(&me.user.id, &form.password).await {
+    match reenter(&ui, &req, &me, &form.password, "change email").await {
         Ok(true) => {}
         Ok(false) => return fail("The current password is not correct.").await,
-        Err(e) => return server_error(&e),
+        Err(res) => return res,
     }
     match ui.users.find_by_email(&new_email).await {
         Ok(Some(_)) => {
@@ -921,14 +982,14 @@ pub async fn delete(
         Ok(me) => me,
         Err(res) => return res,
     };
-    match ui.users.check_password(&me.user.id, &form.password).await {
+    match reenter(&ui, &req, &me, &form.password, "delete account").await {
         Ok(true) => {}
         Ok(false) => {
             let e = Some("The password is not correct.".to_owned());
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return page(&ui, &req, &me, status, None, "delete", e).await;
         }
-        Err(e) => return server_error(&e),
+        Err(res) => return res,
     }
     let alias = match ui.users.erase(&me.user.id, &ui.secrets).await {
         Ok(a) => a,

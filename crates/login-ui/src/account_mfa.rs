@@ -242,7 +242,7 @@ pub async fn remove_totp(
         Ok(me) => me,
         Err(res) => return res,
     };
-    match ui.users.check_password(&me.user.id, &form.password).await {
+    match crate::account::reenter(&ui, &req, &me, &form.password, "remove totp").await {
         Ok(true) => {}
         Ok(false) => {
             return crate::account::page_with_error(
@@ -254,7 +254,7 @@ pub async fn remove_totp(
             )
             .await;
         }
-        Err(e) => return server_error(&e),
+        Err(res) => return res,
     }
     let removed = ui.mfa.remove_totp(&me.user.id).await;
     let codes = ui.mfa.remove_recovery_codes(&me.user.id).await;

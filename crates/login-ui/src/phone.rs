@@ -212,12 +212,12 @@ pub async fn disable(
         Ok(me) => me,
         Err(res) => return res,
     };
-    match ui.users.check_password(&me.user.id, &form.password).await {
+    match crate::account::reenter(&ui, &req, &me, &form.password, "remove sms").await {
         Ok(true) => {}
         Ok(false) => {
             return page_with_error(&ui, &req, &me, "mfa", "The password is not correct.").await;
         }
-        Err(e) => return server_error(&e),
+        Err(res) => return res,
     }
     if let Err(e) = ui.mfa.disable_sms(&me.user.id).await {
         return server_error(&e);

@@ -17,6 +17,8 @@ pub struct UiSettings {
     pub lockout: domain::users::LockoutPolicy,
     /// Whether accounts waiting for email verification may sign in.
     pub pending_may_sign_in: bool,
+    /// Wrong passwords re-entered on the account pages that end the browser session.
+    pub max_password_reentries: u32,
     /// The issuer URL: links in mail point here.
     pub issuer: String,
     /// Self-registration rules.

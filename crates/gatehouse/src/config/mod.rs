@@ -364,6 +364,9 @@ pub struct AccountsConfig {
     pub lockout_secs: u64,
     /// Whether accounts waiting for email verification may sign in.
     pub pending_may_sign_in: bool,
+    /// Wrong passwords re-entered on the account pages (change password or email, delete
+    /// the account, remove a factor) that end the browser session.
+    pub max_password_reentries: u32,
 }
 
 impl Default for AccountsConfig {
@@ -372,6 +375,7 @@ impl Default for AccountsConfig {
             lockout_threshold: 10,
             lockout_secs: 900,
             pending_may_sign_in: false,
+            max_password_reentries: 5,
         }
     }
 }

@@ -102,6 +102,12 @@ impl Config {
                 return Err(ConfigError::new(key, "must be at least 1"));
             }
         }
+        if self.accounts.max_password_reentries == 0 {
+            return Err(ConfigError::new(
+                "accounts.max_password_reentries",
+                "must be at least 1",
+            ));
+        }
         if self.tokens.code_ttl_secs > 600 {
             return Err(ConfigError::new(
                 "tokens.code_ttl_secs",
