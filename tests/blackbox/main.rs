@@ -10,6 +10,7 @@ mod captcha;
 mod conformance_basic;
 mod conformance_config;
 mod conformance_logout;
+mod cors;
 mod email_sign_in;
 mod happy_flow;
 mod house;

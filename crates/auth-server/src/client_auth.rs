@@ -67,6 +67,18 @@ pub async fn authenticate(
     }
 }
 
+/// The client a token-endpoint request names (Basic credentials, else the body's
+/// `client_id`), authenticated or not: used only to pick the CORS origins of the answer.
+pub fn claimed_client_id(req: &HttpRequest, body: &[u8]) -> Option<String> {
+    if let Ok(Some((id, _))) = basic_credentials(req) {
+        return Some(id);
+    }
+    Params::parse(body)
+        .ok()?
+        .get("client_id")
+        .map(str::to_owned)
+}
+
 /// Whether a client registered with `registered` may authenticate with `used`: the two
 /// shared-secret methods are one family; anything else must match exactly.
 fn accepts(registered: &str, used: &str) -> bool {

@@ -5,6 +5,7 @@
 pub mod authorize;
 pub mod bearer;
 pub mod client_auth;
+pub mod cors;
 pub mod discovery;
 pub mod end_session;
 pub mod error;
@@ -64,10 +65,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(paths::AUTHORIZE, web::post().to(authorize::post))
     .route(paths::AUTHORIZE_RESUME, web::get().to(authorize::resume))
     .route(paths::TOKEN, web::post().to(token::token))
+    .route(paths::TOKEN, options().to(cors::preflight_post))
     .route(paths::USERINFO, web::get().to(userinfo::get))
     .route(paths::USERINFO, web::post().to(userinfo::post))
+    .route(paths::USERINFO, options().to(cors::preflight_get_post))
     .route(paths::INTROSPECT, web::post().to(introspection::introspect))
     .route(paths::REVOKE, web::post().to(revocation::revoke))
+    .route(paths::REVOKE, options().to(cors::preflight_post))
     .route(paths::END_SESSION, web::get().to(end_session::get))
     .route(paths::END_SESSION, web::post().to(end_session::post));
+}
+
+fn options() -> actix_web::Route {
+    web::method(actix_web::http::Method::OPTIONS)
 }

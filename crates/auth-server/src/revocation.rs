@@ -6,23 +6,43 @@ use domain::audit::AuditEvent;
 use serde_json::Value;
 
 use crate::error::OAuthError;
-use crate::{Provider, client_auth, jwt, token};
+use crate::{Provider, client_auth, cors, jwt, token};
 
 /// `POST /revoke`: always 200 for a well-formed request from an authenticated client,
 /// whether or not the token was valid (RFC 7009 2.2).
+/// Sends CORS headers for the client's allowed origins.
 pub async fn revoke(
     provider: web::Data<Provider>,
     req: HttpRequest,
     body: web::Bytes,
+) -> HttpResponse {
+    let res = match handle(&provider, &req, &body).await {
+        Ok(res) => res,
+        Err(e) => actix_web::ResponseError::error_response(&e),
+    };
+    cors::decorate(
+        &provider,
+        &req,
+        || client_auth::claimed_client_id(&req, &body),
+        None,
+        res,
+    )
+    .await
+}
+
+async fn handle(
+    provider: &Provider,
+    req: &HttpRequest,
+    body: &[u8],
 ) -> Result<HttpResponse, OAuthError> {
-    let params = token::form(&req, &body)?;
-    let client = client_auth::authenticate(&provider, &req, &params).await?;
+    let params = token::form(req, body)?;
+    let client = client_auth::authenticate(provider, req, &params).await?;
     let presented = params
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
-    let revoked = match revoke_refresh(&provider, &client.client_id, presented).await? {
+    let revoked = match revoke_refresh(provider, &client.client_id, presented).await? {
         Some(kind) => Some(kind),
-        None => revoke_access(&provider, &client.client_id, presented).await?,
+        None => revoke_access(provider, &client.client_id, presented).await?,
     };
     if let Some(Revoked { kind, user_id }) = revoked {
         let mut event = AuditEvent::success("token.revoked")

@@ -11,9 +11,9 @@ use domain::audit::AuditEvent;
 use serde::Serialize;
 
 use crate::Provider;
-use crate::client_auth;
 use crate::error::{ErrorCode, OAuthError};
 use crate::params::Params;
+use crate::{client_auth, cors};
 
 /// A successful token response (RFC 6749 5.1).
 #[derive(Debug, Serialize)]
@@ -72,14 +72,33 @@ fn device(provider: &Provider, req: &HttpRequest) -> Option<String> {
     ])
 }
 
-/// `POST /token`
+/// `POST /token`, with CORS headers for the client's allowed origins.
 pub async fn token(
     provider: web::Data<Provider>,
     req: HttpRequest,
     body: web::Bytes,
+) -> HttpResponse {
+    let res = match issue(&provider, &req, &body).await {
+        Ok(res) => res,
+        Err(e) => actix_web::ResponseError::error_response(&e),
+    };
+    cors::decorate(
+        &provider,
+        &req,
+        || client_auth::claimed_client_id(&req, &body),
+        None,
+        res,
+    )
+    .await
+}
+
+async fn issue(
+    provider: &Provider,
+    req: &HttpRequest,
+    body: &[u8],
 ) -> Result<HttpResponse, OAuthError> {
-    let params = form(&req, &body)?;
-    let client = client_auth::authenticate(&provider, &req, &params).await?;
+    let params = form(req, body)?;
+    let client = client_auth::authenticate(provider, req, &params).await?;
     let grant_type = params
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
@@ -95,14 +114,14 @@ pub async fn token(
             format!("this client may not use the {grant_type} grant"),
         ));
     }
-    let device = device(&provider, &req);
+    let device = device(provider, req);
     let (response, user_id) = match grant_type {
         "authorization_code" => {
-            authorization_code::exchange(&provider, &client, &params, device).await?
+            authorization_code::exchange(provider, &client, &params, device).await?
         }
-        "refresh_token" => refresh_token::exchange(&provider, &client, &params, device).await?,
+        "refresh_token" => refresh_token::exchange(provider, &client, &params, device).await?,
         _ => (
-            client_credentials::exchange(&provider, &client, &params).await?,
+            client_credentials::exchange(provider, &client, &params).await?,
             None,
         ),
     };

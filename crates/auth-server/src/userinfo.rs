@@ -9,14 +9,26 @@ use serde_json::Value;
 
 use crate::error::OAuthError;
 use crate::params::Params;
-use crate::{Provider, bearer, jwt};
+use crate::{Provider, bearer, cors, jwt};
 
 /// `GET /userinfo` with `Authorization: Bearer`.
 pub async fn get(provider: web::Data<Provider>, req: HttpRequest) -> HttpResponse {
-    match bearer_header(&req) {
+    let (res, client_id) = match bearer_header(&req) {
         Ok(token) => serve(&provider, token).await,
-        Err(e) => e.response(),
-    }
+        Err(e) => (e.response(), None),
+    };
+    with_cors(&provider, &req, client_id, res).await
+}
+
+/// CORS headers for the token's client's allowed origins; the page may read the
+/// `WWW-Authenticate` challenge.
+async fn with_cors(
+    provider: &Provider,
+    req: &HttpRequest,
+    client_id: Option<String>,
+    res: HttpResponse,
+) -> HttpResponse {
+    cors::decorate(provider, req, || client_id, Some("WWW-Authenticate"), res).await
 }
 
 /// `POST /userinfo`: the token in the header or (form body) as `access_token`.
@@ -25,29 +37,42 @@ pub async fn post(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    let header_token = match bearer_header(&req) {
+    let (res, client_id) = answer_post(&provider, &req, &body).await;
+    with_cors(&provider, &req, client_id, res).await
+}
+
+async fn answer_post(
+    provider: &Provider,
+    req: &HttpRequest,
+    body: &[u8],
+) -> (HttpResponse, Option<String>) {
+    let header_token = match bearer_header(req) {
         Ok(t) => t,
-        Err(e) => return e.response(),
+        Err(e) => return (e.response(), None),
     };
-    let form_token = if crate::token::require_form(&req).is_ok() {
-        match Params::parse(&body) {
+    let form_token = if crate::token::require_form(req).is_ok() {
+        match Params::parse(body) {
             Ok(p) => p.get("access_token").map(str::to_owned),
             Err(e) => {
-                return challenge(
+                let res = challenge(
                     StatusCode::BAD_REQUEST,
                     Some(("invalid_request", &e.to_string())),
                 );
+                return (res, None);
             }
         }
     } else {
         None
     };
     match (header_token, form_token) {
-        (Some(_), Some(_)) => challenge(
-            StatusCode::BAD_REQUEST,
-            Some(("invalid_request", "send the token in one place only")),
+        (Some(_), Some(_)) => (
+            challenge(
+                StatusCode::BAD_REQUEST,
+                Some(("invalid_request", "send the token in one place only")),
+            ),
+            None,
         ),
-        (a, b) => serve(&provider, a.or(b)).await,
+        (a, b) => serve(provider, a.or(b)).await,
     }
 }
 
@@ -117,26 +142,32 @@ fn invalid_token(description: &str) -> HttpResponse {
     )
 }
 
-async fn serve(provider: &Provider, token: Option<String>) -> HttpResponse {
+/// The answer, and the client of the token when it is active (for CORS).
+async fn serve(provider: &Provider, token: Option<String>) -> (HttpResponse, Option<String>) {
     let Some(token) = token else {
-        return challenge(StatusCode::UNAUTHORIZED, None);
+        return (challenge(StatusCode::UNAUTHORIZED, None), None);
     };
-    match claims_for(provider, &token).await {
+    let t = match bearer::inspect(provider, &token).await {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            let res = invalid_token("the access token is invalid, expired or revoked");
+            return (res, None);
+        }
+        Err(e) => return (actix_web::ResponseError::error_response(&e), None),
+    };
+    let client_id = Some(t.client_id.clone());
+    let res = match claims_for(provider, t).await {
         Ok(Ok(response)) => response,
         Ok(Err(refusal)) => refusal,
         Err(e) => actix_web::ResponseError::error_response(&e),
-    }
+    };
+    (res, client_id)
 }
 
 async fn claims_for(
     provider: &Provider,
-    token: &str,
+    t: bearer::Inspected,
 ) -> Result<Result<HttpResponse, HttpResponse>, OAuthError> {
-    let Some(t) = bearer::inspect(provider, token).await? else {
-        return Ok(Err(invalid_token(
-            "the access token is invalid, expired or revoked",
-        )));
-    };
     let scopes: Vec<String> = t.scope.split(' ').map(str::to_owned).collect();
     if !scopes.iter().any(|s| s == "openid") {
         return Ok(Err(challenge(

@@ -289,6 +289,78 @@ fn client_create_json_prints_a_usable_client() {
 }
 
 #[test]
+fn client_create_takes_allowed_origins_and_shows_them() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.ok(
+        &[
+            "client",
+            "create",
+            "--name",
+            "spa",
+            "--public",
+            "--redirect-uri",
+            "https://spa.example/cb",
+            "--allowed-origin",
+            "https://spa.example",
+            "--allowed-origin",
+            "http://localhost:3000",
+            "--json",
+        ],
+        None,
+    );
+    let created: Value = serde_json::from_str(&out).unwrap();
+    let id = created["client_id"].as_str().unwrap();
+    let origins = serde_json::json!(["https://spa.example", "http://localhost:3000"]);
+    assert_eq!(created["allowed_origins"], origins);
+    let shown: Value =
+        serde_json::from_str(&sandbox.ok(&["client", "show", id, "--json"], None)).unwrap();
+    assert_eq!(shown["allowed_origins"], origins);
+    let text = sandbox.ok(&["client", "show", id], None);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("allowed_origins") && l.contains("https://spa.example")),
+        "{text}"
+    );
+
+    // A public client without the flag: its redirect URIs' origins.
+    let out = sandbox.ok(
+        &[
+            "client",
+            "create",
+            "--name",
+            "spa2",
+            "--public",
+            "--redirect-uri",
+            "https://spa2.example/app/cb",
+            "--json",
+        ],
+        None,
+    );
+    let created: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        created["allowed_origins"],
+        serde_json::json!(["https://spa2.example"])
+    );
+
+    let refused = sandbox.run(
+        &[
+            "client",
+            "create",
+            "--name",
+            "x",
+            "--redirect-uri",
+            "https://x.example/cb",
+            "--allowed-origin",
+            "https://x.example/app",
+        ],
+        None,
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    let err = String::from_utf8(refused.stderr).unwrap();
+    assert!(err.contains("allowed_origin"), "{err}");
+}
+
+#[test]
 fn user_create_reads_the_password_from_stdin_and_never_from_argv() {
     let sandbox = Sandbox::new();
     sandbox.ok(

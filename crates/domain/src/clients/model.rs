@@ -49,6 +49,10 @@ pub struct NewClient {
     pub tos_uri: Option<String>,
     /// Back-channel logout endpoint.
     pub backchannel_logout_uri: Option<String>,
+    /// Web origins (`scheme://host[:port]`) allowed to call the token, userinfo and
+    /// revocation endpoints from a browser; none given: a public client's redirect URI
+    /// origins, no origin for a confidential client.
+    pub allowed_origins: Vec<String>,
 }
 
 /// A registered client with its lists decoded. Never carries the secret.
@@ -96,6 +100,8 @@ pub struct Client {
     pub tos_uri: Option<String>,
     /// Back-channel logout endpoint.
     pub backchannel_logout_uri: Option<String>,
+    /// Web origins allowed to call the token, userinfo and revocation endpoints (CORS).
+    pub allowed_origins: Vec<String>,
     /// Registration time.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: time::OffsetDateTime,
@@ -105,9 +111,17 @@ impl TryFrom<client::Model> for Client {
     type Error = Error;
 
     fn try_from(m: client::Model) -> Result<Self> {
+        let public = m.secret_hash.is_none();
+        let redirect_uris = list(m.redirect_uris)?;
+        let allowed_origins = match m.allowed_origins {
+            Some(v) => list(v)?,
+            // Registered before origins were stored: the default they would have got.
+            None => default_origins(public, &redirect_uris),
+        };
         Ok(Self {
-            public: m.secret_hash.is_none(),
-            redirect_uris: list(m.redirect_uris)?,
+            public,
+            redirect_uris,
+            allowed_origins,
             post_logout_redirect_uris: list(m.post_logout_redirect_uris)?,
             grant_types: list(m.grant_types)?,
             response_types: list(m.response_types)?,
@@ -130,6 +144,28 @@ impl TryFrom<client::Model> for Client {
             created_at: m.created_at,
         })
     }
+}
+
+/// The origins a client gets when registration names none: for a public client (a browser
+/// or native application) the web origins of its redirect URIs; none for a confidential one.
+pub(crate) fn default_origins(public: bool, redirect_uris: &[String]) -> Vec<String> {
+    if !public {
+        return Vec::new();
+    }
+    let mut origins: Vec<String> = Vec::new();
+    for uri in redirect_uris {
+        let Ok(url) = url::Url::parse(uri) else {
+            continue;
+        };
+        if !matches!(url.scheme(), "https" | "http") {
+            continue; // app schemes have no web origin
+        }
+        let origin = url.origin().ascii_serialization();
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    origins
 }
 
 fn list(value: serde_json::Value) -> Result<Vec<String>> {

@@ -110,6 +110,7 @@ impl Clients {
             policy_uri: Set(new.policy_uri),
             tos_uri: Set(new.tos_uri),
             backchannel_logout_uri: Set(new.backchannel_logout_uri),
+            allowed_origins: Set(Some(json(&c.allowed_origins))),
             created_at: Set(at),
             updated_at: Set(at),
         };

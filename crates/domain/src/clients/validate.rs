@@ -42,6 +42,7 @@ pub(crate) struct Checked {
     pub id_token_alg: String,
     pub userinfo_alg: Option<String>,
     pub access_token_alg: String,
+    pub allowed_origins: Vec<String>,
 }
 
 /// Applies defaults and checks every field; errors name the field.
@@ -137,7 +138,18 @@ pub(crate) fn check(new: &NewClient) -> Result<Checked> {
             check_web_uri(field, uri)?;
         }
     }
+    for origin in &new.allowed_origins {
+        check_origin(origin)?;
+    }
+    let allowed_origins = if new.allowed_origins.is_empty() {
+        super::model::default_origins(new.public, &new.redirect_uris)
+    } else {
+        let mut v = new.allowed_origins.clone();
+        v.dedup();
+        v
+    };
     Ok(Checked {
+        allowed_origins,
         name: name.to_owned(),
         auth_method,
         grant_types,
@@ -215,6 +227,34 @@ fn check_web_uri(field: &'static str, uri: &str) -> Result<()> {
             format!("{uri:?} must be an https URL"),
         )),
     }
+}
+
+/// A web origin as browsers send it in `Origin`: `scheme://host[:port]`, nothing more;
+/// https, or http on a loopback host.
+fn check_origin(origin: &str) -> Result<()> {
+    let field = "allowed_origin";
+    let url = Url::parse(origin)
+        .map_err(|e| Error::invalid(field, format!("{origin:?} is not an origin: {e}")))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        _ => {
+            return Err(Error::invalid(
+                field,
+                format!("{origin:?} must use https (plain http only on a loopback host)"),
+            ));
+        }
+    }
+    let canonical = url.origin().ascii_serialization();
+    if canonical != origin {
+        return Err(Error::invalid(
+            field,
+            format!(
+                "{origin:?} is not an origin (scheme://host[:port], no path, lowercase host, no default port): write {canonical:?}"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Whether the URL's host is `localhost` or a loopback IP address.
@@ -348,6 +388,34 @@ mod tests {
                 },
                 "scope",
             ),
+            (
+                NewClient {
+                    allowed_origins: vec!["https://spa.example/app".into()],
+                    ..web()
+                },
+                "allowed_origin",
+            ),
+            (
+                NewClient {
+                    allowed_origins: vec!["http://spa.example".into()],
+                    ..web()
+                },
+                "allowed_origin",
+            ),
+            (
+                NewClient {
+                    allowed_origins: vec!["https://spa.example/".into()],
+                    ..web()
+                },
+                "allowed_origin",
+            ),
+            (
+                NewClient {
+                    allowed_origins: vec!["*".into()],
+                    ..web()
+                },
+                "allowed_origin",
+            ),
         ];
         for (new, field) in cases {
             match check(&new) {
@@ -355,6 +423,36 @@ mod tests {
                 other => panic!("{new:?} gave {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn allowed_origins_default_to_a_public_clients_redirect_origins() {
+        let spa = NewClient {
+            public: true,
+            redirect_uris: vec![
+                "https://spa.example/cb".into(),
+                "https://spa.example/other".into(),
+                "http://localhost:3000/cb".into(),
+                "com.example.app:/cb".into(),
+            ],
+            ..web()
+        };
+        assert_eq!(
+            check(&spa).unwrap().allowed_origins,
+            ["https://spa.example", "http://localhost:3000"]
+        );
+        assert!(
+            check(&web()).unwrap().allowed_origins.is_empty(),
+            "confidential: none"
+        );
+        let given = NewClient {
+            allowed_origins: vec!["https://app.example:8443".into()],
+            ..spa
+        };
+        assert_eq!(
+            check(&given).unwrap().allowed_origins,
+            ["https://app.example:8443"]
+        );
     }
 
     #[test]

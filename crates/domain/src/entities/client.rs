@@ -35,6 +35,10 @@ pub struct Model {
     pub policy_uri: Option<String>,
     pub tos_uri: Option<String>,
     pub backchannel_logout_uri: Option<String>,
+    /// Web origins allowed to call the token endpoints from a browser (CORS); null: the
+    /// default of [`crate::clients::Client`].
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub allowed_origins: Option<Json>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
 }

@@ -98,6 +98,10 @@ pub struct CreateArgs {
     /// Back-channel logout endpoint.
     #[arg(long, value_name = "URI")]
     backchannel_logout_uri: Option<String>,
+    /// A web origin (scheme://host[:port]) allowed to call /token, /userinfo and /revoke from
+    /// a browser (repeatable); default for public clients: their redirect URIs' origins.
+    #[arg(long = "allowed-origin", value_name = "URL")]
+    allowed_origins: Vec<String>,
     /// Print client_id and client_secret (and every field) as JSON.
     #[arg(long)]
     json: bool,
@@ -126,6 +130,7 @@ impl From<CreateArgs> for NewClient {
             policy_uri: a.policy_uri,
             tos_uri: a.tos_uri,
             backchannel_logout_uri: a.backchannel_logout_uri,
+            allowed_origins: a.allowed_origins,
         }
     }
 }
