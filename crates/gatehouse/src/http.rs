@@ -3,11 +3,13 @@
 mod client_ip;
 mod headers;
 mod health;
+mod request_log;
 
 use actix_web::web;
 
 pub use client_ip::{ClientAddress, ForwardedProto};
 pub use headers::{RequestIdHeader, security_headers};
+pub use request_log::{RequestSpan, request_logger};
 
 /// Mounts every route of the service.
 pub fn routes(cfg: &mut web::ServiceConfig) {

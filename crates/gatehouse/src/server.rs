@@ -9,7 +9,6 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use domain::keys::SharedKeyRing;
 use tokio::task::JoinHandle;
-use tracing_actix_web::TracingLogger;
 
 use crate::bootstrap::{self, BootstrapAdmin};
 use crate::config::{Config, RegistrationMode};
@@ -114,7 +113,7 @@ pub async fn start_on(
             .app_data(web::PayloadConfig::default().limit(FORM_LIMIT))
             .configure(http::routes)
             .wrap(http::RequestIdHeader)
-            .wrap(TracingLogger::default())
+            .wrap(http::request_logger())
             // Outside the logger, so the request log names the client the proxies vouch for.
             .wrap(client_address.clone())
             .wrap(http::security_headers(https))

@@ -1,0 +1,168 @@
+//! The request log: one span per request and one line when it ends. It names the path
+//! without the query (queries carry codes, tokens, `client_secret`, hints), and the client
+//! address from [`super::ClientAddress`] rather than whatever `X-Forwarded-For` says.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::{Error, HttpMessage as _};
+use tracing::Span;
+use tracing_actix_web::{RequestId, RootSpanBuilder, TracingLogger};
+
+use super::ForwardedProto;
+
+/// Builds the request span (tracing-actix-web's default one logs the query and a spoofable
+/// client IP).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestSpan;
+
+/// The logging middleware, with [`RequestSpan`].
+pub fn request_logger() -> TracingLogger<RequestSpan> {
+    TracingLogger::new()
+}
+
+/// User agents are logged up to this many characters.
+const USER_AGENT_MAX: usize = 256;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let client_ip =
+            domain::net::ClientIp::or_peer(request.extensions().get(), request.peer_addr())
+                .map(|ip| ip.to_string())
+                .unwrap_or_default();
+        let scheme = request
+            .extensions()
+            .get::<ForwardedProto>()
+            .map_or("", |p| p.0);
+        let request_id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(|id| id.to_string())
+            .unwrap_or_default();
+        let user_agent: String = request
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .chars()
+            .take(USER_AGENT_MAX)
+            .collect();
+        tracing::info_span!(
+            "HTTP request",
+            http.method = %request.method(),
+            http.route = request.match_pattern().as_deref().unwrap_or("default"),
+            http.target = request.path(),
+            http.client_ip = %client_ip,
+            http.forwarded_proto = scheme,
+            http.user_agent = %user_agent,
+            request_id = %request_id,
+            http.status_code = tracing::field::Empty,
+            exception.message = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        let (status, error) = match outcome {
+            Ok(res) => (
+                res.status(),
+                res.response()
+                    .error()
+                    .map(|e| e.as_response_error().to_string()),
+            ),
+            Err(e) => (
+                e.as_response_error().status_code(),
+                Some(e.as_response_error().to_string()),
+            ),
+        };
+        span.record("http.status_code", status.as_u16());
+        if let Some(error) = &error {
+            span.record("exception.message", error.as_str());
+        }
+        tracing::info!(target: "gatehouse::request", parent: &span, status = status.as_u16(), "request");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use actix_web::test as actix_test;
+    use actix_web::{App, HttpResponse, web};
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// What the log says about one request to `/token?…` from `peer` with `headers`.
+    fn log_of(trusted: &[&str], peer: &str, headers: &[(&str, &str)]) -> String {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .finish();
+        let trusted = trusted.iter().map(|s| s.parse().unwrap()).collect();
+        let mut req = actix_test::TestRequest::post()
+            .uri("/token?grant_type=client_credentials&client_secret=s3cret-in-query")
+            .peer_addr(peer.parse().unwrap());
+        for (name, value) in headers {
+            req = req.insert_header((*name, *value));
+        }
+        tracing::subscriber::with_default(subscriber, || {
+            actix_web::rt::System::new().block_on(async move {
+                let app = actix_test::init_service(
+                    App::new()
+                        .route(
+                            "/token",
+                            web::post().to(|| async {
+                                tracing::info!("handled");
+                                HttpResponse::Ok().finish()
+                            }),
+                        )
+                        .wrap(request_logger())
+                        .wrap(super::super::ClientAddress::new(trusted)),
+                )
+                .await;
+                let res = actix_test::call_service(&app, req.to_request()).await;
+                assert!(res.status().is_success());
+            });
+        });
+        String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn finding_u_the_request_log_has_no_query_and_no_spoofed_client_ip() {
+        let log = log_of(
+            &[],
+            "203.0.113.9:5000",
+            &[("x-forwarded-for", "198.51.100.66")],
+        );
+        assert!(log.contains("/token"), "{log}");
+        assert!(!log.contains("s3cret"), "the query is not logged: {log}");
+        assert!(
+            !log.contains("198.51.100.66"),
+            "an untrusted X-Forwarded-For is not: {log}"
+        );
+        assert!(log.contains("203.0.113.9"), "the peer is: {log}");
+        assert!(log.contains("200"), "with the status: {log}");
+        // Behind a trusted proxy, the address it names.
+        let log = log_of(
+            &["203.0.113.0/24"],
+            "203.0.113.9:5000",
+            &[("x-forwarded-for", "198.51.100.66")],
+        );
+        assert!(log.contains("198.51.100.66"), "{log}");
+    }
+}
