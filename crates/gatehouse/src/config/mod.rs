@@ -14,6 +14,16 @@ pub use validate::ConfigError;
 /// The environment variable prefix of overrides (`GATEHOUSE__DATABASE__URL`).
 pub const ENV_PREFIX: &str = "GATEHOUSE";
 
+/// The keys whose `GATEHOUSE__…` variable is a comma-separated list (items trimmed, an
+/// empty value is an empty list). Every other variable is taken as one string, exactly as
+/// given, and read as a number or boolean only where the key is one.
+pub const LIST_KEYS: &[&str] = &[
+    "keys.algorithms",
+    "mfa.required_roles",
+    "registration.allowed_email_domains",
+    "server.trusted_proxies",
+];
+
 /// Everything Gatehouse reads at start.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -664,19 +674,34 @@ impl Config {
                 config::File::from(path.to_path_buf()).format(config::FileFormat::Toml),
             );
         }
-        let env_source = config::Environment::with_prefix(ENV_PREFIX)
-            .prefix_separator("__")
-            .separator("__")
-            .try_parsing(true)
-            .list_separator(",")
-            .with_list_parse_key("keys.algorithms")
-            .with_list_parse_key("registration.allowed_email_domains")
-            .with_list_parse_key("server.trusted_proxies")
-            .source(Some(env));
-        let raw = builder
-            .add_source(env_source)
-            .build()
-            .map_err(ConfigError::from_source)?;
+        // Not config::Environment: it turns `+15551234567` and `007123` into numbers (and so
+        // into `15551234567` and `7123` in a string key). Values stay strings; the
+        // deserializer reads numbers and booleans where a key is one.
+        let prefix = format!("{}__", ENV_PREFIX.to_lowercase());
+        let mut vars: Vec<(String, String)> = env
+            .into_iter()
+            .filter_map(|(name, value)| {
+                let name = name.to_lowercase();
+                let key = name.strip_prefix(&prefix)?.replace("__", ".");
+                Some((key, value))
+            })
+            .collect();
+        vars.sort();
+        for (key, value) in vars {
+            builder = if LIST_KEYS.contains(&key.as_str()) {
+                let items: Vec<String> = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                builder.set_override(&key, items)
+            } else {
+                builder.set_override(&key, value)
+            }
+            .map_err(|e| ConfigError::new(key.clone(), e.to_string()))?;
+        }
+        let raw = builder.build().map_err(ConfigError::from_source)?;
         let config: Config = raw.try_deserialize().map_err(ConfigError::from_source)?;
         config.validated()
     }

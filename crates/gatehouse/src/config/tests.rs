@@ -167,3 +167,68 @@ fn environment_beats_the_file_and_a_missing_file_is_an_error() {
     .unwrap_err();
     assert_eq!(e.key, "--config");
 }
+
+#[test]
+fn finding_d_environment_strings_stay_exactly_as_given() {
+    let c = Config::load(
+        None,
+        env(&[
+            ("GATEHOUSE__SMS__FROM", "+15551234567"),
+            ("GATEHOUSE__MAIL__SMTP_PASSWORD", "007123"),
+            ("GATEHOUSE__MAIL__SMTP_USERNAME", "true"),
+            ("GATEHOUSE__SMS__HTTP_PASSWORD", "1e3"),
+            ("GATEHOUSE__SMS__HTTP_USERNAME", "a,b"),
+            ("GATEHOUSE__MAIL__SMTP_PORT", "2525"),
+            ("GATEHOUSE__SESSION__NEW_SIGN_IN_ALERT", "false"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.sms.from, "+15551234567");
+    assert_eq!(c.mail.smtp_password, "007123");
+    assert_eq!(c.mail.smtp_username, "true");
+    assert_eq!(c.sms.http_password, "1e3");
+    assert_eq!(c.sms.http_username, "a,b", "only list keys are split");
+    // Numbers and booleans are still read as such.
+    assert_eq!(c.mail.smtp_port, 2525);
+    assert!(!c.session.new_sign_in_alert);
+}
+
+#[test]
+fn finding_d_every_list_key_is_comma_separated() {
+    let c = Config::load(
+        None,
+        env(&[
+            ("GATEHOUSE__KEYS__ALGORITHMS", "RS256, ES256"),
+            (
+                "GATEHOUSE__REGISTRATION__ALLOWED_EMAIL_DOMAINS",
+                "example.com,example.org",
+            ),
+            ("GATEHOUSE__MFA__REQUIRED_ROLES", "admin,007"),
+            ("GATEHOUSE__SERVER__TRUSTED_PROXIES", "10.0.0.0/8,::1"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.keys.algorithms, ["RS256", "ES256"]);
+    assert_eq!(
+        c.registration.allowed_email_domains,
+        ["example.com", "example.org"]
+    );
+    assert_eq!(c.mfa.required_roles, ["admin", "007"]);
+    assert_eq!(c.server.trusted_proxies, ["10.0.0.0/8", "::1"]);
+    // An empty value is an empty list.
+    let c = Config::load(None, env(&[("GATEHOUSE__MFA__REQUIRED_ROLES", "")])).unwrap();
+    assert!(c.mfa.required_roles.is_empty());
+    // Every Vec key of the configuration is a list key.
+    let value = serde_json::to_value(Config::default()).unwrap();
+    for (section, body) in value.as_object().unwrap() {
+        for (key, v) in body.as_object().into_iter().flatten() {
+            if v.is_array() {
+                let dotted = format!("{section}.{key}");
+                assert!(
+                    LIST_KEYS.contains(&dotted.as_str()),
+                    "{dotted} is not in LIST_KEYS"
+                );
+            }
+        }
+    }
+}
