@@ -14,6 +14,7 @@ mod cors;
 mod email_sign_in;
 mod happy_flow;
 mod house;
+mod interop;
 mod login_pages;
 mod mail;
 mod mfa;
