@@ -314,11 +314,13 @@ pub fn email_sign_in(
         minutes: ttl.as_secs().div_ceil(60),
         ..Fields::default()
     };
-    let subject = format!("Your sign-in code: {code}");
+    // The code stays in the encrypted body: subjects are stored in clear and show on lock
+    // screens.
+    let subject = "Your sign-in code";
     message(
         "email_sign_in",
         to,
-        &subject,
+        subject,
         EmailSignInText { m: &m },
         EmailSignInHtml { m: &m },
     )

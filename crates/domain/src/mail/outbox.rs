@@ -12,7 +12,8 @@ use crate::entities::mail_outbox;
 use crate::secrets::SecretBox;
 use crate::{Result, Store, now};
 
-/// A rendered mail, ready to queue.
+/// A rendered mail, ready to queue. The subject is stored in clear until the mail is sent:
+/// it must never carry a secret (codes and links go in the bodies, which are encrypted).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     /// What it is (`verify_email`, `password_reset`, ...), for logs and tests.
@@ -149,8 +150,9 @@ impl Outbox {
         Ok(claimed)
     }
 
-    /// Records a delivery and erases the bodies (they may hold single-use links) and the
-    /// recipient's name part (personal data that the sent record no longer needs).
+    /// Records a delivery and erases the subject and bodies (they may hold single-use links
+    /// or personal details) and the recipient's name part (personal data that the sent
+    /// record no longer needs); the kind says what the mail was.
     pub async fn mark_sent(&self, id: &str) -> Result<()> {
         let Some(row) = self.get(id).await? else {
             return Ok(());
@@ -163,6 +165,7 @@ impl Outbox {
             .col_expr(mail_outbox::Column::SentAt, Expr::value(Some(now())))
             .col_expr(mail_outbox::Column::ToAddress, Expr::value(masked))
             .col_expr(mail_outbox::Column::LastError, Expr::value(None::<String>))
+            .col_expr(mail_outbox::Column::Subject, Expr::value(String::new()))
             .col_expr(mail_outbox::Column::TextBody, Expr::value(String::new()))
             .col_expr(mail_outbox::Column::HtmlBody, Expr::value(String::new()))
             .filter(mail_outbox::Column::Id.eq(id))
