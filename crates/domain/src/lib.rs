@@ -16,6 +16,7 @@ pub mod mail;
 pub mod net;
 pub mod purge;
 pub mod random;
+pub mod ratelimit;
 pub mod roles;
 pub mod secrets;
 pub mod sessions;

@@ -59,8 +59,30 @@ impl RedisCache {
         Ok(cache)
     }
 
+    /// A pool without a first PING: connections are made on use.
+    pub(crate) fn lazy(url: &str, prefix: &str) -> Result<Self> {
+        let pool = Config::from_url(url)
+            .create_pool(Some(Runtime::Tokio1))
+            .map_err(cache_err)?;
+        Ok(Self {
+            pool,
+            prefix: prefix.to_owned(),
+            incr_script: redis::Script::new(INCR_WITH_TTL),
+        })
+    }
+
     async fn conn(&self) -> Result<Connection> {
         self.pool.get().await.map_err(cache_err)
+    }
+
+    /// A pooled connection (for the rate limiter's script).
+    pub(crate) async fn connection(&self) -> Result<Connection> {
+        self.conn().await
+    }
+
+    /// `key` with this cache's prefix.
+    pub(crate) fn prefixed(&self, key: &str) -> String {
+        self.key(key)
     }
 
     fn key(&self, key: &str) -> String {

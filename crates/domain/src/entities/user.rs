@@ -33,6 +33,8 @@ pub struct Model {
     pub address: Option<Json>,
     pub failed_logins: i32,
     pub locked_until: Option<TimeDateTimeWithTimeZone>,
+    /// Wrong second-factor codes since the last correct one (finding l).
+    pub failed_second_factors: i32,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
 }

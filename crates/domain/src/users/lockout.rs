@@ -104,6 +104,69 @@ impl Users {
         Ok(())
     }
 
+    /// Counts a wrong second-factor code (authenticator app, text message, mailed code,
+    /// recovery code) and locks the account for `policy.duration` once the count reaches
+    /// `policy.threshold`. Returns whether this failure locked it.
+    ///
+    /// Unlike failed passwords, a correct password does not reset this count (only a correct
+    /// code does), so starting the sign-in over buys no fresh guesses; and the count is not
+    /// reset by the lock, so after it runs out each further wrong code locks again.
+    /// Single-statement updates: concurrent failures all count.
+    pub async fn record_failed_second_factor(
+        &self,
+        user_id: &str,
+        policy: LockoutPolicy,
+    ) -> Result<bool> {
+        let at = now();
+        let db = self.db();
+        let active = UserStatus::Active.as_str();
+        let locked = UserStatus::Locked.as_str();
+        user::Entity::update_many()
+            .col_expr(
+                user::Column::FailedSecondFactors,
+                Expr::col(user::Column::FailedSecondFactors).add(1),
+            )
+            .filter(user::Column::Id.eq(user_id))
+            .exec(db)
+            .await?;
+        if policy.threshold == 0 {
+            return Ok(false);
+        }
+        let threshold = i32::try_from(policy.threshold).unwrap_or(i32::MAX);
+        // Locks an active account, or renews a lock that ran out.
+        let locked_now = user::Entity::update_many()
+            .col_expr(user::Column::Status, Expr::value(locked))
+            .col_expr(
+                user::Column::StatusReason,
+                Expr::value(Some("too many wrong second-factor codes".to_owned())),
+            )
+            .col_expr(
+                user::Column::LockedUntil,
+                Expr::value(Some(at + policy.duration)),
+            )
+            .filter(user::Column::Id.eq(user_id))
+            .filter(
+                user::Column::Status.eq(active).or(user::Column::Status
+                    .eq(locked)
+                    .and(user::Column::LockedUntil.lte(at))),
+            )
+            .filter(user::Column::FailedSecondFactors.gte(threshold))
+            .exec(db)
+            .await?;
+        Ok(locked_now.rows_affected == 1)
+    }
+
+    /// Clears the count of wrong second-factor codes after a correct one.
+    pub async fn record_good_second_factor(&self, user_id: &str) -> Result<()> {
+        user::Entity::update_many()
+            .col_expr(user::Column::FailedSecondFactors, Expr::value(0))
+            .filter(user::Column::Id.eq(user_id))
+            .filter(user::Column::FailedSecondFactors.gt(0))
+            .exec(self.db())
+            .await?;
+        Ok(())
+    }
+
     /// Locks an active account by hand, until `until` or (with `None`) until unlocked.
     pub async fn lock(
         &self,
@@ -140,6 +203,7 @@ impl Users {
         row.status_reason = Set(None);
         row.locked_until = Set(None);
         row.failed_logins = Set(0);
+        row.failed_second_factors = Set(0);
         row.updated_at = Set(now());
         Ok(row.update(self.db()).await?)
     }

@@ -122,6 +122,7 @@ impl Users {
             phone_number_verified: Set(false),
             address: Set(None),
             failed_logins: Set(0),
+            failed_second_factors: Set(0),
             locked_until: Set(None),
             created_at: Set(at),
             updated_at: Set(at),
@@ -585,6 +586,34 @@ mod tests {
             users.set_password(&created.id, "a new long passphrase").await.unwrap();
             assert!(users.verify_password("alice@example.com", "correct horse battery staple").await.unwrap().is_none());
             assert!(users.verify_password("alice@example.com", "a new long passphrase").await.unwrap().is_some());
+        }
+
+        async fn finding_l_wrong_second_factors_count_atomically_and_lock(store: Store) {
+            use crate::users::LockoutPolicy;
+            let users = users(&store);
+            let created = users.create(alice()).await.unwrap();
+            let policy = LockoutPolicy { threshold: 10, duration: std::time::Duration::from_secs(600) };
+            // Concurrent failures all count (no read-modify-write), and exactly one locks.
+            let tasks: Vec<_> = (0..12)
+                .map(|_| {
+                    let users = users.clone();
+                    let id = created.id.clone();
+                    tokio::spawn(async move { users.record_failed_second_factor(&id, policy).await.unwrap() })
+                })
+                .collect();
+            let mut locks = 0;
+            for t in tasks {
+                locks += usize::from(t.await.unwrap());
+            }
+            let after = users.find(&created.id).await.unwrap().unwrap();
+            assert_eq!(after.failed_second_factors, 12);
+            assert_eq!(locks, 1);
+            assert_eq!(UserStatus::at(&after, crate::now()).unwrap(), UserStatus::Locked);
+            // A correct password does not clear the count; a correct code does.
+            users.record_good_password(&after).await.unwrap();
+            assert_eq!(users.find(&created.id).await.unwrap().unwrap().failed_second_factors, 12);
+            users.record_good_second_factor(&created.id).await.unwrap();
+            assert_eq!(users.find(&created.id).await.unwrap().unwrap().failed_second_factors, 0);
         }
     }
 }
