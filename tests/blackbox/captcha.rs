@@ -65,7 +65,7 @@ harness::shared_server_tests! {
         c.captcha.provider = CaptchaProvider::Pow;
         c.captcha.pow_difficulty = 8;
         c.captcha.login_after_failures = 2;
-        c.recovery.max_per_ip_per_hour = 10_000;
+        c.rate_limit.mail_per_ip = 0;
     };
 
     async fn registration_needs_a_solved_single_use_challenge(server) {

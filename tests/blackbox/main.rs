@@ -19,6 +19,7 @@ mod login_pages;
 mod mail;
 mod mfa;
 mod nodes;
+mod rate_limits;
 mod refresh_binding;
 mod registration;
 mod sessions;

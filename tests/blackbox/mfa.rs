@@ -362,3 +362,110 @@ mod policy {
         }
     }
 }
+
+/// Finding l: second-factor codes guessed across sign-ins and in parallel.
+mod brute_force {
+    use super::*;
+    use domain::entities::audit_event;
+
+    /// Wrong second-factor codes the server evaluated (audited) for `email`.
+    async fn evaluated(server: &TestServer, email: &str) -> usize {
+        let services = server.running().services.clone();
+        let email = email.to_owned();
+        server
+            .on_server(async move {
+                let user = services.users.find_by_email(&email).await.unwrap().unwrap();
+                audit_event::Entity::find()
+                    .filter(audit_event::Column::Kind.eq("mfa.failed"))
+                    .filter(audit_event::Column::SubjectUserId.eq(user.id))
+                    .all(services.store.db())
+                    .await
+                    .unwrap()
+                    .len()
+            })
+            .await
+    }
+
+    /// A fresh browser that signed in with the password and waits at the second step.
+    async fn at_second_step(kit: &Kit, server: &TestServer) -> (Browser, Landing) {
+        let browser = Browser::new(server);
+        let login = browser.open(&kit.auth_url(&[])).await;
+        let second = browser.sign_in(&login, &kit.email, PASSWORD).await;
+        assert!(
+            second.page().2.contains("Two-step verification"),
+            "{}",
+            second.page().2
+        );
+        (browser, second)
+    }
+
+    harness::shared_server_tests! {
+        setup = |c| c.rate_limit.code_failures_lock_after = 10;
+
+        async fn finding_l_wrong_codes_across_fresh_password_sign_ins_lock_the_account(server) {
+            let kit = Kit::new(server, "l-across").await;
+            let browser = Browser::new(server);
+            let login = browser.open(&server.url("/account")).await;
+            browser.sign_in(&login, &kit.email, PASSWORD).await;
+            enroll(&browser, server).await;
+
+            // Four wrong codes per sign-in (under the step's five), a new password sign-in
+            // each time: the count goes on across sign-ins.
+            let mut last = None;
+            'rounds: for _ in 0..3 {
+                let (browser, mut page) = at_second_step(&kit, server).await;
+                for _ in 0..4 {
+                    page = submit(&browser, server, &page, "/login/mfa", &[("method", "totp"), ("code", "000000")]).await;
+                    if page.page().0 != 401 {
+                        last = Some(page);
+                        break 'rounds;
+                    }
+                }
+            }
+            let locked = last.expect("ten wrong codes lock the account");
+            let (status, _, body) = locked.page();
+            assert_eq!(status, 429, "{body}");
+            assert!(body.contains("locked after too many wrong codes"), "{body}");
+            assert!(body.contains("minutes"), "the time left is shown: {body}");
+            assert_eq!(evaluated(server, &kit.email).await, 10);
+            let mail = harness::mailbox::mail_to(server, &kit.email, "Your account is locked after wrong sign-in codes").await;
+            assert!(mail.contains("locked for 15 minutes"), "{mail}");
+
+            // The lock is in the database, with its end.
+            let email = kit.email.clone();
+            let services = server.running().services.clone();
+            let user = server.on_server(async move { services.users.find_by_email(&email).await.unwrap().unwrap() }).await;
+            assert_eq!(user.status, "locked");
+            assert!(user.locked_until.is_some());
+        }
+
+        async fn finding_l_parallel_guesses_on_one_step_evaluate_at_most_five(server) {
+            let kit = Kit::new(server, "l-parallel").await;
+            let browser = Browser::new(server);
+            let login = browser.open(&server.url("/account")).await;
+            browser.sign_in(&login, &kit.email, PASSWORD).await;
+            enroll(&browser, server).await;
+
+            let (browser, page) = at_second_step(&kit, server).await;
+            let csrf = hidden(page.page().2, "csrf").unwrap();
+            let url = server.url("/login/mfa");
+            let guesses: Vec<_> = (0..60)
+                .map(|n| {
+                    let http = browser.http.clone();
+                    let (url, csrf) = (url.clone(), csrf.clone());
+                    tokio::spawn(async move {
+                        let code = format!("{:06}", 100_000 + n);
+                        let form = [("csrf", csrf.as_str()), ("method", "totp"), ("code", code.as_str())];
+                        http.post(&url).form(&form).send().await.unwrap().status().as_u16()
+                    })
+                })
+                .collect();
+            for g in guesses {
+                let status = g.await.unwrap();
+                assert!(matches!(status, 401 | 400 | 303), "{status}");
+            }
+            let n = evaluated(server, &kit.email).await;
+            assert!(n <= 5, "{n} guesses evaluated on one step");
+        }
+    }
+}

@@ -77,6 +77,14 @@ impl TestServer {
         config.bootstrap.admin_email = "admin@example.com".into();
         // Tests about the CAPTCHA switch it on; the others fill in forms without it.
         config.captcha.provider = gatehouse::config::CaptchaProvider::None;
+        // Every test comes from 127.0.0.1, many to one shared server: the rate limits would
+        // trip across tests. The `rate_limits` module sets small ones; the lock after wrong
+        // second-factor codes stays on.
+        config.rate_limit = gatehouse::config::RateLimitConfig {
+            code_failures_lock_after: config.rate_limit.code_failures_lock_after,
+            password_max_delay_ms: 0,
+            ..no_rate_limits()
+        };
         adjust(&mut config);
         // A test sets the issuer to "http://localhost" to be served under that name.
         let host = if config.issuer == "http://localhost" {
@@ -363,4 +371,21 @@ macro_rules! server_tests {
             }
         )*
     };
+}
+
+/// Every rate limit off (0), windows at their defaults.
+pub fn no_rate_limits() -> gatehouse::config::RateLimitConfig {
+    gatehouse::config::RateLimitConfig {
+        client_auth_failures_per_client: 0,
+        client_auth_failures_per_ip: 0,
+        password_per_ip: 0,
+        password_per_account: 0,
+        password_per_ip_account: 0,
+        mail_per_ip: 0,
+        mail_per_address: 0,
+        code_guesses_per_account: 0,
+        code_failures_lock_after: 0,
+        authorize_per_ip: 0,
+        ..Default::default()
+    }
 }

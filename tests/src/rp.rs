@@ -140,6 +140,20 @@ impl Browser {
         }
     }
 
+    /// A new browser whose connections come from `ip` (any 127.0.0.0/8 address works on
+    /// Linux), for tests of per-IP limits.
+    pub fn from_ip(server: &TestServer, ip: std::net::IpAddr) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .local_address(ip)
+                .build()
+                .expect("http client"),
+            base: server.base.clone(),
+        }
+    }
+
     /// A new browser that sends `user_agent`.
     pub fn with_user_agent(server: &TestServer, user_agent: &str) -> Self {
         Self {

@@ -74,6 +74,8 @@ pub struct OAuthError {
     pub code: ErrorCode,
     /// What was wrong, in words.
     pub description: String,
+    /// Set when a rate limit refused the request: answered as `429` with `Retry-After`.
+    pub retry_after: Option<u64>,
 }
 
 impl OAuthError {
@@ -82,6 +84,18 @@ impl OAuthError {
         Self {
             code,
             description: description.into(),
+            retry_after: None,
+        }
+    }
+
+    /// A rate limit refused the request: `invalid_request` (no OAuth error code names a
+    /// rate limit outside the device flow's `slow_down`), `429` with `Retry-After`.
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after_secs),
+            ..Self::invalid_request(format!(
+                "too many requests: try again in {retry_after_secs} seconds"
+            ))
         }
     }
 
@@ -124,6 +138,9 @@ struct Body<'a> {
 
 impl ResponseError for OAuthError {
     fn status_code(&self) -> StatusCode {
+        if self.retry_after.is_some() {
+            return StatusCode::TOO_MANY_REQUESTS;
+        }
         match self.code {
             ErrorCode::InvalidClient | ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
             ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
@@ -135,6 +152,9 @@ impl ResponseError for OAuthError {
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header((header::PRAGMA, "no-cache"));
+        if let Some(secs) = self.retry_after {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
         if self.code == ErrorCode::InvalidClient {
             res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"gatehouse\""));
         }

@@ -6,7 +6,7 @@ use domain::users::UserStatus;
 use serde_json::{Value, json};
 
 use crate::error::OAuthError;
-use crate::{Provider, bearer, client_auth, token};
+use crate::{Provider, bearer, limits, token};
 
 /// `POST /introspect`
 pub async fn introspect(
@@ -15,7 +15,7 @@ pub async fn introspect(
     body: web::Bytes,
 ) -> Result<HttpResponse, OAuthError> {
     let params = token::form(&req, &body)?;
-    let client = client_auth::authenticate(&provider, &req, &params).await?;
+    let client = limits::authenticate(&provider, &req, &params).await?;
     if client.public {
         return Err(OAuthError::invalid_client());
     }

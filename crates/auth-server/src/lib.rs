@@ -13,6 +13,7 @@ pub mod id_token_hint;
 pub mod introspection;
 pub mod jwks;
 pub mod jwt;
+pub mod limits;
 pub mod pages;
 pub mod params;
 pub mod provider;

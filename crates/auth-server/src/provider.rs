@@ -80,6 +80,10 @@ pub struct Provider {
     pub pages: Arc<dyn Pages>,
     /// Precomputed discovery documents.
     pub discovery: crate::discovery::Documents,
+    /// The rate limiter (in-process or Redis, like the cache).
+    pub limiter: domain::ratelimit::RateLimiter,
+    /// The limits it applies.
+    pub limits: domain::ratelimit::Limits,
 }
 
 impl std::fmt::Debug for Provider {

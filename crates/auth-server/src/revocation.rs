@@ -6,7 +6,7 @@ use domain::audit::AuditEvent;
 use serde_json::Value;
 
 use crate::error::OAuthError;
-use crate::{Provider, client_auth, cors, jwt, token};
+use crate::{Provider, client_auth, cors, jwt, limits, token};
 
 /// `POST /revoke`: always 200 for a well-formed request from an authenticated client,
 /// whether or not the token was valid (RFC 7009 2.2).
@@ -36,7 +36,7 @@ async fn handle(
     body: &[u8],
 ) -> Result<HttpResponse, OAuthError> {
     let params = token::form(req, body)?;
-    let client = client_auth::authenticate(provider, req, &params).await?;
+    let client = limits::authenticate(provider, req, &params).await?;
     let presented = params
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::Provider;
 use crate::error::{ErrorCode, OAuthError};
+use crate::limits;
 use crate::params::Params;
 use crate::{client_auth, cors};
 
@@ -98,7 +99,7 @@ async fn issue(
     body: &[u8],
 ) -> Result<HttpResponse, OAuthError> {
     let params = form(req, body)?;
-    let client = client_auth::authenticate(provider, req, &params).await?;
+    let client = limits::authenticate(provider, req, &params).await?;
     let grant_type = params
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;

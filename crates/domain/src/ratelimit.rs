@@ -79,6 +79,94 @@ pub fn retry_secs(d: Duration) -> u64 {
     d.as_secs() + u64::from(d.subsec_nanos() > 0).max(u64::from(d.is_zero()))
 }
 
+/// Bucket names (the first part of each limit's key).
+pub mod bucket {
+    /// Failed client authentications per client_id.
+    pub const CLIENT_AUTH_CLIENT: &str = "client-auth-client";
+    /// Failed client authentications per IP address.
+    pub const CLIENT_AUTH_IP: &str = "client-auth-ip";
+    /// Password sign-ins per IP address.
+    pub const PASSWORD_IP: &str = "password-ip";
+    /// Password sign-ins per normalised address.
+    pub const PASSWORD_ACCOUNT: &str = "password-account";
+    /// Password sign-ins per IP address and normalised address.
+    pub const PASSWORD_IP_ACCOUNT: &str = "password-ip-account";
+    /// Mail-triggering requests per IP address (key: kind and IP).
+    pub const MAIL_IP: &str = "mail-ip";
+    /// Mail-triggering requests per address (key: kind and address).
+    pub const MAIL_ADDRESS: &str = "mail-address";
+    /// Code guesses per account (key: user id).
+    pub const CODE_ACCOUNT: &str = "code-account";
+    /// `/authorize` per IP address.
+    pub const AUTHORIZE_IP: &str = "authorize-ip";
+}
+
+/// Every limit Gatehouse applies, built once from the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Failed client authentications per client_id.
+    pub client_auth_per_client: Quota,
+    /// Failed client authentications per IP address.
+    pub client_auth_per_ip: Quota,
+    /// Password sign-ins per IP address.
+    pub password_per_ip: Quota,
+    /// Password sign-ins per account (typed address, whether an account has it or not).
+    pub password_per_account: Quota,
+    /// Password sign-ins per IP address and account.
+    pub password_per_ip_account: Quota,
+    /// Longest delay before a sign-in is answered, reached as the (IP, account) budget runs out.
+    pub password_max_delay: Duration,
+    /// Mail-triggering requests per IP address and kind of mail.
+    pub mail_per_ip: Quota,
+    /// Mail-triggering requests per address and kind of mail.
+    pub mail_per_address: Quota,
+    /// Code guesses per account.
+    pub code_guesses_per_account: Quota,
+    /// Wrong codes that lock the account, and for how long.
+    pub code_lockout: crate::users::LockoutPolicy,
+    /// `/authorize` per IP address.
+    pub authorize_per_ip: Quota,
+}
+
+impl Limits {
+    /// No limit at all (tests of other things).
+    pub fn off() -> Self {
+        let off = Quota::new(0, Duration::from_secs(1));
+        Self {
+            client_auth_per_client: off,
+            client_auth_per_ip: off,
+            password_per_ip: off,
+            password_per_account: off,
+            password_per_ip_account: off,
+            password_max_delay: Duration::ZERO,
+            mail_per_ip: off,
+            mail_per_address: off,
+            code_guesses_per_account: off,
+            code_lockout: crate::users::LockoutPolicy {
+                threshold: 0,
+                duration: Duration::from_secs(1),
+            },
+            authorize_per_ip: off,
+        }
+    }
+}
+
+/// The progressive delay of a sign-in: nothing while at least half of `quota` is left, then
+/// growing linearly to `max` as the rest is used up.
+pub fn progressive_delay(decision: Decision, quota: Quota, max: Duration) -> Duration {
+    let Decision::Allowed { remaining } = decision else {
+        return Duration::ZERO;
+    };
+    if quota.is_off() || max.is_zero() {
+        return Duration::ZERO;
+    }
+    let half = (quota.limit / 2).max(1);
+    if remaining >= half {
+        return Duration::ZERO;
+    }
+    max.mul_f64(f64::from(half - remaining) / f64::from(half))
+}
+
 /// The limiter, backed in-process or by Redis.
 #[derive(Debug, Clone)]
 pub enum RateLimiter {
@@ -203,7 +291,12 @@ mod tests {
         assert!(retry_after > Duration::from_secs(15), "{retry_after:?}");
         assert!(!limiter.peek("t", &ns, q).await.is_allowed());
         // Other keys and other buckets have their own budget.
-        assert!(limiter.check("t", &format!("{ns}-other"), q).await.is_allowed());
+        assert!(
+            limiter
+                .check("t", &format!("{ns}-other"), q)
+                .await
+                .is_allowed()
+        );
         assert!(limiter.check("u", &ns, q).await.is_allowed());
         // A quota of 0 is no limit.
         assert!(
@@ -280,6 +373,18 @@ mod tests {
         for _ in 0..3 {
             assert!(limiter.check("t", "k", q).await.is_allowed());
         }
+    }
+
+    #[test]
+    fn the_delay_grows_as_the_budget_runs_out() {
+        let q = Quota::new(10, Duration::from_secs(60));
+        let max = Duration::from_secs(2);
+        let at = |remaining| progressive_delay(Decision::Allowed { remaining }, q, max);
+        assert_eq!(at(9), Duration::ZERO);
+        assert_eq!(at(5), Duration::ZERO);
+        assert!(at(4) > Duration::ZERO);
+        assert!(at(1) > at(3));
+        assert_eq!(at(0), max);
     }
 
     #[test]

@@ -92,7 +92,8 @@ pub async fn start_on(
     let https = config.issuer.starts_with("https://");
     let store = web::Data::new(services.store.clone());
     let cache = web::Data::new(cache);
-    let provider = web::Data::new(provider(&services, keys)?);
+    let limiter = domain::ratelimit::RateLimiter::for_cache(&cache);
+    let provider = web::Data::new(provider(&services, keys, limiter)?);
     let sms = crate::sms::sender(&services.config.sms, &services.config.data_dir)
         .context("cannot set up text messages (sms.*)")?;
     let geoip = geoip(&services.config.session.geoip_database).await?;
@@ -100,7 +101,7 @@ pub async fn start_on(
     let ui = web::Data::new(login_ui(
         &services,
         mail_waker.clone(),
-        cache.get_ref().clone(),
+        (cache.get_ref().clone(), provider.limiter.clone()),
         (sms, geoip),
     ));
     let mut server = HttpServer::new(move || {
@@ -166,7 +167,46 @@ fn settings(config: &Config) -> auth_server::Settings {
     }
 }
 
-fn provider(services: &Services, keys: SharedKeyRing) -> anyhow::Result<auth_server::Provider> {
+/// The rate limits of `[rate_limit]`.
+fn limits(config: &Config) -> domain::ratelimit::Limits {
+    use domain::ratelimit::Quota;
+    let r = &config.rate_limit;
+    let secs = Duration::from_secs;
+    domain::ratelimit::Limits {
+        client_auth_per_client: Quota::new(
+            r.client_auth_failures_per_client,
+            secs(r.client_auth_window_secs),
+        ),
+        client_auth_per_ip: Quota::new(
+            r.client_auth_failures_per_ip,
+            secs(r.client_auth_window_secs),
+        ),
+        password_per_ip: Quota::new(r.password_per_ip, secs(r.password_window_secs)),
+        password_per_account: Quota::new(r.password_per_account, secs(r.password_window_secs)),
+        password_per_ip_account: Quota::new(
+            r.password_per_ip_account,
+            secs(r.password_window_secs),
+        ),
+        password_max_delay: Duration::from_millis(r.password_max_delay_ms),
+        mail_per_ip: Quota::new(r.mail_per_ip, secs(r.mail_window_secs)),
+        mail_per_address: Quota::new(r.mail_per_address, secs(r.mail_window_secs)),
+        code_guesses_per_account: Quota::new(
+            r.code_guesses_per_account,
+            secs(r.code_guesses_window_secs),
+        ),
+        code_lockout: domain::users::LockoutPolicy {
+            threshold: r.code_failures_lock_after,
+            duration: secs(config.accounts.lockout_secs),
+        },
+        authorize_per_ip: Quota::new(r.authorize_per_ip, secs(r.authorize_window_secs)),
+    }
+}
+
+fn provider(
+    services: &Services,
+    keys: SharedKeyRing,
+    limiter: domain::ratelimit::RateLimiter,
+) -> anyhow::Result<auth_server::Provider> {
     let algs = services.config.key_algorithms()?;
     Ok(auth_server::Provider {
         settings: settings(&services.config),
@@ -184,13 +224,15 @@ fn provider(services: &Services, keys: SharedKeyRing) -> anyhow::Result<auth_ser
         keys,
         secrets: services.secrets.clone(),
         pages: std::sync::Arc::new(crate::pages::HostedPages),
+        limiter,
+        limits: limits(&services.config),
     })
 }
 
 fn login_ui(
     services: &Services,
     mail_waker: Arc<tokio::sync::Notify>,
-    cache: domain::cache::Cache,
+    (cache, limiter): (domain::cache::Cache, domain::ratelimit::RateLimiter),
     (sms, geoip): (login_ui::sms::Sms, Option<login_ui::geoip::GeoIp>),
 ) -> login_ui::LoginUi {
     let config = &services.config;
@@ -220,7 +262,6 @@ fn login_ui(
             recovery: login_ui::Recovery {
                 reset_ttl: Duration::from_secs(config.recovery.reset_ttl_secs),
                 cooldown: Duration::from_secs(config.recovery.cooldown_secs),
-                max_per_ip_per_hour: config.recovery.max_per_ip_per_hour,
                 invitation_ttl: Duration::from_secs(config.registration.invitation_ttl_secs),
                 email_change_ttl: Duration::from_secs(config.recovery.email_change_ttl_secs),
             },
@@ -228,7 +269,9 @@ fn login_ui(
             new_sign_in_alert: config.session.new_sign_in_alert,
             trusted_device_days: config.session.trusted_device_days,
             mfa_policy: mfa_policy(config),
+            limits: limits(config),
         },
+        limiter,
         users: services.users.clone(),
         sessions: services.sessions.clone(),
         requests: services.requests.clone(),

@@ -159,9 +159,10 @@ pub async fn request(
             Some("Enter an email address such as name@example.com."),
         );
     };
-    if throttle::ip_allows(&ui, &req, "email-sign-in").await
-        && let Err(e) = mail_code(&ui, &req, &email, &form.request, &form.next).await
-    {
+    if let Err(wait) = throttle::mail_allowed(&ui, &req, "email-sign-in", &email).await {
+        return wait.page();
+    }
+    if let Err(e) = mail_code(&ui, &req, &email, &form.request, &form.next).await {
         return server_error(&e);
     }
     code_page(
@@ -265,10 +266,25 @@ pub async fn code(
     let wrong =
         "That code is not right, or it expired. Check the latest mail, or ask for a new code.";
     let user = match normalize_email(&form.email) {
-        Ok(email) => match ui.users.find_by_email(&email).await {
-            Ok(u) => u,
-            Err(e) => return server_error(&e),
-        },
+        Ok(email) => {
+            // Per typed address, known or not, so that the limit tells nothing about accounts.
+            let guess = crate::throttle::code_guess_allowed(&ui, &format!("email:{email}")).await;
+            if let Err(wait) = guess {
+                let message = format!("Too many codes were tried. Try again in {}.", wait.words());
+                let res = code_page(
+                    &ui,
+                    &req,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    (&form.email, &form.request, &form.next),
+                    Some(&message),
+                );
+                return wait.on(res);
+            }
+            match ui.users.find_by_email(&email).await {
+                Ok(u) => u,
+                Err(e) => return server_error(&e),
+            }
+        }
         Err(_) => None,
     };
     let Some(user) = user.filter(|u| may_sign_in(&ui, u)) else {
@@ -304,7 +320,15 @@ pub async fn code(
             AuditEvent::failure("login.failed", "wrong email code").subject(user.id.clone()),
         )
         .await;
+        crate::second_factor::count_wrong_code(&ui, &req, &user).await;
         return again(wrong);
+    }
+    // The mailbox alone must not clear wrong second-factor codes: only when it is the whole
+    // sign-in (no second factor follows) does a correct code reset the count.
+    if !ui.mfa.enrollment(&user.id).await.is_ok_and(|e| e.any())
+        && let Err(e) = ui.users.record_good_second_factor(&user.id).await
+    {
+        tracing::error!(error = %e, "cannot clear the count of wrong codes");
     }
     if let Err(e) = ui
         .cache

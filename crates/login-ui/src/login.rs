@@ -258,6 +258,17 @@ pub async fn submit(
             needs_captcha(&ui, &req).await,
         );
     }
+    // Counted before the password is checked, by the typed address (known or not).
+    let typed = domain::users::normalize_email(&form.email)
+        .unwrap_or_else(|_| form.email.trim().to_lowercase());
+    match crate::throttle::password_allowed(&ui, &req, &typed).await {
+        Err(wait) => {
+            let message = format!("Too many sign-in attempts. Try again in {}.", wait.words());
+            return wait.on(retry(&message, StatusCode::TOO_MANY_REQUESTS, asked));
+        }
+        Ok(delay) if !delay.is_zero() => tokio::time::sleep(delay).await,
+        Ok(_) => {}
+    }
     let found = match ui.users.verify_password(&form.email, &form.password).await {
         Ok(f) => f,
         Err(e) => return server_error(&e),

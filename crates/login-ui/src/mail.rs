@@ -57,6 +57,7 @@ mail_templates! {
     NewSignInText = "mail/new_sign_in.txt", NewSignInHtml = "mail/new_sign_in.html";
     RecoveryText = "mail/recovery_code_used.txt", RecoveryHtml = "mail/recovery_code_used.html";
     EmailSignInText = "mail/email_sign_in.txt", EmailSignInHtml = "mail/email_sign_in.html";
+    CodesLockedText = "mail/codes_locked.txt", CodesLockedHtml = "mail/codes_locked.html";
 }
 
 /// A rendered mail, or why it could not be rendered.
@@ -295,6 +296,24 @@ pub fn recovery_code_used(to: &str, name: Option<&str>, left: u64) -> Rendered {
         subject,
         RecoveryText { m: &m },
         RecoveryHtml { m: &m },
+    )
+}
+
+/// Tells the user too many wrong codes locked the account, for `minutes`.
+pub fn codes_locked(to: &str, name: Option<&str>, minutes: u64) -> Rendered {
+    let m = Fields {
+        name: name.map(str::to_owned),
+        email: to.to_owned(),
+        count: minutes,
+        ..Fields::default()
+    };
+    let subject = "Your account is locked after wrong sign-in codes";
+    message(
+        "codes_locked",
+        to,
+        subject,
+        CodesLockedText { m: &m },
+        CodesLockedHtml { m: &m },
     )
 }
 

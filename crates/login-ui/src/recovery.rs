@@ -108,20 +108,17 @@ pub async fn forgot(
         let message = "Enter an email address such as name@example.com.";
         return forgot_again(&ui, &req, &form.email, message);
     };
-    if throttle::ip_allows(&ui, &req, "reset").await {
-        if let Err(e) = mail_reset_link(&ui, &req, &email).await {
-            return server_error(&e);
-        }
-    } else {
+    if let Err(wait) = throttle::mail_allowed(&ui, &req, "reset", &email).await {
         record(
             &ui,
             &req,
-            AuditEvent::failure(
-                "password.reset_throttled",
-                "too many requests from this address",
-            ),
+            AuditEvent::failure("password.reset_throttled", "too many requests"),
         )
         .await;
+        return wait.page();
+    }
+    if let Err(e) = mail_reset_link(&ui, &req, &email).await {
+        return server_error(&e);
     }
     notice(
         StatusCode::OK,

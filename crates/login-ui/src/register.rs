@@ -222,6 +222,9 @@ pub async fn submit(
             cookie,
         );
     };
+    if let Err(wait) = throttle::mail_allowed(&ui, &req, "register", &email).await {
+        return wait.page();
+    }
     if let Err(e) = create_account(&ui, &req, &email, &form.name, form.password).await {
         return server_error(&e);
     }
@@ -386,11 +389,13 @@ pub async fn resend(
     if !csrf::verify(&ui, &req, &form.csrf) {
         return expired_form();
     }
-    if let Ok(email) = normalize_email(&form.email)
-        && throttle::ip_allows(&ui, &req, "resend").await
-        && let Err(e) = resend_link(&ui, &email).await
-    {
-        return server_error(&e);
+    if let Ok(email) = normalize_email(&form.email) {
+        if let Err(wait) = throttle::mail_allowed(&ui, &req, "resend", &email).await {
+            return wait.page();
+        }
+        if let Err(e) = resend_link(&ui, &email).await {
+            return server_error(&e);
+        }
     }
     notice(
         StatusCode::OK,

@@ -85,6 +85,13 @@ pub async fn register(
                 "fields": fields,
             }));
     };
+    if let Err(wait) = crate::throttle::mail_allowed(&ui, &req, "register", &email).await {
+        return wait.on(error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "invalid_request",
+            &format!("too many requests: try again in {} seconds", wait.0),
+        ));
+    }
     match create_account(&ui, &req, &email, &form.name, form.password).await {
         Ok(()) => HttpResponse::Accepted()
             .insert_header(("Cache-Control", "no-store"))

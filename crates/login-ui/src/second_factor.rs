@@ -2,7 +2,10 @@
 //! factor enters a code from their authenticator app or one of their recovery codes.
 //!
 //! Between the two steps the half-signed-in state lives in the cache (so any node can take
-//! the second step) under a random key held in a short-lived cookie; five wrong codes end it.
+//! the second step) under a random key held in a short-lived cookie; five tries end it
+//! (counted atomically before each code is checked). Wrong codes also count per account in
+//! the database, across sign-ins (finding l): at `rate_limit.code_failures_lock_after` the
+//! account is locked and its owner mailed; guesses per account are rate-limited as well.
 
 use std::time::Duration;
 
@@ -26,8 +29,8 @@ use crate::{LoginUi, csrf, mail};
 const COOKIE: &str = "gatehouse_mfa";
 /// How long the second step may take.
 const TTL: Duration = Duration::from_secs(300);
-/// Wrong codes allowed before the sign-in starts over.
-const MAX_ATTEMPTS: u32 = 5;
+/// Tries of one pending step before the sign-in starts over.
+const MAX_ATTEMPTS: i64 = 5;
 
 /// A sign-in waiting for its second factor.
 #[derive(Debug, Serialize, Deserialize)]
@@ -35,7 +38,6 @@ struct Pending {
     user_id: String,
     request: String,
     next: String,
-    attempts: u32,
     remember: bool,
     /// The user has no second factor and must set one up now.
     setup: bool,
@@ -75,6 +77,60 @@ pub struct CodeForm {
 
 fn key(token: &str) -> String {
     format!("mfa-pending:{token}")
+}
+
+/// The tries of one pending step: a counter of its own, incremented atomically.
+fn tries_key(token: &str) -> String {
+    format!("mfa-tries:{token}")
+}
+
+/// How long the account stays locked, when it is.
+fn lock_left(user: &user::Model) -> Option<Duration> {
+    let at = time::OffsetDateTime::now_utc();
+    if domain::users::UserStatus::at(user, at).ok()? != domain::users::UserStatus::Locked {
+        return None;
+    }
+    let until = user.locked_until?;
+    Some(Duration::from_secs(
+        u64::try_from((until - at).whole_seconds())
+            .unwrap_or(0)
+            .max(1),
+    ))
+}
+
+/// The page of a locked account's second step, with the time left.
+fn locked_page(left: Duration) -> HttpResponse {
+    let wait = crate::throttle::Wait(left.as_secs().max(1));
+    wait.on(render::error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "access_denied",
+        &format!(
+            "This account is locked after too many wrong codes. Try again in {}.",
+            wait.words()
+        ),
+    ))
+}
+
+/// Counts a wrong code against the account (the count survives new sign-ins); when it
+/// reaches the limit, locks the account, audits it and mails the owner. True when locked.
+pub(crate) async fn count_wrong_code(ui: &LoginUi, req: &HttpRequest, user: &user::Model) -> bool {
+    let policy = ui.settings.limits.code_lockout;
+    match ui.users.record_failed_second_factor(&user.id, policy).await {
+        Ok(true) => {
+            let event =
+                AuditEvent::failure("user.locked", "too many wrong codes").subject(user.id.clone());
+            record(ui, req, event).await;
+            let minutes = policy.duration.as_secs().div_ceil(60);
+            let name = user.display_name.as_deref();
+            mail::send(ui, mail::codes_locked(&user.email, name, minutes)).await;
+            true
+        }
+        Ok(false) => false,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot count a wrong code");
+            false
+        }
+    }
 }
 
 /// Where a sign-in goes once finished: an authorization request, or a local page.
@@ -160,7 +216,6 @@ pub(crate) async fn start(
         user_id: user.id.clone(),
         request: request.to_owned(),
         next: next.to_owned(),
-        attempts: 0,
         remember,
         setup,
         set_up: false,
@@ -333,7 +388,7 @@ pub async fn submit(
     if !csrf::verify(&ui, &req, &form.csrf) {
         return expired_form();
     }
-    let Some((token, mut pending)) = load(&ui, &req).await else {
+    let Some((token, pending)) = load(&ui, &req).await else {
         return expired();
     };
     let user = match ui.users.find(&pending.user_id).await {
@@ -341,6 +396,27 @@ pub async fn submit(
         Ok(None) => return expired(),
         Err(e) => return server_error(&e),
     };
+    if let Some(left) = lock_left(&user) {
+        return locked_page(left);
+    }
+    // One try of this step, counted atomically before the code is checked: parallel
+    // guesses cannot get more than MAX_ATTEMPTS evaluated.
+    let tries = match ui.cache.incr(&tries_key(&token), TTL).await {
+        Ok(n) => n,
+        Err(e) => return server_error(&e),
+    };
+    if tries > MAX_ATTEMPTS {
+        return too_many_tries(&ui, &token).await;
+    }
+    if let Err(wait) = crate::throttle::code_guess_allowed(&ui, &user.id).await {
+        let message = format!("Too many codes were tried. Try again in {}.", wait.words());
+        let shown = Shown {
+            method: &form.method,
+            sms_sent: false,
+        };
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        return wait.on(page(&ui, &req, &user.id, status, Some(&message), shown).await);
+    }
     let recovery = form.method == "recovery";
     let sms = form.method == "sms";
     let passed = if recovery {
@@ -366,22 +442,16 @@ pub async fn submit(
         "totp"
     };
     if !passed {
-        pending.attempts += 1;
         let event =
             AuditEvent::failure("mfa.failed", format!("wrong {method}")).subject(user.id.clone());
         record(&ui, &req, event).await;
-        if pending.attempts >= MAX_ATTEMPTS {
-            if let Err(e) = ui.cache.delete(&key(&token)).await {
-                tracing::error!(error = %e, "cannot end a pending second step");
-            }
-            return render::error(
-                StatusCode::UNAUTHORIZED,
-                "access_denied",
-                "Too many wrong codes. Start signing in again.",
-            );
+        if count_wrong_code(&ui, &req, &user).await {
+            end_step(&ui, &token).await;
+            let policy = ui.settings.limits.code_lockout;
+            return locked_page(policy.duration);
         }
-        if let Err(e) = save(&ui, &token, &pending).await {
-            return server_error(&e);
+        if tries >= MAX_ATTEMPTS {
+            return too_many_tries(&ui, &token).await;
         }
         let message = "That code is not right, or it expired. Try again.";
         let shown = Shown {
@@ -405,6 +475,24 @@ pub async fn submit(
     let trust = form.trust.is_some();
     let passed = Passed { method, amr, trust };
     succeed(&ui, &req, (&token, &pending), &user, passed).await
+}
+
+/// Ends a pending second step. Its try counter stays until it expires: a request that
+/// read the step just before must not find a fresh counter.
+async fn end_step(ui: &LoginUi, token: &str) {
+    if let Err(e) = ui.cache.delete(&key(token)).await {
+        tracing::error!(error = %e, "cannot end a pending second step");
+    }
+}
+
+/// The step's tries are used up: it ends, and the sign-in starts over.
+async fn too_many_tries(ui: &LoginUi, token: &str) -> HttpResponse {
+    end_step(ui, token).await;
+    render::error(
+        StatusCode::UNAUTHORIZED,
+        "access_denied",
+        "Too many wrong codes. Start signing in again.",
+    )
 }
 
 /// How the second step was passed.
@@ -432,6 +520,9 @@ async fn succeed(
         Ok(true) => {}
         Ok(false) => return expired(),
         Err(e) => return server_error(&e),
+    }
+    if let Err(e) = ui.users.record_good_second_factor(&user.id).await {
+        tracing::error!(error = %e, "cannot clear the count of wrong codes");
     }
     let method = passed.method;
     let event = AuditEvent::success("mfa.succeeded")

@@ -36,6 +36,8 @@ pub struct UiSettings {
     /// Failed sign-ins from one IP address (per hour) after which the sign-in form asks for
     /// the CAPTCHA; 0 asks every time.
     pub captcha_after_failures: u32,
+    /// The rate limits of sign-in, codes and mail.
+    pub limits: domain::ratelimit::Limits,
 }
 
 /// Limits on the mails a stranger can trigger: resets and verification resends.
@@ -45,8 +47,6 @@ pub struct Recovery {
     pub reset_ttl: std::time::Duration,
     /// Least time between two reset (or verification) mails to one account.
     pub cooldown: std::time::Duration,
-    /// Most reset and resend requests one IP address may make per hour.
-    pub max_per_ip_per_hour: u32,
     /// Lifetime of an invitation.
     pub invitation_ttl: std::time::Duration,
     /// Lifetime of a link confirming a new email address.
@@ -100,8 +100,10 @@ pub struct LoginUi {
     pub outbox: domain::mail::Outbox,
     /// Wakes this node's mail worker after a mail was queued.
     pub mail_waker: std::sync::Arc<tokio::sync::Notify>,
-    /// Rate-limit counters.
+    /// Hot state: pending steps, CAPTCHA counters.
     pub cache: domain::cache::Cache,
+    /// The rate limiter (in-process or Redis, like the cache).
+    pub limiter: domain::ratelimit::RateLimiter,
     /// Roles (granted by invitations).
     pub roles: domain::roles::Roles,
     /// The CAPTCHA on registration, reset and repeated failed sign-ins.

@@ -1,27 +1,128 @@
-//! Limits on requests that make Gatehouse send mail to an address a stranger typed in: a
-//! per-IP budget in the cache and a per-account cooldown from the token store.
+//! The pages' rate limits (on the shared [`domain::ratelimit::RateLimiter`]): password
+//! sign-in per IP address, per account and per both; requests that mail a stranger-typed
+//! address per IP address and per address; code guesses per account. Plus the per-account
+//! cooldown of mails, from the token store.
 
-use actix_web::HttpRequest;
+use std::time::Duration;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse};
+use domain::ratelimit::{Decision, bucket, progressive_delay, retry_secs};
 use domain::users::Purpose;
 
 use crate::LoginUi;
 
-const HOUR: std::time::Duration = std::time::Duration::from_secs(3600);
+/// A limit refused the request: wait this many seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wait(pub u64);
 
-/// Counts a request from the client's IP in `bucket`; false once the hourly budget is spent.
-/// A cache failure lets the request through: the per-account cooldown still protects inboxes.
-pub async fn ip_allows(ui: &LoginUi, req: &HttpRequest, bucket: &str) -> bool {
-    let Some(ip) = crate::client_ip(req) else {
-        return true;
-    };
-    let key = format!("throttle:{bucket}:{ip}");
-    match ui.cache.incr(&key, HOUR).await {
-        Ok(n) => n <= i64::from(ui.settings.recovery.max_per_ip_per_hour),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot count a request for rate limiting");
-            true
+impl Wait {
+    fn of(decision: Decision) -> Option<Self> {
+        match decision {
+            Decision::Allowed { .. } => None,
+            Decision::Limited { retry_after } => Some(Wait(retry_secs(retry_after))),
         }
     }
+
+    /// "N seconds" or "N minutes", for pages.
+    pub fn words(self) -> String {
+        match self.0 {
+            1 => "1 second".into(),
+            s if s < 120 => format!("{s} seconds"),
+            s => format!("{} minutes", s.div_ceil(60)),
+        }
+    }
+
+    /// Adds `Retry-After` to a `429` answer.
+    pub fn on(self, mut res: HttpResponse) -> HttpResponse {
+        if let Ok(v) = header::HeaderValue::from_str(&self.0.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        res
+    }
+
+    /// The `429` page for a request refused by a limit.
+    pub fn page(self) -> HttpResponse {
+        self.on(crate::render::notice(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests",
+            &format!("Too many requests. Try again in {}.", self.words()),
+        ))
+    }
+}
+
+/// A request that mails `address` (`kind`: `register`, `reset`, `resend`, `email-sign-in`):
+/// counted per IP address and per address, each per kind. Unknown addresses count exactly
+/// like known ones, so the answer tells nothing about accounts.
+pub async fn mail_allowed(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    kind: &str,
+    address: &str,
+) -> Result<(), Wait> {
+    let limits = &ui.settings.limits;
+    if let Some(ip) = crate::client_ip(req) {
+        let d = ui
+            .limiter
+            .check(bucket::MAIL_IP, &format!("{kind}:{ip}"), limits.mail_per_ip)
+            .await;
+        if let Some(wait) = Wait::of(d) {
+            return Err(wait);
+        }
+    }
+    let d = ui
+        .limiter
+        .check(
+            bucket::MAIL_ADDRESS,
+            &format!("{kind}:{address}"),
+            limits.mail_per_address,
+        )
+        .await;
+    Wait::of(d).map_or(Ok(()), Err)
+}
+
+/// A password sign-in for the typed (normalised) `email`, counted per IP address, per
+/// account and per both, before the password is checked. Known and unknown addresses count
+/// the same. Returns how long to wait before answering (the progressive delay, growing as
+/// the (IP, account) budget runs out), or the limit that refused.
+pub async fn password_allowed(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    email: &str,
+) -> Result<Duration, Wait> {
+    let limits = &ui.settings.limits;
+    let ip = crate::client_ip(req).map(|ip| ip.to_string()).unwrap_or_default();
+    let d = ui
+        .limiter
+        .check(bucket::PASSWORD_IP, &ip, limits.password_per_ip)
+        .await;
+    if let Some(wait) = Wait::of(d) {
+        return Err(wait);
+    }
+    let d = ui
+        .limiter
+        .check(bucket::PASSWORD_ACCOUNT, email, limits.password_per_account)
+        .await;
+    if let Some(wait) = Wait::of(d) {
+        return Err(wait);
+    }
+    let quota = limits.password_per_ip_account;
+    let d = ui
+        .limiter
+        .check(bucket::PASSWORD_IP_ACCOUNT, &format!("{ip} {email}"), quota)
+        .await;
+    match Wait::of(d) {
+        Some(wait) => Err(wait),
+        None => Ok(progressive_delay(d, quota, limits.password_max_delay)),
+    }
+}
+
+/// One guess of a code (second factor, mailed code) for the account `user_id`, counted
+/// before the code is checked, so parallel guesses cannot go past the budget.
+pub async fn code_guess_allowed(ui: &LoginUi, user_id: &str) -> Result<(), Wait> {
+    let quota = ui.settings.limits.code_guesses_per_account;
+    let d = ui.limiter.check(bucket::CODE_ACCOUNT, user_id, quota).await;
+    Wait::of(d).map_or(Ok(()), Err)
 }
 
 /// Whether the account got a `purpose` mail within the cooldown (so no other is sent yet).

@@ -15,6 +15,9 @@ use crate::{Provider, paths};
 
 /// `GET /authorize`
 pub async fn get(provider: web::Data<Provider>, req: HttpRequest) -> HttpResponse {
+    if let Some(limited) = crate::limits::authorize(&provider, &req).await {
+        return limited;
+    }
     start(&provider, &req, req.query_string().as_bytes()).await
 }
 
@@ -24,6 +27,9 @@ pub async fn post(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
+    if let Some(limited) = crate::limits::authorize(&provider, &req).await {
+        return limited;
+    }
     let form = req
         .headers()
         .get(header::CONTENT_TYPE)

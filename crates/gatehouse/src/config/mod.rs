@@ -72,6 +72,73 @@ pub struct Config {
     pub mfa: MfaConfig,
     /// Deleting expired and ended rows.
     pub maintenance: MaintenanceConfig,
+    /// Rate limits (shared by every node when the cache is Redis).
+    pub rate_limit: RateLimitConfig,
+}
+
+/// `[rate_limit]`: each limit allows a burst of `N`, refilled evenly over its window
+/// (`N` per window on average); 0 switches a limit off.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Failed client authentications per client_id (token, introspection, revocation).
+    pub client_auth_failures_per_client: u32,
+    /// Failed client authentications per IP address.
+    pub client_auth_failures_per_ip: u32,
+    /// The window of the client authentication limits.
+    pub client_auth_window_secs: u64,
+    /// Password sign-ins per IP address.
+    pub password_per_ip: u32,
+    /// Password sign-ins per account (typed address, known or not).
+    pub password_per_account: u32,
+    /// Password sign-ins per IP address and account.
+    pub password_per_ip_account: u32,
+    /// The window of the password limits.
+    pub password_window_secs: u64,
+    /// Longest delay before answering a sign-in as an (IP, account) budget runs out.
+    pub password_max_delay_ms: u64,
+    /// Requests that mail a stranger-typed address (registration, reset, resend, sign-in
+    /// code) per IP address, per kind of mail.
+    pub mail_per_ip: u32,
+    /// The same requests per address, per kind of mail.
+    pub mail_per_address: u32,
+    /// The window of the mail limits.
+    pub mail_window_secs: u64,
+    /// Second-factor and sign-in code guesses (authenticator app, text message, mailed
+    /// code, recovery code) per account.
+    pub code_guesses_per_account: u32,
+    /// The window of the code guess limit.
+    pub code_guesses_window_secs: u64,
+    /// Wrong codes (not reset by a correct password) that lock the account for
+    /// `accounts.lockout_secs` and mail its owner (0: never lock).
+    pub code_failures_lock_after: u32,
+    /// Requests to `/authorize` per IP address.
+    pub authorize_per_ip: u32,
+    /// The window of the `/authorize` limit.
+    pub authorize_window_secs: u64,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            client_auth_failures_per_client: 20,
+            client_auth_failures_per_ip: 100,
+            client_auth_window_secs: 60,
+            password_per_ip: 100,
+            password_per_account: 20,
+            password_per_ip_account: 10,
+            password_window_secs: 900,
+            password_max_delay_ms: 2000,
+            mail_per_ip: 20,
+            mail_per_address: 5,
+            mail_window_secs: 3600,
+            code_guesses_per_account: 5,
+            code_guesses_window_secs: 300,
+            code_failures_lock_after: 10,
+            authorize_per_ip: 300,
+            authorize_window_secs: 60,
+        }
+    }
 }
 
 /// `[maintenance]`
@@ -217,8 +284,6 @@ pub struct RecoveryConfig {
     pub reset_ttl_secs: u64,
     /// Least time between two reset (or verification) mails to one account.
     pub cooldown_secs: u64,
-    /// Most reset and resend requests one IP address may make per hour.
-    pub max_per_ip_per_hour: u32,
     /// How long a link confirming a new email address stays valid.
     pub email_change_ttl_secs: u64,
 }
@@ -228,7 +293,6 @@ impl Default for RecoveryConfig {
         Self {
             reset_ttl_secs: 30 * 60,
             cooldown_secs: 5 * 60,
-            max_per_ip_per_hour: 20,
             email_change_ttl_secs: 24 * 3600,
         }
     }
@@ -597,6 +661,7 @@ impl Default for Config {
             sms: SmsConfig::default(),
             mfa: MfaConfig::default(),
             maintenance: MaintenanceConfig::default(),
+            rate_limit: RateLimitConfig::default(),
         }
     }
 }

@@ -255,10 +255,28 @@ impl Config {
                 "must be an absolute http(s) URL when sms.transport is http",
             ));
         }
-        if self.recovery.max_per_ip_per_hour == 0 {
+        let r = &self.rate_limit;
+        for (key, value) in [
+            (
+                "rate_limit.client_auth_window_secs",
+                r.client_auth_window_secs,
+            ),
+            ("rate_limit.password_window_secs", r.password_window_secs),
+            ("rate_limit.mail_window_secs", r.mail_window_secs),
+            (
+                "rate_limit.code_guesses_window_secs",
+                r.code_guesses_window_secs,
+            ),
+            ("rate_limit.authorize_window_secs", r.authorize_window_secs),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::new(key, "must be at least 1"));
+            }
+        }
+        if r.password_max_delay_ms > 10_000 {
             return Err(ConfigError::new(
-                "recovery.max_per_ip_per_hour",
-                "must be at least 1",
+                "rate_limit.password_max_delay_ms",
+                "must be at most 10000",
             ));
         }
         for domain in &mut self.registration.allowed_email_domains {

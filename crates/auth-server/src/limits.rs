@@ -1,0 +1,117 @@
+//! Rate limits of the protocol endpoints: failed client authentication per client_id and per
+//! IP address (token, introspection, revocation), and `/authorize` per IP address.
+
+use std::net::IpAddr;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use domain::clients::Client;
+use domain::ratelimit::{Decision, bucket};
+
+use crate::Provider;
+use crate::client_auth;
+use crate::error::{ErrorCode, OAuthError};
+use crate::params::Params;
+
+/// The address the request came from.
+pub(crate) fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
+    req.peer_addr().map(|a| a.ip())
+}
+
+/// [`client_auth::authenticate`] under the failed-authentication limits: a client_id or an
+/// IP address over its budget of failures is refused with `429` before its credentials are
+/// checked, and every `invalid_client` counts against both. Correct credentials cost
+/// nothing, so a client under attack by someone else keeps working while its own budget
+/// lasts, and other clients are not affected at all.
+pub async fn authenticate(
+    provider: &Provider,
+    req: &HttpRequest,
+    params: &Params,
+) -> Result<Client, OAuthError> {
+    let limits = &provider.limits;
+    let ip = client_ip(req).map(|ip| ip.to_string());
+    let id = claimed_client_id(req, params);
+    let checks = [
+        (
+            bucket::CLIENT_AUTH_IP,
+            ip.as_deref(),
+            limits.client_auth_per_ip,
+        ),
+        (
+            bucket::CLIENT_AUTH_CLIENT,
+            id.as_deref(),
+            limits.client_auth_per_client,
+        ),
+    ];
+    for (name, key, quota) in checks {
+        if let Some(key) = key
+            && let Decision::Limited { retry_after } = provider.limiter.peek(name, key, quota).await
+        {
+            tracing::info!(bucket = name, "client authentication rate-limited");
+            return Err(OAuthError::rate_limited(domain::ratelimit::retry_secs(
+                retry_after,
+            )));
+        }
+    }
+    let result = client_auth::authenticate(provider, req, params).await;
+    if let Err(e) = &result
+        && e.code == ErrorCode::InvalidClient
+    {
+        for (name, key, quota) in checks {
+            if let Some(key) = key {
+                provider.limiter.check(name, key, quota).await;
+            }
+        }
+    }
+    result
+}
+
+/// The client_id the request names (Basic user name, else the form's `client_id`), bounded.
+fn claimed_client_id(req: &HttpRequest, params: &Params) -> Option<String> {
+    let basic = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Basic ")
+                .or_else(|| v.strip_prefix("basic "))
+        })
+        .and_then(|b| STANDARD.decode(b.trim()).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.split_once(':').map(|(id, _)| id.to_owned()))
+        .map(|id| {
+            url::form_urlencoded::parse(format!("x={id}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        });
+    basic
+        .or_else(|| params.get("client_id").map(str::to_owned))
+        .filter(|id| !id.is_empty() && id.len() <= 256)
+}
+
+/// `/authorize` per IP address: `None` to go ahead, or the page saying to wait (the client
+/// is not validated yet, so there is nowhere safe to redirect to).
+pub(crate) async fn authorize(provider: &Provider, req: &HttpRequest) -> Option<HttpResponse> {
+    let ip = client_ip(req)?.to_string();
+    let quota = provider.limits.authorize_per_ip;
+    let Decision::Limited { retry_after } = provider
+        .limiter
+        .check(bucket::AUTHORIZE_IP, &ip, quota)
+        .await
+    else {
+        return None;
+    };
+    let secs = domain::ratelimit::retry_secs(retry_after);
+    let mut res = provider.pages.error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "invalid_request",
+        &format!("Too many sign-in requests from your network. Try again in {secs} seconds."),
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&secs.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    Some(res)
+}
