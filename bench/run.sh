@@ -2,7 +2,8 @@
 # The Gatehouse load benchmark: builds in release, starts Gatehouse on loopback and measures
 # each scenario with 16 connections for 15 s, on SQLite and (when BENCH_POSTGRES_URL is set,
 # an admin URL such as postgres://postgres@127.0.0.1:5432/postgres) on PostgreSQL.
-# Tunables: BENCH_SECONDS (15), BENCH_CONNECTIONS (16), BENCH_PORT (18090).
+# Tunables: BENCH_SECONDS (15), BENCH_CONNECTIONS (16), BENCH_PORT (18090),
+# BENCH_ATTACK_RATE (1000, wrong client secrets per second in the abuse load check).
 # See docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,10 +26,16 @@ suite() {
   export GATEHOUSE__SERVER__BIND="127.0.0.1:$PORT" GATEHOUSE__ISSUER="$BASE" \
     GATEHOUSE__DATA_DIR="$work" GATEHOUSE__DATABASE__URL="$db_url" \
     GATEHOUSE__DATABASE__MAX_CONNECTIONS=16 GATEHOUSE__LOG__LEVEL=warn \
-    GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD="bench admin passphrase"
+    GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD="bench admin passphrase" \
+    GATEHOUSE__RATE_LIMIT__PASSWORD_PER_IP=0 GATEHOUSE__RATE_LIMIT__PASSWORD_PER_ACCOUNT=0 \
+    GATEHOUSE__RATE_LIMIT__PASSWORD_PER_IP_ACCOUNT=0 GATEHOUSE__RATE_LIMIT__AUTHORIZE_PER_IP=0
+  # One user signs in from one address thousands of times a second: the sign-in and
+  # /authorize limits are off here; the client authentication limits stay at their defaults
+  # (the abuse scenario checks them).
   "$GH" migrate >/dev/null
   local es rs web
   es=$("$GH" client create --name bench-es256 --grant-type client_credentials --scope api --access-token-signing-alg ES256 --json)
+  victim=$("$GH" client create --name bench-victim --grant-type client_credentials --scope api --json)
   rs=$("$GH" client create --name bench-rs256 --grant-type client_credentials --scope api --access-token-signing-alg RS256 --json)
   # The browser-flow client signs ID and access tokens with ES256; bench-web-rs256 keeps the
   # RS256 ID-token default, to show what RSA signing costs a refresh.
@@ -50,6 +57,9 @@ suite() {
   "$LOAD" userinfo "${common[@]}" "${webargs[@]}"
   "$LOAD" introspection "${common[@]}" "${webargs[@]}"
   "$LOAD" signin "${common[@]}" "${webargs[@]}"
+  echo "-- load check: wrong secrets for bench-victim at ${BENCH_ATTACK_RATE:-1000}/s from 127.0.0.2 (rate_limit.client_auth_failures_per_client = 20 a minute)"
+  "$LOAD" abuse "${common[@]}" --client-id "$(json_field client_id <<<"$es")" --client-secret "$(json_field client_secret <<<"$es")" \
+    --target-client-id "$(json_field client_id <<<"$victim")" --attack-rate "${BENCH_ATTACK_RATE:-1000}" --attacker-ip 127.0.0.2
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$work"
 }

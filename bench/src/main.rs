@@ -3,7 +3,12 @@
 //!
 //! Usage: gatehouse-loadgen SCENARIO --base URL [--client-id ID --client-secret S]
 //!        [--email E --password P] [--connections 16] [--seconds 15] [--label NAME]
-//! Scenarios: discovery, jwks, client_credentials, refresh, userinfo, introspection, signin.
+//!        [--target-client-id ID --attack-rate 1000 --attacker-ip 127.0.0.2]
+//! Scenarios: discovery, jwks, client_credentials, refresh, userinfo, introspection, signin,
+//! abuse (a load check, not a throughput figure: wrong secrets for the target client at
+//! --attack-rate per second from --attacker-ip, while the --client-id client asks for tokens
+//! with its right secret; prints that client's rate without and with the attack, and what
+//! the attacker got).
 
 #![allow(clippy::print_stdout)]
 
@@ -27,6 +32,12 @@ pub struct Options {
     redirect_uri: String,
     connections: usize,
     seconds: u64,
+    /// `abuse`: the client whose secret is guessed.
+    target_client_id: String,
+    /// `abuse`: wrong-secret requests per second.
+    attack_rate: u64,
+    /// `abuse`: the loopback address the attack comes from.
+    attacker_ip: String,
 }
 
 fn parse() -> anyhow::Result<Options> {
@@ -43,6 +54,9 @@ fn parse() -> anyhow::Result<Options> {
         redirect_uri: "http://127.0.0.1:9/cb".into(),
         connections: 16,
         seconds: 15,
+        target_client_id: String::new(),
+        attack_rate: 1000,
+        attacker_ip: "127.0.0.2".into(),
     };
     while let Some(flag) = args.next() {
         let value = args
@@ -58,6 +72,9 @@ fn parse() -> anyhow::Result<Options> {
             "--redirect-uri" => o.redirect_uri = value,
             "--connections" => o.connections = value.parse()?,
             "--seconds" => o.seconds = value.parse()?,
+            "--target-client-id" => o.target_client_id = value,
+            "--attack-rate" => o.attack_rate = value.parse()?,
+            "--attacker-ip" => o.attacker_ip = value,
             other => bail!("unknown option {other}"),
         }
     }
@@ -70,6 +87,16 @@ async fn main() -> anyhow::Result<()> {
     if options.scenario == "argon2" {
         return argon2_rate(&options).await;
     }
+    if options.scenario == "abuse" {
+        return abuse(&options).await;
+    }
+    let (latencies, errors) = run(&options).await?;
+    report(&options, &latencies, errors);
+    Ok(())
+}
+
+/// Runs the scenario on every connection until the deadline: sorted latencies (µs), errors.
+async fn run(options: &Options) -> anyhow::Result<(Vec<u32>, u64)> {
     let deadline = Instant::now() + Duration::from_secs(options.seconds);
     let mut workers = Vec::new();
     for _ in 0..options.connections {
@@ -84,6 +111,11 @@ async fn main() -> anyhow::Result<()> {
         errors += err;
     }
     latencies.sort_unstable();
+    Ok((latencies, errors))
+}
+
+/// Prints one result line.
+fn report(options: &Options, latencies: &[u32], errors: u64) {
     let pct = |p: f64| -> f64 {
         if latencies.is_empty() {
             return 0.0;
@@ -101,7 +133,95 @@ async fn main() -> anyhow::Result<()> {
         latencies.len(),
         errors
     );
+}
+
+/// The load check of the rate limits: the good client alone, then under attack.
+async fn abuse(o: &Options) -> anyhow::Result<()> {
+    if o.target_client_id.is_empty() {
+        bail!("abuse needs --target-client-id");
+    }
+    let good = Options {
+        scenario: "client_credentials".into(),
+        ..o.clone()
+    };
+    let (alone, errors) = run(&good).await?;
+    report(
+        &Options {
+            label: "  other client, alone".into(),
+            ..good.clone()
+        },
+        &alone,
+        errors,
+    );
+    let attack = tokio::spawn(attack(o.clone()));
+    let (under, errors) = run(&good).await?;
+    let counts = attack.await??;
+    report(
+        &Options {
+            label: "  other client, attacked".into(),
+            ..good
+        },
+        &under,
+        errors,
+    );
+    let sent = counts[0] + counts[1] + counts[2];
+    println!(
+        "  attacker: {sent} wrong secrets in {} s ({:.0}/s) from {}: {} answered 401, {} answered 429 (first 429 after {} failures), {} other",
+        o.seconds,
+        sent as f64 / o.seconds as f64,
+        o.attacker_ip,
+        counts[0],
+        counts[1],
+        counts[3],
+        counts[2],
+    );
     Ok(())
+}
+
+/// Sends wrong secrets for the target client at the attack rate until the deadline:
+/// `[401s, 429s, others, 401s before the first 429]`.
+async fn attack(o: Options) -> anyhow::Result<[u64; 4]> {
+    let ip: std::net::IpAddr = o.attacker_ip.parse().context("--attacker-ip")?;
+    let http = reqwest::Client::builder()
+        .local_address(ip)
+        .pool_max_idle_per_host(256)
+        .build()?;
+    let url = format!("{}/token", o.base);
+    let deadline = Instant::now() + Duration::from_secs(o.seconds);
+    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / o.attack_rate.max(1)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut sent = Vec::new();
+    while Instant::now() < deadline {
+        tick.tick().await;
+        let (http, url, id) = (http.clone(), url.clone(), o.target_client_id.clone());
+        sent.push(tokio::spawn(async move {
+            let res = http
+                .post(url)
+                .basic_auth(id, Some("wrong secret"))
+                .form(&[("grant_type", "client_credentials")])
+                .send()
+                .await;
+            res.map(|r| r.status().as_u16()).unwrap_or(0)
+        }));
+    }
+    let mut counts = [0u64; 4];
+    let mut limited = false;
+    for s in sent {
+        match s.await? {
+            401 => {
+                counts[0] += 1;
+                if !limited {
+                    counts[3] += 1;
+                }
+            }
+            429 => {
+                counts[1] += 1;
+                limited = true;
+            }
+            _ => counts[2] += 1,
+        }
+    }
+    Ok(counts)
 }
 
 /// The raw argon2id rate with Gatehouse's default parameters, one hashing thread per core:
