@@ -15,9 +15,10 @@ use crate::client_auth;
 use crate::error::{ErrorCode, OAuthError};
 use crate::params::Params;
 
-/// The address the request came from.
+/// The address the request came from (behind a trusted proxy, the address it names).
 pub(crate) fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
-    req.peer_addr().map(|a| a.ip())
+    use actix_web::HttpMessage as _;
+    domain::net::ClientIp::or_peer(req.extensions().get(), req.peer_addr())
 }
 
 /// [`client_auth::authenticate`] under the failed-authentication limits: a client_id or an

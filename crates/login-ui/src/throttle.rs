@@ -91,7 +91,9 @@ pub async fn password_allowed(
     email: &str,
 ) -> Result<Duration, Wait> {
     let limits = &ui.settings.limits;
-    let ip = crate::client_ip(req).map(|ip| ip.to_string()).unwrap_or_default();
+    let ip = crate::client_ip(req)
+        .map(|ip| ip.to_string())
+        .unwrap_or_default();
     let d = ui
         .limiter
         .check(bucket::PASSWORD_IP, &ip, limits.password_per_ip)
