@@ -39,10 +39,11 @@ impl Engine {
 }
 
 impl Store {
-    /// Connects to `url`. For SQLite, creates the directory of the database file.
+    /// Connects to `url`. For SQLite, creates the directory of the database file (0700) and
+    /// the file (0600, with `mode=rwc`).
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
         if Engine::of_url(url)? == Engine::Sqlite {
-            ensure_sqlite_dir(url).await?;
+            prepare_sqlite(url).await?;
         }
         let mut options = ConnectOptions::new(url.to_owned());
         options
@@ -88,29 +89,74 @@ impl Store {
     }
 }
 
-/// `sqlite://data/gatehouse.db?mode=rwc` → creates `data/` (blocking I/O off the executor).
-async fn ensure_sqlite_dir(url: &str) -> Result<()> {
+/// The file of an SQLite URL (`sqlite://data/gatehouse.db?mode=rwc` → `data/gatehouse.db`);
+/// `None` for PostgreSQL and in-memory databases.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    if Engine::of_url(url).ok()? != Engine::Sqlite {
+        return None;
+    }
     let path = url
         .trim_start_matches("sqlite:")
         .trim_start_matches("//")
         .split('?')
         .next()
-        .unwrap_or_default()
-        .to_owned();
+        .unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
-        return Ok(());
+        return None;
     }
-    let Some(dir) = std::path::Path::new(&path)
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .map(|d| d.to_path_buf())
-    else {
+    Some(std::path::PathBuf::from(path))
+}
+
+/// Creates the database's directory (0700) and, when the URL allows creating the database
+/// (`mode=rwc`), an empty database file (0600) before SQLite does: SQLite would create it
+/// world-readable, and gives its `-wal` and `-shm` files the database file's mode.
+async fn prepare_sqlite(url: &str) -> Result<()> {
+    let Some(path) = sqlite_path(url) else {
         return Ok(());
     };
-    tokio::task::spawn_blocking(move || std::fs::create_dir_all(dir))
-        .await
-        .map_err(|e| Error::Task(e.to_string()))??;
+    let create = url
+        .split_once('?')
+        .is_some_and(|(_, query)| query.split('&').any(|p| p == "mode=rwc"));
+    tokio::task::spawn_blocking(move || {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            create_private_dir(dir)?;
+        }
+        if create {
+            create_private_file(&path)?;
+        }
+        Ok::<(), std::io::Error>(())
+    })
+    .await
+    .map_err(|e| Error::Task(e.to_string()))??;
     Ok(())
+}
+
+/// Creates `dir` and its missing parents, readable by the owner only (blocking).
+pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Creates an empty file readable by the owner only, unless it exists (blocking).
+fn create_private_file(path: &std::path::Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]

@@ -70,7 +70,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         level: "warn".into(),
         ..config.log.clone()
     });
-    let services = Services::open(config).await?;
+    // Only `serve` and `migrate` create a database and a master key.
+    let services = if let Command::Migrate = cli.command {
+        Services::open(config).await?
+    } else {
+        Services::open_existing(config).await?
+    };
     let result = match cli.command {
         Command::Serve => unreachable!("handled above"),
         Command::Migrate => {

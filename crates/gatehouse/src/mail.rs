@@ -47,7 +47,8 @@ impl Mailer {
             .map_err(|e| anyhow::anyhow!("mail.from: {e}"))?;
         let sender = match config.transport {
             MailTransport::File => {
-                std::fs::create_dir_all(&config.file_dir)?;
+                // Mails hold sign-in links and codes: owner only.
+                domain::store::create_private_dir(std::path::Path::new(&config.file_dir))?;
                 Sender::File(AsyncFileTransport::new(&config.file_dir))
             }
             MailTransport::Smtp => {

@@ -78,6 +78,7 @@ pub async fn start_on(
     let services = Services::open(config).await?;
     let cache = services.cache().await?;
     let keys = services.key_ring().await?;
+    warn_about_clients_without_keys(&services, &keys).await?;
     let bootstrap_admin = bootstrap::ensure_admin(&services, options.bootstrap_password).await?;
     let key_reload = spawn_key_reload(&services, keys.clone());
     let purge = spawn_purge(&services);
@@ -144,6 +145,52 @@ pub async fn start_on(
         mail,
         mail_waker,
     })
+}
+
+/// Names every client that asks for a signing algorithm no active key has: its token
+/// requests fail until `keys.algorithms` includes it. A warning, not a refusal to start: the
+/// other clients keep working.
+async fn warn_about_clients_without_keys(
+    services: &Services,
+    keys: &SharedKeyRing,
+) -> anyhow::Result<()> {
+    let ring = keys.current();
+    let clients = services
+        .clients
+        .list()
+        .await
+        .context("cannot list the clients")?;
+    for client in clients {
+        let access = (client.access_token_format != "opaque")
+            .then_some(client.access_token_signing_alg.as_str());
+        let chosen = [
+            (
+                "id_token_signed_response_alg",
+                Some(client.id_token_signed_response_alg.as_str()),
+            ),
+            (
+                "userinfo_signed_response_alg",
+                client.userinfo_signed_response_alg.as_deref(),
+            ),
+            ("access_token_signing_alg", access),
+        ];
+        for (field, alg) in chosen {
+            let Some(alg) = alg else { continue };
+            let signs = domain::keys::KeyAlg::parse(alg)
+                .ok()
+                .and_then(|a| ring.active(a))
+                .is_some();
+            if !signs {
+                tracing::warn!(
+                    client_id = %client.client_id,
+                    field,
+                    alg,
+                    "this client's tokens cannot be signed: no active {alg} key (add it to keys.algorithms)"
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Largest accepted request body: forms and token requests are small.
@@ -255,10 +302,7 @@ fn login_ui(
                 allowed_email_domains: config.registration.allowed_email_domains.clone(),
                 verification_ttl: Duration::from_secs(config.registration.verification_ttl_secs),
             },
-            password_policy: domain::credentials::policy::PasswordPolicy {
-                min_length: config.password_policy.min_length,
-                min_strength: config.password_policy.min_strength,
-            },
+            password_policy: config.password_policy(),
             recovery: login_ui::Recovery {
                 reset_ttl: Duration::from_secs(config.recovery.reset_ttl_secs),
                 cooldown: Duration::from_secs(config.recovery.cooldown_secs),

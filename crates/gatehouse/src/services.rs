@@ -4,7 +4,7 @@ use domain::mail::{Outbox, RetryPolicy};
 use domain::users::UserTokens;
 use std::time::Duration;
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 use domain::audit::AuditLog;
 use domain::authorization::AuthorizationRequests;
 use domain::cache::Cache;
@@ -62,7 +62,34 @@ pub struct Services {
 }
 
 impl Services {
-    /// Loads the master key, connects to the database and applies pending migrations.
+    /// Like [`Services::open`], but refuses to create anything: for the administrative
+    /// commands, which would otherwise set up an empty database and a new master key when
+    /// run from the wrong directory or with the wrong configuration.
+    pub async fn open_existing(config: Config) -> anyhow::Result<Self> {
+        if let Some(path) = domain::store::sqlite_path(&config.database.url)
+            && !tokio::fs::try_exists(&path).await.unwrap_or(false)
+        {
+            bail!(
+                "no database at {} (database.url): run this where `gatehouse serve` runs, with \
+                 its configuration, or create one with `gatehouse migrate`",
+                path.display()
+            );
+        }
+        let key = config.master_key_path();
+        if config.secrets.master_key.is_empty()
+            && !tokio::fs::try_exists(&key).await.unwrap_or(false)
+        {
+            bail!(
+                "no master key at {} (secrets.master_key_file): run this with the server's \
+                 configuration",
+                key.display()
+            );
+        }
+        Self::open(config).await
+    }
+
+    /// Loads (or creates) the master key, connects to (or creates) the database and applies
+    /// pending migrations.
     pub async fn open(config: Config) -> anyhow::Result<Self> {
         let master = master_key(&config).await?;
         let store = Store::connect(&config.database.url, config.database.max_connections)

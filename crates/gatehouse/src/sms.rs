@@ -96,7 +96,7 @@ pub fn sender(
         SmsTransport::None => None,
         SmsTransport::File => {
             let dir = data_dir.join("sms");
-            std::fs::create_dir_all(&dir)?;
+            domain::store::create_private_dir(&dir)?;
             Some(std::sync::Arc::new(FileSms { dir }))
         }
         SmsTransport::Http => Some(std::sync::Arc::new(HttpSms {

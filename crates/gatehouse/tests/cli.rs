@@ -237,6 +237,7 @@ fn serve_first_start_prints_admin_once_then_reuses_database_and_keys() {
 #[test]
 fn client_create_json_prints_a_usable_client() {
     let sandbox = Sandbox::new();
+    sandbox.ok(&["migrate"], None);
     let out = sandbox.ok(
         &[
             "client",
@@ -291,6 +292,7 @@ fn client_create_json_prints_a_usable_client() {
 #[test]
 fn client_create_takes_allowed_origins_and_shows_them() {
     let sandbox = Sandbox::new();
+    sandbox.ok(&["migrate"], None);
     let out = sandbox.ok(
         &[
             "client",
@@ -363,6 +365,7 @@ fn client_create_takes_allowed_origins_and_shows_them() {
 #[test]
 fn user_create_reads_the_password_from_stdin_and_never_from_argv() {
     let sandbox = Sandbox::new();
+    sandbox.ok(&["migrate"], None);
     sandbox.ok(
         &["role", "create", "editor", "--permission", "posts:write"],
         None,
@@ -820,4 +823,184 @@ fn two_processes_on_postgres_and_redis_share_sessions_and_their_end() {
     assert!(terminate(&mut a).success());
     assert!(terminate(&mut b).success());
     drop(db);
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[test]
+fn finding_i_read_only_commands_refuse_a_directory_without_data() {
+    let sandbox = Sandbox::new();
+    for args in [
+        &["client", "list"][..],
+        &["user", "list"],
+        &["keys", "list"],
+        &["role", "list"],
+        &["purge"],
+    ] {
+        let out = sandbox.run(args, None);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with("error: no database at data/gatehouse.db"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(
+        !sandbox.dir.path().join("data").exists(),
+        "nothing was created"
+    );
+    // A database without its master key is refused too (a new key could not read it).
+    sandbox.ok(&["migrate"], None);
+    std::fs::remove_file(sandbox.dir.path().join("data/master.key")).unwrap();
+    let out = sandbox.run(&["client", "list"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no master key at"));
+    assert!(!sandbox.dir.path().join("data/master.key").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn finding_j_data_directory_database_wal_and_shm_are_private() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["migrate"], None);
+    let data = sandbox.dir.path().join("data");
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("gatehouse.db")), 0o600);
+    assert_eq!(mode(&data.join("master.key")), 0o600);
+    // The WAL and shared-memory files exist while the server runs.
+    let port = free_port();
+    let (mut child, _) = serve(&sandbox, port);
+    assert_eq!(get(port, "/readyz"), 200);
+    for file in ["gatehouse.db-wal", "gatehouse.db-shm"] {
+        assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+    }
+    assert_eq!(mode(&data.join("mail")), 0o700, "mails hold sign-in links");
+    assert!(terminate(&mut child).success());
+}
+
+#[test]
+fn finding_h_user_create_applies_the_password_policy() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["migrate"], None);
+    for (weak, why) in [
+        ("a", "at least 8"),
+        ("password", "most common"),
+        ("weak@example.com", "easy to guess"),
+    ] {
+        let out = sandbox.run(
+            &[
+                "user",
+                "create",
+                "--email",
+                "weak@example.com",
+                "--password-stdin",
+            ],
+            Some(&format!("{weak}\n")),
+        );
+        assert_eq!(out.status.code(), Some(1), "{weak:?} accepted");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("password refused") && err.contains(why),
+            "{weak:?}: {err}"
+        );
+    }
+    let listed = sandbox.ok(&["user", "list"], None);
+    assert!(!listed.contains("weak@example.com"), "{listed}");
+    sandbox.ok(
+        &[
+            "user",
+            "create",
+            "--email",
+            "weak@example.com",
+            "--password-stdin",
+        ],
+        Some("violet staircase humming 42\n"),
+    );
+}
+
+#[test]
+fn finding_e_a_client_cannot_choose_an_algorithm_without_a_key() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["migrate"], None);
+    let create = |alg_option: &str| {
+        sandbox
+            .command()
+            .env("GATEHOUSE__KEYS__ALGORITHMS", "RS256")
+            .args([
+                "client",
+                "create",
+                "--name",
+                "es",
+                "--redirect-uri",
+                "http://127.0.0.1:9999/cb",
+                alg_option,
+                "ES256",
+            ])
+            .output()
+            .unwrap()
+    };
+    for option in [
+        "--id-token-signed-response-alg",
+        "--access-token-signing-alg",
+        "--userinfo-signed-response-alg",
+    ] {
+        let out = create(option);
+        assert_eq!(out.status.code(), Some(1), "{option}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("no ES256 signing key"), "{option}: {err}");
+    }
+    let listed: Value =
+        serde_json::from_str(&sandbox.ok(&["client", "list", "--json"], None)).unwrap();
+    assert_eq!(listed, serde_json::json!([]), "nothing registered");
+
+    // A client registered earlier (here: behind the CLI's back) is named at start-up.
+    let client_id = block_on(async {
+        let services = open(&sandbox).await;
+        let new = domain::clients::NewClient {
+            name: "es".into(),
+            redirect_uris: vec!["http://127.0.0.1:9999/cb".into()],
+            id_token_signed_response_alg: Some("ES256".into()),
+            ..Default::default()
+        };
+        services.clients.create(new).await.unwrap().0.client_id
+    });
+    let port = free_port();
+    let mut child = sandbox
+        .command()
+        .arg("serve")
+        .env("GATEHOUSE__KEYS__ALGORITHMS", "RS256")
+        .env("GATEHOUSE__SERVER__BIND", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = String::new();
+    // Kept open until the process ends: it logs its shutdown there.
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    loop {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "exited: {log}");
+        log.push_str(&line);
+        if line.contains("gatehouse listening") {
+            break;
+        }
+    }
+    assert_eq!(get(port, "/readyz"), 200);
+    assert!(terminate(&mut child).success());
+    let warning = log
+        .lines()
+        .find(|l| l.contains(&client_id))
+        .unwrap_or_else(|| panic!("{client_id} not named: {log}"));
+    assert!(
+        warning.contains("WARN") && warning.contains("ES256"),
+        "{warning}"
+    );
 }

@@ -3,6 +3,7 @@
 use clap::{Args, Subcommand};
 use domain::audit::AuditEvent;
 use domain::clients::{Client, NewClient};
+use domain::keys::KeyAlg;
 use serde::Serialize;
 
 use super::output;
@@ -144,12 +145,63 @@ struct Created {
     client: Client,
 }
 
+/// Refuses a signing algorithm that no key signs with: tokens for the client would fail.
+/// The keys are those of `keys.algorithms` (created at start) and any active in the database.
+async fn check_algorithms(services: &Services, new: &NewClient) -> anyhow::Result<()> {
+    let mut available = services.config.key_algorithms()?;
+    for key in services.keys.list().await? {
+        if key.state == "active"
+            && let Ok(alg) = KeyAlg::parse(&key.alg)
+        {
+            available.push(alg);
+        }
+    }
+    let opaque = new.access_token_format.as_deref() == Some("opaque");
+    let chosen = [
+        (
+            "id_token_signed_response_alg",
+            &new.id_token_signed_response_alg,
+        ),
+        (
+            "userinfo_signed_response_alg",
+            &new.userinfo_signed_response_alg,
+        ),
+        (
+            "access_token_signing_alg",
+            if opaque {
+                &None
+            } else {
+                &new.access_token_signing_alg
+            },
+        ),
+    ];
+    for (field, alg) in chosen {
+        // Unknown names are refused by the registration's own validation.
+        let Some(alg) = alg.as_deref().and_then(|a| KeyAlg::parse(a).ok()) else {
+            continue;
+        };
+        if !available.contains(&alg) {
+            let mut names: Vec<&str> = available.iter().map(|a| a.as_str()).collect();
+            names.sort_unstable();
+            names.dedup();
+            anyhow::bail!(
+                "{field}: there is no {alg} signing key (keys.algorithms is {}); add {alg} to \
+                 keys.algorithms and restart the server first, or choose one of those",
+                names.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Runs a client command.
 pub async fn run(services: &Services, cmd: ClientCommand) -> anyhow::Result<()> {
     match cmd {
         ClientCommand::Create(args) => {
             let json = args.json;
-            let (client, secret) = services.clients.create((*args).into()).await?;
+            let new: NewClient = (*args).into();
+            check_algorithms(services, &new).await?;
+            let (client, secret) = services.clients.create(new).await?;
             services
                 .audit
                 .record(

@@ -4,6 +4,8 @@ use std::io::{IsTerminal as _, Read as _};
 
 use anyhow::{Context as _, bail};
 
+use crate::services::Services;
+
 /// Reads the password from standard input (`--password-stdin`: all of it, less one trailing
 /// newline), or prompts twice on a terminal.
 pub fn read(from_stdin: bool) -> anyhow::Result<String> {
@@ -32,4 +34,26 @@ pub fn read(from_stdin: bool) -> anyhow::Result<String> {
         bail!("the passwords do not match");
     }
     Ok(first)
+}
+
+/// Applies the password policy of the pages (`[password_policy]`); the error says why.
+pub async fn check(
+    services: &Services,
+    password: String,
+    email: &str,
+    name: Option<&str>,
+) -> anyhow::Result<()> {
+    let policy = services.config.password_policy();
+    let context: Vec<String> = std::iter::once(email)
+        .chain(name)
+        .map(str::to_owned)
+        .collect();
+    // zxcvbn is CPU work: off the executor.
+    let verdict = tokio::task::spawn_blocking(move || {
+        let words: Vec<&str> = context.iter().map(String::as_str).collect();
+        policy.check(&password, &words)
+    })
+    .await
+    .context("the password check panicked")?;
+    verdict.map_err(|e| anyhow::anyhow!("password refused: {e}"))
 }

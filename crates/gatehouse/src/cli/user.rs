@@ -159,6 +159,7 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
                 }
             }
             let password = password::read(password_stdin)?;
+            password::check(services, password.clone(), &email, name.as_deref()).await?;
             let created = services
                 .users
                 .create(NewUser {

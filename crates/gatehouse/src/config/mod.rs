@@ -784,6 +784,14 @@ impl Config {
             .collect()
     }
 
+    /// The rules for new passwords (`[password_policy]`), for the pages and the CLI alike.
+    pub fn password_policy(&self) -> domain::credentials::policy::PasswordPolicy {
+        domain::credentials::policy::PasswordPolicy {
+            min_length: self.password_policy.min_length,
+            min_strength: self.password_policy.min_strength,
+        }
+    }
+
     /// The mail file transport's directory, resolved against `data_dir`.
     pub fn mail_dir(&self) -> PathBuf {
         if self.mail.file_dir.is_empty() {
