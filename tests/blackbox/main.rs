@@ -22,5 +22,6 @@ mod nodes;
 mod rate_limits;
 mod refresh_binding;
 mod registration;
+mod rp_browser;
 mod sessions;
 mod sms;

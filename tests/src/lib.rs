@@ -7,6 +7,7 @@
 pub mod mailbox;
 pub mod mmdb;
 pub mod rp;
+pub mod rp_server;
 pub mod smtp;
 pub mod webdriver;
 

@@ -12,8 +12,9 @@ use domain::users::{Profile, Purpose, normalize_email};
 use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 
+use crate::csp::Csp;
 use crate::login::{expired_form, record, server_error};
-use crate::render::{self, PAGE_CSP, notice};
+use crate::render::{self, notice};
 use crate::{LoginUi, csrf, mail};
 
 /// Messages shown after a successful action, by the `done` query value.
@@ -387,11 +388,11 @@ async fn page(
         error,
     };
     let csp = if ui.passkeys.is_some() {
-        crate::passkeys::CSP
+        Csp::page().scripts()
     } else {
-        PAGE_CSP
+        Csp::page()
     };
-    csrf::attach(render::page(status, &view, csp), cookie)
+    csrf::attach(render::page(status, &view, &csp), cookie)
 }
 
 /// The profile form.
@@ -700,7 +701,7 @@ pub async fn confirm_email_page(
         token: &query.token,
         email: &row.email,
     };
-    csrf::attach(render::page(StatusCode::OK, &view, PAGE_CSP), cookie)
+    csrf::attach(render::page(StatusCode::OK, &view, &Csp::page()), cookie)
 }
 
 /// `POST /account/email/confirm`: moves the account to the new address and tells the old.

@@ -10,8 +10,9 @@ use qrcode::render::svg;
 use serde::Deserialize;
 
 use crate::account::{CsrfForm, SignedIn, require_form};
+use crate::csp::Csp;
 use crate::login::{record, server_error};
-use crate::render::{self, PAGE_CSP};
+use crate::render;
 use crate::{LoginUi, csrf};
 
 #[derive(Template)]
@@ -100,6 +101,7 @@ pub(crate) fn totp_page(
     setup: (&str, &str),
     error: Option<&str>,
     form: SetupForm<'_>,
+    csp: &Csp,
 ) -> HttpResponse {
     let (uri, secret) = setup;
     let (token, cookie) = csrf::issue(ui, req);
@@ -111,7 +113,7 @@ pub(crate) fn totp_page(
         action: form.action,
         required: form.required,
     };
-    csrf::attach(render::page(status, &view, PAGE_CSP), cookie)
+    csrf::attach(render::page(status, &view, csp), cookie)
 }
 
 /// The otpauth URI for a secret (re-derived to show the form again after a wrong code).
@@ -144,7 +146,15 @@ pub async fn begin_totp(
         Err(e) => return server_error(&e),
     };
     let shown = (setup.otpauth_uri.as_str(), setup.secret_base32.as_str());
-    totp_page(&ui, &req, StatusCode::OK, shown, None, ACCOUNT_SETUP)
+    totp_page(
+        &ui,
+        &req,
+        StatusCode::OK,
+        shown,
+        None,
+        ACCOUNT_SETUP,
+        &Csp::page(),
+    )
 }
 
 /// `POST /account/mfa/totp/confirm`: a code from the app turns it on; the first time, the
@@ -176,6 +186,7 @@ pub async fn confirm_totp(
                 shown,
                 Some(WRONG_SETUP_CODE),
                 ACCOUNT_SETUP,
+                &Csp::page(),
             );
         }
         Err(e) => return server_error(&e),
@@ -215,7 +226,7 @@ async fn new_codes_page(ui: &LoginUi, req: &HttpRequest, me: &SignedIn) -> HttpR
         codes: &codes,
         continue_csrf: None,
     };
-    render::page(StatusCode::OK, &view, PAGE_CSP)
+    render::page(StatusCode::OK, &view, &Csp::page())
 }
 
 /// `POST /account/mfa/recovery-codes`: a new set of recovery codes, replacing the old.
@@ -297,16 +308,17 @@ pub async fn forget_browsers(
 }
 
 /// The recovery codes page shown after setting up during sign-in, with the form that
-/// finishes the sign-in.
+/// finishes the sign-in, under `csp` (the page's policy in its flow).
 pub(crate) fn codes_then_continue(
     ui: &LoginUi,
     req: &HttpRequest,
     codes: &[String],
+    csp: &Csp,
 ) -> HttpResponse {
     let (token, cookie) = csrf::issue(ui, req);
     let view = CodesPage {
         codes,
         continue_csrf: Some(&token),
     };
-    csrf::attach(render::page(StatusCode::OK, &view, PAGE_CSP), cookie)
+    csrf::attach(render::page(StatusCode::OK, &view, csp), cookie)
 }

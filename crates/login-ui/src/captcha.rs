@@ -131,10 +131,6 @@ struct SiteVerify {
     success: bool,
 }
 
-/// The page's Content-Security-Policy when a widget is on it.
-const POW_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
-     script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
 impl Captcha {
     /// Whether any CAPTCHA is configured.
     pub fn is_on(&self) -> bool {
@@ -162,19 +158,12 @@ impl Captcha {
         }
     }
 
-    /// The Content-Security-Policy of a page showing the widget.
-    pub fn csp(&self) -> String {
+    /// What `csp` must allow for a page showing the widget.
+    pub fn csp(&self, csp: crate::csp::Csp) -> crate::csp::Csp {
         match self {
-            Captcha::Off => crate::render::PAGE_CSP.to_owned(),
-            Captcha::ProofOfWork(_) => POW_CSP.to_owned(),
-            Captcha::Remote(r) => {
-                let o = r.provider.origins();
-                format!(
-                    "default-src 'none'; style-src 'self' {o} 'unsafe-inline'; img-src 'self' https: data:; \
-                     script-src 'self' {o}; frame-src {o}; connect-src 'self' {o}; form-action 'self'; \
-                     frame-ancestors 'none'; base-uri 'none'"
-                )
-            }
+            Captcha::Off => csp,
+            Captcha::ProofOfWork(_) => csp.scripts(),
+            Captcha::Remote(r) => csp.captcha(r.provider.origins()),
         }
     }
 

@@ -8,8 +8,9 @@ use domain::clients::Client;
 use domain::sessions::COOKIE_NAME;
 use serde::Deserialize;
 
+use crate::csp::Csp;
 use crate::login::{expired, load, record, server_error};
-use crate::render::{self, PAGE_CSP};
+use crate::render;
 use crate::{LoginUi, csrf};
 
 #[derive(Template)]
@@ -77,7 +78,9 @@ pub async fn show(
         request: &query.request,
         csrf: &token,
     };
-    csrf::attach(render::page(StatusCode::OK, &page, PAGE_CSP), cookie)
+    // Allow and Deny are both answered by a redirect to the client.
+    let csp = Csp::page().form_action(&pending.redirect_uri);
+    csrf::attach(render::page(StatusCode::OK, &page, &csp), cookie)
 }
 
 /// `POST /consent`

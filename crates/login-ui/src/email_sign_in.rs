@@ -13,10 +13,11 @@ use domain::entities::user;
 use domain::users::{NewToken, Purpose, UserStatus, normalize_email};
 use serde::Deserialize;
 
+use crate::csp::Csp;
 use crate::login::{
     ACR_SINGLE_FACTOR, Factors, expired, expired_form, purpose, record, server_error,
 };
-use crate::render::{self, PAGE_CSP, notice};
+use crate::render::{self, notice};
 use crate::{LoginUi, csrf, mail, throttle};
 
 /// How long the code and link work.
@@ -109,7 +110,8 @@ pub async fn show(
         request: &target.request,
         next: &target.next,
     };
-    csrf::attach(render::page(StatusCode::OK, &view, PAGE_CSP), cookie)
+    let csp = Csp::page().in_flow_of(&ui, &target.request).await;
+    csrf::attach(render::page(StatusCode::OK, &view, &csp), cookie)
 }
 
 fn code_page(
@@ -118,6 +120,7 @@ fn code_page(
     status: StatusCode,
     form: (&str, &str, &str),
     error: Option<&str>,
+    csp: &Csp,
 ) -> HttpResponse {
     let (token, cookie) = csrf::issue(ui, req);
     let (email, request, next) = form;
@@ -128,7 +131,7 @@ fn code_page(
         email,
         error,
     };
-    csrf::attach(render::page(status, &view, PAGE_CSP), cookie)
+    csrf::attach(render::page(status, &view, csp), cookie)
 }
 
 /// Whether the account may sign in now.
@@ -150,6 +153,8 @@ pub async fn request(
     if !csrf::verify(&ui, &req, &form.csrf) {
         return expired_form();
     }
+    // The code form is answered by a redirect to the client.
+    let csp = Csp::page().in_flow_of(&ui, &form.request).await;
     let Ok(email) = normalize_email(&form.email) else {
         return code_page(
             &ui,
@@ -157,6 +162,7 @@ pub async fn request(
             StatusCode::UNPROCESSABLE_ENTITY,
             (&form.email, &form.request, &form.next),
             Some("Enter an email address such as name@example.com."),
+            &csp,
         );
     };
     if let Err(wait) = throttle::mail_allowed(&ui, &req, "email-sign-in", &email).await {
@@ -171,6 +177,7 @@ pub async fn request(
         StatusCode::OK,
         (&email, &form.request, &form.next),
         None,
+        &csp,
     )
 }
 
@@ -254,6 +261,7 @@ pub async fn code(
     if !csrf::verify(&ui, &req, &form.csrf) {
         return expired_form();
     }
+    let csp = Csp::page().in_flow_of(&ui, &form.request).await;
     let again = |message: &str| {
         code_page(
             &ui,
@@ -261,6 +269,7 @@ pub async fn code(
             StatusCode::UNAUTHORIZED,
             (&form.email, &form.request, &form.next),
             Some(message),
+            &csp,
         )
     };
     let wrong =
@@ -351,7 +360,24 @@ pub async fn link_page(
         csrf: &token,
         token: &query.token,
     };
-    csrf::attach(render::page(StatusCode::OK, &view, PAGE_CSP), cookie)
+    // The button is answered by a redirect to the client the link's sign-in is for.
+    let request = match ui.tokens.peek(Purpose::EmailSignIn, &query.token).await {
+        Ok(Some(t)) => t
+            .data
+            .as_ref()
+            .and_then(|d| d.get("request"))
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read a sign-in link");
+            None
+        }
+    };
+    let csp = Csp::page()
+        .in_flow_of(&ui, request.as_deref().unwrap_or_default())
+        .await;
+    csrf::attach(render::page(StatusCode::OK, &view, &csp), cookie)
 }
 
 /// `POST /login/email/verify`

@@ -8,11 +8,12 @@ use domain::audit::AuditEvent;
 use domain::users::{NewUser, Purpose, UserStatus};
 use serde::Deserialize;
 
+use crate::csp::Csp;
 use crate::login::{
     ACR_SINGLE_FACTOR, Factors, SignInFor, complete, expired_form, record, server_error,
 };
 use crate::register::check_name;
-use crate::render::{self, PAGE_CSP, notice};
+use crate::render::{self, notice};
 use crate::{LoginUi, csrf};
 
 #[derive(Template)]
@@ -87,7 +88,7 @@ pub async fn show(
         name_error: None,
         password_error: None,
     };
-    csrf::attach(render::page(StatusCode::OK, &view, PAGE_CSP), cookie)
+    csrf::attach(render::page(StatusCode::OK, &view, &Csp::page()), cookie)
 }
 
 /// `POST /invitation`: creates the account, grants the roles, signs the invitee in.
@@ -125,7 +126,7 @@ pub async fn accept(
             password_error,
         };
         return csrf::attach(
-            render::page(StatusCode::UNPROCESSABLE_ENTITY, &view, PAGE_CSP),
+            render::page(StatusCode::UNPROCESSABLE_ENTITY, &view, &Csp::page()),
             cookie,
         );
     }

@@ -6,6 +6,7 @@ pub mod account_mfa;
 pub mod assets;
 pub mod captcha;
 pub mod consent;
+pub mod csp;
 pub mod csrf;
 pub mod device;
 pub mod email_sign_in;

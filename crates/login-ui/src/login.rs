@@ -11,7 +11,8 @@ use domain::sessions::{COOKIE_NAME, NewSession};
 use domain::users::UserStatus;
 use serde::Deserialize;
 
-use crate::render::{self, PAGE_CSP};
+use crate::csp::Csp;
+use crate::render;
 use crate::{LoginUi, csrf};
 
 /// The single-factor ACR (see auth-server's ACR values).
@@ -181,24 +182,28 @@ pub async fn show(
         passkeys: ui.passkeys.is_some(),
     };
     let ask = needs_captcha(&ui, &req).await;
-    csrf::attach(with_captcha(&ui, page, ask, StatusCode::OK), cookie)
+    let flow = Csp::page().in_flow(&purpose);
+    csrf::attach(with_captcha(&ui, page, ask, StatusCode::OK, flow), cookie)
 }
 
-/// Renders the sign-in page, with the CAPTCHA widget (and the CSP it needs) when `ask`.
+/// Renders the sign-in page under `flow` (the page's policy in its flow), with the CAPTCHA
+/// widget (and what its policy needs) when `ask`.
 fn with_captcha(
     ui: &LoginUi,
     mut page: LoginPage<'_>,
     ask: bool,
     status: StatusCode,
+    flow: Csp,
 ) -> HttpResponse {
-    if ask {
+    let csp = if ask {
         page.captcha = ui.captcha.widget();
-        render::page(status, &page, &ui.captcha.csp())
+        ui.captcha.csp(flow)
     } else if page.passkeys {
-        render::page(status, &page, crate::passkeys::CSP)
+        flow.scripts()
     } else {
-        render::page(status, &page, PAGE_CSP)
-    }
+        flow
+    };
+    render::page(status, &page, &csp)
 }
 
 /// `POST /login`
@@ -223,6 +228,7 @@ pub async fn submit(
         None => None,
     };
     let asked = needs_captcha(&ui, &req).await;
+    let flow = Csp::page().in_flow(&purpose);
     let retry = |message: &str, status: StatusCode, ask: bool| {
         let (token, cookie) = csrf::issue(&ui, &req);
         let page = LoginPage {
@@ -236,7 +242,7 @@ pub async fn submit(
             captcha: None,
             passkeys: ui.passkeys.is_some(),
         };
-        csrf::attach(with_captcha(&ui, page, ask, status), cookie)
+        csrf::attach(with_captcha(&ui, page, ask, status, flow.clone()), cookie)
     };
     // The CAPTCHA comes before the password, so that a guesser learns nothing without it.
     if asked && !crate::captcha::passes(&ui, &req, &form.captcha).await {

@@ -16,10 +16,6 @@ use crate::login::{
 };
 use crate::{LoginUi, csrf};
 
-/// The Content-Security-Policy of pages with the passkey script.
-pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
-     script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
 fn json_error(status: StatusCode, message: &str) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CACHE_CONTROL, "no-store"))

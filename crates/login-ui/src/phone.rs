@@ -12,8 +12,9 @@ use domain::users::{NewToken, Purpose};
 use serde::Deserialize;
 
 use crate::account::{CsrfForm, SignedIn, page_with_error, require_form};
+use crate::csp::Csp;
 use crate::login::{record, server_error};
-use crate::render::{self, PAGE_CSP};
+use crate::render;
 use crate::{LoginUi, csrf, sms};
 
 /// How long a texted code works.
@@ -94,7 +95,7 @@ fn code_page(
         phone,
         error,
     };
-    csrf::attach(render::page(status, &view, PAGE_CSP), cookie)
+    csrf::attach(render::page(status, &view, &Csp::page()), cookie)
 }
 
 /// `POST /account/phone/verify`: texts a code to the profile's phone number.

@@ -9,8 +9,9 @@ use domain::audit::AuditEvent;
 use domain::users::{Purpose, UserStatus, normalize_email};
 use serde::Deserialize;
 
+use crate::csp::Csp;
 use crate::login::{expired_form, record, server_error};
-use crate::render::{self, PAGE_CSP, notice};
+use crate::render::{self, notice};
 use crate::{LoginUi, csrf, mail, throttle};
 
 #[derive(Template)]
@@ -71,7 +72,7 @@ pub async fn forgot_page(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpRespon
         captcha: ui.captcha.widget(),
     };
     csrf::attach(
-        render::page(StatusCode::OK, &page, &ui.captcha.csp()),
+        render::page(StatusCode::OK, &page, &ui.captcha.csp(Csp::page())),
         cookie,
     )
 }
@@ -85,7 +86,7 @@ fn forgot_again(ui: &LoginUi, req: &HttpRequest, email: &str, error: &str) -> Ht
         error: Some(error),
         captcha: ui.captcha.widget(),
     };
-    let csp = ui.captcha.csp();
+    let csp = ui.captcha.csp(Csp::page());
     csrf::attach(
         render::page(StatusCode::UNPROCESSABLE_ENTITY, &page, &csp),
         cookie,
@@ -202,7 +203,7 @@ pub async fn reset_page(
         min_length: ui.settings.password_policy.min_length,
         password_error: None,
     };
-    csrf::attach(render::page(StatusCode::OK, &page, PAGE_CSP), cookie)
+    csrf::attach(render::page(StatusCode::OK, &page, &Csp::page()), cookie)
 }
 
 /// `POST /reset-password`
@@ -234,7 +235,7 @@ pub async fn reset(
             password_error: Some(e.to_string()),
         };
         return csrf::attach(
-            render::page(StatusCode::UNPROCESSABLE_ENTITY, &page, PAGE_CSP),
+            render::page(StatusCode::UNPROCESSABLE_ENTITY, &page, &Csp::page()),
             cookie,
         );
     }

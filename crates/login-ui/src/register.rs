@@ -10,8 +10,9 @@ use domain::audit::AuditEvent;
 use domain::users::{NewUser, Purpose, UserStatus, normalize_email};
 use serde::Deserialize;
 
+use crate::csp::Csp;
 use crate::login::{expired_form, record, server_error};
-use crate::render::{self, PAGE_CSP, notice};
+use crate::render::{self, notice};
 use crate::state::RegistrationMode;
 use crate::{LoginUi, csrf, mail, throttle};
 
@@ -116,7 +117,7 @@ pub async fn show(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
         password_error: None,
         captcha: ui.captcha.widget(),
     };
-    let csp = ui.captcha.csp();
+    let csp = ui.captcha.csp(Csp::page());
     csrf::attach(render::page(StatusCode::OK, &page, &csp), cookie)
 }
 
@@ -216,7 +217,7 @@ pub async fn submit(
             password_error: errors.password,
             captcha: ui.captcha.widget(),
         };
-        let csp = ui.captcha.csp();
+        let csp = ui.captcha.csp(Csp::page());
         return csrf::attach(
             render::page(StatusCode::UNPROCESSABLE_ENTITY, &page, &csp),
             cookie,
@@ -302,7 +303,7 @@ pub async fn verify_page(
         csrf: &token,
         token: &query.token,
     };
-    csrf::attach(render::page(StatusCode::OK, &page, PAGE_CSP), cookie)
+    csrf::attach(render::page(StatusCode::OK, &page, &Csp::page()), cookie)
 }
 
 /// `POST /verify-email`
@@ -374,7 +375,7 @@ pub struct ResendForm {
 pub async fn resend_page(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
     let (token, cookie) = csrf::issue(&ui, &req);
     csrf::attach(
-        render::page(StatusCode::OK, &ResendPage { csrf: &token }, PAGE_CSP),
+        render::page(StatusCode::OK, &ResendPage { csrf: &token }, &Csp::page()),
         cookie,
     )
 }

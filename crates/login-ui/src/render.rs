@@ -5,17 +5,15 @@ use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
 use askama::Template;
 
-/// The Content-Security-Policy of ordinary pages: own styles, images from https (client
-/// logos), forms posting only to us, no scripts.
-pub const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
-     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+use crate::csp::Csp;
 
-/// Renders `template` with `status`. A template that fails to render is a server error.
-pub fn page(status: StatusCode, template: &impl Template, csp: &str) -> HttpResponse {
+/// Renders `template` with `status` under `csp`. A template that fails to render is a
+/// server error.
+pub fn page(status: StatusCode, template: &impl Template, csp: &Csp) -> HttpResponse {
     match template.render() {
         Ok(html) => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
-            .insert_header((header::CONTENT_SECURITY_POLICY, csp.to_owned()))
+            .insert_header((header::CONTENT_SECURITY_POLICY, csp.to_string()))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .body(html),
         Err(e) => {
@@ -49,7 +47,7 @@ pub fn error(status: StatusCode, code: &str, description: &str) -> HttpResponse 
             code,
             description,
         },
-        PAGE_CSP,
+        &Csp::page(),
     )
 }
 
@@ -63,13 +61,11 @@ struct FormPost<'a> {
 /// The auto-submitting form of `response_mode=form_post` (OAuth 2.0 Form Post Response Mode).
 pub fn form_post(action: &str, params: &[(&str, String)]) -> HttpResponse {
     // The form may post only to the client's verified redirect URI.
-    let origin = url::Url::parse(action)
-        .map(|u| u.origin().ascii_serialization())
-        .unwrap_or_else(|_| "'none'".to_owned());
-    let csp = format!(
-        "default-src 'none'; script-src 'self'; form-action {origin}; frame-ancestors 'none'; base-uri 'none'"
-    );
-    page(StatusCode::OK, &FormPost { action, params }, &csp)
+    page(
+        StatusCode::OK,
+        &FormPost { action, params },
+        &Csp::form_post(action),
+    )
 }
 
 #[derive(Template)]
@@ -79,9 +75,15 @@ struct LogoutConfirm<'a> {
     fields: &'a [(&'a str, String)],
 }
 
-/// Asks the user to confirm signing out.
+/// Asks the user to confirm signing out. The protocol has checked that the
+/// `post_logout_redirect_uri` among `fields` is registered for the client: the confirmation
+/// is answered by a redirect there, so the form may end at its origin.
 pub fn logout_confirm(action: &str, fields: &[(&str, String)]) -> HttpResponse {
-    page(StatusCode::OK, &LogoutConfirm { action, fields }, PAGE_CSP)
+    let csp = fields
+        .iter()
+        .filter(|(name, _)| *name == "post_logout_redirect_uri")
+        .fold(Csp::page(), |csp, (_, uri)| csp.form_action(uri));
+    page(StatusCode::OK, &LogoutConfirm { action, fields }, &csp)
 }
 
 #[derive(Template)]
@@ -90,7 +92,7 @@ struct LoggedOut;
 
 /// The signed-out page.
 pub fn logged_out() -> HttpResponse {
-    page(StatusCode::OK, &LoggedOut, PAGE_CSP)
+    page(StatusCode::OK, &LoggedOut, &Csp::page())
 }
 
 #[derive(Template)]
@@ -102,5 +104,5 @@ struct Notice<'a> {
 
 /// A page with a title and one message (what happened, what to do next).
 pub fn notice(status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    page(status, &Notice { title, message }, PAGE_CSP)
+    page(status, &Notice { title, message }, &Csp::page())
 }

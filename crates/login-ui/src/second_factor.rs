@@ -18,11 +18,12 @@ use domain::entities::user;
 use domain::users::Purpose;
 use serde::{Deserialize, Serialize};
 
+use crate::csp::Csp;
 use crate::login::{
     ACR_MULTI_FACTOR, Factors, SignInFor, complete, expired, expired_form, purpose, record,
     server_error,
 };
-use crate::render::{self, PAGE_CSP};
+use crate::render;
 use crate::{LoginUi, csrf, mail};
 
 /// The cookie naming the pending second step.
@@ -305,12 +306,22 @@ async fn page(
         sms_sent: shown.sms_sent,
         trust_days: ui.settings.trusted_device_days,
     };
+    let csp = flow_csp(ui, req).await;
     let csp = if method == "passkey" {
-        crate::passkeys::CSP
+        csp.scripts()
     } else {
-        PAGE_CSP
+        csp
     };
-    csrf::attach(render::page(status, &view, csp), cookie)
+    csrf::attach(render::page(status, &view, &csp), cookie)
+}
+
+/// The policy of a page of this browser's pending second step: its forms may end at the
+/// client of the authorization request the sign-in is for.
+async fn flow_csp(ui: &LoginUi, req: &HttpRequest) -> Csp {
+    match load(ui, req).await {
+        Some((_, pending)) => Csp::page().in_flow_of(ui, &pending.request).await,
+        None => Csp::page(),
+    }
 }
 
 /// Query of `GET /login/mfa`.
@@ -707,7 +718,7 @@ async fn pending_setup(
 
 /// `GET /login/mfa/setup`: a policy requires a second factor the user does not have yet.
 pub async fn setup_page(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
-    let (_, _, user) = match pending_setup(&ui, &req).await {
+    let (_, pending, user) = match pending_setup(&ui, &req).await {
         Ok(p) => p,
         Err(res) => return res,
     };
@@ -716,7 +727,8 @@ pub async fn setup_page(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpRespons
         Err(e) => return server_error(&e),
     };
     let shown = (setup.otpauth_uri.as_str(), setup.secret_base32.as_str());
-    crate::account_mfa::totp_page(&ui, &req, StatusCode::OK, shown, None, SIGN_IN_SETUP)
+    let csp = Csp::page().in_flow_of(&ui, &pending.request).await;
+    crate::account_mfa::totp_page(&ui, &req, StatusCode::OK, shown, None, SIGN_IN_SETUP, &csp)
 }
 
 /// `POST /login/mfa/setup`: the app's code turns it on; the recovery codes are shown, with
@@ -741,7 +753,16 @@ pub async fn setup(
             let shown = (uri.as_str(), secret.as_str());
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             let message = Some(crate::account_mfa::WRONG_SETUP_CODE);
-            return crate::account_mfa::totp_page(&ui, &req, status, shown, message, SIGN_IN_SETUP);
+            let csp = Csp::page().in_flow_of(&ui, &pending.request).await;
+            return crate::account_mfa::totp_page(
+                &ui,
+                &req,
+                status,
+                shown,
+                message,
+                SIGN_IN_SETUP,
+                &csp,
+            );
         }
         Err(e) => return server_error(&e),
     }
@@ -757,7 +778,9 @@ pub async fn setup(
         Ok(c) => c,
         Err(e) => return server_error(&e),
     };
-    crate::account_mfa::codes_then_continue(&ui, &req, &codes)
+    // "Continue" is answered by a redirect to the client.
+    let csp = Csp::page().in_flow_of(&ui, &pending.request).await;
+    crate::account_mfa::codes_then_continue(&ui, &req, &codes, &csp)
 }
 
 /// `POST /login/mfa/continue`: finishes a sign-in whose second factor was just set up.

@@ -19,7 +19,7 @@ pub fn security_headers(https: bool) -> DefaultHeaders {
         .add(("Referrer-Policy", "no-referrer"))
         .add((
             "Content-Security-Policy",
-            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            login_ui::csp::Csp::bare().to_string(),
         ))
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
         .add((
