@@ -159,7 +159,9 @@ async fn run_library(
     chrome
         .click("form[action='/login'] button[type=submit]")
         .await;
-    chrome.wait_for_text("name=\"decision\" value=\"allow\"").await;
+    chrome
+        .wait_for_text("name=\"decision\" value=\"allow\"")
+        .await;
     chrome.click("button[name=decision][value=allow]").await;
     let reached = wait_for_url(&chrome, &callback).await;
 

@@ -37,6 +37,14 @@ struct App {
     secret: String,
 }
 
+impl App {
+    /// The `state` of this app's flow `label`: the relying party serves the tests of every
+    /// backend, so states are unique to the client.
+    fn state(&self, label: &str) -> String {
+        format!("{label}-{}", self.client_id)
+    }
+}
+
 async fn app(server: &TestServer, adjust: impl FnOnce(&mut NewClient)) -> App {
     let (client_id, secret) = server
         .client(|c| {
@@ -60,7 +68,7 @@ fn authorize(server: &TestServer, app: &App, state: &str, extra: &[(&str, &str)]
         .append_pair("redirect_uri", &rp().url("/cb"))
         .append_pair("response_type", "code")
         .append_pair("scope", SCOPES)
-        .append_pair("state", state)
+        .append_pair("state", &app.state(state))
         .append_pair("nonce", &format!("nonce-{state}"))
         .append_pair("code_challenge", CHALLENGE)
         .append_pair("code_challenge_method", "S256")
@@ -110,7 +118,7 @@ async fn redeem(server: &TestServer, app: &App, callback: &Callback) -> Value {
 
 /// Waits for the application's callback with `state` and redeems its code.
 async fn lands(server: &TestServer, app: &App, state: &str) -> Value {
-    let callback = rp().wait_for("/cb", state).await;
+    let callback = rp().wait_for("/cb", &app.state(state)).await;
     redeem(server, app, &callback).await
 }
 
@@ -237,7 +245,7 @@ async fn denied_consent(chrome: &Chrome, server: &TestServer) {
     start(chrome, server, &app, "deny", &[]).await;
     password(chrome, email).await;
     consent(chrome, "deny").await;
-    let callback = rp().wait_for("/cb", "deny").await;
+    let callback = rp().wait_for("/cb", &app.state("deny")).await;
     assert_eq!(callback.get("error"), Some("access_denied"), "{callback:?}");
     assert_eq!(callback.get("code"), None);
 }
@@ -337,7 +345,7 @@ async fn form_post(chrome: &Chrome, server: &TestServer) {
     )
     .await;
     password(chrome, email).await;
-    let callback = rp().wait_for("/cb", "form-post").await;
+    let callback = rp().wait_for("/cb", &app.state("form-post")).await;
     assert_eq!(callback.method, "POST", "{callback:?}");
     redeem(server, &app, &callback).await;
 }
@@ -355,7 +363,7 @@ async fn prompt_none(chrome: &Chrome, server: &TestServer) {
         &[("prompt", "none")],
     )
     .await;
-    let callback = rp().wait_for("/cb", "none-signed-out").await;
+    let callback = rp().wait_for("/cb", &app.state("none-signed-out")).await;
     assert_eq!(
         callback.get("error"),
         Some("login_required"),
@@ -384,17 +392,17 @@ async fn logout(chrome: &Chrome, server: &TestServer) {
     url.query_pairs_mut()
         .append_pair("client_id", &app.client_id)
         .append_pair("post_logout_redirect_uri", &rp().url("/logged-out"))
-        .append_pair("state", "logout");
+        .append_pair("state", &app.state("logout"));
     chrome.goto(&rp().start_url(url.as_str())).await;
     chrome.wait_for_text("action=\"/end_session\"").await;
     chrome
         .click("form[action='/end_session'] button[type=submit]")
         .await;
-    rp().wait_for("/logged-out", "logout").await;
+    rp().wait_for("/logged-out", &app.state("logout")).await;
 
     // The session is over: a silent request is refused.
     start(chrome, server, &app, "logout-after", &[("prompt", "none")]).await;
-    let callback = rp().wait_for("/cb", "logout-after").await;
+    let callback = rp().wait_for("/cb", &app.state("logout-after")).await;
     assert_eq!(
         callback.get("error"),
         Some("login_required"),
