@@ -286,6 +286,7 @@ pub async fn code(
                     StatusCode::TOO_MANY_REQUESTS,
                     (&form.email, &form.request, &form.next),
                     Some(&message),
+                    &csp,
                 );
                 return wait.on(res);
             }
