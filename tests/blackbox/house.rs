@@ -119,3 +119,103 @@ server_tests! {
         assert_eq!(kids.len(), 9, "a new next key joined");
     }
 }
+
+/// Sends `request` on a fresh connection and reads until the server closes it (a generous
+/// safety limit, not a timing assertion).
+async fn exchange(server: &TestServer, request: &str) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(server.running().addr)
+        .await
+        .unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "the connection stayed open");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// A body that never arrives.
+mod slow_bodies {
+    use super::*;
+
+    harness::shared_server_tests! {
+        setup = |c| {
+            c.server.body_timeout_secs = 1;
+        };
+
+        async fn finding_v_a_body_that_never_arrives_gets_408_and_the_connection_closes(server) {
+            let form = "application/x-www-form-urlencoded";
+            for (path, kind) in [("/token", form), ("/login", form), ("/api/register", "application/json")] {
+                let answer = exchange(
+                    server,
+                    &format!(
+                        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: {kind}\r\nContent-Length: 100\r\n\r\n{{\"grant_type"
+                    ),
+                )
+                .await;
+                assert!(answer.starts_with("HTTP/1.1 408"), "{path}: {answer}");
+                assert!(answer.contains("did not arrive in time"), "{path}: {answer}");
+                assert!(answer.to_ascii_lowercase().contains("x-content-type-options: nosniff"), "{answer}");
+            }
+            // A body that does arrive is read as before.
+            let res = reqwest::Client::new()
+                .post(server.url("/token"))
+                .form(&[("grant_type", "client_credentials")])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 401);
+        }
+    }
+}
+
+/// Many connections from one address.
+mod crowded {
+    use super::*;
+
+    harness::shared_server_tests! {
+        setup = |c| {
+            c.server.max_connections_per_ip = 3;
+        };
+
+        async fn finding_v_one_address_gets_at_most_the_configured_connections(server) {
+            use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+            let mut open = Vec::new();
+            for _ in 0..4 {
+                open.push(tokio::net::TcpStream::connect(server.running().addr).await.unwrap());
+            }
+            let mut served = 0;
+            let mut refused = 0;
+            for stream in &mut open {
+                let _ = stream
+                    .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                    .await;
+                let mut buf = [0u8; 12];
+                match tokio::time::timeout(std::time::Duration::from_secs(60), stream.read(&mut buf)).await {
+                    Ok(Ok(n)) if n > 0 => {
+                        assert!(buf.starts_with(b"HTTP/1.1 200"), "{:?}", String::from_utf8_lossy(&buf));
+                        served += 1;
+                    }
+                    Ok(_) => refused += 1,
+                    Err(_) => panic!("neither answered nor closed"),
+                }
+            }
+            assert_eq!((served, refused), (3, 1));
+            // Closing one frees its slot.
+            drop(open);
+            let answer = loop {
+                let answer = exchange(server, "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await;
+                // The closed connections are released once the server has noticed them.
+                if !answer.is_empty() {
+                    break answer;
+                }
+                tokio::task::yield_now().await;
+            };
+            assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! HTTP assembly: routes of every crate, middleware, and the operational endpoints.
 
 mod client_ip;
+mod connections;
 mod headers;
 mod health;
 mod request_log;
@@ -8,6 +9,7 @@ mod request_log;
 use actix_web::web;
 
 pub use client_ip::{ClientAddress, ForwardedProto};
+pub use connections::{BodyTimeout, ConnectionCap};
 pub use headers::{RequestIdHeader, security_headers};
 pub use request_log::{RequestSpan, request_logger};
 

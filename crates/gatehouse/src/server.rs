@@ -99,6 +99,13 @@ pub async fn start_on(
         .context("cannot set up text messages (sms.*)")?;
     let geoip = geoip(&services.config.session.geoip_database).await?;
     let client_address = http::ClientAddress::new(services.config.trusted_proxies()?);
+    let connection_cap = http::ConnectionCap::new(
+        services.config.server.max_connections_per_ip,
+        services.config.trusted_proxies()?,
+    );
+    let body_timeout = http::BodyTimeout::new(Duration::from_secs(
+        services.config.server.body_timeout_secs,
+    ));
     let ui = web::Data::new(login_ui(
         &services,
         mail_waker.clone(),
@@ -114,12 +121,14 @@ pub async fn start_on(
             .app_data(web::FormConfig::default().limit(FORM_LIMIT))
             .app_data(web::PayloadConfig::default().limit(FORM_LIMIT))
             .configure(http::routes)
+            .wrap(body_timeout)
             .wrap(http::RequestIdHeader)
             .wrap(http::request_logger())
             // Outside the logger, so the request log names the client the proxies vouch for.
             .wrap(client_address.clone())
             .wrap(http::security_headers(https))
     })
+    .on_connect(move |conn, data| connection_cap.on_connect(conn, data))
     .shutdown_timeout(config.server.shutdown_timeout_secs);
     if config.server.workers > 0 {
         server = server.workers(config.server.workers);

@@ -561,6 +561,12 @@ pub struct ServerConfig {
     /// Reverse proxies (CIDR ranges or addresses) whose `Forwarded`, `X-Forwarded-For` and
     /// `X-Forwarded-Proto` headers are believed; empty: the socket peer is the client.
     pub trusted_proxies: Vec<String>,
+    /// Seconds a request body may take to arrive after its head (then 408 and the
+    /// connection is closed).
+    pub body_timeout_secs: u64,
+    /// Most open connections from one IP address (trusted proxies are not counted); 0: no
+    /// limit.
+    pub max_connections_per_ip: usize,
 }
 
 /// `[database]`
@@ -673,6 +679,8 @@ impl Default for ServerConfig {
             workers: 0,
             shutdown_timeout_secs: 30,
             trusted_proxies: Vec::new(),
+            body_timeout_secs: 10,
+            max_connections_per_ip: 256,
         }
     }
 }

@@ -83,6 +83,7 @@ impl Config {
                 "session.absolute_timeout_secs",
                 self.session.absolute_timeout_secs,
             ),
+            ("server.body_timeout_secs", self.server.body_timeout_secs),
             ("tokens.code_ttl_secs", self.tokens.code_ttl_secs),
             (
                 "tokens.access_token_ttl_secs",
