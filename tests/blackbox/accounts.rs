@@ -347,7 +347,7 @@ harness::shared_server_tests! {
             })
             .await;
         assert_eq!(roles, vec!["editors".to_owned()]);
-        let again = submit(&browser, server, &landed, "/invitation", &[("token", &token), ("password", NEW_PASSWORD)]).await;
+        let again = submit(&browser, server, &weak, "/invitation", &[("token", &token), ("password", NEW_PASSWORD)]).await;
         assert_eq!(again.page().0, 400, "an invitation works once");
 
         // A revoked invitation does not work.

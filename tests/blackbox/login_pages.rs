@@ -406,6 +406,63 @@ shared_server_tests! {
         assert!(!dump.contains(tokens.access_token().secret().as_str()) && !dump.contains(PASSWORD));
     }
 
+    async fn finding_s_a_planted_csrf_cookie_does_not_pass_a_signed_in_form(server) {
+        let email = "csrf-victim@example.com";
+        server.user(email, PASSWORD).await;
+        let bare = || reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let value = |res: &reqwest::Response, name: &str| {
+            set_cookie(res, name).map(|c| c.split(';').next().unwrap()[name.len() + 1..].to_owned())
+        };
+        // The attacker fetches a form: a CSRF cookie value and its matching field.
+        let res = bare().get(server.url("/login")).send().await.unwrap();
+        let planted = value(&res, "gatehouse_csrf").expect("csrf cookie");
+        let attacker_field = hidden(&res.text().await.unwrap(), "csrf").unwrap();
+        // The victim signs in.
+        let victim = bare();
+        let res = victim.get(server.url("/login?next=/account")).send().await.unwrap();
+        let own_csrf = value(&res, "gatehouse_csrf").unwrap();
+        let field = hidden(&res.text().await.unwrap(), "csrf").unwrap();
+        let res = victim
+            .post(server.url("/login"))
+            .header("cookie", format!("gatehouse_csrf={own_csrf}"))
+            .form(&[("csrf", field.as_str()), ("request", ""), ("next", "/account"), ("email", email), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        let session = value(&res, "gatehouse_session").expect("signed in");
+        // With the planted cookie and the attacker's field, a signed-in form is refused...
+        let forged = victim
+            .post(server.url("/account/profile"))
+            .header("cookie", format!("gatehouse_session={session}; gatehouse_csrf={planted}"))
+            .form(&[("csrf", attacker_field.as_str()), ("name", "Forged")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 403);
+        // ...while the field of the victim's own page passes.
+        let page = victim
+            .get(server.url("/account"))
+            .header("cookie", format!("gatehouse_session={session}; gatehouse_csrf={planted}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let own = hidden(&page, "csrf").unwrap();
+        let saved = victim
+            .post(server.url("/account/profile"))
+            .header("cookie", format!("gatehouse_session={session}; gatehouse_csrf={planted}"))
+            .form(&[("csrf", own.as_str()), ("name", "Victim")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(saved.status(), 303);
+        let users = server.running().services.users.clone();
+        let user = server.on_server(async move { users.get_by_email(email).await }).await.unwrap();
+        assert_eq!(user.display_name.as_deref(), Some("Victim"));
+    }
+
     async fn finding_a_next_with_tab_is_not_an_open_redirect(server) {
         let email = "next-redirect@example.com";
         server.user(email, PASSWORD).await;

@@ -146,7 +146,7 @@ pub(crate) async fn require_form(
     csrf: &str,
 ) -> Result<SignedIn, HttpResponse> {
     let me = require(ui, req).await?;
-    if !csrf::verify(ui, req, csrf) {
+    if !csrf::verify_signed_in(ui, req, csrf) {
         return Err(expired_form());
     }
     Ok(me)
@@ -362,7 +362,7 @@ async fn page(
         None => Vec::new(),
     };
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let (token, cookie) = csrf::issue(ui, req);
+    let (token, cookie) = csrf::issue_signed_in(ui, req);
     let view = AccountPage {
         csrf: &token,
         user,

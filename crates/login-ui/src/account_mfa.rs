@@ -104,7 +104,12 @@ pub(crate) fn totp_page(
     csp: &Csp,
 ) -> HttpResponse {
     let (uri, secret) = setup;
-    let (token, cookie) = csrf::issue(ui, req);
+    // The account's form is a signed-in one; the sign-in flow's is not (yet).
+    let (token, cookie) = if form.action.starts_with("/account/") {
+        csrf::issue_signed_in(ui, req)
+    } else {
+        csrf::issue(ui, req)
+    };
     let view = TotpPage {
         csrf: &token,
         qr_svg: &qr(uri),

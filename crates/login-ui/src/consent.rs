@@ -70,7 +70,7 @@ pub async fn show(
         Ok(c) => c,
         Err(e) => return server_error(&e),
     };
-    let (token, cookie) = csrf::issue(&ui, &req);
+    let (token, cookie) = csrf::issue_signed_in(&ui, &req);
     let page = ConsentPage {
         client: &client,
         scopes: pending.scopes.iter().map(|s| describe(s)).collect(),
@@ -89,7 +89,7 @@ pub async fn submit(
     req: HttpRequest,
     form: web::Form<ConsentForm>,
 ) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
+    if !csrf::verify_signed_in(&ui, &req, &form.csrf) {
         return render::error(
             StatusCode::FORBIDDEN,
             "csrf",

@@ -89,7 +89,7 @@ fn code_page(
     phone: &str,
     error: Option<&str>,
 ) -> HttpResponse {
-    let (token, cookie) = csrf::issue(ui, req);
+    let (token, cookie) = csrf::issue_signed_in(ui, req);
     let view = CodePage {
         csrf: &token,
         phone,
