@@ -5,8 +5,8 @@
 //! hosted pages, the test hands the callback URL the browser reached back to the library,
 //! which then does the code exchange, ID-token validation, userinfo, refresh with rotation,
 //! introspection, revocation and client_credentials, and builds the end-session URL; the
-//! browser follows it to a post-logout page on another origin (a listener of the test that
-//! answers anything with 200).
+//! browser follows it. The callback and post-logout pages are on another origin than the
+//! issuer (a listener of the test that answers anything with 200).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -48,7 +48,7 @@ fn python_ready() -> bool {
 }
 
 /// An HTTP listener on another origin (another port) that answers every request with 200:
-/// the relying party's pages. Returns its base URL.
+/// the relying party's callback and post-logout pages. Returns its base URL.
 async fn callback_origin() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("address");
@@ -96,11 +96,11 @@ async fn run_library(
 ) -> (Value, Chrome, String, String) {
     let email = format!("interop-{tag}@example.com");
     server.user(&email, PASSWORD).await;
-    // The callback is on the issuer's origin (Gatehouse answers 404 there; the test reads the
-    // browser's URL): cross-origin returns from the consent form are the browser suite's
-    // subject (finding 1, `form-action`). The post-logout page is on another origin.
-    let callback = server.url(&format!("/interop/{tag}/callback"));
-    let logged_out = format!("{}/logged-out", callback_origin().await);
+    // The relying party lives on another origin than the issuer (another port), as real
+    // applications do: the return from the consent form crosses origins (finding 1).
+    let origin = callback_origin().await;
+    let callback = format!("{origin}/callback");
+    let logged_out = format!("{origin}/logged-out");
     let (client_id, secret) = {
         let (callback, logged_out) = (callback.clone(), logged_out.clone());
         server
