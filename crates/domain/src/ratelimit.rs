@@ -128,29 +128,6 @@ pub struct Limits {
     pub authorize_per_ip: Quota,
 }
 
-impl Limits {
-    /// No limit at all (tests of other things).
-    pub fn off() -> Self {
-        let off = Quota::new(0, Duration::from_secs(1));
-        Self {
-            client_auth_per_client: off,
-            client_auth_per_ip: off,
-            password_per_ip: off,
-            password_per_account: off,
-            password_per_ip_account: off,
-            password_max_delay: Duration::ZERO,
-            mail_per_ip: off,
-            mail_per_address: off,
-            code_guesses_per_account: off,
-            code_lockout: crate::users::LockoutPolicy {
-                threshold: 0,
-                duration: Duration::from_secs(1),
-            },
-            authorize_per_ip: off,
-        }
-    }
-}
-
 /// The progressive delay of a sign-in: nothing while at least half of `quota` is left, then
 /// growing linearly to `max` as the rest is used up.
 pub fn progressive_delay(decision: Decision, quota: Quota, max: Duration) -> Duration {
