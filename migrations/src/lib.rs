@@ -8,6 +8,7 @@ mod m20261123_000002_session_remember;
 mod m20261123_000003_client_require_mfa;
 mod m20261130_000001_sessions_by_user_and_time;
 mod m20261130_100001_client_allowed_origins;
+mod m20261130_100002_authorization_request_ip;
 mod m20261130_100005_second_factor_failures;
 
 /// The ordered list of Gatehouse migrations.
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_sessions_by_user_and_time::Migration),
             Box::new(m20261130_100001_client_allowed_origins::Migration),
             Box::new(m20261130_100005_second_factor_failures::Migration),
+            Box::new(m20261130_100002_authorization_request_ip::Migration),
         ]
     }
 }

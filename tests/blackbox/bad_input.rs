@@ -807,3 +807,123 @@ mod expired_code {
         }
     }
 }
+
+/// Parked authorization requests are bounded: each kept parameter has a size cap, and live
+/// requests are capped per IP and in all (the test server trusts 127.0.0.1 as a proxy, so
+/// `X-Forwarded-For` plays several clients).
+mod parked_requests {
+    use super::*;
+    use domain::entities::authorization_request;
+
+    const PER_IP: u64 = 5;
+    const TOTAL: u64 = 12;
+
+    async fn post_authorize(
+        server: &TestServer,
+        client_id: &str,
+        ip: &str,
+        extra: &[(&str, String)],
+    ) -> reqwest::Response {
+        let mut form: Vec<(&str, String)> = vec![
+            ("response_type", "code".into()),
+            ("client_id", client_id.into()),
+            ("redirect_uri", REDIRECT_URI.into()),
+            ("scope", "openid".into()),
+        ];
+        form.extend(extra.iter().cloned());
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .post(server.url("/authorize"))
+            .header("x-forwarded-for", ip)
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn stored(server: &TestServer) -> Vec<authorization_request::Model> {
+        let db = server.running().services.store.db().clone();
+        server
+            .on_server(async move { authorization_request::Entity::find().all(&db).await })
+            .await
+            .unwrap()
+    }
+
+    fn error_of(res: &reqwest::Response) -> Option<String> {
+        let location = res.headers().get("location")?.to_str().ok()?;
+        let url = url::Url::parse(location).ok()?;
+        url.query_pairs()
+            .find(|(k, _)| k == "error_description")
+            .map(|(_, v)| v.into_owned())
+    }
+
+    harness::shared_server_tests! {
+        setup = |c| {
+            c.server.trusted_proxies = vec!["127.0.0.0/8".into()];
+            c.tokens.authorization_requests_per_ip = PER_IP;
+            c.tokens.authorization_requests_max = TOTAL;
+        };
+
+        async fn finding_q_oversized_parameters_are_refused_and_a_flood_is_bounded(server) {
+            let (client_id, _) = server.client(|_| {}).await;
+            // Each kept parameter has a cap: a clear invalid_request at the redirect URI.
+            for (name, value, what) in [
+                ("state", "s".repeat(1025), "state is longer than 1024 bytes"),
+                ("nonce", "n".repeat(513), "nonce is longer than 512 bytes"),
+                ("acr_values", "a".repeat(1025), "acr_values is longer than 1024 bytes"),
+                ("acr_values", "a b c d e f g h i".to_owned(), "acr_values has more than 8 values"),
+                ("ui_locales", "en ".repeat(11), "ui_locales has more than 10 values"),
+                ("claims", format!("{{\"userinfo\":{{\"x\":\"{}\"}}}}", "c".repeat(4096)), "claims is longer than 4096 bytes"),
+                ("login_hint", "h".repeat(321), "login_hint is longer than 320 bytes"),
+            ] {
+                let res = post_authorize(server, &client_id, "192.0.2.1", &[(name, value)]).await;
+                assert_eq!(res.status(), 302, "{name}");
+                assert_eq!(error_of(&res).as_deref(), Some(what), "{name}");
+            }
+            assert!(stored(server).await.is_empty(), "refused requests are not parked");
+
+            // The largest request that passes is parked in a few kilobytes.
+            let largest = [
+                ("state", "s".repeat(1024)),
+                ("nonce", "n".repeat(512)),
+                ("login_hint", "h".repeat(320)),
+                ("acr_values", vec!["a".repeat(120); 8].join(" ")),
+                ("ui_locales", vec!["en-GB".to_owned(); 10].join(" ")),
+                ("claims", format!("{{\"userinfo\":{{\"x\":\"{}\"}}}}", "c".repeat(4000))),
+            ];
+            let res = post_authorize(server, &client_id, "192.0.2.2", &largest).await;
+            assert_eq!(res.status(), 303, "{:?}", error_of(&res));
+            let rows = stored(server).await;
+            assert_eq!(rows.len(), 1);
+            let size = rows[0].parameters.to_string().len();
+            assert!(size < 9 * 1024, "{size} bytes parked");
+
+            // One IP floods: refused after the cap, with a clear page.
+            let flood = "198.51.100.7";
+            for _ in 0..PER_IP {
+                let res = post_authorize(server, &client_id, flood, &[]).await;
+                assert_eq!(res.status(), 303);
+            }
+            let res = post_authorize(server, &client_id, flood, &[]).await;
+            assert_eq!(res.status(), 429);
+            assert!(res.headers().get("retry-after").is_some());
+            let page = res.text().await.unwrap();
+            assert!(page.contains("Too many sign-ins are waiting"), "{page}");
+            let from_flood = stored(server).await.iter().filter(|r| r.client_ip.as_deref() == Some(flood)).count();
+            assert_eq!(from_flood as u64, PER_IP);
+            // Another client of the same network is not another IP: refused too; another IP is served.
+            assert_eq!(post_authorize(server, &client_id, flood, &[]).await.status(), 429);
+            assert_eq!(post_authorize(server, &client_id, "198.51.100.8", &[]).await.status(), 303);
+
+            // Many IPs: the total cap holds.
+            for i in 0..TOTAL {
+                let _ = post_authorize(server, &client_id, &format!("203.0.113.{i}"), &[]).await;
+            }
+            let res = post_authorize(server, &client_id, "203.0.113.200", &[]).await;
+            assert_eq!(res.status(), 429);
+            assert_eq!(stored(server).await.len() as u64, TOTAL, "storage stays bounded");
+        }
+    }
+}

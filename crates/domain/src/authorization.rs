@@ -3,4 +3,6 @@
 
 mod pending;
 
-pub use pending::{AuthorizationRequests, PendingRequest, ResponseMode};
+pub use pending::{
+    AuthorizationRequests, ParkingFull, ParkingLimits, PendingRequest, ResponseMode,
+};

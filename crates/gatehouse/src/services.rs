@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use domain::audit::AuditLog;
-use domain::authorization::AuthorizationRequests;
+use domain::authorization::{AuthorizationRequests, ParkingLimits};
 use domain::cache::Cache;
 use domain::clients::Clients;
 use domain::consents::Consents;
@@ -116,7 +116,11 @@ impl Services {
                     remember_timeout: secs(config.session.remember_me_secs),
                 },
             ),
-            requests: AuthorizationRequests::new(&store, secs(t.authorization_request_ttl_secs)),
+            requests: AuthorizationRequests::new(&store, secs(t.authorization_request_ttl_secs))
+                .with_limits(ParkingLimits {
+                    per_ip: t.authorization_requests_per_ip,
+                    total: t.authorization_requests_max,
+                }),
             consents: Consents::new(&store),
             codes: Codes::new(&store, secrets.clone(), secs(t.code_ttl_secs)),
             grants: Grants::new(&store, secrets.clone(), secs(t.refresh_token_ttl_secs)),

@@ -2,7 +2,7 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use domain::authorization::PendingRequest;
+use domain::authorization::{ParkingFull, PendingRequest};
 use domain::grants::NewCode;
 use domain::sessions::COOKIE_NAME;
 use serde::Deserialize;
@@ -100,8 +100,8 @@ async fn proceed(
         Err(e) => return server_error(provider, e),
     };
     match decision {
-        Decision::Login => park_and_go(provider, &pending, parked_id, paths::LOGIN).await,
-        Decision::Consent => park_and_go(provider, &pending, parked_id, paths::CONSENT).await,
+        Decision::Login => park_and_go(provider, req, &pending, parked_id, paths::LOGIN).await,
+        Decision::Consent => park_and_go(provider, req, &pending, parked_id, paths::CONSENT).await,
         Decision::Fail(error) => {
             forget(provider, parked_id.as_deref()).await;
             respond::error(
@@ -148,17 +148,20 @@ async fn proceed(
     }
 }
 
-/// Parks the request (once) and sends the browser to a hosted page.
+/// Parks the request (once) and sends the browser to a hosted page. Parking is refused
+/// when the caller's IP, or the server, has as many waiting requests as allowed.
 async fn park_and_go(
     provider: &Provider,
+    req: &HttpRequest,
     pending: &PendingRequest,
     parked_id: Option<String>,
     page: &str,
 ) -> HttpResponse {
     let id = match parked_id {
         Some(id) => id,
-        None => match provider.requests.save(pending).await {
-            Ok(id) => id,
+        None => match provider.requests.park(pending, crate::limits::client_ip(req)).await {
+            Ok(Ok(id)) => id,
+            Ok(Err(full)) => return parking_full(provider, full),
             Err(e) => return server_error(provider, e.into()),
         },
     };
@@ -173,6 +176,24 @@ async fn forget(provider: &Provider, parked_id: Option<&str>) {
     {
         tracing::warn!(error = %e, "cannot delete an answered authorization request");
     }
+}
+
+fn parking_full(provider: &Provider, full: ParkingFull) -> HttpResponse {
+    tracing::warn!(
+        ?full,
+        "authorization request refused: too many waiting requests"
+    );
+    let mut res = provider.pages.error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "temporarily_unavailable",
+        "Too many sign-ins are waiting to be finished. Finish one that is open, or try again in a few minutes.",
+    );
+    // The waiting requests expire within their lifetime.
+    let retry = provider.requests.ttl().as_secs().to_string();
+    if let Ok(value) = header::HeaderValue::from_str(&retry) {
+        res.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    res
 }
 
 fn expired(provider: &Provider) -> HttpResponse {

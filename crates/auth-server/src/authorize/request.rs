@@ -7,6 +7,32 @@ use crate::Provider;
 use crate::error::{ErrorCode, OAuthError};
 use crate::params::Params;
 
+/// Largest size (bytes) of each parameter kept with a parked request, or checked against
+/// something of bounded size. Unknown parameters are ignored and not kept.
+const MAX_LENGTHS: &[(&str, usize)] = &[
+    ("state", 1024),
+    ("nonce", 512),
+    ("login_hint", 320),
+    ("acr_values", 1024),
+    ("ui_locales", 256),
+    ("claims_locales", 256),
+    ("scope", 2048),
+    ("prompt", 64),
+    ("max_age", 20),
+    ("display", 16),
+    ("code_challenge", 128),
+    ("code_challenge_method", 16),
+    ("response_type", 64),
+    ("response_mode", 32),
+    ("id_token_hint", 16 * 1024),
+];
+/// Largest `claims` parameter (JSON), in bytes.
+const MAX_CLAIMS_LEN: usize = 4096;
+/// Most `acr_values`.
+const MAX_ACR_VALUES: usize = 8;
+/// Most `ui_locales`.
+const MAX_UI_LOCALES: usize = 10;
+
 /// Why a request was refused, and how the refusal must be delivered.
 #[derive(Debug)]
 pub enum Rejection {
@@ -80,6 +106,12 @@ fn check(
     mode: ResponseMode,
 ) -> Result<PendingRequest, OAuthError> {
     let bad = |m: &str| OAuthError::invalid_request(m);
+    // What is parked is bounded: every kept parameter has a size cap.
+    for (name, max) in MAX_LENGTHS {
+        if params.get(name).is_some_and(|v| v.len() > *max) {
+            return Err(bad(&format!("{name} is longer than {max} bytes")));
+        }
+    }
     if let Some(m) = params.get("response_mode")
         && !super::RESPONSE_MODES.contains(&m)
     {
@@ -140,17 +172,20 @@ fn check(
         None => None,
         Some(hint) => Some(hint_subject(provider, client, hint)?),
     };
-    for (name, max) in [("state", 2048), ("nonce", 512), ("login_hint", 320)] {
-        if params.get(name).is_some_and(|v| v.len() > max) {
-            return Err(bad(&format!("{name} is longer than {max} characters")));
-        }
-    }
     let words = |name: &str| -> Vec<String> {
         params
             .get(name)
             .map(|v| v.split_whitespace().map(str::to_owned).collect())
             .unwrap_or_default()
     };
+    for (name, max_values) in [
+        ("acr_values", MAX_ACR_VALUES),
+        ("ui_locales", MAX_UI_LOCALES),
+    ] {
+        if words(name).len() > max_values {
+            return Err(bad(&format!("{name} has more than {max_values} values")));
+        }
+    }
     Ok(PendingRequest {
         client_id: client.client_id.clone(),
         redirect_uri: params.get("redirect_uri").unwrap_or_default().to_owned(),
@@ -254,8 +289,10 @@ fn prompt(raw: Option<&str>) -> Result<Vec<String>, OAuthError> {
 }
 
 fn claims_parameter(text: &str) -> Result<serde_json::Value, OAuthError> {
-    if text.len() > 8192 {
-        return Err(OAuthError::invalid_request("claims is too long"));
+    if text.len() > MAX_CLAIMS_LEN {
+        return Err(OAuthError::invalid_request(format!(
+            "claims is longer than {MAX_CLAIMS_LEN} bytes"
+        )));
     }
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|_| OAuthError::invalid_request("claims is not valid JSON"))?;

@@ -1,8 +1,12 @@
 //! A validated authorization request, parked while the user signs in or consents.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
-use sea_orm::{ActiveModelTrait as _, DatabaseConnection, EntityTrait as _, Set};
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
+    PaginatorTrait as _, QueryFilter as _, Set,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::entities::authorization_request;
@@ -69,24 +73,100 @@ pub struct PendingRequest {
     pub consent_session: Option<String>,
 }
 
+/// How many parked requests may be live at once: unauthenticated requests are parked, so
+/// these bound the storage a flood can take (with the parameter size caps and the expiry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParkingLimits {
+    /// Live requests from one IP address (`0`: no limit).
+    pub per_ip: u64,
+    /// Live requests in all (`0`: no limit).
+    pub total: u64,
+}
+
+impl Default for ParkingLimits {
+    fn default() -> Self {
+        Self {
+            per_ip: 200,
+            total: 50_000,
+        }
+    }
+}
+
+/// Why a request was not parked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParkingFull {
+    /// Its IP address has as many live requests as allowed.
+    PerIp,
+    /// The server has as many live requests as allowed.
+    Total,
+}
+
 /// Parked requests.
 #[derive(Debug, Clone)]
 pub struct AuthorizationRequests {
     db: DatabaseConnection,
     ttl: Duration,
+    limits: ParkingLimits,
 }
 
 impl AuthorizationRequests {
-    /// Builds the store; requests are forgotten after `ttl`.
+    /// Builds the store; requests are forgotten after `ttl`; default limits.
     pub fn new(store: &Store, ttl: Duration) -> Self {
         Self {
             db: store.db().clone(),
             ttl,
+            limits: ParkingLimits::default(),
         }
     }
 
-    /// Parks a request; returns its unguessable id.
+    /// The same store with other limits.
+    pub fn with_limits(mut self, limits: ParkingLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// How long a parked request lives.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// Parks a request without checking the limits; returns its unguessable id.
     pub async fn save(&self, req: &PendingRequest) -> Result<String> {
+        self.insert(req, None).await
+    }
+
+    /// Parks a request from `ip` unless that IP, or the server, has as many live requests
+    /// as the limits allow. The counts and the insert are not one transaction, so parallel
+    /// requests may pass a limit by a few; what the limits bound is storage, not exact counts.
+    pub async fn park(
+        &self,
+        req: &PendingRequest,
+        ip: Option<IpAddr>,
+    ) -> Result<std::result::Result<String, ParkingFull>> {
+        let at = now();
+        let live = || {
+            authorization_request::Entity::find()
+                .filter(authorization_request::Column::ExpiresAt.gt(at))
+        };
+        let ip = ip.map(|ip| ip.to_canonical().to_string());
+        if self.limits.per_ip > 0
+            && let Some(ip) = &ip
+        {
+            let from_ip = live()
+                .filter(authorization_request::Column::ClientIp.eq(ip.clone()))
+                .count(&self.db)
+                .await?;
+            if from_ip >= self.limits.per_ip {
+                return Ok(Err(ParkingFull::PerIp));
+            }
+        }
+        if self.limits.total > 0 && live().count(&self.db).await? >= self.limits.total {
+            return Ok(Err(ParkingFull::Total));
+        }
+        self.insert(req, ip).await.map(Ok)
+    }
+
+    async fn insert(&self, req: &PendingRequest, ip: Option<String>) -> Result<String> {
         let id = random::token::<24>();
         let at = now();
         authorization_request::ActiveModel {
@@ -95,6 +175,7 @@ impl AuthorizationRequests {
             parameters: Set(to_json(req)?),
             created_at: Set(at),
             expires_at: Set(at + self.ttl),
+            client_ip: Set(ip),
         }
         .insert(&self.db)
         .await?;

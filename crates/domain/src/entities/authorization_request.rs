@@ -13,6 +13,8 @@ pub struct Model {
     pub parameters: Json,
     pub created_at: TimeDateTimeWithTimeZone,
     pub expires_at: TimeDateTimeWithTimeZone,
+    /// The IP address the request came from (live requests are capped per IP).
+    pub client_ip: Option<String>,
 }
 
 /// Relations are resolved by explicit queries in the domain services.

@@ -489,6 +489,11 @@ pub struct TokensConfig {
     pub refresh_token_ttl_secs: u64,
     /// How long a sign-in may take before its authorization request is forgotten.
     pub authorization_request_ttl_secs: u64,
+    /// Most authorization requests waiting for sign-in or consent from one IP address
+    /// (`0`: no limit).
+    pub authorization_requests_per_ip: u64,
+    /// Most authorization requests waiting in all (`0`: no limit).
+    pub authorization_requests_max: u64,
     /// A refresh from another device than the one that started the grant: `allow` (and
     /// audit), `reauthenticate` (end the grant) or `revoke` (end the grant and its session).
     pub refresh_binding: RefreshBindingPolicy,
@@ -534,7 +539,9 @@ impl Default for TokensConfig {
             access_token_ttl_secs: 600,
             id_token_ttl_secs: 3600,
             refresh_token_ttl_secs: 30 * 24 * 3600,
-            authorization_request_ttl_secs: 1800,
+            authorization_request_ttl_secs: 900,
+            authorization_requests_per_ip: 200,
+            authorization_requests_max: 50_000,
             refresh_binding: RefreshBindingPolicy::Allow,
         }
     }
