@@ -159,7 +159,11 @@ async fn park_and_go(
 ) -> HttpResponse {
     let id = match parked_id {
         Some(id) => id,
-        None => match provider.requests.park(pending, crate::limits::client_ip(req)).await {
+        None => match provider
+            .requests
+            .park(pending, crate::limits::client_ip(req))
+            .await
+        {
             Ok(Ok(id)) => id,
             Ok(Err(full)) => return parking_full(provider, full),
             Err(e) => return server_error(provider, e.into()),
