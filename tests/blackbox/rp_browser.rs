@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use domain::clients::NewClient;
 use gatehouse::config::RegistrationMode;
 use harness::TestServer;
-use harness::mailbox::mail_to;
+use harness::mailbox::{link, mail_to};
 use harness::rp_server::{Callback, RpServer};
 use harness::webdriver::{self, Chrome};
 use hmac::{Hmac, Mac as _};
@@ -410,6 +410,64 @@ async fn logout(chrome: &Chrome, server: &TestServer) {
     );
 }
 
+/// "Create an account" on the application's sign-in page: the request travels through
+/// registration and the mailed verification, which leads back to signing in to it.
+async fn register_from_the_application(chrome: &Chrome, server: &TestServer) {
+    let email = "rp-register@example.com";
+    let app = app(server, |_| {}).await;
+    start(chrome, server, &app, "register", &[]).await;
+    chrome.wait_for_text("action=\"/login\"").await;
+    chrome.click("a[href^='/register']").await;
+    chrome.wait_for_text("action=\"/register\"").await;
+    chrome.type_into("#email", email).await;
+    chrome.type_into("#name", "Registered Here").await;
+    chrome.type_into("#password", PASSWORD).await;
+    chrome
+        .click("form[action='/register'] button[type=submit]")
+        .await;
+    chrome.wait_for_text("Check your inbox").await;
+    let mail = mail_to(server, email, "/verify-email?token=").await;
+    chrome
+        .goto(&link(server, &mail, "/verify-email?token="))
+        .await;
+    chrome.wait_for_text("action=\"/verify-email\"").await;
+    chrome
+        .click("form[action='/verify-email'] button[type=submit]")
+        .await;
+    password(chrome, email).await;
+    consent(chrome, "allow").await;
+    lands(server, &app, "register").await;
+}
+
+/// "Forgot password?" on the application's sign-in page: the request travels through the
+/// reset mail, and the new password signs in to the application.
+async fn reset_from_the_application(chrome: &Chrome, server: &TestServer) {
+    let email = "rp-forgot@example.com";
+    server.user(email, "a forgotten old passphrase").await;
+    let app = app(server, |_| {}).await;
+    start(chrome, server, &app, "forgot", &[]).await;
+    chrome.wait_for_text("action=\"/login\"").await;
+    chrome.click("a[href^='/forgot-password']").await;
+    chrome.wait_for_text("action=\"/forgot-password\"").await;
+    chrome.type_into("#email", email).await;
+    chrome
+        .click("form[action='/forgot-password'] button[type=submit]")
+        .await;
+    chrome.wait_for_text("Check your inbox").await;
+    let mail = mail_to(server, email, "/reset-password?token=").await;
+    chrome
+        .goto(&link(server, &mail, "/reset-password?token="))
+        .await;
+    chrome.wait_for_text("action=\"/reset-password\"").await;
+    chrome.type_into("#password", PASSWORD).await;
+    chrome
+        .click("form[action='/reset-password'] button[type=submit]")
+        .await;
+    password(chrome, email).await;
+    consent(chrome, "allow").await;
+    lands(server, &app, "forgot").await;
+}
+
 harness::shared_server_tests! {
     setup = |c| {
         c.issuer = "http://localhost".into();
@@ -439,7 +497,7 @@ harness::shared_server_tests! {
                 $case(&chrome, server).await;
             )*};
         }
-        cases!(denied_consent, totp_second_step, passkey_sign_in, email_code, form_post, prompt_none, logout);
+        cases!(denied_consent, totp_second_step, passkey_sign_in, email_code, form_post, prompt_none, logout, register_from_the_application, reset_from_the_application);
         chrome.quit().await;
     }
 }

@@ -18,6 +18,8 @@ use crate::{LoginUi, csrf, mail, throttle};
 #[template(path = "forgot_password.html")]
 struct ForgotPage<'a> {
     csrf: &'a str,
+    /// The parked authorization request the reset leads back to (empty: none).
+    request: &'a str,
     email: &'a str,
     error: Option<&'a str>,
     captcha: Option<crate::captcha::Widget>,
@@ -40,6 +42,9 @@ pub struct ForgotForm {
     csrf: String,
     #[serde(default)]
     email: String,
+    /// The parked authorization request the reset leads back to (empty: none).
+    #[serde(default)]
+    request: String,
     #[serde(flatten)]
     captcha: crate::captcha::CaptchaFields,
 }
@@ -62,11 +67,17 @@ pub struct ResetForm {
     password: String,
 }
 
-/// `GET /forgot-password`
-pub async fn forgot_page(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
+/// `GET /forgot-password[?request=ID]`
+pub async fn forgot_page(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    query: web::Query<crate::register::ForRequest>,
+) -> HttpResponse {
+    let request = crate::register::live_request(&ui, &query.request).await;
     let (token, cookie) = csrf::issue(&ui, &req);
     let page = ForgotPage {
         csrf: &token,
+        request: &request,
         email: "",
         error: None,
         captcha: ui.captcha.widget(),
@@ -77,11 +88,13 @@ pub async fn forgot_page(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpRespon
     )
 }
 
-/// The request form again, with `error`.
-fn forgot_again(ui: &LoginUi, req: &HttpRequest, email: &str, error: &str) -> HttpResponse {
+/// The request form again (`email`, parked `request`), with `error`.
+fn forgot_again(ui: &LoginUi, req: &HttpRequest, form: (&str, &str), error: &str) -> HttpResponse {
+    let (email, request) = form;
     let (token, cookie) = csrf::issue(ui, req);
     let page = ForgotPage {
         csrf: &token,
+        request,
         email,
         error: Some(error),
         captcha: ui.captcha.widget(),
@@ -103,11 +116,13 @@ pub async fn forgot(
         return expired_form();
     }
     if !crate::captcha::passes(&ui, &req, &form.captcha).await {
-        return forgot_again(&ui, &req, &form.email, crate::captcha::FAILED);
+        let again = (form.email.as_str(), form.request.as_str());
+        return forgot_again(&ui, &req, again, crate::captcha::FAILED);
     }
     let Ok(email) = normalize_email(&form.email) else {
         let message = "Enter an email address such as name@example.com.";
-        return forgot_again(&ui, &req, &form.email, message);
+        let again = (form.email.as_str(), form.request.as_str());
+        return forgot_again(&ui, &req, again, message);
     };
     if let Err(wait) = throttle::mail_allowed(&ui, &req, "reset", &email).await {
         record(
@@ -118,7 +133,8 @@ pub async fn forgot(
         .await;
         return wait.page();
     }
-    if let Err(e) = mail_reset_link(&ui, &req, &email).await {
+    let request = crate::register::live_request(&ui, &form.request).await;
+    if let Err(e) = mail_reset_link(&ui, &req, &email, &request).await {
         return server_error(&e);
     }
     notice(
@@ -129,11 +145,13 @@ pub async fn forgot(
 }
 
 /// Mails a reset link if the address belongs to an account that may reset, and the
-/// account's cooldown is over.
+/// account's cooldown is over. The link leads back to the parked authorization `request`
+/// (empty: none).
 async fn mail_reset_link(
     ui: &LoginUi,
     req: &HttpRequest,
     email: &str,
+    request: &str,
 ) -> Result<(), domain::Error> {
     let Some(user) = ui.users.find_by_email(email).await? else {
         return Ok(());
@@ -158,7 +176,13 @@ async fn mail_reset_link(
     let ttl = ui.settings.recovery.reset_ttl;
     let token = ui
         .tokens
-        .issue(Purpose::ResetPassword, &user.id, &user.email, ttl)
+        .issue_new(domain::users::NewToken {
+            purpose: Purpose::ResetPassword,
+            user_id: Some(&user.id),
+            email: &user.email,
+            data: crate::register::token_data(request),
+            ttl,
+        })
         .await?;
     let name = user.display_name.as_deref();
     let issuer = &ui.settings.issuer;
@@ -277,6 +301,10 @@ pub async fn reset(
         AuditEvent::success("password.reset").subject(user.id),
     )
     .await;
+    // Asked for from an application's sign-in page: back to it, to sign in.
+    if let Some(res) = crate::register::back_to_request(&ui, used.data.as_ref()).await {
+        return res;
+    }
     notice(
         StatusCode::OK,
         "Password changed",

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use domain::audit::AuditEvent;
-use domain::users::{NewUser, Purpose, UserStatus, normalize_email};
+use domain::users::{NewToken, NewUser, Purpose, UserStatus, normalize_email};
 use serde::Deserialize;
 
 use crate::csp::Csp;
@@ -23,6 +23,8 @@ const MAX_NAME: usize = 200;
 #[template(path = "register.html")]
 struct RegisterPage<'a> {
     csrf: &'a str,
+    /// The parked authorization request the account is made for (empty: none).
+    request: &'a str,
     email: &'a str,
     name: &'a str,
     min_length: usize,
@@ -51,6 +53,9 @@ pub struct RegisterForm {
     pub(crate) name: String,
     #[serde(default)]
     pub(crate) password: String,
+    /// The parked authorization request the account is made for (empty: none).
+    #[serde(default)]
+    pub(crate) request: String,
     #[serde(flatten)]
     pub(crate) captcha: crate::captcha::CaptchaFields,
 }
@@ -69,6 +74,7 @@ impl RegisterForm {
             email,
             name,
             password,
+            request: String::new(),
             captcha,
         }
     }
@@ -100,14 +106,68 @@ pub(crate) fn closed(ui: &LoginUi) -> Option<HttpResponse> {
     }
 }
 
-/// `GET /register`
-pub async fn show(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
+/// Query of `GET /register` and `GET /forgot-password`.
+#[derive(Debug, Deserialize)]
+pub struct ForRequest {
+    /// The parked authorization request the page was opened from (empty: none).
+    #[serde(default)]
+    pub(crate) request: String,
+}
+
+/// `request` when it names a parked authorization request, else empty: only a live request
+/// travels through registration, verification or a password reset.
+pub(crate) async fn live_request(ui: &LoginUi, request: &str) -> String {
+    if request.is_empty() || request.len() > 128 {
+        return String::new();
+    }
+    match crate::login::load(ui, request).await {
+        Some(_) => request.to_owned(),
+        None => String::new(),
+    }
+}
+
+/// Where a confirmed address or a new password leads: back to the sign-in of the
+/// authorization request carried in the mailed token's data, when it is still parked.
+pub(crate) async fn back_to_request(
+    ui: &LoginUi,
+    data: Option<&serde_json::Value>,
+) -> Option<HttpResponse> {
+    let request = data
+        .and_then(|d| d.get("request"))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default();
+    let request = live_request(ui, request).await;
+    if request.is_empty() {
+        return None;
+    }
+    let mut location = url::form_urlencoded::Serializer::new(String::from("/login?"));
+    location.append_pair("request", &request);
+    Some(
+        HttpResponse::SeeOther()
+            .insert_header((actix_web::http::header::LOCATION, location.finish()))
+            .finish(),
+    )
+}
+
+/// The data a mailed token carries for `request` (a live parked request id, or empty).
+pub(crate) fn token_data(request: &str) -> Option<serde_json::Value> {
+    (!request.is_empty()).then(|| serde_json::json!({ "request": request }))
+}
+
+/// `GET /register[?request=ID]`
+pub async fn show(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    query: web::Query<ForRequest>,
+) -> HttpResponse {
     if let Some(res) = closed(&ui) {
         return res;
     }
+    let request = live_request(&ui, &query.request).await;
     let (token, cookie) = csrf::issue(&ui, &req);
     let page = RegisterPage {
         csrf: &token,
+        request: &request,
         email: "",
         name: "",
         min_length: ui.settings.password_policy.min_length,
@@ -208,6 +268,7 @@ pub async fn submit(
         };
         let page = RegisterPage {
             csrf: &token,
+            request: &form.request,
             email: &form.email,
             name: &form.name,
             min_length: ui.settings.password_policy.min_length,
@@ -226,7 +287,9 @@ pub async fn submit(
     if let Err(wait) = throttle::mail_allowed(&ui, &req, "register", &email).await {
         return wait.page();
     }
-    if let Err(e) = create_account(&ui, &req, &email, &form.name, form.password).await {
+    let request = live_request(&ui, &form.request).await;
+    let account = (email.as_str(), form.name.as_str(), request.as_str());
+    if let Err(e) = create_account(&ui, &req, account, form.password).await {
         return server_error(&e);
     }
     notice(
@@ -236,15 +299,16 @@ pub async fn submit(
     )
 }
 
-/// Creates a pending account and mails its verification link; for a taken address, mails
-/// the owner instead. Both paths answer the same to the caller.
+/// Creates a pending account (`email`, `name`, and the parked authorization `request` its
+/// verification leads back to, or empty) and mails its verification link; for a taken
+/// address, mails the owner instead. Both paths answer the same to the caller.
 pub(crate) async fn create_account(
     ui: &LoginUi,
     req: &HttpRequest,
-    email: &str,
-    name: &str,
+    account: (&str, &str, &str),
     password: String,
 ) -> Result<(), domain::Error> {
+    let (email, name, request) = account;
     let name = name.trim();
     let created = ui
         .users
@@ -261,7 +325,13 @@ pub(crate) async fn create_account(
             let ttl = ui.settings.registration.verification_ttl;
             let token = ui
                 .tokens
-                .issue(Purpose::VerifyEmail, &user.id, &user.email, ttl)
+                .issue_new(NewToken {
+                    purpose: Purpose::VerifyEmail,
+                    user_id: Some(&user.id),
+                    email: &user.email,
+                    data: token_data(request),
+                    ttl,
+                })
                 .await?;
             let name = user.display_name.as_deref();
             let issuer = &ui.settings.issuer;
@@ -341,6 +411,10 @@ pub async fn verify(
                 AuditEvent::success("user.email_verified").subject(user.id),
             )
             .await;
+            // Registered from an application's sign-in page: back to it, to sign in.
+            if let Some(res) = back_to_request(&ui, token.data.as_ref()).await {
+                return res;
+            }
             notice(
                 StatusCode::OK,
                 "Email address confirmed",

@@ -92,7 +92,7 @@ pub async fn register(
             &format!("too many requests: try again in {} seconds", wait.0),
         ));
     }
-    match create_account(&ui, &req, &email, &form.name, form.password).await {
+    match create_account(&ui, &req, (&email, &form.name, ""), form.password).await {
         Ok(()) => HttpResponse::Accepted()
             .insert_header(("Cache-Control", "no-store"))
             .json(json!({ "status": "verification_sent" })),
