@@ -219,3 +219,33 @@ mod crowded {
         }
     }
 }
+
+server_tests! {
+    async fn finding_x_error_answers_have_a_body_and_the_security_headers(server: TestServer) {
+        let http = reqwest::Client::new();
+        let requests = [
+            http.get(server.url("/no-such-page")),
+            http.delete(server.url("/token")),
+            http.post(server.url("/token")).header("content-type", "application/json").body("{}"),
+            http.get(server.url("/authorize?client_id=%ff%fe&response_type=code")),
+            http.post(server.url("/login")).header("content-type", "application/x-www-form-urlencoded").body("csrf=%ff"),
+            http.post(server.url("/api/register")).header("content-type", "application/json").body("{not json"),
+        ];
+        for request in requests {
+            let res = request.send().await.unwrap();
+            let status = res.status();
+            let url = res.url().clone();
+            assert!(status.is_client_error(), "{url}: {status}");
+            assert_security_headers(&res);
+            let body = res.text().await.unwrap();
+            assert!(!body.trim().is_empty(), "{url}: {status} with an empty body");
+        }
+        // actix's HTTP/1 codec answers an unreadable request head itself, before any
+        // service runs: 400 or 431, then the connection is closed.
+        let bad_line = exchange(&server, "GET /a b c\r\n\r\n").await;
+        assert!(bad_line.starts_with("HTTP/1.1 400"), "{bad_line}");
+        let huge = format!("GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: {}\r\n\r\n", "a".repeat(140_000));
+        let too_large = exchange(&server, &huge).await;
+        assert!(too_large.starts_with("HTTP/1.1 431"), "{too_large}");
+    }
+}

@@ -2,6 +2,7 @@
 
 mod client_ip;
 mod connections;
+mod error_body;
 mod headers;
 mod health;
 mod request_log;
@@ -10,6 +11,7 @@ use actix_web::web;
 
 pub use client_ip::{ClientAddress, ForwardedProto};
 pub use connections::{BodyTimeout, ConnectionCap};
+pub use error_body::ErrorBodies;
 pub use headers::{RequestIdHeader, security_headers};
 pub use request_log::{RequestSpan, request_logger};
 

@@ -126,6 +126,8 @@ pub async fn start_on(
             .wrap(http::request_logger())
             // Outside the logger, so the request log names the client the proxies vouch for.
             .wrap(client_address.clone())
+            // Just inside the security headers, so that every error answer carries them.
+            .wrap(http::ErrorBodies)
             .wrap(http::security_headers(https))
     })
     .on_connect(move |conn, data| connection_cap.on_connect(conn, data))
