@@ -89,7 +89,8 @@ harness::shared_server_tests! {
         assert!(refused.page().2.contains("Confirm your email address first"));
 
         let mail = mail_to(server, email, "Confirm your email address").await;
-        assert!(mail.contains("multipart/alternative") && mail.contains("Nia Newcomer"));
+        // The address is not proven yet: the mail does not quote the name typed in.
+        assert!(mail.contains("multipart/alternative") && !mail.contains("Nia Newcomer"));
         let link = verify_link(&mail);
         assert!(link.starts_with(&server.url("/verify-email?token=")), "{link}");
         // Opening the link (as a mail scanner would) changes nothing.
@@ -126,6 +127,25 @@ harness::shared_server_tests! {
             .await
             .unwrap();
         assert!(ok.is_some());
+    }
+
+    async fn finding_w_no_chosen_name_in_mail_to_an_unverified_address(server) {
+        let email = "w-target@example.com";
+        let lure = "Security team: your mailbox will be closed";
+        register(&Browser::new(server), server, email, lure, PASSWORD).await;
+        let mail = mail_to(server, email, "Confirm your email address").await;
+        assert!(!mail.contains("Security team") && !mail.contains("mailbox will be closed"), "{mail}");
+        assert_eq!(user_status(server, email).await, Some(("pending".into(), false)));
+    }
+
+    async fn finding_w_one_already_registered_mail_per_cooldown(server) {
+        let owner = "w-owner@example.com";
+        server.user(owner, "the owner's own passphrase").await;
+        for _ in 0..3 {
+            register(&Browser::new(server), server, owner, "", PASSWORD).await;
+        }
+        let mails = harness::mailbox::all_to(server, owner, "Someone tried to create an account").await;
+        assert_eq!(mails.len(), 1, "one mail per address per cooldown");
     }
 
     async fn bad_input_gets_per_field_messages_and_stores_nothing(server) {

@@ -636,7 +636,7 @@ pub async fn change_email(
     }
     match ui.users.find_by_email(&new_email).await {
         Ok(Some(_)) => {
-            mail::send(&ui, mail::already_registered(&new_email)).await;
+            crate::register::already_registered(&ui, &new_email).await;
         }
         Ok(None) => {
             let ttl = ui.settings.recovery.email_change_ttl;
@@ -648,13 +648,8 @@ pub async fn change_email(
                 Ok(t) => t,
                 Err(e) => return server_error(&e),
             };
-            let name = me.user.display_name.as_deref();
             let issuer = &ui.settings.issuer;
-            mail::send(
-                &ui,
-                mail::change_email(issuer, &new_email, name, &token, ttl),
-            )
-            .await;
+            mail::send(&ui, mail::change_email(issuer, &new_email, &token, ttl)).await;
         }
         Err(e) => return server_error(&e),
     }

@@ -218,7 +218,14 @@ async fn mail_code(
     let link = format!("{}/login/email/verify?token={token}", ui.settings.issuer);
     mail::send(
         ui,
-        mail::email_sign_in(&user.email, user.display_name.as_deref(), &code, &link, TTL),
+        // An unproven address is not greeted with a name its registrant chose.
+        mail::email_sign_in(
+            &user.email,
+            user.display_name.as_deref().filter(|_| user.email_verified),
+            &code,
+            &link,
+            TTL,
+        ),
     )
     .await;
     record(

@@ -83,16 +83,10 @@ fn hours(ttl: std::time::Duration) -> u64 {
     ttl.as_secs().div_ceil(3600)
 }
 
-/// The email verification mail with its single-use link.
-pub fn verify_email(
-    issuer: &str,
-    to: &str,
-    name: Option<&str>,
-    token: &str,
-    ttl: std::time::Duration,
-) -> Rendered {
+/// The email verification mail with its single-use link. The address is not proven yet, so
+/// the mail quotes nothing the registrant chose (no name: it could say anything).
+pub fn verify_email(issuer: &str, to: &str, token: &str, ttl: std::time::Duration) -> Rendered {
     let m = Fields {
-        name: name.map(str::to_owned),
         email: to.to_owned(),
         link: format!("{issuer}/verify-email?token={token}"),
         hours: hours(ttl),
@@ -167,16 +161,10 @@ pub fn password_changed(to: &str, name: Option<&str>, how: &str) -> Rendered {
     )
 }
 
-/// Asks the owner of a new address to confirm it for their account.
-pub fn change_email(
-    issuer: &str,
-    to: &str,
-    name: Option<&str>,
-    token: &str,
-    ttl: std::time::Duration,
-) -> Rendered {
+/// Asks the owner of a new address to confirm it for their account. The address is not
+/// proven yet, so the mail quotes nothing the account holder chose (no name).
+pub fn change_email(issuer: &str, to: &str, token: &str, ttl: std::time::Duration) -> Rendered {
     let m = Fields {
-        name: name.map(str::to_owned),
         email: to.to_owned(),
         link: format!("{issuer}/account/email/confirm?token={token}"),
         hours: hours(ttl),
@@ -371,11 +359,11 @@ mod tests {
             ip: "203.0.113.1",
         };
         let all = [
-            verify_email("https://id.example", "a@example.com", name, "tok", ttl),
+            verify_email("https://id.example", "a@example.com", "tok", ttl),
             already_registered("a@example.com"),
             reset_password("https://id.example", "a@example.com", name, "tok", ttl),
             password_changed("a@example.com", name, "reset"),
-            change_email("https://id.example", "a@example.com", name, "tok", ttl),
+            change_email("https://id.example", "a@example.com", "tok", ttl),
             email_changed("a@example.com", name, "b@example.com"),
             invitation("https://id.example", "a@example.com", "tok", ttl),
             account_deleted("a@example.com", name),

@@ -184,7 +184,8 @@ async fn mail_reset_link(
             ttl,
         })
         .await?;
-    let name = user.display_name.as_deref();
+    // An unproven address is not greeted with a name its registrant chose.
+    let name = user.display_name.as_deref().filter(|_| user.email_verified);
     let issuer = &ui.settings.issuer;
     mail::send(
         ui,

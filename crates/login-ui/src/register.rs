@@ -333,13 +333,8 @@ pub(crate) async fn create_account(
                     ttl,
                 })
                 .await?;
-            let name = user.display_name.as_deref();
             let issuer = &ui.settings.issuer;
-            mail::send(
-                ui,
-                mail::verify_email(issuer, &user.email, name, &token, ttl),
-            )
-            .await;
+            mail::send(ui, mail::verify_email(issuer, &user.email, &token, ttl)).await;
             record(
                 ui,
                 req,
@@ -351,13 +346,33 @@ pub(crate) async fn create_account(
         Err(domain::Error::Conflict(_)) => {
             // Same answer, same cost (create hashed the password before it found the
             // address taken) as a new account: the owner is told by mail.
-            mail::send(ui, mail::already_registered(email)).await;
+            already_registered(ui, email).await;
             let event =
                 AuditEvent::failure("user.registration_refused", "email already registered");
             record(ui, req, event).await;
             Ok(())
         }
         Err(e) => Err(e),
+    }
+}
+
+/// Tells the owner of `email` that someone tried to register it, at most once per
+/// `recovery.cooldown` per address: anyone can trigger it, so it must not become a way to
+/// flood a mailbox.
+pub(crate) async fn already_registered(ui: &LoginUi, email: &str) {
+    let key = format!(
+        "already-registered:{}",
+        ui.secrets.keyed_hash("already-registered", email)
+    );
+    match ui
+        .cache
+        .set_if_absent(&key, b"1", ui.settings.recovery.cooldown)
+        .await
+    {
+        Ok(true) => mail::send(ui, mail::already_registered(email)).await,
+        Ok(false) => {}
+        // Unknown: better one mail too few than a flood.
+        Err(e) => tracing::error!(error = %e, "cannot check the already-registered cooldown"),
     }
 }
 
@@ -494,10 +509,9 @@ async fn resend_link(ui: &LoginUi, email: &str) -> Result<(), domain::Error> {
         .tokens
         .issue(Purpose::VerifyEmail, &user.id, &user.email, ttl)
         .await?;
-    let name = user.display_name.as_deref();
     mail::send(
         ui,
-        mail::verify_email(&ui.settings.issuer, &user.email, name, &token, ttl),
+        mail::verify_email(&ui.settings.issuer, &user.email, &token, ttl),
     )
     .await;
     Ok(())
