@@ -163,6 +163,18 @@ harness::shared_server_tests! {
         assert_eq!(forged.page().0, 403);
     }
 
+    async fn finding_p_forgot_password_answers_alike_and_mails_afterwards(server) {
+        let email = "p-timing@example.com";
+        server.user(email, PASSWORD).await;
+        let known = forgot(&Browser::new(server), server, email).await;
+        let unknown = forgot(&Browser::new(server), server, "p-nobody@example.com").await;
+        assert_eq!(known.page().0, 200);
+        assert_eq!(known.page(), (unknown.page().0, known.page().1, unknown.page().2));
+        // The per-account work is done apart from the answer: the mail comes afterwards.
+        mail_to(server, email, "Reset your password").await;
+        assert!(all_to(server, "p-nobody@example.com", "Reset your password").await.is_empty());
+    }
+
     async fn change_password_needs_the_current_one_and_ends_other_sessions(server) {
         let email = "changer@example.com";
         server.user(email, PASSWORD).await;

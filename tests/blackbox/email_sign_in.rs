@@ -115,6 +115,23 @@ harness::shared_server_tests! {
         }
     }
 
+    async fn finding_p_known_and_unknown_addresses_get_the_same_answer_before_any_mail(server) {
+        let kit = Kit::new(server, "email-timing").await;
+        let unknown = "nobody-timing@example.com";
+        let known = ask(&Browser::new(server), server, &kit, &kit.email).await;
+        let other = ask(&Browser::new(server), server, &kit, unknown).await;
+        let strip = |page: &str, email: &str| {
+            let page = page.replace(&hidden(page, "csrf").unwrap_or_default(), "CSRF");
+            let page = page.replace(&hidden(&page, "request").unwrap_or_default(), "REQ");
+            page.replace(email, "EMAIL")
+        };
+        assert_eq!(known.page().0, other.page().0);
+        assert_eq!(strip(known.page().2, &kit.email), strip(other.page().2, unknown));
+        // The per-account work is done apart from the answer: the mail comes afterwards.
+        mail_to(server, &kit.email, "Your sign-in code").await;
+        assert!(all_to(server, unknown, "Your sign-in code").await.is_empty());
+    }
+
     async fn a_mailed_link_signs_in_once_after_a_confirmation(server) {
         let kit = Kit::new(server, "email-link").await;
         let browser = Browser::new(server);

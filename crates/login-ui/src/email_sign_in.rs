@@ -168,9 +168,16 @@ pub async fn request(
     if let Err(wait) = throttle::mail_allowed(&ui, &req, "email-sign-in", &email).await {
         return wait.page();
     }
-    if let Err(e) = mail_code(&ui, &req, &email, &form.request, &form.next).await {
-        return server_error(&e);
-    }
+    // The per-account work (lookup, code, mail, audit) runs after the answer, so that the
+    // answer's timing is the same whether or not the address has an account.
+    let work = (ui.clone(), req.clone(), email.clone());
+    let (request, next) = (form.request.clone(), form.next.clone());
+    actix_web::rt::spawn(async move {
+        let (ui, req, email) = work;
+        if let Err(e) = mail_code(&ui, &req, &email, &request, &next).await {
+            tracing::error!(error = %e, "cannot mail a sign-in code");
+        }
+    });
     code_page(
         &ui,
         &req,
