@@ -8,15 +8,14 @@
 //! regression test of finding 1 has a session of its own so that it reads on its own.
 
 use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use domain::clients::NewClient;
 use gatehouse::config::RegistrationMode;
 use harness::TestServer;
 use harness::mailbox::{link, mail_to};
 use harness::rp_server::{Callback, RpServer};
+use harness::totp::{now, totp_at};
 use harness::webdriver::{self, Chrome};
-use hmac::{Hmac, Mac as _};
 use serde_json::Value;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -165,44 +164,6 @@ fn chromium_here() -> bool {
         "Debian chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)",
     );
     false
-}
-
-/// RFC 4648 base32 (no padding) decoding.
-fn base32(text: &str) -> Vec<u8> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let (mut bits, mut value, mut out) = (0u32, 0u32, Vec::new());
-    for c in text.bytes().filter(|c| *c != b'=') {
-        let v = ALPHABET.iter().position(|a| *a == c).expect("base32") as u32;
-        value = (value << 5) | v;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((value >> bits) as u8);
-        }
-    }
-    out
-}
-
-/// The RFC 6238 code (SHA-1, 6 digits, 30 s) of `secret` at `unix` seconds.
-fn totp_at(secret: &str, unix: u64) -> String {
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(&base32(secret)).unwrap();
-    mac.update(&(unix / 30).to_be_bytes());
-    let h = mac.finalize().into_bytes();
-    let offset = usize::from(h[19] & 0x0f);
-    let n = u32::from_be_bytes([
-        h[offset] & 0x7f,
-        h[offset + 1],
-        h[offset + 2],
-        h[offset + 3],
-    ]);
-    format!("{:06}", n % 1_000_000)
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
 }
 
 /// The 6-digit code in a mail's body.

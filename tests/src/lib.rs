@@ -9,6 +9,7 @@ pub mod mmdb;
 pub mod rp;
 pub mod rp_server;
 pub mod smtp;
+pub mod totp;
 pub mod webdriver;
 
 use std::net::TcpListener;

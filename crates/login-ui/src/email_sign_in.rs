@@ -201,12 +201,7 @@ async fn mail_code(
     if !may_sign_in(ui, &user) {
         return Ok(());
     }
-    if let Some(at) = ui
-        .tokens
-        .last_issued(Purpose::EmailSignIn, &user.id)
-        .await?
-        && time::OffsetDateTime::now_utc() - at < COOLDOWN
-    {
+    if crate::throttle::cooling_down(ui, Purpose::EmailSignIn, &user.id, COOLDOWN).await {
         return Ok(());
     }
     let (code, code_hash) = ui.tokens.new_code();

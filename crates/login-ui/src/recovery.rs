@@ -169,7 +169,14 @@ async fn mail_reset_link(
     ) {
         return Ok(());
     }
-    if throttle::cooling_down(ui, Purpose::ResetPassword, &user.id).await {
+    if throttle::cooling_down(
+        ui,
+        Purpose::ResetPassword,
+        &user.id,
+        ui.settings.recovery.cooldown,
+    )
+    .await
+    {
         record(
             ui,
             req,

@@ -498,7 +498,15 @@ async fn resend_link(ui: &LoginUi, email: &str) -> Result<(), domain::Error> {
     let Some(user) = ui.users.find_by_email(email).await? else {
         return Ok(());
     };
-    if user.email_verified || throttle::cooling_down(ui, Purpose::VerifyEmail, &user.id).await {
+    if user.email_verified
+        || throttle::cooling_down(
+            ui,
+            Purpose::VerifyEmail,
+            &user.id,
+            ui.settings.recovery.cooldown,
+        )
+        .await
+    {
         return Ok(());
     }
     ui.tokens

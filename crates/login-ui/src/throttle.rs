@@ -127,15 +127,34 @@ pub async fn code_guess_allowed(ui: &LoginUi, user_id: &str) -> Result<(), Wait>
     Wait::of(d).map_or(Ok(()), Err)
 }
 
-/// Whether the account got a `purpose` mail within the cooldown (so no other is sent yet).
-pub async fn cooling_down(ui: &LoginUi, purpose: Purpose, user_id: &str) -> bool {
+/// Whether the account got a `purpose` mail within `cooldown` (so no other is sent yet).
+/// Otherwise this request claims the slot in the cache, so that a concurrent request (the
+/// mail work runs after the answer, so several can overlap) sees the account cooling down.
+pub async fn cooling_down(
+    ui: &LoginUi,
+    purpose: Purpose,
+    user_id: &str,
+    cooldown: std::time::Duration,
+) -> bool {
     match ui.tokens.last_issued(purpose, user_id).await {
-        Ok(Some(at)) => time::OffsetDateTime::now_utc() - at < ui.settings.recovery.cooldown,
-        Ok(None) => false,
+        Ok(Some(at)) if time::OffsetDateTime::now_utc() - at < cooldown => return true,
+        Ok(_) => {}
         Err(e) => {
             // Unknown: better one mail too few than a flood.
             tracing::error!(error = %e, "cannot read when the last mail was sent");
-            true
+            return true;
+        }
+    }
+    if cooldown.is_zero() {
+        return false;
+    }
+    let key = format!("mail-slot:{}:{user_id}", purpose.as_str());
+    match ui.cache.set_if_absent(&key, b"1", cooldown).await {
+        Ok(claimed) => !claimed,
+        Err(e) => {
+            // The stored time above still spaces mails out; only a race can pass.
+            tracing::error!(error = %e, "cannot claim the mail cooldown");
+            false
         }
     }
 }
