@@ -44,6 +44,25 @@ fn preflight(req: &HttpRequest, methods: &'static str) -> HttpResponse {
     res.finish()
 }
 
+/// The answer of an endpoint where the client authenticates itself (`/token`, `/revoke`):
+/// the error as OAuth JSON, and the CORS headers of the client the credentials name.
+pub async fn for_authenticating_client(
+    provider: &Provider,
+    req: &HttpRequest,
+    body: &[u8],
+    answer: Result<HttpResponse, crate::error::OAuthError>,
+) -> HttpResponse {
+    let res = answer.unwrap_or_else(|e| actix_web::ResponseError::error_response(&e));
+    decorate(
+        provider,
+        req,
+        || crate::client_auth::claimed_client_id(req, body),
+        None,
+        res,
+    )
+    .await
+}
+
 /// Adds the CORS headers to `res` when the request's `Origin` is allowed for the client
 /// that `client_id` names (called only for requests with an `Origin`). `expose` names
 /// response headers the page may read (e.g. `WWW-Authenticate`).

@@ -6,7 +6,7 @@ use domain::audit::AuditEvent;
 use serde_json::Value;
 
 use crate::error::OAuthError;
-use crate::{Provider, client_auth, cors, jwt, limits, token};
+use crate::{Provider, cors, jwt, limits, token};
 
 /// `POST /revoke`: always 200 for a well-formed request from an authenticated client,
 /// whether or not the token was valid (RFC 7009 2.2).
@@ -16,18 +16,8 @@ pub async fn revoke(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    let res = match handle(&provider, &req, &body).await {
-        Ok(res) => res,
-        Err(e) => actix_web::ResponseError::error_response(&e),
-    };
-    cors::decorate(
-        &provider,
-        &req,
-        || client_auth::claimed_client_id(&req, &body),
-        None,
-        res,
-    )
-    .await
+    let answer = handle(&provider, &req, &body).await;
+    cors::for_authenticating_client(&provider, &req, &body, answer).await
 }
 
 async fn handle(

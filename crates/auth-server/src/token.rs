@@ -11,10 +11,10 @@ use domain::audit::AuditEvent;
 use serde::Serialize;
 
 use crate::Provider;
+use crate::cors;
 use crate::error::{ErrorCode, OAuthError};
 use crate::limits;
 use crate::params::Params;
-use crate::{client_auth, cors};
 
 /// A successful token response (RFC 6749 5.1).
 #[derive(Debug, Serialize)]
@@ -79,18 +79,8 @@ pub async fn token(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    let res = match issue(&provider, &req, &body).await {
-        Ok(res) => res,
-        Err(e) => actix_web::ResponseError::error_response(&e),
-    };
-    cors::decorate(
-        &provider,
-        &req,
-        || client_auth::claimed_client_id(&req, &body),
-        None,
-        res,
-    )
-    .await
+    let answer = issue(&provider, &req, &body).await;
+    cors::for_authenticating_client(&provider, &req, &body, answer).await
 }
 
 async fn issue(
