@@ -5,6 +5,7 @@
 mod account_states;
 mod accounts;
 mod bad_input;
+mod branding;
 mod browser;
 mod captcha;
 mod conformance_basic;

@@ -98,6 +98,13 @@ pub async fn start_on(
     let sms = crate::sms::sender(&services.config.sms, &services.config.data_dir)
         .context("cannot set up text messages (sms.*)")?;
     let geoip = geoip(&services.config.session.geoip_database).await?;
+    let branding = Arc::new(
+        services
+            .config
+            .branding
+            .load(&services.config.data_dir)
+            .await?,
+    );
     let client_address = http::ClientAddress::new(services.config.trusted_proxies()?);
     let connection_cap = http::ConnectionCap::new(
         services.config.server.max_connections_per_ip,
@@ -111,8 +118,10 @@ pub async fn start_on(
         mail_waker.clone(),
         (cache.get_ref().clone(), provider.limiter.clone()),
         (sms, geoip),
+        branding.clone(),
     ));
     let mut server = HttpServer::new(move || {
+        let branding = branding.clone();
         App::new()
             .app_data(store.clone())
             .app_data(cache.clone())
@@ -129,6 +138,12 @@ pub async fn start_on(
             // Just inside the security headers, so that every error answer carries them.
             .wrap(http::ErrorBodies)
             .wrap(http::security_headers(https))
+            // Outermost: every page rendered while answering (error pages too) shows this
+            // server's branding.
+            .wrap_fn(move |req, srv| {
+                use actix_web::dev::Service as _;
+                login_ui::branding::scope(branding.clone(), srv.call(req))
+            })
     })
     .on_connect(move |conn, data| connection_cap.on_connect(conn, data))
     .shutdown_timeout(config.server.shutdown_timeout_secs);
@@ -292,6 +307,7 @@ fn login_ui(
     mail_waker: Arc<tokio::sync::Notify>,
     (cache, limiter): (domain::cache::Cache, domain::ratelimit::RateLimiter),
     (sms, geoip): (login_ui::sms::Sms, Option<login_ui::geoip::GeoIp>),
+    branding: Arc<login_ui::branding::Branding>,
 ) -> login_ui::LoginUi {
     let config = &services.config;
     login_ui::LoginUi {
@@ -325,6 +341,7 @@ fn login_ui(
             trusted_device_days: config.session.trusted_device_days,
             mfa_policy: mfa_policy(config),
             limits: limits(config),
+            branding,
         },
         limiter,
         users: services.users.clone(),

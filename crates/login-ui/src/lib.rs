@@ -4,6 +4,7 @@
 pub mod account;
 pub mod account_mfa;
 pub mod assets;
+pub mod branding;
 pub mod captcha;
 pub mod consent;
 pub mod csp;
@@ -182,6 +183,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/static/autosubmit.js").route(web::get().to(assets::autosubmit)));
     cfg.service(resource("/static/pow.js").route(web::get().to(assets::pow)));
     cfg.service(resource("/static/webauthn.js").route(web::get().to(assets::webauthn)));
+    cfg.service(resource("/branding/logo").route(web::get().to(branding::logo)));
+    cfg.service(resource("/branding/style.css").route(web::get().to(branding::style)));
     cfg.service(
         resource("/account/passkeys/begin").route(web::post().to(passkeys::begin_registration)),
     );

@@ -336,7 +336,11 @@ pub fn email_sign_in(
 /// Queues `message` and wakes the mail worker; a failure is logged, never shown.
 pub async fn send(ui: &LoginUi, message: Rendered) {
     let queued = match message {
-        Ok(m) => ui.outbox.enqueue(m).await.map_err(|e| e.to_string()),
+        Ok(m) => ui
+            .outbox
+            .enqueue(ui.settings.branding.sign(m))
+            .await
+            .map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
     match queued {

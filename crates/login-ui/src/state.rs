@@ -38,6 +38,8 @@ pub struct UiSettings {
     pub captcha_after_failures: u32,
     /// The rate limits of sign-in, codes and mail.
     pub limits: domain::ratelimit::Limits,
+    /// The operator's product name, logo, colour and stylesheet.
+    pub branding: std::sync::Arc<crate::branding::Branding>,
 }
 
 /// Limits on the mails a stranger can trigger: resets and verification resends.

@@ -1,6 +1,7 @@
 //! Configuration: `config/gatehouse.toml` (or `--config FILE` / `GATEHOUSE_CONFIG`), every
 //! key overridable as `GATEHOUSE__SECTION__KEY`, with defaults that run with no file at all.
 
+mod branding;
 mod validate;
 
 use std::collections::HashMap;
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 use domain::credentials::password::PasswordParams;
 use serde::{Deserialize, Serialize};
 
+pub use branding::BrandingConfig;
 pub use validate::ConfigError;
 
 /// The environment variable prefix of overrides (`GATEHOUSE__DATABASE__URL`).
@@ -74,6 +76,8 @@ pub struct Config {
     pub maintenance: MaintenanceConfig,
     /// Rate limits (shared by every node when the cache is Redis).
     pub rate_limit: RateLimitConfig,
+    /// The operator's product name, logo, colour and stylesheet on every page and mail.
+    pub branding: BrandingConfig,
 }
 
 /// `[rate_limit]`: each limit allows a burst of `N`, refilled evenly over its window
@@ -675,6 +679,7 @@ impl Default for Config {
             mfa: MfaConfig::default(),
             maintenance: MaintenanceConfig::default(),
             rate_limit: RateLimitConfig::default(),
+            branding: BrandingConfig::default(),
         }
     }
 }

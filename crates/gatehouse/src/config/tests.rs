@@ -88,6 +88,38 @@ fn each_bad_value_names_its_key() {
             "RS256,HS256",
             "keys.algorithms",
         ),
+        (
+            "GATEHOUSE__BRANDING__PRODUCT_NAME",
+            " ",
+            "branding.product_name",
+        ),
+        (
+            "GATEHOUSE__BRANDING__PRODUCT_NAME",
+            "Acme\nCloud",
+            "branding.product_name",
+        ),
+        (
+            "GATEHOUSE__BRANDING__PRIMARY_COLOR",
+            "red",
+            "branding.primary_color",
+        ),
+        (
+            "GATEHOUSE__BRANDING__PRIMARY_COLOR",
+            "#12345g",
+            "branding.primary_color",
+        ),
+        (
+            "GATEHOUSE__BRANDING__LOGO",
+            "/etc/logo.png",
+            "branding.logo",
+        ),
+        ("GATEHOUSE__BRANDING__LOGO", "../logo.png", "branding.logo"),
+        ("GATEHOUSE__BRANDING__LOGO", "logo.gif", "branding.logo"),
+        (
+            "GATEHOUSE__BRANDING__STYLESHEET",
+            "theme.txt",
+            "branding.stylesheet",
+        ),
     ];
     for (var, value, key) in cases {
         let e = err(&[(var, value)]);
@@ -231,4 +263,36 @@ fn finding_d_every_list_key_is_comma_separated() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn branding_files_are_read_from_the_data_directory() {
+    let dir = std::env::temp_dir().join(format!("gh-branding-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("brand")).unwrap();
+    std::fs::write(dir.join("brand/logo.svg"), "<svg/>").unwrap();
+    std::fs::write(dir.join("brand/extra.css"), "h1 { color: teal }").unwrap();
+    let config = BrandingConfig {
+        product_name: "Acme".into(),
+        logo: "brand/logo.svg".into(),
+        primary_color: "#FFD700".into(),
+        stylesheet: "brand/extra.css".into(),
+    };
+    let b = config.load(&dir).await.unwrap();
+    assert_eq!(b.product_name, "Acme");
+    let logo = b.logo.as_ref().unwrap();
+    assert_eq!(
+        (logo.content_type, &*logo.bytes),
+        ("image/svg+xml", &b"<svg/>"[..])
+    );
+    assert_eq!(
+        b.theme_css().as_deref(),
+        Some(":root { --accent: #ffd700; --on-accent: #000000; }\nh1 { color: teal }")
+    );
+    let missing = BrandingConfig {
+        logo: "brand/none.png".into(),
+        ..config
+    };
+    let e = missing.load(&dir).await.unwrap_err();
+    assert!(format!("{e:#}").contains("branding.logo"), "{e:#}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

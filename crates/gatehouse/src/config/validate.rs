@@ -247,6 +247,7 @@ impl Config {
             }
         }
         self.validate_captcha()?;
+        self.branding.validate()?;
         if self.sms.transport == super::SmsTransport::Http
             && !url::Url::parse(&self.sms.http_url)
                 .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
