@@ -43,8 +43,8 @@ shared_server_tests! {
         for path in ["/login", "/forgot-password", "/verify-email/resend", "/reset-password?token=x"] {
             let (status, _, csp, body) = get(server, path).await;
             assert!(status < 500, "{path}: {status}");
-            assert!(body.contains("<img src=\"/branding/logo\" alt=\"Acme &amp; Co\">"), "{path}: {body}");
-            assert!(body.contains(" – Acme &amp; Co</title>"), "{path}: {body}");
+            assert!(body.contains("<img src=\"/branding/logo\" alt=\"Acme &#38; Co\">"), "{path}: {body}");
+            assert!(body.contains(" – Acme &#38; Co</title>"), "{path}: {body}");
             assert!(body.contains("<link rel=\"stylesheet\" href=\"/branding/style.css?v="), "{path}: {body}");
             // Both are ours: the page's policy allows them without anything more.
             assert!(csp.contains("style-src 'self'") && csp.contains("img-src 'self'"), "{csp}");
