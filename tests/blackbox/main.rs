@@ -16,6 +16,7 @@ mod email_sign_in;
 mod happy_flow;
 mod house;
 mod interop;
+mod languages;
 mod login_pages;
 mod mail;
 mod mfa;

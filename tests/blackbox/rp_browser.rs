@@ -429,6 +429,55 @@ async fn reset_from_the_application(chrome: &Chrome, server: &TestServer) {
     lands(server, &app, "forgot").await;
 }
 
+/// Clears the saved language of `user_id`, so that the browser's language counts.
+async fn no_saved_language(server: &TestServer, user_id: &str) {
+    let users = server.running().services.users.clone();
+    let id = user_id.to_owned();
+    server
+        .on_server(async move {
+            let clear = domain::users::Profile {
+                locale: Some(String::new()),
+                ..Default::default()
+            };
+            users.update_profile(&id, clear).await
+        })
+        .await
+        .unwrap();
+}
+
+/// Asserts that the page Chromium shows is German and contains `text`.
+async fn german_page(chrome: &Chrome, marker: &str, text: &str) {
+    let page = chrome.wait_for_text(marker).await;
+    assert!(page.contains("<html lang=\"de\""), "not German: {page}");
+    assert!(page.contains(text), "no {text:?} in {page}");
+}
+
+/// The whole sign-in in German: asked for by the application (`ui_locales=de`) in a browser
+/// that prefers English, then by the browser alone (`Accept-Language: de-DE`); sign-in and
+/// consent pages in German, back to the application.
+async fn german_sign_in(english: &Chrome, german: &Chrome, server: &TestServer) {
+    let email = "rp-deutsch@example.com";
+    // The harness saves en-GB as the user's language: ui_locales still comes first.
+    server.user(email, PASSWORD).await;
+    let app = app(server, |_| {}).await;
+    start(english, server, &app, "ui-locales-de", &[("ui_locales", "de")]).await;
+    german_page(english, "action=\"/login\"", "Passwort vergessen?").await;
+    password(english, email).await;
+    german_page(english, "name=\"decision\"", "Erlauben").await;
+    consent(english, "allow").await;
+    lands(server, &app, "ui-locales-de").await;
+
+    let email = "rp-accept-language@example.com";
+    let user_id = server.user(email, PASSWORD).await;
+    no_saved_language(server, &user_id).await;
+    start(german, server, &app, "accept-language-de", &[]).await;
+    german_page(german, "action=\"/login\"", "angemeldet bleiben").await;
+    password(german, email).await;
+    german_page(german, "name=\"decision\"", "Ablehnen").await;
+    consent(german, "allow").await;
+    lands(server, &app, "accept-language-de").await;
+}
+
 harness::shared_server_tests! {
     setup = |c| {
         c.issuer = "http://localhost".into();
@@ -460,5 +509,16 @@ harness::shared_server_tests! {
         }
         cases!(denied_consent, totp_second_step, passkey_sign_in, email_code, form_post, prompt_none, logout, register_from_the_application, reset_from_the_application);
         chrome.quit().await;
+    }
+
+    async fn chromium_signs_in_in_german_by_ui_locales_and_by_accept_language(server) {
+        if !chromium_here() {
+            return;
+        }
+        let english = Chrome::start().await;
+        let german = Chrome::start_in("de-DE,de").await;
+        german_sign_in(&english, &german, server).await;
+        english.quit().await;
+        german.quit().await;
     }
 }

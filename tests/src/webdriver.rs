@@ -25,6 +25,16 @@ pub fn available() -> bool {
 impl Chrome {
     /// Starts chromedriver on a free port and opens a headless session.
     pub async fn start() -> Self {
+        Self::launch(None).await
+    }
+
+    /// Like [`Chrome::start`], with a browser whose preferred languages (its
+    /// `Accept-Language`) are `languages`, e.g. `de-DE,de`.
+    pub async fn start_in(languages: &str) -> Self {
+        Self::launch(Some(languages)).await
+    }
+
+    async fn launch(languages: Option<&str>) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
@@ -50,13 +60,29 @@ impl Chrome {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         assert!(ready, "chromedriver did not become ready");
+        let mut args = vec![
+            "--headless=new".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+        ];
+        let mut prefs = json!({});
+        if let Some(languages) = languages {
+            let first = languages.split(',').next().unwrap_or(languages);
+            args.push(format!("--lang={first}"));
+            args.push(format!("--accept-lang={languages}"));
+            prefs = json!({ "intl": { "accept_languages": languages } });
+        }
         let caps = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                         "--disable-background-networking", "--disable-component-update",
-                         "--disable-sync", "--disable-dev-shm-usage"]
+                "args": args,
+                "prefs": prefs
             }
         }}});
         let res: Value = http

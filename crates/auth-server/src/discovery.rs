@@ -29,9 +29,10 @@ pub const SCOPES: &[&str] = &[
 ];
 
 impl Documents {
-    /// Builds both documents for `issuer` and the signing algorithms with keys.
-    pub fn build(issuer: &str, algs: &[KeyAlg]) -> Self {
-        let metadata = metadata(issuer, algs);
+    /// Builds both documents for `issuer`, the signing algorithms with keys, and the
+    /// languages of the hosted pages (BCP 47 tags; the binary passes the pages' list).
+    pub fn build(issuer: &str, algs: &[KeyAlg], locales: &[String]) -> Self {
+        let metadata = metadata(issuer, algs, locales);
         let openid = serde_json::to_vec(&metadata).unwrap_or_default();
         Self {
             oauth: openid.clone().into(),
@@ -45,7 +46,7 @@ impl Documents {
     }
 }
 
-fn metadata(issuer: &str, algs: &[KeyAlg]) -> Value {
+fn metadata(issuer: &str, algs: &[KeyAlg], locales: &[String]) -> Value {
     let url = |p: &str| format!("{issuer}{p}");
     let algs: Vec<&str> = algs.iter().map(|a| a.as_str()).collect();
     let auth_methods: Vec<&str> = AUTH_METHODS.to_vec();
@@ -86,8 +87,10 @@ fn metadata(issuer: &str, algs: &[KeyAlg]) -> Value {
         "prompt_values_supported": PROMPT_VALUES,
         "acr_values_supported": ACR_VALUES,
         "display_values_supported": ["page", "popup", "touch", "wap"],
-        "ui_locales_supported": ["en"],
-        "claims_locales_supported": ["en"],
+        "ui_locales_supported": locales,
+        // Claims are stored in one language; the same list says which languages the
+        // pages that collect them speak.
+        "claims_locales_supported": locales,
         "authorization_response_iss_parameter_supported": true,
         "frontchannel_logout_supported": false,
         "backchannel_logout_supported": false,

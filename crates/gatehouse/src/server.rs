@@ -137,6 +137,9 @@ pub async fn start_on(
             .wrap(client_address.clone())
             // Just inside the security headers, so that every error answer carries them.
             .wrap(http::ErrorBodies)
+            // Outside the error bodies, so that every page and mail of the request is in
+            // its language.
+            .wrap(actix_web::middleware::from_fn(login_ui::i18n::negotiate))
             .wrap(http::security_headers(https))
             // Outermost: every page rendered while answering (error pages too) shows this
             // server's branding.
@@ -283,7 +286,11 @@ fn provider(
     let algs = services.config.key_algorithms()?;
     Ok(auth_server::Provider {
         settings: settings(&services.config),
-        discovery: auth_server::discovery::Documents::build(&services.config.issuer, &algs),
+        discovery: auth_server::discovery::Documents::build(
+            &services.config.issuer,
+            &algs,
+            &login_ui::i18n::Lang::supported_tags(),
+        ),
         clients: services.clients.clone(),
         users: services.users.clone(),
         roles: services.roles.clone(),
@@ -319,6 +326,7 @@ fn login_ui(
             },
             pending_may_sign_in: services.config.accounts.pending_may_sign_in,
             max_password_reentries: services.config.accounts.max_password_reentries,
+            default_language: services.config.ui.default_language(),
             issuer: config.issuer.clone(),
             registration: login_ui::Registration {
                 mode: match config.registration.mode {

@@ -227,4 +227,6 @@ pub async fn passes(
 }
 
 /// The message shown when the CAPTCHA did not pass.
-pub const FAILED: &str = "The browser check did not pass. Wait until it says \"Done\" (it needs JavaScript), then send the form again.";
+pub fn failed() -> String {
+    crate::t("error-captcha-failed")
+}

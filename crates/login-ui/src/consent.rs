@@ -44,13 +44,13 @@ pub struct ConsentForm {
 /// A scope in words a person understands.
 pub fn describe(scope: &str) -> String {
     match scope {
-        "openid" => "Sign you in with your account".into(),
-        "profile" => "See your name and basic profile (picture, language, time zone)".into(),
-        "email" => "See your email address".into(),
-        "address" => "See your postal address".into(),
-        "phone" => "See your phone number".into(),
-        "offline_access" => "Keep access when you are not using it".into(),
-        other => format!("Use the permission \u{201c}{other}\u{201d}"),
+        "openid" => crate::t("scope-openid"),
+        "profile" => crate::t("scope-profile"),
+        "email" => crate::t("scope-email"),
+        "address" => crate::t("scope-address"),
+        "phone" => crate::t("scope-phone"),
+        "offline_access" => crate::t("scope-offline-access"),
+        other => crate::t1("scope-other", "name", other),
     }
 }
 
@@ -93,7 +93,7 @@ pub async fn submit(
         return render::error(
             StatusCode::FORBIDDEN,
             "csrf",
-            "The form expired or was sent from another site. Go back, reload the page and try again.",
+            &crate::t("error-form-expired"),
         );
     }
     let Some(mut pending) = load(&ui, &form.request).await else {
@@ -109,7 +109,7 @@ pub async fn submit(
             return render::error(
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
-                "Choose Allow or Deny.",
+                &crate::t("consent-choose"),
             );
         }
     };

@@ -172,12 +172,12 @@ pub async fn request(
     // answer's timing is the same whether or not the address has an account.
     let work = (ui.clone(), req.clone(), email.clone());
     let (request, next) = (form.request.clone(), form.next.clone());
-    actix_web::rt::spawn(async move {
+    actix_web::rt::spawn(crate::i18n::carry(async move {
         let (ui, req, email) = work;
         if let Err(e) = mail_code(&ui, &req, &email, &request, &next).await {
             tracing::error!(error = %e, "cannot mail a sign-in code");
         }
-    });
+    }));
     code_page(
         &ui,
         &req,
@@ -218,18 +218,10 @@ async fn mail_code(
         })
         .await?;
     let link = format!("{}/login/email/verify?token={token}", ui.settings.issuer);
-    mail::send(
-        ui,
-        // An unproven address is not greeted with a name its registrant chose.
-        mail::email_sign_in(
-            &user.email,
-            user.display_name.as_deref().filter(|_| user.email_verified),
-            &code,
-            &link,
-            TTL,
-        ),
-    )
-    .await;
+    // An unproven address is not greeted with a name its registrant chose.
+    let name = user.display_name.as_deref().filter(|_| user.email_verified);
+    let message = crate::i18n::Lang::for_user(user.locale.as_deref()).scope(|| mail::email_sign_in(&user.email, name, &code, &link, TTL));
+    mail::send(ui, message).await;
     record(
         ui,
         req,

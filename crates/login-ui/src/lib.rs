@@ -12,6 +12,7 @@ pub mod csrf;
 pub mod device;
 pub mod email_sign_in;
 pub mod geoip;
+pub mod i18n;
 pub mod invitation;
 pub mod login;
 pub mod mail;
@@ -29,6 +30,7 @@ pub mod trusted_device;
 
 use actix_web::web;
 
+pub use i18n::{lang_tag, t, t1, t2};
 pub use state::{LoginUi, Recovery, Registration, RegistrationMode, UiSettings};
 
 /// The client's IP address: what the binary's trusted-proxy middleware determined
@@ -52,7 +54,7 @@ fn resource(path: &str) -> actix_web::Resource {
                     let res = render::error(
                         actix_web::http::StatusCode::BAD_REQUEST,
                         "invalid_request",
-                        "The form could not be read. Reload the page and try again.",
+                        &crate::t("error-form-unreadable"),
                     );
                     actix_web::error::InternalError::from_response(e, res).into()
                 }),

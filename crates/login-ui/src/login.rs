@@ -19,7 +19,6 @@ use crate::{LoginUi, csrf};
 pub(crate) const ACR_SINGLE_FACTOR: &str = "urn:gatehouse:loa:1";
 /// The multi-factor ACR.
 pub(crate) const ACR_MULTI_FACTOR: &str = "urn:gatehouse:loa:2";
-const WRONG_CREDENTIALS: &str = "Incorrect email or password.";
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -247,7 +246,7 @@ pub async fn submit(
     // The CAPTCHA comes before the password, so that a guesser learns nothing without it.
     if asked && !crate::captcha::passes(&ui, &req, &form.captcha).await {
         return retry(
-            crate::captcha::FAILED,
+            &crate::captcha::failed(),
             StatusCode::UNPROCESSABLE_ENTITY,
             true,
         );
@@ -259,7 +258,7 @@ pub async fn submit(
     {
         count_failure(&ui, &req).await;
         return retry(
-            WRONG_CREDENTIALS,
+            &crate::t("error-wrong-credentials"),
             StatusCode::UNAUTHORIZED,
             needs_captcha(&ui, &req).await,
         );
@@ -269,7 +268,7 @@ pub async fn submit(
         .unwrap_or_else(|_| form.email.trim().to_lowercase());
     match crate::throttle::password_allowed(&ui, &req, &typed).await {
         Err(wait) => {
-            let message = format!("Too many sign-in attempts. Try again in {}.", wait.words());
+            let message = crate::t1("error-too-many-sign-ins", "wait", wait.words());
             return wait.on(retry(&message, StatusCode::TOO_MANY_REQUESTS, asked));
         }
         Ok(delay) if !delay.is_zero() => tokio::time::sleep(delay).await,
@@ -283,7 +282,7 @@ pub async fn submit(
         audit_failure(&ui, &req, &form.email, client_id.as_deref()).await;
         count_failure(&ui, &req).await;
         return retry(
-            WRONG_CREDENTIALS,
+            &crate::t("error-wrong-credentials"),
             StatusCode::UNAUTHORIZED,
             needs_captcha(&ui, &req).await,
         );
@@ -302,7 +301,7 @@ pub async fn submit(
             ),
         )
         .await;
-        return retry(refusal, StatusCode::FORBIDDEN, asked);
+        return retry(&crate::t(refusal), StatusCode::FORBIDDEN, asked);
     }
     if let Err(e) = ui.users.record_good_password(&user).await {
         return server_error(&e);
@@ -419,7 +418,8 @@ async fn alert_if_new_device(
         ip: &ip,
     };
     let name = user.display_name.as_deref();
-    crate::mail::send(ui, crate::mail::new_sign_in(&user.email, name, &seen)).await;
+    let alert = crate::i18n::Lang::for_user(user.locale.as_deref()).scope(|| crate::mail::new_sign_in(&user.email, name, &seen));
+    crate::mail::send(ui, alert).await;
     record(
         ui,
         req,
@@ -466,20 +466,15 @@ pub(crate) async fn sign_in(
     Ok((secret, row.id))
 }
 
-/// What the page says when the password is right but the account may not sign in.
+/// What the page says (a message key) when the password is right but the account may not
+/// sign in.
 fn refusal(ui: &LoginUi, status: UserStatus) -> Option<&'static str> {
     match status {
         UserStatus::Active => None,
         UserStatus::Pending if ui.settings.pending_may_sign_in => None,
-        UserStatus::Pending => {
-            Some("Confirm your email address first: follow the link we sent you.")
-        }
-        UserStatus::Locked => Some(
-            "This account is locked after too many failed sign-ins. Try again later or contact the administrator.",
-        ),
-        UserStatus::Suspended | UserStatus::Disabled => {
-            Some("This account cannot sign in at the moment. Contact the administrator.")
-        }
+        UserStatus::Pending => Some("error-confirm-email-first"),
+        UserStatus::Locked => Some("error-account-locked"),
+        UserStatus::Suspended | UserStatus::Disabled => Some("error-account-unavailable"),
     }
 }
 
@@ -546,7 +541,13 @@ fn user_agent(req: &HttpRequest) -> Option<String> {
 
 pub(crate) async fn load(ui: &LoginUi, id: &str) -> Option<domain::authorization::PendingRequest> {
     match ui.requests.get(id).await {
-        Ok(p) => p,
+        Ok(p) => {
+            // The application's wish for the language comes first.
+            if let Some(p) = &p {
+                crate::i18n::prefer(&p.ui_locales);
+            }
+            p
+        }
         Err(e) => {
             tracing::error!(error = %e, "cannot read an authorization request");
             None
@@ -559,7 +560,7 @@ pub(crate) fn expired_form() -> HttpResponse {
     render::error(
         StatusCode::FORBIDDEN,
         "csrf",
-        "The form expired or was sent from another site. Go back, reload the page and try again.",
+        &crate::t("error-form-expired"),
     )
 }
 
@@ -567,7 +568,7 @@ pub(crate) fn expired() -> HttpResponse {
     render::error(
         StatusCode::BAD_REQUEST,
         "invalid_request",
-        "This sign-in request has expired or was already used. Go back to the application and start again.",
+        &crate::t("error-request-expired"),
     )
 }
 
@@ -576,6 +577,6 @@ pub(crate) fn server_error(e: &domain::Error) -> HttpResponse {
     render::error(
         StatusCode::INTERNAL_SERVER_ERROR,
         "server_error",
-        "Something went wrong on our side. Please try again.",
+        &crate::t("error-server"),
     )
 }

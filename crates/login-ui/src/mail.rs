@@ -2,7 +2,9 @@
 //! part each) and queued in the outbox: a request never waits on SMTP.
 //!
 //! The builders take plain values, not the page state, so that the command line (which
-//! sends invitations) renders the same mails.
+//! sends invitations) renders the same mails. A mail is written in the current language
+//! ([`crate::i18n::Lang::current`]): the page's, or the recipient's saved language when the
+//! caller renders it inside [`crate::i18n::Lang::scope`] of [`crate::i18n::Lang::for_user`].
 
 use askama::Template;
 use domain::mail::Message;
@@ -66,14 +68,14 @@ pub type Rendered = Result<Message, askama::Error>;
 fn message(
     kind: &'static str,
     to: &str,
-    subject: &str,
+    subject: String,
     text: impl Template,
     html: impl Template,
 ) -> Rendered {
     Ok(Message {
         kind,
         to: to.to_owned(),
-        subject: subject.to_owned(),
+        subject,
         text: text.render()?,
         html: html.render()?,
     })
@@ -92,7 +94,7 @@ pub fn verify_email(issuer: &str, to: &str, token: &str, ttl: std::time::Duratio
         hours: hours(ttl),
         ..Fields::default()
     };
-    let subject = "Confirm your email address";
+    let subject = crate::t("mail-verify-subject");
     message(
         "verify_email",
         to,
@@ -108,7 +110,7 @@ pub fn already_registered(to: &str) -> Rendered {
         email: to.to_owned(),
         ..Fields::default()
     };
-    let subject = "Someone tried to create an account with your address";
+    let subject = crate::t("mail-already-subject");
     message(
         "already_registered",
         to,
@@ -133,7 +135,7 @@ pub fn reset_password(
         minutes: ttl.as_secs().div_ceil(60),
         ..Fields::default()
     };
-    let subject = "Reset your password";
+    let subject = crate::t("mail-reset-subject");
     message(
         "reset_password",
         to,
@@ -151,7 +153,7 @@ pub fn password_changed(to: &str, name: Option<&str>, how: &str) -> Rendered {
         how: how.to_owned(),
         ..Fields::default()
     };
-    let subject = "Your password was changed";
+    let subject = crate::t("mail-password-changed-subject");
     message(
         "password_changed",
         to,
@@ -170,7 +172,7 @@ pub fn change_email(issuer: &str, to: &str, token: &str, ttl: std::time::Duratio
         hours: hours(ttl),
         ..Fields::default()
     };
-    let subject = "Confirm your new email address";
+    let subject = crate::t("mail-change-email-subject");
     message(
         "change_email",
         to,
@@ -188,7 +190,7 @@ pub fn email_changed(to: &str, name: Option<&str>, new_email: &str) -> Rendered 
         new_email: new_email.to_owned(),
         ..Fields::default()
     };
-    let subject = "Your email address was changed";
+    let subject = crate::t("mail-email-changed-subject");
     message(
         "email_changed",
         to,
@@ -211,7 +213,7 @@ pub fn invitation(issuer: &str, to: &str, token: &str, ttl: std::time::Duration)
         site,
         ..Fields::default()
     };
-    let subject = "You are invited to create an account";
+    let subject = crate::t("mail-invitation-subject");
     message(
         "invitation",
         to,
@@ -228,7 +230,7 @@ pub fn account_deleted(to: &str, name: Option<&str>) -> Rendered {
         email: to.to_owned(),
         ..Fields::default()
     };
-    let subject = "Your account was deleted";
+    let subject = crate::t("mail-deleted-subject");
     message(
         "account_deleted",
         to,
@@ -259,7 +261,7 @@ pub fn new_sign_in(to: &str, name: Option<&str>, seen: &SignInSeen<'_>) -> Rende
         ip: seen.ip.to_owned(),
         ..Fields::default()
     };
-    let subject = "New sign-in to your account";
+    let subject = crate::t("mail-new-sign-in-subject");
     message(
         "new_sign_in",
         to,
@@ -277,7 +279,7 @@ pub fn recovery_code_used(to: &str, name: Option<&str>, left: u64) -> Rendered {
         count: left,
         ..Fields::default()
     };
-    let subject = "A recovery code was used";
+    let subject = crate::t("mail-recovery-used-subject");
     message(
         "recovery_code_used",
         to,
@@ -295,7 +297,7 @@ pub fn codes_locked(to: &str, name: Option<&str>, minutes: u64) -> Rendered {
         count: minutes,
         ..Fields::default()
     };
-    let subject = "Your account is locked after wrong sign-in codes";
+    let subject = crate::t("mail-codes-locked-subject");
     message(
         "codes_locked",
         to,
@@ -323,7 +325,7 @@ pub fn email_sign_in(
     };
     // The code stays in the encrypted body: subjects are stored in clear and show on lock
     // screens.
-    let subject = "Your sign-in code";
+    let subject = crate::t("mail-email-sign-in-subject");
     message(
         "email_sign_in",
         to,
@@ -352,6 +354,61 @@ pub async fn send(ui: &LoginUi, message: Rendered) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn all_mails() -> Vec<Rendered> {
+        let ttl = std::time::Duration::from_secs(1800);
+        let name = Some("<b>Eve</b>");
+        let seen = SignInSeen {
+            when: "now",
+            device: "Firefox on Linux",
+            ip: "203.0.113.1",
+        };
+        vec![
+            verify_email("https://id.example", "a@example.com", "tok", ttl),
+            already_registered("a@example.com"),
+            reset_password("https://id.example", "a@example.com", name, "tok", ttl),
+            password_changed("a@example.com", name, "reset"),
+            password_changed("a@example.com", name, "changed"),
+            change_email("https://id.example", "a@example.com", "tok", ttl),
+            email_changed("a@example.com", name, "b@example.com"),
+            invitation("https://id.example", "a@example.com", "tok", ttl),
+            account_deleted("a@example.com", name),
+            new_sign_in("a@example.com", name, &seen),
+            recovery_code_used("a@example.com", name, 9),
+            codes_locked("a@example.com", name, 15),
+            email_sign_in("a@example.com", name, "123456", "https://id.example/x", ttl),
+        ]
+    }
+
+    #[test]
+    fn every_mail_is_written_in_the_current_language_without_raw_keys() {
+        use crate::i18n::Lang;
+        let english: Vec<_> = Lang::En.scope(all_mails);
+        for lang in Lang::ALL {
+            let mails = lang.scope(all_mails);
+            for (m, en) in mails.into_iter().zip(&english) {
+                let m = m.unwrap();
+                let en = en.as_ref().unwrap();
+                let kind = format!("{lang} {}", m.kind);
+                assert!(m.html.contains(&format!("<html lang=\"{lang}\">")), "{kind}");
+                for part in [&m.subject, &m.text, &m.html] {
+                    assert!(!part.contains("mail-"), "{kind} shows a raw key: {part}");
+                    assert!(!part.contains('{'), "{kind} has an unfilled argument: {part}");
+                }
+                assert!(m.text.contains("a@example.com"), "{kind}");
+                if lang != Lang::En {
+                    assert_ne!(m.subject, en.subject, "{kind} subject is translated");
+                    assert_ne!(m.text, en.text, "{kind} body is translated");
+                }
+            }
+        }
+        let german = Lang::De
+            .scope(|| reset_password("https://id.example", "a@example.com", None, "tok", std::time::Duration::from_secs(60)))
+            .unwrap();
+        assert_eq!(german.subject, "Setzen Sie Ihr Passwort zurück");
+        assert!(german.text.starts_with("Guten Tag,"), "{}", german.text);
+        assert!(german.text.contains("in 1 Minute ab"), "{}", german.text);
+    }
 
     #[test]
     fn every_mail_renders_both_parts_and_escapes_html() {

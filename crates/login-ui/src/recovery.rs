@@ -117,7 +117,7 @@ pub async fn forgot(
     }
     if !crate::captcha::passes(&ui, &req, &form.captcha).await {
         let again = (form.email.as_str(), form.request.as_str());
-        return forgot_again(&ui, &req, again, crate::captcha::FAILED);
+        return forgot_again(&ui, &req, again, &crate::captcha::failed());
     }
     let Ok(email) = normalize_email(&form.email) else {
         let message = "Enter an email address such as name@example.com.";
@@ -137,11 +137,11 @@ pub async fn forgot(
     // The per-account work (lookup, token, mail, audit) runs after the answer, so that the
     // answer's timing is the same whether or not the address has an account.
     let (ui, req) = (ui.clone(), req.clone());
-    actix_web::rt::spawn(async move {
+    actix_web::rt::spawn(crate::i18n::carry(async move {
         if let Err(e) = mail_reset_link(&ui, &req, &email, &request).await {
             tracing::error!(error = %e, "cannot mail a reset link");
         }
-    });
+    }));
     notice(
         StatusCode::OK,
         "Check your inbox",
@@ -199,11 +199,8 @@ async fn mail_reset_link(
     // An unproven address is not greeted with a name its registrant chose.
     let name = user.display_name.as_deref().filter(|_| user.email_verified);
     let issuer = &ui.settings.issuer;
-    mail::send(
-        ui,
-        mail::reset_password(issuer, &user.email, name, &token, ttl),
-    )
-    .await;
+    let reset = crate::i18n::Lang::for_user(user.locale.as_deref()).scope(|| mail::reset_password(issuer, &user.email, name, &token, ttl));
+    mail::send(ui, reset).await;
     record(
         ui,
         req,
@@ -303,11 +300,9 @@ pub async fn reset(
     {
         tracing::error!(error = %e, "cannot void older reset links");
     }
-    mail::send(
-        &ui,
-        mail::password_changed(&user.email, user.display_name.as_deref(), "reset"),
-    )
-    .await;
+    let name = user.display_name.as_deref();
+    let changed = crate::i18n::Lang::for_user(user.locale.as_deref()).scope(|| mail::password_changed(&user.email, name, "reset"));
+    mail::send(&ui, changed).await;
     record(
         &ui,
         &req,

@@ -262,9 +262,9 @@ pub async fn submit(
     let (Some(email), false, true) = (email, errors.any(), captcha_ok) else {
         let (token, cookie) = csrf::issue(&ui, &req);
         let error = if captcha_ok {
-            "Please correct the fields marked below."
+            crate::t("error-correct-fields")
         } else {
-            crate::captcha::FAILED
+            crate::captcha::failed()
         };
         let page = RegisterPage {
             csrf: &token,
@@ -272,7 +272,7 @@ pub async fn submit(
             email: &form.email,
             name: &form.name,
             min_length: ui.settings.password_policy.min_length,
-            error: Some(error),
+            error: Some(&error),
             email_error: errors.email,
             name_error: errors.name,
             password_error: errors.password,
@@ -517,10 +517,8 @@ async fn resend_link(ui: &LoginUi, email: &str) -> Result<(), domain::Error> {
         .tokens
         .issue(Purpose::VerifyEmail, &user.id, &user.email, ttl)
         .await?;
-    mail::send(
-        ui,
-        mail::verify_email(&ui.settings.issuer, &user.email, &token, ttl),
-    )
-    .await;
+    let issuer = &ui.settings.issuer;
+    let verify = crate::i18n::Lang::for_user(user.locale.as_deref()).scope(|| mail::verify_email(issuer, &user.email, &token, ttl));
+    mail::send(ui, verify).await;
     Ok(())
 }

@@ -36,14 +36,14 @@ struct ErrorPage<'a> {
 /// An error page.
 pub fn error(status: StatusCode, code: &str, description: &str) -> HttpResponse {
     let title = if status.is_server_error() {
-        "Something went wrong"
+        crate::t("error-title-server")
     } else {
-        "This request cannot be completed"
+        crate::t("error-title-request")
     };
     page(
         status,
         &ErrorPage {
-            title,
+            title: &title,
             code,
             description,
         },

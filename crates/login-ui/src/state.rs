@@ -40,6 +40,8 @@ pub struct UiSettings {
     pub limits: domain::ratelimit::Limits,
     /// The operator's product name, logo, colour and stylesheet.
     pub branding: std::sync::Arc<crate::branding::Branding>,
+    /// The language when nothing names a shipped one.
+    pub default_language: crate::i18n::Lang,
 }
 
 /// Limits on the mails a stranger can trigger: resets and verification resends.

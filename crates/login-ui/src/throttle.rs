@@ -27,9 +27,8 @@ impl Wait {
     /// "N seconds" or "N minutes", for pages.
     pub fn words(self) -> String {
         match self.0 {
-            1 => "1 second".into(),
-            s if s < 120 => format!("{s} seconds"),
-            s => format!("{} minutes", s.div_ceil(60)),
+            s if s < 120 => crate::t1("duration-seconds", "count", s),
+            s => crate::t1("duration-minutes", "count", s.div_ceil(60)),
         }
     }
 
@@ -45,8 +44,8 @@ impl Wait {
     pub fn page(self) -> HttpResponse {
         self.on(crate::render::notice(
             StatusCode::TOO_MANY_REQUESTS,
-            "Too many requests",
-            &format!("Too many requests. Try again in {}.", self.words()),
+            &crate::t("error-too-many-requests-title"),
+            &crate::t1("error-too-many-requests", "wait", self.words()),
         ))
     }
 }

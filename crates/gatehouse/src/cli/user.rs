@@ -348,7 +348,13 @@ pub async fn invite(services: &Services, email: &str, roles: Vec<String>) -> any
             ttl,
         })
         .await?;
-    let message = login_ui::mail::invitation(&services.config.issuer, &email, &token, ttl)?;
+    // Nobody has chosen a language yet: the operator's default.
+    let issuer = &services.config.issuer;
+    let message = services
+        .config
+        .ui
+        .default_language()
+        .scope(|| login_ui::mail::invitation(issuer, &email, &token, ttl))?;
     services.outbox.enqueue(message).await?;
     services
         .audit

@@ -78,6 +78,32 @@ pub struct Config {
     pub rate_limit: RateLimitConfig,
     /// The operator's product name, logo, colour and stylesheet on every page and mail.
     pub branding: BrandingConfig,
+    /// `[ui]`
+    pub ui: UiConfig,
+}
+
+/// `[ui]`: the hosted pages and mails.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    /// The language of pages when neither the application, the user nor the browser asks
+    /// for a shipped one (`en`, `de`, `fr`, `es`), and of mails sent from the command line.
+    pub default_language: String,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        Self {
+            default_language: "en".to_owned(),
+        }
+    }
+}
+
+impl UiConfig {
+    /// The default language (validated at start).
+    pub fn default_language(&self) -> login_ui::i18n::Lang {
+        login_ui::i18n::Lang::from_tag(&self.default_language).unwrap_or_default()
+    }
 }
 
 /// `[rate_limit]`: each limit allows a burst of `N`, refilled evenly over its window
@@ -669,6 +695,7 @@ impl Default for Config {
             session: SessionConfig::default(),
             tokens: TokensConfig::default(),
             consent: ConsentConfig::default(),
+            ui: UiConfig::default(),
             accounts: AccountsConfig::default(),
             mail: MailConfig::default(),
             registration: RegistrationConfig::default(),

@@ -103,6 +103,12 @@ impl Config {
                 return Err(ConfigError::new(key, "must be at least 1"));
             }
         }
+        if login_ui::i18n::Lang::from_tag(&self.ui.default_language).is_none() {
+            return Err(ConfigError::new(
+                "ui.default_language",
+                "must be a shipped language: en, de, fr or es",
+            ));
+        }
         if self.accounts.max_password_reentries == 0 {
             return Err(ConfigError::new(
                 "accounts.max_password_reentries",

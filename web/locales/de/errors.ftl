@@ -1,0 +1,32 @@
+# Fehlerseiten und die Meldungen der Formulare.
+
+error-title-server = Etwas ist schiefgelaufen
+error-title-request = Diese Anfrage kann nicht ausgeführt werden
+error-code = Fehlercode:
+error-form-unreadable = Das Formular konnte nicht gelesen werden. Laden Sie die Seite neu und versuchen Sie es noch einmal.
+error-form-expired = Das Formular ist abgelaufen oder wurde von einer anderen Website gesendet. Gehen Sie zurück, laden Sie die Seite neu und versuchen Sie es noch einmal.
+error-request-expired = Diese Anmeldeanfrage ist abgelaufen oder wurde bereits verwendet. Kehren Sie zur Anwendung zurück und beginnen Sie erneut.
+error-server = Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es noch einmal.
+error-wrong-credentials = E-Mail-Adresse oder Passwort ist falsch.
+error-too-many-sign-ins = Zu viele Anmeldeversuche. Versuchen Sie es in { $wait } noch einmal.
+error-too-many-requests-title = Zu viele Anfragen
+error-too-many-requests = Zu viele Anfragen. Versuchen Sie es in { $wait } noch einmal.
+error-confirm-email-first = Bestätigen Sie zuerst Ihre E-Mail-Adresse: Folgen Sie dem Link, den wir Ihnen gesendet haben.
+error-account-locked = Dieses Konto ist nach zu vielen fehlgeschlagenen Anmeldungen gesperrt. Versuchen Sie es später noch einmal oder wenden Sie sich an die Administration.
+error-account-unavailable = Mit diesem Konto ist derzeit keine Anmeldung möglich. Wenden Sie sich an die Administration.
+error-captcha-failed = Die Browserprüfung war nicht erfolgreich. Warten Sie, bis die Prüfung abgeschlossen ist (dafür ist JavaScript erforderlich), und senden Sie das Formular dann erneut.
+error-correct-fields = Bitte korrigieren Sie die unten markierten Felder.
+error-unreadable-value = Einige Zeichen konnten nicht gelesen werden. Geben Sie den Wert noch einmal ein.
+error-name-too-long = Verwenden Sie höchstens { $max } Zeichen.
+error-name-characters = Verwenden Sie nur Buchstaben, Ziffern, Leerzeichen und Satzzeichen.
+error-email-invalid = Geben Sie eine E-Mail-Adresse wie name@example.com ein.
+error-email-domain = Konten können nur mit einer Adresse bei { $domains } erstellt werden.
+error-code-wrong-mailed = Dieser Code ist nicht richtig oder abgelaufen. Prüfen Sie die neueste E-Mail oder fordern Sie einen neuen Code an.
+error-too-many-codes = Es wurden zu viele Codes versucht. Versuchen Sie es in { $wait } noch einmal.
+error-too-many-wrong-codes-mailed = Zu viele falsche Codes. Fordern Sie in einigen Minuten einen neuen Code an.
+error-email-link-broken = Der Link ist ungültig, wurde bereits verwendet oder ist abgelaufen. Fordern Sie auf der Anmeldeseite einen neuen an.
+error-codes-locked = Dieses Konto ist nach zu vielen falschen Codes gesperrt. Versuchen Sie es in { $wait } noch einmal.
+error-code-wrong = Dieser Code ist nicht richtig oder abgelaufen. Versuchen Sie es noch einmal.
+error-too-many-wrong-codes = Zu viele falsche Codes. Beginnen Sie die Anmeldung von vorn.
+error-passkey-wrong = Dieser Passkey konnte nicht überprüft werden. Versuchen Sie es noch einmal.
+error-passkey-sign-in-failed = Dieser Passkey konnte nicht überprüft werden. Gehen Sie zurück und versuchen Sie es noch einmal, oder melden Sie sich mit Ihrem Passwort an.

@@ -1,0 +1,32 @@
+# Error pages and the messages forms show when something is wrong.
+
+error-title-server = Something went wrong
+error-title-request = This request cannot be completed
+error-code = Error code:
+error-form-unreadable = The form could not be read. Reload the page and try again.
+error-form-expired = The form expired or was sent from another site. Go back, reload the page and try again.
+error-request-expired = This sign-in request has expired or was already used. Go back to the application and start again.
+error-server = Something went wrong on our side. Please try again.
+error-wrong-credentials = Incorrect email or password.
+error-too-many-sign-ins = Too many sign-in attempts. Try again in { $wait }.
+error-too-many-requests-title = Too many requests
+error-too-many-requests = Too many requests. Try again in { $wait }.
+error-confirm-email-first = Confirm your email address first: follow the link we sent you.
+error-account-locked = This account is locked after too many failed sign-ins. Try again later or contact the administrator.
+error-account-unavailable = This account cannot sign in at the moment. Contact the administrator.
+error-captcha-failed = The browser check did not pass. Wait until the check is finished (it needs JavaScript), then send the form again.
+error-correct-fields = Please correct the fields marked below.
+error-unreadable-value = Some characters could not be read. Type the value again.
+error-name-too-long = Use at most { $max } characters.
+error-name-characters = Use letters, digits, spaces and punctuation only.
+error-email-invalid = Enter an email address such as name@example.com.
+error-email-domain = Accounts can only be created with an address at { $domains }.
+error-code-wrong-mailed = That code is not right, or it expired. Check the latest mail, or ask for a new code.
+error-too-many-codes = Too many codes were tried. Try again in { $wait }.
+error-too-many-wrong-codes-mailed = Too many wrong codes. Ask for a new code in a few minutes.
+error-email-link-broken = The link is invalid, was already used or has expired. Ask for a new one on the sign-in page.
+error-codes-locked = This account is locked after too many wrong codes. Try again in { $wait }.
+error-code-wrong = That code is not right, or it expired. Try again.
+error-too-many-wrong-codes = Too many wrong codes. Start signing in again.
+error-passkey-wrong = That passkey could not be verified. Try again.
+error-passkey-sign-in-failed = That passkey could not be verified. Go back and try again, or sign in with your password.

@@ -1,0 +1,32 @@
+# Las páginas de error y los mensajes de los formularios.
+
+error-title-server = Algo ha salido mal
+error-title-request = No se puede completar esta solicitud
+error-code = Código de error:
+error-form-unreadable = No se ha podido leer el formulario. Vuelva a cargar la página e inténtelo de nuevo.
+error-form-expired = El formulario ha caducado o se envió desde otro sitio. Vuelva atrás, cargue de nuevo la página e inténtelo otra vez.
+error-request-expired = Esta solicitud de inicio de sesión ha caducado o ya se ha utilizado. Vuelva a la aplicación y empiece de nuevo.
+error-server = Algo ha salido mal por nuestra parte. Inténtelo de nuevo.
+error-wrong-credentials = El correo electrónico o la contraseña no son correctos.
+error-too-many-sign-ins = Demasiados intentos de inicio de sesión. Inténtelo de nuevo dentro de { $wait }.
+error-too-many-requests-title = Demasiadas solicitudes
+error-too-many-requests = Demasiadas solicitudes. Inténtelo de nuevo dentro de { $wait }.
+error-confirm-email-first = Confirme primero su dirección de correo electrónico: siga el enlace que le enviamos.
+error-account-locked = Esta cuenta está bloqueada tras demasiados intentos fallidos de inicio de sesión. Inténtelo más tarde o póngase en contacto con el administrador.
+error-account-unavailable = Esta cuenta no puede iniciar sesión en este momento. Póngase en contacto con el administrador.
+error-captcha-failed = La comprobación del navegador no se ha superado. Espere a que termine la comprobación (necesita JavaScript) y vuelva a enviar el formulario.
+error-correct-fields = Corrija los campos marcados a continuación.
+error-unreadable-value = No se han podido leer algunos caracteres. Vuelva a escribir el valor.
+error-name-too-long = Use como máximo { $max } caracteres.
+error-name-characters = Use solo letras, cifras, espacios y signos de puntuación.
+error-email-invalid = Introduzca una dirección de correo electrónico como nombre@example.com.
+error-email-domain = Solo se pueden crear cuentas con una dirección de { $domains }.
+error-code-wrong-mailed = Ese código no es correcto o ha caducado. Revise el correo más reciente o pida un código nuevo.
+error-too-many-codes = Se han probado demasiados códigos. Inténtelo de nuevo dentro de { $wait }.
+error-too-many-wrong-codes-mailed = Demasiados códigos incorrectos. Pida un código nuevo dentro de unos minutos.
+error-email-link-broken = El enlace no es válido, ya se ha utilizado o ha caducado. Pida uno nuevo en la página de inicio de sesión.
+error-codes-locked = Esta cuenta está bloqueada tras demasiados códigos incorrectos. Inténtelo de nuevo dentro de { $wait }.
+error-code-wrong = Ese código no es correcto o ha caducado. Inténtelo de nuevo.
+error-too-many-wrong-codes = Demasiados códigos incorrectos. Vuelva a iniciar sesión desde el principio.
+error-passkey-wrong = No se ha podido verificar esa llave de acceso. Inténtelo de nuevo.
+error-passkey-sign-in-failed = No se ha podido verificar esa llave de acceso. Vuelva atrás e inténtelo de nuevo, o inicie sesión con su contraseña.

@@ -1,0 +1,32 @@
+# Les pages d’erreur et les messages des formulaires.
+
+error-title-server = Une erreur s’est produite
+error-title-request = Cette demande ne peut pas aboutir
+error-code = Code d’erreur :
+error-form-unreadable = Le formulaire n’a pas pu être lu. Rechargez la page et réessayez.
+error-form-expired = Le formulaire a expiré ou a été envoyé depuis un autre site. Revenez en arrière, rechargez la page et réessayez.
+error-request-expired = Cette demande de connexion a expiré ou a déjà été utilisée. Revenez à l’application et recommencez.
+error-server = Une erreur s’est produite de notre côté. Veuillez réessayer.
+error-wrong-credentials = Adresse e-mail ou mot de passe incorrect.
+error-too-many-sign-ins = Trop de tentatives de connexion. Réessayez dans { $wait }.
+error-too-many-requests-title = Trop de demandes
+error-too-many-requests = Trop de demandes. Réessayez dans { $wait }.
+error-confirm-email-first = Confirmez d’abord votre adresse e-mail : suivez le lien que nous vous avons envoyé.
+error-account-locked = Ce compte est verrouillé après trop d’échecs de connexion. Réessayez plus tard ou contactez l’administrateur.
+error-account-unavailable = Ce compte ne peut pas se connecter pour le moment. Contactez l’administrateur.
+error-captcha-failed = La vérification du navigateur n’a pas abouti. Attendez la fin de la vérification (JavaScript est nécessaire), puis renvoyez le formulaire.
+error-correct-fields = Veuillez corriger les champs signalés ci-dessous.
+error-unreadable-value = Certains caractères n’ont pas pu être lus. Saisissez de nouveau la valeur.
+error-name-too-long = Utilisez au plus { $max } caractères.
+error-name-characters = Utilisez uniquement des lettres, des chiffres, des espaces et de la ponctuation.
+error-email-invalid = Saisissez une adresse e-mail comme nom@example.com.
+error-email-domain = Les comptes ne peuvent être créés qu’avec une adresse chez { $domains }.
+error-code-wrong-mailed = Ce code est incorrect ou a expiré. Consultez le dernier e-mail ou demandez un nouveau code.
+error-too-many-codes = Trop de codes ont été essayés. Réessayez dans { $wait }.
+error-too-many-wrong-codes-mailed = Trop de codes erronés. Demandez un nouveau code dans quelques minutes.
+error-email-link-broken = Le lien est invalide, a déjà été utilisé ou a expiré. Demandez-en un nouveau sur la page de connexion.
+error-codes-locked = Ce compte est verrouillé après trop de codes erronés. Réessayez dans { $wait }.
+error-code-wrong = Ce code est incorrect ou a expiré. Réessayez.
+error-too-many-wrong-codes = Trop de codes erronés. Recommencez la connexion.
+error-passkey-wrong = Cette clé d’accès n’a pas pu être vérifiée. Réessayez.
+error-passkey-sign-in-failed = Cette clé d’accès n’a pas pu être vérifiée. Revenez en arrière et réessayez, ou connectez-vous avec votre mot de passe.
