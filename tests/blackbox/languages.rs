@@ -212,9 +212,8 @@ shared_server_tests! {
         let email = "order-saved@example.com";
         let user_id = server.user(email, PASSWORD).await;
         save_language(server, &user_id, "es-MX").await;
-        let consent = b
-            .complete(b.open(&authorize(server, &client_id, &[])).await, email, PASSWORD)
-            .await;
+        let sign_in = b.open(&authorize(server, &client_id, &[])).await;
+        let consent = b.sign_in(&sign_in, email, PASSWORD).await;
         // Signed in through a German sign-in page, the consent page is Spanish.
         let (_, _, html) = consent.page();
         assert!(html.contains("action=\"/consent\""), "{html}");
