@@ -69,7 +69,10 @@ fn assert_translated(html: &str, lang: &str, what: &str) {
     );
     let text = visible(html);
     for key in keys() {
-        assert!(!text.contains(&key), "{what} in {lang} shows the key {key}: {text}");
+        assert!(
+            !text.contains(&key),
+            "{what} in {lang} shows the key {key}: {text}"
+        );
     }
 }
 

@@ -460,7 +460,14 @@ async fn german_sign_in(english: &Chrome, german: &Chrome, server: &TestServer) 
     // The harness saves en-GB as the user's language: ui_locales still comes first.
     server.user(email, PASSWORD).await;
     let app = app(server, |_| {}).await;
-    start(english, server, &app, "ui-locales-de", &[("ui_locales", "de")]).await;
+    start(
+        english,
+        server,
+        &app,
+        "ui-locales-de",
+        &[("ui_locales", "de")],
+    )
+    .await;
     german_page(english, "action=\"/login\"", "Passwort vergessen?").await;
     password(english, email).await;
     german_page(english, "name=\"decision\"", "Erlauben").await;

@@ -220,7 +220,8 @@ async fn mail_code(
     let link = format!("{}/login/email/verify?token={token}", ui.settings.issuer);
     // An unproven address is not greeted with a name its registrant chose.
     let name = user.display_name.as_deref().filter(|_| user.email_verified);
-    let message = crate::i18n::Lang::for_user(user.locale.as_deref()).scope(|| mail::email_sign_in(&user.email, name, &code, &link, TTL));
+    let message = crate::i18n::Lang::for_user(user.locale.as_deref())
+        .scope(|| mail::email_sign_in(&user.email, name, &code, &link, TTL));
     mail::send(ui, message).await;
     record(
         ui,

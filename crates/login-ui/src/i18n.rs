@@ -107,7 +107,11 @@ impl Lang {
 
     /// The message `key` in this language with `args`; a key missing here falls back to
     /// English, and a key missing everywhere shows as itself (and is logged).
-    pub fn message(self, key: &str, args: Option<&HashMap<Cow<'static, str>, FluentValue>>) -> String {
+    pub fn message(
+        self,
+        key: &str,
+        args: Option<&HashMap<Cow<'static, str>, FluentValue>>,
+    ) -> String {
         for lang in [self, Lang::En] {
             if let Ok(text) = LOCALES.lookup_single_language(lang.id(), key, args) {
                 return text;
@@ -143,13 +147,19 @@ impl actix_web::FromRequest for Lang {
 
     /// The language [`negotiate`] chose for this request.
     fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        std::future::ready(Ok(Lang::current_or(req.extensions().get::<Lang>().copied())))
+        std::future::ready(Ok(Lang::current_or(
+            req.extensions().get::<Lang>().copied(),
+        )))
     }
 }
 
 impl Lang {
     fn current_or(chosen: Option<Lang>) -> Lang {
-        CURRENT.try_with(Cell::get).ok().or(chosen).unwrap_or_default()
+        CURRENT
+            .try_with(Cell::get)
+            .ok()
+            .or(chosen)
+            .unwrap_or_default()
     }
 }
 
@@ -292,7 +302,11 @@ pub fn choose(hints: Hints<'_>, default: Lang) -> Lang {
         .ui_locales
         .and_then(|u| first_shipped(u.split_whitespace()))
         .or_else(|| hints.saved.and_then(Lang::from_tag))
-        .or_else(|| hints.accept_language.and_then(|a| first_shipped(accepted(a))))
+        .or_else(|| {
+            hints
+                .accept_language
+                .and_then(|a| first_shipped(accepted(a)))
+        })
         .unwrap_or(default)
 }
 
@@ -326,7 +340,11 @@ pub async fn negotiate(
     // Only a page answer needs the saved language: static files and the protocol's JSON
     // endpoints carry no session cookie, or do not need it.
     let saved = match &ui {
-        Some(ui) if ui_locales.and_then(|u| first_shipped(u.split_whitespace())).is_none() => {
+        Some(ui)
+            if ui_locales
+                .and_then(|u| first_shipped(u.split_whitespace()))
+                .is_none() =>
+        {
             saved_language(ui, &req).await
         }
         _ => None,
@@ -400,7 +418,11 @@ mod tests {
     #[test]
     fn every_key_exists_in_every_language_and_nowhere_else() {
         let english = keys_of(Lang::En);
-        assert!(english.len() >= 5, "the English files: {:?}", english.keys());
+        assert!(
+            english.len() >= 5,
+            "the English files: {:?}",
+            english.keys()
+        );
         for lang in Lang::ALL {
             let files = keys_of(lang);
             let mut names: Vec<_> = files.keys().collect();
@@ -424,9 +446,32 @@ mod tests {
         // every argument any message uses, so a reference to a missing term or a broken
         // plural shows here.
         let args: HashMap<Cow<'static, str>, FluentValue> = [
-            "client", "email", "name", "count", "minutes", "hours", "days", "code", "link",
-            "site", "when", "device", "ip", "new_email", "wait", "status", "product", "error",
-            "min", "max", "field", "app", "date", "value", "phone", "domains",
+            "client",
+            "email",
+            "name",
+            "count",
+            "minutes",
+            "hours",
+            "days",
+            "code",
+            "link",
+            "site",
+            "when",
+            "device",
+            "ip",
+            "new_email",
+            "wait",
+            "status",
+            "product",
+            "error",
+            "min",
+            "max",
+            "field",
+            "app",
+            "date",
+            "value",
+            "phone",
+            "domains",
         ]
         .into_iter()
         .map(|n| (Cow::Borrowed(n), FluentValue::from(2)))

@@ -418,7 +418,8 @@ async fn alert_if_new_device(
         ip: &ip,
     };
     let name = user.display_name.as_deref();
-    let alert = crate::i18n::Lang::for_user(user.locale.as_deref()).scope(|| crate::mail::new_sign_in(&user.email, name, &seen));
+    let alert = crate::i18n::Lang::for_user(user.locale.as_deref())
+        .scope(|| crate::mail::new_sign_in(&user.email, name, &seen));
     crate::mail::send(ui, alert).await;
     record(
         ui,

@@ -390,10 +390,16 @@ mod tests {
                 let m = m.unwrap();
                 let en = en.as_ref().unwrap();
                 let kind = format!("{lang} {}", m.kind);
-                assert!(m.html.contains(&format!("<html lang=\"{lang}\">")), "{kind}");
+                assert!(
+                    m.html.contains(&format!("<html lang=\"{lang}\">")),
+                    "{kind}"
+                );
                 for part in [&m.subject, &m.text, &m.html] {
                     assert!(!part.contains("mail-"), "{kind} shows a raw key: {part}");
-                    assert!(!part.contains('{'), "{kind} has an unfilled argument: {part}");
+                    assert!(
+                        !part.contains('{'),
+                        "{kind} has an unfilled argument: {part}"
+                    );
                 }
                 assert!(m.text.contains("a@example.com"), "{kind}");
                 if lang != Lang::En {
@@ -403,7 +409,15 @@ mod tests {
             }
         }
         let german = Lang::De
-            .scope(|| reset_password("https://id.example", "a@example.com", None, "tok", std::time::Duration::from_secs(60)))
+            .scope(|| {
+                reset_password(
+                    "https://id.example",
+                    "a@example.com",
+                    None,
+                    "tok",
+                    std::time::Duration::from_secs(60),
+                )
+            })
             .unwrap();
         assert_eq!(german.subject, "Setzen Sie Ihr Passwort zurück");
         assert!(german.text.starts_with("Guten Tag,"), "{}", german.text);

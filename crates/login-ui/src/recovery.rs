@@ -199,7 +199,8 @@ async fn mail_reset_link(
     // An unproven address is not greeted with a name its registrant chose.
     let name = user.display_name.as_deref().filter(|_| user.email_verified);
     let issuer = &ui.settings.issuer;
-    let reset = crate::i18n::Lang::for_user(user.locale.as_deref()).scope(|| mail::reset_password(issuer, &user.email, name, &token, ttl));
+    let reset = crate::i18n::Lang::for_user(user.locale.as_deref())
+        .scope(|| mail::reset_password(issuer, &user.email, name, &token, ttl));
     mail::send(ui, reset).await;
     record(
         ui,
@@ -301,7 +302,8 @@ pub async fn reset(
         tracing::error!(error = %e, "cannot void older reset links");
     }
     let name = user.display_name.as_deref();
-    let changed = crate::i18n::Lang::for_user(user.locale.as_deref()).scope(|| mail::password_changed(&user.email, name, "reset"));
+    let changed = crate::i18n::Lang::for_user(user.locale.as_deref())
+        .scope(|| mail::password_changed(&user.email, name, "reset"));
     mail::send(&ui, changed).await;
     record(
         &ui,

@@ -95,13 +95,13 @@ pub(crate) fn closed(ui: &LoginUi) -> Option<HttpResponse> {
         RegistrationMode::Open => None,
         RegistrationMode::InviteOnly => Some(notice(
             StatusCode::FORBIDDEN,
-            "Registration by invitation only",
-            "Accounts are created by invitation. Ask an administrator for one.",
+            &crate::t("register-invite-only-title"),
+            &crate::t("register-invite-only"),
         )),
         RegistrationMode::Disabled => Some(notice(
             StatusCode::NOT_FOUND,
-            "Registration is closed",
-            "Accounts are created by the administrators of this service.",
+            &crate::t("register-closed-title"),
+            &crate::t("register-closed"),
         )),
     }
 }
@@ -518,7 +518,8 @@ async fn resend_link(ui: &LoginUi, email: &str) -> Result<(), domain::Error> {
         .issue(Purpose::VerifyEmail, &user.id, &user.email, ttl)
         .await?;
     let issuer = &ui.settings.issuer;
-    let verify = crate::i18n::Lang::for_user(user.locale.as_deref()).scope(|| mail::verify_email(issuer, &user.email, &token, ttl));
+    let verify = crate::i18n::Lang::for_user(user.locale.as_deref())
+        .scope(|| mail::verify_email(issuer, &user.email, &token, ttl));
     mail::send(ui, verify).await;
     Ok(())
 }

@@ -123,7 +123,8 @@ pub(crate) async fn count_wrong_code(ui: &LoginUi, req: &HttpRequest, user: &use
             record(ui, req, event).await;
             let minutes = policy.duration.as_secs().div_ceil(60);
             let name = user.display_name.as_deref();
-            let locked = crate::i18n::Lang::for_user(user.locale.as_deref()).scope(|| mail::codes_locked(&user.email, name, minutes));
+            let locked = crate::i18n::Lang::for_user(user.locale.as_deref())
+                .scope(|| mail::codes_locked(&user.email, name, minutes));
             mail::send(ui, locked).await;
             true
         }
@@ -553,7 +554,8 @@ async fn succeed(
             .data(serde_json::json!({ "left": left }));
         record(ui, req, event).await;
         let name = user.display_name.as_deref();
-        let used = crate::i18n::Lang::for_user(user.locale.as_deref()).scope(|| mail::recovery_code_used(&user.email, name, left));
+        let used = crate::i18n::Lang::for_user(user.locale.as_deref())
+            .scope(|| mail::recovery_code_used(&user.email, name, left));
         mail::send(ui, used).await;
     }
     let Some(purpose) = purpose(ui, &pending.request, &pending.next).await else {
