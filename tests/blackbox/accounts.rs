@@ -150,7 +150,8 @@ harness::shared_server_tests! {
             ("picture", "javascript:alert(1)", "Picture URL"),
             ("locale", "not a locale!", "Language"),
             ("phone_number", "call me", "Phone"),
-            ("name", &"x".repeat(201), "at most 200"),
+            // The saved language is now French: the message is too.
+            ("name", &"x".repeat(201), "au plus 200"),
         ] {
             let bad = submit(&browser, server, &saved, "/account/profile", &[(field, value)]).await;
             assert_eq!(bad.page().0, 422, "{field}");

@@ -12,6 +12,11 @@
     return true;
   }
 
+  // The status texts come from the page (in its language), with English as the fallback.
+  function text(status, name, fallback) {
+    return (status && status.getAttribute("data-text-" + name)) || fallback;
+  }
+
   async function solve(challenge, bits, status) {
     var enc = new TextEncoder();
     var counter = 0;
@@ -25,7 +30,7 @@
       for (var j = 0; j < digests.length; j++) {
         if (zeroBits(new Uint8Array(digests[j]), bits)) return String(counter - digests.length + j);
       }
-      if (status) status.textContent = "Checking your browser… (" + counter + ")";
+      if (status) status.textContent = text(status, "checking", "Checking your browser…") + " (" + counter + ")";
     }
   }
 
@@ -38,19 +43,19 @@
     var bits = parseInt(challenge.split(".")[1], 10) || 0;
     var done = false;
     var wanted = false;
-    if (status) status.textContent = "Checking your browser…";
+    if (status) status.textContent = text(status, "checking", "Checking your browser…");
     solve(challenge, bits, status).then(function (solution) {
       out.value = solution;
       done = true;
       form.setAttribute("data-pow-done", "true");
-      if (status) status.textContent = "Done";
+      if (status) status.textContent = text(status, "done", "Done");
       if (wanted) form.requestSubmit ? form.requestSubmit() : form.submit();
     });
     form.addEventListener("submit", function (event) {
       if (!done) {
         event.preventDefault();
         wanted = true;
-        if (status) status.textContent = "Checking your browser… the form is sent when done.";
+        if (status) status.textContent = text(status, "waiting", "Checking your browser… the form is sent when done.");
       }
     });
   });

@@ -57,7 +57,11 @@
       if (form.querySelector("input[name=credential]").value) return;
       event.preventDefault();
       var kind = form.getAttribute("data-passkey");
-      if (status) status.textContent = "Waiting for your passkey…";
+      // The status texts come from the page (in its language), with English as the fallback.
+      var say = function (name, fallback) {
+        return (status && status.getAttribute("data-text-" + name)) || fallback;
+      };
+      if (status) status.textContent = say("waiting", "Waiting for your passkey…");
       fetch(form.getAttribute("data-begin"), {
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/x-www-form-urlencoded" },
@@ -74,7 +78,7 @@
         form.querySelector("input[name=credential]").value = JSON.stringify(result);
         form.submit();
       }).catch(function (e) {
-        if (status) status.textContent = "The passkey did not work: " + e.message;
+        if (status) status.textContent = say("failed", "The passkey did not work:") + " " + e.message;
       });
     });
   });

@@ -569,7 +569,7 @@ pub async fn change_password(
         .password_policy
         .check(&form.new_password, &context)
     {
-        return fail(e.to_string()).await;
+        return fail(crate::i18n::password_rejection(&e)).await;
     }
     if let Err(e) = ui.users.set_password(&me.user.id, &form.new_password).await {
         return server_error(&e);
@@ -674,7 +674,7 @@ pub struct ConfirmForm {
 fn email_link_dead() -> HttpResponse {
     notice(
         StatusCode::BAD_REQUEST,
-        "This link does not work",
+        &crate::t("link-broken-title"),
         "The link is invalid, was already used or has expired. Ask for a new one on your account page.",
     )
 }

@@ -161,7 +161,7 @@ pub async fn request(
             &req,
             StatusCode::UNPROCESSABLE_ENTITY,
             (&form.email, &form.request, &form.next),
-            Some("Enter an email address such as name@example.com."),
+            Some(crate::t("error-email-invalid").as_str()),
             &csp,
         );
     };
@@ -274,14 +274,13 @@ pub async fn code(
             &csp,
         )
     };
-    let wrong =
-        "That code is not right, or it expired. Check the latest mail, or ask for a new code.";
+    let wrong = &crate::t("error-code-wrong-mailed");
     let user = match normalize_email(&form.email) {
         Ok(email) => {
             // Per typed address, known or not, so that the limit tells nothing about accounts.
             let guess = crate::throttle::code_guess_allowed(&ui, &format!("email:{email}")).await;
             if let Err(wait) = guess {
-                let message = format!("Too many codes were tried. Try again in {}.", wait.words());
+                let message = crate::t1("error-too-many-codes", "wait", wait.words());
                 let res = code_page(
                     &ui,
                     &req,
@@ -315,7 +314,7 @@ pub async fn code(
         {
             tracing::error!(error = %e, "cannot void sign-in codes");
         }
-        return again("Too many wrong codes. Ask for a new code in a few minutes.");
+        return again(&crate::t("error-too-many-wrong-codes-mailed"));
     }
     let used = match ui
         .tokens
@@ -395,8 +394,8 @@ pub async fn link(
     let dead = || {
         notice(
             StatusCode::BAD_REQUEST,
-            "This link does not work",
-            "The link is invalid, was already used or has expired. Ask for a new one on the sign-in page.",
+            &crate::t("link-broken-title"),
+            &crate::t("error-email-link-broken"),
         )
     };
     let used = match ui.tokens.consume(Purpose::EmailSignIn, &form.token).await {

@@ -230,6 +230,19 @@ pub fn t2(
     Lang::current().message(key, Some(&args))
 }
 
+/// Why a new password was refused, in the current language. The strength checker's advice
+/// exists in English only, so the other languages give their own general advice.
+pub fn password_rejection(rejection: &domain::credentials::policy::PasswordRejection) -> String {
+    use domain::credentials::policy::PasswordRejection as R;
+    match rejection {
+        R::TooShort(min) => t1("password-too-short", "min", *min),
+        R::TooLong => t1("password-too-long", "max", domain::users::MAX_PASSWORD_LEN),
+        R::Common => t("password-common"),
+        R::Weak(_) if Lang::current() == Lang::En => rejection.to_string(),
+        R::Weak(_) => t("password-weak"),
+    }
+}
+
 /// The current language's tag, for `<html lang>`.
 pub fn lang_tag() -> &'static str {
     Lang::current().tag()

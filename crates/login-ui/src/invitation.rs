@@ -52,8 +52,8 @@ pub struct AcceptForm {
 fn dead() -> HttpResponse {
     notice(
         StatusCode::BAD_REQUEST,
-        "This invitation does not work",
-        "The invitation is invalid, was revoked, was already used or has expired. Ask the person who invited you for a new one.",
+        &crate::t("invitation-broken-title"),
+        &crate::t("invitation-broken"),
     )
 }
 
@@ -112,16 +112,17 @@ pub async fn accept(
         .password_policy
         .check(&form.password, &[row.email.as_str(), name])
         .err()
-        .map(|e| e.to_string());
+        .map(|e| crate::i18n::password_rejection(&e));
     if name_error.is_some() || password_error.is_some() {
         let (csrf_token, cookie) = csrf::issue(&ui, &req);
+        let correct_fields = crate::t("error-correct-fields");
         let view = InvitationPage {
             csrf: &csrf_token,
             token: &form.token,
             email: &row.email,
             name: &form.name,
             min_length: ui.settings.password_policy.min_length,
-            error: Some("Please correct the fields marked below."),
+            error: Some(&correct_fields),
             name_error,
             password_error,
         };
@@ -151,8 +152,8 @@ pub async fn accept(
         Err(domain::Error::Conflict(_)) => {
             return notice(
                 StatusCode::CONFLICT,
-                "You already have an account",
-                "An account with this address exists already. Sign in with it instead.",
+                &crate::t("invitation-exists-title"),
+                &crate::t("invitation-exists"),
             );
         }
         Err(e) => return server_error(&e),

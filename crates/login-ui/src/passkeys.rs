@@ -227,7 +227,7 @@ pub async fn finish_sign_in(
         crate::render::error(
             StatusCode::UNAUTHORIZED,
             "access_denied",
-            "That passkey could not be verified. Go back and try again, or sign in with your password.",
+            &crate::t("error-passkey-sign-in-failed"),
         )
     };
     let Ok(credential) = serde_json::from_str::<PublicKeyCredential>(&form.credential) else {

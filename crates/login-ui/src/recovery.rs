@@ -120,7 +120,7 @@ pub async fn forgot(
         return forgot_again(&ui, &req, again, &crate::captcha::failed());
     }
     let Ok(email) = normalize_email(&form.email) else {
-        let message = "Enter an email address such as name@example.com.";
+        let message = &crate::t("error-email-invalid");
         let again = (form.email.as_str(), form.request.as_str());
         return forgot_again(&ui, &req, again, message);
     };
@@ -144,8 +144,8 @@ pub async fn forgot(
     }));
     notice(
         StatusCode::OK,
-        "Check your inbox",
-        "If an account uses this address, we sent it a link to choose a new password. The link expires soon; if nothing arrives, check your spam folder or try again in a few minutes.",
+        &crate::t("check-inbox-title"),
+        &crate::t("forgot-check-inbox"),
     )
 }
 
@@ -214,8 +214,8 @@ async fn mail_reset_link(
 fn link_dead() -> HttpResponse {
     notice(
         StatusCode::BAD_REQUEST,
-        "This link does not work",
-        "The link is invalid, was already used or has expired. Ask for a new one on the \"Forgot password\" page.",
+        &crate::t("link-broken-title"),
+        &crate::t("reset-link-broken"),
     )
 }
 
@@ -267,7 +267,7 @@ pub async fn reset(
             token: &form.token,
             email: &row.email,
             min_length: ui.settings.password_policy.min_length,
-            password_error: Some(e.to_string()),
+            password_error: Some(crate::i18n::password_rejection(&e)),
         };
         return csrf::attach(
             render::page(StatusCode::UNPROCESSABLE_ENTITY, &page, &Csp::page()),
@@ -317,7 +317,7 @@ pub async fn reset(
     }
     notice(
         StatusCode::OK,
-        "Password changed",
-        "Your new password is set, and every session of your account was signed out. Sign in again with the new password.",
+        &crate::t("reset-done-title"),
+        &crate::t("reset-done"),
     )
 }

@@ -183,16 +183,15 @@ pub async fn show(
 
 /// What form decoding puts in place of bytes that are not UTF-8.
 pub(crate) const UNREADABLE: char = '\u{FFFD}';
-const UNREADABLE_MESSAGE: &str = "Some characters could not be read. Type the value again.";
 
 /// A display name's problem, if any (too long, control characters).
 pub(crate) fn check_name(name: &str) -> Result<(), String> {
     if name.contains(UNREADABLE) {
-        Err(UNREADABLE_MESSAGE.into())
+        Err(crate::t("error-unreadable-value"))
     } else if name.chars().count() > MAX_NAME {
-        Err(format!("Use at most {MAX_NAME} characters."))
+        Err(crate::t1("error-name-too-long", "max", MAX_NAME))
     } else if name.chars().any(char::is_control) {
-        Err("Use letters, digits, spaces and punctuation only.".into())
+        Err(crate::t("error-name-characters"))
     } else {
         Ok(())
     }
@@ -217,7 +216,7 @@ pub(crate) fn check(ui: &LoginUi, form: &RegisterForm) -> (Option<String>, Field
     let email = match normalize_email(&form.email) {
         Ok(e) => Some(e),
         Err(_) => {
-            errors.email = Some("Enter an email address such as name@example.com.".into());
+            errors.email = Some(crate::t("error-email-invalid"));
             None
         }
     };
@@ -228,18 +227,19 @@ pub(crate) fn check(ui: &LoginUi, form: &RegisterForm) -> (Option<String>, Field
             .iter()
             .any(|d| e.rsplit_once('@').is_some_and(|(_, domain)| domain == d))
     {
-        errors.email = Some(format!(
-            "Accounts can only be created with an address at {}.",
-            allowed.join(", ")
+        errors.email = Some(crate::t1(
+            "error-email-domain",
+            "domains",
+            allowed.join(", "),
         ));
     }
     let name = form.name.trim();
     errors.name = check_name(name).err();
     let context = [form.email.as_str(), name];
     if form.password.contains(UNREADABLE) {
-        errors.password = Some(UNREADABLE_MESSAGE.into());
+        errors.password = Some(crate::t("error-unreadable-value"));
     } else if let Err(e) = ui.settings.password_policy.check(&form.password, &context) {
-        errors.password = Some(e.to_string());
+        errors.password = Some(crate::i18n::password_rejection(&e));
     }
     (email, errors)
 }
@@ -294,8 +294,8 @@ pub async fn submit(
     }
     notice(
         StatusCode::OK,
-        "Check your inbox",
-        "We sent a message to the address you entered. Follow the link in it to confirm your address and finish creating your account.",
+        &crate::t("check-inbox-title"),
+        &crate::t("register-check-inbox"),
     )
 }
 
@@ -407,15 +407,15 @@ pub async fn verify(
     let Some(token) = used else {
         return notice(
             StatusCode::BAD_REQUEST,
-            "This link does not work",
-            "The link is invalid, was already used or has expired. Ask for a new one on the \"Send the confirmation link again\" page (/verify-email/resend).",
+            &crate::t("link-broken-title"),
+            &crate::t("verify-link-broken"),
         );
     };
     let Some(user_id) = token.user_id else {
         return notice(
             StatusCode::BAD_REQUEST,
-            "This link does not work",
-            "The account no longer exists.",
+            &crate::t("link-broken-title"),
+            &crate::t("verify-account-gone"),
         );
     };
     match ui.users.confirm_email(&user_id, &token.email).await {
@@ -432,14 +432,14 @@ pub async fn verify(
             }
             notice(
                 StatusCode::OK,
-                "Email address confirmed",
-                "Your address is confirmed. You can now sign in.",
+                &crate::t("verify-done-title"),
+                &crate::t("verify-done"),
             )
         }
         Err(domain::Error::WrongState(_) | domain::Error::NotFound(_)) => notice(
             StatusCode::BAD_REQUEST,
-            "This link does not work",
-            "The link was sent to an address this account no longer uses.",
+            &crate::t("link-broken-title"),
+            &crate::t("verify-address-changed"),
         ),
         Err(e) => server_error(&e),
     }
@@ -489,8 +489,8 @@ pub async fn resend(
     }
     notice(
         StatusCode::OK,
-        "Check your inbox",
-        "If this address waits for confirmation, we sent it a new link. Links sent earlier stop working.",
+        &crate::t("check-inbox-title"),
+        &crate::t("resend-check-inbox"),
     )
 }
 

@@ -105,10 +105,7 @@ fn locked_page(left: Duration) -> HttpResponse {
     wait.on(render::error(
         StatusCode::TOO_MANY_REQUESTS,
         "access_denied",
-        &format!(
-            "This account is locked after too many wrong codes. Try again in {}.",
-            wait.words()
-        ),
+        &crate::t1("error-codes-locked", "wait", wait.words()),
     ))
 }
 
@@ -422,7 +419,7 @@ pub async fn submit(
         return too_many_tries(&ui, &token).await;
     }
     if let Err(wait) = crate::throttle::code_guess_allowed(&ui, &user.id).await {
-        let message = format!("Too many codes were tried. Try again in {}.", wait.words());
+        let message = crate::t1("error-too-many-codes", "wait", wait.words());
         let shown = Shown {
             method: &form.method,
             sms_sent: false,
@@ -466,7 +463,7 @@ pub async fn submit(
         if tries >= MAX_ATTEMPTS {
             return too_many_tries(&ui, &token).await;
         }
-        let message = "That code is not right, or it expired. Try again.";
+        let message = &crate::t("error-code-wrong");
         let shown = Shown {
             method: &form.method,
             sms_sent: false,
@@ -504,7 +501,7 @@ async fn too_many_tries(ui: &LoginUi, token: &str) -> HttpResponse {
     render::error(
         StatusCode::UNAUTHORIZED,
         "access_denied",
-        "Too many wrong codes. Start signing in again.",
+        &crate::t("error-too-many-wrong-codes"),
     )
 }
 
@@ -664,7 +661,7 @@ pub async fn passkey(
             method: "passkey",
             sms_sent: false,
         };
-        let message = "That passkey could not be verified. Try again.";
+        let message = &crate::t("error-passkey-wrong");
         return page(
             &ui,
             &req,

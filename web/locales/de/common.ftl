@@ -27,3 +27,8 @@ duration-minutes = { $count ->
     [one] { $count } Minute
    *[other] { $count } Minuten
 }
+captcha-pow-checking = Ihr Browser wird geprüft …
+captcha-pow-done = Fertig
+captcha-pow-waiting = Ihr Browser wird geprüft … das Formular wird danach gesendet.
+passkey-waiting = Warten auf Ihren Passkey …
+passkey-failed = Der Passkey hat nicht funktioniert:

@@ -30,3 +30,7 @@ error-code-wrong = Dieser Code ist nicht richtig oder abgelaufen. Versuchen Sie 
 error-too-many-wrong-codes = Zu viele falsche Codes. Beginnen Sie die Anmeldung von vorn.
 error-passkey-wrong = Dieser Passkey konnte nicht überprüft werden. Versuchen Sie es noch einmal.
 error-passkey-sign-in-failed = Dieser Passkey konnte nicht überprüft werden. Gehen Sie zurück und versuchen Sie es noch einmal, oder melden Sie sich mit Ihrem Passwort an.
+password-too-short = Verwenden Sie mindestens { $min } Zeichen.
+password-too-long = Verwenden Sie höchstens { $max } Zeichen.
+password-common = Dieses Passwort gehört zu den häufigsten. Wählen Sie ein anderes.
+password-weak = Dieses Passwort ist zu leicht zu erraten. Fügen Sie einige weitere voneinander unabhängige Wörter hinzu.

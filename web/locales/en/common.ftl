@@ -27,3 +27,8 @@ duration-minutes = { $count ->
     [one] { $count } minute
    *[other] { $count } minutes
 }
+captcha-pow-checking = Checking your browser…
+captcha-pow-done = Done
+captcha-pow-waiting = Checking your browser… the form is sent when done.
+passkey-waiting = Waiting for your passkey…
+passkey-failed = The passkey did not work:

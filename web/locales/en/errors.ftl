@@ -30,3 +30,7 @@ error-code-wrong = That code is not right, or it expired. Try again.
 error-too-many-wrong-codes = Too many wrong codes. Start signing in again.
 error-passkey-wrong = That passkey could not be verified. Try again.
 error-passkey-sign-in-failed = That passkey could not be verified. Go back and try again, or sign in with your password.
+password-too-short = Use at least { $min } characters.
+password-too-long = Use at most { $max } characters.
+password-common = This password is one of the most common ones. Choose another.
+password-weak = This password is too easy to guess. Add a few more unrelated words.

@@ -27,3 +27,8 @@ duration-minutes = { $count ->
     [one] { $count } minuto
    *[other] { $count } minutos
 }
+captcha-pow-checking = Comprobando su navegador…
+captcha-pow-done = Listo
+captcha-pow-waiting = Comprobando su navegador… el formulario se enviará al terminar.
+passkey-waiting = Esperando su llave de acceso…
+passkey-failed = La llave de acceso no ha funcionado:

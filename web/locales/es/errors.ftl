@@ -30,3 +30,7 @@ error-code-wrong = Ese código no es correcto o ha caducado. Inténtelo de nuevo
 error-too-many-wrong-codes = Demasiados códigos incorrectos. Vuelva a iniciar sesión desde el principio.
 error-passkey-wrong = No se ha podido verificar esa llave de acceso. Inténtelo de nuevo.
 error-passkey-sign-in-failed = No se ha podido verificar esa llave de acceso. Vuelva atrás e inténtelo de nuevo, o inicie sesión con su contraseña.
+password-too-short = Use al menos { $min } caracteres.
+password-too-long = Use como máximo { $max } caracteres.
+password-common = Esta contraseña es una de las más comunes. Elija otra.
+password-weak = Esta contraseña es demasiado fácil de adivinar. Añada algunas palabras más sin relación entre sí.

@@ -27,3 +27,8 @@ duration-minutes = { $count ->
     [one] { $count } minute
    *[other] { $count } minutes
 }
+captcha-pow-checking = Vérification de votre navigateur…
+captcha-pow-done = Terminé
+captcha-pow-waiting = Vérification de votre navigateur… le formulaire sera envoyé ensuite.
+passkey-waiting = En attente de votre clé d’accès…
+passkey-failed = La clé d’accès n’a pas fonctionné :

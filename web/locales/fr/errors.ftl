@@ -30,3 +30,7 @@ error-code-wrong = Ce code est incorrect ou a expiré. Réessayez.
 error-too-many-wrong-codes = Trop de codes erronés. Recommencez la connexion.
 error-passkey-wrong = Cette clé d’accès n’a pas pu être vérifiée. Réessayez.
 error-passkey-sign-in-failed = Cette clé d’accès n’a pas pu être vérifiée. Revenez en arrière et réessayez, ou connectez-vous avec votre mot de passe.
+password-too-short = Utilisez au moins { $min } caractères.
+password-too-long = Utilisez au plus { $max } caractères.
+password-common = Ce mot de passe fait partie des plus courants. Choisissez-en un autre.
+password-weak = Ce mot de passe est trop facile à deviner. Ajoutez quelques mots sans rapport entre eux.
