@@ -307,3 +307,22 @@ fn quoted_printable(mail: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// `ui.default_language`: the language when nothing else names a shipped one.
+mod default_language {
+    use super::*;
+
+    shared_server_tests! {
+        setup = |c| c.ui.default_language = "fr".into();
+
+        async fn the_configured_default_serves_whoever_asks_for_nothing_shipped(server) {
+            let plain = Browser::new(server).open(&server.url("/login")).await;
+            assert_translated(plain.page().2, "fr", "/login without a language");
+            let dutch = browser(server, "nl").open(&server.url("/login")).await;
+            assert!(dutch.page().2.contains("<html lang=\"fr\">"));
+            // The browser still wins over the default.
+            let german = browser(server, "de").open(&server.url("/login")).await;
+            assert!(german.page().2.contains("<html lang=\"de\">"));
+        }
+    }
+}

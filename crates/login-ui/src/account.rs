@@ -729,7 +729,10 @@ pub async fn confirm_email(
         Err(e) => return server_error(&e),
     };
     let name = after.display_name.as_deref();
-    mail::send(&ui, mail::email_changed(&before.email, name, &after.email)).await;
+    // The link may be opened signed out: the account's saved language, else the page's.
+    let lang = crate::i18n::Lang::for_user(after.locale.as_deref());
+    let changed = lang.scope(|| mail::email_changed(&before.email, name, &after.email));
+    mail::send(&ui, changed).await;
     record(
         &ui,
         &req,

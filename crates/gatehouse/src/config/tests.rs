@@ -73,6 +73,11 @@ fn each_bad_value_names_its_key() {
         ),
         ("GATEHOUSE__LOG__LEVEL", "info,[", "log.level"),
         (
+            "GATEHOUSE__UI__DEFAULT_LANGUAGE",
+            "nl",
+            "ui.default_language",
+        ),
+        (
             "GATEHOUSE__BOOTSTRAP__ADMIN_EMAIL",
             "admin",
             "bootstrap.admin_email",
