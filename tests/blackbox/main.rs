@@ -2,6 +2,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod a11y;
 mod account_states;
 mod accounts;
 mod bad_input;

@@ -9,6 +9,13 @@ use serde_json::{Value, json};
 /// The W3C element reference key.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// The Tab key (WebDriver key code).
+pub const TAB: &str = "\u{E004}";
+/// The Enter key.
+pub const ENTER: &str = "\u{E007}";
+/// The Shift key: held for the next key of [`Chrome::keys`].
+pub const SHIFT: &str = "\u{E008}";
+
 /// A running chromedriver with one headless Chromium session.
 pub struct Chrome {
     driver: Child,
@@ -192,6 +199,76 @@ impl Chrome {
             Some(json!({ "script": script, "args": [] })),
         )
         .await
+    }
+
+    /// Runs a Chrome DevTools Protocol command (emulation, screenshots).
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            Some(json!({ "cmd": cmd, "params": params })),
+        )
+        .await
+    }
+
+    /// Lays the page out for a viewport `width` CSS pixels wide, in the light or dark colour
+    /// scheme (`prefers-color-scheme`).
+    pub async fn emulate(&self, width: u32, dark: bool) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600 }),
+        )
+        .await;
+        let scheme = if dark { "dark" } else { "light" };
+        self.cdp(
+            "Emulation.setEmulatedMedia",
+            json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] }),
+        )
+        .await;
+    }
+
+    /// A PNG of the whole page (beyond the viewport).
+    pub async fn screenshot(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        let v = self
+            .cdp(
+                "Page.captureScreenshot",
+                json!({ "format": "png", "captureBeyondViewport": true }),
+            )
+            .await;
+        base64::engine::general_purpose::STANDARD
+            .decode(v["data"].as_str().unwrap_or_default())
+            .expect("screenshot PNG")
+    }
+
+    /// Presses keys as a person would (W3C key actions): each of `keys` is a character or a
+    /// WebDriver key code such as [`TAB`] or [`ENTER`]; a key after [`SHIFT`] is pressed with
+    /// it held.
+    pub async fn keys(&self, keys: &[&str]) {
+        let mut actions = Vec::new();
+        let mut shift = false;
+        for key in keys {
+            if *key == SHIFT {
+                actions.push(json!({ "type": "keyDown", "value": SHIFT }));
+                shift = true;
+                continue;
+            }
+            for c in key.chars() {
+                actions.push(json!({ "type": "keyDown", "value": c.to_string() }));
+                actions.push(json!({ "type": "keyUp", "value": c.to_string() }));
+            }
+            if shift {
+                actions.push(json!({ "type": "keyUp", "value": SHIFT }));
+                shift = false;
+            }
+        }
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            Some(json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] })),
+        )
+        .await;
+        self.call(reqwest::Method::DELETE, "/actions", None).await;
     }
 
     /// Adds a virtual platform authenticator (CTAP2, resident keys, user verification), the

@@ -25,3 +25,18 @@ impl auth_server::Pages for HostedPages {
         login_ui::render::logged_out()
     }
 }
+
+/// Unknown paths: a page for browsers (they ask for HTML), an empty 404 for every other
+/// client (the error-body middleware gives it its short text).
+pub async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
+    let wants_html = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html && req.method() == actix_web::http::Method::GET {
+        login_ui::render::not_found()
+    } else {
+        HttpResponse::NotFound().finish()
+    }
+}

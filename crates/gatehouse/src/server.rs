@@ -130,6 +130,7 @@ pub async fn start_on(
             .app_data(web::FormConfig::default().limit(FORM_LIMIT))
             .app_data(web::PayloadConfig::default().limit(FORM_LIMIT))
             .configure(http::routes)
+            .default_service(web::to(crate::pages::not_found))
             .wrap(body_timeout)
             .wrap(http::RequestIdHeader)
             .wrap(http::request_logger())

@@ -5,6 +5,7 @@ use actix_web::http::header;
 
 const CSS: &str = include_str!("../../../web/static/gatehouse.css");
 const AUTOSUBMIT: &str = include_str!("../../../web/static/autosubmit.js");
+const FAVICON: &str = include_str!("../../../web/static/favicon.svg");
 const POW: &str = include_str!("../../../web/static/pow.js");
 const WEBAUTHN: &str = include_str!("../../../web/static/webauthn.js");
 
@@ -33,4 +34,9 @@ pub async fn pow() -> HttpResponse {
 /// `GET /static/webauthn.js`: the passkey ceremonies.
 pub async fn webauthn() -> HttpResponse {
     asset("text/javascript; charset=utf-8", WEBAUTHN)
+}
+
+/// `GET /favicon.svg`: the pages' icon.
+pub async fn favicon() -> HttpResponse {
+    asset("image/svg+xml", FAVICON)
 }

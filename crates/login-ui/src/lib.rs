@@ -185,6 +185,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/static/autosubmit.js").route(web::get().to(assets::autosubmit)));
     cfg.service(resource("/static/pow.js").route(web::get().to(assets::pow)));
     cfg.service(resource("/static/webauthn.js").route(web::get().to(assets::webauthn)));
+    cfg.service(resource("/favicon.svg").route(web::get().to(assets::favicon)));
     cfg.service(resource("/branding/logo").route(web::get().to(branding::logo)));
     cfg.service(resource("/branding/style.css").route(web::get().to(branding::style)));
     cfg.service(

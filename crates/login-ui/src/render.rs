@@ -96,6 +96,15 @@ pub fn logged_out() -> HttpResponse {
 }
 
 #[derive(Template)]
+#[template(path = "not_found.html")]
+struct NotFound;
+
+/// The page of an unknown path, with the ways on.
+pub fn not_found() -> HttpResponse {
+    page(StatusCode::NOT_FOUND, &NotFound, &Csp::page())
+}
+
+#[derive(Template)]
 #[template(path = "notice.html")]
 struct Notice<'a> {
     title: &'a str,

@@ -34,3 +34,7 @@ password-too-short = Verwenden Sie mindestens { $min } Zeichen.
 password-too-long = Verwenden Sie höchstens { $max } Zeichen.
 password-common = Dieses Passwort gehört zu den häufigsten. Wählen Sie ein anderes.
 password-weak = Dieses Passwort ist zu leicht zu erraten. Fügen Sie einige weitere voneinander unabhängige Wörter hinzu.
+not-found-title = Seite nicht gefunden
+not-found-text = Unter dieser Adresse gibt es keine Seite. Sie wurde vielleicht verschoben, oder der Link ist fehlerhaft.
+not-found-account = Ihr Konto
+not-found-sign-in = Anmelden

@@ -57,3 +57,5 @@ logout-submit = Abmelden
 logged-out-title = Abgemeldet
 logged-out-heading = Sie sind abgemeldet
 logged-out-close = Sie können dieses Fenster schließen.
+logout-cancel = Abbrechen und angemeldet bleiben
+logged-out-sign-in-again = Erneut anmelden

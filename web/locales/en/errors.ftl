@@ -34,3 +34,7 @@ password-too-short = Use at least { $min } characters.
 password-too-long = Use at most { $max } characters.
 password-common = This password is one of the most common ones. Choose another.
 password-weak = This password is too easy to guess. Add a few more unrelated words.
+not-found-title = Page not found
+not-found-text = There is no page at this address. It may have moved, or the link may be mistyped.
+not-found-account = Your account
+not-found-sign-in = Sign in

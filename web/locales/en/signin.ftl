@@ -57,3 +57,5 @@ logout-submit = Sign out
 logged-out-title = Signed out
 logged-out-heading = You are signed out
 logged-out-close = You can close this window.
+logout-cancel = Cancel and stay signed in
+logged-out-sign-in-again = Sign in again

@@ -34,3 +34,7 @@ password-too-short = Use al menos { $min } caracteres.
 password-too-long = Use como máximo { $max } caracteres.
 password-common = Esta contraseña es una de las más comunes. Elija otra.
 password-weak = Esta contraseña es demasiado fácil de adivinar. Añada algunas palabras más sin relación entre sí.
+not-found-title = Página no encontrada
+not-found-text = No hay ninguna página en esta dirección. Puede que se haya movido o que el enlace esté mal escrito.
+not-found-account = Su cuenta
+not-found-sign-in = Iniciar sesión

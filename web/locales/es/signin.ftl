@@ -57,3 +57,5 @@ logout-submit = Cerrar sesión
 logged-out-title = Sesión cerrada
 logged-out-heading = Ha cerrado la sesión
 logged-out-close = Puede cerrar esta ventana.
+logout-cancel = Cancelar y mantener la sesión
+logged-out-sign-in-again = Iniciar sesión de nuevo

@@ -34,3 +34,7 @@ password-too-short = Utilisez au moins { $min } caractères.
 password-too-long = Utilisez au plus { $max } caractères.
 password-common = Ce mot de passe fait partie des plus courants. Choisissez-en un autre.
 password-weak = Ce mot de passe est trop facile à deviner. Ajoutez quelques mots sans rapport entre eux.
+not-found-title = Page introuvable
+not-found-text = Il n’y a aucune page à cette adresse. Elle a peut-être été déplacée, ou le lien est mal saisi.
+not-found-account = Votre compte
+not-found-sign-in = Se connecter

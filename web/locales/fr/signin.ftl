@@ -57,3 +57,5 @@ logout-submit = Se déconnecter
 logged-out-title = Déconnecté
 logged-out-heading = Vous êtes déconnecté
 logged-out-close = Vous pouvez fermer cette fenêtre.
+logout-cancel = Annuler et rester connecté
+logged-out-sign-in-again = Se reconnecter
