@@ -386,6 +386,20 @@ harness::shared_server_tests! {
         every_page(server, "de").await;
     }
 
+    async fn unknown_paths_get_a_page_for_browsers_and_text_for_others(server) {
+        let http = server.browser();
+        let page = http.get(server.url("/no-such-page")).header("accept", "text/html,*/*").send().await.unwrap();
+        assert_eq!(page.status(), 404);
+        assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+        let body = page.text().await.unwrap();
+        assert!(body.contains("href=\"/account\"") && body.contains("href=\"/login\""), "{body}");
+        let api = http.get(server.url("/no-such-page")).header("accept", "application/json").send().await.unwrap();
+        assert_eq!(api.status(), 404);
+        assert_eq!(api.text().await.unwrap(), "404 Not Found\n");
+        let icon = http.get(server.url("/favicon.svg")).send().await.unwrap();
+        assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+    }
+
     async fn sign_in_and_second_step_by_keyboard_alone(server) {
         keyboard_only(server).await;
     }
