@@ -251,7 +251,7 @@ harness::shared_server_tests! {
             ("redirect_uri", REDIRECT_URI.into()),
         ]).await;
         let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
-        let page = browser.open(&server.url("/account")).await;
+        let page = browser.open(&server.url("/account/apps")).await;
         assert!(page.page().2.contains("Photo Printer"), "the app is listed");
         let done = submit(&browser, server, &page, "/account/apps/disconnect", &[("client_id", &client_id)]).await;
         assert!(done.page().2.contains("The app is disconnected"));
@@ -261,7 +261,7 @@ harness::shared_server_tests! {
 
         // Sessions: another browser's session is listed and can be ended from here.
         let (other, _) = account_browser(server, email, PASSWORD).await;
-        let page = browser.open(&server.url("/account")).await;
+        let page = browser.open(&server.url("/account/sessions")).await;
         let session_id = hidden(page.page().2, "session_id").expect("the other session has a button");
         let ended = submit(&browser, server, &page, "/account/sessions/end", &[("session_id", &session_id)]).await;
         assert!(ended.page().2.contains("The session is signed out"));
@@ -277,7 +277,7 @@ harness::shared_server_tests! {
             .unwrap()[0]
             .id
             .clone();
-        let page = browser.open(&server.url("/account")).await;
+        let page = browser.open(&server.url("/account/sessions")).await;
         submit(&browser, server, &page, "/account/sessions/end", &[("session_id", &theirs)]).await;
         assert!(signed_in(&victim, server).await, "another user's session is untouched");
     }

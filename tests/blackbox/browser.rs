@@ -65,7 +65,7 @@ mod passkeys {
             let user_id = server.user(email, PASSWORD).await;
             let chrome = Chrome::start().await;
             chrome.add_virtual_authenticator().await;
-            chrome.goto(&server.url("/account")).await;
+            chrome.goto(&server.url("/account/passkeys")).await;
             chrome.type_into("#email", email).await;
             chrome.type_into("#password", PASSWORD).await;
             chrome.click("form[action='/login'] button[type=submit]").await;

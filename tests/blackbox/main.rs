@@ -3,6 +3,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod a11y;
+mod account_console;
 mod account_states;
 mod accounts;
 mod bad_input;

@@ -36,12 +36,17 @@ async fn submit(
 /// Sets up the authenticator for the browser's account: returns the key and the recovery
 /// codes shown once.
 async fn enroll(browser: &Browser, server: &TestServer) -> (String, Vec<String>) {
-    let account = browser.open(&server.url("/account")).await;
+    let account = browser.open(&server.url("/account/two-step")).await;
     assert!(account.page().2.contains("Set up an authenticator app"));
     let setup = submit(browser, server, &account, "/account/mfa/totp", &[]).await;
     let body = setup.page().2;
     assert!(body.contains("<svg"), "a QR code");
-    let secret = between(body, "<code id=\"totp-secret\">", "</code>").to_owned();
+    let secret = between(
+        body,
+        "<code id=\"totp-secret\" class=\"totp-key\">",
+        "</code>",
+    )
+    .replace(' ', "");
     let wrong = submit(
         browser,
         server,
@@ -244,7 +249,7 @@ harness::shared_server_tests! {
         let login = other.open(&kit.auth_url(&[])).await;
         assert!(other.sign_in(&login, &kit.email, PASSWORD).await.page().2.contains("Two-step verification"));
         // Forgotten from the account page: asked again.
-        let account = browser.open(&server.url("/account")).await;
+        let account = browser.open(&server.url("/account/two-step")).await;
         assert!(account.page().2.contains("Browsers that skip the code: 1"));
         let forgotten = submit(&browser, server, &account, "/account/mfa/trusted-browsers/forget", &[]).await;
         assert!(forgotten.page().2.contains("Every browser asks for the code again"));
@@ -272,7 +277,12 @@ mod policy {
             body.contains("This sign-in needs two-step verification"),
             "{body}"
         );
-        let secret = between(body, "<code id=\"totp-secret\">", "</code>").to_owned();
+        let secret = between(
+            body,
+            "<code id=\"totp-secret\" class=\"totp-key\">",
+            "</code>",
+        )
+        .replace(' ', "");
         let codes = submit(
             browser,
             server,

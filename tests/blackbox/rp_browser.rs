@@ -217,7 +217,9 @@ async fn totp_second_step(chrome: &Chrome, server: &TestServer) {
     let app = app(server, |_| {}).await;
     consented(server, &user_id, &app).await;
     // The user sets up an authenticator app on the account page.
-    chrome.goto(&server.url("/login?next=/account")).await;
+    chrome
+        .goto(&server.url("/login?next=/account/two-step"))
+        .await;
     password(chrome, email).await;
     chrome.wait_for_text("Set up an authenticator app").await;
     chrome
@@ -225,7 +227,7 @@ async fn totp_second_step(chrome: &Chrome, server: &TestServer) {
         .await;
     let page = chrome.wait_for_text("id=\"totp-secret\"").await;
     let secret = page
-        .split("id=\"totp-secret\">")
+        .split("id=\"totp-secret\" class=\"totp-key\">")
         .nth(1)
         .and_then(|s| s.split('<').next())
         .unwrap()
@@ -256,7 +258,9 @@ async fn passkey_sign_in(chrome: &Chrome, server: &TestServer) {
     let app = app(server, |_| {}).await;
     consented(server, &user_id, &app).await;
     chrome.add_virtual_authenticator().await;
-    chrome.goto(&server.url("/login?next=/account")).await;
+    chrome
+        .goto(&server.url("/login?next=/account/passkeys"))
+        .await;
     password(chrome, email).await;
     chrome.wait_for_text("Signed in as").await;
     chrome.type_into("#passkey_name", "Virtual key").await;

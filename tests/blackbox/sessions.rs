@@ -60,7 +60,7 @@ harness::shared_server_tests! {
         assert_eq!((current["browser"].as_str(), current["os"].as_str()), (Some("Firefox"), Some("Linux")));
         assert!(sessions.iter().any(|s| s["browser"] == "Chrome" && s["os"] == "Android" && s["ip"] == "127.0.0.1"));
         assert!(current["created_at"].is_string() && current["last_active_at"].is_string());
-        let page = laptop.open(&server.url("/account")).await;
+        let page = laptop.open(&server.url("/account/sessions")).await;
         assert!(page.page().2.contains("Chrome on Android"));
 
         // Sign out everywhere from the laptop: every browser is signed out.
@@ -214,7 +214,7 @@ mod geoip {
             let browser = signed_in_browser(server, email, FIREFOX).await;
             let listed = sessions_json(&browser, server).await.expect("signed in");
             assert_eq!(listed["sessions"][0]["location"], "Testville, Testland", "{listed}");
-            let page = browser.open(&server.url("/account")).await;
+            let page = browser.open(&server.url("/account/sessions")).await;
             assert!(page.page().2.contains("near Testville, Testland"));
         }
     }

@@ -289,6 +289,16 @@ impl Chrome {
         .await;
     }
 
+    /// Resizes the window (the layout viewport follows), e.g. 375 × 812 for a phone.
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        self.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        )
+        .await;
+    }
+
     /// Forgets every cookie (a browser restart without the session).
     pub async fn delete_cookies(&self) {
         self.call(reqwest::Method::DELETE, "/cookie", None).await;

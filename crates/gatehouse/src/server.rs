@@ -368,7 +368,8 @@ fn login_ui(
             &services.store,
             services.secrets.clone(),
             cache.clone(),
-            &mfa_issuer(&config.issuer),
+            // The label authenticator apps list the account under.
+            &config.branding.product_name,
         ),
         sms,
         geoip,
@@ -402,14 +403,6 @@ fn mfa_policy(config: &Config) -> domain::credentials::MfaPolicy {
         required_for_all: config.mfa.required_for_all,
         required_roles: config.mfa.required_roles.clone(),
     }
-}
-
-/// The name authenticator apps show for this service: the issuer's host.
-fn mfa_issuer(issuer: &str) -> String {
-    url::Url::parse(issuer)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .unwrap_or_else(|| "Gatehouse".to_owned())
 }
 
 /// The CAPTCHA the configuration asks for.

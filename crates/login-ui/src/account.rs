@@ -1,5 +1,11 @@
-//! The account page (`/account`): profile, email, password, connected apps, sessions,
-//! "download my data" and "delete my account". Every action needs the browser session.
+//! The account console (`/account/...`): profile, email, password, two-step verification,
+//! passkeys, linked sign-ins, connected apps, sessions, "your data" and "delete my account",
+//! one page per section. Every action needs the browser session.
+
+mod checks;
+pub mod console;
+mod dates;
+mod profile_form;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::{StatusCode, header};
@@ -8,7 +14,7 @@ use askama::Template;
 use domain::audit::AuditEvent;
 use domain::entities::{browser_session, user};
 use domain::sessions::COOKIE_NAME;
-use domain::users::{Profile, Purpose, normalize_email};
+use domain::users::{Purpose, normalize_email};
 use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 
@@ -16,104 +22,7 @@ use crate::csp::Csp;
 use crate::login::{expired_form, record, server_error};
 use crate::render::{self, notice};
 use crate::{LoginUi, csrf, mail};
-
-/// Messages shown after a successful action, by the `done` query value.
-const DONE: &[(&str, &str)] = &[
-    ("profile", "Your profile is saved."),
-    (
-        "password",
-        "Your password is changed. Your other sessions were signed out.",
-    ),
-    (
-        "email",
-        "We sent a confirmation link to the new address. Your address changes when you open it.",
-    ),
-    (
-        "app",
-        "The app is disconnected: it can no longer use your account.",
-    ),
-    ("session", "The session is signed out."),
-    ("sessions", "Every other session is signed out."),
-    (
-        "mfa",
-        "Two-step verification is on: signing in now asks for a code from your app.",
-    ),
-    (
-        "mfa_removed",
-        "Two-step verification is off, and your recovery codes no longer work.",
-    ),
-    (
-        "browsers",
-        "Every browser asks for the code again at the next sign-in.",
-    ),
-    ("phone", "Your phone number is verified."),
-    (
-        "mfa_sms",
-        "Signing in now asks for a code sent by text message.",
-    ),
-    ("mfa_sms_removed", "Text-message codes are off."),
-    (
-        "passkey",
-        "The passkey is added: sign in with it, or use it as your second step.",
-    ),
-    ("passkey_removed", "The passkey is removed."),
-];
-
-#[derive(Debug, Default)]
-struct ProfileFields {
-    name: String,
-    given_name: String,
-    family_name: String,
-    picture: String,
-    locale: String,
-    zoneinfo: String,
-    phone_number: String,
-}
-
-#[derive(Debug)]
-struct App {
-    client_id: String,
-    name: String,
-    scopes: String,
-}
-
-#[derive(Debug)]
-struct PasskeyRow {
-    id: String,
-    name: String,
-    created: String,
-    last_used: Option<String>,
-}
-
-#[derive(Debug)]
-struct SessionRow {
-    id: String,
-    current: bool,
-    device: String,
-    created: String,
-    last_seen: String,
-    ip: Option<String>,
-    location: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "account.html")]
-struct AccountPage<'a> {
-    csrf: &'a str,
-    user: &'a user::Model,
-    profile: ProfileFields,
-    min_length: usize,
-    apps: Vec<App>,
-    sessions: Vec<SessionRow>,
-    mfa: domain::credentials::Enrollment,
-    trusted_browsers: u64,
-    sms_available: bool,
-    passkeys_available: bool,
-    passkey_list: Vec<PasskeyRow>,
-    message: Option<&'a str>,
-    section: &'a str,
-    error: Option<String>,
-}
+use console::{Problems, Section, Typed, View, back, render_section};
 
 #[derive(Template)]
 #[template(path = "confirm_email_change.html")]
@@ -152,7 +61,8 @@ pub(crate) async fn require_form(
     Ok(me)
 }
 
-/// The account page with an error shown in `section`.
+/// A section shown again with one problem: `section` names the section, or the field
+/// whose problem it is (`phone`, `mfa`, `mfa_password`, `sms_password`, `passkeys`).
 pub(crate) async fn page_with_error(
     ui: &LoginUi,
     req: &HttpRequest,
@@ -160,8 +70,32 @@ pub(crate) async fn page_with_error(
     section: &str,
     error: &str,
 ) -> HttpResponse {
-    let status = StatusCode::UNPROCESSABLE_ENTITY;
-    page(ui, req, me, status, None, section, Some(error.to_owned())).await
+    let (section, field) = match section {
+        "phone" => (Section::Profile, "phone_number"),
+        "passkeys" => (Section::Passkeys, "passkey_name"),
+        "mfa_password" => (Section::TwoStep, "mfa_password"),
+        "sms_password" => (Section::TwoStep, "sms_password"),
+        "mfa" => (Section::TwoStep, ""),
+        _ => (Section::Profile, ""),
+    };
+    let problems = if field.is_empty() {
+        Problems::general(error)
+    } else {
+        Problems::of(field, error)
+    };
+    refuse(ui, req, me, section, problems, Typed::default()).await
+}
+
+/// `section` shown again after a refused form: every problem, and what was typed.
+pub(crate) async fn refuse(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    me: &SignedIn,
+    section: Section,
+    problems: Problems,
+    typed: Typed,
+) -> HttpResponse {
+    render_section(ui, req, me, View::refused(section, problems, typed)).await
 }
 
 /// The live session and account behind the session cookie, if any.
@@ -253,148 +187,6 @@ fn to_sign_in() -> HttpResponse {
         .finish()
 }
 
-fn back(done: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/account?done={done}")))
-        .finish()
-}
-
-/// Query of `GET /account`.
-#[derive(Debug, Deserialize)]
-pub struct AccountQuery {
-    #[serde(default)]
-    done: String,
-}
-
-/// `GET /account`
-pub async fn show(
-    ui: web::Data<LoginUi>,
-    req: HttpRequest,
-    query: web::Query<AccountQuery>,
-) -> HttpResponse {
-    let me = match require(&ui, &req).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
-    let message = DONE.iter().find(|(k, _)| *k == query.done).map(|(_, m)| *m);
-    page(&ui, &req, &me, StatusCode::OK, message, "", None).await
-}
-
-/// The approximate location of an IP address, when a location database is configured.
-fn locate(ui: &LoginUi, ip: Option<&str>) -> Option<String> {
-    ui.geoip.as_ref().zip(ip).and_then(|(g, ip)| g.locate(ip))
-}
-
-fn when(t: time::OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
-}
-
-/// Renders the account page, with an error in `section` if any.
-async fn page(
-    ui: &LoginUi,
-    req: &HttpRequest,
-    me: &SignedIn,
-    status: StatusCode,
-    message: Option<&str>,
-    section: &str,
-    error: Option<String>,
-) -> HttpResponse {
-    let user = &me.user;
-    let consents = match ui.consents.of_user(&user.id).await {
-        Ok(c) => c,
-        Err(e) => return server_error(&e),
-    };
-    let mut apps = Vec::with_capacity(consents.len());
-    for c in consents {
-        let name = match ui.clients.find(&c.client_id).await {
-            Ok(Some(client)) => client.name,
-            Ok(None) => continue,
-            Err(e) => return server_error(&e),
-        };
-        let scopes: Vec<String> = serde_json::from_value(c.scopes).unwrap_or_default();
-        apps.push(App {
-            client_id: c.client_id,
-            name,
-            scopes: scopes.join(", "),
-        });
-    }
-    let sessions = match ui.sessions.live_of_user(&user.id).await {
-        Ok(s) => s,
-        Err(e) => return server_error(&e),
-    };
-    let sessions = sessions
-        .into_iter()
-        .map(|s| SessionRow {
-            current: s.id == me.session.id,
-            device: crate::device::parse(s.user_agent.as_deref().unwrap_or_default()).to_string(),
-            created: when(s.created_at),
-            last_seen: when(s.last_seen_at),
-            location: locate(ui, s.ip.as_deref()),
-            ip: s.ip,
-            id: s.id,
-        })
-        .collect();
-    let mfa = match ui.mfa.enrollment(&user.id).await {
-        Ok(m) => m,
-        Err(e) => return server_error(&e),
-    };
-    let trusted_browsers = match ui
-        .tokens
-        .count_open(domain::users::Purpose::TrustedDevice, &user.id)
-        .await
-    {
-        Ok(n) => n,
-        Err(e) => return server_error(&e),
-    };
-    let passkey_list = match &ui.passkeys {
-        Some(p) => match p.list(&user.id).await {
-            Ok(list) => list
-                .into_iter()
-                .map(|k| PasskeyRow {
-                    id: k.id,
-                    name: k.name,
-                    created: when(k.created_at),
-                    last_used: k.last_used_at.map(when),
-                })
-                .collect(),
-            Err(e) => return server_error(&e),
-        },
-        None => Vec::new(),
-    };
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let (token, cookie) = csrf::issue_signed_in(ui, req);
-    let view = AccountPage {
-        csrf: &token,
-        user,
-        profile: ProfileFields {
-            name: text(&user.display_name),
-            given_name: text(&user.given_name),
-            family_name: text(&user.family_name),
-            picture: text(&user.picture),
-            locale: text(&user.locale),
-            zoneinfo: text(&user.zoneinfo),
-            phone_number: text(&user.phone_number),
-        },
-        min_length: ui.settings.password_policy.min_length,
-        apps,
-        sessions,
-        mfa,
-        trusted_browsers,
-        sms_available: ui.sms.is_some(),
-        passkeys_available: ui.passkeys.is_some(),
-        passkey_list,
-        message,
-        section,
-        error,
-    };
-    let csp = if ui.passkeys.is_some() {
-        Csp::page().scripts()
-    } else {
-        Csp::page()
-    };
-    csrf::attach(render::page(status, &view, &csp), cookie)
-}
-
 /// The profile form.
 #[derive(Debug, Deserialize)]
 pub struct ProfileForm {
@@ -416,64 +208,6 @@ pub struct ProfileForm {
     phone_number: String,
 }
 
-/// A profile from the form, or the first problem with it.
-fn parse_profile(form: &ProfileForm) -> Result<Profile, String> {
-    let plain = |label: &str, v: &str| -> Result<String, String> {
-        let v = v.trim();
-        crate::register::check_name(v).map_err(|e| format!("{label}: {e}"))?;
-        Ok(v.to_owned())
-    };
-    let picture = form.picture.trim();
-    if !picture.is_empty() {
-        let ok = picture.len() <= 2048
-            && url::Url::parse(picture).is_ok_and(|u| u.scheme() == "https" && u.host().is_some());
-        if !ok {
-            return Err("Picture URL: use an https:// address of an image.".into());
-        }
-    }
-    let locale = form.locale.trim();
-    if !locale.is_empty()
-        && (locale.len() > 35
-            || !locale.split('-').all(|p| {
-                (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric())
-            }))
-    {
-        return Err("Language: use a language tag such as en or en-GB.".into());
-    }
-    let zone = form.zoneinfo.trim();
-    if !zone.is_empty()
-        && (zone.len() > 64
-            || !zone
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "/_-+".contains(c)))
-    {
-        return Err("Time zone: use a zone name such as Europe/Paris.".into());
-    }
-    let phone = form.phone_number.trim();
-    if !phone.is_empty() {
-        let digits = phone.chars().filter(char::is_ascii_digit).count();
-        let ok = phone.len() <= 32
-            && (6..=15).contains(&digits)
-            && phone
-                .chars()
-                .enumerate()
-                .all(|(i, c)| c.is_ascii_digit() || c == ' ' || c == '-' || (i == 0 && c == '+'));
-        if !ok {
-            return Err("Phone: use international format, such as +33 1 23 45 67 89.".into());
-        }
-    }
-    Ok(Profile {
-        display_name: Some(plain("Name", &form.name)?),
-        given_name: Some(plain("Given name", &form.given_name)?),
-        family_name: Some(plain("Family name", &form.family_name)?),
-        picture: Some(picture.to_owned()),
-        locale: Some(locale.to_owned()),
-        zoneinfo: Some(zone.to_owned()),
-        phone_number: Some(phone.to_owned()),
-        ..Profile::default()
-    })
-}
-
 /// `POST /account/profile`
 pub async fn save_profile(
     ui: web::Data<LoginUi>,
@@ -484,11 +218,11 @@ pub async fn save_profile(
         Ok(me) => me,
         Err(res) => return res,
     };
-    let mut profile = match parse_profile(&form) {
+    let mut profile = match profile_form::check(&form) {
         Ok(p) => p,
-        Err(e) => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return page(&ui, &req, &me, status, None, "profile", Some(e)).await;
+        Err(problems) => {
+            let typed = profile_form::typed(&form);
+            return refuse(&ui, &req, &me, Section::Profile, problems, typed).await;
         }
     };
     if profile.phone_number.as_deref() != me.user.phone_number.as_deref().or(Some("")) {
@@ -538,17 +272,16 @@ pub async fn change_password(
         Ok(me) => me,
         Err(res) => return res,
     };
-    let fail = |e: String| {
-        page(
-            &ui,
-            &req,
-            &me,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            "password",
-            Some(e),
-        )
-    };
+    // Both fields are checked, so that every problem shows at once.
+    let mut problems = Problems::default();
+    let context = [me.user.email.as_str()];
+    if let Err(e) = ui
+        .settings
+        .password_policy
+        .check(&form.new_password, &context)
+    {
+        problems.add("new_password", crate::i18n::password_rejection(&e));
+    }
     match reenter(&ui, &req, &me, &form.current_password, "change password").await {
         Ok(true) => {}
         Ok(false) => {
@@ -559,17 +292,21 @@ pub async fn change_password(
                     .subject(me.user.id.clone()),
             )
             .await;
-            return fail("The current password is not correct.".into()).await;
+            problems.add("current_password", "The current password is not correct.");
         }
         Err(res) => return res,
     }
-    let context = [me.user.email.as_str()];
-    if let Err(e) = ui
-        .settings
-        .password_policy
-        .check(&form.new_password, &context)
-    {
-        return fail(crate::i18n::password_rejection(&e)).await;
+    if !problems.is_empty() {
+        // Passwords are never sent back into a page.
+        return refuse(
+            &ui,
+            &req,
+            &me,
+            Section::Password,
+            problems,
+            Typed::default(),
+        )
+        .await;
     }
     if let Err(e) = ui.users.set_password(&me.user.id, &form.new_password).await {
         return server_error(&e);
@@ -611,28 +348,30 @@ pub async fn change_email(
         Ok(me) => me,
         Err(res) => return res,
     };
-    let fail = |e: &str| {
-        let e = e.to_owned();
-        page(
-            &ui,
-            &req,
-            &me,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            "email",
-            Some(e),
-        )
+    // Both fields are checked, so that every problem shows at once.
+    let mut problems = Problems::default();
+    let new_email = match normalize_email(&form.new_email) {
+        Ok(e) if e == me.user.email => {
+            problems.add("new_email", "This is already your address.");
+            e
+        }
+        Ok(e) => e,
+        Err(_) => {
+            problems.add(
+                "new_email",
+                "Enter an email address such as name@example.com.",
+            );
+            String::new()
+        }
     };
-    let Ok(new_email) = normalize_email(&form.new_email) else {
-        return fail("Enter an email address such as name@example.com.").await;
-    };
-    if new_email == me.user.email {
-        return fail("This is already your address.").await;
-    }
     match reenter(&ui, &req, &me, &form.password, "change email").await {
         Ok(true) => {}
-        Ok(false) => return fail("The current password is not correct.").await,
+        Ok(false) => problems.add("email_password", "The current password is not correct."),
         Err(res) => return res,
+    }
+    if !problems.is_empty() {
+        let typed = Typed::default().keep("new_email", &form.new_email);
+        return refuse(&ui, &req, &me, Section::Email, problems, typed).await;
     }
     match ui.users.find_by_email(&new_email).await {
         Ok(Some(_)) => {
@@ -822,6 +561,10 @@ pub async fn end_others(
     back("sessions")
 }
 
+fn when(t: time::OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
 /// `GET /account/sessions.json`: the user's live sessions, for scripts and apps of the
 /// user's own (same-origin; needs the session cookie).
 pub async fn sessions_json(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
@@ -844,7 +587,7 @@ pub async fn sessions_json(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResp
                 "last_active_at": when(s.last_seen_at),
                 "signed_in_at": when(s.auth_time),
                 "expires_at": when(s.expires_at),
-                "location": locate(&ui, s.ip.as_deref()),
+                "location": console::locate(&ui, s.ip.as_deref()),
                 "ip": s.ip,
                 "browser": device.browser,
                 "os": device.os,
@@ -984,9 +727,8 @@ pub async fn delete(
     match reenter(&ui, &req, &me, &form.password, "delete account").await {
         Ok(true) => {}
         Ok(false) => {
-            let e = Some("The password is not correct.".to_owned());
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return page(&ui, &req, &me, status, None, "delete", e).await;
+            let problems = Problems::of("delete_password", "The password is not correct.");
+            return refuse(&ui, &req, &me, Section::Delete, problems, Typed::default()).await;
         }
         Err(res) => return res,
     }

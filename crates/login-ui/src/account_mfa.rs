@@ -1,7 +1,7 @@
 //! Second factors on the account page: set up and remove an authenticator app, make new
 //! recovery codes (shown once).
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use domain::audit::AuditEvent;
@@ -21,6 +21,10 @@ struct TotpPage<'a> {
     csrf: &'a str,
     qr_svg: &'a str,
     secret: &'a str,
+    /// The key in groups of four, to type by hand.
+    secret_grouped: String,
+    /// The name the app lists the account under.
+    issuer: &'a str,
     error: Option<&'a str>,
     /// Where the code is sent.
     action: &'a str,
@@ -32,6 +36,8 @@ struct TotpPage<'a> {
 #[template(path = "recovery_codes.html")]
 struct CodesPage<'a> {
     codes: &'a [String],
+    /// The codes as a text file (a `data:` URL for the download link).
+    download: String,
     /// During sign-in: the form that finishes it.
     continue_csrf: Option<&'a str>,
 }
@@ -114,6 +120,8 @@ pub(crate) fn totp_page(
         csrf: &token,
         qr_svg: &qr(uri),
         secret,
+        secret_grouped: grouped(secret),
+        issuer: ui.mfa.issuer(),
         error,
         action: form.action,
         required: form.required,
@@ -121,19 +129,44 @@ pub(crate) fn totp_page(
     csrf::attach(render::page(status, &view, csp), cookie)
 }
 
-/// The otpauth URI for a secret (re-derived to show the form again after a wrong code).
+/// A key in groups of four characters (`JBSW Y3DP EHPK 3PXP`), easier to copy by hand;
+/// apps ignore the spaces.
+fn grouped(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The otpauth URI for a secret (re-derived to show the form again after a wrong code), under
+/// the same issuer label as the one the setup began with.
 pub(crate) fn otpauth_uri(ui: &LoginUi, email: &str, secret: &str) -> String {
-    let host = url::Url::parse(&ui.settings.issuer)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .unwrap_or_default();
+    let issuer = ui.mfa.issuer();
     let mut url =
         url::Url::parse("otpauth://totp/").unwrap_or_else(|_| unreachable!("a valid URL"));
-    url.set_path(&format!("{host}:{email}"));
+    url.set_path(&format!("{issuer}:{email}"));
     url.query_pairs_mut()
         .append_pair("secret", secret)
-        .append_pair("issuer", &host);
+        .append_pair("issuer", issuer);
     url.to_string()
+}
+
+/// The recovery codes as a text file, as a `data:` URL: the download needs nothing kept on
+/// the server (the codes are stored hashed) and works without JavaScript.
+fn codes_file(ui: &LoginUi, email: &str, codes: &[String]) -> String {
+    use base64::Engine as _;
+    let mut text = format!(
+        "Recovery codes for {email} at {}\nEach code signs you in once if you lose your authenticator app.\n\n",
+        ui.mfa.issuer()
+    );
+    for c in codes {
+        text.push_str(c);
+        text.push('\n');
+    }
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    format!("data:text/plain;charset=utf-8;base64,{b64}")
 }
 
 /// `POST /account/mfa/totp`: starts setting up an authenticator app.
@@ -209,9 +242,7 @@ pub async fn confirm_totp(
         Err(e) => return server_error(&e),
     };
     if left > 0 {
-        return HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/account?done=mfa"))
-            .finish();
+        return crate::account::console::back("mfa");
     }
     new_codes_page(&ui, &req, &me).await
 }
@@ -229,9 +260,11 @@ async fn new_codes_page(ui: &LoginUi, req: &HttpRequest, me: &SignedIn) -> HttpR
     .await;
     let view = CodesPage {
         codes: &codes,
+        download: codes_file(ui, &me.user.email, &codes),
         continue_csrf: None,
     };
-    render::page(StatusCode::OK, &view, &Csp::page())
+    // The copy button is a script.
+    render::page(StatusCode::OK, &view, &Csp::page().scripts())
 }
 
 /// `POST /account/mfa/recovery-codes`: a new set of recovery codes, replacing the old.
@@ -265,7 +298,7 @@ pub async fn remove_totp(
                 &ui,
                 &req,
                 &me,
-                "mfa",
+                "mfa_password",
                 "The password is not correct.",
             )
             .await;
@@ -285,9 +318,7 @@ pub async fn remove_totp(
             .data(serde_json::json!({ "factor": "totp" })),
     )
     .await;
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/account?done=mfa_removed"))
-        .finish()
+    crate::account::console::back("mfa_removed")
 }
 
 /// `POST /account/mfa/trusted-browsers/forget`: every browser asks for the code again.
@@ -307,9 +338,7 @@ pub async fn forget_browsers(
         AuditEvent::success("mfa.browsers_forgotten").subject(me.user.id.clone()),
     )
     .await;
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/account?done=browsers"))
-        .finish()
+    crate::account::console::back("browsers")
 }
 
 /// The recovery codes page shown after setting up during sign-in, with the form that
@@ -317,12 +346,14 @@ pub async fn forget_browsers(
 pub(crate) fn codes_then_continue(
     ui: &LoginUi,
     req: &HttpRequest,
+    email: &str,
     codes: &[String],
     csp: &Csp,
 ) -> HttpResponse {
     let (token, cookie) = csrf::issue(ui, req);
     let view = CodesPage {
         codes,
+        download: codes_file(ui, email, codes),
         continue_csrf: Some(&token),
     };
     csrf::attach(render::page(StatusCode::OK, &view, csp), cookie)

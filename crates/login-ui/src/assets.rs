@@ -8,6 +8,7 @@ const AUTOSUBMIT: &str = include_str!("../../../web/static/autosubmit.js");
 const FAVICON: &str = include_str!("../../../web/static/favicon.svg");
 const POW: &str = include_str!("../../../web/static/pow.js");
 const WEBAUTHN: &str = include_str!("../../../web/static/webauthn.js");
+const COPY: &str = include_str!("../../../web/static/copy.js");
 
 fn asset(content_type: &str, body: &'static str) -> HttpResponse {
     HttpResponse::Ok()
@@ -39,4 +40,9 @@ pub async fn webauthn() -> HttpResponse {
 /// `GET /favicon.svg`: the pages' icon.
 pub async fn favicon() -> HttpResponse {
     asset("image/svg+xml", FAVICON)
+}
+
+/// `GET /static/copy.js`: the copy buttons (recovery codes).
+pub async fn copy() -> HttpResponse {
+    asset("text/javascript; charset=utf-8", COPY)
 }

@@ -141,10 +141,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(invitation::show))
             .route(web::post().to(invitation::accept)),
     );
-    cfg.service(resource("/account").route(web::get().to(account::show)));
-    cfg.service(resource("/account/profile").route(web::post().to(account::save_profile)));
-    cfg.service(resource("/account/email").route(web::post().to(account::change_email)));
-    cfg.service(resource("/account/password").route(web::post().to(account::change_password)));
+    cfg.service(resource("/account").route(web::get().to(account::console::home)));
+    cfg.service(
+        resource("/account/profile")
+            .route(web::get().to(account::console::show))
+            .route(web::post().to(account::save_profile)),
+    );
+    cfg.service(
+        resource("/account/email")
+            .route(web::get().to(account::console::show))
+            .route(web::post().to(account::change_email)),
+    );
+    cfg.service(
+        resource("/account/password")
+            .route(web::get().to(account::console::show))
+            .route(web::post().to(account::change_password)),
+    );
     cfg.service(
         resource("/account/email/confirm")
             .route(web::get().to(account::confirm_email_page))
@@ -180,7 +192,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/account/phone/confirm").route(web::post().to(phone::confirm)));
     cfg.service(resource("/account/mfa/sms").route(web::post().to(phone::enable)));
     cfg.service(resource("/account/mfa/sms/remove").route(web::post().to(phone::disable)));
-    cfg.service(resource("/account/delete").route(web::post().to(account::delete)));
+    cfg.service(
+        resource("/account/delete")
+            .route(web::get().to(account::console::show))
+            .route(web::post().to(account::delete)),
+    );
     cfg.service(resource("/static/gatehouse.css").route(web::get().to(assets::css)));
     cfg.service(resource("/static/autosubmit.js").route(web::get().to(assets::autosubmit)));
     cfg.service(resource("/static/pow.js").route(web::get().to(assets::pow)));
@@ -201,4 +217,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         resource("/login/mfa/passkey/begin").route(web::post().to(second_factor::begin_passkey)),
     );
     cfg.service(resource("/login/mfa/passkey").route(web::post().to(second_factor::passkey)));
+    cfg.service(resource("/static/copy.js").route(web::get().to(assets::copy)));
+    // Last, so that every address above wins: the account's other sections.
+    cfg.service(resource("/account/{section}").route(web::get().to(account::console::show)));
 }

@@ -148,9 +148,7 @@ pub async fn finish_registration(
         .subject(me.user.id.clone())
         .data(serde_json::json!({ "factor": "passkey", "name": name }));
     record(&ui, &req, event).await;
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/account?done=passkey"))
-        .finish()
+    crate::account::console::back("passkey")
 }
 
 /// The removal form.
@@ -185,9 +183,7 @@ pub async fn remove(
         Ok(false) => {}
         Err(e) => return server_error(&e),
     }
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/account?done=passkey_removed"))
-        .finish()
+    crate::account::console::back("passkey_removed")
 }
 
 /// `POST /login/passkey/begin` (JSON answer): options for a usernameless sign-in.

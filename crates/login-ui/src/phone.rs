@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use domain::audit::AuditEvent;
@@ -173,9 +173,7 @@ pub async fn confirm(
         AuditEvent::success("user.phone_verified").subject(me.user.id.clone()),
     )
     .await;
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/account?done=phone"))
-        .finish()
+    crate::account::console::back("phone")
 }
 
 /// `POST /account/mfa/sms`: texted codes become a second factor (verified number needed).
@@ -198,9 +196,7 @@ pub async fn enable(
         .subject(me.user.id.clone())
         .data(serde_json::json!({ "factor": "sms" }));
     record(&ui, &req, event).await;
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/account?done=mfa_sms"))
-        .finish()
+    crate::account::console::back("mfa_sms")
 }
 
 /// `POST /account/mfa/sms/remove`: with the password, texted codes stop being a factor.
@@ -216,7 +212,14 @@ pub async fn disable(
     match crate::account::reenter(&ui, &req, &me, &form.password, "remove sms").await {
         Ok(true) => {}
         Ok(false) => {
-            return page_with_error(&ui, &req, &me, "mfa", "The password is not correct.").await;
+            return page_with_error(
+                &ui,
+                &req,
+                &me,
+                "sms_password",
+                "The password is not correct.",
+            )
+            .await;
         }
         Err(res) => return res,
     }
@@ -227,7 +230,5 @@ pub async fn disable(
         .subject(me.user.id.clone())
         .data(serde_json::json!({ "factor": "sms" }));
     record(&ui, &req, event).await;
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/account?done=mfa_sms_removed"))
-        .finish()
+    crate::account::console::back("mfa_sms_removed")
 }

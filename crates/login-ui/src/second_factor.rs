@@ -776,9 +776,12 @@ pub async fn setup(
         Ok(c) => c,
         Err(e) => return server_error(&e),
     };
-    // "Continue" is answered by a redirect to the client.
-    let csp = Csp::page().in_flow_of(&ui, &pending.request).await;
-    crate::account_mfa::codes_then_continue(&ui, &req, &codes, &csp)
+    // "Continue" is answered by a redirect to the client; the copy button is a script.
+    let csp = Csp::page()
+        .scripts()
+        .in_flow_of(&ui, &pending.request)
+        .await;
+    crate::account_mfa::codes_then_continue(&ui, &req, &user.email, &codes, &csp)
 }
 
 /// `POST /login/mfa/continue`: finishes a sign-in whose second factor was just set up.

@@ -79,6 +79,11 @@ impl Mfa {
         }
     }
 
+    /// The name authenticator apps show for this service (the `issuer` of the otpauth URI).
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
     /// Turns text-message codes on (the caller checked the phone number is verified).
     pub async fn enable_sms(&self, user_id: &str) -> Result<()> {
         use sea_orm::{ActiveModelTrait as _, Set};
