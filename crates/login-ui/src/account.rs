@@ -292,7 +292,7 @@ pub async fn change_password(
                     .subject(me.user.id.clone()),
             )
             .await;
-            problems.add("current_password", "The current password is not correct.");
+            problems.add("current_password", crate::t("account-password-wrong"));
         }
         Err(res) => return res,
     }
@@ -352,21 +352,18 @@ pub async fn change_email(
     let mut problems = Problems::default();
     let new_email = match normalize_email(&form.new_email) {
         Ok(e) if e == me.user.email => {
-            problems.add("new_email", "This is already your address.");
+            problems.add("new_email", crate::t("account-email-error-same"));
             e
         }
         Ok(e) => e,
         Err(_) => {
-            problems.add(
-                "new_email",
-                "Enter an email address such as name@example.com.",
-            );
+            problems.add("new_email", crate::t("account-email-error-invalid"));
             String::new()
         }
     };
     match reenter(&ui, &req, &me, &form.password, "change email").await {
         Ok(true) => {}
-        Ok(false) => problems.add("email_password", "The current password is not correct."),
+        Ok(false) => problems.add("email_password", crate::t("account-password-wrong")),
         Err(res) => return res,
     }
     if !problems.is_empty() {
@@ -727,7 +724,7 @@ pub async fn delete(
     match reenter(&ui, &req, &me, &form.password, "delete account").await {
         Ok(true) => {}
         Ok(false) => {
-            let problems = Problems::of("delete_password", "The password is not correct.");
+            let problems = Problems::of("delete_password", crate::t("account-wrong-password"));
             return refuse(&ui, &req, &me, Section::Delete, problems, Typed::default()).await;
         }
         Err(res) => return res,

@@ -157,10 +157,14 @@ pub(crate) fn otpauth_uri(ui: &LoginUi, email: &str, secret: &str) -> String {
 /// the server (the codes are stored hashed) and works without JavaScript.
 fn codes_file(ui: &LoginUi, email: &str, codes: &[String]) -> String {
     use base64::Engine as _;
-    let mut text = format!(
-        "Recovery codes for {email} at {}\nEach code signs you in once if you lose your authenticator app.\n\n",
-        ui.mfa.issuer()
+    let title = crate::t2(
+        "account-codes-file-title",
+        "email",
+        email,
+        "site",
+        ui.mfa.issuer(),
     );
+    let mut text = format!("{title}\n{}\n\n", crate::t("account-codes-file-hint"));
     for c in codes {
         text.push_str(c);
         text.push('\n');

@@ -485,6 +485,14 @@ mod tests {
             "value",
             "phone",
             "domains",
+            // the account console (account.ftl)
+            "section",
+            "place",
+            "zone",
+            "day",
+            "month",
+            "year",
+            "time",
         ]
         .into_iter()
         .map(|n| (Cow::Borrowed(n), FluentValue::from(2)))

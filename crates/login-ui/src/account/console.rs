@@ -63,19 +63,19 @@ impl Section {
         }
     }
 
-    /// The section's heading and navigation label.
-    const fn title(self) -> &'static str {
+    /// The message key of the section's heading and navigation label.
+    const fn title_key(self) -> &'static str {
         match self {
-            Section::Profile => "Profile",
-            Section::Email => "Email address",
-            Section::Password => "Password",
-            Section::TwoStep => "Two-step verification",
-            Section::Passkeys => "Passkeys",
-            Section::Linked => "Linked sign-ins",
-            Section::Apps => "Connected apps",
-            Section::Sessions => "Sessions",
-            Section::Data => "Your data",
-            Section::Delete => "Delete account",
+            Section::Profile => "account-section-profile",
+            Section::Email => "account-section-email",
+            Section::Password => "account-section-password",
+            Section::TwoStep => "account-section-two-step",
+            Section::Passkeys => "account-section-passkeys",
+            Section::Linked => "account-section-linked",
+            Section::Apps => "account-section-apps",
+            Section::Sessions => "account-section-sessions",
+            Section::Data => "account-section-data",
+            Section::Delete => "account-section-delete",
         }
     }
 
@@ -87,68 +87,28 @@ impl Section {
 /// Messages shown after a successful action, by the `done` query value, and the section
 /// that shows each.
 const DONE: &[(&str, Section, &str)] = &[
-    ("profile", Section::Profile, "Your profile is saved."),
-    (
-        "password",
-        Section::Password,
-        "Your password is changed. Your other sessions were signed out.",
-    ),
-    (
-        "email",
-        Section::Email,
-        "We sent a confirmation link to the new address. Your address changes when you open it.",
-    ),
-    (
-        "app",
-        Section::Apps,
-        "The app is disconnected: it can no longer use your account.",
-    ),
-    ("session", Section::Sessions, "The session is signed out."),
-    (
-        "sessions",
-        Section::Sessions,
-        "Every other session is signed out.",
-    ),
-    (
-        "mfa",
-        Section::TwoStep,
-        "Two-step verification is on: signing in now asks for a code from your app.",
-    ),
-    (
-        "mfa_removed",
-        Section::TwoStep,
-        "Two-step verification is off, and your recovery codes no longer work.",
-    ),
-    (
-        "codes_saved",
-        Section::TwoStep,
-        "Your recovery codes are saved. Each one works once.",
-    ),
-    (
-        "browsers",
-        Section::TwoStep,
-        "Every browser asks for the code again at the next sign-in.",
-    ),
-    ("phone", Section::Profile, "Your phone number is verified."),
-    (
-        "mfa_sms",
-        Section::TwoStep,
-        "Signing in now asks for a code sent by text message.",
-    ),
+    ("profile", Section::Profile, "account-done-profile"),
+    ("password", Section::Password, "account-done-password"),
+    ("email", Section::Email, "account-done-email"),
+    ("app", Section::Apps, "account-done-app"),
+    ("session", Section::Sessions, "account-done-session"),
+    ("sessions", Section::Sessions, "account-done-sessions"),
+    ("mfa", Section::TwoStep, "account-done-mfa"),
+    ("mfa_removed", Section::TwoStep, "account-done-mfa-removed"),
+    ("codes_saved", Section::TwoStep, "account-done-codes-saved"),
+    ("browsers", Section::TwoStep, "account-done-browsers"),
+    ("phone", Section::Profile, "account-done-phone"),
+    ("mfa_sms", Section::TwoStep, "account-done-mfa-sms"),
     (
         "mfa_sms_removed",
         Section::TwoStep,
-        "Text-message codes are off.",
+        "account-done-mfa-sms-removed",
     ),
-    (
-        "passkey",
-        Section::Passkeys,
-        "The passkey is added: sign in with it, or use it as your second step.",
-    ),
+    ("passkey", Section::Passkeys, "account-done-passkey"),
     (
         "passkey_removed",
         Section::Passkeys,
-        "The passkey is removed.",
+        "account-done-passkey-removed",
     ),
 ];
 
@@ -284,6 +244,7 @@ impl View {
 #[derive(Debug)]
 pub(crate) struct NavItem {
     slug: &'static str,
+    /// The message key of its label.
     label: &'static str,
 }
 
@@ -298,7 +259,7 @@ const NAV: [NavItem; 10] = {
     while i < Section::ALL.len() {
         items[i] = NavItem {
             slug: Section::ALL[i].slug(),
-            label: Section::ALL[i].title(),
+            label: Section::ALL[i].title_key(),
         };
         i += 1;
     }
@@ -312,8 +273,10 @@ pub(crate) struct Shell<'a> {
     csrf: &'a str,
     email: &'a str,
     slug: &'static str,
+    /// The message key of the section's title.
     title: &'static str,
     nav: &'static [NavItem],
+    /// The message key of the last action's result.
     message: Option<&'static str>,
     errors: Problems,
 }
@@ -322,11 +285,13 @@ pub(crate) struct Shell<'a> {
 #[derive(Debug)]
 struct Field {
     id: &'static str,
+    /// The message key of its label.
     label: &'static str,
     kind: &'static str,
     autocomplete: Option<&'static str>,
     list: Option<&'static str>,
     max: usize,
+    /// The message key of its hint.
     hint: Option<&'static str>,
     value: String,
 }
@@ -510,8 +475,8 @@ pub async fn show(
     let Some(section) = Section::from_slug(slug) else {
         return render::notice(
             StatusCode::NOT_FOUND,
-            "There is no such page",
-            "Your account's sections are listed on your account page.",
+            &crate::t("account-not-found-title"),
+            &crate::t("account-not-found"),
         );
     };
     let me = match signed_in_for(&ui, &req, &format!("/account/{}", section.slug())).await {
@@ -526,12 +491,10 @@ pub async fn show(
     render_section(&ui, &req, &me, view).await
 }
 
-/// The reader's clock: their saved language and time zone.
+/// The reader's clock: the page's language (their saved one, unless the request asks for
+/// another) and their time zone.
 fn clock(me: &SignedIn) -> Clock {
-    Clock::new(
-        me.user.locale.as_deref().unwrap_or("en"),
-        me.user.zoneinfo.as_deref(),
-    )
+    Clock::new(me.user.zoneinfo.as_deref())
 }
 
 /// The approximate location of an IP address, when a location database is configured.
@@ -571,7 +534,7 @@ async fn section_page(
         csrf: &token,
         email: &user.email,
         slug: section.slug(),
-        title: section.title(),
+        title: section.title_key(),
         nav: &NAV,
         message,
         errors: problems,
@@ -596,7 +559,7 @@ async fn section_page(
             let fields = vec![
                 field(
                     "name",
-                    "Name",
+                    "account-profile-name",
                     "text",
                     Some("name"),
                     200,
@@ -604,7 +567,7 @@ async fn section_page(
                 ),
                 field(
                     "given_name",
-                    "Given name",
+                    "account-profile-given-name",
                     "text",
                     Some("given-name"),
                     200,
@@ -612,17 +575,17 @@ async fn section_page(
                 ),
                 field(
                     "family_name",
-                    "Family name",
+                    "account-profile-family-name",
                     "text",
                     Some("family-name"),
                     200,
                     &user.family_name,
                 ),
                 Field {
-                    hint: Some("An https:// address of an image."),
+                    hint: Some("account-profile-picture-hint"),
                     ..field(
                         "picture",
-                        "Picture URL",
+                        "account-profile-picture",
                         "url",
                         Some("photo"),
                         2048,
@@ -631,10 +594,10 @@ async fn section_page(
                 },
                 Field {
                     list: Some("languages"),
-                    hint: Some("A language tag such as en, en-GB or de-CH."),
+                    hint: Some("account-profile-locale-hint"),
                     ..field(
                         "locale",
-                        "Language",
+                        "account-profile-locale",
                         "text",
                         Some("language"),
                         35,
@@ -643,14 +606,21 @@ async fn section_page(
                 },
                 Field {
                     list: Some("zones"),
-                    hint: Some("A zone name such as Europe/Paris or America/New_York."),
-                    ..field("zoneinfo", "Time zone", "text", None, 64, &user.zoneinfo)
+                    hint: Some("account-profile-zoneinfo-hint"),
+                    ..field(
+                        "zoneinfo",
+                        "account-profile-zoneinfo",
+                        "text",
+                        None,
+                        64,
+                        &user.zoneinfo,
+                    )
                 },
                 Field {
-                    hint: Some("In international format, such as +33 1 23 45 67 89."),
+                    hint: Some("account-profile-phone-hint"),
                     ..field(
                         "phone_number",
-                        "Phone",
+                        "account-profile-phone",
                         "tel",
                         Some("tel"),
                         32,

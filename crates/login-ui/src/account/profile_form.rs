@@ -14,42 +14,37 @@ pub(crate) fn check(form: &ProfileForm) -> Result<Profile, Problems> {
     let mut plain = |id: &'static str, label: &str, v: &str| -> String {
         let v = v.trim();
         if let Err(e) = check_name(v) {
-            problems.add(id, format!("{label}: {e}"));
+            problems.add(id, format!("{}: {e}", crate::t(label)));
         }
         v.to_owned()
     };
-    let name = plain("name", "Name", &form.name);
-    let given_name = plain("given_name", "Given name", &form.given_name);
-    let family_name = plain("family_name", "Family name", &form.family_name);
+    let name = plain("name", "account-profile-name", &form.name);
+    let given_name = plain("given_name", "account-profile-given-name", &form.given_name);
+    let family_name = plain(
+        "family_name",
+        "account-profile-family-name",
+        &form.family_name,
+    );
 
     let picture = form.picture.trim();
     if !picture.is_empty() {
         let ok = picture.len() <= 2048
             && url::Url::parse(picture).is_ok_and(|u| u.scheme() == "https" && u.host().is_some());
         if !ok {
-            problems.add(
-                "picture",
-                "Picture URL: use an https:// address of an image.",
-            );
+            problems.add("picture", crate::t("account-profile-error-picture"));
         }
     }
     let locale = match form.locale.trim() {
         "" => String::new(),
         typed => checks::language(typed).unwrap_or_else(|| {
-            problems.add(
-                "locale",
-                "Language: use a language tag such as en, en-GB or de-CH.",
-            );
+            problems.add("locale", crate::t("account-profile-error-locale"));
             String::new()
         }),
     };
     let zoneinfo = match form.zoneinfo.trim() {
         "" => String::new(),
         typed => checks::time_zone(typed).unwrap_or_else(|| {
-            problems.add(
-                "zoneinfo",
-                "Time zone: use a time zone name such as Europe/Paris (the list offers them).",
-            );
+            problems.add("zoneinfo", crate::t("account-profile-error-zoneinfo"));
             String::new()
         }),
     };
@@ -63,10 +58,7 @@ pub(crate) fn check(form: &ProfileForm) -> Result<Profile, Problems> {
                 .enumerate()
                 .all(|(i, c)| c.is_ascii_digit() || c == ' ' || c == '-' || (i == 0 && c == '+'));
         if !ok {
-            problems.add(
-                "phone_number",
-                "Phone: use international format, such as +33 1 23 45 67 89.",
-            );
+            problems.add("phone_number", crate::t("account-profile-error-phone"));
         }
     }
     if !problems.is_empty() {
