@@ -29,6 +29,12 @@ pub struct Inspected {
     pub claims_request: Option<Value>,
     /// Whether it is a self-contained JWT.
     pub jwt: bool,
+    /// The `aud` claim of a JWT (the client, or the resources it was issued for).
+    pub aud: Option<Value>,
+    /// The `act` claim of a JWT issued by token exchange (the acting party).
+    pub act: Option<Value>,
+    /// The `permissions` claim of a JWT exchanged for an API key.
+    pub permissions: Option<Value>,
 }
 
 /// Returns the token's data when it is active now; `None` for anything else.
@@ -62,15 +68,21 @@ async fn inspect_jwt(provider: &Provider, token: &str) -> Result<Option<Inspecte
     let Some(jti) = text("jti") else {
         return Ok(None);
     };
+    let carried = |mut t: Inspected| {
+        t.aud = claims.get("aud").cloned();
+        t.act = claims.get("act").cloned();
+        t.permissions = claims.get("permissions").cloned();
+        t
+    };
     match provider.access_tokens.by_jti(&jti).await? {
-        Some(rec) => Ok(from_record(rec, true, text("sub"))),
+        Some(rec) => Ok(from_record(rec, true, text("sub")).map(carried)),
         None => {
             // Unrecorded: a client-credentials token (its subject is the client).
             let client_id = text("client_id");
             if client_id.is_none() || client_id != text("sub") {
                 return Ok(None);
             }
-            Ok(Some(Inspected {
+            Ok(Some(carried(Inspected {
                 client_id: client_id.unwrap_or_default(),
                 user_id: None,
                 sub: text("sub"),
@@ -80,7 +92,10 @@ async fn inspect_jwt(provider: &Provider, token: &str) -> Result<Option<Inspecte
                 jti,
                 claims_request: None,
                 jwt: true,
-            }))
+                aud: None,
+                act: None,
+                permissions: None,
+            })))
         }
     }
 }
@@ -100,5 +115,8 @@ fn from_record(rec: AccessRecord, jwt: bool, sub: Option<String>) -> Option<Insp
         jti: row.jti,
         claims_request: row.claims,
         jwt,
+        aud: None,
+        act: None,
+        permissions: None,
     })
 }

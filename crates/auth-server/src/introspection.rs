@@ -2,6 +2,8 @@
 //! tokens and for refresh tokens.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use domain::apikeys::Verification;
+use domain::audit::AuditEvent;
 use domain::users::UserStatus;
 use serde_json::{Value, json};
 
@@ -22,6 +24,10 @@ pub async fn introspect(
     let presented = params
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    if domain::apikeys::looks_like_key(presented) {
+        let answer = api_key(&provider, &client.client_id, presented).await?;
+        return Ok(HttpResponse::Ok().json(answer));
+    }
     let answer = match params.get("token_type_hint") {
         Some("refresh_token") => match refresh(&provider, presented).await? {
             Some(v) => Some(v),
@@ -37,7 +43,48 @@ pub async fn introspect(
     let answer = answer
         .filter(|v| may_see(v, &client.client_id))
         .unwrap_or_else(inactive);
+    if let Some(sub) = answer.get("sub").and_then(Value::as_str)
+        && !provider.role_budgets.by_role.is_empty()
+        && let Some(user_id) = answer.get("user_id").and_then(Value::as_str)
+    {
+        let roles = provider.roles.roles_of(user_id).await?;
+        limits::principal(&provider, sub, &roles, None).await?;
+    }
+    let mut answer = answer;
+    if let Some(map) = answer.as_object_mut() {
+        map.remove("user_id");
+    }
     Ok(HttpResponse::Ok().json(answer))
+}
+
+/// The answer for an API key (any confidential client, a resource server, may ask): its
+/// owner as `sub`, its permissions, its expiry. Spends the owner's role budget and the key's
+/// own limit.
+async fn api_key(provider: &Provider, caller: &str, presented: &str) -> Result<Value, OAuthError> {
+    match provider.api_keys.verify(presented).await? {
+        Verification::Valid(v) => {
+            let limit = v.key.rate_limit_per_minute.map(|n| (v.key.id.as_str(), n));
+            limits::principal(provider, &v.subject, &v.roles, limit).await?;
+            Ok(json!({
+                "active": true,
+                "token_type": "api_key",
+                "sub": v.subject,
+                "permissions": v.permissions,
+                "exp": v.key.expires_at.unix_timestamp(),
+                "iat": v.key.created_at.unix_timestamp(),
+                "iss": provider.settings.issuer,
+                "key_id": v.key.id,
+            }))
+        }
+        Verification::Revoked(key) => {
+            let event = AuditEvent::failure("apikey.used_after_revocation", "revoked key presented")
+                .client(caller.to_owned())
+                .data(json!({ "api_key": key.id, "owner_type": key.owner_type, "owner_id": key.owner_id }));
+            provider.audit.record(event).await?;
+            Ok(inactive())
+        }
+        Verification::Invalid => Ok(inactive()),
+    }
 }
 
 /// Whether `caller` may learn about an active token described by `answer`: it is the
@@ -71,7 +118,8 @@ async fn access(provider: &Provider, presented: &str) -> Result<Option<Value>, O
         "scope": t.scope,
         "client_id": t.client_id,
         "sub": sub,
-        "aud": t.client_id,
+        "aud": t.aud.clone().unwrap_or_else(|| t.client_id.clone().into()),
+        "user_id": t.user_id,
         "iss": provider.settings.issuer,
         "exp": t.exp,
         "iat": t.iat,

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use domain::clients::Client;
-use domain::ratelimit::{Decision, bucket};
+use domain::ratelimit::{Decision, Quota, bucket};
 
 use crate::Provider;
 use crate::client_auth;
@@ -115,4 +115,61 @@ pub(crate) async fn authorize(provider: &Provider, req: &HttpRequest) -> Option<
         res.headers_mut().insert(header::RETRY_AFTER, value);
     }
     Some(res)
+}
+
+/// Request budgets by role (`rate_limit.by_role`): a principal gets the largest budget among
+/// its roles, `default` when none is listed.
+#[derive(Debug, Clone, Default)]
+pub struct RoleBudgets {
+    /// Requests per window, by role name (`default` for principals with no listed role).
+    pub by_role: std::collections::BTreeMap<String, u32>,
+    /// The window.
+    pub window: std::time::Duration,
+}
+
+impl RoleBudgets {
+    /// The quota of a principal holding `roles` (off when nothing applies).
+    pub fn quota(&self, roles: &[String]) -> Quota {
+        let listed = roles.iter().filter_map(|r| self.by_role.get(r)).copied();
+        let limit = match listed.clone().any(|n| n == 0) {
+            // A listed role with 0 is unlimited: the most generous budget wins.
+            true => 0,
+            false => listed
+                .max()
+                .or_else(|| self.by_role.get("default").copied())
+                .unwrap_or(0),
+        };
+        Quota::new(limit, self.window)
+    }
+}
+
+/// Spends one request of `principal` from its role budget and, for an API key with its own
+/// limit, from the key's: `Err(429)` when either is used up.
+pub async fn principal(
+    provider: &Provider,
+    principal: &str,
+    roles: &[String],
+    key_limit: Option<(&str, u32)>,
+) -> Result<(), OAuthError> {
+    let quota = provider.role_budgets.quota(roles);
+    let mut checks = vec![(bucket::ROLE_PRINCIPAL, principal.to_owned(), quota)];
+    if let Some((id, per_minute)) = key_limit {
+        checks.push((
+            bucket::API_KEY,
+            id.to_owned(),
+            Quota::new(per_minute, std::time::Duration::from_secs(60)),
+        ));
+    }
+    for (name, key, quota) in checks {
+        if quota.is_off() {
+            continue;
+        }
+        if let Decision::Limited { retry_after } = provider.limiter.check(name, &key, quota).await {
+            tracing::info!(bucket = name, "principal rate-limited");
+            return Err(OAuthError::rate_limited(domain::ratelimit::retry_secs(
+                retry_after,
+            )));
+        }
+    }
+    Ok(())
 }

@@ -70,6 +70,10 @@ pub struct Provider {
     pub grants: Grants,
     /// Access token records.
     pub access_tokens: AccessTokens,
+    /// API keys.
+    pub api_keys: domain::apikeys::ApiKeys,
+    /// Request budgets by role at introspection.
+    pub role_budgets: crate::limits::RoleBudgets,
     /// Audit log.
     pub audit: AuditLog,
     /// Signing keys.

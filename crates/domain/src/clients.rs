@@ -7,6 +7,6 @@ mod validate;
 pub use model::{Client, NewClient};
 pub use service::Clients;
 pub use validate::{
-    ACCESS_TOKEN_FORMATS, AUTH_METHODS, GRANT_TYPES, RESPONSE_TYPES, SIGNING_ALGS, default_scopes,
-    is_loopback,
+    ACCESS_TOKEN_FORMATS, AUTH_METHODS, GRANT_TYPES, RESPONSE_TYPES, SIGNING_ALGS, TOKEN_EXCHANGE,
+    default_scopes, is_loopback,
 };

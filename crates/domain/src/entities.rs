@@ -1,6 +1,7 @@
 //! sea-orm entities, one module per table.
 
 pub mod access_token;
+pub mod api_key;
 pub mod audit_event;
 pub mod authorization_code;
 pub mod authorization_request;
@@ -14,6 +15,8 @@ pub mod refresh_token;
 pub mod refresh_token_family;
 pub mod role;
 pub mod role_permission;
+pub mod service_account;
+pub mod service_account_role;
 pub mod signing_key;
 pub mod user;
 pub mod user_role;

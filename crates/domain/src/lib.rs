@@ -1,6 +1,7 @@
 //! Gatehouse domain: the rules of users, credentials, roles, clients, signing keys and audit
 //! events, and their storage (sea-orm on SQLite or PostgreSQL), plus the hot-state cache.
 
+pub mod apikeys;
 pub mod audit;
 pub mod authorization;
 pub mod cache;
@@ -19,6 +20,7 @@ pub mod random;
 pub mod ratelimit;
 pub mod roles;
 pub mod secrets;
+pub mod service_accounts;
 pub mod sessions;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]

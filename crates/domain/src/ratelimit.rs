@@ -99,6 +99,10 @@ pub mod bucket {
     pub const CODE_ACCOUNT: &str = "code-account";
     /// `/authorize` per IP address.
     pub const AUTHORIZE_IP: &str = "authorize-ip";
+    /// Requests per principal under its role budget (key: the principal's `sub`).
+    pub const ROLE_PRINCIPAL: &str = "role-principal";
+    /// Requests per API key under the key's own limit (key: the key id).
+    pub const API_KEY: &str = "api-key";
 }
 
 /// Every limit Gatehouse applies, built once from the configuration.

@@ -1,5 +1,6 @@
 //! The `gatehouse` command line.
 
+mod apikey;
 mod client;
 mod keys;
 mod output;
@@ -45,6 +46,12 @@ pub enum Command {
     /// Manage roles and permissions.
     #[command(subcommand)]
     Role(role::RoleCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Apikey(apikey::ApiKeyCommand),
+    /// Manage service accounts (non-human principals that use API keys).
+    #[command(subcommand)]
+    ServiceAccount(apikey::ServiceAccountCommand),
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -86,6 +93,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Client(cmd) => client::run(&services, cmd).await,
         Command::Role(cmd) => role::run(&services, cmd).await,
         Command::Keys(cmd) => keys::run(&services, cmd).await,
+        Command::Apikey(cmd) => apikey::run(&services, cmd).await,
+        Command::ServiceAccount(cmd) => apikey::run_service_account(&services, cmd).await,
         Command::Purge { json } => purge::run(&services, json).await,
     };
     services.store.close().await?;

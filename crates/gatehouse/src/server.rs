@@ -37,6 +37,7 @@ pub struct RunningServer {
     server: JoinHandle<std::io::Result<()>>,
     key_reload: JoinHandle<()>,
     purge: Option<JoinHandle<()>>,
+    usage_flush: JoinHandle<()>,
     mail: JoinHandle<()>,
     /// Wakes the mail worker after this node queued a mail.
     pub mail_waker: std::sync::Arc<tokio::sync::Notify>,
@@ -50,6 +51,7 @@ impl RunningServer {
         if let Some(purge) = &self.purge {
             purge.abort();
         }
+        self.usage_flush.abort();
         self.mail.abort();
         result.context("server task failed")??;
         Ok(())
@@ -82,6 +84,7 @@ pub async fn start_on(
     let bootstrap_admin = bootstrap::ensure_admin(&services, options.bootstrap_password).await?;
     let key_reload = spawn_key_reload(&services, keys.clone());
     let purge = spawn_purge(&services);
+    let usage_flush = spawn_usage_flush(&services);
     let mut mail_config = services.config.mail.clone();
     mail_config.file_dir = services.config.mail_dir().display().to_string();
     let mailer = crate::mail::Mailer::new(&mail_config, services.outbox.clone())
@@ -172,6 +175,7 @@ pub async fn start_on(
         server: tokio::spawn(server),
         key_reload,
         purge,
+        usage_flush,
         mail,
         mail_waker,
     })
@@ -301,6 +305,11 @@ fn provider(
         codes: services.codes.clone(),
         grants: services.grants.clone(),
         access_tokens: services.access_tokens.clone(),
+        api_keys: services.api_keys.clone(),
+        role_budgets: auth_server::limits::RoleBudgets {
+            by_role: services.config.rate_limit.by_role.clone(),
+            window: Duration::from_secs(services.config.rate_limit.by_role_window_secs),
+        },
         audit: services.audit.clone(),
         keys,
         secrets: services.secrets.clone(),
@@ -435,6 +444,21 @@ fn captcha(services: &Services, cache: domain::cache::Cache) -> login_ui::captch
         secret: c.secret_key.clone(),
         verify_url,
         http: reqwest::Client::new(),
+    })
+}
+
+/// Writes the API key use counts gathered in memory every `api_keys.usage_flush_secs`.
+fn spawn_usage_flush(services: &Services) -> JoinHandle<()> {
+    let keys = services.api_keys.clone();
+    let every = Duration::from_secs(services.config.api_keys.usage_flush_secs.max(1));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if let Err(e) = keys.flush_usage().await {
+                tracing::error!(error = %e, "cannot write API key use counts");
+            }
+        }
     })
 }
 

@@ -5,6 +5,7 @@ use domain::users::UserTokens;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+use domain::apikeys::ApiKeys;
 use domain::audit::AuditLog;
 use domain::authorization::{AuthorizationRequests, ParkingLimits};
 use domain::cache::Cache;
@@ -16,6 +17,7 @@ use domain::keys::{Keys, SharedKeyRing};
 use domain::purge::Purge;
 use domain::roles::Roles;
 use domain::secrets::{MasterKey, MasterKeySource, SecretBox};
+use domain::service_accounts::ServiceAccounts;
 use domain::sessions::{BrowserSessions, SessionPolicy};
 use domain::store::Store;
 use domain::users::Users;
@@ -37,6 +39,10 @@ pub struct Services {
     pub clients: Clients,
     /// Roles and permissions.
     pub roles: Roles,
+    /// API keys.
+    pub api_keys: ApiKeys,
+    /// Service accounts.
+    pub service_accounts: ServiceAccounts,
     /// Signing keys in the database.
     pub keys: Keys,
     /// Audit log.
@@ -128,6 +134,12 @@ impl Services {
             users: Users::new(&store, hasher),
             clients: Clients::new(&store, secrets.clone()),
             roles: Roles::new(&store),
+            api_keys: ApiKeys::new(
+                &store,
+                secrets.clone(),
+                secs(config.api_keys.max_lifetime_days.saturating_mul(86_400)),
+            ),
+            service_accounts: ServiceAccounts::new(&store),
             keys: Keys::new(
                 &store,
                 secrets.clone(),

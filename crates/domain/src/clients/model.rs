@@ -53,6 +53,11 @@ pub struct NewClient {
     /// revocation endpoints from a browser; none given: a public client's redirect URI
     /// origins, no origin for a confidential client.
     pub allowed_origins: Vec<String>,
+    /// Resource indicators (RFC 8707, absolute URIs) the client may ask for as `resource`
+    /// or `audience`; none: only the default audience.
+    pub resources: Vec<String>,
+    /// Token exchange without an actor token (impersonation) is allowed.
+    pub allow_impersonation: bool,
 }
 
 /// A registered client with its lists decoded. Never carries the secret.
@@ -102,6 +107,10 @@ pub struct Client {
     pub backchannel_logout_uri: Option<String>,
     /// Web origins allowed to call the token, userinfo and revocation endpoints (CORS).
     pub allowed_origins: Vec<String>,
+    /// Resource indicators (RFC 8707) the client may ask for.
+    pub resources: Vec<String>,
+    /// Token exchange without an actor token (impersonation) is allowed.
+    pub allow_impersonation: bool,
     /// Registration time.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: time::OffsetDateTime,
@@ -122,6 +131,8 @@ impl TryFrom<client::Model> for Client {
             public,
             redirect_uris,
             allowed_origins,
+            resources: m.resources.map(list).transpose()?.unwrap_or_default(),
+            allow_impersonation: m.allow_impersonation,
             post_logout_redirect_uris: list(m.post_logout_redirect_uris)?,
             grant_types: list(m.grant_types)?,
             response_types: list(m.response_types)?,

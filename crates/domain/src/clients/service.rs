@@ -111,6 +111,8 @@ impl Clients {
             tos_uri: Set(new.tos_uri),
             backchannel_logout_uri: Set(new.backchannel_logout_uri),
             allowed_origins: Set(Some(json(&c.allowed_origins))),
+            resources: Set(Some(json(&c.resources))),
+            allow_impersonation: Set(new.allow_impersonation),
             created_at: Set(at),
             updated_at: Set(at),
         };

@@ -6,7 +6,14 @@ use super::NewClient;
 use crate::{Error, Result};
 
 /// Grant types Gatehouse implements.
-pub const GRANT_TYPES: &[&str] = &["authorization_code", "refresh_token", "client_credentials"];
+pub const GRANT_TYPES: &[&str] = &[
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
+    TOKEN_EXCHANGE,
+];
+/// The grant type of RFC 8693 token exchange.
+pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 /// Response types Gatehouse implements.
 pub const RESPONSE_TYPES: &[&str] = &["code"];
 /// Token endpoint authentication methods Gatehouse implements.
@@ -43,6 +50,21 @@ pub(crate) struct Checked {
     pub userinfo_alg: Option<String>,
     pub access_token_alg: String,
     pub allowed_origins: Vec<String>,
+    pub resources: Vec<String>,
+}
+
+/// A resource indicator: an absolute URI without a fragment (RFC 8707 2).
+fn check_resource(uri: &str) -> Result<()> {
+    let ok = uri.len() <= 2048
+        && Url::parse(uri).is_ok_and(|u| u.fragment().is_none() && !u.cannot_be_a_base());
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "resource",
+            format!("{uri:?} must be an absolute URI without a fragment"),
+        ))
+    }
 }
 
 /// Applies defaults and checks every field; errors name the field.
@@ -86,10 +108,14 @@ pub(crate) fn check(new: &NewClient) -> Result<Checked> {
             m.clone()
         }
     };
-    if new.public && grant_types.iter().any(|g| g == "client_credentials") {
+    if new.public
+        && let Some(g) = grant_types
+            .iter()
+            .find(|g| *g == "client_credentials" || *g == TOKEN_EXCHANGE)
+    {
         return Err(Error::invalid(
             "grant_type",
-            "client_credentials needs a confidential client",
+            format!("{g} needs a confidential client"),
         ));
     }
     let scopes = if new.scopes.is_empty() {
@@ -148,7 +174,15 @@ pub(crate) fn check(new: &NewClient) -> Result<Checked> {
         v.dedup();
         v
     };
+    let mut resources = Vec::new();
+    for r in &new.resources {
+        check_resource(r)?;
+        if !resources.contains(r) {
+            resources.push(r.clone());
+        }
+    }
     Ok(Checked {
+        resources,
         allowed_origins,
         name: name.to_owned(),
         auth_method,

@@ -39,6 +39,11 @@ pub struct Model {
     /// default of [`crate::clients::Client`].
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub allowed_origins: Option<Json>,
+    /// Resource indicators (RFC 8707) the client may ask for; null: none.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub resources: Option<Json>,
+    /// Token exchange without an actor token (impersonation) is allowed.
+    pub allow_impersonation: bool,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
 }

@@ -103,6 +103,13 @@ pub struct CreateArgs {
     /// a browser (repeatable); default for public clients: their redirect URIs' origins.
     #[arg(long = "allowed-origin", value_name = "URL")]
     allowed_origins: Vec<String>,
+    /// A resource (RFC 8707, absolute URI) the client may ask tokens for with `resource` or
+    /// `audience` (repeatable); none: tokens are for the client itself.
+    #[arg(long = "resource", value_name = "URI")]
+    resources: Vec<String>,
+    /// Allow token exchange without an actor token (impersonation) for this client.
+    #[arg(long)]
+    allow_impersonation: bool,
     /// Print client_id and client_secret (and every field) as JSON.
     #[arg(long)]
     json: bool,
@@ -132,6 +139,8 @@ impl From<CreateArgs> for NewClient {
             tos_uri: a.tos_uri,
             backchannel_logout_uri: a.backchannel_logout_uri,
             allowed_origins: a.allowed_origins,
+            resources: a.resources,
+            allow_impersonation: a.allow_impersonation,
         }
     }
 }

@@ -80,6 +80,8 @@ pub struct Config {
     pub branding: BrandingConfig,
     /// `[ui]`
     pub ui: UiConfig,
+    /// API keys.
+    pub api_keys: ApiKeysConfig,
 }
 
 /// `[ui]`: the hosted pages and mails.
@@ -103,6 +105,25 @@ impl UiConfig {
     /// The default language (validated at start).
     pub fn default_language(&self) -> login_ui::i18n::Lang {
         login_ui::i18n::Lang::from_tag(&self.default_language).unwrap_or_default()
+    }
+}
+
+/// `[api_keys]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiKeysConfig {
+    /// The longest lifetime a key may be given, in days.
+    pub max_lifetime_days: u64,
+    /// Seconds between writes of the gathered use counts and last-use times.
+    pub usage_flush_secs: u64,
+}
+
+impl Default for ApiKeysConfig {
+    fn default() -> Self {
+        Self {
+            max_lifetime_days: 365,
+            usage_flush_secs: 60,
+        }
     }
 }
 
@@ -146,6 +167,12 @@ pub struct RateLimitConfig {
     pub authorize_per_ip: u32,
     /// The window of the `/authorize` limit.
     pub authorize_window_secs: u64,
+    /// Requests per principal (the owner of an API key, the subject of an access token) at
+    /// introspection, by role name: a principal gets the largest budget among its roles,
+    /// `default` when none of its roles is listed (absent or 0: no limit).
+    pub by_role: std::collections::BTreeMap<String, u32>,
+    /// The window of the `by_role` budgets.
+    pub by_role_window_secs: u64,
 }
 
 impl Default for RateLimitConfig {
@@ -167,6 +194,8 @@ impl Default for RateLimitConfig {
             code_failures_lock_after: 10,
             authorize_per_ip: 300,
             authorize_window_secs: 60,
+            by_role: std::collections::BTreeMap::new(),
+            by_role_window_secs: 60,
         }
     }
 }
@@ -707,6 +736,7 @@ impl Default for Config {
             maintenance: MaintenanceConfig::default(),
             rate_limit: RateLimitConfig::default(),
             branding: BrandingConfig::default(),
+            api_keys: ApiKeysConfig::default(),
         }
     }
 }

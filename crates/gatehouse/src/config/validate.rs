@@ -276,6 +276,12 @@ impl Config {
                 r.code_guesses_window_secs,
             ),
             ("rate_limit.authorize_window_secs", r.authorize_window_secs),
+            ("rate_limit.by_role_window_secs", r.by_role_window_secs),
+            (
+                "api_keys.max_lifetime_days",
+                self.api_keys.max_lifetime_days,
+            ),
+            ("api_keys.usage_flush_secs", self.api_keys.usage_flush_secs),
         ] {
             if value == 0 {
                 return Err(ConfigError::new(key, "must be at least 1"));
