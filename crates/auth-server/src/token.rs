@@ -111,10 +111,16 @@ async fn issue(
             authorization_code::exchange(provider, &client, &params, device).await?
         }
         "refresh_token" => refresh_token::exchange(provider, &client, &params, device).await?,
-        _ => (
+        "client_credentials" => (
             client_credentials::exchange(provider, &client, &params).await?,
             None,
         ),
+        other => {
+            return Err(OAuthError::new(
+                ErrorCode::UnsupportedGrantType,
+                format!("grant_type {other:?} is not supported"),
+            ));
+        }
     };
     let mut event = AuditEvent::success("token.issued")
         .client(client.client_id.clone())
