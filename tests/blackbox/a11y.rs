@@ -87,6 +87,12 @@ impl Sweep {
     }
 }
 
+/// The sections of the account console, each a page of its own.
+const ACCOUNT_SECTIONS: &[&str] = &[
+    "profile", "email", "password", "two-step", "passkeys", "linked", "apps", "sessions", "data",
+    "delete",
+];
+
 /// The authorization request of `client_id`: the sign-in page names the application.
 fn authorize(server: &TestServer, client_id: &str, state: &str) -> String {
     let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
@@ -113,7 +119,7 @@ async fn set_up_totp(sweep: &mut Sweep) -> String {
         .await;
     let page = chrome.wait_for_text("id=\"totp-secret\"").await;
     let secret = page
-        .split("id=\"totp-secret\">")
+        .split("id=\"totp-secret\" class=\"totp-key\">")
         .nth(1)
         .and_then(|s| s.split('<').next())
         .unwrap()
@@ -196,11 +202,23 @@ async fn every_page(server: &TestServer, lang: &'static str) {
         .chrome
         .click("form[action='/login'] button[type=submit]")
         .await;
+    sweep.chrome.wait_for_text("class=\"console-head\"").await;
+    sweep.check("account").await;
+    // Every section of the account console has its own page.
+    for section in ACCOUNT_SECTIONS {
+        sweep
+            .open(
+                server,
+                &format!("account-{section}"),
+                &format!("/account/{section}"),
+            )
+            .await;
+    }
+    sweep.chrome.goto(&server.url("/account/two-step")).await;
     sweep
         .chrome
         .wait_for_text("action=\"/account/mfa/totp\"")
         .await;
-    sweep.check("account").await;
     let secret = set_up_totp(&mut sweep).await;
 
     // An application's sign-in: the page naming it, the second step, consent.
@@ -250,7 +268,7 @@ async fn every_page(server: &TestServer, lang: &'static str) {
         ..
     } = sweep;
     chrome.quit().await;
-    assert_eq!(pages, 18);
+    assert_eq!(pages, 18 + ACCOUNT_SECTIONS.len(), "every page was checked");
     assert!(
         found.is_empty(),
         "{} serious or critical violations:\n{}",
@@ -300,7 +318,9 @@ async fn keyboard_only(server: &TestServer) {
     let (client_id, _) = server.client(|c| c.name = "Keyboard App".into()).await;
     let browser = Chrome::start().await;
     let chrome = &browser;
-    chrome.goto(&server.url("/login?next=/account")).await;
+    chrome
+        .goto(&server.url("/login?next=/account/two-step"))
+        .await;
     chrome.type_into("#email", &email).await;
     chrome.type_into("#password", PASSWORD).await;
     chrome
@@ -313,7 +333,7 @@ async fn keyboard_only(server: &TestServer) {
         .await;
     let page = chrome.wait_for_text("id=\"totp-secret\"").await;
     let secret = page
-        .split("id=\"totp-secret\">")
+        .split("id=\"totp-secret\" class=\"totp-key\">")
         .nth(1)
         .and_then(|s| s.split('<').next())
         .unwrap()

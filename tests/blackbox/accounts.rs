@@ -140,17 +140,18 @@ harness::shared_server_tests! {
         ]).await;
         let (status, _, body) = saved.page();
         assert_eq!(status, 200);
-        assert!(body.contains("Your profile is saved"));
+        // The saved language (fr-CA) applies at once, to this answer too.
+        assert!(body.contains("Votre profil est enregistré"), "{body}");
         assert!(!body.contains("<script>alert(1)</script>") && body.contains("&#60;script&#62;"), "escaped: {body}");
         let users = server.running().services.users.clone();
         let u = server.on_server(async move { users.get_by_email(email).await }).await.unwrap();
         assert_eq!(u.given_name.as_deref(), Some("Zoë"));
         assert_eq!(u.zoneinfo.as_deref(), Some("America/Montreal"));
         for (field, value, message) in [
-            ("picture", "javascript:alert(1)", "Picture URL"),
-            ("locale", "not a locale!", "Language"),
-            ("phone_number", "call me", "Phone"),
-            // The saved language is now French: the message is too.
+            // The saved language is now French: the messages are too.
+            ("picture", "javascript:alert(1)", "URL de la photo"),
+            ("locale", "not a locale!", "Langue :"),
+            ("phone_number", "call me", "Téléphone :"),
             ("name", &"x".repeat(201), "au plus 200"),
         ] {
             let bad = submit(&browser, server, &saved, "/account/profile", &[(field, value)]).await;
