@@ -8,10 +8,13 @@ use domain::clients::Client;
 use domain::sessions::COOKIE_NAME;
 use serde::Deserialize;
 
-use crate::csp::Csp;
-use crate::login::{expired, load, record, server_error};
-use crate::render;
-use crate::{LoginUi, csrf};
+use crate::LoginUi;
+use crate::flow::purpose::load;
+use crate::web::audit::record;
+use crate::web::csp::Csp;
+use crate::web::errors::{expired, server_error};
+use crate::web::scopes::describe;
+use crate::web::{csrf, render};
 
 #[derive(Template)]
 #[template(path = "consent.html")]
@@ -39,19 +42,6 @@ pub struct ConsentForm {
     request: String,
     #[serde(default)]
     decision: String,
-}
-
-/// A scope in words a person understands.
-pub fn describe(scope: &str) -> String {
-    match scope {
-        "openid" => crate::t("scope-openid"),
-        "profile" => crate::t("scope-profile"),
-        "email" => crate::t("scope-email"),
-        "address" => crate::t("scope-address"),
-        "phone" => crate::t("scope-phone"),
-        "offline_access" => crate::t("scope-offline-access"),
-        other => crate::t1("scope-other", "name", other),
-    }
 }
 
 /// `GET /consent?request=ID`

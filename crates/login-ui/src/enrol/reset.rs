@@ -9,10 +9,15 @@ use domain::audit::AuditEvent;
 use domain::users::{Purpose, UserStatus, normalize_email};
 use serde::Deserialize;
 
-use crate::csp::Csp;
-use crate::login::{expired_form, record, server_error};
-use crate::render::{self, notice};
-use crate::{LoginUi, csrf, mail, throttle};
+use crate::LoginUi;
+use crate::flow::resume::{ForRequest, back_to_request, live_request, token_data};
+use crate::flow::trusted_device;
+use crate::io::mail;
+use crate::web::audit::record;
+use crate::web::csp::Csp;
+use crate::web::errors::{expired_form, server_error};
+use crate::web::render::{self, notice};
+use crate::web::{csrf, throttle};
 
 #[derive(Template)]
 #[template(path = "forgot_password.html")]
@@ -22,7 +27,7 @@ struct ForgotPage<'a> {
     request: &'a str,
     email: &'a str,
     error: Option<&'a str>,
-    captcha: Option<crate::captcha::Widget>,
+    captcha: Option<crate::io::captcha::Widget>,
 }
 
 #[derive(Template)]
@@ -46,7 +51,7 @@ pub struct ForgotForm {
     #[serde(default)]
     request: String,
     #[serde(flatten)]
-    captcha: crate::captcha::CaptchaFields,
+    captcha: crate::io::captcha::CaptchaFields,
 }
 
 /// The reset link's query.
@@ -71,9 +76,9 @@ pub struct ResetForm {
 pub async fn forgot_page(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    query: web::Query<crate::register::ForRequest>,
+    query: web::Query<ForRequest>,
 ) -> HttpResponse {
-    let request = crate::register::live_request(&ui, &query.request).await;
+    let request = live_request(&ui, &query.request).await;
     let (token, cookie) = csrf::issue(&ui, &req);
     let page = ForgotPage {
         csrf: &token,
@@ -115,9 +120,9 @@ pub async fn forgot(
     if !csrf::verify(&ui, &req, &form.csrf) {
         return expired_form();
     }
-    if !crate::captcha::passes(&ui, &req, &form.captcha).await {
+    if !crate::io::captcha::passes(&ui, &req, &form.captcha).await {
         let again = (form.email.as_str(), form.request.as_str());
-        return forgot_again(&ui, &req, again, &crate::captcha::failed());
+        return forgot_again(&ui, &req, again, &crate::io::captcha::failed());
     }
     let Ok(email) = normalize_email(&form.email) else {
         let message = &crate::t("error-email-invalid");
@@ -133,7 +138,7 @@ pub async fn forgot(
         .await;
         return wait.page();
     }
-    let request = crate::register::live_request(&ui, &form.request).await;
+    let request = live_request(&ui, &form.request).await;
     // The per-account work (lookup, token, mail, audit) runs after the answer, so that the
     // answer's timing is the same whether or not the address has an account.
     let (ui, req) = (ui.clone(), req.clone());
@@ -192,7 +197,7 @@ async fn mail_reset_link(
             purpose: Purpose::ResetPassword,
             user_id: Some(&user.id),
             email: &user.email,
-            data: crate::register::token_data(request),
+            data: token_data(request),
             ttl,
         })
         .await?;
@@ -293,7 +298,7 @@ pub async fn reset(
         Err(domain::Error::NotFound(_)) => return link_dead(),
         Err(e) => return server_error(&e),
     };
-    crate::trusted_device::forget_all(&ui, &user.id).await;
+    trusted_device::forget_all(&ui, &user.id).await;
     if let Err(e) = ui
         .tokens
         .revoke_for_user(Purpose::ResetPassword, &user.id)
@@ -312,7 +317,7 @@ pub async fn reset(
     )
     .await;
     // Asked for from an application's sign-in page: back to it, to sign in.
-    if let Some(res) = crate::register::back_to_request(&ui, used.data.as_ref()).await {
+    if let Some(res) = back_to_request(&ui, used.data.as_ref()).await {
         return res;
     }
     notice(

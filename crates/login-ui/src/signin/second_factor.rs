@@ -9,42 +9,32 @@
 
 use std::time::Duration;
 
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::Cookie;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use domain::audit::AuditEvent;
 use domain::entities::user;
 use domain::users::Purpose;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::csp::Csp;
-use crate::login::{
-    ACR_MULTI_FACTOR, Factors, SignInFor, complete, expired, expired_form, purpose, record,
-    server_error,
+use crate::LoginUi;
+use crate::flow::acr::{ACR_MULTI_FACTOR, key_amr};
+use crate::flow::completion::{Factors, complete};
+use crate::flow::mfa_setup::{
+    SetupForm as SetupPage, WRONG_SETUP_CODE, clean_secret, codes_then_continue, otpauth_uri,
+    totp_page,
 };
-use crate::render;
-use crate::{LoginUi, csrf, mail};
+use crate::flow::pending_step::{COOKIE, Pending, TTL, key, load, save, tries_key};
+use crate::flow::purpose::purpose;
+use crate::io::{mail, sms};
+use crate::web::audit::record;
+use crate::web::csp::Csp;
+use crate::web::errors::{expired, expired_form, server_error};
+use crate::web::{csrf, render};
 
-/// The cookie naming the pending second step.
-const COOKIE: &str = "gatehouse_mfa";
-/// How long the second step may take.
-const TTL: Duration = Duration::from_secs(300);
 /// Tries of one pending step before the sign-in starts over.
 const MAX_ATTEMPTS: i64 = 5;
-
-/// A sign-in waiting for its second factor.
-#[derive(Debug, Serialize, Deserialize)]
-struct Pending {
-    user_id: String,
-    request: String,
-    next: String,
-    remember: bool,
-    /// The user has no second factor and must set one up now.
-    setup: bool,
-    /// The setup succeeded: the sign-in may finish.
-    set_up: bool,
-}
 
 #[derive(Template)]
 #[template(path = "second_factor.html")]
@@ -76,15 +66,6 @@ pub struct CodeForm {
     trust: Option<String>,
 }
 
-fn key(token: &str) -> String {
-    format!("mfa-pending:{token}")
-}
-
-/// The tries of one pending step: a counter of its own, incremented atomically.
-fn tries_key(token: &str) -> String {
-    format!("mfa-tries:{token}")
-}
-
 /// How long the account stays locked, when it is.
 fn lock_left(user: &user::Model) -> Option<Duration> {
     let at = time::OffsetDateTime::now_utc();
@@ -101,7 +82,7 @@ fn lock_left(user: &user::Model) -> Option<Duration> {
 
 /// The page of a locked account's second step, with the time left.
 fn locked_page(left: Duration) -> HttpResponse {
-    let wait = crate::throttle::Wait(left.as_secs().max(1));
+    let wait = crate::web::throttle::Wait(left.as_secs().max(1));
     wait.on(render::error(
         StatusCode::TOO_MANY_REQUESTS,
         "access_denied",
@@ -129,138 +110,6 @@ pub(crate) async fn count_wrong_code(ui: &LoginUi, req: &HttpRequest, user: &use
         Err(e) => {
             tracing::error!(error = %e, "cannot count a wrong code");
             false
-        }
-    }
-}
-
-/// Where a sign-in goes once finished: an authorization request, or a local page.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Target<'a> {
-    /// The parked authorization request's id (empty for a local sign-in).
-    pub(crate) request: &'a str,
-    /// The local page.
-    pub(crate) next: &'a str,
-}
-
-/// Whether the policy requires a second factor of `user` for this sign-in.
-async fn required(
-    ui: &LoginUi,
-    user: &user::Model,
-    purpose: &SignInFor,
-) -> Result<bool, domain::Error> {
-    let policy = &ui.settings.mfa_policy;
-    let client_requires = match purpose {
-        SignInFor::Authorize(p) => ui
-            .clients
-            .find(&p.client_id)
-            .await?
-            .is_some_and(|c| c.require_mfa),
-        SignInFor::Local(_) => false,
-    };
-    if policy.required_for_all || client_requires {
-        return Ok(true);
-    }
-    if policy.required_roles.is_empty() {
-        return Ok(false);
-    }
-    Ok(policy.requires(&ui.roles.roles_of(&user.id).await?, false))
-}
-
-/// What follows a verified first factor: the second step (for a user who has one, unless
-/// this browser is trusted and nothing asks for it), setting one up (when the policy
-/// requires one and the user has none), or the session.
-pub(crate) async fn next_step(
-    ui: &LoginUi,
-    req: &HttpRequest,
-    user: &user::Model,
-    purpose: SignInFor,
-    target: Target<'_>,
-    first: Factors,
-    may_trust: bool,
-) -> HttpResponse {
-    let enrollment = match ui.mfa.enrollment(&user.id).await {
-        Ok(e) => e,
-        Err(e) => return server_error(&e),
-    };
-    let required = match required(ui, user, &purpose).await {
-        Ok(r) => r,
-        Err(e) => return server_error(&e),
-    };
-    let asked = matches!(&purpose, SignInFor::Authorize(p) if p.acr_values.iter().any(|a| a == ACR_MULTI_FACTOR));
-    let (request, next, remember) = (target.request, target.next, first.remember);
-    if enrollment.any() {
-        let trusted = may_trust
-            && !required
-            && !asked
-            && crate::trusted_device::trusted(ui, req, &user.id).await;
-        if !trusted {
-            return start(ui, user, request, next, remember, false).await;
-        }
-    } else if required {
-        return start(ui, user, request, next, remember, true).await;
-    }
-    complete(ui, req, user, first, purpose, request).await
-}
-
-/// Parks the password-verified sign-in and sends the browser to the second step.
-pub(crate) async fn start(
-    ui: &LoginUi,
-    user: &user::Model,
-    request: &str,
-    next: &str,
-    remember: bool,
-    setup: bool,
-) -> HttpResponse {
-    let token = domain::random::token::<32>();
-    let pending = Pending {
-        user_id: user.id.clone(),
-        request: request.to_owned(),
-        next: next.to_owned(),
-        remember,
-        setup,
-        set_up: false,
-    };
-    if let Err(e) = save(ui, &token, &pending).await {
-        return server_error(&e);
-    }
-    let cookie = Cookie::build(COOKIE, token)
-        .path("/login")
-        .http_only(true)
-        .secure(ui.settings.secure_cookies)
-        .same_site(SameSite::Strict)
-        .max_age(actix_web::cookie::time::Duration::seconds(300))
-        .finish();
-    let location = if setup {
-        "/login/mfa/setup"
-    } else {
-        "/login/mfa"
-    };
-    let mut res = HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish();
-    if let Err(e) = res.add_cookie(&cookie) {
-        tracing::error!(error = %e, "cannot set the second-step cookie");
-    }
-    res
-}
-
-async fn save(ui: &LoginUi, token: &str, pending: &Pending) -> Result<(), domain::Error> {
-    let bytes = serde_json::to_vec(pending).map_err(|e| domain::Error::Crypto(e.to_string()))?;
-    ui.cache.set(&key(token), &bytes, TTL).await
-}
-
-/// The pending second step of this browser, with its token.
-async fn load(ui: &LoginUi, req: &HttpRequest) -> Option<(String, Pending)> {
-    let token = req.cookie(COOKIE)?.value().to_owned();
-    if token.len() > 64 {
-        return None;
-    }
-    match ui.cache.get(&key(&token)).await {
-        Ok(Some(bytes)) => serde_json::from_slice(&bytes).ok().map(|p| (token, p)),
-        Ok(None) => None,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read a pending second step");
-            None
         }
     }
 }
@@ -375,10 +224,10 @@ pub async fn send_sms(
         .phone_number
         .as_deref()
         .filter(|_| user.phone_number_verified)
-        .and_then(crate::sms::e164);
+        .and_then(sms::e164);
     let enrolled = ui.mfa.enrollment(&user.id).await.is_ok_and(|e| e.sms);
     if let (Some(phone), true) = (phone, enrolled)
-        && let Err(e) = crate::phone::text_code(&ui, &user, &phone, Purpose::SmsCode).await
+        && let Err(e) = sms::text_code(&ui, &user, &phone, Purpose::SmsCode).await
     {
         return server_error(&e);
     }
@@ -418,7 +267,7 @@ pub async fn submit(
     if tries > MAX_ATTEMPTS {
         return too_many_tries(&ui, &token).await;
     }
-    if let Err(wait) = crate::throttle::code_guess_allowed(&ui, &user.id).await {
+    if let Err(wait) = crate::web::throttle::code_guess_allowed(&ui, &user.id).await {
         let message = crate::t1("error-too-many-codes", "wait", wait.words());
         let shown = Shown {
             method: &form.method,
@@ -566,7 +415,7 @@ async fn succeed(
     let mut res = complete(ui, req, user, factors, purpose, &pending.request).await;
     if passed.trust
         && ui.settings.trusted_device_days > 0
-        && let Some(cookie) = crate::trusted_device::trust(ui, &user.id, &user.email).await
+        && let Some(cookie) = crate::flow::trusted_device::trust(ui, &user.id, &user.email).await
     {
         if let Err(e) = res.add_cookie(&cookie) {
             tracing::warn!(error = %e, "cannot set the trusted-browser cookie");
@@ -674,7 +523,7 @@ pub async fn passkey(
     };
     let passed = Passed {
         method: "passkey",
-        amr: crate::passkeys::key_amr(&used),
+        amr: key_amr(&used),
         trust: form.trust.is_some(),
     };
     succeed(&ui, &req, (&token, &pending), &user, passed).await
@@ -691,7 +540,7 @@ pub struct SetupForm {
     secret: String,
 }
 
-const SIGN_IN_SETUP: crate::account_mfa::SetupForm<'static> = crate::account_mfa::SetupForm {
+const SIGN_IN_SETUP: SetupPage<'static> = SetupPage {
     action: "/login/mfa/setup",
     required: true,
 };
@@ -726,7 +575,7 @@ pub async fn setup_page(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpRespons
     };
     let shown = (setup.otpauth_uri.as_str(), setup.secret_base32.as_str());
     let csp = Csp::page().in_flow_of(&ui, &pending.request).await;
-    crate::account_mfa::totp_page(&ui, &req, StatusCode::OK, shown, None, SIGN_IN_SETUP, &csp)
+    totp_page(&ui, &req, StatusCode::OK, shown, None, SIGN_IN_SETUP, &csp)
 }
 
 /// `POST /login/mfa/setup`: the app's code turns it on; the recovery codes are shown, with
@@ -746,21 +595,13 @@ pub async fn setup(
     match ui.mfa.confirm_totp(&user.id, &user.email, &form.code).await {
         Ok(true) => {}
         Ok(false) => {
-            let secret = crate::account_mfa::clean_secret(&form.secret);
-            let uri = crate::account_mfa::otpauth_uri(&ui, &user.email, &secret);
+            let secret = clean_secret(&form.secret);
+            let uri = otpauth_uri(&ui, &user.email, &secret);
             let shown = (uri.as_str(), secret.as_str());
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            let message = Some(crate::account_mfa::WRONG_SETUP_CODE);
+            let message = Some(WRONG_SETUP_CODE);
             let csp = Csp::page().in_flow_of(&ui, &pending.request).await;
-            return crate::account_mfa::totp_page(
-                &ui,
-                &req,
-                status,
-                shown,
-                message,
-                SIGN_IN_SETUP,
-                &csp,
-            );
+            return totp_page(&ui, &req, status, shown, message, SIGN_IN_SETUP, &csp);
         }
         Err(e) => return server_error(&e),
     }
@@ -781,7 +622,7 @@ pub async fn setup(
         .scripts()
         .in_flow_of(&ui, &pending.request)
         .await;
-    crate::account_mfa::codes_then_continue(&ui, &req, &user.email, &codes, &csp)
+    codes_then_continue(&ui, &req, &user.email, &codes, &csp)
 }
 
 /// `POST /login/mfa/continue`: finishes a sign-in whose second factor was just set up.

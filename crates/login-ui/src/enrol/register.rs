@@ -10,14 +10,16 @@ use domain::audit::AuditEvent;
 use domain::users::{NewToken, NewUser, Purpose, UserStatus, normalize_email};
 use serde::Deserialize;
 
-use crate::csp::Csp;
-use crate::login::{expired_form, record, server_error};
-use crate::render::{self, notice};
+use crate::LoginUi;
+use crate::flow::resume::{ForRequest, back_to_request, live_request, token_data};
+use crate::io::mail;
 use crate::state::RegistrationMode;
-use crate::{LoginUi, csrf, mail, throttle};
-
-/// Longest display name.
-const MAX_NAME: usize = 200;
+use crate::web::audit::record;
+use crate::web::csp::Csp;
+use crate::web::errors::{expired_form, server_error};
+use crate::web::fields::{UNREADABLE, check_name};
+use crate::web::render::{self, notice};
+use crate::web::{csrf, throttle};
 
 #[derive(Template)]
 #[template(path = "register.html")]
@@ -32,7 +34,7 @@ struct RegisterPage<'a> {
     email_error: Option<String>,
     name_error: Option<String>,
     password_error: Option<String>,
-    captcha: Option<crate::captcha::Widget>,
+    captcha: Option<crate::io::captcha::Widget>,
 }
 
 #[derive(Template)]
@@ -57,7 +59,7 @@ pub struct RegisterForm {
     #[serde(default)]
     pub(crate) request: String,
     #[serde(flatten)]
-    pub(crate) captcha: crate::captcha::CaptchaFields,
+    pub(crate) captcha: crate::io::captcha::CaptchaFields,
 }
 
 impl RegisterForm {
@@ -67,7 +69,7 @@ impl RegisterForm {
         email: String,
         name: String,
         password: String,
-        captcha: crate::captcha::CaptchaFields,
+        captcha: crate::io::captcha::CaptchaFields,
     ) -> Self {
         Self {
             csrf: String::new(),
@@ -106,54 +108,6 @@ pub(crate) fn closed(ui: &LoginUi) -> Option<HttpResponse> {
     }
 }
 
-/// Query of `GET /register` and `GET /forgot-password`.
-#[derive(Debug, Deserialize)]
-pub struct ForRequest {
-    /// The parked authorization request the page was opened from (empty: none).
-    #[serde(default)]
-    pub(crate) request: String,
-}
-
-/// `request` when it names a parked authorization request, else empty: only a live request
-/// travels through registration, verification or a password reset.
-pub(crate) async fn live_request(ui: &LoginUi, request: &str) -> String {
-    if request.is_empty() || request.len() > 128 {
-        return String::new();
-    }
-    match crate::login::load(ui, request).await {
-        Some(_) => request.to_owned(),
-        None => String::new(),
-    }
-}
-
-/// Where a confirmed address or a new password leads: back to the sign-in of the
-/// authorization request carried in the mailed token's data, when it is still parked.
-pub(crate) async fn back_to_request(
-    ui: &LoginUi,
-    data: Option<&serde_json::Value>,
-) -> Option<HttpResponse> {
-    let request = data
-        .and_then(|d| d.get("request"))
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or_default();
-    let request = live_request(ui, request).await;
-    if request.is_empty() {
-        return None;
-    }
-    let mut location = url::form_urlencoded::Serializer::new(String::from("/login?"));
-    location.append_pair("request", &request);
-    Some(
-        HttpResponse::SeeOther()
-            .insert_header((actix_web::http::header::LOCATION, location.finish()))
-            .finish(),
-    )
-}
-
-/// The data a mailed token carries for `request` (a live parked request id, or empty).
-pub(crate) fn token_data(request: &str) -> Option<serde_json::Value> {
-    (!request.is_empty()).then(|| serde_json::json!({ "request": request }))
-}
-
 /// `GET /register[?request=ID]`
 pub async fn show(
     ui: web::Data<LoginUi>,
@@ -179,22 +133,6 @@ pub async fn show(
     };
     let csp = ui.captcha.csp(Csp::page());
     csrf::attach(render::page(StatusCode::OK, &page, &csp), cookie)
-}
-
-/// What form decoding puts in place of bytes that are not UTF-8.
-pub(crate) const UNREADABLE: char = '\u{FFFD}';
-
-/// A display name's problem, if any (too long, control characters).
-pub(crate) fn check_name(name: &str) -> Result<(), String> {
-    if name.contains(UNREADABLE) {
-        Err(crate::t("error-unreadable-value"))
-    } else if name.chars().count() > MAX_NAME {
-        Err(crate::t1("error-name-too-long", "max", MAX_NAME))
-    } else if name.chars().any(char::is_control) {
-        Err(crate::t("error-name-characters"))
-    } else {
-        Ok(())
-    }
 }
 
 /// Per-field problems of a registration form.
@@ -257,14 +195,14 @@ pub async fn submit(
     if !csrf::verify(&ui, &req, &form.csrf) {
         return expired_form();
     }
-    let captcha_ok = crate::captcha::passes(&ui, &req, &form.captcha).await;
+    let captcha_ok = crate::io::captcha::passes(&ui, &req, &form.captcha).await;
     let (email, errors) = check(&ui, &form);
     let (Some(email), false, true) = (email, errors.any(), captcha_ok) else {
         let (token, cookie) = csrf::issue(&ui, &req);
         let error = if captcha_ok {
             crate::t("error-correct-fields")
         } else {
-            crate::captcha::failed()
+            crate::io::captcha::failed()
         };
         let page = RegisterPage {
             csrf: &token,
@@ -346,33 +284,13 @@ pub(crate) async fn create_account(
         Err(domain::Error::Conflict(_)) => {
             // Same answer, same cost (create hashed the password before it found the
             // address taken) as a new account: the owner is told by mail.
-            already_registered(ui, email).await;
+            mail::already_registered_once(ui, email).await;
             let event =
                 AuditEvent::failure("user.registration_refused", "email already registered");
             record(ui, req, event).await;
             Ok(())
         }
         Err(e) => Err(e),
-    }
-}
-
-/// Tells the owner of `email` that someone tried to register it, at most once per
-/// `recovery.cooldown` per address: anyone can trigger it, so it must not become a way to
-/// flood a mailbox.
-pub(crate) async fn already_registered(ui: &LoginUi, email: &str) {
-    let key = format!(
-        "already-registered:{}",
-        ui.secrets.keyed_hash("already-registered", email)
-    );
-    match ui
-        .cache
-        .set_if_absent(&key, b"1", ui.settings.recovery.cooldown)
-        .await
-    {
-        Ok(true) => mail::send(ui, mail::already_registered(email)).await,
-        Ok(false) => {}
-        // Unknown: better one mail too few than a flood.
-        Err(e) => tracing::error!(error = %e, "cannot check the already-registered cooldown"),
     }
 }
 

@@ -13,12 +13,18 @@ use domain::entities::user;
 use domain::users::{NewToken, Purpose, UserStatus, normalize_email};
 use serde::Deserialize;
 
-use crate::csp::Csp;
-use crate::login::{
-    ACR_SINGLE_FACTOR, Factors, expired, expired_form, purpose, record, server_error,
-};
-use crate::render::{self, notice};
-use crate::{LoginUi, csrf, mail, throttle};
+use super::second_factor::count_wrong_code;
+use crate::LoginUi;
+use crate::flow::acr::ACR_SINGLE_FACTOR;
+use crate::flow::completion::Factors;
+use crate::flow::next_step::next_step;
+use crate::flow::purpose::purpose;
+use crate::io::mail;
+use crate::web::audit::record;
+use crate::web::csp::Csp;
+use crate::web::errors::{expired, expired_form, server_error};
+use crate::web::render::{self, notice};
+use crate::web::{csrf, throttle};
 
 /// How long the code and link work.
 const TTL: Duration = Duration::from_secs(600);
@@ -201,7 +207,7 @@ async fn mail_code(
     if !may_sign_in(ui, &user) {
         return Ok(());
     }
-    if crate::throttle::cooling_down(ui, Purpose::EmailSignIn, &user.id, COOLDOWN).await {
+    if crate::web::throttle::cooling_down(ui, Purpose::EmailSignIn, &user.id, COOLDOWN).await {
         return Ok(());
     }
     let (code, code_hash) = ui.tokens.new_code();
@@ -249,9 +255,9 @@ async fn finish(
         acr: ACR_SINGLE_FACTOR,
         remember: false,
     };
-    let target = crate::second_factor::Target { request, next };
+    let target = crate::flow::next_step::Target { request, next };
     // The mailbox is one factor; a trusted browser does not replace the second one here.
-    crate::second_factor::next_step(ui, req, user, purpose, target, first, false).await
+    next_step(ui, req, user, purpose, target, first, false).await
 }
 
 /// `POST /login/email/code`
@@ -278,7 +284,8 @@ pub async fn code(
     let user = match normalize_email(&form.email) {
         Ok(email) => {
             // Per typed address, known or not, so that the limit tells nothing about accounts.
-            let guess = crate::throttle::code_guess_allowed(&ui, &format!("email:{email}")).await;
+            let guess =
+                crate::web::throttle::code_guess_allowed(&ui, &format!("email:{email}")).await;
             if let Err(wait) = guess {
                 let message = crate::t1("error-too-many-codes", "wait", wait.words());
                 let res = code_page(
@@ -331,7 +338,7 @@ pub async fn code(
             AuditEvent::failure("login.failed", "wrong email code").subject(user.id.clone()),
         )
         .await;
-        crate::second_factor::count_wrong_code(&ui, &req, &user).await;
+        count_wrong_code(&ui, &req, &user).await;
         return again(wrong);
     }
     // The mailbox alone must not clear wrong second-factor codes: only when it is the whole

@@ -1,26 +1,20 @@
 //! Phone numbers on the account page: verifying one with a texted code, and turning text-
 //! message codes on or off as a second factor.
 
-use std::time::Duration;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use domain::audit::AuditEvent;
-use domain::entities::user;
-use domain::users::{NewToken, Purpose};
+use domain::users::Purpose;
 use serde::Deserialize;
 
-use crate::account::{CsrfForm, SignedIn, page_with_error, require_form};
-use crate::csp::Csp;
-use crate::login::{record, server_error};
-use crate::render;
-use crate::{LoginUi, csrf, sms};
-
-/// How long a texted code works.
-const TTL: Duration = Duration::from_secs(600);
-/// Least time between two texts of one purpose to one account.
-const COOLDOWN: Duration = Duration::from_secs(60);
+use super::{CsrfForm, SignedIn, console, page_with_error, reenter, require_form};
+use crate::LoginUi;
+use crate::io::sms;
+use crate::web::audit::record;
+use crate::web::csp::Csp;
+use crate::web::errors::server_error;
+use crate::web::{csrf, render};
 
 #[derive(Template)]
 #[template(path = "phone_code.html")]
@@ -46,40 +40,6 @@ pub struct PasswordForm {
     csrf: String,
     #[serde(default)]
     password: String,
-}
-
-/// Texts a 6-digit code for `purpose` to `phone`, at most one per minute.
-pub(crate) async fn text_code(
-    ui: &LoginUi,
-    user: &user::Model,
-    phone: &str,
-    purpose: Purpose,
-) -> Result<(), domain::Error> {
-    if let Some(at) = ui.tokens.last_issued(purpose, &user.id).await?
-        && time::OffsetDateTime::now_utc() - at < COOLDOWN
-    {
-        return Ok(());
-    }
-    let (code, code_hash) = ui.tokens.new_code();
-    ui.tokens
-        .issue_new(NewToken {
-            purpose,
-            user_id: Some(&user.id),
-            email: &user.email,
-            data: Some(serde_json::json!({ "code_hash": code_hash, "phone": phone })),
-            ttl: TTL,
-        })
-        .await?;
-    let site = url::Url::parse(&ui.settings.issuer)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .unwrap_or_default();
-    sms::send(
-        ui,
-        phone,
-        format!("{code} is your {site} code. It expires in 10 minutes. Do not share it."),
-    );
-    Ok(())
 }
 
 fn code_page(
@@ -122,7 +82,7 @@ pub async fn verify(
         let message = "Save a phone number in international format (e.g. +33 6 12 34 56 78) in your profile first.";
         return page_with_error(&ui, &req, &me, "phone", message).await;
     };
-    if let Err(e) = text_code(&ui, &me.user, &phone, Purpose::VerifyPhone).await {
+    if let Err(e) = sms::text_code(&ui, &me.user, &phone, Purpose::VerifyPhone).await {
         return server_error(&e);
     }
     code_page(&ui, &req, StatusCode::OK, &phone, None)
@@ -173,7 +133,7 @@ pub async fn confirm(
         AuditEvent::success("user.phone_verified").subject(me.user.id.clone()),
     )
     .await;
-    crate::account::console::back("phone")
+    console::back("phone")
 }
 
 /// `POST /account/mfa/sms`: texted codes become a second factor (verified number needed).
@@ -196,7 +156,7 @@ pub async fn enable(
         .subject(me.user.id.clone())
         .data(serde_json::json!({ "factor": "sms" }));
     record(&ui, &req, event).await;
-    crate::account::console::back("mfa_sms")
+    console::back("mfa_sms")
 }
 
 /// `POST /account/mfa/sms/remove`: with the password, texted codes stop being a factor.
@@ -209,7 +169,7 @@ pub async fn disable(
         Ok(me) => me,
         Err(res) => return res,
     };
-    match crate::account::reenter(&ui, &req, &me, &form.password, "remove sms").await {
+    match reenter(&ui, &req, &me, &form.password, "remove sms").await {
         Ok(true) => {}
         Ok(false) => {
             return page_with_error(
@@ -230,5 +190,5 @@ pub async fn disable(
         .subject(me.user.id.clone())
         .data(serde_json::json!({ "factor": "sms" }));
     record(&ui, &req, event).await;
-    crate::account::console::back("mfa_sms_removed")
+    console::back("mfa_sms_removed")
 }

@@ -8,13 +8,16 @@ use domain::audit::AuditEvent;
 use domain::users::{NewUser, Purpose, UserStatus};
 use serde::Deserialize;
 
-use crate::csp::Csp;
-use crate::login::{
-    ACR_SINGLE_FACTOR, Factors, SignInFor, complete, expired_form, record, server_error,
-};
-use crate::register::check_name;
-use crate::render::{self, notice};
-use crate::{LoginUi, csrf};
+use crate::LoginUi;
+use crate::flow::acr::ACR_SINGLE_FACTOR;
+use crate::flow::completion::{Factors, complete};
+use crate::flow::purpose::SignInFor;
+use crate::web::audit::record;
+use crate::web::csp::Csp;
+use crate::web::csrf;
+use crate::web::errors::{expired_form, server_error};
+use crate::web::fields::check_name;
+use crate::web::render::{self, notice};
 
 #[derive(Template)]
 #[template(path = "invitation.html")]

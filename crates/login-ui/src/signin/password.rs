@@ -1,24 +1,22 @@
 //! The sign-in page: email and password, then back to the authorization request.
 
-use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use domain::audit::AuditEvent;
 use domain::clients::Client;
-use domain::entities::user;
-use domain::sessions::{COOKIE_NAME, NewSession};
 use domain::users::UserStatus;
 use serde::Deserialize;
 
-use crate::csp::Csp;
-use crate::render;
-use crate::{LoginUi, csrf};
-
-/// The single-factor ACR (see auth-server's ACR values).
-pub(crate) const ACR_SINGLE_FACTOR: &str = "urn:gatehouse:loa:1";
-/// The multi-factor ACR.
-pub(crate) const ACR_MULTI_FACTOR: &str = "urn:gatehouse:loa:2";
+use crate::LoginUi;
+use crate::flow::acr::ACR_SINGLE_FACTOR;
+use crate::flow::completion::Factors;
+use crate::flow::next_step::{Target, next_step};
+use crate::flow::purpose::{SignInFor, purpose};
+use crate::web::audit::{record, with_client};
+use crate::web::csp::Csp;
+use crate::web::errors::{expired, expired_form, server_error};
+use crate::web::{csrf, render};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -30,7 +28,7 @@ struct LoginPage<'a> {
     csrf: &'a str,
     email: &'a str,
     error: Option<&'a str>,
-    captcha: Option<crate::captcha::Widget>,
+    captcha: Option<crate::io::captcha::Widget>,
     /// Offer "Sign in with a passkey".
     passkeys: bool,
 }
@@ -61,13 +59,13 @@ pub struct LoginForm {
     #[serde(default)]
     remember: Option<String>,
     #[serde(flatten)]
-    captcha: crate::captcha::CaptchaFields,
+    captcha: crate::io::captcha::CaptchaFields,
 }
 
 const FAILURES_WINDOW: std::time::Duration = std::time::Duration::from_secs(3600);
 
 fn failures_key(req: &HttpRequest) -> Option<String> {
-    crate::client_ip(req).map(|ip| format!("login-failures:{ip}"))
+    crate::web::request::client_ip(req).map(|ip| format!("login-failures:{ip}"))
 }
 
 /// Whether this client failed to sign in often enough lately to be asked for the CAPTCHA.
@@ -105,50 +103,6 @@ async fn count_failure(ui: &LoginUi, req: &HttpRequest) {
     {
         tracing::error!(error = %e, "cannot count a failed sign-in");
     }
-}
-
-/// Where a sign-in without an authorization request goes afterwards: a path on the
-/// issuer's own origin only (no open redirect), the account page by default.
-///
-/// `next` is resolved against the issuer the way a browser would resolve it, so tricks that
-/// browsers normalise away (`/\t/evil`, `/\\evil`, `///evil`) cannot name another host; what
-/// is kept is the normalised path and query, never the raw input.
-fn local_next(issuer: &str, next: &str) -> String {
-    const DEFAULT: &str = "/account";
-    if !next.starts_with('/')
-        || next.len() > 512
-        || next.chars().any(|c| c.is_control() || c == '\\')
-    {
-        return DEFAULT.to_owned();
-    }
-    let Ok(base) = url::Url::parse(issuer) else {
-        return DEFAULT.to_owned();
-    };
-    match base.join(next) {
-        Ok(target) if target.origin() == base.origin() && !target.path().starts_with("//") => {
-            match target.query() {
-                Some(q) => format!("{}?{q}", target.path()),
-                None => target.path().to_owned(),
-            }
-        }
-        _ => DEFAULT.to_owned(),
-    }
-}
-
-/// Which sign-in this is: for an authorization request, or for Gatehouse's own pages.
-pub(crate) enum SignInFor {
-    Authorize(Box<domain::authorization::PendingRequest>),
-    Local(String),
-}
-
-/// The sign-in's purpose from the form or query; `None` when its request expired.
-pub(crate) async fn purpose(ui: &LoginUi, request: &str, next: &str) -> Option<SignInFor> {
-    if request.is_empty() {
-        return Some(SignInFor::Local(local_next(&ui.settings.issuer, next)));
-    }
-    load(ui, request)
-        .await
-        .map(|p| SignInFor::Authorize(Box::new(p)))
 }
 
 /// `GET /login?request=ID` (for an authorization request) or `GET /login?next=/account`.
@@ -244,9 +198,9 @@ pub async fn submit(
         csrf::attach(with_captcha(&ui, page, ask, status, flow.clone()), cookie)
     };
     // The CAPTCHA comes before the password, so that a guesser learns nothing without it.
-    if asked && !crate::captcha::passes(&ui, &req, &form.captcha).await {
+    if asked && !crate::io::captcha::passes(&ui, &req, &form.captcha).await {
         return retry(
-            &crate::captcha::failed(),
+            &crate::io::captcha::failed(),
             StatusCode::UNPROCESSABLE_ENTITY,
             true,
         );
@@ -266,7 +220,7 @@ pub async fn submit(
     // Counted before the password is checked, by the typed address (known or not).
     let typed = domain::users::normalize_email(&form.email)
         .unwrap_or_else(|_| form.email.trim().to_lowercase());
-    match crate::throttle::password_allowed(&ui, &req, &typed).await {
+    match crate::web::throttle::password_allowed(&ui, &req, &typed).await {
         Err(wait) => {
             let message = crate::t1("error-too-many-sign-ins", "wait", wait.words());
             return wait.on(retry(&message, StatusCode::TOO_MANY_REQUESTS, asked));
@@ -311,160 +265,11 @@ pub async fn submit(
         acr: ACR_SINGLE_FACTOR,
         remember: form.remember.is_some(),
     };
-    let target = crate::second_factor::Target {
+    let target = Target {
         request: &form.request,
         next: &form.next,
     };
-    crate::second_factor::next_step(&ui, &req, &user, purpose, target, first, true).await
-}
-
-/// How the user proved who they are.
-pub(crate) struct Factors {
-    /// RFC 8176 method references.
-    pub(crate) amr: Vec<String>,
-    /// The authentication context class reached.
-    pub(crate) acr: &'static str,
-    /// The user asked to stay signed in.
-    pub(crate) remember: bool,
-}
-
-/// Starts the browser session, audits the sign-in, and sends the browser on: back to the
-/// authorization request, or to the local page it came from.
-pub(crate) async fn complete(
-    ui: &LoginUi,
-    req: &HttpRequest,
-    user: &user::Model,
-    factors: Factors,
-    mut purpose: SignInFor,
-    request_id: &str,
-) -> HttpResponse {
-    let client_id = match &purpose {
-        SignInFor::Authorize(p) => Some(p.client_id.clone()),
-        SignInFor::Local(_) => None,
-    };
-    let (secret, session_id) = match sign_in(ui, req, user, &factors).await {
-        Ok(pair) => pair,
-        Err(e) => return server_error(&e),
-    };
-    let mut event = with_client(
-        AuditEvent::success("login.succeeded")
-            .subject(user.id.clone())
-            .data(serde_json::json!({ "amr": factors.amr, "acr": factors.acr })),
-        client_id.as_deref(),
-    );
-    event.session_id = Some(session_id.clone());
-    record(ui, req, event).await;
-    if ui.settings.new_sign_in_alert {
-        alert_if_new_device(ui, req, user, &session_id).await;
-    }
-    let location = match &mut purpose {
-        SignInFor::Authorize(pending) => {
-            pending.signed_in_session = Some(session_id);
-            if let Err(e) = ui.requests.update(request_id, pending).await {
-                return server_error(&e);
-            }
-            format!("/authorize/resume?request={request_id}")
-        }
-        SignInFor::Local(next) => next.clone(),
-    };
-    let mut res = HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish();
-    let mut cookie = session_cookie(ui, secret);
-    if factors.remember {
-        // Outlives the browser's restart; without it, a cookie for this browser run only.
-        let lifetime = ui.sessions.policy().lifetime(true);
-        let seconds = i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX);
-        cookie.set_max_age(actix_web::cookie::time::Duration::seconds(seconds));
-    }
-    if let Err(e) = res.add_cookie(&cookie) {
-        tracing::error!(error = %e, "cannot set the session cookie");
-    }
-    res
-}
-
-/// Mails the user when they signed in with a browser (browser and system) none of their
-/// earlier sessions used. The very first sign-in is not news.
-async fn alert_if_new_device(
-    ui: &LoginUi,
-    req: &HttpRequest,
-    user: &user::Model,
-    session_id: &str,
-) {
-    let agent = user_agent(req).unwrap_or_default();
-    let device = crate::device::parse(&agent);
-    let earlier = match ui.sessions.recent_user_agents(&user.id, session_id).await {
-        Ok(e) => e,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read earlier sessions");
-            return;
-        }
-    };
-    if earlier.is_empty()
-        || earlier
-            .iter()
-            .any(|ua| crate::device::parse(ua.as_deref().unwrap_or_default()) == device)
-    {
-        return;
-    }
-    let when = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc2822)
-        .unwrap_or_default();
-    let device = device.to_string();
-    let ip = client_ip(req).unwrap_or_default();
-    let seen = crate::mail::SignInSeen {
-        when: &when,
-        device: &device,
-        ip: &ip,
-    };
-    let name = user.display_name.as_deref();
-    let alert = crate::i18n::Lang::for_user(user.locale.as_deref())
-        .scope(|| crate::mail::new_sign_in(&user.email, name, &seen));
-    crate::mail::send(ui, alert).await;
-    record(
-        ui,
-        req,
-        AuditEvent::success("login.new_device_alerted").subject(user.id.clone()),
-    )
-    .await;
-}
-
-/// The browser-session cookie carrying `secret`.
-pub(crate) fn session_cookie(ui: &LoginUi, secret: String) -> Cookie<'static> {
-    Cookie::build(COOKIE_NAME, secret)
-        .path("/")
-        .http_only(true)
-        .secure(ui.settings.secure_cookies)
-        .same_site(SameSite::Lax)
-        .finish()
-}
-
-/// Starts (or renews, with a fresh cookie value) the browser session.
-pub(crate) async fn sign_in(
-    ui: &LoginUi,
-    req: &HttpRequest,
-    user: &user::Model,
-    factors: &Factors,
-) -> Result<(String, String), domain::Error> {
-    let current = match req.cookie(COOKIE_NAME) {
-        Some(c) => ui.sessions.find_live(c.value()).await?,
-        None => None,
-    };
-    let (secret, row) = ui
-        .sessions
-        .sign_in(
-            NewSession {
-                user_id: user.id.clone(),
-                amr: factors.amr.clone(),
-                acr: Some(factors.acr.to_owned()),
-                remember: factors.remember,
-                ip: client_ip(req),
-                user_agent: user_agent(req),
-            },
-            current.as_ref(),
-        )
-        .await?;
-    Ok((secret, row.id))
+    next_step(&ui, &req, &user, purpose, target, first, true).await
 }
 
 /// What the page says (a message key) when the password is right but the account may not
@@ -476,14 +281,6 @@ fn refusal(ui: &LoginUi, status: UserStatus) -> Option<&'static str> {
         UserStatus::Pending => Some("error-confirm-email-first"),
         UserStatus::Locked => Some("error-account-locked"),
         UserStatus::Suspended | UserStatus::Disabled => Some("error-account-unavailable"),
-    }
-}
-
-/// Adds the client to an event, when the sign-in is for one.
-fn with_client(event: AuditEvent, client_id: Option<&str>) -> AuditEvent {
-    match client_id {
-        Some(id) => event.client(id.to_owned()),
-        None => event,
     }
 }
 
@@ -518,66 +315,4 @@ async fn audit_failure(ui: &LoginUi, req: &HttpRequest, email: &str, client_id: 
         Ok(false) => {}
         Err(e) => tracing::error!(error = %e, "cannot count a failed sign-in"),
     }
-}
-
-/// Writes an audit event with the request's IP and user agent; a failure is logged.
-pub(crate) async fn record(ui: &LoginUi, req: &HttpRequest, mut event: AuditEvent) {
-    event.ip = client_ip(req);
-    event.user_agent = user_agent(req);
-    if let Err(e) = ui.audit.record(event).await {
-        tracing::error!(error = %e, "cannot write an audit event");
-    }
-}
-
-fn client_ip(req: &HttpRequest) -> Option<String> {
-    crate::client_ip(req).map(|ip| ip.to_string())
-}
-
-fn user_agent(req: &HttpRequest) -> Option<String> {
-    req.headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.chars().take(512).collect())
-}
-
-pub(crate) async fn load(ui: &LoginUi, id: &str) -> Option<domain::authorization::PendingRequest> {
-    match ui.requests.get(id).await {
-        Ok(p) => {
-            // The application's wish for the language comes first.
-            if let Some(p) = &p {
-                crate::i18n::prefer(&p.ui_locales);
-            }
-            p
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read an authorization request");
-            None
-        }
-    }
-}
-
-/// The answer to a form whose CSRF token is missing or wrong.
-pub(crate) fn expired_form() -> HttpResponse {
-    render::error(
-        StatusCode::FORBIDDEN,
-        "csrf",
-        &crate::t("error-form-expired"),
-    )
-}
-
-pub(crate) fn expired() -> HttpResponse {
-    render::error(
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-        &crate::t("error-request-expired"),
-    )
-}
-
-pub(crate) fn server_error(e: &domain::Error) -> HttpResponse {
-    tracing::error!(error = %e, "page failed");
-    render::error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "server_error",
-        &crate::t("error-server"),
-    )
 }

@@ -1,0 +1,166 @@
+//! Passkeys on the account page: adding and removing them. The browser side is
+//! `web/static/webauthn.js`: it asks a `begin` endpoint for options (JSON), runs the
+//! ceremony, and posts the result with the form.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use domain::audit::AuditEvent;
+use domain::credentials::Passkeys;
+use serde::Deserialize;
+use webauthn_rs::prelude::RegisterPublicKeyCredential;
+
+use super::{CsrfForm, SignedIn, console, page_with_error, require_form};
+use crate::LoginUi;
+use crate::web::audit::record;
+use crate::web::errors::{expired_form, server_error};
+use crate::web::fields::check_name;
+use crate::web::json::{begun, json_error};
+
+fn service(ui: &LoginUi) -> Option<&Passkeys> {
+    ui.passkeys.as_ref()
+}
+
+/// The form that finishes a ceremony.
+#[derive(Debug, Deserialize)]
+pub struct FinishForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    ceremony: String,
+    #[serde(default)]
+    credential: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// `POST /account/passkeys/begin` (JSON answer): options to create a passkey.
+pub async fn begin_registration(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    let Some(passkeys) = service(&ui) else {
+        return json_error(
+            StatusCode::NOT_FOUND,
+            "passkeys need the issuer to be a domain name",
+        );
+    };
+    let me: SignedIn = match require_form(&ui, &req, form.csrf()).await {
+        Ok(me) => me,
+        Err(_) => return json_error(StatusCode::FORBIDDEN, "sign in again"),
+    };
+    let name = me
+        .user
+        .display_name
+        .clone()
+        .unwrap_or_else(|| me.user.email.clone());
+    match passkeys
+        .begin_registration(&me.user.id, &me.user.email, &name)
+        .await
+    {
+        Ok((options, ceremony)) => begun(ceremony, options),
+        Err(e) => server_error(&e),
+    }
+}
+
+/// `POST /account/passkeys/finish`: stores the new passkey under the name given.
+pub async fn finish_registration(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<FinishForm>,
+) -> HttpResponse {
+    let me: SignedIn = match require_form(&ui, &req, &form.csrf).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
+    let Some(passkeys) = service(&ui) else {
+        return page_with_error(
+            &ui,
+            &req,
+            &me,
+            "passkeys",
+            "Passkeys are not available here.",
+        )
+        .await;
+    };
+    let name = form.name.trim();
+    let name = if name.is_empty() { "Passkey" } else { name };
+    if check_name(name).is_err() {
+        return page_with_error(
+            &ui,
+            &req,
+            &me,
+            "passkeys",
+            "Name the passkey with up to 200 letters, digits and spaces.",
+        )
+        .await;
+    }
+    let Ok(credential) = serde_json::from_str::<RegisterPublicKeyCredential>(&form.credential)
+    else {
+        return page_with_error(
+            &ui,
+            &req,
+            &me,
+            "passkeys",
+            "The passkey could not be read. Try again.",
+        )
+        .await;
+    };
+    match passkeys
+        .finish_registration(&me.user.id, &form.ceremony, &credential, name)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            return page_with_error(
+                &ui,
+                &req,
+                &me,
+                "passkeys",
+                "The passkey could not be verified. Try again.",
+            )
+            .await;
+        }
+        Err(e) => return server_error(&e),
+    }
+    let event = AuditEvent::success("mfa.enrolled")
+        .subject(me.user.id.clone())
+        .data(serde_json::json!({ "factor": "passkey", "name": name }));
+    record(&ui, &req, event).await;
+    console::back("passkey")
+}
+
+/// The removal form.
+#[derive(Debug, Deserialize)]
+pub struct RemoveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    id: String,
+}
+
+/// `POST /account/passkeys/remove`
+pub async fn remove(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    form: web::Form<RemoveForm>,
+) -> HttpResponse {
+    let me: SignedIn = match require_form(&ui, &req, &form.csrf).await {
+        Ok(me) => me,
+        Err(res) => return res,
+    };
+    let Some(passkeys) = service(&ui) else {
+        return expired_form();
+    };
+    match passkeys.remove(&me.user.id, &form.id).await {
+        Ok(true) => {
+            let event = AuditEvent::success("mfa.removed")
+                .subject(me.user.id.clone())
+                .data(serde_json::json!({ "factor": "passkey" }));
+            record(&ui, &req, event).await;
+        }
+        Ok(false) => {}
+        Err(e) => return server_error(&e),
+    }
+    console::back("passkey_removed")
+}
