@@ -438,7 +438,7 @@ async fn signed_in_for(
     req: &HttpRequest,
     path: &str,
 ) -> Result<SignedIn, HttpResponse> {
-    match super::signed_in(ui, req).await {
+    match crate::flow::signed_in::signed_in(ui, req).await {
         Ok(Some(me)) => Ok(me),
         Ok(None) => Err(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, format!("/login?next={path}")))

@@ -6,38 +6,32 @@ use domain::audit::AuditEvent;
 use serde::Deserialize;
 
 use super::console::{Problems, Section, Typed};
-use super::{reenter, refuse, require, require_form};
+use super::{Reentered, SignedIn, SignedInForm, reenter, refuse};
 use crate::LoginUi;
 use crate::flow::session_cookie::removed_session_cookie;
 use crate::io::mail;
 use crate::web::audit::record;
-use crate::web::errors::server_error;
+use crate::web::csrf_form::has_csrf;
+use crate::web::errors::PageResult;
 use crate::web::render::notice;
 
 /// `GET /account/export`: everything stored about the user, as a JSON download.
-pub async fn export(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
-    let me = match require(&ui, &req).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
-    let data = match ui.users.export(&me.user.id).await {
-        Ok(d) => d,
-        Err(e) => return server_error(&e),
-    };
+pub async fn export(ui: web::Data<LoginUi>, req: HttpRequest, me: SignedIn) -> PageResult {
+    let data = ui.users.export(&me.user.id).await?;
     record(
         &ui,
         &req,
         AuditEvent::success("user.data_exported").subject(me.user.id),
     )
     .await;
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("application/json")
         .insert_header((
             header::CONTENT_DISPOSITION,
             "attachment; filename=\"my-account-data.json\"",
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(serde_json::to_string_pretty(&data).unwrap_or_default())
+        .body(serde_json::to_string_pretty(&data).unwrap_or_default()))
 }
 
 /// The deletion form.
@@ -53,24 +47,17 @@ pub struct DeleteForm {
 pub async fn delete(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<DeleteForm>,
-) -> HttpResponse {
-    let me = match require_form(&ui, &req, &form.csrf).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
-    match reenter(&ui, &req, &me, &form.password, "delete account").await {
-        Ok(true) => {}
-        Ok(false) => {
+    SignedInForm { me, form }: SignedInForm<DeleteForm>,
+) -> PageResult {
+    match reenter(&ui, &req, &me, &form.password, "delete account").await? {
+        Reentered::Right => {}
+        Reentered::Wrong => {
             let problems = Problems::of("delete_password", crate::t("account-wrong-password"));
-            return refuse(&ui, &req, &me, Section::Delete, problems, Typed::default()).await;
+            return Ok(refuse(&ui, &req, &me, Section::Delete, problems, Typed::default()).await);
         }
-        Err(res) => return res,
+        Reentered::SignedOut(res) => return Ok(res),
     }
-    let alias = match ui.users.erase(&me.user.id, &ui.secrets).await {
-        Ok(a) => a,
-        Err(e) => return server_error(&e),
-    };
+    let alias = ui.users.erase(&me.user.id, &ui.secrets).await?;
     let mut event = AuditEvent::success("user.deleted").subject(alias);
     event.data = Some(serde_json::json!({ "by": "self" }));
     if let Err(e) = ui.audit.record(event).await {
@@ -86,5 +73,7 @@ pub async fn delete(
     if let Err(e) = res.add_cookie(&removed_session_cookie(&ui)) {
         tracing::warn!(error = %e, "cannot clear the session cookie");
     }
-    res
+    Ok(res)
 }
+
+has_csrf!(DeleteForm);

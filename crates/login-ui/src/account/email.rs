@@ -7,14 +7,15 @@ use domain::audit::AuditEvent;
 use domain::users::{Purpose, normalize_email};
 use serde::Deserialize;
 
-use super::console::{Problems, Section, Typed, back};
-use super::{reenter, refuse, require_form};
+use super::console::{Problems, Section, Typed};
+use super::{Reentered, SignedInForm, done, reenter, refuse};
 use crate::LoginUi;
 use crate::io::mail;
 use crate::web::audit::record;
 use crate::web::csp::Csp;
 use crate::web::csrf;
-use crate::web::errors::{expired_form, server_error};
+use crate::web::csrf_form::{CsrfForm, has_csrf};
+use crate::web::errors::PageResult;
 use crate::web::render::{self, notice};
 
 #[derive(Template)]
@@ -41,12 +42,8 @@ pub struct EmailForm {
 pub async fn change_email(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<EmailForm>,
-) -> HttpResponse {
-    let me = match require_form(&ui, &req, &form.csrf).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
+    SignedInForm { me, form }: SignedInForm<EmailForm>,
+) -> PageResult {
     // Both fields are checked, so that every problem shows at once.
     let mut problems = Problems::default();
     let new_email = match normalize_email(&form.new_email) {
@@ -60,14 +57,14 @@ pub async fn change_email(
             String::new()
         }
     };
-    match reenter(&ui, &req, &me, &form.password, "change email").await {
-        Ok(true) => {}
-        Ok(false) => problems.add("email_password", crate::t("account-password-wrong")),
-        Err(res) => return res,
+    match reenter(&ui, &req, &me, &form.password, "change email").await? {
+        Reentered::Right => {}
+        Reentered::Wrong => problems.add("email_password", crate::t("account-password-wrong")),
+        Reentered::SignedOut(res) => return Ok(res),
     }
     if !problems.is_empty() {
         let typed = Typed::default().keep("new_email", &form.new_email);
-        return refuse(&ui, &req, &me, Section::Email, problems, typed).await;
+        return Ok(refuse(&ui, &req, &me, Section::Email, problems, typed).await);
     }
     match ui.users.find_by_email(&new_email).await {
         Ok(Some(_)) => {
@@ -79,22 +76,19 @@ pub async fn change_email(
                 .tokens
                 .issue(Purpose::ChangeEmail, &me.user.id, &new_email, ttl)
                 .await;
-            let token = match issued {
-                Ok(t) => t,
-                Err(e) => return server_error(&e),
-            };
+            let token = issued?;
             let issuer = &ui.settings.issuer;
             mail::send(&ui, mail::change_email(issuer, &new_email, &token, ttl)).await;
         }
-        Err(e) => return server_error(&e),
+        Err(e) => return Err(e.into()),
     }
-    record(
+    done(
         &ui,
         &req,
         AuditEvent::success("user.email_change_requested").subject(me.user.id),
+        "email",
     )
-    .await;
-    back("email")
+    .await
 }
 
 /// The confirmation link's query and form.
@@ -119,11 +113,11 @@ pub async fn confirm_email_page(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     query: web::Query<ConfirmForm>,
-) -> HttpResponse {
+) -> PageResult {
     let row = match ui.tokens.peek(Purpose::ChangeEmail, &query.token).await {
         Ok(Some(row)) => row,
-        Ok(None) => return email_link_dead(),
-        Err(e) => return server_error(&e),
+        Ok(None) => return Ok(email_link_dead()),
+        Err(e) => return Err(e.into()),
     };
     let (token, cookie) = csrf::issue(&ui, &req);
     let view = ConfirmEmailPage {
@@ -131,37 +125,37 @@ pub async fn confirm_email_page(
         token: &query.token,
         email: &row.email,
     };
-    csrf::attach(render::page(StatusCode::OK, &view, &Csp::page()), cookie)
+    Ok(csrf::attach(
+        render::page(StatusCode::OK, &view, &Csp::page()),
+        cookie,
+    ))
 }
 
 /// `POST /account/email/confirm`: moves the account to the new address and tells the old.
 pub async fn confirm_email(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<ConfirmForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    form: CsrfForm<ConfirmForm>,
+) -> PageResult {
     let used = match ui.tokens.consume(Purpose::ChangeEmail, &form.token).await {
         Ok(Some(t)) => t,
-        Ok(None) => return email_link_dead(),
-        Err(e) => return server_error(&e),
+        Ok(None) => return Ok(email_link_dead()),
+        Err(e) => return Err(e.into()),
     };
     let Some(user_id) = used.user_id else {
-        return email_link_dead();
+        return Ok(email_link_dead());
     };
     let (before, after) = match ui.users.change_email(&user_id, &used.email).await {
         Ok(pair) => pair,
         Err(domain::Error::Conflict(_)) => {
-            return notice(
+            return Ok(notice(
                 StatusCode::CONFLICT,
                 "This address is taken",
                 "Another account uses this address now. Your account keeps its current address.",
-            );
+            ));
         }
-        Err(domain::Error::NotFound(_)) => return email_link_dead(),
-        Err(e) => return server_error(&e),
+        Err(domain::Error::NotFound(_)) => return Ok(email_link_dead()),
+        Err(e) => return Err(e.into()),
     };
     let name = after.display_name.as_deref();
     // The link may be opened signed out: the account's saved language, else the page's.
@@ -174,9 +168,11 @@ pub async fn confirm_email(
         AuditEvent::success("user.email_changed").subject(after.id),
     )
     .await;
-    notice(
+    Ok(notice(
         StatusCode::OK,
         "Email address changed",
         "Your account now uses the new address. Sign in with it from now on.",
-    )
+    ))
 }
+
+has_csrf!(ConfirmForm, EmailForm);

@@ -2,11 +2,13 @@
 //! recovery codes (shown once).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use domain::audit::AuditEvent;
 use serde::Deserialize;
 
-use super::{CsrfForm, SignedIn, console, page_with_error, reenter, require_form};
+use super::{
+    ButtonForm, Reentered, SignedIn, SignedInForm, console, done, page_with_error, reenter,
+};
 use crate::LoginUi;
 use crate::flow::mfa_setup::{
     CodesPage, SetupForm, WRONG_SETUP_CODE, clean_secret, codes_file, otpauth_uri, totp_page,
@@ -14,7 +16,8 @@ use crate::flow::mfa_setup::{
 use crate::flow::trusted_device;
 use crate::web::audit::record;
 use crate::web::csp::Csp;
-use crate::web::errors::server_error;
+use crate::web::csrf_form::has_csrf;
+use crate::web::errors::PageResult;
 use crate::web::render;
 
 /// The confirmation form.
@@ -46,18 +49,11 @@ const ACCOUNT_SETUP: SetupForm<'static> = SetupForm {
 pub async fn begin_totp(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<CsrfForm>,
-) -> HttpResponse {
-    let me: SignedIn = match require_form(&ui, &req, form.csrf()).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
-    let setup = match ui.mfa.begin_totp(&me.user.id, &me.user.email).await {
-        Ok(s) => s,
-        Err(e) => return server_error(&e),
-    };
+    SignedInForm { me, .. }: SignedInForm<ButtonForm>,
+) -> PageResult {
+    let setup = ui.mfa.begin_totp(&me.user.id, &me.user.email).await?;
     let shown = (setup.otpauth_uri.as_str(), setup.secret_base32.as_str());
-    totp_page(
+    Ok(totp_page(
         &ui,
         &req,
         StatusCode::OK,
@@ -65,7 +61,7 @@ pub async fn begin_totp(
         None,
         ACCOUNT_SETUP,
         &Csp::page(),
-    )
+    ))
 }
 
 /// `POST /account/mfa/totp/confirm`: a code from the app turns it on; the first time, the
@@ -73,12 +69,8 @@ pub async fn begin_totp(
 pub async fn confirm_totp(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<ConfirmForm>,
-) -> HttpResponse {
-    let me: SignedIn = match require_form(&ui, &req, &form.csrf).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
+    SignedInForm { me, form }: SignedInForm<ConfirmForm>,
+) -> PageResult {
     match ui
         .mfa
         .confirm_totp(&me.user.id, &me.user.email, &form.code)
@@ -90,7 +82,7 @@ pub async fn confirm_totp(
             let uri = otpauth_uri(&ui, &me.user.email, &secret);
             let shown = (uri.as_str(), secret.as_str());
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return totp_page(
+            return Ok(totp_page(
                 &ui,
                 &req,
                 status,
@@ -98,9 +90,9 @@ pub async fn confirm_totp(
                 Some(WRONG_SETUP_CODE),
                 ACCOUNT_SETUP,
                 &Csp::page(),
-            );
+            ));
         }
-        Err(e) => return server_error(&e),
+        Err(e) => return Err(e.into()),
     }
     record(
         &ui,
@@ -110,21 +102,15 @@ pub async fn confirm_totp(
             .data(serde_json::json!({ "factor": "totp" })),
     )
     .await;
-    let left = match ui.mfa.enrollment(&me.user.id).await {
-        Ok(e) => e.recovery_codes_left,
-        Err(e) => return server_error(&e),
-    };
+    let left = ui.mfa.enrollment(&me.user.id).await?.recovery_codes_left;
     if left > 0 {
-        return console::back("mfa");
+        return Ok(console::back("mfa"));
     }
     new_codes_page(&ui, &req, &me).await
 }
 
-async fn new_codes_page(ui: &LoginUi, req: &HttpRequest, me: &SignedIn) -> HttpResponse {
-    let codes = match ui.mfa.new_recovery_codes(&me.user.id).await {
-        Ok(c) => c,
-        Err(e) => return server_error(&e),
-    };
+async fn new_codes_page(ui: &LoginUi, req: &HttpRequest, me: &SignedIn) -> PageResult {
+    let codes = ui.mfa.new_recovery_codes(&me.user.id).await?;
     record(
         ui,
         req,
@@ -137,19 +123,15 @@ async fn new_codes_page(ui: &LoginUi, req: &HttpRequest, me: &SignedIn) -> HttpR
         continue_csrf: None,
     };
     // The copy button is a script.
-    render::page(StatusCode::OK, &view, &Csp::page().scripts())
+    Ok(render::page(StatusCode::OK, &view, &Csp::page().scripts()))
 }
 
 /// `POST /account/mfa/recovery-codes`: a new set of recovery codes, replacing the old.
 pub async fn new_recovery_codes(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<CsrfForm>,
-) -> HttpResponse {
-    let me: SignedIn = match require_form(&ui, &req, form.csrf()).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
+    SignedInForm { me, .. }: SignedInForm<ButtonForm>,
+) -> PageResult {
     new_codes_page(&ui, &req, &me).await
 }
 
@@ -158,58 +140,45 @@ pub async fn new_recovery_codes(
 pub async fn remove_totp(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<RemoveForm>,
-) -> HttpResponse {
-    let me: SignedIn = match require_form(&ui, &req, &form.csrf).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
-    match reenter(&ui, &req, &me, &form.password, "remove totp").await {
-        Ok(true) => {}
-        Ok(false) => {
-            return page_with_error(
+    SignedInForm { me, form }: SignedInForm<RemoveForm>,
+) -> PageResult {
+    match reenter(&ui, &req, &me, &form.password, "remove totp").await? {
+        Reentered::Right => {}
+        Reentered::Wrong => {
+            return Ok(page_with_error(
                 &ui,
                 &req,
                 &me,
                 "mfa_password",
                 "The password is not correct.",
             )
-            .await;
+            .await);
         }
-        Err(res) => return res,
+        Reentered::SignedOut(res) => return Ok(res),
     }
     let removed = ui.mfa.remove_totp(&me.user.id).await;
     let codes = ui.mfa.remove_recovery_codes(&me.user.id).await;
-    if let Err(e) = removed.and(codes) {
-        return server_error(&e);
-    }
-    record(
-        &ui,
-        &req,
-        AuditEvent::success("mfa.removed")
-            .subject(me.user.id.clone())
-            .data(serde_json::json!({ "factor": "totp" })),
-    )
-    .await;
-    console::back("mfa_removed")
+    removed.and(codes)?;
+    let event = AuditEvent::success("mfa.removed")
+        .subject(me.user.id.clone())
+        .data(serde_json::json!({ "factor": "totp" }));
+    done(&ui, &req, event, "mfa_removed").await
 }
 
 /// `POST /account/mfa/trusted-browsers/forget`: every browser asks for the code again.
 pub async fn forget_browsers(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<CsrfForm>,
-) -> HttpResponse {
-    let me: SignedIn = match require_form(&ui, &req, form.csrf()).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
+    SignedInForm { me, .. }: SignedInForm<ButtonForm>,
+) -> PageResult {
     trusted_device::forget_all(&ui, &me.user.id).await;
-    record(
+    done(
         &ui,
         &req,
         AuditEvent::success("mfa.browsers_forgotten").subject(me.user.id.clone()),
+        "browsers",
     )
-    .await;
-    console::back("browsers")
+    .await
 }
+
+has_csrf!(ConfirmForm, RemoveForm);

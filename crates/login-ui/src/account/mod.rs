@@ -16,48 +16,47 @@ pub mod profile;
 mod profile_form;
 pub mod sessions;
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use domain::audit::AuditEvent;
-use domain::entities::{browser_session, user};
-use domain::sessions::COOKIE_NAME;
 use serde::Deserialize;
 
 use crate::LoginUi;
 use crate::flow::session_cookie::removed_session_cookie;
+use crate::flow::signed_in::require;
+pub(crate) use crate::flow::signed_in::{SignedIn, SignedInForm};
 use crate::web::audit::record;
 use crate::web::csrf;
-use crate::web::errors::{expired_form, server_error};
+use crate::web::csrf_form::has_csrf;
+use crate::web::errors::{PageError, PageResult};
 use crate::web::render::notice;
-use console::{Problems, Section, Typed, View, render_section};
+use console::{Problems, Section, Typed, View, back, render_section};
 
-/// The signed-in browser: its session and account.
-pub(crate) struct SignedIn {
-    pub(crate) session: browser_session::Model,
-    pub(crate) user: user::Model,
-}
-
-/// The signed-in account, or the response that sends the browser to sign in.
-pub(crate) async fn require(ui: &LoginUi, req: &HttpRequest) -> Result<SignedIn, HttpResponse> {
-    match signed_in(ui, req).await {
-        Ok(Some(s)) => Ok(s),
-        Ok(None) => Err(to_sign_in()),
-        Err(e) => Err(server_error(&e)),
-    }
-}
-
-/// The signed-in account for a form whose CSRF token is `csrf`, or the response that
-/// refuses it (sign in first, or the form expired).
+/// The signed-in account for a form whose CSRF token is `csrf`, or the error that refuses
+/// it (sign in first, or the form expired): for the JSON endpoints, which answer their own
+/// way; pages take [`SignedInForm`].
 pub(crate) async fn require_form(
     ui: &LoginUi,
     req: &HttpRequest,
     csrf: &str,
-) -> Result<SignedIn, HttpResponse> {
+) -> Result<SignedIn, PageError> {
     let me = require(ui, req).await?;
     if !csrf::verify_signed_in(ui, req, csrf) {
-        return Err(expired_form());
+        return Err(PageError::FormExpired);
     }
     Ok(me)
+}
+
+/// The tail of every account action that worked: audit `event`, then back to the section
+/// with the `done` message (see [`console::back`]).
+pub(crate) async fn done(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    event: AuditEvent,
+    done: &str,
+) -> PageResult {
+    record(ui, req, event).await;
+    Ok(back(done))
 }
 
 /// A section shown again with one problem: `section` names the section, or the field
@@ -97,39 +96,28 @@ pub(crate) async fn refuse(
     render_section(ui, req, me, View::refused(section, problems, typed)).await
 }
 
-/// The live session and account behind the session cookie, if any.
-pub(crate) async fn signed_in(
-    ui: &LoginUi,
-    req: &HttpRequest,
-) -> Result<Option<SignedIn>, domain::Error> {
-    let Some(cookie) = req.cookie(COOKIE_NAME) else {
-        return Ok(None);
-    };
-    let Some(session) = ui.sessions.find_live(cookie.value()).await? else {
-        return Ok(None);
-    };
-    Ok(ui
-        .users
-        .find(&session.user_id)
-        .await?
-        .map(|user| SignedIn { session, user }))
+/// What a password re-entered on an account page gave.
+pub(crate) enum Reentered {
+    /// The password is right.
+    Right,
+    /// The password is wrong (counted).
+    Wrong,
+    /// Wrong too often: the session ended; this page says so.
+    SignedOut(HttpResponse),
 }
 
-/// Checks a password re-entered on an account page: `Ok(true)` when right. A wrong one
-/// counts towards the account's lock (like a failed sign-in), and the
-/// `max_password_reentries`-th wrong one in a browser session ends that session: then `Err`
-/// carries the answer (as it does a server error). A locked account's password is refused.
+/// Checks a password re-entered on an account page. A wrong one counts towards the
+/// account's lock (like a failed sign-in), and the `max_password_reentries`-th wrong one in
+/// a browser session ends that session. A locked account's password is refused.
 pub(crate) async fn reenter(
     ui: &LoginUi,
     req: &HttpRequest,
     me: &SignedIn,
     password: &str,
     action: &str,
-) -> Result<bool, HttpResponse> {
-    match ui.users.check_password(&me.user.id, password).await {
-        Ok(true) => return Ok(true),
-        Ok(false) => {}
-        Err(e) => return Err(server_error(&e)),
+) -> Result<Reentered, PageError> {
+    if ui.users.check_password(&me.user.id, password).await? {
+        return Ok(Reentered::Right);
     }
     let event = AuditEvent::failure("password.reentry_failed", "wrong password")
         .subject(me.user.id.clone())
@@ -160,11 +148,9 @@ pub(crate) async fn reenter(
         }
     };
     if wrong < i64::from(ui.settings.max_password_reentries) {
-        return Ok(false);
+        return Ok(Reentered::Wrong);
     }
-    if let Err(e) = ui.sessions.end(&me.session.id).await {
-        return Err(server_error(&e));
-    }
+    ui.sessions.end(&me.session.id).await?;
     let mut event = AuditEvent::failure("logout", "too many wrong passwords re-entered")
         .subject(me.user.id.clone());
     event.session_id = Some(me.session.id.clone());
@@ -177,13 +163,7 @@ pub(crate) async fn reenter(
     if let Err(e) = res.add_cookie(&removed_session_cookie(ui)) {
         tracing::warn!(error = %e, "cannot clear the session cookie");
     }
-    Err(res)
-}
-
-fn to_sign_in() -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/login?next=/account"))
-        .finish()
+    Ok(Reentered::SignedOut(res))
 }
 
 /// A form naming one item (an app, a session).
@@ -199,14 +179,9 @@ pub struct ItemForm {
 
 /// A form with only the CSRF field.
 #[derive(Debug, Deserialize)]
-pub struct CsrfForm {
+pub struct ButtonForm {
     #[serde(default)]
     csrf: String,
 }
 
-impl CsrfForm {
-    /// The submitted CSRF token.
-    pub(crate) fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
+has_csrf!(ItemForm, ButtonForm);

@@ -3,16 +3,17 @@
 //! ceremony, and posts the result with the form.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use domain::audit::AuditEvent;
 use domain::credentials::Passkeys;
 use serde::Deserialize;
 use webauthn_rs::prelude::RegisterPublicKeyCredential;
 
-use super::{CsrfForm, SignedIn, console, page_with_error, require_form};
+use super::{ButtonForm, SignedIn, SignedInForm, console, done, page_with_error, require_form};
 use crate::LoginUi;
 use crate::web::audit::record;
-use crate::web::errors::{expired_form, server_error};
+use crate::web::csrf_form::has_csrf;
+use crate::web::errors::{PageError, PageResult};
 use crate::web::fields::check_name;
 use crate::web::json::{begun, json_error};
 
@@ -37,74 +38,67 @@ pub struct FinishForm {
 pub async fn begin_registration(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<CsrfForm>,
-) -> HttpResponse {
+    form: web::Form<ButtonForm>,
+) -> PageResult {
     let Some(passkeys) = service(&ui) else {
-        return json_error(
+        return Ok(json_error(
             StatusCode::NOT_FOUND,
             "passkeys need the issuer to be a domain name",
-        );
+        ));
     };
-    let me: SignedIn = match require_form(&ui, &req, form.csrf()).await {
+    let me: SignedIn = match require_form(&ui, &req, &form.csrf).await {
         Ok(me) => me,
-        Err(_) => return json_error(StatusCode::FORBIDDEN, "sign in again"),
+        Err(_) => return Ok(json_error(StatusCode::FORBIDDEN, "sign in again")),
     };
     let name = me
         .user
         .display_name
         .clone()
         .unwrap_or_else(|| me.user.email.clone());
-    match passkeys
+    let (options, ceremony) = passkeys
         .begin_registration(&me.user.id, &me.user.email, &name)
-        .await
-    {
-        Ok((options, ceremony)) => begun(ceremony, options),
-        Err(e) => server_error(&e),
-    }
+        .await?;
+    Ok(begun(ceremony, options))
 }
 
 /// `POST /account/passkeys/finish`: stores the new passkey under the name given.
 pub async fn finish_registration(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<FinishForm>,
-) -> HttpResponse {
-    let me: SignedIn = match require_form(&ui, &req, &form.csrf).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
+    SignedInForm { me, form }: SignedInForm<FinishForm>,
+) -> PageResult {
     let Some(passkeys) = service(&ui) else {
-        return page_with_error(
+        return Ok(page_with_error(
             &ui,
             &req,
             &me,
             "passkeys",
             "Passkeys are not available here.",
         )
-        .await;
+        .await);
     };
     let name = form.name.trim();
     let name = if name.is_empty() { "Passkey" } else { name };
     if check_name(name).is_err() {
-        return page_with_error(
+        return Ok(page_with_error(
             &ui,
             &req,
             &me,
             "passkeys",
             "Name the passkey with up to 200 letters, digits and spaces.",
         )
-        .await;
+        .await);
     }
     let Ok(credential) = serde_json::from_str::<RegisterPublicKeyCredential>(&form.credential)
     else {
-        return page_with_error(
+        return Ok(page_with_error(
             &ui,
             &req,
             &me,
             "passkeys",
             "The passkey could not be read. Try again.",
         )
-        .await;
+        .await);
     };
     match passkeys
         .finish_registration(&me.user.id, &form.ceremony, &credential, name)
@@ -112,22 +106,21 @@ pub async fn finish_registration(
     {
         Ok(true) => {}
         Ok(false) => {
-            return page_with_error(
+            return Ok(page_with_error(
                 &ui,
                 &req,
                 &me,
                 "passkeys",
                 "The passkey could not be verified. Try again.",
             )
-            .await;
+            .await);
         }
-        Err(e) => return server_error(&e),
+        Err(e) => return Err(e.into()),
     }
     let event = AuditEvent::success("mfa.enrolled")
         .subject(me.user.id.clone())
         .data(serde_json::json!({ "factor": "passkey", "name": name }));
-    record(&ui, &req, event).await;
-    console::back("passkey")
+    done(&ui, &req, event, "passkey").await
 }
 
 /// The removal form.
@@ -143,14 +136,10 @@ pub struct RemoveForm {
 pub async fn remove(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<RemoveForm>,
-) -> HttpResponse {
-    let me: SignedIn = match require_form(&ui, &req, &form.csrf).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
+    SignedInForm { me, form }: SignedInForm<RemoveForm>,
+) -> PageResult {
     let Some(passkeys) = service(&ui) else {
-        return expired_form();
+        return Err(PageError::FormExpired);
     };
     match passkeys.remove(&me.user.id, &form.id).await {
         Ok(true) => {
@@ -160,7 +149,9 @@ pub async fn remove(
             record(&ui, &req, event).await;
         }
         Ok(false) => {}
-        Err(e) => return server_error(&e),
+        Err(e) => return Err(e.into()),
     }
-    console::back("passkey_removed")
+    Ok(console::back("passkey_removed"))
 }
+
+has_csrf!(FinishForm, RemoveForm);

@@ -1,17 +1,18 @@
 //! The password section's form: a new password, with the current one re-entered.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use domain::audit::AuditEvent;
 use serde::Deserialize;
 
-use super::console::{Problems, Section, Typed, back};
+use super::console::{Problems, Section, Typed};
 use super::sessions::end_other_sessions;
-use super::{reenter, refuse, require_form};
+use super::{Reentered, SignedInForm, done, reenter, refuse};
 use crate::LoginUi;
 use crate::flow::trusted_device;
 use crate::io::mail;
 use crate::web::audit::record;
-use crate::web::errors::server_error;
+use crate::web::csrf_form::has_csrf;
+use crate::web::errors::PageResult;
 
 /// The password form.
 #[derive(Debug, Deserialize)]
@@ -28,12 +29,8 @@ pub struct PasswordForm {
 pub async fn change_password(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<PasswordForm>,
-) -> HttpResponse {
-    let me = match require_form(&ui, &req, &form.csrf).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
+    SignedInForm { me, form }: SignedInForm<PasswordForm>,
+) -> PageResult {
     // Both fields are checked, so that every problem shows at once.
     let mut problems = Problems::default();
     let context = [me.user.email.as_str()];
@@ -44,9 +41,9 @@ pub async fn change_password(
     {
         problems.add("new_password", crate::i18n::password_rejection(&e));
     }
-    match reenter(&ui, &req, &me, &form.current_password, "change password").await {
-        Ok(true) => {}
-        Ok(false) => {
+    match reenter(&ui, &req, &me, &form.current_password, "change password").await? {
+        Reentered::Right => {}
+        Reentered::Wrong => {
             record(
                 &ui,
                 &req,
@@ -56,11 +53,11 @@ pub async fn change_password(
             .await;
             problems.add("current_password", crate::t("account-password-wrong"));
         }
-        Err(res) => return res,
+        Reentered::SignedOut(res) => return Ok(res),
     }
     if !problems.is_empty() {
         // Passwords are never sent back into a page.
-        return refuse(
+        return Ok(refuse(
             &ui,
             &req,
             &me,
@@ -68,22 +65,17 @@ pub async fn change_password(
             problems,
             Typed::default(),
         )
-        .await;
+        .await);
     }
-    if let Err(e) = ui.users.set_password(&me.user.id, &form.new_password).await {
-        return server_error(&e);
-    }
-    if let Err(e) = end_other_sessions(&ui, &me).await {
-        return server_error(&e);
-    }
+    ui.users
+        .set_password(&me.user.id, &form.new_password)
+        .await?;
+    end_other_sessions(&ui, &me).await?;
     trusted_device::forget_all(&ui, &me.user.id).await;
     let name = me.user.display_name.as_deref();
     mail::send(&ui, mail::password_changed(&me.user.email, name, "changed")).await;
-    record(
-        &ui,
-        &req,
-        AuditEvent::success("password.changed").subject(me.user.id),
-    )
-    .await;
-    back("password")
+    let event = AuditEvent::success("password.changed").subject(me.user.id);
+    done(&ui, &req, event, "password").await
 }
+
+has_csrf!(PasswordForm);

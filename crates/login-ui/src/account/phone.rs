@@ -8,12 +8,12 @@ use domain::audit::AuditEvent;
 use domain::users::Purpose;
 use serde::Deserialize;
 
-use super::{CsrfForm, SignedIn, console, page_with_error, reenter, require_form};
+use super::{ButtonForm, Reentered, SignedInForm, done, page_with_error, reenter};
 use crate::LoginUi;
 use crate::io::sms;
-use crate::web::audit::record;
 use crate::web::csp::Csp;
-use crate::web::errors::server_error;
+use crate::web::csrf_form::has_csrf;
+use crate::web::errors::PageResult;
 use crate::web::{csrf, render};
 
 #[derive(Template)]
@@ -62,50 +62,36 @@ fn code_page(
 pub async fn verify(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<CsrfForm>,
-) -> HttpResponse {
-    let me: SignedIn = match require_form(&ui, &req, form.csrf()).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
+    SignedInForm { me, .. }: SignedInForm<ButtonForm>,
+) -> PageResult {
     if ui.sms.is_none() {
-        return page_with_error(
+        return Ok(page_with_error(
             &ui,
             &req,
             &me,
             "phone",
             "Text messages are not available here.",
         )
-        .await;
+        .await);
     }
     let Some(phone) = me.user.phone_number.as_deref().and_then(sms::e164) else {
         let message = "Save a phone number in international format (e.g. +33 6 12 34 56 78) in your profile first.";
-        return page_with_error(&ui, &req, &me, "phone", message).await;
+        return Ok(page_with_error(&ui, &req, &me, "phone", message).await);
     };
-    if let Err(e) = sms::text_code(&ui, &me.user, &phone, Purpose::VerifyPhone).await {
-        return server_error(&e);
-    }
-    code_page(&ui, &req, StatusCode::OK, &phone, None)
+    sms::text_code(&ui, &me.user, &phone, Purpose::VerifyPhone).await?;
+    Ok(code_page(&ui, &req, StatusCode::OK, &phone, None))
 }
 
 /// `POST /account/phone/confirm`: the texted code marks the number verified.
 pub async fn confirm(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<CodeForm>,
-) -> HttpResponse {
-    let me: SignedIn = match require_form(&ui, &req, &form.csrf).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
-    let used = match ui
+    SignedInForm { me, form }: SignedInForm<CodeForm>,
+) -> PageResult {
+    let used = ui
         .tokens
         .redeem_code(Purpose::VerifyPhone, &me.user.id, &form.code)
-        .await
-    {
-        Ok(u) => u,
-        Err(e) => return server_error(&e),
-    };
+        .await?;
     let phone = used.and_then(|t| {
         t.data.and_then(|d| {
             d.get("phone")
@@ -116,79 +102,65 @@ pub async fn confirm(
     let Some(phone) = phone else {
         let shown = me.user.phone_number.clone().unwrap_or_default();
         let message = "That code is not right, or it expired.";
-        return code_page(
+        return Ok(code_page(
             &ui,
             &req,
             StatusCode::UNPROCESSABLE_ENTITY,
             &shown,
             Some(message),
-        );
+        ));
     };
-    if let Err(e) = ui.users.set_phone_verified(&me.user.id, &phone).await {
-        return server_error(&e);
-    }
-    record(
+    ui.users.set_phone_verified(&me.user.id, &phone).await?;
+    done(
         &ui,
         &req,
         AuditEvent::success("user.phone_verified").subject(me.user.id.clone()),
+        "phone",
     )
-    .await;
-    console::back("phone")
+    .await
 }
 
 /// `POST /account/mfa/sms`: texted codes become a second factor (verified number needed).
 pub async fn enable(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<CsrfForm>,
-) -> HttpResponse {
-    let me: SignedIn = match require_form(&ui, &req, form.csrf()).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
+    SignedInForm { me, .. }: SignedInForm<ButtonForm>,
+) -> PageResult {
     if !me.user.phone_number_verified || ui.sms.is_none() {
-        return page_with_error(&ui, &req, &me, "mfa", "Verify your phone number first.").await;
+        return Ok(page_with_error(&ui, &req, &me, "mfa", "Verify your phone number first.").await);
     }
-    if let Err(e) = ui.mfa.enable_sms(&me.user.id).await {
-        return server_error(&e);
-    }
+    ui.mfa.enable_sms(&me.user.id).await?;
     let event = AuditEvent::success("mfa.enrolled")
         .subject(me.user.id.clone())
         .data(serde_json::json!({ "factor": "sms" }));
-    record(&ui, &req, event).await;
-    console::back("mfa_sms")
+    done(&ui, &req, event, "mfa_sms").await
 }
 
 /// `POST /account/mfa/sms/remove`: with the password, texted codes stop being a factor.
 pub async fn disable(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<PasswordForm>,
-) -> HttpResponse {
-    let me: SignedIn = match require_form(&ui, &req, &form.csrf).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
-    match reenter(&ui, &req, &me, &form.password, "remove sms").await {
-        Ok(true) => {}
-        Ok(false) => {
-            return page_with_error(
+    SignedInForm { me, form }: SignedInForm<PasswordForm>,
+) -> PageResult {
+    match reenter(&ui, &req, &me, &form.password, "remove sms").await? {
+        Reentered::Right => {}
+        Reentered::Wrong => {
+            return Ok(page_with_error(
                 &ui,
                 &req,
                 &me,
                 "sms_password",
                 "The password is not correct.",
             )
-            .await;
+            .await);
         }
-        Err(res) => return res,
+        Reentered::SignedOut(res) => return Ok(res),
     }
-    if let Err(e) = ui.mfa.disable_sms(&me.user.id).await {
-        return server_error(&e);
-    }
+    ui.mfa.disable_sms(&me.user.id).await?;
     let event = AuditEvent::success("mfa.removed")
         .subject(me.user.id.clone())
         .data(serde_json::json!({ "factor": "sms" }));
-    record(&ui, &req, event).await;
-    console::back("mfa_sms_removed")
+    done(&ui, &req, event, "mfa_sms_removed").await
 }
+
+has_csrf!(CodeForm, PasswordForm);

@@ -1,14 +1,14 @@
 //! The profile section's form: names, picture, language, time zone, phone number.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use domain::audit::AuditEvent;
 use serde::Deserialize;
 
-use super::console::{Section, back};
-use super::{profile_form, refuse, require_form};
+use super::console::Section;
+use super::{SignedInForm, done, profile_form, refuse};
 use crate::LoginUi;
-use crate::web::audit::record;
-use crate::web::errors::server_error;
+use crate::web::csrf_form::has_csrf;
+use crate::web::errors::PageResult;
 
 /// The profile form.
 #[derive(Debug, Deserialize)]
@@ -35,31 +35,27 @@ pub struct ProfileForm {
 pub async fn save_profile(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<ProfileForm>,
-) -> HttpResponse {
-    let me = match require_form(&ui, &req, &form.csrf).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
+    SignedInForm { me, form }: SignedInForm<ProfileForm>,
+) -> PageResult {
     let mut profile = match profile_form::check(&form) {
         Ok(p) => p,
         Err(problems) => {
             let typed = profile_form::typed(&form);
-            return refuse(&ui, &req, &me, Section::Profile, problems, typed).await;
+            return Ok(refuse(&ui, &req, &me, Section::Profile, problems, typed).await);
         }
     };
     if profile.phone_number.as_deref() != me.user.phone_number.as_deref().or(Some("")) {
         // A new number is not verified.
         profile.phone_number_verified = Some(false);
     }
-    if let Err(e) = ui.users.update_profile(&me.user.id, profile).await {
-        return server_error(&e);
-    }
-    record(
+    ui.users.update_profile(&me.user.id, profile).await?;
+    done(
         &ui,
         &req,
         AuditEvent::success("user.profile_updated").subject(me.user.id),
+        "profile",
     )
-    .await;
-    back("profile")
+    .await
 }
+
+has_csrf!(ProfileForm);

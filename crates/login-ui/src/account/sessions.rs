@@ -7,11 +7,11 @@ use domain::audit::AuditEvent;
 use time::format_description::well_known::Rfc3339;
 
 use super::console::{self, back};
-use super::{CsrfForm, ItemForm, SignedIn, require, require_form};
+use super::{ButtonForm, ItemForm, SignedIn, SignedInForm, done};
 use crate::LoginUi;
 use crate::flow::session_cookie::removed_session_cookie;
 use crate::web::audit::record;
-use crate::web::errors::server_error;
+use crate::web::errors::PageResult;
 use crate::web::{device, render};
 
 /// Ends every session of the user except `keep`.
@@ -28,45 +28,30 @@ pub(super) async fn end_other_sessions(ui: &LoginUi, me: &SignedIn) -> Result<()
 pub async fn end_session(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<ItemForm>,
-) -> HttpResponse {
-    let me = match require_form(&ui, &req, &form.csrf).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
-    match ui.sessions.end_of_user(&me.user.id, &form.session_id).await {
-        Ok(true) => {
-            let mut event = AuditEvent::success("session.ended").subject(me.user.id);
-            event.session_id = Some(form.session_id.clone());
-            record(&ui, &req, event).await;
-            back("session")
-        }
-        // Not theirs, or unknown: nothing to say about other people's sessions.
-        Ok(false) => back("session"),
-        Err(e) => server_error(&e),
+    SignedInForm { me, form }: SignedInForm<ItemForm>,
+) -> PageResult {
+    if ui
+        .sessions
+        .end_of_user(&me.user.id, &form.session_id)
+        .await?
+    {
+        let mut event = AuditEvent::success("session.ended").subject(me.user.id);
+        event.session_id = Some(form.session_id.clone());
+        return done(&ui, &req, event, "session").await;
     }
+    // Not theirs, or unknown: nothing to say about other people's sessions.
+    Ok(back("session"))
 }
 
 /// `POST /account/sessions/end-others`
 pub async fn end_others(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<ItemForm>,
-) -> HttpResponse {
-    let me = match require_form(&ui, &req, &form.csrf).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
-    if let Err(e) = end_other_sessions(&ui, &me).await {
-        return server_error(&e);
-    }
-    record(
-        &ui,
-        &req,
-        AuditEvent::success("session.ended_others").subject(me.user.id),
-    )
-    .await;
-    back("sessions")
+    SignedInForm { me, .. }: SignedInForm<ItemForm>,
+) -> PageResult {
+    end_other_sessions(&ui, &me).await?;
+    let event = AuditEvent::success("session.ended_others").subject(me.user.id);
+    done(&ui, &req, event, "sessions").await
 }
 
 fn when(t: time::OffsetDateTime) -> String {
@@ -75,15 +60,8 @@ fn when(t: time::OffsetDateTime) -> String {
 
 /// `GET /account/sessions.json`: the user's live sessions, for scripts and apps of the
 /// user's own (same-origin; needs the session cookie).
-pub async fn sessions_json(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
-    let me = match require(&ui, &req).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
-    let sessions = match ui.sessions.live_of_user(&me.user.id).await {
-        Ok(s) => s,
-        Err(e) => return server_error(&e),
-    };
+pub async fn sessions_json(ui: web::Data<LoginUi>, me: SignedIn) -> PageResult {
+    let sessions = ui.sessions.live_of_user(&me.user.id).await?;
     let list: Vec<serde_json::Value> = sessions
         .into_iter()
         .map(|s| {
@@ -105,27 +83,19 @@ pub async fn sessions_json(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResp
             })
         })
         .collect();
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(serde_json::json!({ "sessions": list }))
+        .json(serde_json::json!({ "sessions": list })))
 }
 
 /// `POST /account/sessions/end-all`: ends every session, this one included.
 pub async fn end_all(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<CsrfForm>,
-) -> HttpResponse {
-    let me = match require_form(&ui, &req, &form.csrf).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
-    if let Err(e) = end_other_sessions(&ui, &me).await {
-        return server_error(&e);
-    }
-    if let Err(e) = ui.sessions.end(&me.session.id).await {
-        return server_error(&e);
-    }
+    SignedInForm { me, .. }: SignedInForm<ButtonForm>,
+) -> PageResult {
+    end_other_sessions(&ui, &me).await?;
+    ui.sessions.end(&me.session.id).await?;
     record(
         &ui,
         &req,
@@ -136,22 +106,16 @@ pub async fn end_all(
     if let Err(e) = res.add_cookie(&removed_session_cookie(&ui)) {
         tracing::warn!(error = %e, "cannot clear the session cookie");
     }
-    res
+    Ok(res)
 }
 
 /// `POST /account/sign-out`: ends this browser's session and its tokens.
 pub async fn sign_out(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<CsrfForm>,
-) -> HttpResponse {
-    let me = match require_form(&ui, &req, &form.csrf).await {
-        Ok(me) => me,
-        Err(res) => return res,
-    };
-    if let Err(e) = ui.sessions.end(&me.session.id).await {
-        return server_error(&e);
-    }
+    SignedInForm { me, .. }: SignedInForm<ButtonForm>,
+) -> PageResult {
+    ui.sessions.end(&me.session.id).await?;
     let mut event = AuditEvent::success("logout").subject(me.user.id);
     event.session_id = Some(me.session.id);
     record(&ui, &req, event).await;
@@ -159,5 +123,5 @@ pub async fn sign_out(
     if let Err(e) = res.add_cookie(&removed_session_cookie(&ui)) {
         tracing::warn!(error = %e, "cannot clear the session cookie");
     }
-    res
+    Ok(res)
 }

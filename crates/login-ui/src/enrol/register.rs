@@ -16,7 +16,8 @@ use crate::io::mail;
 use crate::state::RegistrationMode;
 use crate::web::audit::record;
 use crate::web::csp::Csp;
-use crate::web::errors::{expired_form, server_error};
+use crate::web::csrf_form::{CsrfForm, has_csrf};
+use crate::web::errors::{PageError, PageResult};
 use crate::web::fields::{UNREADABLE, check_name};
 use crate::web::render::{self, notice};
 use crate::web::{csrf, throttle};
@@ -113,9 +114,9 @@ pub async fn show(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     query: web::Query<ForRequest>,
-) -> HttpResponse {
+) -> PageResult {
     if let Some(res) = closed(&ui) {
-        return res;
+        return Ok(res);
     }
     let request = live_request(&ui, &query.request).await;
     let (token, cookie) = csrf::issue(&ui, &req);
@@ -132,7 +133,10 @@ pub async fn show(
         captcha: ui.captcha.widget(),
     };
     let csp = ui.captcha.csp(Csp::page());
-    csrf::attach(render::page(StatusCode::OK, &page, &csp), cookie)
+    Ok(csrf::attach(
+        render::page(StatusCode::OK, &page, &csp),
+        cookie,
+    ))
 }
 
 /// Per-field problems of a registration form.
@@ -187,13 +191,14 @@ pub async fn submit(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     form: web::Form<RegisterForm>,
-) -> HttpResponse {
+) -> PageResult {
     if let Some(res) = closed(&ui) {
-        return res;
+        return Ok(res);
     }
     let form = form.into_inner();
+    // Checked by hand, not by `CsrfForm`: a closed registration answers so before the token.
     if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
+        return Err(PageError::FormExpired);
     }
     let captcha_ok = crate::io::captcha::passes(&ui, &req, &form.captcha).await;
     let (email, errors) = check(&ui, &form);
@@ -217,24 +222,22 @@ pub async fn submit(
             captcha: ui.captcha.widget(),
         };
         let csp = ui.captcha.csp(Csp::page());
-        return csrf::attach(
+        return Ok(csrf::attach(
             render::page(StatusCode::UNPROCESSABLE_ENTITY, &page, &csp),
             cookie,
-        );
+        ));
     };
     if let Err(wait) = throttle::mail_allowed(&ui, &req, "register", &email).await {
-        return wait.page();
+        return Ok(wait.page());
     }
     let request = live_request(&ui, &form.request).await;
     let account = (email.as_str(), form.name.as_str(), request.as_str());
-    if let Err(e) = create_account(&ui, &req, account, form.password).await {
-        return server_error(&e);
-    }
-    notice(
+    create_account(&ui, &req, account, form.password).await?;
+    Ok(notice(
         StatusCode::OK,
         &crate::t("check-inbox-title"),
         &crate::t("register-check-inbox"),
-    )
+    ))
 }
 
 /// Creates a pending account (`email`, `name`, and the parked authorization `request` its
@@ -300,67 +303,65 @@ pub async fn verify_page(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     query: web::Query<VerifyForm>,
-) -> HttpResponse {
+) -> PageResult {
     let (token, cookie) = csrf::issue(&ui, &req);
     let page = VerifyPage {
         csrf: &token,
         token: &query.token,
     };
-    csrf::attach(render::page(StatusCode::OK, &page, &Csp::page()), cookie)
+    Ok(csrf::attach(
+        render::page(StatusCode::OK, &page, &Csp::page()),
+        cookie,
+    ))
 }
 
 /// `POST /verify-email`
 pub async fn verify(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<VerifyForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
-    let used = match ui.tokens.consume(Purpose::VerifyEmail, &form.token).await {
-        Ok(t) => t,
-        Err(e) => return server_error(&e),
-    };
+    form: CsrfForm<VerifyForm>,
+) -> PageResult {
+    let used = ui.tokens.consume(Purpose::VerifyEmail, &form.token).await?;
     let Some(token) = used else {
-        return notice(
+        return Ok(notice(
             StatusCode::BAD_REQUEST,
             &crate::t("link-broken-title"),
             &crate::t("verify-link-broken"),
-        );
+        ));
     };
     let Some(user_id) = token.user_id else {
-        return notice(
+        return Ok(notice(
             StatusCode::BAD_REQUEST,
             &crate::t("link-broken-title"),
             &crate::t("verify-account-gone"),
-        );
+        ));
     };
-    match ui.users.confirm_email(&user_id, &token.email).await {
-        Ok(user) => {
-            record(
-                &ui,
-                &req,
-                AuditEvent::success("user.email_verified").subject(user.id),
-            )
-            .await;
-            // Registered from an application's sign-in page: back to it, to sign in.
-            if let Some(res) = back_to_request(&ui, token.data.as_ref()).await {
-                return res;
-            }
-            notice(
-                StatusCode::OK,
-                &crate::t("verify-done-title"),
-                &crate::t("verify-done"),
-            )
+    let user = match ui.users.confirm_email(&user_id, &token.email).await {
+        Ok(user) => user,
+        Err(domain::Error::WrongState(_) | domain::Error::NotFound(_)) => {
+            return Ok(notice(
+                StatusCode::BAD_REQUEST,
+                &crate::t("link-broken-title"),
+                &crate::t("verify-address-changed"),
+            ));
         }
-        Err(domain::Error::WrongState(_) | domain::Error::NotFound(_)) => notice(
-            StatusCode::BAD_REQUEST,
-            &crate::t("link-broken-title"),
-            &crate::t("verify-address-changed"),
-        ),
-        Err(e) => server_error(&e),
+        Err(e) => return Err(e.into()),
+    };
+    record(
+        &ui,
+        &req,
+        AuditEvent::success("user.email_verified").subject(user.id),
+    )
+    .await;
+    // Registered from an application's sign-in page: back to it, to sign in.
+    if let Some(res) = back_to_request(&ui, token.data.as_ref()).await {
+        return Ok(res);
     }
+    Ok(notice(
+        StatusCode::OK,
+        &crate::t("verify-done-title"),
+        &crate::t("verify-done"),
+    ))
 }
 
 #[derive(Template)]
@@ -379,12 +380,12 @@ pub struct ResendForm {
 }
 
 /// `GET /verify-email/resend`
-pub async fn resend_page(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
+pub async fn resend_page(ui: web::Data<LoginUi>, req: HttpRequest) -> PageResult {
     let (token, cookie) = csrf::issue(&ui, &req);
-    csrf::attach(
+    Ok(csrf::attach(
         render::page(StatusCode::OK, &ResendPage { csrf: &token }, &Csp::page()),
         cookie,
-    )
+    ))
 }
 
 /// `POST /verify-email/resend`: a new link for a pending account, at most one per cooldown;
@@ -392,24 +393,19 @@ pub async fn resend_page(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpRespon
 pub async fn resend(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<ResendForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    form: CsrfForm<ResendForm>,
+) -> PageResult {
     if let Ok(email) = normalize_email(&form.email) {
         if let Err(wait) = throttle::mail_allowed(&ui, &req, "resend", &email).await {
-            return wait.page();
+            return Ok(wait.page());
         }
-        if let Err(e) = resend_link(&ui, &email).await {
-            return server_error(&e);
-        }
+        resend_link(&ui, &email).await?;
     }
-    notice(
+    Ok(notice(
         StatusCode::OK,
         &crate::t("check-inbox-title"),
         &crate::t("resend-check-inbox"),
-    )
+    ))
 }
 
 async fn resend_link(ui: &LoginUi, email: &str) -> Result<(), domain::Error> {
@@ -441,3 +437,5 @@ async fn resend_link(ui: &LoginUi, email: &str) -> Result<(), domain::Error> {
     mail::send(ui, verify).await;
     Ok(())
 }
+
+has_csrf!(ResendForm, VerifyForm);

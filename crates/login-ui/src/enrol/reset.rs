@@ -15,7 +15,8 @@ use crate::flow::trusted_device;
 use crate::io::mail;
 use crate::web::audit::record;
 use crate::web::csp::Csp;
-use crate::web::errors::{expired_form, server_error};
+use crate::web::csrf_form::{CsrfForm, has_csrf};
+use crate::web::errors::PageResult;
 use crate::web::render::{self, notice};
 use crate::web::{csrf, throttle};
 
@@ -77,7 +78,7 @@ pub async fn forgot_page(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     query: web::Query<ForRequest>,
-) -> HttpResponse {
+) -> PageResult {
     let request = live_request(&ui, &query.request).await;
     let (token, cookie) = csrf::issue(&ui, &req);
     let page = ForgotPage {
@@ -87,10 +88,10 @@ pub async fn forgot_page(
         error: None,
         captcha: ui.captcha.widget(),
     };
-    csrf::attach(
+    Ok(csrf::attach(
         render::page(StatusCode::OK, &page, &ui.captcha.csp(Csp::page())),
         cookie,
-    )
+    ))
 }
 
 /// The request form again (`email`, parked `request`), with `error`.
@@ -115,19 +116,21 @@ fn forgot_again(ui: &LoginUi, req: &HttpRequest, form: (&str, &str), error: &str
 pub async fn forgot(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<ForgotForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    form: CsrfForm<ForgotForm>,
+) -> PageResult {
     if !crate::io::captcha::passes(&ui, &req, &form.captcha).await {
         let again = (form.email.as_str(), form.request.as_str());
-        return forgot_again(&ui, &req, again, &crate::io::captcha::failed());
+        return Ok(forgot_again(
+            &ui,
+            &req,
+            again,
+            &crate::io::captcha::failed(),
+        ));
     }
     let Ok(email) = normalize_email(&form.email) else {
         let message = &crate::t("error-email-invalid");
         let again = (form.email.as_str(), form.request.as_str());
-        return forgot_again(&ui, &req, again, message);
+        return Ok(forgot_again(&ui, &req, again, message));
     };
     if let Err(wait) = throttle::mail_allowed(&ui, &req, "reset", &email).await {
         record(
@@ -136,7 +139,7 @@ pub async fn forgot(
             AuditEvent::failure("password.reset_throttled", "too many requests"),
         )
         .await;
-        return wait.page();
+        return Ok(wait.page());
     }
     let request = live_request(&ui, &form.request).await;
     // The per-account work (lookup, token, mail, audit) runs after the answer, so that the
@@ -147,11 +150,11 @@ pub async fn forgot(
             tracing::error!(error = %e, "cannot mail a reset link");
         }
     }));
-    notice(
+    Ok(notice(
         StatusCode::OK,
         &crate::t("check-inbox-title"),
         &crate::t("forgot-check-inbox"),
-    )
+    ))
 }
 
 /// Mails a reset link if the address belongs to an account that may reset, and the
@@ -229,11 +232,11 @@ pub async fn reset_page(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     query: web::Query<TokenQuery>,
-) -> HttpResponse {
+) -> PageResult {
     let row = match ui.tokens.peek(Purpose::ResetPassword, &query.token).await {
         Ok(Some(row)) => row,
-        Ok(None) => return link_dead(),
-        Err(e) => return server_error(&e),
+        Ok(None) => return Ok(link_dead()),
+        Err(e) => return Err(e.into()),
     };
     let (csrf_token, cookie) = csrf::issue(&ui, &req);
     let page = ResetPage {
@@ -243,23 +246,23 @@ pub async fn reset_page(
         min_length: ui.settings.password_policy.min_length,
         password_error: None,
     };
-    csrf::attach(render::page(StatusCode::OK, &page, &Csp::page()), cookie)
+    Ok(csrf::attach(
+        render::page(StatusCode::OK, &page, &Csp::page()),
+        cookie,
+    ))
 }
 
 /// `POST /reset-password`
 pub async fn reset(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<ResetForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    form: CsrfForm<ResetForm>,
+) -> PageResult {
     // Check the password before using the token, so that a weak choice costs no new link.
     let row = match ui.tokens.peek(Purpose::ResetPassword, &form.token).await {
         Ok(Some(row)) => row,
-        Ok(None) => return link_dead(),
-        Err(e) => return server_error(&e),
+        Ok(None) => return Ok(link_dead()),
+        Err(e) => return Err(e.into()),
     };
     if let Err(e) = ui
         .settings
@@ -274,29 +277,29 @@ pub async fn reset(
             min_length: ui.settings.password_policy.min_length,
             password_error: Some(crate::i18n::password_rejection(&e)),
         };
-        return csrf::attach(
+        return Ok(csrf::attach(
             render::page(StatusCode::UNPROCESSABLE_ENTITY, &page, &Csp::page()),
             cookie,
-        );
+        ));
     }
     let used = match ui.tokens.consume(Purpose::ResetPassword, &form.token).await {
         Ok(Some(t)) => t,
-        Ok(None) => return link_dead(),
-        Err(e) => return server_error(&e),
+        Ok(None) => return Ok(link_dead()),
+        Err(e) => return Err(e.into()),
     };
     let Some(user_id) = used.user_id else {
-        return link_dead();
+        return Ok(link_dead());
     };
     // A link sent to an address the account no longer uses proves nothing.
     match ui.users.find(&user_id).await {
         Ok(Some(u)) if u.email == used.email => {}
-        Ok(_) => return link_dead(),
-        Err(e) => return server_error(&e),
+        Ok(_) => return Ok(link_dead()),
+        Err(e) => return Err(e.into()),
     }
     let user = match ui.users.reset_password(&user_id, &form.password).await {
         Ok(u) => u,
-        Err(domain::Error::NotFound(_)) => return link_dead(),
-        Err(e) => return server_error(&e),
+        Err(domain::Error::NotFound(_)) => return Ok(link_dead()),
+        Err(e) => return Err(e.into()),
     };
     trusted_device::forget_all(&ui, &user.id).await;
     if let Err(e) = ui
@@ -318,11 +321,13 @@ pub async fn reset(
     .await;
     // Asked for from an application's sign-in page: back to it, to sign in.
     if let Some(res) = back_to_request(&ui, used.data.as_ref()).await {
-        return res;
+        return Ok(res);
     }
-    notice(
+    Ok(notice(
         StatusCode::OK,
         &crate::t("reset-done-title"),
         &crate::t("reset-done"),
-    )
+    ))
 }
+
+has_csrf!(ForgotForm, ResetForm);

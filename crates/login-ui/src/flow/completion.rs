@@ -12,7 +12,7 @@ use super::purpose::SignInFor;
 use super::session_cookie::session_cookie;
 use crate::LoginUi;
 use crate::web::audit::{record, with_client};
-use crate::web::errors::server_error;
+use crate::web::errors::PageResult;
 use crate::web::request::{client_ip_text as client_ip, user_agent};
 
 /// How the user proved who they are.
@@ -34,15 +34,12 @@ pub(crate) async fn complete(
     factors: Factors,
     mut purpose: SignInFor,
     request_id: &str,
-) -> HttpResponse {
+) -> PageResult {
     let client_id = match &purpose {
         SignInFor::Authorize(p) => Some(p.client_id.clone()),
         SignInFor::Local(_) => None,
     };
-    let (secret, session_id) = match sign_in(ui, req, user, &factors).await {
-        Ok(pair) => pair,
-        Err(e) => return server_error(&e),
-    };
+    let (secret, session_id) = sign_in(ui, req, user, &factors).await?;
     let mut event = with_client(
         AuditEvent::success("login.succeeded")
             .subject(user.id.clone())
@@ -57,9 +54,7 @@ pub(crate) async fn complete(
     let location = match &mut purpose {
         SignInFor::Authorize(pending) => {
             pending.signed_in_session = Some(session_id);
-            if let Err(e) = ui.requests.update(request_id, pending).await {
-                return server_error(&e);
-            }
+            ui.requests.update(request_id, pending).await?;
             format!("/authorize/resume?request={request_id}")
         }
         SignInFor::Local(next) => next.clone(),
@@ -77,7 +72,7 @@ pub(crate) async fn complete(
     if let Err(e) = res.add_cookie(&cookie) {
         tracing::error!(error = %e, "cannot set the session cookie");
     }
-    res
+    Ok(res)
 }
 
 /// Mails the user when they signed in with a browser (browser and system) none of their

@@ -11,4 +11,5 @@ pub(crate) mod pending_step;
 pub(crate) mod purpose;
 pub(crate) mod resume;
 pub(crate) mod session_cookie;
+pub mod signed_in;
 pub(crate) mod trusted_device;

@@ -10,7 +10,7 @@ use super::completion::{Factors, complete};
 use super::pending_step::{COOKIE, Pending, save};
 use super::purpose::SignInFor;
 use crate::LoginUi;
-use crate::web::errors::server_error;
+use crate::web::errors::PageResult;
 
 /// Where a sign-in goes once finished: an authorization request, or a local page.
 #[derive(Debug, Clone, Copy)]
@@ -56,15 +56,9 @@ pub(crate) async fn next_step(
     target: Target<'_>,
     first: Factors,
     may_trust: bool,
-) -> HttpResponse {
-    let enrollment = match ui.mfa.enrollment(&user.id).await {
-        Ok(e) => e,
-        Err(e) => return server_error(&e),
-    };
-    let required = match required(ui, user, &purpose).await {
-        Ok(r) => r,
-        Err(e) => return server_error(&e),
-    };
+) -> PageResult {
+    let enrollment = ui.mfa.enrollment(&user.id).await?;
+    let required = required(ui, user, &purpose).await?;
     let asked = matches!(&purpose, SignInFor::Authorize(p) if p.acr_values.iter().any(|a| a == ACR_MULTI_FACTOR));
     let (request, next, remember) = (target.request, target.next, first.remember);
     if enrollment.any() {
@@ -89,7 +83,7 @@ pub(crate) async fn start(
     next: &str,
     remember: bool,
     setup: bool,
-) -> HttpResponse {
+) -> PageResult {
     let token = domain::random::token::<32>();
     let pending = Pending {
         user_id: user.id.clone(),
@@ -99,9 +93,7 @@ pub(crate) async fn start(
         setup,
         set_up: false,
     };
-    if let Err(e) = save(ui, &token, &pending).await {
-        return server_error(&e);
-    }
+    save(ui, &token, &pending).await?;
     let cookie = Cookie::build(COOKIE, token)
         .path("/login")
         .http_only(true)
@@ -120,5 +112,5 @@ pub(crate) async fn start(
     if let Err(e) = res.add_cookie(&cookie) {
         tracing::error!(error = %e, "cannot set the second-step cookie");
     }
-    res
+    Ok(res)
 }

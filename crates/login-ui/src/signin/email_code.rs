@@ -22,7 +22,8 @@ use crate::flow::purpose::purpose;
 use crate::io::mail;
 use crate::web::audit::record;
 use crate::web::csp::Csp;
-use crate::web::errors::{expired, expired_form, server_error};
+use crate::web::csrf_form::{CsrfForm, has_csrf};
+use crate::web::errors::{PageError, PageResult};
 use crate::web::render::{self, notice};
 use crate::web::{csrf, throttle};
 
@@ -109,7 +110,7 @@ pub async fn show(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     target: web::Query<Target>,
-) -> HttpResponse {
+) -> PageResult {
     let (token, cookie) = csrf::issue(&ui, &req);
     let view = RequestPage {
         csrf: &token,
@@ -117,7 +118,10 @@ pub async fn show(
         next: &target.next,
     };
     let csp = Csp::page().in_flow_of(&ui, &target.request).await;
-    csrf::attach(render::page(StatusCode::OK, &view, &csp), cookie)
+    Ok(csrf::attach(
+        render::page(StatusCode::OK, &view, &csp),
+        cookie,
+    ))
 }
 
 fn code_page(
@@ -154,25 +158,22 @@ fn may_sign_in(ui: &LoginUi, user: &user::Model) -> bool {
 pub async fn request(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<RequestForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    form: CsrfForm<RequestForm>,
+) -> PageResult {
     // The code form is answered by a redirect to the client.
     let csp = Csp::page().in_flow_of(&ui, &form.request).await;
     let Ok(email) = normalize_email(&form.email) else {
-        return code_page(
+        return Ok(code_page(
             &ui,
             &req,
             StatusCode::UNPROCESSABLE_ENTITY,
             (&form.email, &form.request, &form.next),
             Some(crate::t("error-email-invalid").as_str()),
             &csp,
-        );
+        ));
     };
     if let Err(wait) = throttle::mail_allowed(&ui, &req, "email-sign-in", &email).await {
-        return wait.page();
+        return Ok(wait.page());
     }
     // The per-account work (lookup, code, mail, audit) runs after the answer, so that the
     // answer's timing is the same whether or not the address has an account.
@@ -184,14 +185,14 @@ pub async fn request(
             tracing::error!(error = %e, "cannot mail a sign-in code");
         }
     }));
-    code_page(
+    Ok(code_page(
         &ui,
         &req,
         StatusCode::OK,
         (&email, &form.request, &form.next),
         None,
         &csp,
-    )
+    ))
 }
 
 async fn mail_code(
@@ -246,9 +247,9 @@ async fn finish(
     user: &user::Model,
     request: &str,
     next: &str,
-) -> HttpResponse {
+) -> PageResult {
     let Some(purpose) = purpose(ui, request, next).await else {
-        return expired();
+        return Err(PageError::RequestExpired);
     };
     let first = Factors {
         amr: vec!["otp".into()],
@@ -264,11 +265,8 @@ async fn finish(
 pub async fn code(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<CodeForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    form: CsrfForm<CodeForm>,
+) -> PageResult {
     let csp = Csp::page().in_flow_of(&ui, &form.request).await;
     let again = |message: &str| {
         code_page(
@@ -296,17 +294,14 @@ pub async fn code(
                     Some(&message),
                     &csp,
                 );
-                return wait.on(res);
+                return Ok(wait.on(res));
             }
-            match ui.users.find_by_email(&email).await {
-                Ok(u) => u,
-                Err(e) => return server_error(&e),
-            }
+            ui.users.find_by_email(&email).await?
         }
         Err(_) => None,
     };
     let Some(user) = user.filter(|u| may_sign_in(&ui, u)) else {
-        return again(wrong);
+        return Ok(again(wrong));
     };
     let attempts = ui
         .cache
@@ -321,16 +316,12 @@ pub async fn code(
         {
             tracing::error!(error = %e, "cannot void sign-in codes");
         }
-        return again(&crate::t("error-too-many-wrong-codes-mailed"));
+        return Ok(again(&crate::t("error-too-many-wrong-codes-mailed")));
     }
-    let used = match ui
+    let used = ui
         .tokens
         .redeem_code(Purpose::EmailSignIn, &user.id, &form.code)
-        .await
-    {
-        Ok(u) => u,
-        Err(e) => return server_error(&e),
-    };
+        .await?;
     if used.is_none() {
         record(
             &ui,
@@ -339,7 +330,7 @@ pub async fn code(
         )
         .await;
         count_wrong_code(&ui, &req, &user).await;
-        return again(wrong);
+        return Ok(again(wrong));
     }
     // The mailbox alone must not clear wrong second-factor codes: only when it is the whole
     // sign-in (no second factor follows) does a correct code reset the count.
@@ -363,7 +354,7 @@ pub async fn link_page(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     query: web::Query<LinkForm>,
-) -> HttpResponse {
+) -> PageResult {
     let (token, cookie) = csrf::issue(&ui, &req);
     let view = LinkPage {
         csrf: &token,
@@ -386,18 +377,18 @@ pub async fn link_page(
     let csp = Csp::page()
         .in_flow_of(&ui, request.as_deref().unwrap_or_default())
         .await;
-    csrf::attach(render::page(StatusCode::OK, &view, &csp), cookie)
+    Ok(csrf::attach(
+        render::page(StatusCode::OK, &view, &csp),
+        cookie,
+    ))
 }
 
 /// `POST /login/email/verify`
 pub async fn link(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<LinkForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    form: CsrfForm<LinkForm>,
+) -> PageResult {
     let dead = || {
         notice(
             StatusCode::BAD_REQUEST,
@@ -407,18 +398,15 @@ pub async fn link(
     };
     let used = match ui.tokens.consume(Purpose::EmailSignIn, &form.token).await {
         Ok(Some(t)) => t,
-        Ok(None) => return dead(),
-        Err(e) => return server_error(&e),
+        Ok(None) => return Ok(dead()),
+        Err(e) => return Err(e.into()),
     };
     let user = match used.user_id.as_deref() {
-        Some(id) => match ui.users.find(id).await {
-            Ok(u) => u,
-            Err(e) => return server_error(&e),
-        },
+        Some(id) => ui.users.find(id).await?,
         None => None,
     };
     let Some(user) = user.filter(|u| may_sign_in(&ui, u) && u.email == used.email) else {
-        return dead();
+        return Ok(dead());
     };
     let field = |name: &str| {
         used.data
@@ -430,3 +418,5 @@ pub async fn link(
     };
     finish(&ui, &req, &user, &field("request"), &field("next")).await
 }
+
+has_csrf!(CodeForm, LinkForm, RequestForm);

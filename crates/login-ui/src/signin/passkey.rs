@@ -3,7 +3,7 @@
 //! ceremony, and posts the result with the form.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use domain::audit::AuditEvent;
 use domain::credentials::Passkeys;
 use serde::Deserialize;
@@ -15,7 +15,8 @@ use crate::flow::completion::{Factors, complete};
 use crate::flow::purpose::purpose;
 use crate::web::audit::record;
 use crate::web::csrf;
-use crate::web::errors::{expired, expired_form, server_error};
+use crate::web::csrf_form::{CsrfForm, has_csrf};
+use crate::web::errors::{PageError, PageResult};
 use crate::web::json::{begun, json_error};
 
 fn service(ui: &LoginUi) -> Option<&Passkeys> {
@@ -42,33 +43,31 @@ pub async fn begin_sign_in(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     form: web::Form<FinishForm>,
-) -> HttpResponse {
+) -> PageResult {
     if !csrf::verify(&ui, &req, &form.csrf) {
-        return json_error(StatusCode::FORBIDDEN, "the form expired; reload the page");
+        return Ok(json_error(
+            StatusCode::FORBIDDEN,
+            "the form expired; reload the page",
+        ));
     }
     let Some(passkeys) = service(&ui) else {
-        return json_error(
+        return Ok(json_error(
             StatusCode::NOT_FOUND,
             "passkeys need the issuer to be a domain name",
-        );
+        ));
     };
-    match passkeys.begin_discoverable().await {
-        Ok((options, ceremony)) => begun(ceremony, options),
-        Err(e) => server_error(&e),
-    }
+    let (options, ceremony) = passkeys.begin_discoverable().await?;
+    Ok(begun(ceremony, options))
 }
 
 /// `POST /login/passkey/finish`: signs in whoever the passkey belongs to.
 pub async fn finish_sign_in(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<FinishForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    form: CsrfForm<FinishForm>,
+) -> PageResult {
     let Some(passkeys) = service(&ui) else {
-        return expired_form();
+        return Err(PageError::FormExpired);
     };
     let refused = || {
         crate::web::render::error(
@@ -78,7 +77,7 @@ pub async fn finish_sign_in(
         )
     };
     let Ok(credential) = serde_json::from_str::<PublicKeyCredential>(&form.credential) else {
-        return refused();
+        return Ok(refused());
     };
     let used = match passkeys
         .finish_discoverable(&form.ceremony, &credential)
@@ -92,14 +91,14 @@ pub async fn finish_sign_in(
                 AuditEvent::failure("login.failed", "passkey not verified"),
             )
             .await;
-            return refused();
+            return Ok(refused());
         }
-        Err(e) => return server_error(&e),
+        Err(e) => return Err(e.into()),
     };
     let user = match ui.users.find(&used.user_id).await {
         Ok(Some(u)) => u,
-        Ok(None) => return refused(),
-        Err(e) => return server_error(&e),
+        Ok(None) => return Ok(refused()),
+        Err(e) => return Err(e.into()),
     };
     let may = matches!(
         domain::users::UserStatus::at(&user, time::OffsetDateTime::now_utc()),
@@ -110,10 +109,10 @@ pub async fn finish_sign_in(
             Ok(domain::users::UserStatus::Pending)
         ));
     if !may {
-        return refused();
+        return Ok(refused());
     }
     let Some(purpose) = purpose(&ui, &form.request, &form.next).await else {
-        return expired();
+        return Err(PageError::RequestExpired);
     };
     // A passkey with user verification is two factors in one: something held, and the
     // PIN or biometric that unlocks it.
@@ -124,3 +123,5 @@ pub async fn finish_sign_in(
     };
     complete(&ui, &req, &user, factors, purpose, &form.request).await
 }
+
+has_csrf!(FinishForm);

@@ -15,7 +15,8 @@ use crate::flow::next_step::{Target, next_step};
 use crate::flow::purpose::{SignInFor, purpose};
 use crate::web::audit::{record, with_client};
 use crate::web::csp::Csp;
-use crate::web::errors::{expired, expired_form, server_error};
+use crate::web::csrf_form::{CsrfForm, has_csrf};
+use crate::web::errors::{PageError, PageResult};
 use crate::web::{csrf, render};
 
 #[derive(Template)]
@@ -110,9 +111,9 @@ pub async fn show(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     query: web::Query<LoginQuery>,
-) -> HttpResponse {
+) -> PageResult {
     let Some(purpose) = purpose(&ui, &query.request, &query.next).await else {
-        return expired();
+        return Err(PageError::RequestExpired);
     };
     let (client, email, next) = match &purpose {
         SignInFor::Authorize(p) => (
@@ -136,7 +137,10 @@ pub async fn show(
     };
     let ask = needs_captcha(&ui, &req).await;
     let flow = Csp::page().in_flow(&purpose);
-    csrf::attach(with_captcha(&ui, page, ask, StatusCode::OK, flow), cookie)
+    Ok(csrf::attach(
+        with_captcha(&ui, page, ask, StatusCode::OK, flow),
+        cookie,
+    ))
 }
 
 /// Renders the sign-in page under `flow` (the page's policy in its flow), with the CAPTCHA
@@ -163,14 +167,11 @@ fn with_captcha(
 pub async fn submit(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<LoginForm>,
-) -> HttpResponse {
+    form: CsrfForm<LoginForm>,
+) -> PageResult {
     let form = form.into_inner();
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
     let Some(purpose) = purpose(&ui, &form.request, &form.next).await else {
-        return expired();
+        return Err(PageError::RequestExpired);
     };
     let client_id = match &purpose {
         SignInFor::Authorize(p) => Some(p.client_id.clone()),
@@ -199,11 +200,11 @@ pub async fn submit(
     };
     // The CAPTCHA comes before the password, so that a guesser learns nothing without it.
     if asked && !crate::io::captcha::passes(&ui, &req, &form.captcha).await {
-        return retry(
+        return Ok(retry(
             &crate::io::captcha::failed(),
             StatusCode::UNPROCESSABLE_ENTITY,
             true,
-        );
+        ));
     }
     if form.email.len() > 320
         || form.password.len() > 1024
@@ -211,11 +212,11 @@ pub async fn submit(
         || form.password.is_empty()
     {
         count_failure(&ui, &req).await;
-        return retry(
+        return Ok(retry(
             &crate::t("error-wrong-credentials"),
             StatusCode::UNAUTHORIZED,
             needs_captcha(&ui, &req).await,
-        );
+        ));
     }
     // Counted before the password is checked, by the typed address (known or not).
     let typed = domain::users::normalize_email(&form.email)
@@ -223,23 +224,23 @@ pub async fn submit(
     match crate::web::throttle::password_allowed(&ui, &req, &typed).await {
         Err(wait) => {
             let message = crate::t1("error-too-many-sign-ins", "wait", wait.words());
-            return wait.on(retry(&message, StatusCode::TOO_MANY_REQUESTS, asked));
+            return Ok(wait.on(retry(&message, StatusCode::TOO_MANY_REQUESTS, asked)));
         }
         Ok(delay) if !delay.is_zero() => tokio::time::sleep(delay).await,
         Ok(_) => {}
     }
-    let found = match ui.users.verify_password(&form.email, &form.password).await {
-        Ok(f) => f,
-        Err(e) => return server_error(&e),
-    };
+    let found = ui
+        .users
+        .verify_password(&form.email, &form.password)
+        .await?;
     let Some(user) = found else {
         audit_failure(&ui, &req, &form.email, client_id.as_deref()).await;
         count_failure(&ui, &req).await;
-        return retry(
+        return Ok(retry(
             &crate::t("error-wrong-credentials"),
             StatusCode::UNAUTHORIZED,
             needs_captcha(&ui, &req).await,
-        );
+        ));
     };
     let status =
         UserStatus::at(&user, time::OffsetDateTime::now_utc()).unwrap_or(UserStatus::Disabled);
@@ -255,11 +256,9 @@ pub async fn submit(
             ),
         )
         .await;
-        return retry(&crate::t(refusal), StatusCode::FORBIDDEN, asked);
+        return Ok(retry(&crate::t(refusal), StatusCode::FORBIDDEN, asked));
     }
-    if let Err(e) = ui.users.record_good_password(&user).await {
-        return server_error(&e);
-    }
+    ui.users.record_good_password(&user).await?;
     let first = Factors {
         amr: vec!["pwd".into()],
         acr: ACR_SINGLE_FACTOR,
@@ -316,3 +315,5 @@ async fn audit_failure(ui: &LoginUi, req: &HttpRequest, email: &str, client_id: 
         Err(e) => tracing::error!(error = %e, "cannot count a failed sign-in"),
     }
 }
+
+has_csrf!(LoginForm);

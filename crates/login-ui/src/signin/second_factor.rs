@@ -30,7 +30,8 @@ use crate::flow::purpose::purpose;
 use crate::io::{mail, sms};
 use crate::web::audit::record;
 use crate::web::csp::Csp;
-use crate::web::errors::{expired, expired_form, server_error};
+use crate::web::csrf_form::{CsrfForm, has_csrf};
+use crate::web::errors::{PageError, PageResult, server_error};
 use crate::web::{csrf, render};
 
 /// Tries of one pending step before the sign-in starts over.
@@ -128,11 +129,8 @@ async fn page(
     status: StatusCode,
     error: Option<&str>,
     shown: Shown<'_>,
-) -> HttpResponse {
-    let enrollment = match ui.mfa.enrollment(user_id).await {
-        Ok(e) => e,
-        Err(e) => return server_error(&e),
-    };
+) -> PageResult {
+    let enrollment = ui.mfa.enrollment(user_id).await?;
     // Without an authenticator app, text messages are the default.
     let passkeys = enrollment.passkeys > 0 && ui.passkeys.is_some();
     let method = match shown.method {
@@ -160,7 +158,7 @@ async fn page(
     } else {
         csp
     };
-    csrf::attach(render::page(status, &view, &csp), cookie)
+    Ok(csrf::attach(render::page(status, &view, &csp), cookie))
 }
 
 /// The policy of a page of this browser's pending second step: its forms may end at the
@@ -185,9 +183,9 @@ pub async fn show(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     query: web::Query<ShowQuery>,
-) -> HttpResponse {
+) -> PageResult {
     let Some((_, pending)) = load(&ui, &req).await else {
-        return expired();
+        return Err(PageError::RequestExpired);
     };
     let shown = Shown {
         method: &query.method,
@@ -207,18 +205,15 @@ pub struct SendForm {
 pub async fn send_sms(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<SendForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    _form: CsrfForm<SendForm>,
+) -> PageResult {
     let Some((_, pending)) = load(&ui, &req).await else {
-        return expired();
+        return Err(PageError::RequestExpired);
     };
     let user = match ui.users.find(&pending.user_id).await {
         Ok(Some(u)) => u,
-        Ok(None) => return expired(),
-        Err(e) => return server_error(&e),
+        Ok(None) => return Err(PageError::RequestExpired),
+        Err(e) => return Err(e.into()),
     };
     let phone = user
         .phone_number
@@ -229,7 +224,7 @@ pub async fn send_sms(
     if let (Some(phone), true) = (phone, enrolled)
         && let Err(e) = sms::text_code(&ui, &user, &phone, Purpose::SmsCode).await
     {
-        return server_error(&e);
+        return Err(e.into());
     }
     let shown = Shown {
         method: "sms",
@@ -242,30 +237,24 @@ pub async fn send_sms(
 pub async fn submit(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<CodeForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    form: CsrfForm<CodeForm>,
+) -> PageResult {
     let Some((token, pending)) = load(&ui, &req).await else {
-        return expired();
+        return Err(PageError::RequestExpired);
     };
     let user = match ui.users.find(&pending.user_id).await {
         Ok(Some(u)) => u,
-        Ok(None) => return expired(),
-        Err(e) => return server_error(&e),
+        Ok(None) => return Err(PageError::RequestExpired),
+        Err(e) => return Err(e.into()),
     };
     if let Some(left) = lock_left(&user) {
-        return locked_page(left);
+        return Ok(locked_page(left));
     }
     // One try of this step, counted atomically before the code is checked: parallel
     // guesses cannot get more than MAX_ATTEMPTS evaluated.
-    let tries = match ui.cache.incr(&tries_key(&token), TTL).await {
-        Ok(n) => n,
-        Err(e) => return server_error(&e),
-    };
+    let tries = ui.cache.incr(&tries_key(&token), TTL).await?;
     if tries > MAX_ATTEMPTS {
-        return too_many_tries(&ui, &token).await;
+        return Ok(too_many_tries(&ui, &token).await);
     }
     if let Err(wait) = crate::web::throttle::code_guess_allowed(&ui, &user.id).await {
         let message = crate::t1("error-too-many-codes", "wait", wait.words());
@@ -274,7 +263,7 @@ pub async fn submit(
             sms_sent: false,
         };
         let status = StatusCode::TOO_MANY_REQUESTS;
-        return wait.on(page(&ui, &req, &user.id, status, Some(&message), shown).await);
+        return Ok(wait.on(page(&ui, &req, &user.id, status, Some(&message), shown).await?));
     }
     let recovery = form.method == "recovery";
     let sms = form.method == "sms";
@@ -289,10 +278,7 @@ pub async fn submit(
     } else {
         ui.mfa.verify_totp(&user.id, &user.email, &form.code).await
     };
-    let passed = match passed {
-        Ok(p) => p,
-        Err(e) => return server_error(&e),
-    };
+    let passed = passed?;
     let method = if recovery {
         "recovery_code"
     } else if sms {
@@ -307,10 +293,10 @@ pub async fn submit(
         if count_wrong_code(&ui, &req, &user).await {
             end_step(&ui, &token).await;
             let policy = ui.settings.limits.code_lockout;
-            return locked_page(policy.duration);
+            return Ok(locked_page(policy.duration));
         }
         if tries >= MAX_ATTEMPTS {
-            return too_many_tries(&ui, &token).await;
+            return Ok(too_many_tries(&ui, &token).await);
         }
         let message = &crate::t("error-code-wrong");
         let shown = Shown {
@@ -372,13 +358,13 @@ async fn succeed(
     parked: (&str, &Pending),
     user: &user::Model,
     passed: Passed<'_>,
-) -> HttpResponse {
+) -> PageResult {
     let (token, pending) = parked;
     // One use only: the pending state goes before the session is made.
     match ui.cache.delete(&key(token)).await {
         Ok(true) => {}
-        Ok(false) => return expired(),
-        Err(e) => return server_error(&e),
+        Ok(false) => return Err(PageError::RequestExpired),
+        Err(e) => return Err(e.into()),
     }
     if let Err(e) = ui.users.record_good_second_factor(&user.id).await {
         tracing::error!(error = %e, "cannot clear the count of wrong codes");
@@ -405,14 +391,14 @@ async fn succeed(
         mail::send(ui, used).await;
     }
     let Some(purpose) = purpose(ui, &pending.request, &pending.next).await else {
-        return expired();
+        return Err(PageError::RequestExpired);
     };
     let factors = Factors {
         amr: vec!["pwd".into(), passed.amr.into(), "mfa".into()],
         acr: ACR_MULTI_FACTOR,
         remember: pending.remember,
     };
-    let mut res = complete(ui, req, user, factors, purpose, &pending.request).await;
+    let mut res = complete(ui, req, user, factors, purpose, &pending.request).await?;
     if passed.trust
         && ui.settings.trusted_device_days > 0
         && let Some(cookie) = crate::flow::trusted_device::trust(ui, &user.id, &user.email).await
@@ -428,7 +414,7 @@ async fn succeed(
     if let Err(e) = res.add_cookie(&gone) {
         tracing::warn!(error = %e, "cannot clear the second-step cookie");
     }
-    res
+    Ok(res)
 }
 
 /// `POST /login/mfa/passkey/begin` (JSON answer): options to check one of the user's
@@ -437,23 +423,28 @@ pub async fn begin_passkey(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     form: web::Form<SendForm>,
-) -> HttpResponse {
+) -> PageResult {
     let refuse = |status: StatusCode, message: &str| {
         HttpResponse::build(status).json(serde_json::json!({ "error": message }))
     };
     if !csrf::verify(&ui, &req, &form.csrf) {
-        return refuse(StatusCode::FORBIDDEN, "the form expired; reload the page");
+        return Ok(refuse(
+            StatusCode::FORBIDDEN,
+            "the form expired; reload the page",
+        ));
     }
     let (Some((_, pending)), Some(passkeys)) = (load(&ui, &req).await, ui.passkeys.as_ref()) else {
-        return refuse(StatusCode::BAD_REQUEST, "start signing in again");
+        return Ok(refuse(StatusCode::BAD_REQUEST, "start signing in again"));
     };
-    match passkeys.begin_authentication(&pending.user_id).await {
-        Ok(Some((options, ceremony))) => HttpResponse::Ok()
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(serde_json::json!({ "ceremony": ceremony, "options": options })),
-        Ok(None) => refuse(StatusCode::BAD_REQUEST, "no passkey on this account"),
-        Err(e) => server_error(&e),
-    }
+    Ok(
+        match passkeys.begin_authentication(&pending.user_id).await {
+            Ok(Some((options, ceremony))) => HttpResponse::Ok()
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .json(serde_json::json!({ "ceremony": ceremony, "options": options })),
+            Ok(None) => refuse(StatusCode::BAD_REQUEST, "no passkey on this account"),
+            Err(e) => server_error(&e),
+        },
+    )
 }
 
 /// The passkey form of the second step.
@@ -473,30 +464,25 @@ pub struct PasskeyForm {
 pub async fn passkey(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<PasskeyForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    form: CsrfForm<PasskeyForm>,
+) -> PageResult {
     let (Some((token, pending)), Some(passkeys)) = (load(&ui, &req).await, ui.passkeys.as_ref())
     else {
-        return expired();
+        return Err(PageError::RequestExpired);
     };
     let user = match ui.users.find(&pending.user_id).await {
         Ok(Some(u)) => u,
-        Ok(None) => return expired(),
-        Err(e) => return server_error(&e),
+        Ok(None) => return Err(PageError::RequestExpired),
+        Err(e) => return Err(e.into()),
     };
     let credential =
         serde_json::from_str::<webauthn_rs::prelude::PublicKeyCredential>(&form.credential);
     let used = match credential {
-        Ok(c) => match passkeys
-            .finish_authentication(&user.id, &form.ceremony, &c)
-            .await
-        {
-            Ok(u) => u,
-            Err(e) => return server_error(&e),
-        },
+        Ok(c) => {
+            passkeys
+                .finish_authentication(&user.id, &form.ceremony, &c)
+                .await?
+        }
         Err(_) => None,
     };
     let Some(used) = used else {
@@ -549,33 +535,34 @@ const SIGN_IN_SETUP: SetupPage<'static> = SetupPage {
 async fn pending_setup(
     ui: &LoginUi,
     req: &HttpRequest,
-) -> Result<(String, Pending, user::Model), HttpResponse> {
+) -> Result<(String, Pending, user::Model), PageError> {
     let Some((token, pending)) = load(ui, req).await else {
-        return Err(expired());
+        return Err(PageError::RequestExpired);
     };
     if !pending.setup {
-        return Err(expired());
+        return Err(PageError::RequestExpired);
     }
-    match ui.users.find(&pending.user_id).await {
-        Ok(Some(u)) => Ok((token, pending, u)),
-        Ok(None) => Err(expired()),
-        Err(e) => Err(server_error(&e)),
+    match ui.users.find(&pending.user_id).await? {
+        Some(u) => Ok((token, pending, u)),
+        None => Err(PageError::RequestExpired),
     }
 }
 
 /// `GET /login/mfa/setup`: a policy requires a second factor the user does not have yet.
-pub async fn setup_page(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
-    let (_, pending, user) = match pending_setup(&ui, &req).await {
-        Ok(p) => p,
-        Err(res) => return res,
-    };
-    let setup = match ui.mfa.begin_totp(&user.id, &user.email).await {
-        Ok(s) => s,
-        Err(e) => return server_error(&e),
-    };
+pub async fn setup_page(ui: web::Data<LoginUi>, req: HttpRequest) -> PageResult {
+    let (_, pending, user) = pending_setup(&ui, &req).await?;
+    let setup = ui.mfa.begin_totp(&user.id, &user.email).await?;
     let shown = (setup.otpauth_uri.as_str(), setup.secret_base32.as_str());
     let csp = Csp::page().in_flow_of(&ui, &pending.request).await;
-    totp_page(&ui, &req, StatusCode::OK, shown, None, SIGN_IN_SETUP, &csp)
+    Ok(totp_page(
+        &ui,
+        &req,
+        StatusCode::OK,
+        shown,
+        None,
+        SIGN_IN_SETUP,
+        &csp,
+    ))
 }
 
 /// `POST /login/mfa/setup`: the app's code turns it on; the recovery codes are shown, with
@@ -583,15 +570,9 @@ pub async fn setup_page(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpRespons
 pub async fn setup(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<SetupForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
-    let (token, mut pending, user) = match pending_setup(&ui, &req).await {
-        Ok(p) => p,
-        Err(res) => return res,
-    };
+    form: CsrfForm<SetupForm>,
+) -> PageResult {
+    let (token, mut pending, user) = pending_setup(&ui, &req).await?;
     match ui.mfa.confirm_totp(&user.id, &user.email, &form.code).await {
         Ok(true) => {}
         Ok(false) => {
@@ -601,53 +582,50 @@ pub async fn setup(
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             let message = Some(WRONG_SETUP_CODE);
             let csp = Csp::page().in_flow_of(&ui, &pending.request).await;
-            return totp_page(&ui, &req, status, shown, message, SIGN_IN_SETUP, &csp);
+            return Ok(totp_page(
+                &ui,
+                &req,
+                status,
+                shown,
+                message,
+                SIGN_IN_SETUP,
+                &csp,
+            ));
         }
-        Err(e) => return server_error(&e),
+        Err(e) => return Err(e.into()),
     }
     let event = AuditEvent::success("mfa.enrolled")
         .subject(user.id.clone())
         .data(serde_json::json!({ "factor": "totp", "during": "sign-in" }));
     record(&ui, &req, event).await;
     pending.set_up = true;
-    if let Err(e) = save(&ui, &token, &pending).await {
-        return server_error(&e);
-    }
-    let codes = match ui.mfa.new_recovery_codes(&user.id).await {
-        Ok(c) => c,
-        Err(e) => return server_error(&e),
-    };
+    save(&ui, &token, &pending).await?;
+    let codes = ui.mfa.new_recovery_codes(&user.id).await?;
     // "Continue" is answered by a redirect to the client; the copy button is a script.
     let csp = Csp::page()
         .scripts()
         .in_flow_of(&ui, &pending.request)
         .await;
-    codes_then_continue(&ui, &req, &user.email, &codes, &csp)
+    Ok(codes_then_continue(&ui, &req, &user.email, &codes, &csp))
 }
 
 /// `POST /login/mfa/continue`: finishes a sign-in whose second factor was just set up.
 pub async fn continue_after_setup(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<SendForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
-    let (token, pending, user) = match pending_setup(&ui, &req).await {
-        Ok(p) => p,
-        Err(res) => return res,
-    };
+    _form: CsrfForm<SendForm>,
+) -> PageResult {
+    let (token, pending, user) = pending_setup(&ui, &req).await?;
     if !pending.set_up {
-        return expired();
+        return Err(PageError::RequestExpired);
     }
     match ui.cache.delete(&key(&token)).await {
         Ok(true) => {}
-        Ok(false) => return expired(),
-        Err(e) => return server_error(&e),
+        Ok(false) => return Err(PageError::RequestExpired),
+        Err(e) => return Err(e.into()),
     }
     let Some(purpose) = purpose(&ui, &pending.request, &pending.next).await else {
-        return expired();
+        return Err(PageError::RequestExpired);
     };
     let factors = Factors {
         amr: vec!["pwd".into(), "otp".into(), "mfa".into()],
@@ -656,3 +634,5 @@ pub async fn continue_after_setup(
     };
     complete(&ui, &req, &user, factors, purpose, &pending.request).await
 }
+
+has_csrf!(CodeForm, PasskeyForm, SendForm, SetupForm);
