@@ -3,10 +3,7 @@
 
 use domain::credentials::PasskeyUse;
 
-/// The single-factor ACR (see auth-server's ACR values).
-pub(crate) const ACR_SINGLE_FACTOR: &str = "urn:gatehouse:loa:1";
-/// The multi-factor ACR.
-pub(crate) const ACR_MULTI_FACTOR: &str = "urn:gatehouse:loa:2";
+pub(crate) use domain::signin_rules::{ACR_MULTI_FACTOR, ACR_SINGLE_FACTOR};
 
 /// What the ceremony's result tells about the authenticator (RFC 8176).
 pub(crate) fn key_amr(used: &PasskeyUse) -> &'static str {

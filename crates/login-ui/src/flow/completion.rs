@@ -148,3 +148,13 @@ pub(crate) async fn sign_in(
         .await?;
     Ok((secret, row.id))
 }
+
+/// Whether `user` may sign in now (the domain's rule, with this server's setting for
+/// accounts whose address is not verified yet).
+pub(crate) fn may_sign_in(ui: &LoginUi, user: &user::Model) -> bool {
+    domain::signin_rules::may_sign_in(
+        user,
+        time::OffsetDateTime::now_utc(),
+        ui.settings.pending_may_sign_in,
+    )
+}

@@ -4,17 +4,12 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
 
 use domain::entities::user;
-use domain::users::{NewToken, Purpose};
+use domain::signin_rules::issue_sms_code;
+use domain::users::Purpose;
 
 use crate::LoginUi;
-
-/// How long a texted code works.
-const TTL: Duration = Duration::from_secs(600);
-/// Least time between two texts of one purpose to one account.
-const COOLDOWN: Duration = Duration::from_secs(60);
 
 /// What sending one message returns.
 pub type SmsFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
@@ -49,28 +44,18 @@ pub fn e164(phone: &str) -> Option<String> {
         .then(|| format!("+{digits}"))
 }
 
-/// Texts a 6-digit code for `purpose` to `phone`, at most one per minute.
+/// Texts a 6-digit code for `purpose` to `phone`, at most one per minute
+/// ([`domain::signin_rules::SMS_COOLDOWN`]).
 pub(crate) async fn text_code(
     ui: &LoginUi,
     user: &user::Model,
     phone: &str,
     purpose: Purpose,
 ) -> Result<(), domain::Error> {
-    if let Some(at) = ui.tokens.last_issued(purpose, &user.id).await?
-        && time::OffsetDateTime::now_utc() - at < COOLDOWN
-    {
+    // The domain keeps the cooldown (one code a minute) and stores the code hashed.
+    let Some(code) = issue_sms_code(&ui.tokens, user, phone, purpose).await? else {
         return Ok(());
-    }
-    let (code, code_hash) = ui.tokens.new_code();
-    ui.tokens
-        .issue_new(NewToken {
-            purpose,
-            user_id: Some(&user.id),
-            email: &user.email,
-            data: Some(serde_json::json!({ "code_hash": code_hash, "phone": phone })),
-            ttl: TTL,
-        })
-        .await?;
+    };
     let site = url::Url::parse(&ui.settings.issuer)
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))

@@ -10,13 +10,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use domain::audit::AuditEvent;
 use domain::entities::user;
-use domain::users::{NewToken, Purpose, UserStatus, normalize_email};
+use domain::users::{NewToken, Purpose, normalize_email};
 use serde::Deserialize;
 
 use super::second_factor::count_wrong_code;
 use crate::LoginUi;
 use crate::flow::acr::ACR_SINGLE_FACTOR;
-use crate::flow::completion::Factors;
+use crate::flow::completion::{Factors, may_sign_in};
 use crate::flow::next_step::next_step;
 use crate::flow::purpose::purpose;
 use crate::io::mail;
@@ -142,15 +142,6 @@ fn code_page(
         error,
     };
     csrf::attach(render::page(status, &view, csp), cookie)
-}
-
-/// Whether the account may sign in now.
-fn may_sign_in(ui: &LoginUi, user: &user::Model) -> bool {
-    match UserStatus::at(user, time::OffsetDateTime::now_utc()) {
-        Ok(UserStatus::Active) => true,
-        Ok(UserStatus::Pending) => ui.settings.pending_may_sign_in,
-        _ => false,
-    }
 }
 
 /// `POST /login/email`: mails a code and a link (to an account that may sign in), then asks

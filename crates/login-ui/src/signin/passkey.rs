@@ -11,7 +11,7 @@ use webauthn_rs::prelude::PublicKeyCredential;
 
 use crate::LoginUi;
 use crate::flow::acr::{ACR_MULTI_FACTOR, key_amr};
-use crate::flow::completion::{Factors, complete};
+use crate::flow::completion::{Factors, complete, may_sign_in};
 use crate::flow::purpose::purpose;
 use crate::web::audit::record;
 use crate::web::csrf;
@@ -100,15 +100,7 @@ pub async fn finish_sign_in(
         Ok(None) => return Ok(refused()),
         Err(e) => return Err(e.into()),
     };
-    let may = matches!(
-        domain::users::UserStatus::at(&user, time::OffsetDateTime::now_utc()),
-        Ok(domain::users::UserStatus::Active)
-    ) || (ui.settings.pending_may_sign_in
-        && matches!(
-            domain::users::UserStatus::at(&user, time::OffsetDateTime::now_utc()),
-            Ok(domain::users::UserStatus::Pending)
-        ));
-    if !may {
+    if !may_sign_in(&ui, &user) {
         return Ok(refused());
     }
     let Some(purpose) = purpose(&ui, &form.request, &form.next).await else {

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use domain::audit::AuditEvent;
 use domain::clients::Client;
+use domain::signin_rules::status_may_sign_in;
 use domain::users::UserStatus;
 use serde::Deserialize;
 
@@ -274,13 +275,14 @@ pub async fn submit(
 /// What the page says (a message key) when the password is right but the account may not
 /// sign in.
 fn refusal(ui: &LoginUi, status: UserStatus) -> Option<&'static str> {
-    match status {
-        UserStatus::Active => None,
-        UserStatus::Pending if ui.settings.pending_may_sign_in => None,
-        UserStatus::Pending => Some("error-confirm-email-first"),
-        UserStatus::Locked => Some("error-account-locked"),
-        UserStatus::Suspended | UserStatus::Disabled => Some("error-account-unavailable"),
+    if status_may_sign_in(status, ui.settings.pending_may_sign_in) {
+        return None;
     }
+    Some(match status {
+        UserStatus::Pending => "error-confirm-email-first",
+        UserStatus::Locked => "error-account-locked",
+        _ => "error-account-unavailable",
+    })
 }
 
 /// Audits a wrong password or unknown account, and counts it towards the account's lock.
