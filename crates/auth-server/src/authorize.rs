@@ -12,9 +12,5 @@ pub use handlers::{get, post, resume};
 pub const RESPONSE_MODES: &[&str] = &["query", "form_post"];
 /// `prompt` values understood.
 pub const PROMPT_VALUES: &[&str] = &["none", "login", "consent", "select_account"];
-/// Authentication context classes: one factor, and (with MFA) two.
-pub const ACR_VALUES: &[&str] = &[ACR_SINGLE_FACTOR, ACR_MULTI_FACTOR];
-/// A password (or other single factor) sign-in.
-pub const ACR_SINGLE_FACTOR: &str = "urn:gatehouse:loa:1";
-/// A sign-in with a second factor.
-pub const ACR_MULTI_FACTOR: &str = "urn:gatehouse:loa:2";
+// The authentication context classes, shared with the pages that reach them.
+pub use domain::signin_rules::{ACR_MULTI_FACTOR, ACR_SINGLE_FACTOR, ACR_VALUES};

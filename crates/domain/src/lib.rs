@@ -22,6 +22,7 @@ pub mod roles;
 pub mod secrets;
 pub mod service_accounts;
 pub mod sessions;
+pub mod signin_rules;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

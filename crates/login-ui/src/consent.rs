@@ -8,10 +8,14 @@ use domain::clients::Client;
 use domain::sessions::COOKIE_NAME;
 use serde::Deserialize;
 
-use crate::csp::Csp;
-use crate::login::{expired, load, record, server_error};
-use crate::render;
-use crate::{LoginUi, csrf};
+use crate::LoginUi;
+use crate::flow::purpose::load;
+use crate::web::audit::record;
+use crate::web::csp::Csp;
+use crate::web::csrf_form::{CsrfForm, Session, has_csrf};
+use crate::web::errors::{PageError, PageResult};
+use crate::web::scopes::describe;
+use crate::web::{csrf, render};
 
 #[derive(Template)]
 #[template(path = "consent.html")]
@@ -41,35 +45,19 @@ pub struct ConsentForm {
     decision: String,
 }
 
-/// A scope in words a person understands.
-pub fn describe(scope: &str) -> String {
-    match scope {
-        "openid" => crate::t("scope-openid"),
-        "profile" => crate::t("scope-profile"),
-        "email" => crate::t("scope-email"),
-        "address" => crate::t("scope-address"),
-        "phone" => crate::t("scope-phone"),
-        "offline_access" => crate::t("scope-offline-access"),
-        other => crate::t1("scope-other", "name", other),
-    }
-}
-
 /// `GET /consent?request=ID`
 pub async fn show(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     query: web::Query<ConsentQuery>,
-) -> HttpResponse {
+) -> PageResult {
     let Some(pending) = load(&ui, &query.request).await else {
-        return expired();
+        return Err(PageError::RequestExpired);
     };
     let Some(user) = signed_in(&ui, &req).await else {
-        return to_login(&query.request);
+        return Ok(to_login(&query.request));
     };
-    let client = match ui.clients.get(&pending.client_id).await {
-        Ok(c) => c,
-        Err(e) => return server_error(&e),
-    };
+    let client = ui.clients.get(&pending.client_id).await?;
     let (token, cookie) = csrf::issue_signed_in(&ui, &req);
     let page = ConsentPage {
         client: &client,
@@ -80,47 +68,39 @@ pub async fn show(
     };
     // Allow and Deny are both answered by a redirect to the client.
     let csp = Csp::page().form_action(&pending.redirect_uri);
-    csrf::attach(render::page(StatusCode::OK, &page, &csp), cookie)
+    Ok(csrf::attach(
+        render::page(StatusCode::OK, &page, &csp),
+        cookie,
+    ))
 }
 
 /// `POST /consent`
 pub async fn submit(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<ConsentForm>,
-) -> HttpResponse {
-    if !csrf::verify_signed_in(&ui, &req, &form.csrf) {
-        return render::error(
-            StatusCode::FORBIDDEN,
-            "csrf",
-            &crate::t("error-form-expired"),
-        );
-    }
+    form: CsrfForm<ConsentForm, Session>,
+) -> PageResult {
     let Some(mut pending) = load(&ui, &form.request).await else {
-        return expired();
+        return Err(PageError::RequestExpired);
     };
     let Some((session, user)) = signed_in_session(&ui, &req).await else {
-        return to_login(&form.request);
+        return Ok(to_login(&form.request));
     };
     let allow = match form.decision.as_str() {
         "allow" => true,
         "deny" => false,
         _ => {
-            return render::error(
+            return Ok(render::error(
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
                 &crate::t("consent-choose"),
-            );
+            ));
         }
     };
     if allow {
-        if let Err(e) = ui
-            .consents
+        ui.consents
             .grant(&user.id, &pending.client_id, &pending.scopes)
-            .await
-        {
-            return server_error(&e);
-        }
+            .await?;
         pending.consent_given = true;
     } else {
         pending.consent_denied = true;
@@ -141,15 +121,13 @@ pub async fn submit(
             .data(serde_json::json!({ "scopes": pending.scopes })),
     )
     .await;
-    if let Err(e) = ui.requests.update(&form.request, &pending).await {
-        return server_error(&e);
-    }
-    HttpResponse::SeeOther()
+    ui.requests.update(&form.request, &pending).await?;
+    Ok(HttpResponse::SeeOther()
         .insert_header((
             header::LOCATION,
             format!("/authorize/resume?request={}", form.request),
         ))
-        .finish()
+        .finish())
 }
 
 async fn signed_in(ui: &LoginUi, req: &HttpRequest) -> Option<domain::entities::user::Model> {
@@ -174,3 +152,5 @@ fn to_login(request: &str) -> HttpResponse {
         .insert_header((header::LOCATION, format!("/login?request={request}")))
         .finish()
 }
+
+has_csrf!(ConsentForm);

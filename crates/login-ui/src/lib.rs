@@ -1,44 +1,36 @@
 //! The hosted, server-rendered pages: sign-in, consent, logout confirmation and errors.
 //! Usable without JavaScript, CSRF-protected, templates auto-escaped (askama).
 
-pub mod account;
-pub mod account_mfa;
-pub mod assets;
-pub mod branding;
-pub mod captcha;
-pub mod consent;
-pub mod csp;
-pub mod csrf;
-pub mod device;
-pub mod email_sign_in;
-pub mod geoip;
-pub mod i18n;
-pub mod invitation;
-pub mod login;
-pub mod mail;
-pub mod passkeys;
-pub mod phone;
-pub mod recovery;
-pub mod register;
-pub mod register_api;
-pub mod render;
-pub mod second_factor;
-pub mod sms;
-pub mod state;
-pub mod throttle;
-pub mod trusted_device;
+//!
+//! Folders by what a person does, with one-way imports (see `docs/development.md`):
+//! [`web`] (what every page uses) ← [`flow`] (the sign-in state) ← the page families
+//! [`signin`], [`account`], [`enrol`] and [`consent`], which never import each other.
+//! [`io`] (CAPTCHA, mail, text messages) serves them all.
 
-use actix_web::web;
+pub mod account;
+pub mod branding;
+pub mod consent;
+pub mod enrol;
+pub mod flow;
+pub mod i18n;
+pub mod io;
+pub mod signin;
+pub mod state;
+pub mod web;
+
+use actix_web::web as aweb;
 
 pub use i18n::{lang_tag, t, t1, t2};
+// The paths the binary uses, unchanged by the folders.
+pub use io::{captcha, mail, sms};
 pub use state::{LoginUi, Recovery, Registration, RegistrationMode, UiSettings};
+pub use web::request::client_ip;
+pub use web::{csp, geoip, render};
 
-/// The client's IP address: what the binary's trusted-proxy middleware determined
-/// ([`domain::net::ClientIp`]), else the socket peer.
-pub fn client_ip(req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
-    use actix_web::HttpMessage as _;
-    domain::net::ClientIp::or_peer(req.extensions().get(), req.peer_addr())
-}
+use account::{apps, console, data, email, mfa, passkeys, password, phone, profile, sessions};
+use enrol::{invitation, register, register_api, reset};
+use signin::{email_code, passkey, second_factor};
+use web::assets;
 
 /// Largest form or JSON body a page accepts.
 const BODY_LIMIT: usize = 64 * 1024;
@@ -46,12 +38,12 @@ const BODY_LIMIT: usize = 64 * 1024;
 /// A resource whose unreadable forms (invalid UTF-8, wrong encoding, too large) get an error
 /// page, and whose JSON bodies get a JSON error.
 fn resource(path: &str) -> actix_web::Resource {
-    web::resource(path)
+    aweb::resource(path)
         .app_data(
-            web::FormConfig::default()
+            aweb::FormConfig::default()
                 .limit(BODY_LIMIT)
                 .error_handler(|e, _| {
-                    let res = render::error(
+                    let res = web::render::error(
                         actix_web::http::StatusCode::BAD_REQUEST,
                         "invalid_request",
                         &crate::t("error-form-unreadable"),
@@ -60,7 +52,7 @@ fn resource(path: &str) -> actix_web::Resource {
                 }),
         )
         .app_data(
-            web::JsonConfig::default()
+            aweb::JsonConfig::default()
                 .limit(BODY_LIMIT)
                 .error_handler(|e, _| {
                     let res = actix_web::HttpResponse::BadRequest().json(serde_json::json!({
@@ -73,151 +65,144 @@ fn resource(path: &str) -> actix_web::Resource {
 }
 
 /// Mounts the pages. Expects `web::Data<LoginUi>` in app data.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut aweb::ServiceConfig) {
     cfg.service(
         resource("/login")
-            .route(web::get().to(login::show))
-            .route(web::post().to(login::submit)),
+            .route(aweb::get().to(signin::password::show))
+            .route(aweb::post().to(signin::password::submit)),
     );
     cfg.service(
         resource("/login/email")
-            .route(web::get().to(email_sign_in::show))
-            .route(web::post().to(email_sign_in::request)),
+            .route(aweb::get().to(email_code::show))
+            .route(aweb::post().to(email_code::request)),
     );
-    cfg.service(resource("/login/email/code").route(web::post().to(email_sign_in::code)));
+    cfg.service(resource("/login/email/code").route(aweb::post().to(email_code::code)));
     cfg.service(
         resource("/login/email/verify")
-            .route(web::get().to(email_sign_in::link_page))
-            .route(web::post().to(email_sign_in::link)),
+            .route(aweb::get().to(email_code::link_page))
+            .route(aweb::post().to(email_code::link)),
     );
-    cfg.service(resource("/login/mfa/sms").route(web::post().to(second_factor::send_sms)));
+    cfg.service(resource("/login/mfa/sms").route(aweb::post().to(second_factor::send_sms)));
     cfg.service(
         resource("/login/mfa/setup")
-            .route(web::get().to(second_factor::setup_page))
-            .route(web::post().to(second_factor::setup)),
+            .route(aweb::get().to(second_factor::setup_page))
+            .route(aweb::post().to(second_factor::setup)),
     );
     cfg.service(
-        resource("/login/mfa/continue").route(web::post().to(second_factor::continue_after_setup)),
+        resource("/login/mfa/continue").route(aweb::post().to(second_factor::continue_after_setup)),
     );
     cfg.service(
         resource("/login/mfa")
-            .route(web::get().to(second_factor::show))
-            .route(web::post().to(second_factor::submit)),
+            .route(aweb::get().to(second_factor::show))
+            .route(aweb::post().to(second_factor::submit)),
     );
     cfg.service(
         resource("/consent")
-            .route(web::get().to(consent::show))
-            .route(web::post().to(consent::submit)),
+            .route(aweb::get().to(consent::show))
+            .route(aweb::post().to(consent::submit)),
     );
     cfg.service(
         resource("/register")
-            .route(web::get().to(register::show))
-            .route(web::post().to(register::submit)),
+            .route(aweb::get().to(register::show))
+            .route(aweb::post().to(register::submit)),
     );
-    cfg.service(resource("/api/register").route(web::post().to(register_api::register)));
-    cfg.service(resource("/api/captcha").route(web::get().to(register_api::challenge)));
+    cfg.service(resource("/api/register").route(aweb::post().to(register_api::register)));
+    cfg.service(resource("/api/captcha").route(aweb::get().to(register_api::challenge)));
     cfg.service(
         resource("/verify-email")
-            .route(web::get().to(register::verify_page))
-            .route(web::post().to(register::verify)),
+            .route(aweb::get().to(register::verify_page))
+            .route(aweb::post().to(register::verify)),
     );
     cfg.service(
         resource("/verify-email/resend")
-            .route(web::get().to(register::resend_page))
-            .route(web::post().to(register::resend)),
+            .route(aweb::get().to(register::resend_page))
+            .route(aweb::post().to(register::resend)),
     );
     cfg.service(
         resource("/forgot-password")
-            .route(web::get().to(recovery::forgot_page))
-            .route(web::post().to(recovery::forgot)),
+            .route(aweb::get().to(reset::forgot_page))
+            .route(aweb::post().to(reset::forgot)),
     );
     cfg.service(
         resource("/reset-password")
-            .route(web::get().to(recovery::reset_page))
-            .route(web::post().to(recovery::reset)),
+            .route(aweb::get().to(reset::reset_page))
+            .route(aweb::post().to(reset::reset)),
     );
     cfg.service(
         resource("/invitation")
-            .route(web::get().to(invitation::show))
-            .route(web::post().to(invitation::accept)),
+            .route(aweb::get().to(invitation::show))
+            .route(aweb::post().to(invitation::accept)),
     );
-    cfg.service(resource("/account").route(web::get().to(account::console::home)));
+    cfg.service(resource("/account").route(aweb::get().to(console::home)));
     cfg.service(
         resource("/account/profile")
-            .route(web::get().to(account::console::show))
-            .route(web::post().to(account::save_profile)),
+            .route(aweb::get().to(console::show))
+            .route(aweb::post().to(profile::save_profile)),
     );
     cfg.service(
         resource("/account/email")
-            .route(web::get().to(account::console::show))
-            .route(web::post().to(account::change_email)),
+            .route(aweb::get().to(console::show))
+            .route(aweb::post().to(email::change_email)),
     );
     cfg.service(
         resource("/account/password")
-            .route(web::get().to(account::console::show))
-            .route(web::post().to(account::change_password)),
+            .route(aweb::get().to(console::show))
+            .route(aweb::post().to(password::change_password)),
     );
     cfg.service(
         resource("/account/email/confirm")
-            .route(web::get().to(account::confirm_email_page))
-            .route(web::post().to(account::confirm_email)),
+            .route(aweb::get().to(email::confirm_email_page))
+            .route(aweb::post().to(email::confirm_email)),
     );
+    cfg.service(resource("/account/apps/disconnect").route(aweb::post().to(apps::disconnect_app)));
+    cfg.service(resource("/account/sessions/end").route(aweb::post().to(sessions::end_session)));
     cfg.service(
-        resource("/account/apps/disconnect").route(web::post().to(account::disconnect_app)),
+        resource("/account/sessions/end-others").route(aweb::post().to(sessions::end_others)),
     );
-    cfg.service(resource("/account/sessions/end").route(web::post().to(account::end_session)));
+    cfg.service(resource("/account/sessions.json").route(aweb::get().to(sessions::sessions_json)));
+    cfg.service(resource("/account/sessions/end-all").route(aweb::post().to(sessions::end_all)));
+    cfg.service(resource("/account/sign-out").route(aweb::post().to(sessions::sign_out)));
+    cfg.service(resource("/account/export").route(aweb::get().to(data::export)));
+    cfg.service(resource("/account/mfa/totp").route(aweb::post().to(mfa::begin_totp)));
+    cfg.service(resource("/account/mfa/totp/confirm").route(aweb::post().to(mfa::confirm_totp)));
+    cfg.service(resource("/account/mfa/totp/remove").route(aweb::post().to(mfa::remove_totp)));
     cfg.service(
-        resource("/account/sessions/end-others").route(web::post().to(account::end_others)),
-    );
-    cfg.service(resource("/account/sessions.json").route(web::get().to(account::sessions_json)));
-    cfg.service(resource("/account/sessions/end-all").route(web::post().to(account::end_all)));
-    cfg.service(resource("/account/sign-out").route(web::post().to(account::sign_out)));
-    cfg.service(resource("/account/export").route(web::get().to(account::export)));
-    cfg.service(resource("/account/mfa/totp").route(web::post().to(account_mfa::begin_totp)));
-    cfg.service(
-        resource("/account/mfa/totp/confirm").route(web::post().to(account_mfa::confirm_totp)),
-    );
-    cfg.service(
-        resource("/account/mfa/totp/remove").route(web::post().to(account_mfa::remove_totp)),
-    );
-    cfg.service(
-        resource("/account/mfa/recovery-codes")
-            .route(web::post().to(account_mfa::new_recovery_codes)),
+        resource("/account/mfa/recovery-codes").route(aweb::post().to(mfa::new_recovery_codes)),
     );
     cfg.service(
         resource("/account/mfa/trusted-browsers/forget")
-            .route(web::post().to(account_mfa::forget_browsers)),
+            .route(aweb::post().to(mfa::forget_browsers)),
     );
-    cfg.service(resource("/account/phone/verify").route(web::post().to(phone::verify)));
-    cfg.service(resource("/account/phone/confirm").route(web::post().to(phone::confirm)));
-    cfg.service(resource("/account/mfa/sms").route(web::post().to(phone::enable)));
-    cfg.service(resource("/account/mfa/sms/remove").route(web::post().to(phone::disable)));
+    cfg.service(resource("/account/phone/verify").route(aweb::post().to(phone::verify)));
+    cfg.service(resource("/account/phone/confirm").route(aweb::post().to(phone::confirm)));
+    cfg.service(resource("/account/mfa/sms").route(aweb::post().to(phone::enable)));
+    cfg.service(resource("/account/mfa/sms/remove").route(aweb::post().to(phone::disable)));
     cfg.service(
         resource("/account/delete")
-            .route(web::get().to(account::console::show))
-            .route(web::post().to(account::delete)),
+            .route(aweb::get().to(console::show))
+            .route(aweb::post().to(data::delete)),
     );
-    cfg.service(resource("/static/gatehouse.css").route(web::get().to(assets::css)));
-    cfg.service(resource("/static/autosubmit.js").route(web::get().to(assets::autosubmit)));
-    cfg.service(resource("/static/pow.js").route(web::get().to(assets::pow)));
-    cfg.service(resource("/static/webauthn.js").route(web::get().to(assets::webauthn)));
-    cfg.service(resource("/favicon.svg").route(web::get().to(assets::favicon)));
-    cfg.service(resource("/branding/logo").route(web::get().to(branding::logo)));
-    cfg.service(resource("/branding/style.css").route(web::get().to(branding::style)));
+    cfg.service(resource("/static/gatehouse.css").route(aweb::get().to(assets::css)));
+    cfg.service(resource("/static/autosubmit.js").route(aweb::get().to(assets::autosubmit)));
+    cfg.service(resource("/static/pow.js").route(aweb::get().to(assets::pow)));
+    cfg.service(resource("/static/webauthn.js").route(aweb::get().to(assets::webauthn)));
+    cfg.service(resource("/favicon.svg").route(aweb::get().to(assets::favicon)));
+    cfg.service(resource("/branding/logo").route(aweb::get().to(branding::logo)));
+    cfg.service(resource("/branding/style.css").route(aweb::get().to(branding::style)));
     cfg.service(
-        resource("/account/passkeys/begin").route(web::post().to(passkeys::begin_registration)),
+        resource("/account/passkeys/begin").route(aweb::post().to(passkeys::begin_registration)),
     );
     cfg.service(
-        resource("/account/passkeys/finish").route(web::post().to(passkeys::finish_registration)),
+        resource("/account/passkeys/finish").route(aweb::post().to(passkeys::finish_registration)),
     );
-    cfg.service(resource("/account/passkeys/remove").route(web::post().to(passkeys::remove)));
-    cfg.service(resource("/login/passkey/begin").route(web::post().to(passkeys::begin_sign_in)));
-    cfg.service(resource("/login/passkey/finish").route(web::post().to(passkeys::finish_sign_in)));
+    cfg.service(resource("/account/passkeys/remove").route(aweb::post().to(passkeys::remove)));
+    cfg.service(resource("/login/passkey/begin").route(aweb::post().to(passkey::begin_sign_in)));
+    cfg.service(resource("/login/passkey/finish").route(aweb::post().to(passkey::finish_sign_in)));
     cfg.service(
-        resource("/login/mfa/passkey/begin").route(web::post().to(second_factor::begin_passkey)),
+        resource("/login/mfa/passkey/begin").route(aweb::post().to(second_factor::begin_passkey)),
     );
-    cfg.service(resource("/login/mfa/passkey").route(web::post().to(second_factor::passkey)));
-    cfg.service(resource("/static/copy.js").route(web::get().to(assets::copy)));
+    cfg.service(resource("/login/mfa/passkey").route(aweb::post().to(second_factor::passkey)));
+    cfg.service(resource("/static/copy.js").route(aweb::get().to(assets::copy)));
     // Last, so that every address above wins: the account's other sections.
-    cfg.service(resource("/account/{section}").route(web::get().to(account::console::show)));
+    cfg.service(resource("/account/{section}").route(aweb::get().to(console::show)));
 }

@@ -111,11 +111,11 @@ pub struct LoginUi {
     /// Roles (granted by invitations).
     pub roles: domain::roles::Roles,
     /// The CAPTCHA on registration, reset and repeated failed sign-ins.
-    pub captcha: crate::captcha::Captcha,
+    pub captcha: crate::io::captcha::Captcha,
     /// Second factors.
     pub mfa: domain::credentials::Mfa,
     /// The text-message sender, if configured.
-    pub sms: crate::sms::Sms,
+    pub sms: crate::io::sms::Sms,
     /// Passkeys (absent when the issuer's host is not a domain name).
     pub passkeys: Option<domain::credentials::Passkeys>,
     /// Approximate locations of IP addresses, when a database is configured.

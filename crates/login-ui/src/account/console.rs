@@ -12,10 +12,10 @@ use super::SignedIn;
 use super::checks::zone_names;
 use super::dates::{Clock, HumanDate};
 use crate::LoginUi;
-use crate::consent::describe;
-use crate::csp::Csp;
-use crate::login::server_error;
-use crate::{csrf, render};
+use crate::web::csp::Csp;
+use crate::web::errors::server_error;
+use crate::web::scopes::describe;
+use crate::web::{csrf, render};
 
 /// The sections, in the navigation's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -438,7 +438,7 @@ async fn signed_in_for(
     req: &HttpRequest,
     path: &str,
 ) -> Result<SignedIn, HttpResponse> {
-    match super::signed_in(ui, req).await {
+    match crate::flow::signed_in::signed_in(ui, req).await {
         Ok(Some(me)) => Ok(me),
         Ok(None) => Err(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, format!("/login?next={path}")))
@@ -719,7 +719,7 @@ async fn section_page(
                 .into_iter()
                 .map(|s| SessionRow {
                     current: s.id == me.session.id,
-                    device: crate::device::parse(s.user_agent.as_deref().unwrap_or_default())
+                    device: crate::web::device::parse(s.user_agent.as_deref().unwrap_or_default())
                         .to_string(),
                     created: clock.human(s.created_at),
                     last_seen: clock.human(s.last_seen_at),

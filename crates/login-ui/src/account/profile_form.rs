@@ -3,10 +3,10 @@
 
 use domain::users::Profile;
 
-use super::ProfileForm;
 use super::checks;
 use super::console::{Problems, Typed};
-use crate::register::check_name;
+use super::profile::ProfileForm;
+use crate::web::fields::check_name;
 
 /// The profile in `form`, or every problem with it.
 pub(crate) fn check(form: &ProfileForm) -> Result<Profile, Problems> {

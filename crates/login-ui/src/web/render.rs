@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
 use askama::Template;
 
-use crate::csp::Csp;
+use crate::web::csp::Csp;
 
 /// Renders `template` with `status` under `csp`. A template that fails to render is a
 /// server error.

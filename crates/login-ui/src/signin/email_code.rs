@@ -10,15 +10,22 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use domain::audit::AuditEvent;
 use domain::entities::user;
-use domain::users::{NewToken, Purpose, UserStatus, normalize_email};
+use domain::users::{NewToken, Purpose, normalize_email};
 use serde::Deserialize;
 
-use crate::csp::Csp;
-use crate::login::{
-    ACR_SINGLE_FACTOR, Factors, expired, expired_form, purpose, record, server_error,
-};
-use crate::render::{self, notice};
-use crate::{LoginUi, csrf, mail, throttle};
+use super::second_factor::count_wrong_code;
+use crate::LoginUi;
+use crate::flow::acr::ACR_SINGLE_FACTOR;
+use crate::flow::completion::{Factors, may_sign_in};
+use crate::flow::next_step::next_step;
+use crate::flow::purpose::purpose;
+use crate::io::mail;
+use crate::web::audit::record;
+use crate::web::csp::Csp;
+use crate::web::csrf_form::{CsrfForm, has_csrf};
+use crate::web::errors::{PageError, PageResult};
+use crate::web::render::{self, notice};
+use crate::web::{csrf, throttle};
 
 /// How long the code and link work.
 const TTL: Duration = Duration::from_secs(600);
@@ -103,7 +110,7 @@ pub async fn show(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     target: web::Query<Target>,
-) -> HttpResponse {
+) -> PageResult {
     let (token, cookie) = csrf::issue(&ui, &req);
     let view = RequestPage {
         csrf: &token,
@@ -111,7 +118,10 @@ pub async fn show(
         next: &target.next,
     };
     let csp = Csp::page().in_flow_of(&ui, &target.request).await;
-    csrf::attach(render::page(StatusCode::OK, &view, &csp), cookie)
+    Ok(csrf::attach(
+        render::page(StatusCode::OK, &view, &csp),
+        cookie,
+    ))
 }
 
 fn code_page(
@@ -134,39 +144,27 @@ fn code_page(
     csrf::attach(render::page(status, &view, csp), cookie)
 }
 
-/// Whether the account may sign in now.
-fn may_sign_in(ui: &LoginUi, user: &user::Model) -> bool {
-    match UserStatus::at(user, time::OffsetDateTime::now_utc()) {
-        Ok(UserStatus::Active) => true,
-        Ok(UserStatus::Pending) => ui.settings.pending_may_sign_in,
-        _ => false,
-    }
-}
-
 /// `POST /login/email`: mails a code and a link (to an account that may sign in), then asks
 /// for the code. The same page for every address.
 pub async fn request(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<RequestForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    form: CsrfForm<RequestForm>,
+) -> PageResult {
     // The code form is answered by a redirect to the client.
     let csp = Csp::page().in_flow_of(&ui, &form.request).await;
     let Ok(email) = normalize_email(&form.email) else {
-        return code_page(
+        return Ok(code_page(
             &ui,
             &req,
             StatusCode::UNPROCESSABLE_ENTITY,
             (&form.email, &form.request, &form.next),
             Some(crate::t("error-email-invalid").as_str()),
             &csp,
-        );
+        ));
     };
     if let Err(wait) = throttle::mail_allowed(&ui, &req, "email-sign-in", &email).await {
-        return wait.page();
+        return Ok(wait.page());
     }
     // The per-account work (lookup, code, mail, audit) runs after the answer, so that the
     // answer's timing is the same whether or not the address has an account.
@@ -178,14 +176,14 @@ pub async fn request(
             tracing::error!(error = %e, "cannot mail a sign-in code");
         }
     }));
-    code_page(
+    Ok(code_page(
         &ui,
         &req,
         StatusCode::OK,
         (&email, &form.request, &form.next),
         None,
         &csp,
-    )
+    ))
 }
 
 async fn mail_code(
@@ -201,7 +199,7 @@ async fn mail_code(
     if !may_sign_in(ui, &user) {
         return Ok(());
     }
-    if crate::throttle::cooling_down(ui, Purpose::EmailSignIn, &user.id, COOLDOWN).await {
+    if crate::web::throttle::cooling_down(ui, Purpose::EmailSignIn, &user.id, COOLDOWN).await {
         return Ok(());
     }
     let (code, code_hash) = ui.tokens.new_code();
@@ -240,29 +238,26 @@ async fn finish(
     user: &user::Model,
     request: &str,
     next: &str,
-) -> HttpResponse {
+) -> PageResult {
     let Some(purpose) = purpose(ui, request, next).await else {
-        return expired();
+        return Err(PageError::RequestExpired);
     };
     let first = Factors {
         amr: vec!["otp".into()],
         acr: ACR_SINGLE_FACTOR,
         remember: false,
     };
-    let target = crate::second_factor::Target { request, next };
+    let target = crate::flow::next_step::Target { request, next };
     // The mailbox is one factor; a trusted browser does not replace the second one here.
-    crate::second_factor::next_step(ui, req, user, purpose, target, first, false).await
+    next_step(ui, req, user, purpose, target, first, false).await
 }
 
 /// `POST /login/email/code`
 pub async fn code(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<CodeForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    form: CsrfForm<CodeForm>,
+) -> PageResult {
     let csp = Csp::page().in_flow_of(&ui, &form.request).await;
     let again = |message: &str| {
         code_page(
@@ -278,7 +273,8 @@ pub async fn code(
     let user = match normalize_email(&form.email) {
         Ok(email) => {
             // Per typed address, known or not, so that the limit tells nothing about accounts.
-            let guess = crate::throttle::code_guess_allowed(&ui, &format!("email:{email}")).await;
+            let guess =
+                crate::web::throttle::code_guess_allowed(&ui, &format!("email:{email}")).await;
             if let Err(wait) = guess {
                 let message = crate::t1("error-too-many-codes", "wait", wait.words());
                 let res = code_page(
@@ -289,17 +285,14 @@ pub async fn code(
                     Some(&message),
                     &csp,
                 );
-                return wait.on(res);
+                return Ok(wait.on(res));
             }
-            match ui.users.find_by_email(&email).await {
-                Ok(u) => u,
-                Err(e) => return server_error(&e),
-            }
+            ui.users.find_by_email(&email).await?
         }
         Err(_) => None,
     };
     let Some(user) = user.filter(|u| may_sign_in(&ui, u)) else {
-        return again(wrong);
+        return Ok(again(wrong));
     };
     let attempts = ui
         .cache
@@ -314,16 +307,12 @@ pub async fn code(
         {
             tracing::error!(error = %e, "cannot void sign-in codes");
         }
-        return again(&crate::t("error-too-many-wrong-codes-mailed"));
+        return Ok(again(&crate::t("error-too-many-wrong-codes-mailed")));
     }
-    let used = match ui
+    let used = ui
         .tokens
         .redeem_code(Purpose::EmailSignIn, &user.id, &form.code)
-        .await
-    {
-        Ok(u) => u,
-        Err(e) => return server_error(&e),
-    };
+        .await?;
     if used.is_none() {
         record(
             &ui,
@@ -331,8 +320,8 @@ pub async fn code(
             AuditEvent::failure("login.failed", "wrong email code").subject(user.id.clone()),
         )
         .await;
-        crate::second_factor::count_wrong_code(&ui, &req, &user).await;
-        return again(wrong);
+        count_wrong_code(&ui, &req, &user).await;
+        return Ok(again(wrong));
     }
     // The mailbox alone must not clear wrong second-factor codes: only when it is the whole
     // sign-in (no second factor follows) does a correct code reset the count.
@@ -356,7 +345,7 @@ pub async fn link_page(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     query: web::Query<LinkForm>,
-) -> HttpResponse {
+) -> PageResult {
     let (token, cookie) = csrf::issue(&ui, &req);
     let view = LinkPage {
         csrf: &token,
@@ -379,18 +368,18 @@ pub async fn link_page(
     let csp = Csp::page()
         .in_flow_of(&ui, request.as_deref().unwrap_or_default())
         .await;
-    csrf::attach(render::page(StatusCode::OK, &view, &csp), cookie)
+    Ok(csrf::attach(
+        render::page(StatusCode::OK, &view, &csp),
+        cookie,
+    ))
 }
 
 /// `POST /login/email/verify`
 pub async fn link(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<LinkForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    form: CsrfForm<LinkForm>,
+) -> PageResult {
     let dead = || {
         notice(
             StatusCode::BAD_REQUEST,
@@ -400,18 +389,15 @@ pub async fn link(
     };
     let used = match ui.tokens.consume(Purpose::EmailSignIn, &form.token).await {
         Ok(Some(t)) => t,
-        Ok(None) => return dead(),
-        Err(e) => return server_error(&e),
+        Ok(None) => return Ok(dead()),
+        Err(e) => return Err(e.into()),
     };
     let user = match used.user_id.as_deref() {
-        Some(id) => match ui.users.find(id).await {
-            Ok(u) => u,
-            Err(e) => return server_error(&e),
-        },
+        Some(id) => ui.users.find(id).await?,
         None => None,
     };
     let Some(user) = user.filter(|u| may_sign_in(&ui, u) && u.email == used.email) else {
-        return dead();
+        return Ok(dead());
     };
     let field = |name: &str| {
         used.data
@@ -423,3 +409,5 @@ pub async fn link(
     };
     finish(&ui, &req, &user, &field("request"), &field("next")).await
 }
+
+has_csrf!(CodeForm, LinkForm, RequestForm);

@@ -9,10 +9,16 @@ use domain::audit::AuditEvent;
 use domain::users::{Purpose, UserStatus, normalize_email};
 use serde::Deserialize;
 
-use crate::csp::Csp;
-use crate::login::{expired_form, record, server_error};
-use crate::render::{self, notice};
-use crate::{LoginUi, csrf, mail, throttle};
+use crate::LoginUi;
+use crate::flow::resume::{ForRequest, back_to_request, live_request, token_data};
+use crate::flow::trusted_device;
+use crate::io::mail;
+use crate::web::audit::record;
+use crate::web::csp::Csp;
+use crate::web::csrf_form::{CsrfForm, has_csrf};
+use crate::web::errors::PageResult;
+use crate::web::render::{self, notice};
+use crate::web::{csrf, throttle};
 
 #[derive(Template)]
 #[template(path = "forgot_password.html")]
@@ -22,7 +28,7 @@ struct ForgotPage<'a> {
     request: &'a str,
     email: &'a str,
     error: Option<&'a str>,
-    captcha: Option<crate::captcha::Widget>,
+    captcha: Option<crate::io::captcha::Widget>,
 }
 
 #[derive(Template)]
@@ -46,7 +52,7 @@ pub struct ForgotForm {
     #[serde(default)]
     request: String,
     #[serde(flatten)]
-    captcha: crate::captcha::CaptchaFields,
+    captcha: crate::io::captcha::CaptchaFields,
 }
 
 /// The reset link's query.
@@ -71,9 +77,9 @@ pub struct ResetForm {
 pub async fn forgot_page(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    query: web::Query<crate::register::ForRequest>,
-) -> HttpResponse {
-    let request = crate::register::live_request(&ui, &query.request).await;
+    query: web::Query<ForRequest>,
+) -> PageResult {
+    let request = live_request(&ui, &query.request).await;
     let (token, cookie) = csrf::issue(&ui, &req);
     let page = ForgotPage {
         csrf: &token,
@@ -82,10 +88,10 @@ pub async fn forgot_page(
         error: None,
         captcha: ui.captcha.widget(),
     };
-    csrf::attach(
+    Ok(csrf::attach(
         render::page(StatusCode::OK, &page, &ui.captcha.csp(Csp::page())),
         cookie,
-    )
+    ))
 }
 
 /// The request form again (`email`, parked `request`), with `error`.
@@ -110,19 +116,21 @@ fn forgot_again(ui: &LoginUi, req: &HttpRequest, form: (&str, &str), error: &str
 pub async fn forgot(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<ForgotForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
-    if !crate::captcha::passes(&ui, &req, &form.captcha).await {
+    form: CsrfForm<ForgotForm>,
+) -> PageResult {
+    if !crate::io::captcha::passes(&ui, &req, &form.captcha).await {
         let again = (form.email.as_str(), form.request.as_str());
-        return forgot_again(&ui, &req, again, &crate::captcha::failed());
+        return Ok(forgot_again(
+            &ui,
+            &req,
+            again,
+            &crate::io::captcha::failed(),
+        ));
     }
     let Ok(email) = normalize_email(&form.email) else {
         let message = &crate::t("error-email-invalid");
         let again = (form.email.as_str(), form.request.as_str());
-        return forgot_again(&ui, &req, again, message);
+        return Ok(forgot_again(&ui, &req, again, message));
     };
     if let Err(wait) = throttle::mail_allowed(&ui, &req, "reset", &email).await {
         record(
@@ -131,9 +139,9 @@ pub async fn forgot(
             AuditEvent::failure("password.reset_throttled", "too many requests"),
         )
         .await;
-        return wait.page();
+        return Ok(wait.page());
     }
-    let request = crate::register::live_request(&ui, &form.request).await;
+    let request = live_request(&ui, &form.request).await;
     // The per-account work (lookup, token, mail, audit) runs after the answer, so that the
     // answer's timing is the same whether or not the address has an account.
     let (ui, req) = (ui.clone(), req.clone());
@@ -142,11 +150,11 @@ pub async fn forgot(
             tracing::error!(error = %e, "cannot mail a reset link");
         }
     }));
-    notice(
+    Ok(notice(
         StatusCode::OK,
         &crate::t("check-inbox-title"),
         &crate::t("forgot-check-inbox"),
-    )
+    ))
 }
 
 /// Mails a reset link if the address belongs to an account that may reset, and the
@@ -192,7 +200,7 @@ async fn mail_reset_link(
             purpose: Purpose::ResetPassword,
             user_id: Some(&user.id),
             email: &user.email,
-            data: crate::register::token_data(request),
+            data: token_data(request),
             ttl,
         })
         .await?;
@@ -224,11 +232,11 @@ pub async fn reset_page(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     query: web::Query<TokenQuery>,
-) -> HttpResponse {
+) -> PageResult {
     let row = match ui.tokens.peek(Purpose::ResetPassword, &query.token).await {
         Ok(Some(row)) => row,
-        Ok(None) => return link_dead(),
-        Err(e) => return server_error(&e),
+        Ok(None) => return Ok(link_dead()),
+        Err(e) => return Err(e.into()),
     };
     let (csrf_token, cookie) = csrf::issue(&ui, &req);
     let page = ResetPage {
@@ -238,23 +246,23 @@ pub async fn reset_page(
         min_length: ui.settings.password_policy.min_length,
         password_error: None,
     };
-    csrf::attach(render::page(StatusCode::OK, &page, &Csp::page()), cookie)
+    Ok(csrf::attach(
+        render::page(StatusCode::OK, &page, &Csp::page()),
+        cookie,
+    ))
 }
 
 /// `POST /reset-password`
 pub async fn reset(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<ResetForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    form: CsrfForm<ResetForm>,
+) -> PageResult {
     // Check the password before using the token, so that a weak choice costs no new link.
     let row = match ui.tokens.peek(Purpose::ResetPassword, &form.token).await {
         Ok(Some(row)) => row,
-        Ok(None) => return link_dead(),
-        Err(e) => return server_error(&e),
+        Ok(None) => return Ok(link_dead()),
+        Err(e) => return Err(e.into()),
     };
     if let Err(e) = ui
         .settings
@@ -269,31 +277,31 @@ pub async fn reset(
             min_length: ui.settings.password_policy.min_length,
             password_error: Some(crate::i18n::password_rejection(&e)),
         };
-        return csrf::attach(
+        return Ok(csrf::attach(
             render::page(StatusCode::UNPROCESSABLE_ENTITY, &page, &Csp::page()),
             cookie,
-        );
+        ));
     }
     let used = match ui.tokens.consume(Purpose::ResetPassword, &form.token).await {
         Ok(Some(t)) => t,
-        Ok(None) => return link_dead(),
-        Err(e) => return server_error(&e),
+        Ok(None) => return Ok(link_dead()),
+        Err(e) => return Err(e.into()),
     };
     let Some(user_id) = used.user_id else {
-        return link_dead();
+        return Ok(link_dead());
     };
     // A link sent to an address the account no longer uses proves nothing.
     match ui.users.find(&user_id).await {
         Ok(Some(u)) if u.email == used.email => {}
-        Ok(_) => return link_dead(),
-        Err(e) => return server_error(&e),
+        Ok(_) => return Ok(link_dead()),
+        Err(e) => return Err(e.into()),
     }
     let user = match ui.users.reset_password(&user_id, &form.password).await {
         Ok(u) => u,
-        Err(domain::Error::NotFound(_)) => return link_dead(),
-        Err(e) => return server_error(&e),
+        Err(domain::Error::NotFound(_)) => return Ok(link_dead()),
+        Err(e) => return Err(e.into()),
     };
-    crate::trusted_device::forget_all(&ui, &user.id).await;
+    trusted_device::forget_all(&ui, &user.id).await;
     if let Err(e) = ui
         .tokens
         .revoke_for_user(Purpose::ResetPassword, &user.id)
@@ -312,12 +320,14 @@ pub async fn reset(
     )
     .await;
     // Asked for from an application's sign-in page: back to it, to sign in.
-    if let Some(res) = crate::register::back_to_request(&ui, used.data.as_ref()).await {
-        return res;
+    if let Some(res) = back_to_request(&ui, used.data.as_ref()).await {
+        return Ok(res);
     }
-    notice(
+    Ok(notice(
         StatusCode::OK,
         &crate::t("reset-done-title"),
         &crate::t("reset-done"),
-    )
+    ))
 }
+
+has_csrf!(ForgotForm, ResetForm);

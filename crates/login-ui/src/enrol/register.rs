@@ -10,14 +10,17 @@ use domain::audit::AuditEvent;
 use domain::users::{NewToken, NewUser, Purpose, UserStatus, normalize_email};
 use serde::Deserialize;
 
-use crate::csp::Csp;
-use crate::login::{expired_form, record, server_error};
-use crate::render::{self, notice};
+use crate::LoginUi;
+use crate::flow::resume::{ForRequest, back_to_request, live_request, token_data};
+use crate::io::mail;
 use crate::state::RegistrationMode;
-use crate::{LoginUi, csrf, mail, throttle};
-
-/// Longest display name.
-const MAX_NAME: usize = 200;
+use crate::web::audit::record;
+use crate::web::csp::Csp;
+use crate::web::csrf_form::{CsrfForm, has_csrf};
+use crate::web::errors::{PageError, PageResult};
+use crate::web::fields::{UNREADABLE, check_name};
+use crate::web::render::{self, notice};
+use crate::web::{csrf, throttle};
 
 #[derive(Template)]
 #[template(path = "register.html")]
@@ -32,7 +35,7 @@ struct RegisterPage<'a> {
     email_error: Option<String>,
     name_error: Option<String>,
     password_error: Option<String>,
-    captcha: Option<crate::captcha::Widget>,
+    captcha: Option<crate::io::captcha::Widget>,
 }
 
 #[derive(Template)]
@@ -57,7 +60,7 @@ pub struct RegisterForm {
     #[serde(default)]
     pub(crate) request: String,
     #[serde(flatten)]
-    pub(crate) captcha: crate::captcha::CaptchaFields,
+    pub(crate) captcha: crate::io::captcha::CaptchaFields,
 }
 
 impl RegisterForm {
@@ -67,7 +70,7 @@ impl RegisterForm {
         email: String,
         name: String,
         password: String,
-        captcha: crate::captcha::CaptchaFields,
+        captcha: crate::io::captcha::CaptchaFields,
     ) -> Self {
         Self {
             csrf: String::new(),
@@ -106,62 +109,14 @@ pub(crate) fn closed(ui: &LoginUi) -> Option<HttpResponse> {
     }
 }
 
-/// Query of `GET /register` and `GET /forgot-password`.
-#[derive(Debug, Deserialize)]
-pub struct ForRequest {
-    /// The parked authorization request the page was opened from (empty: none).
-    #[serde(default)]
-    pub(crate) request: String,
-}
-
-/// `request` when it names a parked authorization request, else empty: only a live request
-/// travels through registration, verification or a password reset.
-pub(crate) async fn live_request(ui: &LoginUi, request: &str) -> String {
-    if request.is_empty() || request.len() > 128 {
-        return String::new();
-    }
-    match crate::login::load(ui, request).await {
-        Some(_) => request.to_owned(),
-        None => String::new(),
-    }
-}
-
-/// Where a confirmed address or a new password leads: back to the sign-in of the
-/// authorization request carried in the mailed token's data, when it is still parked.
-pub(crate) async fn back_to_request(
-    ui: &LoginUi,
-    data: Option<&serde_json::Value>,
-) -> Option<HttpResponse> {
-    let request = data
-        .and_then(|d| d.get("request"))
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or_default();
-    let request = live_request(ui, request).await;
-    if request.is_empty() {
-        return None;
-    }
-    let mut location = url::form_urlencoded::Serializer::new(String::from("/login?"));
-    location.append_pair("request", &request);
-    Some(
-        HttpResponse::SeeOther()
-            .insert_header((actix_web::http::header::LOCATION, location.finish()))
-            .finish(),
-    )
-}
-
-/// The data a mailed token carries for `request` (a live parked request id, or empty).
-pub(crate) fn token_data(request: &str) -> Option<serde_json::Value> {
-    (!request.is_empty()).then(|| serde_json::json!({ "request": request }))
-}
-
 /// `GET /register[?request=ID]`
 pub async fn show(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     query: web::Query<ForRequest>,
-) -> HttpResponse {
+) -> PageResult {
     if let Some(res) = closed(&ui) {
-        return res;
+        return Ok(res);
     }
     let request = live_request(&ui, &query.request).await;
     let (token, cookie) = csrf::issue(&ui, &req);
@@ -178,23 +133,10 @@ pub async fn show(
         captcha: ui.captcha.widget(),
     };
     let csp = ui.captcha.csp(Csp::page());
-    csrf::attach(render::page(StatusCode::OK, &page, &csp), cookie)
-}
-
-/// What form decoding puts in place of bytes that are not UTF-8.
-pub(crate) const UNREADABLE: char = '\u{FFFD}';
-
-/// A display name's problem, if any (too long, control characters).
-pub(crate) fn check_name(name: &str) -> Result<(), String> {
-    if name.contains(UNREADABLE) {
-        Err(crate::t("error-unreadable-value"))
-    } else if name.chars().count() > MAX_NAME {
-        Err(crate::t1("error-name-too-long", "max", MAX_NAME))
-    } else if name.chars().any(char::is_control) {
-        Err(crate::t("error-name-characters"))
-    } else {
-        Ok(())
-    }
+    Ok(csrf::attach(
+        render::page(StatusCode::OK, &page, &csp),
+        cookie,
+    ))
 }
 
 /// Per-field problems of a registration form.
@@ -249,22 +191,23 @@ pub async fn submit(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     form: web::Form<RegisterForm>,
-) -> HttpResponse {
+) -> PageResult {
     if let Some(res) = closed(&ui) {
-        return res;
+        return Ok(res);
     }
     let form = form.into_inner();
+    // Checked by hand, not by `CsrfForm`: a closed registration answers so before the token.
     if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
+        return Err(PageError::FormExpired);
     }
-    let captcha_ok = crate::captcha::passes(&ui, &req, &form.captcha).await;
+    let captcha_ok = crate::io::captcha::passes(&ui, &req, &form.captcha).await;
     let (email, errors) = check(&ui, &form);
     let (Some(email), false, true) = (email, errors.any(), captcha_ok) else {
         let (token, cookie) = csrf::issue(&ui, &req);
         let error = if captcha_ok {
             crate::t("error-correct-fields")
         } else {
-            crate::captcha::failed()
+            crate::io::captcha::failed()
         };
         let page = RegisterPage {
             csrf: &token,
@@ -279,24 +222,22 @@ pub async fn submit(
             captcha: ui.captcha.widget(),
         };
         let csp = ui.captcha.csp(Csp::page());
-        return csrf::attach(
+        return Ok(csrf::attach(
             render::page(StatusCode::UNPROCESSABLE_ENTITY, &page, &csp),
             cookie,
-        );
+        ));
     };
     if let Err(wait) = throttle::mail_allowed(&ui, &req, "register", &email).await {
-        return wait.page();
+        return Ok(wait.page());
     }
     let request = live_request(&ui, &form.request).await;
     let account = (email.as_str(), form.name.as_str(), request.as_str());
-    if let Err(e) = create_account(&ui, &req, account, form.password).await {
-        return server_error(&e);
-    }
-    notice(
+    create_account(&ui, &req, account, form.password).await?;
+    Ok(notice(
         StatusCode::OK,
         &crate::t("check-inbox-title"),
         &crate::t("register-check-inbox"),
-    )
+    ))
 }
 
 /// Creates a pending account (`email`, `name`, and the parked authorization `request` its
@@ -346,7 +287,7 @@ pub(crate) async fn create_account(
         Err(domain::Error::Conflict(_)) => {
             // Same answer, same cost (create hashed the password before it found the
             // address taken) as a new account: the owner is told by mail.
-            already_registered(ui, email).await;
+            mail::already_registered_once(ui, email).await;
             let event =
                 AuditEvent::failure("user.registration_refused", "email already registered");
             record(ui, req, event).await;
@@ -356,93 +297,71 @@ pub(crate) async fn create_account(
     }
 }
 
-/// Tells the owner of `email` that someone tried to register it, at most once per
-/// `recovery.cooldown` per address: anyone can trigger it, so it must not become a way to
-/// flood a mailbox.
-pub(crate) async fn already_registered(ui: &LoginUi, email: &str) {
-    let key = format!(
-        "already-registered:{}",
-        ui.secrets.keyed_hash("already-registered", email)
-    );
-    match ui
-        .cache
-        .set_if_absent(&key, b"1", ui.settings.recovery.cooldown)
-        .await
-    {
-        Ok(true) => mail::send(ui, mail::already_registered(email)).await,
-        Ok(false) => {}
-        // Unknown: better one mail too few than a flood.
-        Err(e) => tracing::error!(error = %e, "cannot check the already-registered cooldown"),
-    }
-}
-
 /// `GET /verify-email?token=...`: a confirmation button. Mail scanners follow links; only
 /// the POST that a person sends uses the token.
 pub async fn verify_page(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     query: web::Query<VerifyForm>,
-) -> HttpResponse {
+) -> PageResult {
     let (token, cookie) = csrf::issue(&ui, &req);
     let page = VerifyPage {
         csrf: &token,
         token: &query.token,
     };
-    csrf::attach(render::page(StatusCode::OK, &page, &Csp::page()), cookie)
+    Ok(csrf::attach(
+        render::page(StatusCode::OK, &page, &Csp::page()),
+        cookie,
+    ))
 }
 
 /// `POST /verify-email`
 pub async fn verify(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<VerifyForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
-    let used = match ui.tokens.consume(Purpose::VerifyEmail, &form.token).await {
-        Ok(t) => t,
-        Err(e) => return server_error(&e),
-    };
+    form: CsrfForm<VerifyForm>,
+) -> PageResult {
+    let used = ui.tokens.consume(Purpose::VerifyEmail, &form.token).await?;
     let Some(token) = used else {
-        return notice(
+        return Ok(notice(
             StatusCode::BAD_REQUEST,
             &crate::t("link-broken-title"),
             &crate::t("verify-link-broken"),
-        );
+        ));
     };
     let Some(user_id) = token.user_id else {
-        return notice(
+        return Ok(notice(
             StatusCode::BAD_REQUEST,
             &crate::t("link-broken-title"),
             &crate::t("verify-account-gone"),
-        );
+        ));
     };
-    match ui.users.confirm_email(&user_id, &token.email).await {
-        Ok(user) => {
-            record(
-                &ui,
-                &req,
-                AuditEvent::success("user.email_verified").subject(user.id),
-            )
-            .await;
-            // Registered from an application's sign-in page: back to it, to sign in.
-            if let Some(res) = back_to_request(&ui, token.data.as_ref()).await {
-                return res;
-            }
-            notice(
-                StatusCode::OK,
-                &crate::t("verify-done-title"),
-                &crate::t("verify-done"),
-            )
+    let user = match ui.users.confirm_email(&user_id, &token.email).await {
+        Ok(user) => user,
+        Err(domain::Error::WrongState(_) | domain::Error::NotFound(_)) => {
+            return Ok(notice(
+                StatusCode::BAD_REQUEST,
+                &crate::t("link-broken-title"),
+                &crate::t("verify-address-changed"),
+            ));
         }
-        Err(domain::Error::WrongState(_) | domain::Error::NotFound(_)) => notice(
-            StatusCode::BAD_REQUEST,
-            &crate::t("link-broken-title"),
-            &crate::t("verify-address-changed"),
-        ),
-        Err(e) => server_error(&e),
+        Err(e) => return Err(e.into()),
+    };
+    record(
+        &ui,
+        &req,
+        AuditEvent::success("user.email_verified").subject(user.id),
+    )
+    .await;
+    // Registered from an application's sign-in page: back to it, to sign in.
+    if let Some(res) = back_to_request(&ui, token.data.as_ref()).await {
+        return Ok(res);
     }
+    Ok(notice(
+        StatusCode::OK,
+        &crate::t("verify-done-title"),
+        &crate::t("verify-done"),
+    ))
 }
 
 #[derive(Template)]
@@ -461,12 +380,12 @@ pub struct ResendForm {
 }
 
 /// `GET /verify-email/resend`
-pub async fn resend_page(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
+pub async fn resend_page(ui: web::Data<LoginUi>, req: HttpRequest) -> PageResult {
     let (token, cookie) = csrf::issue(&ui, &req);
-    csrf::attach(
+    Ok(csrf::attach(
         render::page(StatusCode::OK, &ResendPage { csrf: &token }, &Csp::page()),
         cookie,
-    )
+    ))
 }
 
 /// `POST /verify-email/resend`: a new link for a pending account, at most one per cooldown;
@@ -474,24 +393,19 @@ pub async fn resend_page(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpRespon
 pub async fn resend(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<ResendForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    form: CsrfForm<ResendForm>,
+) -> PageResult {
     if let Ok(email) = normalize_email(&form.email) {
         if let Err(wait) = throttle::mail_allowed(&ui, &req, "resend", &email).await {
-            return wait.page();
+            return Ok(wait.page());
         }
-        if let Err(e) = resend_link(&ui, &email).await {
-            return server_error(&e);
-        }
+        resend_link(&ui, &email).await?;
     }
-    notice(
+    Ok(notice(
         StatusCode::OK,
         &crate::t("check-inbox-title"),
         &crate::t("resend-check-inbox"),
-    )
+    ))
 }
 
 async fn resend_link(ui: &LoginUi, email: &str) -> Result<(), domain::Error> {
@@ -523,3 +437,5 @@ async fn resend_link(ui: &LoginUi, email: &str) -> Result<(), domain::Error> {
     mail::send(ui, verify).await;
     Ok(())
 }
+
+has_csrf!(ResendForm, VerifyForm);

@@ -7,8 +7,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::register::{RegisterForm, check, create_account};
 use crate::LoginUi;
-use crate::register::{RegisterForm, check, create_account};
 use crate::state::RegistrationMode;
 
 /// The request body.
@@ -20,7 +20,7 @@ pub struct RegisterRequest {
     password: String,
     /// The CAPTCHA answer (`pow_challenge` and `pow_solution`, or the provider's token).
     #[serde(flatten)]
-    captcha: crate::captcha::CaptchaFields,
+    captcha: crate::io::captcha::CaptchaFields,
 }
 
 fn error(status: StatusCode, code: &str, description: &str) -> HttpResponse {
@@ -57,7 +57,7 @@ pub async fn register(
         }
     }
     let body = body.into_inner();
-    let captcha_ok = crate::captcha::passes(&ui, &req, &body.captcha).await;
+    let captcha_ok = crate::io::captcha::passes(&ui, &req, &body.captcha).await;
     let form = RegisterForm::json(body.email, body.name, body.password, body.captcha);
     let (email, errors) = check(&ui, &form);
     let (Some(email), false, true) = (email, errors.any(), captcha_ok) else {
@@ -85,7 +85,7 @@ pub async fn register(
                 "fields": fields,
             }));
     };
-    if let Err(wait) = crate::throttle::mail_allowed(&ui, &req, "register", &email).await {
+    if let Err(wait) = crate::web::throttle::mail_allowed(&ui, &req, "register", &email).await {
         return wait.on(error(
             StatusCode::TOO_MANY_REQUESTS,
             "invalid_request",
@@ -111,7 +111,7 @@ pub async fn register(
 /// "none"}`, `{"kind": "pow", "challenge", "difficulty"}` (send `pow_challenge` and
 /// `pow_solution`), or `{"kind": "hcaptcha" | "turnstile" | "recaptcha", "site_key"}`.
 pub async fn challenge(ui: web::Data<LoginUi>) -> HttpResponse {
-    use crate::captcha::{Captcha, Provider};
+    use crate::io::captcha::{Captcha, Provider};
     let body = match &ui.captcha {
         Captcha::Off => json!({ "kind": "none" }),
         Captcha::ProofOfWork(p) => {

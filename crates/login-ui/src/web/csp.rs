@@ -88,30 +88,6 @@ impl Csp {
     }
 }
 
-/// The policies of the pages of a sign-in flow.
-impl Csp {
-    /// `self` for a page of a sign-in for `purpose`: its forms may end at the client when the
-    /// sign-in is for an authorization request.
-    pub(crate) fn in_flow(self, purpose: &crate::login::SignInFor) -> Self {
-        match purpose {
-            crate::login::SignInFor::Authorize(pending) => self.form_action(&pending.redirect_uri),
-            crate::login::SignInFor::Local(_) => self,
-        }
-    }
-
-    /// `self` for a page of the flow of the parked request `request` (empty: a sign-in for
-    /// our own pages), read from storage: the redirect URI is the one `/authorize` verified.
-    pub(crate) async fn in_flow_of(self, ui: &crate::LoginUi, request: &str) -> Self {
-        if request.is_empty() {
-            return self;
-        }
-        match crate::login::load(ui, request).await {
-            Some(pending) => self.form_action(&pending.redirect_uri),
-            None => self,
-        }
-    }
-}
-
 impl Default for Csp {
     fn default() -> Self {
         Self::page()

@@ -351,6 +351,26 @@ pub async fn send(ui: &LoginUi, message: Rendered) {
     }
 }
 
+/// Tells the owner of `email` that someone tried to register it, at most once per
+/// `recovery.cooldown` per address: anyone can trigger it, so it must not become a way to
+/// flood a mailbox.
+pub(crate) async fn already_registered_once(ui: &LoginUi, email: &str) {
+    let key = format!(
+        "already-registered:{}",
+        ui.secrets.keyed_hash("already-registered", email)
+    );
+    match ui
+        .cache
+        .set_if_absent(&key, b"1", ui.settings.recovery.cooldown)
+        .await
+    {
+        Ok(true) => send(ui, already_registered(email)).await,
+        Ok(false) => {}
+        // Unknown: better one mail too few than a flood.
+        Err(e) => tracing::error!(error = %e, "cannot check the already-registered cooldown"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,42 +9,33 @@
 
 use std::time::Duration;
 
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::Cookie;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use domain::audit::AuditEvent;
 use domain::entities::user;
 use domain::users::Purpose;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::csp::Csp;
-use crate::login::{
-    ACR_MULTI_FACTOR, Factors, SignInFor, complete, expired, expired_form, purpose, record,
-    server_error,
+use crate::LoginUi;
+use crate::flow::acr::{ACR_MULTI_FACTOR, key_amr};
+use crate::flow::completion::{Factors, complete};
+use crate::flow::mfa_setup::{
+    SetupForm as SetupPage, WRONG_SETUP_CODE, clean_secret, codes_then_continue, otpauth_uri,
+    totp_page,
 };
-use crate::render;
-use crate::{LoginUi, csrf, mail};
+use crate::flow::pending_step::{COOKIE, Pending, TTL, key, load, save, tries_key};
+use crate::flow::purpose::purpose;
+use crate::io::{mail, sms};
+use crate::web::audit::record;
+use crate::web::csp::Csp;
+use crate::web::csrf_form::{CsrfForm, has_csrf};
+use crate::web::errors::{PageError, PageResult, server_error};
+use crate::web::{csrf, render};
 
-/// The cookie naming the pending second step.
-const COOKIE: &str = "gatehouse_mfa";
-/// How long the second step may take.
-const TTL: Duration = Duration::from_secs(300);
 /// Tries of one pending step before the sign-in starts over.
 const MAX_ATTEMPTS: i64 = 5;
-
-/// A sign-in waiting for its second factor.
-#[derive(Debug, Serialize, Deserialize)]
-struct Pending {
-    user_id: String,
-    request: String,
-    next: String,
-    remember: bool,
-    /// The user has no second factor and must set one up now.
-    setup: bool,
-    /// The setup succeeded: the sign-in may finish.
-    set_up: bool,
-}
 
 #[derive(Template)]
 #[template(path = "second_factor.html")]
@@ -76,15 +67,6 @@ pub struct CodeForm {
     trust: Option<String>,
 }
 
-fn key(token: &str) -> String {
-    format!("mfa-pending:{token}")
-}
-
-/// The tries of one pending step: a counter of its own, incremented atomically.
-fn tries_key(token: &str) -> String {
-    format!("mfa-tries:{token}")
-}
-
 /// How long the account stays locked, when it is.
 fn lock_left(user: &user::Model) -> Option<Duration> {
     let at = time::OffsetDateTime::now_utc();
@@ -101,7 +83,7 @@ fn lock_left(user: &user::Model) -> Option<Duration> {
 
 /// The page of a locked account's second step, with the time left.
 fn locked_page(left: Duration) -> HttpResponse {
-    let wait = crate::throttle::Wait(left.as_secs().max(1));
+    let wait = crate::web::throttle::Wait(left.as_secs().max(1));
     wait.on(render::error(
         StatusCode::TOO_MANY_REQUESTS,
         "access_denied",
@@ -133,138 +115,6 @@ pub(crate) async fn count_wrong_code(ui: &LoginUi, req: &HttpRequest, user: &use
     }
 }
 
-/// Where a sign-in goes once finished: an authorization request, or a local page.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Target<'a> {
-    /// The parked authorization request's id (empty for a local sign-in).
-    pub(crate) request: &'a str,
-    /// The local page.
-    pub(crate) next: &'a str,
-}
-
-/// Whether the policy requires a second factor of `user` for this sign-in.
-async fn required(
-    ui: &LoginUi,
-    user: &user::Model,
-    purpose: &SignInFor,
-) -> Result<bool, domain::Error> {
-    let policy = &ui.settings.mfa_policy;
-    let client_requires = match purpose {
-        SignInFor::Authorize(p) => ui
-            .clients
-            .find(&p.client_id)
-            .await?
-            .is_some_and(|c| c.require_mfa),
-        SignInFor::Local(_) => false,
-    };
-    if policy.required_for_all || client_requires {
-        return Ok(true);
-    }
-    if policy.required_roles.is_empty() {
-        return Ok(false);
-    }
-    Ok(policy.requires(&ui.roles.roles_of(&user.id).await?, false))
-}
-
-/// What follows a verified first factor: the second step (for a user who has one, unless
-/// this browser is trusted and nothing asks for it), setting one up (when the policy
-/// requires one and the user has none), or the session.
-pub(crate) async fn next_step(
-    ui: &LoginUi,
-    req: &HttpRequest,
-    user: &user::Model,
-    purpose: SignInFor,
-    target: Target<'_>,
-    first: Factors,
-    may_trust: bool,
-) -> HttpResponse {
-    let enrollment = match ui.mfa.enrollment(&user.id).await {
-        Ok(e) => e,
-        Err(e) => return server_error(&e),
-    };
-    let required = match required(ui, user, &purpose).await {
-        Ok(r) => r,
-        Err(e) => return server_error(&e),
-    };
-    let asked = matches!(&purpose, SignInFor::Authorize(p) if p.acr_values.iter().any(|a| a == ACR_MULTI_FACTOR));
-    let (request, next, remember) = (target.request, target.next, first.remember);
-    if enrollment.any() {
-        let trusted = may_trust
-            && !required
-            && !asked
-            && crate::trusted_device::trusted(ui, req, &user.id).await;
-        if !trusted {
-            return start(ui, user, request, next, remember, false).await;
-        }
-    } else if required {
-        return start(ui, user, request, next, remember, true).await;
-    }
-    complete(ui, req, user, first, purpose, request).await
-}
-
-/// Parks the password-verified sign-in and sends the browser to the second step.
-pub(crate) async fn start(
-    ui: &LoginUi,
-    user: &user::Model,
-    request: &str,
-    next: &str,
-    remember: bool,
-    setup: bool,
-) -> HttpResponse {
-    let token = domain::random::token::<32>();
-    let pending = Pending {
-        user_id: user.id.clone(),
-        request: request.to_owned(),
-        next: next.to_owned(),
-        remember,
-        setup,
-        set_up: false,
-    };
-    if let Err(e) = save(ui, &token, &pending).await {
-        return server_error(&e);
-    }
-    let cookie = Cookie::build(COOKIE, token)
-        .path("/login")
-        .http_only(true)
-        .secure(ui.settings.secure_cookies)
-        .same_site(SameSite::Strict)
-        .max_age(actix_web::cookie::time::Duration::seconds(300))
-        .finish();
-    let location = if setup {
-        "/login/mfa/setup"
-    } else {
-        "/login/mfa"
-    };
-    let mut res = HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish();
-    if let Err(e) = res.add_cookie(&cookie) {
-        tracing::error!(error = %e, "cannot set the second-step cookie");
-    }
-    res
-}
-
-async fn save(ui: &LoginUi, token: &str, pending: &Pending) -> Result<(), domain::Error> {
-    let bytes = serde_json::to_vec(pending).map_err(|e| domain::Error::Crypto(e.to_string()))?;
-    ui.cache.set(&key(token), &bytes, TTL).await
-}
-
-/// The pending second step of this browser, with its token.
-async fn load(ui: &LoginUi, req: &HttpRequest) -> Option<(String, Pending)> {
-    let token = req.cookie(COOKIE)?.value().to_owned();
-    if token.len() > 64 {
-        return None;
-    }
-    match ui.cache.get(&key(&token)).await {
-        Ok(Some(bytes)) => serde_json::from_slice(&bytes).ok().map(|p| (token, p)),
-        Ok(None) => None,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read a pending second step");
-            None
-        }
-    }
-}
-
 /// Which method a page shows.
 #[derive(Debug, Clone, Copy)]
 struct Shown<'a> {
@@ -279,11 +129,8 @@ async fn page(
     status: StatusCode,
     error: Option<&str>,
     shown: Shown<'_>,
-) -> HttpResponse {
-    let enrollment = match ui.mfa.enrollment(user_id).await {
-        Ok(e) => e,
-        Err(e) => return server_error(&e),
-    };
+) -> PageResult {
+    let enrollment = ui.mfa.enrollment(user_id).await?;
     // Without an authenticator app, text messages are the default.
     let passkeys = enrollment.passkeys > 0 && ui.passkeys.is_some();
     let method = match shown.method {
@@ -311,7 +158,7 @@ async fn page(
     } else {
         csp
     };
-    csrf::attach(render::page(status, &view, &csp), cookie)
+    Ok(csrf::attach(render::page(status, &view, &csp), cookie))
 }
 
 /// The policy of a page of this browser's pending second step: its forms may end at the
@@ -336,9 +183,9 @@ pub async fn show(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     query: web::Query<ShowQuery>,
-) -> HttpResponse {
+) -> PageResult {
     let Some((_, pending)) = load(&ui, &req).await else {
-        return expired();
+        return Err(PageError::RequestExpired);
     };
     let shown = Shown {
         method: &query.method,
@@ -358,29 +205,26 @@ pub struct SendForm {
 pub async fn send_sms(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<SendForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    _form: CsrfForm<SendForm>,
+) -> PageResult {
     let Some((_, pending)) = load(&ui, &req).await else {
-        return expired();
+        return Err(PageError::RequestExpired);
     };
     let user = match ui.users.find(&pending.user_id).await {
         Ok(Some(u)) => u,
-        Ok(None) => return expired(),
-        Err(e) => return server_error(&e),
+        Ok(None) => return Err(PageError::RequestExpired),
+        Err(e) => return Err(e.into()),
     };
     let phone = user
         .phone_number
         .as_deref()
         .filter(|_| user.phone_number_verified)
-        .and_then(crate::sms::e164);
+        .and_then(sms::e164);
     let enrolled = ui.mfa.enrollment(&user.id).await.is_ok_and(|e| e.sms);
     if let (Some(phone), true) = (phone, enrolled)
-        && let Err(e) = crate::phone::text_code(&ui, &user, &phone, Purpose::SmsCode).await
+        && let Err(e) = sms::text_code(&ui, &user, &phone, Purpose::SmsCode).await
     {
-        return server_error(&e);
+        return Err(e.into());
     }
     let shown = Shown {
         method: "sms",
@@ -393,39 +237,33 @@ pub async fn send_sms(
 pub async fn submit(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<CodeForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    form: CsrfForm<CodeForm>,
+) -> PageResult {
     let Some((token, pending)) = load(&ui, &req).await else {
-        return expired();
+        return Err(PageError::RequestExpired);
     };
     let user = match ui.users.find(&pending.user_id).await {
         Ok(Some(u)) => u,
-        Ok(None) => return expired(),
-        Err(e) => return server_error(&e),
+        Ok(None) => return Err(PageError::RequestExpired),
+        Err(e) => return Err(e.into()),
     };
     if let Some(left) = lock_left(&user) {
-        return locked_page(left);
+        return Ok(locked_page(left));
     }
     // One try of this step, counted atomically before the code is checked: parallel
     // guesses cannot get more than MAX_ATTEMPTS evaluated.
-    let tries = match ui.cache.incr(&tries_key(&token), TTL).await {
-        Ok(n) => n,
-        Err(e) => return server_error(&e),
-    };
+    let tries = ui.cache.incr(&tries_key(&token), TTL).await?;
     if tries > MAX_ATTEMPTS {
-        return too_many_tries(&ui, &token).await;
+        return Ok(too_many_tries(&ui, &token).await);
     }
-    if let Err(wait) = crate::throttle::code_guess_allowed(&ui, &user.id).await {
+    if let Err(wait) = crate::web::throttle::code_guess_allowed(&ui, &user.id).await {
         let message = crate::t1("error-too-many-codes", "wait", wait.words());
         let shown = Shown {
             method: &form.method,
             sms_sent: false,
         };
         let status = StatusCode::TOO_MANY_REQUESTS;
-        return wait.on(page(&ui, &req, &user.id, status, Some(&message), shown).await);
+        return Ok(wait.on(page(&ui, &req, &user.id, status, Some(&message), shown).await?));
     }
     let recovery = form.method == "recovery";
     let sms = form.method == "sms";
@@ -440,10 +278,7 @@ pub async fn submit(
     } else {
         ui.mfa.verify_totp(&user.id, &user.email, &form.code).await
     };
-    let passed = match passed {
-        Ok(p) => p,
-        Err(e) => return server_error(&e),
-    };
+    let passed = passed?;
     let method = if recovery {
         "recovery_code"
     } else if sms {
@@ -458,10 +293,10 @@ pub async fn submit(
         if count_wrong_code(&ui, &req, &user).await {
             end_step(&ui, &token).await;
             let policy = ui.settings.limits.code_lockout;
-            return locked_page(policy.duration);
+            return Ok(locked_page(policy.duration));
         }
         if tries >= MAX_ATTEMPTS {
-            return too_many_tries(&ui, &token).await;
+            return Ok(too_many_tries(&ui, &token).await);
         }
         let message = &crate::t("error-code-wrong");
         let shown = Shown {
@@ -523,13 +358,13 @@ async fn succeed(
     parked: (&str, &Pending),
     user: &user::Model,
     passed: Passed<'_>,
-) -> HttpResponse {
+) -> PageResult {
     let (token, pending) = parked;
     // One use only: the pending state goes before the session is made.
     match ui.cache.delete(&key(token)).await {
         Ok(true) => {}
-        Ok(false) => return expired(),
-        Err(e) => return server_error(&e),
+        Ok(false) => return Err(PageError::RequestExpired),
+        Err(e) => return Err(e.into()),
     }
     if let Err(e) = ui.users.record_good_second_factor(&user.id).await {
         tracing::error!(error = %e, "cannot clear the count of wrong codes");
@@ -556,17 +391,17 @@ async fn succeed(
         mail::send(ui, used).await;
     }
     let Some(purpose) = purpose(ui, &pending.request, &pending.next).await else {
-        return expired();
+        return Err(PageError::RequestExpired);
     };
     let factors = Factors {
         amr: vec!["pwd".into(), passed.amr.into(), "mfa".into()],
         acr: ACR_MULTI_FACTOR,
         remember: pending.remember,
     };
-    let mut res = complete(ui, req, user, factors, purpose, &pending.request).await;
+    let mut res = complete(ui, req, user, factors, purpose, &pending.request).await?;
     if passed.trust
         && ui.settings.trusted_device_days > 0
-        && let Some(cookie) = crate::trusted_device::trust(ui, &user.id, &user.email).await
+        && let Some(cookie) = crate::flow::trusted_device::trust(ui, &user.id, &user.email).await
     {
         if let Err(e) = res.add_cookie(&cookie) {
             tracing::warn!(error = %e, "cannot set the trusted-browser cookie");
@@ -579,7 +414,7 @@ async fn succeed(
     if let Err(e) = res.add_cookie(&gone) {
         tracing::warn!(error = %e, "cannot clear the second-step cookie");
     }
-    res
+    Ok(res)
 }
 
 /// `POST /login/mfa/passkey/begin` (JSON answer): options to check one of the user's
@@ -588,23 +423,28 @@ pub async fn begin_passkey(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     form: web::Form<SendForm>,
-) -> HttpResponse {
+) -> PageResult {
     let refuse = |status: StatusCode, message: &str| {
         HttpResponse::build(status).json(serde_json::json!({ "error": message }))
     };
     if !csrf::verify(&ui, &req, &form.csrf) {
-        return refuse(StatusCode::FORBIDDEN, "the form expired; reload the page");
+        return Ok(refuse(
+            StatusCode::FORBIDDEN,
+            "the form expired; reload the page",
+        ));
     }
     let (Some((_, pending)), Some(passkeys)) = (load(&ui, &req).await, ui.passkeys.as_ref()) else {
-        return refuse(StatusCode::BAD_REQUEST, "start signing in again");
+        return Ok(refuse(StatusCode::BAD_REQUEST, "start signing in again"));
     };
-    match passkeys.begin_authentication(&pending.user_id).await {
-        Ok(Some((options, ceremony))) => HttpResponse::Ok()
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(serde_json::json!({ "ceremony": ceremony, "options": options })),
-        Ok(None) => refuse(StatusCode::BAD_REQUEST, "no passkey on this account"),
-        Err(e) => server_error(&e),
-    }
+    Ok(
+        match passkeys.begin_authentication(&pending.user_id).await {
+            Ok(Some((options, ceremony))) => HttpResponse::Ok()
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .json(serde_json::json!({ "ceremony": ceremony, "options": options })),
+            Ok(None) => refuse(StatusCode::BAD_REQUEST, "no passkey on this account"),
+            Err(e) => server_error(&e),
+        },
+    )
 }
 
 /// The passkey form of the second step.
@@ -624,30 +464,25 @@ pub struct PasskeyForm {
 pub async fn passkey(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<PasskeyForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    form: CsrfForm<PasskeyForm>,
+) -> PageResult {
     let (Some((token, pending)), Some(passkeys)) = (load(&ui, &req).await, ui.passkeys.as_ref())
     else {
-        return expired();
+        return Err(PageError::RequestExpired);
     };
     let user = match ui.users.find(&pending.user_id).await {
         Ok(Some(u)) => u,
-        Ok(None) => return expired(),
-        Err(e) => return server_error(&e),
+        Ok(None) => return Err(PageError::RequestExpired),
+        Err(e) => return Err(e.into()),
     };
     let credential =
         serde_json::from_str::<webauthn_rs::prelude::PublicKeyCredential>(&form.credential);
     let used = match credential {
-        Ok(c) => match passkeys
-            .finish_authentication(&user.id, &form.ceremony, &c)
-            .await
-        {
-            Ok(u) => u,
-            Err(e) => return server_error(&e),
-        },
+        Ok(c) => {
+            passkeys
+                .finish_authentication(&user.id, &form.ceremony, &c)
+                .await?
+        }
         Err(_) => None,
     };
     let Some(used) = used else {
@@ -674,7 +509,7 @@ pub async fn passkey(
     };
     let passed = Passed {
         method: "passkey",
-        amr: crate::passkeys::key_amr(&used),
+        amr: key_amr(&used),
         trust: form.trust.is_some(),
     };
     succeed(&ui, &req, (&token, &pending), &user, passed).await
@@ -691,7 +526,7 @@ pub struct SetupForm {
     secret: String,
 }
 
-const SIGN_IN_SETUP: crate::account_mfa::SetupForm<'static> = crate::account_mfa::SetupForm {
+const SIGN_IN_SETUP: SetupPage<'static> = SetupPage {
     action: "/login/mfa/setup",
     required: true,
 };
@@ -700,33 +535,34 @@ const SIGN_IN_SETUP: crate::account_mfa::SetupForm<'static> = crate::account_mfa
 async fn pending_setup(
     ui: &LoginUi,
     req: &HttpRequest,
-) -> Result<(String, Pending, user::Model), HttpResponse> {
+) -> Result<(String, Pending, user::Model), PageError> {
     let Some((token, pending)) = load(ui, req).await else {
-        return Err(expired());
+        return Err(PageError::RequestExpired);
     };
     if !pending.setup {
-        return Err(expired());
+        return Err(PageError::RequestExpired);
     }
-    match ui.users.find(&pending.user_id).await {
-        Ok(Some(u)) => Ok((token, pending, u)),
-        Ok(None) => Err(expired()),
-        Err(e) => Err(server_error(&e)),
+    match ui.users.find(&pending.user_id).await? {
+        Some(u) => Ok((token, pending, u)),
+        None => Err(PageError::RequestExpired),
     }
 }
 
 /// `GET /login/mfa/setup`: a policy requires a second factor the user does not have yet.
-pub async fn setup_page(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpResponse {
-    let (_, pending, user) = match pending_setup(&ui, &req).await {
-        Ok(p) => p,
-        Err(res) => return res,
-    };
-    let setup = match ui.mfa.begin_totp(&user.id, &user.email).await {
-        Ok(s) => s,
-        Err(e) => return server_error(&e),
-    };
+pub async fn setup_page(ui: web::Data<LoginUi>, req: HttpRequest) -> PageResult {
+    let (_, pending, user) = pending_setup(&ui, &req).await?;
+    let setup = ui.mfa.begin_totp(&user.id, &user.email).await?;
     let shown = (setup.otpauth_uri.as_str(), setup.secret_base32.as_str());
     let csp = Csp::page().in_flow_of(&ui, &pending.request).await;
-    crate::account_mfa::totp_page(&ui, &req, StatusCode::OK, shown, None, SIGN_IN_SETUP, &csp)
+    Ok(totp_page(
+        &ui,
+        &req,
+        StatusCode::OK,
+        shown,
+        None,
+        SIGN_IN_SETUP,
+        &csp,
+    ))
 }
 
 /// `POST /login/mfa/setup`: the app's code turns it on; the recovery codes are shown, with
@@ -734,25 +570,19 @@ pub async fn setup_page(ui: web::Data<LoginUi>, req: HttpRequest) -> HttpRespons
 pub async fn setup(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<SetupForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
-    let (token, mut pending, user) = match pending_setup(&ui, &req).await {
-        Ok(p) => p,
-        Err(res) => return res,
-    };
+    form: CsrfForm<SetupForm>,
+) -> PageResult {
+    let (token, mut pending, user) = pending_setup(&ui, &req).await?;
     match ui.mfa.confirm_totp(&user.id, &user.email, &form.code).await {
         Ok(true) => {}
         Ok(false) => {
-            let secret = crate::account_mfa::clean_secret(&form.secret);
-            let uri = crate::account_mfa::otpauth_uri(&ui, &user.email, &secret);
+            let secret = clean_secret(&form.secret);
+            let uri = otpauth_uri(&ui, &user.email, &secret);
             let shown = (uri.as_str(), secret.as_str());
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            let message = Some(crate::account_mfa::WRONG_SETUP_CODE);
+            let message = Some(WRONG_SETUP_CODE);
             let csp = Csp::page().in_flow_of(&ui, &pending.request).await;
-            return crate::account_mfa::totp_page(
+            return Ok(totp_page(
                 &ui,
                 &req,
                 status,
@@ -760,53 +590,42 @@ pub async fn setup(
                 message,
                 SIGN_IN_SETUP,
                 &csp,
-            );
+            ));
         }
-        Err(e) => return server_error(&e),
+        Err(e) => return Err(e.into()),
     }
     let event = AuditEvent::success("mfa.enrolled")
         .subject(user.id.clone())
         .data(serde_json::json!({ "factor": "totp", "during": "sign-in" }));
     record(&ui, &req, event).await;
     pending.set_up = true;
-    if let Err(e) = save(&ui, &token, &pending).await {
-        return server_error(&e);
-    }
-    let codes = match ui.mfa.new_recovery_codes(&user.id).await {
-        Ok(c) => c,
-        Err(e) => return server_error(&e),
-    };
+    save(&ui, &token, &pending).await?;
+    let codes = ui.mfa.new_recovery_codes(&user.id).await?;
     // "Continue" is answered by a redirect to the client; the copy button is a script.
     let csp = Csp::page()
         .scripts()
         .in_flow_of(&ui, &pending.request)
         .await;
-    crate::account_mfa::codes_then_continue(&ui, &req, &user.email, &codes, &csp)
+    Ok(codes_then_continue(&ui, &req, &user.email, &codes, &csp))
 }
 
 /// `POST /login/mfa/continue`: finishes a sign-in whose second factor was just set up.
 pub async fn continue_after_setup(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<SendForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
-    let (token, pending, user) = match pending_setup(&ui, &req).await {
-        Ok(p) => p,
-        Err(res) => return res,
-    };
+    _form: CsrfForm<SendForm>,
+) -> PageResult {
+    let (token, pending, user) = pending_setup(&ui, &req).await?;
     if !pending.set_up {
-        return expired();
+        return Err(PageError::RequestExpired);
     }
     match ui.cache.delete(&key(&token)).await {
         Ok(true) => {}
-        Ok(false) => return expired(),
-        Err(e) => return server_error(&e),
+        Ok(false) => return Err(PageError::RequestExpired),
+        Err(e) => return Err(e.into()),
     }
     let Some(purpose) = purpose(&ui, &pending.request, &pending.next).await else {
-        return expired();
+        return Err(PageError::RequestExpired);
     };
     let factors = Factors {
         amr: vec!["pwd".into(), "otp".into(), "mfa".into()],
@@ -815,3 +634,5 @@ pub async fn continue_after_setup(
     };
     complete(&ui, &req, &user, factors, purpose, &pending.request).await
 }
+
+has_csrf!(CodeForm, PasskeyForm, SendForm, SetupForm);

@@ -5,6 +5,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use domain::entities::user;
+use domain::signin_rules::issue_sms_code;
+use domain::users::Purpose;
+
 use crate::LoginUi;
 
 /// What sending one message returns.
@@ -38,4 +42,28 @@ pub fn e164(phone: &str) -> Option<String> {
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
     (phone.trim_start().starts_with('+') && (8..=15).contains(&digits.len()))
         .then(|| format!("+{digits}"))
+}
+
+/// Texts a 6-digit code for `purpose` to `phone`, at most one per minute
+/// ([`domain::signin_rules::SMS_COOLDOWN`]).
+pub(crate) async fn text_code(
+    ui: &LoginUi,
+    user: &user::Model,
+    phone: &str,
+    purpose: Purpose,
+) -> Result<(), domain::Error> {
+    // The domain keeps the cooldown (one code a minute) and stores the code hashed.
+    let Some(code) = issue_sms_code(&ui.tokens, user, phone, purpose).await? else {
+        return Ok(());
+    };
+    let site = url::Url::parse(&ui.settings.issuer)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    send(
+        ui,
+        phone,
+        format!("{code} is your {site} code. It expires in 10 minutes. Do not share it."),
+    );
+    Ok(())
 }

@@ -42,7 +42,7 @@ impl Wait {
 
     /// The `429` page for a request refused by a limit.
     pub fn page(self) -> HttpResponse {
-        self.on(crate::render::notice(
+        self.on(crate::web::render::notice(
             StatusCode::TOO_MANY_REQUESTS,
             &crate::t("error-too-many-requests-title"),
             &crate::t1("error-too-many-requests", "wait", self.words()),
@@ -60,7 +60,7 @@ pub async fn mail_allowed(
     address: &str,
 ) -> Result<(), Wait> {
     let limits = &ui.settings.limits;
-    if let Some(ip) = crate::client_ip(req) {
+    if let Some(ip) = crate::web::request::client_ip(req) {
         let d = ui
             .limiter
             .check(bucket::MAIL_IP, &format!("{kind}:{ip}"), limits.mail_per_ip)
@@ -90,7 +90,7 @@ pub async fn password_allowed(
     email: &str,
 ) -> Result<Duration, Wait> {
     let limits = &ui.settings.limits;
-    let ip = crate::client_ip(req)
+    let ip = crate::web::request::client_ip(req)
         .map(|ip| ip.to_string())
         .unwrap_or_default();
     let d = ui

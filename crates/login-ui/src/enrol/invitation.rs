@@ -8,13 +8,17 @@ use domain::audit::AuditEvent;
 use domain::users::{NewUser, Purpose, UserStatus};
 use serde::Deserialize;
 
-use crate::csp::Csp;
-use crate::login::{
-    ACR_SINGLE_FACTOR, Factors, SignInFor, complete, expired_form, record, server_error,
-};
-use crate::register::check_name;
-use crate::render::{self, notice};
-use crate::{LoginUi, csrf};
+use crate::LoginUi;
+use crate::flow::acr::ACR_SINGLE_FACTOR;
+use crate::flow::completion::{Factors, complete};
+use crate::flow::purpose::SignInFor;
+use crate::web::audit::record;
+use crate::web::csp::Csp;
+use crate::web::csrf;
+use crate::web::csrf_form::{CsrfForm, has_csrf};
+use crate::web::errors::PageResult;
+use crate::web::fields::check_name;
+use crate::web::render::{self, notice};
 
 #[derive(Template)]
 #[template(path = "invitation.html")]
@@ -71,11 +75,11 @@ pub async fn show(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
     query: web::Query<TokenQuery>,
-) -> HttpResponse {
+) -> PageResult {
     let row = match ui.tokens.peek(Purpose::Invitation, &query.token).await {
         Ok(Some(row)) => row,
-        Ok(None) => return dead(),
-        Err(e) => return server_error(&e),
+        Ok(None) => return Ok(dead()),
+        Err(e) => return Err(e.into()),
     };
     let (csrf_token, cookie) = csrf::issue(&ui, &req);
     let view = InvitationPage {
@@ -88,22 +92,22 @@ pub async fn show(
         name_error: None,
         password_error: None,
     };
-    csrf::attach(render::page(StatusCode::OK, &view, &Csp::page()), cookie)
+    Ok(csrf::attach(
+        render::page(StatusCode::OK, &view, &Csp::page()),
+        cookie,
+    ))
 }
 
 /// `POST /invitation`: creates the account, grants the roles, signs the invitee in.
 pub async fn accept(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    form: web::Form<AcceptForm>,
-) -> HttpResponse {
-    if !csrf::verify(&ui, &req, &form.csrf) {
-        return expired_form();
-    }
+    form: CsrfForm<AcceptForm>,
+) -> PageResult {
     let row = match ui.tokens.peek(Purpose::Invitation, &form.token).await {
         Ok(Some(row)) => row,
-        Ok(None) => return dead(),
-        Err(e) => return server_error(&e),
+        Ok(None) => return Ok(dead()),
+        Err(e) => return Err(e.into()),
     };
     let name = form.name.trim();
     let name_error = check_name(name).err();
@@ -126,15 +130,15 @@ pub async fn accept(
             name_error,
             password_error,
         };
-        return csrf::attach(
+        return Ok(csrf::attach(
             render::page(StatusCode::UNPROCESSABLE_ENTITY, &view, &Csp::page()),
             cookie,
-        );
+        ));
     }
     let used = match ui.tokens.consume(Purpose::Invitation, &form.token).await {
         Ok(Some(t)) => t,
-        Ok(None) => return dead(),
-        Err(e) => return server_error(&e),
+        Ok(None) => return Ok(dead()),
+        Err(e) => return Err(e.into()),
     };
     let created = ui
         .users
@@ -150,13 +154,13 @@ pub async fn accept(
     let user = match created {
         Ok(u) => u,
         Err(domain::Error::Conflict(_)) => {
-            return notice(
+            return Ok(notice(
                 StatusCode::CONFLICT,
                 &crate::t("invitation-exists-title"),
                 &crate::t("invitation-exists"),
-            );
+            ));
         }
-        Err(e) => return server_error(&e),
+        Err(e) => return Err(e.into()),
     };
     for role in roles_of(&used) {
         if let Err(e) = ui.roles.grant(&role, &user.email).await {
@@ -180,3 +184,5 @@ pub async fn accept(
     let to_account = SignInFor::Local("/account".into());
     complete(&ui, &req, &user, factors, to_account, "").await
 }
+
+has_csrf!(AcceptForm);

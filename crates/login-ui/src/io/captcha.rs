@@ -159,7 +159,7 @@ impl Captcha {
     }
 
     /// What `csp` must allow for a page showing the widget.
-    pub fn csp(&self, csp: crate::csp::Csp) -> crate::csp::Csp {
+    pub fn csp(&self, csp: crate::web::csp::Csp) -> crate::web::csp::Csp {
         match self {
             Captcha::Off => csp,
             Captcha::ProofOfWork(_) => csp.scripts(),
@@ -216,7 +216,7 @@ pub async fn passes(
     req: &actix_web::HttpRequest,
     fields: &CaptchaFields,
 ) -> bool {
-    let ip = crate::client_ip(req).map(|ip| ip.to_string());
+    let ip = crate::web::request::client_ip(req).map(|ip| ip.to_string());
     match ui.captcha.verify(fields, ip.as_deref()).await {
         Ok(ok) => ok,
         Err(e) => {

@@ -3,12 +3,12 @@
 use actix_web::HttpResponse;
 use actix_web::http::header;
 
-const CSS: &str = include_str!("../../../web/static/gatehouse.css");
-const AUTOSUBMIT: &str = include_str!("../../../web/static/autosubmit.js");
-const FAVICON: &str = include_str!("../../../web/static/favicon.svg");
-const POW: &str = include_str!("../../../web/static/pow.js");
-const WEBAUTHN: &str = include_str!("../../../web/static/webauthn.js");
-const COPY: &str = include_str!("../../../web/static/copy.js");
+const CSS: &str = include_str!("../../../../web/static/gatehouse.css");
+const AUTOSUBMIT: &str = include_str!("../../../../web/static/autosubmit.js");
+const FAVICON: &str = include_str!("../../../../web/static/favicon.svg");
+const POW: &str = include_str!("../../../../web/static/pow.js");
+const WEBAUTHN: &str = include_str!("../../../../web/static/webauthn.js");
+const COPY: &str = include_str!("../../../../web/static/copy.js");
 
 fn asset(content_type: &str, body: &'static str) -> HttpResponse {
     HttpResponse::Ok()
