@@ -29,3 +29,4 @@ mod registration;
 mod rp_browser;
 mod sessions;
 mod sms;
+mod token_exchange;

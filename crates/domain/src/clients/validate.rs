@@ -10,6 +10,7 @@ pub const GRANT_TYPES: &[&str] = &[
     "authorization_code",
     "refresh_token",
     "client_credentials",
+    TOKEN_EXCHANGE,
 ];
 /// The grant type of RFC 8693 token exchange.
 pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
