@@ -5,6 +5,7 @@
 mod a11y;
 mod account_console;
 mod account_states;
+mod api_keys;
 mod accounts;
 mod bad_input;
 mod branding;
