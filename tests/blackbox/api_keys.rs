@@ -28,7 +28,12 @@ async fn resource_server(server: &TestServer) -> (String, String) {
 }
 
 /// A user holding role `role` with `permissions`; returns the user's `sub`.
-async fn holder(server: &TestServer, email: &str, role: &str, permissions: &[&str]) -> (String, String) {
+async fn holder(
+    server: &TestServer,
+    email: &str,
+    role: &str,
+    permissions: &[&str],
+) -> (String, String) {
     let id = server.user(email, PASSWORD).await;
     let services = server.running().services.clone();
     let (email, role) = (email.to_owned(), role.to_owned());
@@ -44,7 +49,11 @@ async fn holder(server: &TestServer, email: &str, role: &str, permissions: &[&st
     (id, sub)
 }
 
-async fn create(server: &TestServer, owner: Owner, permissions: &[&str]) -> domain::Result<(ApiKey, String)> {
+async fn create(
+    server: &TestServer,
+    owner: Owner,
+    permissions: &[&str],
+) -> domain::Result<(ApiKey, String)> {
     let keys = server.running().services.api_keys.clone();
     let permissions: Vec<String> = permissions.iter().map(|p| (*p).to_owned()).collect();
     server
@@ -61,7 +70,11 @@ async fn create(server: &TestServer, owner: Owner, permissions: &[&str]) -> doma
         .await
 }
 
-async fn introspect_raw(server: &TestServer, rs: &(String, String), token: &str) -> reqwest::Response {
+async fn introspect_raw(
+    server: &TestServer,
+    rs: &(String, String),
+    token: &str,
+) -> reqwest::Response {
     reqwest::Client::new()
         .post(server.url("/introspect"))
         .basic_auth(&rs.0, Some(&rs.1))

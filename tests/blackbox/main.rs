@@ -5,8 +5,8 @@
 mod a11y;
 mod account_console;
 mod account_states;
-mod api_keys;
 mod accounts;
+mod api_keys;
 mod bad_input;
 mod branding;
 mod browser;

@@ -72,7 +72,11 @@ async fn user_tokens(
 ) -> Value {
     server.user(email, PASSWORD).await;
     let landed = Browser::new(server)
-        .authorize(&authorize_url(server, &client.0, resources), email, PASSWORD)
+        .authorize(
+            &authorize_url(server, &client.0, resources),
+            email,
+            PASSWORD,
+        )
         .await;
     let code = landed.params()["code"].clone();
     let mut form = vec![
@@ -96,7 +100,10 @@ fn at(tokens: &Value) -> &str {
         .unwrap_or_else(|| panic!("no access token: {tokens}"))
 }
 
-async fn events(server: &TestServer, kind: &'static str) -> Vec<domain::entities::audit_event::Model> {
+async fn events(
+    server: &TestServer,
+    kind: &'static str,
+) -> Vec<domain::entities::audit_event::Model> {
     let db = server.running().services.store.db().clone();
     server
         .on_server(async move {

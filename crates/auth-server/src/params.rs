@@ -40,7 +40,10 @@ impl Params {
                 return Err(ParamError::TooMany);
             }
             if REPEATABLE.contains(&k.as_ref()) {
-                multi.entry(k.into_owned()).or_default().push(v.into_owned());
+                multi
+                    .entry(k.into_owned())
+                    .or_default()
+                    .push(v.into_owned());
             } else if map.contains_key(k.as_ref()) {
                 repeated.push(k.into_owned());
             } else {
@@ -59,7 +62,10 @@ impl Params {
                 return Err(ParamError::TooMany);
             }
             if REPEATABLE.contains(&k.as_ref()) {
-                multi.entry(k.into_owned()).or_default().push(v.into_owned());
+                multi
+                    .entry(k.into_owned())
+                    .or_default()
+                    .push(v.into_owned());
                 continue;
             }
             if map.insert(k.to_string(), v.to_string()).is_some() {
@@ -116,8 +122,8 @@ mod tests {
             Params::parse(many.join("&").as_bytes()).unwrap_err(),
             ParamError::TooMany
         );
-        let p = Params::parse(b"resource=https%3A%2F%2Fa&resource=https%3A%2F%2Fb&resource=")
-            .unwrap();
+        let p =
+            Params::parse(b"resource=https%3A%2F%2Fa&resource=https%3A%2F%2Fb&resource=").unwrap();
         assert_eq!(p.all("resource"), vec!["https://a", "https://b"]);
         assert!(p.all("audience").is_empty());
         assert!(

@@ -81,7 +81,14 @@ pub async fn exchange(
     let subject_type = params
         .get("subject_token_type")
         .ok_or_else(|| OAuthError::invalid_request("subject_token_type is required"))?;
-    let subject = verify(provider, client, subject_token, subject_type, "subject_token").await?;
+    let subject = verify(
+        provider,
+        client,
+        subject_token,
+        subject_type,
+        "subject_token",
+    )
+    .await?;
     let actor = match (params.get("actor_token"), params.get("actor_token_type")) {
         (None, None) => None,
         (Some(_), None) => {
@@ -140,7 +147,9 @@ pub async fn exchange(
 
     // Always a JWT, never longer-lived than the subject (or actor) token.
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let until = actor.as_ref().map_or(subject.exp, |a| a.exp.min(subject.exp));
+    let until = actor
+        .as_ref()
+        .map_or(subject.exp, |a| a.exp.min(subject.exp));
     let left = u64::try_from(until - now).unwrap_or(0);
     let ttl = provider
         .settings
@@ -363,7 +372,10 @@ mod tests {
     #[test]
     fn scope_is_narrowed_never_widened() {
         let ceiling = words("openid profile docs");
-        assert_eq!(narrowed_scope(&ceiling, None).unwrap(), "openid profile docs");
+        assert_eq!(
+            narrowed_scope(&ceiling, None).unwrap(),
+            "openid profile docs"
+        );
         assert_eq!(narrowed_scope(&ceiling, Some("docs docs")).unwrap(), "docs");
         let err = narrowed_scope(&ceiling, Some("docs admin")).unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidScope);
