@@ -40,6 +40,8 @@ pub enum ErrorCode {
     InvalidToken,
     /// Revocation of this token type is not supported (RFC 7009).
     UnsupportedTokenType,
+    /// The requested resource or audience is unknown or not allowed (RFC 8707 2, RFC 8693 2.2.2).
+    InvalidTarget,
 }
 
 impl ErrorCode {
@@ -62,6 +64,7 @@ impl ErrorCode {
             ErrorCode::RequestUriNotSupported => "request_uri_not_supported",
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::UnsupportedTokenType => "unsupported_token_type",
+            ErrorCode::InvalidTarget => "invalid_target",
         }
     }
 }

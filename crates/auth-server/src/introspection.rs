@@ -112,7 +112,7 @@ async fn access(provider: &Provider, presented: &str) -> Result<Option<Value>, O
         (None, Some(uid)) => provider.users.find(uid).await?.map(|u| u.subject),
         (None, None) => Some(t.client_id.clone()),
     };
-    Ok(Some(json!({
+    let mut answer = json!({
         "active": true,
         "token_type": "Bearer",
         "scope": t.scope,
@@ -124,7 +124,16 @@ async fn access(provider: &Provider, presented: &str) -> Result<Option<Value>, O
         "exp": t.exp,
         "iat": t.iat,
         "jti": t.jti,
-    })))
+    });
+    // What token exchange put in the token: the acting party and an API key's permissions.
+    if let Some(map) = answer.as_object_mut() {
+        for (name, value) in [("act", t.act), ("permissions", t.permissions)] {
+            if let Some(v) = value {
+                map.insert(name.into(), v);
+            }
+        }
+    }
+    Ok(Some(answer))
 }
 
 async fn refresh(provider: &Provider, presented: &str) -> Result<Option<Value>, OAuthError> {

@@ -17,6 +17,7 @@ pub mod limits;
 pub mod pages;
 pub mod params;
 pub mod provider;
+pub mod resources;
 pub mod revocation;
 pub mod token;
 pub mod userinfo;

@@ -1,10 +1,13 @@
 //! Form and query parameters: parsed once, empty values treated as absent and repeated
-//! parameters refused (RFC 6749 3.1, 3.2).
+//! parameters refused (RFC 6749 3.1, 3.2), except those defined as repeatable.
 
 use std::collections::HashMap;
 
 /// Most parameters one request may carry.
 const MAX_PARAMS: usize = 64;
+/// Parameters that may be sent several times: `resource` (RFC 8707 2) and `audience`
+/// (RFC 8693 2.1).
+const REPEATABLE: &[&str] = &["resource", "audience"];
 
 /// Why parameters were refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,6 +24,8 @@ pub enum ParamError {
 #[derive(Debug, Clone, Default)]
 pub struct Params {
     map: HashMap<String, String>,
+    /// Every value of the [`REPEATABLE`] parameters, in order.
+    multi: HashMap<String, Vec<String>>,
 }
 
 impl Params {
@@ -28,32 +33,46 @@ impl Params {
     /// the repeated ones, so that an error can still be sent to a verified redirect URI.
     pub fn parse_lenient(raw: &[u8]) -> Result<(Self, Vec<String>), ParamError> {
         let mut map = HashMap::new();
+        let mut multi: HashMap<String, Vec<String>> = HashMap::new();
         let mut repeated = Vec::new();
         for (k, v) in url::form_urlencoded::parse(raw) {
-            if map.len() >= MAX_PARAMS {
+            if map.len() + multi.values().map(Vec::len).sum::<usize>() >= MAX_PARAMS {
                 return Err(ParamError::TooMany);
             }
-            if map.contains_key(k.as_ref()) {
+            if REPEATABLE.contains(&k.as_ref()) {
+                multi
+                    .entry(k.into_owned())
+                    .or_default()
+                    .push(v.into_owned());
+            } else if map.contains_key(k.as_ref()) {
                 repeated.push(k.into_owned());
             } else {
                 map.insert(k.into_owned(), v.into_owned());
             }
         }
-        Ok((Self { map }, repeated))
+        Ok((Self { map, multi }, repeated))
     }
 
     /// Parses `application/x-www-form-urlencoded` bytes (a query string or a form body).
     pub fn parse(raw: &[u8]) -> Result<Self, ParamError> {
         let mut map = HashMap::new();
+        let mut multi: HashMap<String, Vec<String>> = HashMap::new();
         for (k, v) in url::form_urlencoded::parse(raw) {
-            if map.len() >= MAX_PARAMS {
+            if map.len() + multi.values().map(Vec::len).sum::<usize>() >= MAX_PARAMS {
                 return Err(ParamError::TooMany);
+            }
+            if REPEATABLE.contains(&k.as_ref()) {
+                multi
+                    .entry(k.into_owned())
+                    .or_default()
+                    .push(v.into_owned());
+                continue;
             }
             if map.insert(k.to_string(), v.to_string()).is_some() {
                 return Err(ParamError::Repeated(k.to_string()));
             }
         }
-        Ok(Self { map })
+        Ok(Self { map, multi })
     }
 
     /// The value of `name`; an empty value counts as absent.
@@ -62,6 +81,19 @@ impl Params {
             .get(name)
             .map(String::as_str)
             .filter(|v| !v.is_empty())
+    }
+
+    /// Every non-empty value of a repeatable parameter, in request order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.multi
+            .get(name)
+            .map(|vs| {
+                vs.iter()
+                    .map(String::as_str)
+                    .filter(|v| !v.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Whether `name` was sent with a value.
@@ -90,6 +122,10 @@ mod tests {
             Params::parse(many.join("&").as_bytes()).unwrap_err(),
             ParamError::TooMany
         );
+        let p =
+            Params::parse(b"resource=https%3A%2F%2Fa&resource=https%3A%2F%2Fb&resource=").unwrap();
+        assert_eq!(p.all("resource"), vec!["https://a", "https://b"]);
+        assert!(p.all("audience").is_empty());
         assert!(
             Params::parse(b"%FF%FE=%C3").is_ok(),
             "invalid UTF-8 is replaced, not a panic"

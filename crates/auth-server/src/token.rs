@@ -4,6 +4,7 @@ mod authorization_code;
 mod client_credentials;
 pub mod issue;
 mod refresh_token;
+pub mod token_exchange;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -33,6 +34,9 @@ pub struct TokenResponse {
     pub id_token: Option<String>,
     /// The granted scope.
     pub scope: String,
+    /// What was issued, for token exchange (RFC 8693 2.2.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_token_type: Option<&'static str>,
 }
 
 /// Whether the request body is a form.
@@ -115,6 +119,9 @@ async fn issue(
             client_credentials::exchange(provider, &client, &params).await?,
             None,
         ),
+        domain::clients::TOKEN_EXCHANGE => {
+            token_exchange::exchange(provider, &client, &params).await?
+        }
         other => {
             return Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,

@@ -10,6 +10,18 @@ pub use access::{AccessRecord, AccessTokens, NewAccessToken, PlannedAccess};
 pub use codes::{Codes, NewCode, Presented, Redemption};
 pub use refresh::{Grants, NewGrant, Rotation};
 
+/// How a list of resource indicators is stored: JSON, or NULL when empty.
+pub(crate) fn resources_column(resources: &[String]) -> Option<serde_json::Value> {
+    (!resources.is_empty()).then(|| resources.into())
+}
+
+/// The resource indicators stored in a code or grant row (none: the default audience).
+pub fn resources_of(column: Option<&serde_json::Value>) -> Vec<String> {
+    column
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -71,6 +83,7 @@ mod tests {
             auth_time: crate::now(),
             acr: None,
             amr: vec!["pwd".into()],
+            resources: vec![],
         }
     }
 
@@ -85,6 +98,7 @@ mod tests {
             auth_time: crate::now(),
             acr: None,
             amr: vec!["pwd".into()],
+            resources: vec![],
             fingerprint: None,
             not_after: None,
         }

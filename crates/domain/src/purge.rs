@@ -168,7 +168,7 @@ mod tests {
             let grant = |session_id: Option<String>| NewGrant {
                 client_id: client.clone(), user_id: user.clone(), session_id, code_hash: None,
                 scope: "openid".into(), claims: None, auth_time: now(), acr: None, amr: vec![],
-                fingerprint: None, not_after: None,
+                fingerprint: None, not_after: None, resources: vec![],
             };
             let session = |ua: &str| NewSession {
                 user_id: user.clone(), amr: vec![], acr: None, ip: None,
@@ -241,7 +241,7 @@ mod tests {
                 client_id: client.clone(), user_id: user.clone(), session_id: None,
                 redirect_uri: "https://app.example/cb".into(), scope: "openid".into(),
                 nonce: Some(nonce.into()), code_challenge: None, code_challenge_method: None,
-                claims: None, auth_time: now(), acr: None, amr: vec![],
+                claims: None, auth_time: now(), acr: None, amr: vec![], resources: vec![],
             };
             codes.issue(code("old")).await.unwrap();
             age::<authorization_code::Entity>(&store, authorization_code::Column::ExpiresAt,

@@ -213,5 +213,6 @@ pub fn pending_request(client_id: &str) -> crate::authorization::PendingRequest 
         consent_given: false,
         consent_denied: false,
         consent_session: None,
+        resources: vec![],
     }
 }

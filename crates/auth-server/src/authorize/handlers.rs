@@ -129,6 +129,7 @@ async fn proceed(
                     auth_time: session.auth_time,
                     acr: session.acr.clone(),
                     amr,
+                    resources: pending.resources.clone(),
                 })
                 .await;
             match issued {

@@ -148,6 +148,7 @@ fn check(
         ));
     }
     let scopes = scopes(client, params.get("scope"))?;
+    let resources = crate::resources::requested(client, params)?;
     let (code_challenge, code_challenge_method) = pkce(client, params)?;
     let prompt = prompt(params.get("prompt"))?;
     let max_age = match params.get("max_age") {
@@ -208,6 +209,7 @@ fn check(
         consent_given: false,
         consent_denied: false,
         consent_session: None,
+        resources,
     })
 }
 

@@ -13,6 +13,8 @@ use super::issue::{self, IdTokenContext, Lineage};
 use crate::Provider;
 use crate::error::OAuthError;
 use crate::params::Params;
+use crate::resources;
+use domain::grants::resources_of;
 
 /// Redeems a code for tokens. Returns the response and the user's id.
 pub async fn exchange(
@@ -24,6 +26,8 @@ pub async fn exchange(
     let code = params
         .get("code")
         .ok_or_else(|| OAuthError::invalid_request("code is required"))?;
+    // Checked against the allow-list before the code is spent.
+    let asked_resources = resources::requested(client, params)?;
     let redirect_uri = params
         .get("redirect_uri")
         .ok_or_else(|| OAuthError::invalid_request("redirect_uri is required"))?;
@@ -74,6 +78,8 @@ pub async fn exchange(
             return Err(OAuthError::invalid_grant("the code is invalid or expired"));
         }
     };
+    let granted = resources_of(row.resources.as_ref());
+    let audience = resources::narrow(&granted, asked_resources)?;
     let user = provider
         .users
         .find(&row.user_id)
@@ -102,6 +108,13 @@ pub async fn exchange(
             auth_time: row.auth_time,
             acr: row.acr.clone(),
             amr: amr.clone(),
+            // The grant keeps what the authorization gave, so that refreshes can narrow to
+            // any of it (or, given nothing, to the audience of this redemption).
+            resources: if granted.is_empty() {
+                audience.clone()
+            } else {
+                granted
+            },
             fingerprint: device,
             not_after,
         })
@@ -113,6 +126,8 @@ pub async fn exchange(
         auth_time: Some(row.auth_time.unix_timestamp()),
         acr: row.acr.clone(),
         amr,
+        audience,
+        ..Lineage::default()
     };
     let (access_token, expires_in) = issue::access_token(
         provider,
@@ -151,6 +166,7 @@ pub async fn exchange(
             refresh_token,
             id_token,
             scope: row.scope,
+            issued_token_type: None,
         },
         Some(user.id),
     ))

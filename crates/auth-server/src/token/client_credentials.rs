@@ -7,6 +7,7 @@ use super::issue::{self, Lineage};
 use crate::Provider;
 use crate::error::{ErrorCode, OAuthError};
 use crate::params::Params;
+use crate::resources;
 
 /// Scopes that only make sense with a user.
 const USER_SCOPES: &[&str] = &[
@@ -49,8 +50,12 @@ pub async fn exchange(
             asked.join(" ")
         }
     };
+    let lineage = Lineage {
+        audience: resources::requested(client, params)?,
+        ..Lineage::default()
+    };
     let (access_token, expires_in) =
-        issue::access_token(provider, client, None, &scope, None, &Lineage::default()).await?;
+        issue::access_token(provider, client, None, &scope, None, &lineage).await?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",
@@ -58,5 +63,6 @@ pub async fn exchange(
         refresh_token: None,
         id_token: None,
         scope,
+        issued_token_type: None,
     })
 }

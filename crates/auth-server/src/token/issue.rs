@@ -26,6 +26,10 @@ pub struct Lineage {
     pub acr: Option<String>,
     /// Methods used.
     pub amr: Vec<String>,
+    /// Resource indicators (RFC 8707) the token is for: its `aud` (none: the client).
+    pub audience: Vec<String>,
+    /// Claims the grant sets over the defaults (token exchange: `sub`, `act`, `permissions`).
+    pub claims: Map<String, Value>,
 }
 
 /// Issues an access token for `scope`, for `user` (none: the client itself). Returns the
@@ -83,7 +87,9 @@ pub fn finish_access_token(
     lineage: &Lineage,
     planned: PlannedAccess,
 ) -> Result<(String, u64), OAuthError> {
-    let expires_in = provider.settings.access_token_ttl.as_secs();
+    // The plan's lifetime: token exchange may shorten it to the subject token's.
+    let expires_in =
+        u64::try_from((planned.expires_at - planned.issued_at).whole_seconds()).unwrap_or(0);
     if let Some(value) = planned.value {
         return Ok((value, expires_in));
     }
@@ -94,7 +100,12 @@ pub fn finish_access_token(
         user.map_or_else(|| client.client_id.clone(), |u| u.subject.clone())
             .into(),
     );
-    c.insert("aud".into(), client.client_id.clone().into());
+    let aud: Value = match lineage.audience.as_slice() {
+        [] => client.client_id.clone().into(),
+        [one] => one.clone().into(),
+        many => many.to_vec().into(),
+    };
+    c.insert("aud".into(), aud);
     c.insert("client_id".into(), client.client_id.clone().into());
     c.insert("iat".into(), jwt::unix(planned.issued_at).into());
     c.insert("exp".into(), jwt::unix(planned.expires_at).into());
@@ -111,6 +122,7 @@ pub fn finish_access_token(
             c.insert("amr".into(), lineage.amr.clone().into());
         }
     }
+    c.extend(lineage.claims.clone());
     let alg = KeyAlg::parse(&client.access_token_signing_alg)?;
     let token = jwt::sign(&provider.keys.current(), alg, "at+jwt", c)?;
     Ok((token, expires_in))

@@ -11,6 +11,8 @@ use crate::Provider;
 use crate::error::{ErrorCode, OAuthError};
 use crate::params::Params;
 use crate::provider::RefreshBinding;
+use crate::resources;
+use domain::grants::resources_of;
 
 /// Rotates a refresh token and issues fresh tokens. Returns the response and the user's id.
 pub async fn exchange(
@@ -22,7 +24,8 @@ pub async fn exchange(
     let presented = params
         .get("refresh_token")
         .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
-    if let Some(asked) = params.get("scope")
+    let asked_resources = resources::requested(client, params)?;
+    if (params.has("scope") || !asked_resources.is_empty())
         && let Some(family) = provider
             .grants
             .active_family(presented)
@@ -30,7 +33,13 @@ pub async fn exchange(
             .filter(|f| f.client_id == client.client_id)
     {
         // Checked before rotating too: a refused request must leave the refresh token usable.
-        narrowed(&family.scope, asked)?;
+        if let Some(asked) = params.get("scope") {
+            narrowed(&family.scope, asked)?;
+        }
+        resources::narrow(
+            &resources_of(family.resources.as_ref()),
+            asked_resources.clone(),
+        )?;
     }
     let planned = issue::plan_access_token(provider, client, params.get("scope").map(narrow_words));
     let rotation = provider
@@ -70,6 +79,7 @@ pub async fn exchange(
         None => family.scope.clone(),
         Some(asked) => narrowed(&family.scope, asked)?,
     };
+    let audience = resources::narrow(&resources_of(family.resources.as_ref()), asked_resources)?;
     // The access token was recorded with the rotation; a refusal below revokes the grant,
     // and the grant's access tokens with it.
     let user = user.filter(|u| {
@@ -91,6 +101,8 @@ pub async fn exchange(
         auth_time: Some(family.auth_time.unix_timestamp()),
         acr: family.acr.clone(),
         amr: serde_json::from_value(family.amr.clone()).unwrap_or_default(),
+        audience,
+        ..Lineage::default()
     };
     let (access_token, expires_in) =
         issue::finish_access_token(provider, client, Some(&user), &scope, &lineage, planned)?;
@@ -117,6 +129,7 @@ pub async fn exchange(
             refresh_token: Some(refresh_token),
             id_token,
             scope,
+            issued_token_type: None,
         },
         Some(user.id),
     ))

@@ -71,6 +71,10 @@ pub struct PendingRequest {
     /// (anyone holding the request id can resume the request).
     #[serde(default)]
     pub consent_session: Option<String>,
+    /// Resource indicators (RFC 8707) asked for, already checked against the client's
+    /// allow-list; they become the code's and the access token's audience.
+    #[serde(default)]
+    pub resources: Vec<String>,
 }
 
 /// How many parked requests may be live at once: unauthenticated requests are parked, so

@@ -22,6 +22,9 @@ pub struct Model {
     pub acr: Option<String>,
     #[sea_orm(column_type = "JsonBinary")]
     pub amr: Json,
+    /// Resource indicators (RFC 8707) granted: a JSON list of URIs.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub resources: Option<Json>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub expires_at: TimeDateTimeWithTimeZone,
     pub redeemed_at: Option<TimeDateTimeWithTimeZone>,

@@ -40,6 +40,8 @@ pub struct NewCode {
     pub acr: Option<String>,
     /// Methods used.
     pub amr: Vec<String>,
+    /// Resource indicators (RFC 8707) granted; empty: the default audience.
+    pub resources: Vec<String>,
 }
 
 /// What the token request presents besides the code and the client: it must equal what the
@@ -102,6 +104,7 @@ impl Codes {
             auth_time: Set(new.auth_time),
             acr: Set(new.acr),
             amr: Set(new.amr.into()),
+            resources: Set(crate::grants::resources_column(&new.resources)),
             created_at: Set(at),
             expires_at: Set(at + self.ttl),
             redeemed_at: Set(None),

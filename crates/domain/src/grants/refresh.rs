@@ -41,6 +41,8 @@ pub struct NewGrant {
     pub acr: Option<String>,
     /// Methods used.
     pub amr: Vec<String>,
+    /// Resource indicators (RFC 8707) granted; empty: the default audience.
+    pub resources: Vec<String>,
     /// Keyed hash of the device that started the grant (see [`Grants::fingerprint`]).
     pub fingerprint: Option<String>,
     /// The grant ends no later than this (the browser session's end).
@@ -104,6 +106,7 @@ impl Grants {
             auth_time: Set(new.auth_time),
             acr: Set(new.acr),
             amr: Set(new.amr.into()),
+            resources: Set(crate::grants::resources_column(&new.resources)),
             fingerprint: Set(new.fingerprint),
             created_at: Set(at),
             expires_at: Set(new

@@ -159,6 +159,14 @@ impl Users {
             .await?)
     }
 
+    /// The account whose `sub` claim is `subject`, if any.
+    pub async fn find_by_subject(&self, subject: &str) -> Result<Option<user::Model>> {
+        Ok(user::Entity::find()
+            .filter(user::Column::Subject.eq(subject))
+            .one(&self.db)
+            .await?)
+    }
+
     /// Every account, ordered by email.
     pub async fn list(&self) -> Result<Vec<user::Model>> {
         Ok(user::Entity::find()

@@ -50,7 +50,8 @@ pub struct CreateArgs {
     /// A public client: no secret, PKCE required.
     #[arg(long)]
     public: bool,
-    /// Allowed grant type (repeatable): authorization_code, refresh_token, client_credentials.
+    /// Allowed grant type (repeatable): authorization_code, refresh_token, client_credentials,
+    /// urn:ietf:params:oauth:grant-type:token-exchange.
     #[arg(long = "grant-type", value_name = "TYPE")]
     grant_types: Vec<String>,
     /// Allowed response type (repeatable): code.
