@@ -131,7 +131,14 @@ impl Acl {
         validate_type(resource_type)?;
         let (kind, id) = self.resolve(subject).await?;
         if let Some(existing) = self
-            .find(resource_server, kind, &id, relation, resource_type, resource_id)
+            .find(
+                resource_server,
+                kind,
+                &id,
+                relation,
+                resource_type,
+                resource_id,
+            )
             .await?
         {
             return Ok(existing.into());
@@ -162,7 +169,14 @@ impl Acl {
     ) -> Result<()> {
         let (kind, id) = self.resolve(subject).await?;
         let found = self
-            .find(resource_server, kind, &id, relation, resource_type, resource_id)
+            .find(
+                resource_server,
+                kind,
+                &id,
+                relation,
+                resource_type,
+                resource_id,
+            )
             .await?
             .ok_or(Error::NotFound("ACL entry"))?;
         acl_entry::Entity::delete_by_id(found.id)

@@ -77,8 +77,8 @@ pub fn evaluate(
 ) -> Result<Decision> {
     let (resource_uid, properties) = resource;
     let principal_json = principal_entity(principal, relations, facts.now);
-    let user_type = EntityTypeName::from_str("Gatehouse::User")
-        .map_err(|e| Error::Corrupt(e.to_string()))?;
+    let user_type =
+        EntityTypeName::from_str("Gatehouse::User").map_err(|e| Error::Corrupt(e.to_string()))?;
     let principal_uid =
         EntityUid::from_type_name_and_id(user_type, EntityId::new(&principal.subject));
     let resource_json = json!({

@@ -27,11 +27,7 @@ pub fn position(source: &str, offset: usize) -> (usize, usize) {
     }
     let before = source.get(..offset).unwrap_or_default();
     let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |l| l.chars().count())
-        + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
 }
 
@@ -45,7 +41,11 @@ mod tests {
         assert_eq!(position(src, 0), (1, 1));
         assert_eq!(position(src, 3), (2, 1));
         assert_eq!(position(src, 7), (2, 4));
-        assert_eq!(position(src, 6), (2, 3), "inside a character: that character");
+        assert_eq!(
+            position(src, 6),
+            (2, 3),
+            "inside a character: that character"
+        );
         assert_eq!(position(src, src.len()), (3, 2));
     }
 }

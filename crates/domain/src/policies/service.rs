@@ -69,7 +69,11 @@ impl Policies {
     /// The full entity type name of `resource` (`Type:id`) as the resource server's schema
     /// names it (`Document` becomes `Docs::Document`), and its id. Without a stored set the
     /// type is taken as written.
-    pub async fn resource(&self, resource_server: &str, resource: &str) -> Result<(String, String)> {
+    pub async fn resource(
+        &self,
+        resource_server: &str,
+        resource: &str,
+    ) -> Result<(String, String)> {
         let (ty, id) = super::acl::parse_resource(resource)?;
         client::Entity::find_by_id(resource_server)
             .one(&self.db)

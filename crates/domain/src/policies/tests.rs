@@ -101,7 +101,9 @@ fn doc(domain: &str, public: bool) -> Value {
 
 #[test]
 fn a_schema_breaking_policy_is_refused_with_its_line_and_column() {
-    let broken = format!("{POLICIES}\npermit(principal, action, resource is Docs::Document)\nwhen {{ resource.colour == \"red\" }};\n");
+    let broken = format!(
+        "{POLICIES}\npermit(principal, action, resource is Docs::Document)\nwhen {{ resource.colour == \"red\" }};\n"
+    );
     let Err(Error::Invalid { field, reason }) = compile(SCHEMA, &broken) else {
         panic!("accepted a policy naming an attribute the schema lacks");
     };
@@ -110,13 +112,18 @@ fn a_schema_breaking_policy_is_refused_with_its_line_and_column() {
     assert!(reason.contains(&format!("line {line}, column")), "{reason}");
     assert!(reason.contains("colour"), "{reason}");
 
-    let Err(Error::Invalid { field, reason }) = compile(SCHEMA, "permit(principal, action, resource)\nwhen { true ;") else {
+    let Err(Error::Invalid { field, reason }) =
+        compile(SCHEMA, "permit(principal, action, resource)\nwhen { true ;")
+    else {
         panic!("accepted a syntax error");
     };
     assert_eq!(field, "policies");
     assert!(reason.starts_with("line 2, column"), "{reason}");
 
-    let Err(Error::Invalid { field, reason }) = compile("namespace Docs {\n  entity Document = { x: Strin };\n}", POLICIES) else {
+    let Err(Error::Invalid { field, reason }) = compile(
+        "namespace Docs {\n  entity Document = { x: Strin };\n}",
+        POLICIES,
+    ) else {
         panic!("accepted a schema with an unknown type");
     };
     assert_eq!(field, "schema");
@@ -128,18 +135,39 @@ fn policy_ids_come_from_the_id_annotation() {
     let c = compile(SCHEMA, POLICIES).unwrap();
     assert_eq!(
         c.policy_ids,
-        ["verified-read-public", "owners", "folder-readers", "same-domain-read", "office-hours"]
+        [
+            "verified-read-public",
+            "owners",
+            "folder-readers",
+            "same-domain-read",
+            "office-hours"
+        ]
     );
     assert!(matches!(c.action("read"), Ok(a) if a.to_string() == r#"Docs::Action::"read""#));
     assert!(matches!(c.entity_type("Document"), Ok(t) if t.to_string() == "Docs::Document"));
-    assert!(matches!(c.action("delete"), Err(Error::Invalid { field: "action", .. })));
-    assert!(matches!(c.entity_type("User"), Err(Error::Invalid { .. })), "Gatehouse's own types are not resources");
+    assert!(matches!(
+        c.action("delete"),
+        Err(Error::Invalid {
+            field: "action",
+            ..
+        })
+    ));
+    assert!(
+        matches!(c.entity_type("User"), Err(Error::Invalid { .. })),
+        "Gatehouse's own types are not resources"
+    );
 }
 
 #[test]
 fn resources_are_named_type_colon_id_or_in_cedar_form() {
-    assert_eq!(parse_resource("Document:42").unwrap(), ("Document".into(), "42".into()));
-    assert_eq!(parse_resource(r#"Docs::Document::"a:b""#).unwrap(), ("Docs::Document".into(), "a:b".into()));
+    assert_eq!(
+        parse_resource("Document:42").unwrap(),
+        ("Document".into(), "42".into())
+    );
+    assert_eq!(
+        parse_resource(r#"Docs::Document::"a:b""#).unwrap(),
+        ("Docs::Document".into(), "a:b".into())
+    );
     assert!(parse_resource("42").is_err());
     assert!(parse_resource("Bad Type:1").is_err());
     assert!(parse_resource("Document:").is_err());
