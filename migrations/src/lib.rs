@@ -12,6 +12,7 @@ mod m20261130_100002_authorization_request_ip;
 mod m20261130_100005_second_factor_failures;
 mod m20261201_600001_api_keys;
 mod m20261201_700001_grant_resources;
+mod m20261201_700002_policies;
 
 /// The ordered list of Gatehouse migrations.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_100002_authorization_request_ip::Migration),
             Box::new(m20261201_600001_api_keys::Migration),
             Box::new(m20261201_700001_grant_resources::Migration),
+            Box::new(m20261201_700002_policies::Migration),
         ]
     }
 }

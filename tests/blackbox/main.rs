@@ -15,6 +15,7 @@ mod conformance_basic;
 mod conformance_config;
 mod conformance_logout;
 mod cors;
+mod decisions;
 mod email_sign_in;
 mod happy_flow;
 mod house;

@@ -3,6 +3,7 @@
 //! protocol functions and map results to responses; pages are rendered through [`Pages`].
 
 pub mod authorize;
+pub mod authzen;
 pub mod bearer;
 pub mod client_auth;
 pub mod cors;
@@ -53,6 +54,12 @@ pub mod paths {
     pub const LOGIN: &str = "/login";
     /// Where the hosted consent page lives (served by login-ui).
     pub const CONSENT: &str = "/consent";
+    /// AuthZEN single decision.
+    pub const ACCESS_EVALUATION: &str = "/access/v1/evaluation";
+    /// AuthZEN batch decisions.
+    pub const ACCESS_EVALUATIONS: &str = "/access/v1/evaluations";
+    /// AuthZEN policy decision point metadata.
+    pub const AUTHZEN_METADATA: &str = "/.well-known/authzen-configuration";
 }
 
 /// Mounts the protocol routes. Expects `web::Data<Provider>` in app data.
@@ -75,7 +82,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(paths::REVOKE, web::post().to(revocation::revoke))
     .route(paths::REVOKE, options().to(cors::preflight_post))
     .route(paths::END_SESSION, web::get().to(end_session::get))
-    .route(paths::END_SESSION, web::post().to(end_session::post));
+    .route(paths::END_SESSION, web::post().to(end_session::post))
+    .route(
+        paths::ACCESS_EVALUATION,
+        web::post().to(authzen::evaluation),
+    )
+    .route(
+        paths::ACCESS_EVALUATIONS,
+        web::post().to(authzen::evaluations),
+    )
+    .route(paths::AUTHZEN_METADATA, web::get().to(authzen::metadata));
 }
 
 fn options() -> actix_web::Route {

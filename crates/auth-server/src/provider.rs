@@ -33,6 +33,8 @@ pub struct Settings {
     pub refresh_binding: RefreshBinding,
     /// When a second factor is required.
     pub mfa_policy: domain::credentials::MfaPolicy,
+    /// Share of policy decisions written to the audit log.
+    pub decision_audit_rate: f64,
 }
 
 /// What a refresh token presented from another device (user agent and client hints) than
@@ -72,6 +74,8 @@ pub struct Provider {
     pub access_tokens: AccessTokens,
     /// API keys.
     pub api_keys: domain::apikeys::ApiKeys,
+    /// Resource servers' policy sets (the decision API).
+    pub policies: domain::policies::Policies,
     /// Request budgets by role at introspection.
     pub role_budgets: crate::limits::RoleBudgets,
     /// Audit log.

@@ -1,6 +1,7 @@
 //! sea-orm entities, one module per table.
 
 pub mod access_token;
+pub mod acl_entry;
 pub mod api_key;
 pub mod audit_event;
 pub mod authorization_code;
@@ -11,6 +12,7 @@ pub mod consent;
 pub mod credential;
 pub mod mail_outbox;
 pub mod permission;
+pub mod policy_set;
 pub mod refresh_token;
 pub mod refresh_token_family;
 pub mod role;

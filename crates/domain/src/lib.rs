@@ -15,6 +15,7 @@ pub mod grants;
 pub mod keys;
 pub mod mail;
 pub mod net;
+pub mod policies;
 pub mod purge;
 pub mod random;
 pub mod ratelimit;

@@ -5,6 +5,7 @@ mod client;
 mod keys;
 mod output;
 mod password;
+mod policy;
 mod purge;
 mod role;
 mod serve;
@@ -55,6 +56,12 @@ pub enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Manage resource servers' Cedar policy sets (the decision API).
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
+    /// Manage ACL entries (subject, relation, resource) of resource servers.
+    #[command(subcommand)]
+    Acl(policy::AclCommand),
     /// Delete expired and ended rows now (servers also do it every
     /// maintenance.purge_interval_secs) and print what was deleted.
     Purge {
@@ -95,6 +102,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(cmd) => keys::run(&services, cmd).await,
         Command::Apikey(cmd) => apikey::run(&services, cmd).await,
         Command::ServiceAccount(cmd) => apikey::run_service_account(&services, cmd).await,
+        Command::Policy(cmd) => policy::run(&services, cmd).await,
+        Command::Acl(cmd) => policy::run_acl(&services, cmd).await,
         Command::Purge { json } => purge::run(&services, json).await,
     };
     services.store.close().await?;

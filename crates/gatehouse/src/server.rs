@@ -245,6 +245,7 @@ fn settings(config: &Config) -> auth_server::Settings {
             crate::config::RefreshBindingPolicy::Revoke => auth_server::RefreshBinding::Revoke,
         },
         mfa_policy: mfa_policy(config),
+        decision_audit_rate: config.policies.decision_audit_rate,
     }
 }
 
@@ -306,6 +307,7 @@ fn provider(
         grants: services.grants.clone(),
         access_tokens: services.access_tokens.clone(),
         api_keys: services.api_keys.clone(),
+        policies: services.policies.clone(),
         role_budgets: auth_server::limits::RoleBudgets {
             by_role: services.config.rate_limit.by_role.clone(),
             window: Duration::from_secs(services.config.rate_limit.by_role_window_secs),

@@ -43,6 +43,8 @@ pub struct Services {
     pub api_keys: ApiKeys,
     /// Service accounts.
     pub service_accounts: ServiceAccounts,
+    /// Cedar policy sets and ACL entries of resource servers.
+    pub policies: domain::policies::Policies,
     /// Signing keys in the database.
     pub keys: Keys,
     /// Audit log.
@@ -140,6 +142,7 @@ impl Services {
                 secs(config.api_keys.max_lifetime_days.saturating_mul(86_400)),
             ),
             service_accounts: ServiceAccounts::new(&store),
+            policies: domain::policies::Policies::new(&store, secs(config.policies.recheck_secs)),
             keys: Keys::new(
                 &store,
                 secrets.clone(),

@@ -82,6 +82,28 @@ pub struct Config {
     pub ui: UiConfig,
     /// API keys.
     pub api_keys: ApiKeysConfig,
+    /// Cedar policy sets and the decision API.
+    pub policies: PoliciesConfig,
+}
+
+/// `[policies]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PoliciesConfig {
+    /// Seconds a node keeps a compiled policy set before checking for a newer one (a set
+    /// stored on this node applies here at once).
+    pub recheck_secs: u64,
+    /// Share of decisions written to the audit log, 0.0 to 1.0.
+    pub decision_audit_rate: f64,
+}
+
+impl Default for PoliciesConfig {
+    fn default() -> Self {
+        Self {
+            recheck_secs: 5,
+            decision_audit_rate: 0.01,
+        }
+    }
 }
 
 /// `[ui]`: the hosted pages and mails.
@@ -737,6 +759,7 @@ impl Default for Config {
             rate_limit: RateLimitConfig::default(),
             branding: BrandingConfig::default(),
             api_keys: ApiKeysConfig::default(),
+            policies: PoliciesConfig::default(),
         }
     }
 }

@@ -282,10 +282,17 @@ impl Config {
                 self.api_keys.max_lifetime_days,
             ),
             ("api_keys.usage_flush_secs", self.api_keys.usage_flush_secs),
+            ("policies.recheck_secs", self.policies.recheck_secs),
         ] {
             if value == 0 {
                 return Err(ConfigError::new(key, "must be at least 1"));
             }
+        }
+        if !(0.0..=1.0).contains(&self.policies.decision_audit_rate) {
+            return Err(ConfigError::new(
+                "policies.decision_audit_rate",
+                "must be between 0.0 and 1.0",
+            ));
         }
         if r.password_max_delay_ms > 10_000 {
             return Err(ConfigError::new(

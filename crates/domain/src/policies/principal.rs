@@ -1,0 +1,78 @@
+//! What Gatehouse knows of the principal of a decision: the user, their effective roles,
+//! groups and permissions.
+
+use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _};
+
+use crate::Result;
+use crate::apikeys::{Owner, roles_and_permissions};
+use crate::entities::{role, user};
+use crate::users::UserStatus;
+
+/// The user a decision is about.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// Internal user id (ACL entries of kind `user` hold it).
+    pub user_id: String,
+    /// The `sub` of the user's tokens: the principal entity's id.
+    pub subject: String,
+    /// Email address.
+    pub email: String,
+    /// Whether the address was verified.
+    pub email_verified: bool,
+    /// Account creation time.
+    pub created_at: time::OffsetDateTime,
+    /// Effective roles as (id, name).
+    pub roles: Vec<(String, String)>,
+    /// Effective groups as (id, path).
+    pub groups: Vec<(String, String)>,
+    /// Effective permission names.
+    pub permissions: Vec<String>,
+}
+
+/// Finds the user whose `sub` (or, failing that, whose email address) is `id`, with what
+/// they hold. `None` when there is no such user or the account may not act.
+pub async fn load(db: &impl ConnectionTrait, id: &str) -> Result<Option<Principal>> {
+    let by_sub = user::Entity::find()
+        .filter(user::Column::Subject.eq(id))
+        .one(db)
+        .await?;
+    let found = match by_sub {
+        Some(u) => Some(u),
+        None if id.contains('@') => {
+            let Ok(email) = crate::users::normalize_email(id) else {
+                return Ok(None);
+            };
+            user::Entity::find()
+                .filter(user::Column::Email.eq(email))
+                .one(db)
+                .await?
+        }
+        None => None,
+    };
+    // A lockout stops sign-in, not the sessions and tokens the user already has; suspended,
+    // disabled and unverified accounts are refused everything.
+    let Some(u) = found.filter(|u| {
+        u.status == UserStatus::Active.as_str() || u.status == UserStatus::Locked.as_str()
+    }) else {
+        return Ok(None);
+    };
+    let (role_names, permissions) = roles_and_permissions(db, &Owner::User(u.id.clone())).await?;
+    let roles = role::Entity::find()
+        .filter(role::Column::Name.is_in(role_names))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect();
+    let groups = crate::policies::groups_of(db, &u.id).await?;
+    Ok(Some(Principal {
+        user_id: u.id,
+        subject: u.subject,
+        email: u.email,
+        email_verified: u.email_verified,
+        created_at: u.created_at,
+        roles,
+        groups,
+        permissions,
+    }))
+}
