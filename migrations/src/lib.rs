@@ -11,6 +11,7 @@ mod m20261130_100001_client_allowed_origins;
 mod m20261130_100002_authorization_request_ip;
 mod m20261130_100005_second_factor_failures;
 mod m20261201_600001_api_keys;
+mod m20261201_700001_rbac;
 
 /// The ordered list of Gatehouse migrations.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_100005_second_factor_failures::Migration),
             Box::new(m20261130_100002_authorization_request_ip::Migration),
             Box::new(m20261201_600001_api_keys::Migration),
+            Box::new(m20261201_700001_rbac::Migration),
         ]
     }
 }

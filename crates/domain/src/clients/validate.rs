@@ -31,6 +31,8 @@ pub fn default_scopes() -> Vec<String> {
         "address",
         "phone",
         "offline_access",
+        "roles",
+        "groups",
     ]
     .map(String::from)
     .to_vec()
