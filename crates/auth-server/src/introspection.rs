@@ -8,7 +8,7 @@ use domain::users::UserStatus;
 use serde_json::{Value, json};
 
 use crate::error::OAuthError;
-use crate::{Provider, bearer, limits, token};
+use crate::{Provider, bearer, limits, role_claims, token};
 
 /// `POST /introspect`
 pub async fn introspect(
@@ -112,7 +112,7 @@ async fn access(provider: &Provider, presented: &str) -> Result<Option<Value>, O
         (None, Some(uid)) => provider.users.find(uid).await?.map(|u| u.subject),
         (None, None) => Some(t.client_id.clone()),
     };
-    Ok(Some(json!({
+    let mut answer = json!({
         "active": true,
         "token_type": "Bearer",
         "scope": t.scope,
@@ -124,7 +124,17 @@ async fn access(provider: &Provider, presented: &str) -> Result<Option<Value>, O
         "exp": t.exp,
         "iat": t.iat,
         "jti": t.jti,
-    })))
+    });
+    // An opaque token carries nothing itself: its role and group claims are read now, as a
+    // JWT's were when it was signed.
+    if !t.jwt
+        && let Some(user_id) = &t.user_id
+        && let Some(client) = provider.clients.find(&t.client_id).await?
+        && let Some(map) = answer.as_object_mut()
+    {
+        role_claims::add(provider, &client, user_id, &t.scope, "access_token", map).await?;
+    }
+    Ok(Some(answer))
 }
 
 async fn refresh(provider: &Provider, presented: &str) -> Result<Option<Value>, OAuthError> {

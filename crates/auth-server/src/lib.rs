@@ -18,6 +18,7 @@ pub mod pages;
 pub mod params;
 pub mod provider;
 pub mod revocation;
+pub mod role_claims;
 pub mod token;
 pub mod userinfo;
 

@@ -15,6 +15,7 @@ use domain::credentials::password::PasswordHasher;
 use domain::grants::{AccessTokens, Codes, Grants};
 use domain::keys::{Keys, SharedKeyRing};
 use domain::purge::Purge;
+use domain::groups::Groups;
 use domain::roles::Roles;
 use domain::secrets::{MasterKey, MasterKeySource, SecretBox};
 use domain::service_accounts::ServiceAccounts;
@@ -39,6 +40,8 @@ pub struct Services {
     pub clients: Clients,
     /// Roles and permissions.
     pub roles: Roles,
+    /// Groups.
+    pub groups: Groups,
     /// API keys.
     pub api_keys: ApiKeys,
     /// Service accounts.
@@ -134,6 +137,7 @@ impl Services {
             users: Users::new(&store, hasher),
             clients: Clients::new(&store, secrets.clone()),
             roles: Roles::new(&store),
+            groups: Groups::new(&store),
             api_keys: ApiKeys::new(
                 &store,
                 secrets.clone(),

@@ -133,8 +133,10 @@ pub async fn exchange(
                 access_token: &access_token,
                 lineage: &lineage,
                 claims_request: row.claims.as_ref(),
+                scope: &row.scope,
             },
-        )?)
+        )
+        .await?)
     } else {
         None
     };

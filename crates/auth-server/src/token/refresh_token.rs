@@ -93,7 +93,8 @@ pub async fn exchange(
         amr: serde_json::from_value(family.amr.clone()).unwrap_or_default(),
     };
     let (access_token, expires_in) =
-        issue::finish_access_token(provider, client, Some(&user), &scope, &lineage, planned)?;
+        issue::finish_access_token(provider, client, Some(&user), &scope, &lineage, planned)
+            .await?;
     let id_token = if scope.split(' ').any(|s| s == "openid") {
         Some(issue::id_token(
             provider,
@@ -104,8 +105,10 @@ pub async fn exchange(
                 access_token: &access_token,
                 lineage: &lineage,
                 claims_request: family.claims.as_ref(),
+                scope: &scope,
             },
-        )?)
+        )
+        .await?)
     } else {
         None
     };

@@ -693,6 +693,9 @@ pub struct LogConfig {
 pub struct BootstrapConfig {
     /// Email of the administrator created on first start.
     pub admin_email: String,
+    /// Global roles created if missing and granted to that administrator at first start
+    /// (always including `admin`).
+    pub admin_roles: Vec<String>,
 }
 
 /// `[keys]`
@@ -785,6 +788,7 @@ impl Default for BootstrapConfig {
     fn default() -> Self {
         Self {
             admin_email: "admin@localhost".into(),
+            admin_roles: vec![domain::roles::ADMIN_ROLE.to_owned()],
         }
     }
 }
