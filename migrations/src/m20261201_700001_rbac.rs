@@ -113,7 +113,9 @@ impl MigrationTrait for Migration {
                 .await?;
                 // PostgreSQL's name for the column-level UNIQUE of the first migration.
                 m.get_connection()
-                    .execute_unprepared("ALTER TABLE roles DROP CONSTRAINT IF EXISTS roles_name_key")
+                    .execute_unprepared(
+                        "ALTER TABLE roles DROP CONSTRAINT IF EXISTS roles_name_key",
+                    )
                     .await?;
             }
         }

@@ -90,7 +90,10 @@ async fn seen(server: &TestServer, client: &rp::Client, email: &str, scopes: &[&
         .expect("ID token verifies");
     let access_jwt = tokens.access_token().secret().clone();
     let info: UserInfoClaims<Rbac, CoreGenderClaim> = client
-        .user_info(tokens.access_token().clone(), Some(claims.subject().clone()))
+        .user_info(
+            tokens.access_token().clone(),
+            Some(claims.subject().clone()),
+        )
         .unwrap()
         .request_async(&http_client)
         .await
@@ -123,7 +126,10 @@ async fn configure(server: &TestServer, tag: &str, email: &str, client_id: &str,
             roles.create(&reader, &["docs:read".into()]).await.unwrap();
             roles.create(&writer, &["docs:write".into()]).await.unwrap();
             roles.create(&staff, &["wiki:read".into()]).await.unwrap();
-            let name = |n: &str| RoleName { client_id: None, name: n.to_owned() };
+            let name = |n: &str| RoleName {
+                client_id: None,
+                name: n.to_owned(),
+            };
             roles.include(&name(&writer), &name(&reader)).await.unwrap();
             roles.grant(&writer, &email).await.unwrap();
             groups.create(&eng, None).await.unwrap();
@@ -138,7 +144,11 @@ async fn configure(server: &TestServer, tag: &str, email: &str, client_id: &str,
                 .await
                 .unwrap();
             roles
-                .grant_to(Some(&client_id), "editor", &RoleGrantee::User(email.clone()))
+                .grant_to(
+                    Some(&client_id),
+                    "editor",
+                    &RoleGrantee::User(email.clone()),
+                )
                 .await
                 .unwrap();
             roles.create_in(Some(&other), "viewer", &[]).await.unwrap();

@@ -6,11 +6,7 @@ use super::NewClient;
 use crate::{Error, Result};
 
 /// Grant types Gatehouse implements.
-pub const GRANT_TYPES: &[&str] = &[
-    "authorization_code",
-    "refresh_token",
-    "client_credentials",
-];
+pub const GRANT_TYPES: &[&str] = &["authorization_code", "refresh_token", "client_credentials"];
 /// The grant type of RFC 8693 token exchange.
 pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 /// Response types Gatehouse implements.

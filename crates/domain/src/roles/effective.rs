@@ -7,7 +7,9 @@ use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter a
 use serde::Serialize;
 
 use crate::Result;
-use crate::entities::{group_role, permission, role, role_include, role_permission, user_group, user_role};
+use crate::entities::{
+    group_role, permission, role, role_include, role_permission, user_group, user_role,
+};
 use crate::groups::Tree;
 
 /// What a principal holds, computed when asked (tokens carry it from their issue on).

@@ -8,9 +8,8 @@ fn is_name_byte(b: u8) -> bool {
 
 /// Role and group names: 1 to 64 of `a-z 0-9 _ - . :`.
 pub fn validate_name(field: &'static str, name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name.bytes().all(|b| is_name_byte(b) || b == b':');
+    let ok =
+        !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| is_name_byte(b) || b == b':');
     if ok {
         Ok(())
     } else {
@@ -49,7 +48,14 @@ mod tests {
     fn permissions_are_resource_colon_action() {
         assert!(validate_permission("documents:write").is_ok());
         assert!(validate_permission("api.v2:read-all").is_ok());
-        for bad in ["documents", ":write", "documents:", "a:b:c", "Docs:write", "a b:c"] {
+        for bad in [
+            "documents",
+            ":write",
+            "documents:",
+            "a:b:c",
+            "Docs:write",
+            "a b:c",
+        ] {
             assert!(validate_permission(bad).is_err(), "{bad} accepted");
         }
     }

@@ -235,12 +235,7 @@ impl Roles {
     }
 
     /// Grants the role to a user or a group. Granting twice is harmless.
-    pub async fn grant_to(
-        &self,
-        client: Option<&str>,
-        name: &str,
-        to: &RoleGrantee,
-    ) -> Result<()> {
+    pub async fn grant_to(&self, client: Option<&str>, name: &str, to: &RoleGrantee) -> Result<()> {
         let r = self.get(client, name).await?;
         match to {
             RoleGrantee::User(email) => {

@@ -318,7 +318,9 @@ pub async fn run(services: &Services, cmd: ClientCommand) -> anyhow::Result<()> 
                 .record(
                     AuditEvent::success("client.updated")
                         .client(id.clone())
-                        .data(serde_json::json!({ "role_claims": client.role_claims, "via": "cli" })),
+                        .data(
+                            serde_json::json!({ "role_claims": client.role_claims, "via": "cli" }),
+                        ),
                 )
                 .await?;
             if json {

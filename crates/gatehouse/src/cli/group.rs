@@ -71,7 +71,11 @@ pub enum GroupCommand {
     },
 }
 
-async fn audit(services: &Services, action: &'static str, data: serde_json::Value) -> anyhow::Result<()> {
+async fn audit(
+    services: &Services,
+    action: &'static str,
+    data: serde_json::Value,
+) -> anyhow::Result<()> {
     services
         .audit
         .record(AuditEvent::success(action).data(data))
@@ -95,7 +99,13 @@ pub async fn run(services: &Services, cmd: GroupCommand) -> anyhow::Result<()> {
             let created = groups.create(&name, parent.as_deref()).await?;
             let data = json!({ "group": name, "parent": parent, "via": "cli" });
             audit(services, "group.created", data).await?;
-            done(services, &name, &out, format!("created group {}", created.path)).await
+            done(
+                services,
+                &name,
+                &out,
+                format!("created group {}", created.path),
+            )
+            .await
         }
         GroupCommand::List { out } => {
             let all = groups.list().await?;
@@ -134,7 +144,12 @@ pub async fn run(services: &Services, cmd: GroupCommand) -> anyhow::Result<()> {
         GroupCommand::Delete { name, out } => {
             let before = groups.show(&name).await?;
             groups.delete(&name).await?;
-            audit(services, "group.deleted", json!({ "group": name, "via": "cli" })).await?;
+            audit(
+                services,
+                "group.deleted",
+                json!({ "group": name, "via": "cli" }),
+            )
+            .await?;
             if out.json {
                 return output::json(&json!({ "deleted": before }));
             }
@@ -161,7 +176,13 @@ pub async fn run(services: &Services, cmd: GroupCommand) -> anyhow::Result<()> {
             groups.add_subgroup(&name, &subgroup).await?;
             let data = json!({ "group": name, "subgroup": subgroup, "via": "cli" });
             audit(services, "group.subgroup_added", data).await?;
-            done(services, &name, &out, format!("{subgroup} is now inside {name}")).await
+            done(
+                services,
+                &name,
+                &out,
+                format!("{subgroup} is now inside {name}"),
+            )
+            .await
         }
     }
 }

@@ -195,8 +195,20 @@ pub async fn run(services: &Services, cmd: RoleCommand) -> anyhow::Result<()> {
             roles
                 .create_in(role.client(), &role.name, &permissions)
                 .await?;
-            audit(services, "role.created", &role, json!({ "permissions": permissions })).await?;
-            done(services, &role, &out, format!("created role {}", role.label())).await
+            audit(
+                services,
+                "role.created",
+                &role,
+                json!({ "permissions": permissions }),
+            )
+            .await?;
+            done(
+                services,
+                &role,
+                &out,
+                format!("created role {}", role.label()),
+            )
+            .await
         }
         RoleCommand::List { client, out } => {
             let all: Vec<RoleName> = roles
@@ -264,7 +276,13 @@ pub async fn run(services: &Services, cmd: RoleCommand) -> anyhow::Result<()> {
             roles
                 .revoke_from(role.client(), &role.name, &to.to_domain())
                 .await?;
-            audit(services, "role.revoked", &role, json!({ "from": to.label() })).await?;
+            audit(
+                services,
+                "role.revoked",
+                &role,
+                json!({ "from": to.label() }),
+            )
+            .await?;
             let text = format!(
                 "revoked {} from {} (tokens already issued keep it until they expire)",
                 role.label(),
