@@ -183,7 +183,19 @@ fn expected(tag: &str, client_id: &str, other: &str) -> Rbac {
 }
 
 shared_server_tests! {
-    setup = |_c| {};
+    setup = |c| c.bootstrap.admin_roles = vec!["auditor".into()];
+
+    async fn the_bootstrap_administrator_gets_the_configured_roles(server) {
+        let users = server.running().services.users.clone();
+        let roles = server.running().services.roles.clone();
+        let held = server
+            .on_server(async move {
+                let admin = users.get_by_email("admin@example.com").await.unwrap();
+                roles.roles_of(&admin.id).await.unwrap()
+            })
+            .await;
+        assert_eq!(held, ["admin", "auditor"], "admin is always granted, auditor from config");
+    }
 
     async fn discovery_advertises_roles_and_groups(server) {
         let doc: Value = reqwest::get(server.url("/.well-known/openid-configuration"))

@@ -176,3 +176,55 @@ backend_tests! {
         assert!(roles.roles_of(&other.id).await.unwrap().is_empty());
     }
 }
+
+/// The RBAC migration rebuilds `roles` on SQLite: grants, permissions and API key owners'
+/// roles written before it must survive (foreign keys would otherwise cascade the drop).
+#[tokio::test]
+async fn existing_grants_survive_the_rbac_migration_on_sqlite() {
+    use migration::{MigrationName as _, Migrator, MigratorTrait as _};
+    use sea_orm::ConnectionTrait as _;
+
+    let db = crate::testing::TestDatabase::create(crate::testing::Backend::Sqlite)
+        .await
+        .unwrap();
+    let store = Store::connect(&db.url, 5).await.unwrap();
+    let before = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261201_700001_rbac")
+        .unwrap();
+    Migrator::up(store.db(), Some(u32::try_from(before).unwrap()))
+        .await
+        .unwrap();
+    let user = person(&store, "old@example.com").await;
+    for sql in [
+        "INSERT INTO roles (id, name, created_at) VALUES ('r1', 'legacy', '2026-01-01T00:00:00Z')",
+        "INSERT INTO permissions (id, name, created_at) VALUES ('p1', 'old:read', '2026-01-01T00:00:00Z')",
+        "INSERT INTO role_permissions (role_id, permission_id) VALUES ('r1', 'p1')",
+    ] {
+        store.db().execute_unprepared(sql).await.unwrap();
+    }
+    let grant = format!(
+        "INSERT INTO user_roles (user_id, role_id) VALUES ('{}', 'r1')",
+        user.id
+    );
+    store.db().execute_unprepared(&grant).await.unwrap();
+    store.migrate().await.unwrap();
+    let roles = Roles::new(&store);
+    let e = roles.effective(&user.id).await.unwrap();
+    assert_eq!(
+        (e.roles.as_slice(), e.permissions.as_slice()),
+        (&["legacy".to_owned()][..], &["old:read".to_owned()][..])
+    );
+    assert!(matches!(
+        roles.create("legacy", &[]).await,
+        Err(Error::Conflict("role"))
+    ));
+    // Foreign keys are on again: a grant to a missing role is refused.
+    assert!(
+        store
+            .db()
+            .execute_unprepared(&grant.replace("'r1'", "'nope'"))
+            .await
+            .is_err()
+    );
+}
