@@ -181,7 +181,7 @@ backend_tests! {
 /// roles written before it must survive (foreign keys would otherwise cascade the drop).
 #[tokio::test]
 async fn existing_grants_survive_the_rbac_migration_on_sqlite() {
-    use migration::{MigrationName as _, Migrator, MigratorTrait as _};
+    use migration::{Migrator, MigratorTrait as _};
     use sea_orm::ConnectionTrait as _;
 
     let db = crate::testing::TestDatabase::create(crate::testing::Backend::Sqlite)
