@@ -20,6 +20,7 @@ pub const ENV_PREFIX: &str = "GATEHOUSE";
 /// empty value is an empty list). Every other variable is taken as one string, exactly as
 /// given, and read as a number or boolean only where the key is one.
 pub const LIST_KEYS: &[&str] = &[
+    "bootstrap.admin_roles",
     "keys.algorithms",
     "mfa.required_roles",
     "registration.allowed_email_domains",
