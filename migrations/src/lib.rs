@@ -13,6 +13,7 @@ mod m20261130_100005_second_factor_failures;
 mod m20261201_600001_api_keys;
 mod m20261201_700001_grant_resources;
 mod m20261201_700002_policies;
+mod m20261201_700003_rbac;
 
 /// The ordered list of Gatehouse migrations.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_600001_api_keys::Migration),
             Box::new(m20261201_700001_grant_resources::Migration),
             Box::new(m20261201_700002_policies::Migration),
+            Box::new(m20261201_700003_rbac::Migration),
         ]
     }
 }

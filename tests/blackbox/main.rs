@@ -26,6 +26,7 @@ mod mail;
 mod mfa;
 mod nodes;
 mod rate_limits;
+mod rbac;
 mod refresh_binding;
 mod registration;
 mod rp_browser;

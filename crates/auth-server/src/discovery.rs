@@ -26,6 +26,8 @@ pub const SCOPES: &[&str] = &[
     "address",
     "phone",
     "offline_access",
+    crate::role_claims::ROLES_SCOPE,
+    crate::role_claims::GROUPS_SCOPE,
 ];
 
 impl Documents {

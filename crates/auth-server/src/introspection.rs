@@ -8,7 +8,7 @@ use domain::users::UserStatus;
 use serde_json::{Value, json};
 
 use crate::error::OAuthError;
-use crate::{Provider, bearer, limits, token};
+use crate::{Provider, bearer, limits, role_claims, token};
 
 /// `POST /introspect`
 pub async fn introspect(
@@ -132,6 +132,15 @@ async fn access(provider: &Provider, presented: &str) -> Result<Option<Value>, O
                 map.insert(name.into(), v);
             }
         }
+    }
+    // An opaque token carries nothing itself: its role and group claims are read now, as a
+    // JWT's were when it was signed.
+    if !t.jwt
+        && let Some(user_id) = &t.user_id
+        && let Some(client) = provider.clients.find(&t.client_id).await?
+        && let Some(map) = answer.as_object_mut()
+    {
+        role_claims::add(provider, &client, user_id, &t.scope, "access_token", map).await?;
     }
     Ok(Some(answer))
 }

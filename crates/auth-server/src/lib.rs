@@ -20,6 +20,7 @@ pub mod params;
 pub mod provider;
 pub mod resources;
 pub mod revocation;
+pub mod role_claims;
 pub mod token;
 pub mod userinfo;
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::error::OAuthError;
 use crate::params::Params;
-use crate::{Provider, bearer, cors, jwt};
+use crate::{Provider, bearer, cors, jwt, role_claims};
 
 /// `GET /userinfo` with `Authorization: Bearer`.
 pub async fn get(provider: web::Data<Provider>, req: HttpRequest) -> HttpResponse {
@@ -188,6 +188,9 @@ async fn claims_for(
     let names = claims::released_names(&scopes, requested);
     let mut body = claims::claims_of(&user, &names);
     let client = provider.clients.find(&t.client_id).await?;
+    if let Some(c) = &client {
+        role_claims::add(provider, c, &user.id, &t.scope, "userinfo", &mut body).await?;
+    }
     if let Some(alg) = client
         .as_ref()
         .and_then(|c| c.userinfo_signed_response_alg.clone())

@@ -1,10 +1,12 @@
 //! OAuth clients: registration data, validation, and secret verification.
 
 mod model;
+mod role_claims;
 mod service;
 mod validate;
 
 pub use model::{Client, NewClient};
+pub use role_claims::{ROLE_CLAIM_TARGETS, check_role_claims, default_role_claims};
 pub use service::Clients;
 pub use validate::{
     ACCESS_TOKEN_FORMATS, AUTH_METHODS, GRANT_TYPES, RESPONSE_TYPES, SIGNING_ALGS, TOKEN_EXCHANGE,

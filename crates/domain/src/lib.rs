@@ -12,6 +12,7 @@ pub mod credentials;
 pub mod entities;
 pub mod error;
 pub mod grants;
+pub mod groups;
 pub mod keys;
 pub mod mail;
 pub mod net;

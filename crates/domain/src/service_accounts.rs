@@ -91,6 +91,7 @@ impl ServiceAccounts {
         for name in wanted {
             let r = role::Entity::find()
                 .filter(role::Column::Name.eq(name.as_str()))
+                .filter(role::Column::ClientId.is_null())
                 .one(&txn)
                 .await?
                 .ok_or(Error::NotFound("role"))?;

@@ -51,8 +51,17 @@ pub async fn ensure_admin(
         })
         .await
         .context("cannot create the bootstrap administrator")?;
-    services.roles.ensure(ADMIN_ROLE).await?;
-    services.roles.grant(ADMIN_ROLE, &user.email).await?;
+    let configured = &services.config.bootstrap.admin_roles;
+    let roles = std::iter::once(ADMIN_ROLE).chain(
+        configured
+            .iter()
+            .map(String::as_str)
+            .filter(|r| *r != ADMIN_ROLE),
+    );
+    for role in roles {
+        services.roles.ensure(role).await?;
+        services.roles.grant(role, &user.email).await?;
+    }
     services
         .audit
         .record(

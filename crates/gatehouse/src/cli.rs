@@ -2,6 +2,7 @@
 
 mod apikey;
 mod client;
+mod group;
 mod keys;
 mod output;
 mod password;
@@ -47,6 +48,9 @@ pub enum Command {
     /// Manage roles and permissions.
     #[command(subcommand)]
     Role(role::RoleCommand),
+    /// Manage groups (members, nesting; roles are granted with `role grant --group`).
+    #[command(subcommand)]
+    Group(group::GroupCommand),
     /// Manage API keys.
     #[command(subcommand)]
     Apikey(apikey::ApiKeyCommand),
@@ -99,6 +103,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => user::run(&services, cmd).await,
         Command::Client(cmd) => client::run(&services, cmd).await,
         Command::Role(cmd) => role::run(&services, cmd).await,
+        Command::Group(cmd) => group::run(&services, cmd).await,
         Command::Keys(cmd) => keys::run(&services, cmd).await,
         Command::Apikey(cmd) => apikey::run(&services, cmd).await,
         Command::ServiceAccount(cmd) => apikey::run_service_account(&services, cmd).await,

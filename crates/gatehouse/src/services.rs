@@ -13,6 +13,7 @@ use domain::clients::Clients;
 use domain::consents::Consents;
 use domain::credentials::password::PasswordHasher;
 use domain::grants::{AccessTokens, Codes, Grants};
+use domain::groups::Groups;
 use domain::keys::{Keys, SharedKeyRing};
 use domain::purge::Purge;
 use domain::roles::Roles;
@@ -39,6 +40,8 @@ pub struct Services {
     pub clients: Clients,
     /// Roles and permissions.
     pub roles: Roles,
+    /// Groups.
+    pub groups: Groups,
     /// API keys.
     pub api_keys: ApiKeys,
     /// Service accounts.
@@ -136,6 +139,7 @@ impl Services {
             users: Users::new(&store, hasher),
             clients: Clients::new(&store, secrets.clone()),
             roles: Roles::new(&store),
+            groups: Groups::new(&store),
             api_keys: ApiKeys::new(
                 &store,
                 secrets.clone(),

@@ -1004,3 +1004,141 @@ fn finding_e_a_client_cannot_choose_an_algorithm_without_a_key() {
         "{warning}"
     );
 }
+
+#[test]
+fn role_and_group_commands_build_effective_roles_and_print_json() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["migrate"], None);
+    let json = |args: &[&str]| -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        serde_json::from_str(&sandbox.ok(&all, None)).unwrap()
+    };
+    sandbox.ok(
+        &[
+            "user",
+            "create",
+            "--email",
+            "dev@example.com",
+            "--password-stdin",
+            "--verified",
+        ],
+        Some("correct horse battery staple\n"),
+    );
+    let client: Value = json(&[
+        "client",
+        "create",
+        "--name",
+        "app",
+        "--redirect-uri",
+        "http://127.0.0.1:9999/cb",
+        "--role-claims-in",
+        "access_token",
+    ]);
+    let client_id = client["client_id"].as_str().unwrap().to_owned();
+    assert_eq!(client["role_claims"], serde_json::json!(["access_token"]));
+
+    let created = json(&["role", "create", "reader", "--permission", "docs:read"]);
+    assert_eq!(created["permissions"], serde_json::json!(["docs:read"]));
+    json(&["role", "create", "writer"]);
+    json(&["role", "add-permission", "writer", "docs:write"]);
+    let writer = json(&["role", "include", "writer", "reader"]);
+    assert_eq!(
+        writer["includes"],
+        serde_json::json!([{ "client_id": null, "name": "reader" }])
+    );
+    let cycle = sandbox.run(&["role", "include", "reader", "writer"], None);
+    assert_eq!(cycle.status.code(), Some(1), "a cycle was accepted");
+    assert!(String::from_utf8_lossy(&cycle.stderr).contains("cycle"));
+    let bad = sandbox.run(&["role", "add-permission", "writer", "nocolon"], None);
+    assert_eq!(bad.status.code(), Some(1));
+
+    json(&["role", "create", "admin", "--client", &client_id]);
+    json(&[
+        "role",
+        "grant",
+        "admin",
+        "--client",
+        &client_id,
+        "--user",
+        "dev@example.com",
+    ]);
+
+    json(&["group", "create", "eng"]);
+    let backend = json(&["group", "create", "backend", "--parent", "eng"]);
+    assert_eq!(backend["path"], "/eng/backend");
+    let backend = json(&[
+        "group",
+        "add-member",
+        "backend",
+        "--user",
+        "dev@example.com",
+    ]);
+    assert_eq!(backend["members"], serde_json::json!(["dev@example.com"]));
+    let granted = json(&["role", "grant", "writer", "--group", "eng"]);
+    assert_eq!(granted["groups"], serde_json::json!(["eng"]));
+    let loop_ = sandbox.run(&["group", "add-subgroup", "backend", "eng"], None);
+    assert_eq!(
+        loop_.status.code(),
+        Some(1),
+        "a group went inside its own subgroup"
+    );
+
+    let listed = json(&["role", "list"]);
+    assert_eq!(listed.as_array().unwrap().len(), 3, "{listed}");
+    let groups = json(&["group", "list"]);
+    assert_eq!(groups[1]["path"], "/eng/backend", "{groups}");
+
+    let effective = block_on(async {
+        let services = open(&sandbox).await;
+        let user = services
+            .users
+            .get_by_email("dev@example.com")
+            .await
+            .unwrap();
+        services.roles.effective(&user.id).await.unwrap()
+    });
+    assert_eq!(effective.roles, ["reader", "writer"]);
+    assert_eq!(effective.permissions, ["docs:read", "docs:write"]);
+    assert_eq!(effective.groups, ["/eng/backend"]);
+    assert_eq!(effective.client_roles[&client_id], ["admin"]);
+
+    json(&[
+        "group",
+        "remove-member",
+        "backend",
+        "--user",
+        "dev@example.com",
+    ]);
+    json(&[
+        "role",
+        "revoke",
+        "admin",
+        "--client",
+        &client_id,
+        "--user",
+        "dev@example.com",
+    ]);
+    let updated = json(&["client", "update", &client_id, "--role-claims-in", "none"]);
+    assert_eq!(updated["role_claims"], serde_json::json!([]));
+    let deleted = json(&["role", "delete", "admin", "--client", &client_id]);
+    assert_eq!(deleted["deleted"]["name"], "admin");
+    let refused = sandbox.run(&["group", "delete", "eng"], None);
+    assert_eq!(
+        refused.status.code(),
+        Some(1),
+        "a group with subgroups was deleted"
+    );
+    json(&["group", "delete", "backend"]);
+    json(&["group", "delete", "eng"]);
+    let effective = block_on(async {
+        let services = open(&sandbox).await;
+        let user = services
+            .users
+            .get_by_email("dev@example.com")
+            .await
+            .unwrap();
+        services.roles.effective(&user.id).await.unwrap()
+    });
+    assert_eq!(effective, domain::roles::Effective::default());
+}

@@ -15,4 +15,6 @@ scope-email = Ihre E-Mail-Adresse sehen
 scope-address = Ihre Postanschrift sehen
 scope-phone = Ihre Telefonnummer sehen
 scope-offline-access = Zugriff behalten, während Sie die Anwendung nicht nutzen
+scope-roles = Ihre Rollen und Berechtigungen sehen
+scope-groups = Sehen, welchen Gruppen Sie angehören
 scope-other = Die Berechtigung „{ $name }“ verwenden

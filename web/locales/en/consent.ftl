@@ -16,4 +16,6 @@ scope-email = See your email address
 scope-address = See your postal address
 scope-phone = See your phone number
 scope-offline-access = Keep access when you are not using it
+scope-roles = See your roles and permissions
+scope-groups = See which groups you belong to
 scope-other = Use the permission “{ $name }”

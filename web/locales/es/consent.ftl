@@ -15,4 +15,6 @@ scope-email = Ver su dirección de correo electrónico
 scope-address = Ver su dirección postal
 scope-phone = Ver su número de teléfono
 scope-offline-access = Mantener el acceso cuando usted no la esté usando
+scope-roles = Ver sus roles y permisos
+scope-groups = Ver a qué grupos pertenece
 scope-other = Usar el permiso «{ $name }»

@@ -15,4 +15,6 @@ scope-email = Voir votre adresse e-mail
 scope-address = Voir votre adresse postale
 scope-phone = Voir votre numéro de téléphone
 scope-offline-access = Garder l’accès lorsque vous ne l’utilisez pas
+scope-roles = Voir vos rôles et autorisations
+scope-groups = Voir les groupes dont vous faites partie
 scope-other = Utiliser l’autorisation « { $name } »

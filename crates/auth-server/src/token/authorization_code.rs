@@ -139,17 +139,21 @@ pub async fn exchange(
     )
     .await?;
     let id_token = if scopes.iter().any(|s| s == "openid") {
-        Some(issue::id_token(
-            provider,
-            client,
-            &user,
-            &IdTokenContext {
-                nonce: row.nonce.as_deref(),
-                access_token: &access_token,
-                lineage: &lineage,
-                claims_request: row.claims.as_ref(),
-            },
-        )?)
+        Some(
+            issue::id_token(
+                provider,
+                client,
+                &user,
+                &IdTokenContext {
+                    nonce: row.nonce.as_deref(),
+                    access_token: &access_token,
+                    lineage: &lineage,
+                    claims_request: row.claims.as_ref(),
+                    scope: &row.scope,
+                },
+            )
+            .await?,
+        )
     } else {
         None
     };

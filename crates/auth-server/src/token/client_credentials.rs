@@ -17,6 +17,8 @@ const USER_SCOPES: &[&str] = &[
     "email",
     "address",
     "phone",
+    "roles",
+    "groups",
 ];
 
 /// Issues an access token to a confidential client.

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::Provider;
 use crate::error::OAuthError;
-use crate::jwt;
+use crate::{jwt, role_claims};
 
 /// What an access token is issued under.
 #[derive(Debug, Clone, Default)]
@@ -61,7 +61,7 @@ pub async fn access_token(
             )
             .await?;
     }
-    finish_access_token(provider, client, user, scope, lineage, planned)
+    finish_access_token(provider, client, user, scope, lineage, planned).await
 }
 
 /// A new access token's `jti` (and value, when the client takes opaque tokens) and lifetime.
@@ -79,7 +79,7 @@ pub fn plan_access_token(
 
 /// The planned access token as the client receives it (already recorded where it must be):
 /// its opaque value, or a signed JWT. Returns the token and its lifetime in seconds.
-pub fn finish_access_token(
+pub async fn finish_access_token(
     provider: &Provider,
     client: &Client,
     user: Option<&user::Model>,
@@ -122,6 +122,9 @@ pub fn finish_access_token(
             c.insert("amr".into(), lineage.amr.clone().into());
         }
     }
+    if let Some(u) = user {
+        role_claims::add(provider, client, &u.id, scope, "access_token", &mut c).await?;
+    }
     c.extend(lineage.claims.clone());
     let alg = KeyAlg::parse(&client.access_token_signing_alg)?;
     let token = jwt::sign(&provider.keys.current(), alg, "at+jwt", c)?;
@@ -139,10 +142,12 @@ pub struct IdTokenContext<'a> {
     pub lineage: &'a Lineage,
     /// The `claims` request parameter.
     pub claims_request: Option<&'a Value>,
+    /// The granted scope (for the role and group claims).
+    pub scope: &'a str,
 }
 
 /// Signs an ID token (OIDC Core 2) with the client's algorithm.
-pub fn id_token(
+pub async fn id_token(
     provider: &Provider,
     client: &Client,
     user: &user::Model,
@@ -177,5 +182,6 @@ pub fn id_token(
         c.insert("sid".into(), sid.clone().into());
     }
     c.insert("at_hash".into(), jwt::at_hash(alg, ctx.access_token).into());
+    role_claims::add(provider, client, &user.id, ctx.scope, "id_token", &mut c).await?;
     jwt::sign(&provider.keys.current(), alg, "JWT", c)
 }

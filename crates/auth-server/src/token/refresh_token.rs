@@ -105,19 +105,24 @@ pub async fn exchange(
         ..Lineage::default()
     };
     let (access_token, expires_in) =
-        issue::finish_access_token(provider, client, Some(&user), &scope, &lineage, planned)?;
+        issue::finish_access_token(provider, client, Some(&user), &scope, &lineage, planned)
+            .await?;
     let id_token = if scope.split(' ').any(|s| s == "openid") {
-        Some(issue::id_token(
-            provider,
-            client,
-            &user,
-            &IdTokenContext {
-                nonce: None,
-                access_token: &access_token,
-                lineage: &lineage,
-                claims_request: family.claims.as_ref(),
-            },
-        )?)
+        Some(
+            issue::id_token(
+                provider,
+                client,
+                &user,
+                &IdTokenContext {
+                    nonce: None,
+                    access_token: &access_token,
+                    lineage: &lineage,
+                    claims_request: family.claims.as_ref(),
+                    scope: &scope,
+                },
+            )
+            .await?,
+        )
     } else {
         None
     };

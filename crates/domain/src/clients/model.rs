@@ -58,6 +58,9 @@ pub struct NewClient {
     pub resources: Vec<String>,
     /// Token exchange without an actor token (impersonation) is allowed.
     pub allow_impersonation: bool,
+    /// Token kinds (`access_token`, `id_token`, `userinfo`) that carry role and group
+    /// claims; `None`: all three.
+    pub role_claims: Option<Vec<String>>,
 }
 
 /// A registered client with its lists decoded. Never carries the secret.
@@ -111,9 +114,19 @@ pub struct Client {
     pub resources: Vec<String>,
     /// Token exchange without an actor token (impersonation) is allowed.
     pub allow_impersonation: bool,
+    /// Token kinds that carry role and group claims (when the scopes ask for them).
+    pub role_claims: Vec<String>,
     /// Registration time.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: time::OffsetDateTime,
+}
+
+impl Client {
+    /// Whether role and group claims go into this token kind (`access_token`, `id_token`,
+    /// `userinfo`).
+    pub fn role_claims_in(&self, kind: &str) -> bool {
+        self.role_claims.iter().any(|k| k == kind)
+    }
 }
 
 impl TryFrom<client::Model> for Client {
@@ -133,6 +146,10 @@ impl TryFrom<client::Model> for Client {
             allowed_origins,
             resources: m.resources.map(list).transpose()?.unwrap_or_default(),
             allow_impersonation: m.allow_impersonation,
+            role_claims: match m.role_claims {
+                Some(v) => list(v)?,
+                None => super::default_role_claims(),
+            },
             post_logout_redirect_uris: list(m.post_logout_redirect_uris)?,
             grant_types: list(m.grant_types)?,
             response_types: list(m.response_types)?,

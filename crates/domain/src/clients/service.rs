@@ -113,6 +113,12 @@ impl Clients {
             allowed_origins: Set(Some(json(&c.allowed_origins))),
             resources: Set(Some(json(&c.resources))),
             allow_impersonation: Set(new.allow_impersonation),
+            role_claims: Set(new
+                .role_claims
+                .as_deref()
+                .map(super::check_role_claims)
+                .transpose()?
+                .map(|v| json(&v))),
             created_at: Set(at),
             updated_at: Set(at),
         };
@@ -139,6 +145,21 @@ impl Clients {
             .into_iter()
             .map(Client::try_from)
             .collect()
+    }
+
+    /// Sets which token kinds carry role and group claims (see [`super::ROLE_CLAIM_TARGETS`]).
+    pub async fn set_role_claims(&self, client_id: &str, targets: &[String]) -> Result<Client> {
+        let targets = super::check_role_claims(targets)?;
+        let row = client::Entity::find_by_id(client_id.to_owned())
+            .one(&self.db)
+            .await?
+            .ok_or(Error::NotFound("client"))?;
+        let mut active: client::ActiveModel = row.into();
+        active.role_claims = Set(Some(serde_json::Value::from(targets)));
+        active.updated_at = Set(now());
+        let updated = active.update(&self.db).await?;
+        self.forget(client_id);
+        updated.try_into()
     }
 
     /// Deletes the client and, by cascade, its codes, tokens and consents.

@@ -32,6 +32,8 @@ pub fn default_scopes() -> Vec<String> {
         "address",
         "phone",
         "offline_access",
+        "roles",
+        "groups",
     ]
     .map(String::from)
     .to_vec()

@@ -44,6 +44,9 @@ pub struct Model {
     pub resources: Option<Json>,
     /// Token exchange without an actor token (impersonation) is allowed.
     pub allow_impersonation: bool,
+    /// Token kinds that carry role and group claims; null: all of them.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub role_claims: Option<Json>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
 }

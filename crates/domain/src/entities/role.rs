@@ -8,10 +8,12 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
-    #[sea_orm(unique)]
+    /// Unique per client (and among global roles).
     pub name: String,
     pub description: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// The client a client role belongs to; `None` for a global role.
+    pub client_id: Option<String>,
 }
 
 /// Relations are resolved by explicit queries in the domain services.

@@ -28,6 +28,18 @@ pub enum ClientCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Change settings of a registered client.
+    Update {
+        /// The client_id.
+        id: String,
+        /// Token kinds that carry the role and group claims (scopes `roles`, `groups`):
+        /// comma-separated access_token, id_token, userinfo, or `none`.
+        #[arg(long = "role-claims-in", value_delimiter = ',', value_name = "KINDS")]
+        role_claims_in: Option<Vec<String>>,
+        /// Print the client as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Delete a client with its codes, tokens and consents.
     Delete {
         /// The client_id.
@@ -111,9 +123,22 @@ pub struct CreateArgs {
     /// Allow token exchange without an actor token (impersonation) for this client.
     #[arg(long)]
     allow_impersonation: bool,
+    /// Token kinds that carry the role and group claims (scopes `roles`, `groups`):
+    /// comma-separated access_token, id_token, userinfo, or `none`; default all three.
+    #[arg(long = "role-claims-in", value_delimiter = ',', value_name = "KINDS")]
+    role_claims_in: Option<Vec<String>>,
     /// Print client_id and client_secret (and every field) as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// The `--role-claims-in` list, with `none` meaning no token kind.
+fn role_claim_kinds(given: Vec<String>) -> Vec<String> {
+    given
+        .into_iter()
+        .map(|k| k.trim().to_owned())
+        .filter(|k| !k.is_empty() && k != "none")
+        .collect()
 }
 
 impl From<CreateArgs> for NewClient {
@@ -142,6 +167,7 @@ impl From<CreateArgs> for NewClient {
             allowed_origins: a.allowed_origins,
             resources: a.resources,
             allow_impersonation: a.allow_impersonation,
+            role_claims: a.role_claims_in.map(role_claim_kinds),
         }
     }
 }
@@ -274,6 +300,41 @@ pub async fn run(services: &Services, cmd: ClientCommand) -> anyhow::Result<()> 
                     println!("{k:<30} {shown}");
                 }
             }
+            Ok(())
+        }
+        ClientCommand::Update {
+            id,
+            role_claims_in,
+            json,
+        } => {
+            let Some(kinds) = role_claims_in else {
+                anyhow::bail!("nothing to change: give --role-claims-in");
+            };
+            let client = services
+                .clients
+                .set_role_claims(&id, &role_claim_kinds(kinds))
+                .await?;
+            services
+                .audit
+                .record(
+                    AuditEvent::success("client.updated")
+                        .client(id.clone())
+                        .data(
+                            serde_json::json!({ "role_claims": client.role_claims, "via": "cli" }),
+                        ),
+                )
+                .await?;
+            if json {
+                return output::json(&client);
+            }
+            println!(
+                "client {id}: role claims in {}",
+                if client.role_claims.is_empty() {
+                    "no token".to_owned()
+                } else {
+                    client.role_claims.join(", ")
+                }
+            );
             Ok(())
         }
         ClientCommand::Delete { id } => {

@@ -1,70 +1,347 @@
 //! `gatehouse role ...`
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use domain::audit::AuditEvent;
+use domain::roles::{RoleGrantee, RoleName};
+use serde_json::json;
 
 use super::output;
 use crate::services::Services;
 
-/// Role commands.
+/// Role commands. Every command takes `--json`; changes then print the role as `role show`.
 #[derive(Debug, Subcommand)]
 pub enum RoleCommand {
     /// Create a role with permissions.
     Create {
-        /// Role name (a-z, 0-9, _ - . :).
-        name: String,
-        /// A permission the role carries (repeatable; created if new).
+        #[command(flatten)]
+        role: RoleArg,
+        /// A `resource:action` permission the role carries (repeatable; created if new).
         #[arg(long = "permission", value_name = "PERMISSION")]
         permissions: Vec<String>,
+        #[command(flatten)]
+        out: Json,
     },
-    /// Grant a role to a user.
+    /// List roles (global ones, then client roles).
+    List {
+        /// Only the roles of this client.
+        #[arg(long, value_name = "CLIENT_ID")]
+        client: Option<String>,
+        #[command(flatten)]
+        out: Json,
+    },
+    /// Show a role: permissions, included roles, users and groups.
+    Show {
+        #[command(flatten)]
+        role: RoleArg,
+        #[command(flatten)]
+        out: Json,
+    },
+    /// Delete a role with its grants (tokens already issued keep it until they expire).
+    Delete {
+        #[command(flatten)]
+        role: RoleArg,
+        #[command(flatten)]
+        out: Json,
+    },
+    /// Grant a role to a user or a group.
     Grant {
-        /// Role name.
-        name: String,
-        /// Email of the user.
-        #[arg(long)]
-        user: String,
+        #[command(flatten)]
+        role: RoleArg,
+        #[command(flatten)]
+        to: Grantee,
+        #[command(flatten)]
+        out: Json,
     },
-    /// List roles.
-    List,
+    /// Take a role back from a user or a group.
+    Revoke {
+        #[command(flatten)]
+        role: RoleArg,
+        #[command(flatten)]
+        to: Grantee,
+        #[command(flatten)]
+        out: Json,
+    },
+    /// Add a `resource:action` permission to a role.
+    AddPermission {
+        #[command(flatten)]
+        role: RoleArg,
+        /// The permission, like documents:write.
+        permission: String,
+        #[command(flatten)]
+        out: Json,
+    },
+    /// Remove a permission from a role.
+    RemovePermission {
+        #[command(flatten)]
+        role: RoleArg,
+        /// The permission.
+        permission: String,
+        #[command(flatten)]
+        out: Json,
+    },
+    /// Make ROLE include OTHER: whoever holds ROLE holds OTHER (cycles are refused).
+    Include {
+        #[command(flatten)]
+        role: RoleArg,
+        /// The included role.
+        other: String,
+        /// The client of OTHER when it is a client role.
+        #[arg(long, value_name = "CLIENT_ID")]
+        other_client: Option<String>,
+        /// Stop including OTHER instead.
+        #[arg(long)]
+        remove: bool,
+        #[command(flatten)]
+        out: Json,
+    },
+}
+
+/// A role: its name, and its client for a client role.
+#[derive(Debug, Args)]
+pub struct RoleArg {
+    /// Role name (a-z, 0-9, _ - . :).
+    name: String,
+    /// The client of a client role (shown under resource_access.{client_id}.roles).
+    #[arg(long, value_name = "CLIENT_ID")]
+    client: Option<String>,
+}
+
+impl RoleArg {
+    fn client(&self) -> Option<&str> {
+        self.client.as_deref()
+    }
+
+    fn label(&self) -> String {
+        match &self.client {
+            Some(c) => format!("{} (client {c})", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// Who a role goes to.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct Grantee {
+    /// Email of the user.
+    #[arg(long)]
+    user: Option<String>,
+    /// Name of the group.
+    #[arg(long)]
+    group: Option<String>,
+}
+
+impl Grantee {
+    fn to_domain(&self) -> RoleGrantee {
+        match (&self.user, &self.group) {
+            (Some(u), _) => RoleGrantee::User(u.clone()),
+            (None, Some(g)) => RoleGrantee::Group(g.clone()),
+            // clap's group makes one of them required.
+            (None, None) => RoleGrantee::Group(String::new()),
+        }
+    }
+
+    fn label(&self) -> String {
+        match self.to_domain() {
+            RoleGrantee::User(u) => format!("user {u}"),
+            RoleGrantee::Group(g) => format!("group {g}"),
+        }
+    }
+}
+
+/// `--json`.
+#[derive(Debug, Args)]
+pub struct Json {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+async fn audit(
+    services: &Services,
+    action: &'static str,
+    role: &RoleArg,
+    data: serde_json::Value,
+) -> anyhow::Result<()> {
+    let mut body = json!({ "role": role.name, "client_id": role.client, "via": "cli" });
+    if let (Some(b), serde_json::Value::Object(extra)) = (body.as_object_mut(), data) {
+        b.extend(extra);
+    }
+    services
+        .audit
+        .record(AuditEvent::success(action).data(body))
+        .await?;
+    Ok(())
+}
+
+/// After a change: the role as JSON, or `text` for a person.
+async fn done(services: &Services, role: &RoleArg, out: &Json, text: String) -> anyhow::Result<()> {
+    if out.json {
+        return output::json(&services.roles.show(role.client(), &role.name).await?);
+    }
+    println!("{text}");
+    Ok(())
 }
 
 /// Runs a role command.
 pub async fn run(services: &Services, cmd: RoleCommand) -> anyhow::Result<()> {
+    let roles = &services.roles;
     match cmd {
-        RoleCommand::Create { name, permissions } => {
-            let role = services.roles.create(&name, &permissions).await?;
-            services
-                .audit
-                .record(AuditEvent::success("role.created").data(serde_json::json!({
-                    "role": role.name, "permissions": permissions, "via": "cli"
-                })))
+        RoleCommand::Create {
+            role,
+            permissions,
+            out,
+        } => {
+            roles
+                .create_in(role.client(), &role.name, &permissions)
                 .await?;
-            println!("created role {}", role.name);
+            audit(
+                services,
+                "role.created",
+                &role,
+                json!({ "permissions": permissions }),
+            )
+            .await?;
+            done(
+                services,
+                &role,
+                &out,
+                format!("created role {}", role.label()),
+            )
+            .await
         }
-        RoleCommand::Grant { name, user } => {
-            services.roles.grant(&name, &user).await?;
-            let u = services.users.get_by_email(&user).await?;
-            services
-                .audit
-                .record(
-                    AuditEvent::success("role.granted")
-                        .subject(u.id)
-                        .data(serde_json::json!({ "role": name, "via": "cli" })),
-                )
-                .await?;
-            println!("granted {name} to {}", u.email);
-        }
-        RoleCommand::List => {
-            let rows: Vec<Vec<String>> = services
-                .roles
+        RoleCommand::List { client, out } => {
+            let all: Vec<RoleName> = roles
                 .list()
                 .await?
                 .into_iter()
-                .map(|r| vec![r.name, output::time(r.created_at)])
+                .filter(|r| client.is_none() || r.client_id == client)
+                .map(RoleName::from)
                 .collect();
-            output::table(&["ROLE", "CREATED"], &rows);
+            if out.json {
+                return output::json(&all);
+            }
+            let rows: Vec<Vec<String>> = all
+                .into_iter()
+                .map(|r| vec![r.name, r.client_id.unwrap_or_default()])
+                .collect();
+            output::table(&["ROLE", "CLIENT"], &rows);
+            Ok(())
+        }
+        RoleCommand::Show { role, out } => {
+            let shown = roles.show(role.client(), &role.name).await?;
+            if out.json {
+                return output::json(&shown);
+            }
+            let includes: Vec<String> = shown
+                .includes
+                .iter()
+                .map(|r| match &r.client_id {
+                    Some(c) => format!("{} (client {c})", r.name),
+                    None => r.name.clone(),
+                })
+                .collect();
+            for (k, v) in [
+                ("role", shown.role.name.clone()),
+                ("client", shown.role.client_id.clone().unwrap_or_default()),
+                ("permissions", shown.permissions.join(", ")),
+                ("includes", includes.join(", ")),
+                ("users", shown.users.join(", ")),
+                ("groups", shown.groups.join(", ")),
+                ("created", output::time(shown.created_at)),
+            ] {
+                println!("{k:<12} {v}");
+            }
+            Ok(())
+        }
+        RoleCommand::Delete { role, out } => {
+            let before = roles.show(role.client(), &role.name).await?;
+            roles.delete(role.client(), &role.name).await?;
+            audit(services, "role.deleted", &role, json!({})).await?;
+            if out.json {
+                return output::json(&json!({ "deleted": before }));
+            }
+            println!("deleted role {}", role.label());
+            Ok(())
+        }
+        RoleCommand::Grant { role, to, out } => {
+            roles
+                .grant_to(role.client(), &role.name, &to.to_domain())
+                .await?;
+            audit(services, "role.granted", &role, json!({ "to": to.label() })).await?;
+            let text = format!("granted {} to {}", role.label(), to.label());
+            done(services, &role, &out, text).await
+        }
+        RoleCommand::Revoke { role, to, out } => {
+            roles
+                .revoke_from(role.client(), &role.name, &to.to_domain())
+                .await?;
+            audit(
+                services,
+                "role.revoked",
+                &role,
+                json!({ "from": to.label() }),
+            )
+            .await?;
+            let text = format!(
+                "revoked {} from {} (tokens already issued keep it until they expire)",
+                role.label(),
+                to.label()
+            );
+            done(services, &role, &out, text).await
+        }
+        RoleCommand::AddPermission {
+            role,
+            permission,
+            out,
+        } => {
+            roles
+                .add_permission(role.client(), &role.name, &permission)
+                .await?;
+            let data = json!({ "permission": permission });
+            audit(services, "role.permission_added", &role, data).await?;
+            let text = format!("{} now carries {permission}", role.label());
+            done(services, &role, &out, text).await
+        }
+        RoleCommand::RemovePermission {
+            role,
+            permission,
+            out,
+        } => {
+            roles
+                .remove_permission(role.client(), &role.name, &permission)
+                .await?;
+            let data = json!({ "permission": permission });
+            audit(services, "role.permission_removed", &role, data).await?;
+            let text = format!("{} no longer carries {permission}", role.label());
+            done(services, &role, &out, text).await
+        }
+        RoleCommand::Include {
+            role,
+            other,
+            other_client,
+            remove,
+            out,
+        } => {
+            let outer = RoleName {
+                client_id: role.client.clone(),
+                name: role.name.clone(),
+            };
+            let inner = RoleName {
+                client_id: other_client.clone(),
+                name: other.clone(),
+            };
+            let data = json!({ "other": other, "other_client_id": other_client });
+            let text = if remove {
+                roles.exclude(&outer, &inner).await?;
+                audit(services, "role.include_removed", &role, data).await?;
+                format!("{} no longer includes {other}", role.label())
+            } else {
+                roles.include(&outer, &inner).await?;
+                audit(services, "role.included", &role, data).await?;
+                format!("{} now includes {other}", role.label())
+            };
+            done(services, &role, &out, text).await
         }
     }
-    Ok(())
 }

@@ -152,7 +152,13 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
             json,
         } => {
             for role in &roles {
-                if !services.roles.list().await?.iter().any(|r| &r.name == role) {
+                if !services
+                    .roles
+                    .list()
+                    .await?
+                    .iter()
+                    .any(|r| r.client_id.is_none() && &r.name == role)
+                {
                     anyhow::bail!(
                         "role {role:?} does not exist: create it with `gatehouse role create`"
                     );
@@ -333,7 +339,10 @@ pub async fn invite(services: &Services, email: &str, roles: Vec<String>) -> any
     }
     let known = services.roles.list().await?;
     for role in &roles {
-        if !known.iter().any(|r| &r.name == role) {
+        if !known
+            .iter()
+            .any(|r| r.client_id.is_none() && &r.name == role)
+        {
             anyhow::bail!("role {role:?} does not exist: create it with `gatehouse role create`");
         }
     }

@@ -20,6 +20,7 @@ pub const ENV_PREFIX: &str = "GATEHOUSE";
 /// empty value is an empty list). Every other variable is taken as one string, exactly as
 /// given, and read as a number or boolean only where the key is one.
 pub const LIST_KEYS: &[&str] = &[
+    "bootstrap.admin_roles",
     "keys.algorithms",
     "mfa.required_roles",
     "registration.allowed_email_domains",
@@ -715,6 +716,9 @@ pub struct LogConfig {
 pub struct BootstrapConfig {
     /// Email of the administrator created on first start.
     pub admin_email: String,
+    /// Global roles created if missing and granted to that administrator at first start
+    /// (always including `admin`).
+    pub admin_roles: Vec<String>,
 }
 
 /// `[keys]`
@@ -808,6 +812,7 @@ impl Default for BootstrapConfig {
     fn default() -> Self {
         Self {
             admin_email: "admin@localhost".into(),
+            admin_roles: vec![domain::roles::ADMIN_ROLE.to_owned()],
         }
     }
 }

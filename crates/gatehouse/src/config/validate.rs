@@ -73,6 +73,10 @@ impl Config {
             .map_err(|e| ConfigError::new("log.level", format!("is not a valid filter: {e}")))?;
         domain::users::normalize_email(&self.bootstrap.admin_email)
             .map_err(|e| ConfigError::new("bootstrap.admin_email", e.to_string()))?;
+        for role in &self.bootstrap.admin_roles {
+            domain::roles::validate_name("role", role)
+                .map_err(|e| ConfigError::new("bootstrap.admin_roles", e.to_string()))?;
+        }
         self.password.validate()?;
         self.key_algorithms()?;
         self.validate_mail()?;

@@ -10,6 +10,8 @@ pub fn describe(scope: &str) -> String {
         "address" => crate::t("scope-address"),
         "phone" => crate::t("scope-phone"),
         "offline_access" => crate::t("scope-offline-access"),
+        "roles" => crate::t("scope-roles"),
+        "groups" => crate::t("scope-groups"),
         other => crate::t1("scope-other", "name", other),
     }
 }
