@@ -399,6 +399,8 @@ mod brute_force {
             assert_eq!(status, 429, "{body}");
             assert!(body.contains("locked after too many wrong codes"), "{body}");
             assert!(body.contains("minutes"), "the time left is shown: {body}");
+            // A way on: the password reset unlocks the account.
+            assert!(body.contains(r#"<a href="/forgot-password">Forgot password?</a>"#), "{body}");
             assert_eq!(evaluated(server, &kit.email).await, 10);
             let mail = harness::mailbox::mail_to(server, &kit.email, "Your account is locked after wrong sign-in codes").await;
             assert!(mail.contains("locked for 15 minutes"), "{mail}");

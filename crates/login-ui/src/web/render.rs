@@ -126,6 +126,18 @@ pub fn not_found() -> HttpResponse {
 }
 
 #[derive(Template)]
+#[template(path = "locked.html")]
+struct Locked<'a> {
+    message: &'a str,
+}
+
+/// The page of a locked account (shown only to someone who got the password right): the
+/// `message` says for how long, and the page links to the password reset, which unlocks.
+pub fn locked(status: StatusCode, message: &str) -> HttpResponse {
+    page(status, &Locked { message }, &Csp::page())
+}
+
+#[derive(Template)]
 #[template(path = "notice.html")]
 struct Notice<'a> {
     title: &'a str,
