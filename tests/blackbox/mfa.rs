@@ -216,6 +216,7 @@ harness::shared_server_tests! {
         let account = browser.open(&server.url("/account")).await;
         let wrong = submit(&browser, server, &account, "/account/mfa/totp/remove", &[("password", "nope")]).await;
         assert_eq!(wrong.page().0, 422);
+        assert!(wrong.page().2.contains("The password is not correct."), "{}", wrong.page().2);
         let off = submit(&browser, server, &wrong, "/account/mfa/totp/remove", &[("password", PASSWORD)]).await;
         assert!(off.page().2.contains("Two-step verification is off"));
         let plain = Browser::new(server);
