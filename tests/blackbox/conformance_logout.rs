@@ -33,8 +33,17 @@ struct SignedIn {
 
 /// Creates a user and a client, signs in with a browser and redeems the code.
 async fn signed_in(server: &TestServer, email: &str) -> SignedIn {
+    signed_in_to(server, email, |_| {}).await
+}
+
+/// [`signed_in`], with the client registered as `adjust` says.
+async fn signed_in_to(
+    server: &TestServer,
+    email: &str,
+    adjust: impl FnOnce(&mut domain::clients::NewClient),
+) -> SignedIn {
     server.user(email, PASSWORD).await;
-    let (client_id, secret) = server.client(|_| {}).await;
+    let (client_id, secret) = server.client(adjust).await;
     let secret = secret.expect("confidential client");
     let (_, client) = discover(server, &client_id, Some(&secret), REDIRECT_URI).await;
     let jar = Arc::new(Jar::default());
@@ -544,6 +553,46 @@ harness::shared_server_tests! {
         // The ID token itself is a good hint.
         let landing = s.browser.open(&with_hint(&s.id_token.to_string())).await;
         assert!(landing.params().contains_key("code"), "{landing:?}");
+    }
+
+    async fn confirmation_names_the_application_and_cancel_goes_back_to_it(server) {
+        let s = signed_in_to(server, "logout-names-app@example.com", |c| {
+            c.name = "Orbit Notes".into();
+            c.client_uri = Some("https://notes.example.com/home".into());
+        })
+        .await;
+        let url = logout_request(server)
+            .await
+            .set_client_id(ClientId::new(s.client_id.clone()))
+            .http_get_url();
+        let landing = s.browser.open(url.as_str()).await;
+        confirmation_fields(&landing);
+        let body = landing.page().2;
+        assert!(body.contains("Orbit Notes asks to sign you out."), "{body}");
+        assert!(
+            body.contains(r#"<a href="https://notes.example.com/home">Cancel and go back to Orbit Notes</a>"#),
+            "{body}"
+        );
+
+        // Without a client_uri, Cancel keeps the name and goes to the account page.
+        let t = signed_in_to(server, "logout-names-app-2@example.com", |c| {
+            c.name = "Plain App".into();
+        })
+        .await;
+        let url = logout_request(server)
+            .await
+            .set_client_id(ClientId::new(t.client_id.clone()))
+            .http_get_url();
+        let landing = t.browser.open(url.as_str()).await;
+        let body = landing.page().2;
+        assert!(body.contains("Plain App asks to sign you out."), "{body}");
+        assert!(body.contains(r#"<a href="/account">Cancel and go back to Plain App</a>"#), "{body}");
+
+        // No application named: the plain question, Cancel to the account page.
+        let landing = t.browser.open(&server.url("/end_session")).await;
+        let body = landing.page().2;
+        assert!(!body.contains("asks to sign you out"), "{body}");
+        assert!(body.contains(r#"<a href="/account">Cancel and stay signed in</a>"#), "{body}");
     }
 
     async fn finding_r_cross_site_post_without_cookie_does_not_claim_a_logout(server) {

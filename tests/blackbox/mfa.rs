@@ -216,6 +216,7 @@ harness::shared_server_tests! {
         let account = browser.open(&server.url("/account")).await;
         let wrong = submit(&browser, server, &account, "/account/mfa/totp/remove", &[("password", "nope")]).await;
         assert_eq!(wrong.page().0, 422);
+        assert!(wrong.page().2.contains("The password is not correct."), "{}", wrong.page().2);
         let off = submit(&browser, server, &wrong, "/account/mfa/totp/remove", &[("password", PASSWORD)]).await;
         assert!(off.page().2.contains("Two-step verification is off"));
         let plain = Browser::new(server);
@@ -399,6 +400,8 @@ mod brute_force {
             assert_eq!(status, 429, "{body}");
             assert!(body.contains("locked after too many wrong codes"), "{body}");
             assert!(body.contains("minutes"), "the time left is shown: {body}");
+            // A way on: the password reset unlocks the account.
+            assert!(body.contains(r#"<a href="/forgot-password">Forgot password?</a>"#), "{body}");
             assert_eq!(evaluated(server, &kit.email).await, 10);
             let mail = harness::mailbox::mail_to(server, &kit.email, "Your account is locked after wrong sign-in codes").await;
             assert!(mail.contains("locked for 15 minutes"), "{mail}");

@@ -70,6 +70,14 @@ async fn verify_phone(browser: &Browser, server: &TestServer, typed: &str, e164:
     )
     .await;
     assert_eq!(wrong.page().0, 422);
+    assert!(
+        wrong
+            .page()
+            .2
+            .contains("That code is not right, or it expired."),
+        "{}",
+        wrong.page().2
+    );
     let code = texted_code(server, e164, 0).await;
     let done = submit(
         browser,

@@ -10,6 +10,7 @@ use domain::entities::browser_session;
 use domain::sessions::COOKIE_NAME;
 
 use crate::id_token_hint::{self, IdTokenHint};
+use crate::pages::LogoutApp;
 use crate::params::Params;
 use crate::{Provider, paths};
 
@@ -42,6 +43,8 @@ struct Logout {
     client_id: Option<String>,
     post_logout_redirect_uri: Option<String>,
     state: Option<String>,
+    /// The application named by the hint or the `client_id`.
+    app: Option<LogoutApp>,
 }
 
 /// Why a logout request is not carried out.
@@ -132,7 +135,9 @@ async fn handle(provider: &Provider, req: &HttpRequest, raw: &[u8], posted: bool
             fields.push((name, v.clone()));
         }
     }
-    provider.pages.logout_confirm(paths::END_SESSION, &fields)
+    provider
+        .pages
+        .logout_confirm(paths::END_SESSION, &fields, logout.app.as_ref())
 }
 
 /// Sends a POSTed logout request to the GET endpoint, with the same parameters (the
@@ -213,6 +218,10 @@ async fn validate(provider: &Provider, params: &Params) -> Result<Logout, Refusa
             Some(url.to_string())
         }
     };
+    let app = client.map(|c| LogoutApp {
+        name: c.name,
+        uri: c.client_uri,
+    });
     Ok(Logout {
         hint,
         hint_raw,
@@ -220,6 +229,7 @@ async fn validate(provider: &Provider, params: &Params) -> Result<Logout, Refusa
         client_id,
         post_logout_redirect_uri,
         state,
+        app,
     })
 }
 

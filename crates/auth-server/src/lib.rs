@@ -26,7 +26,7 @@ pub mod userinfo;
 
 use actix_web::web;
 
-pub use pages::Pages;
+pub use pages::{LogoutApp, Pages};
 pub use provider::{Provider, RefreshBinding, Settings};
 
 /// Paths of the protocol endpoints (relative to the issuer).

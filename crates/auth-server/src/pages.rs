@@ -11,7 +11,22 @@ pub trait Pages: Send + Sync {
     /// The auto-submitting form of `response_mode=form_post`, POSTing `params` to `action`.
     fn form_post(&self, action: &str, params: &[(&str, String)]) -> HttpResponse;
     /// Asks the user to confirm signing out; the form POSTs `fields` back to `action`.
-    fn logout_confirm(&self, action: &str, fields: &[(&str, String)]) -> HttpResponse;
+    /// `app` is the application the request names, when it names one.
+    fn logout_confirm(
+        &self,
+        action: &str,
+        fields: &[(&str, String)],
+        app: Option<&LogoutApp>,
+    ) -> HttpResponse;
     /// Tells the user they are signed out.
     fn logged_out(&self) -> HttpResponse;
+}
+
+/// The application asking to sign the user out, as the confirmation names it.
+#[derive(Debug, Clone)]
+pub struct LogoutApp {
+    /// The client's display name.
+    pub name: String,
+    /// The client's home page (`client_uri`), where Cancel goes back to.
+    pub uri: Option<String>,
 }

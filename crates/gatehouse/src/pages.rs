@@ -17,8 +17,18 @@ impl auth_server::Pages for HostedPages {
         login_ui::render::form_post(action, params)
     }
 
-    fn logout_confirm(&self, action: &str, fields: &[(&str, String)]) -> HttpResponse {
-        login_ui::render::logout_confirm(action, fields)
+    fn logout_confirm(
+        &self,
+        action: &str,
+        fields: &[(&str, String)],
+        app: Option<&auth_server::LogoutApp>,
+    ) -> HttpResponse {
+        login_ui::render::logout_confirm(
+            action,
+            fields,
+            app.map(|a| a.name.as_str()),
+            app.and_then(|a| a.uri.as_deref()),
+        )
     }
 
     fn logged_out(&self) -> HttpResponse {

@@ -187,3 +187,12 @@ date-days-ago = { $count ->
 }
 date-months = Jan. Feb. März Apr. Mai Juni Juli Aug. Sept. Okt. Nov. Dez.
 date-absolute = { $day }. { $month } { $year }, { $time }
+
+# Errors of the phone, text-message and passkey sections.
+account-sms-unavailable = Textnachrichten sind hier nicht verfügbar.
+account-sms-phone-first = Speichern Sie zuerst in Ihrem Profil eine Telefonnummer im internationalen Format (z. B. +49 151 23456789).
+account-phone-code-wrong = Dieser Code ist falsch oder abgelaufen.
+account-sms-verify-phone-first = Bestätigen Sie zuerst Ihre Telefonnummer.
+account-passkeys-name-invalid = Geben Sie dem Passkey einen Namen mit höchstens 200 Buchstaben, Ziffern und Leerzeichen.
+account-passkeys-unreadable = Der Passkey konnte nicht gelesen werden. Versuchen Sie es noch einmal.
+account-passkeys-unverified = Der Passkey konnte nicht geprüft werden. Versuchen Sie es noch einmal.

@@ -13,6 +13,11 @@ error-too-many-requests-title = Zu viele Anfragen
 error-too-many-requests = Zu viele Anfragen. Versuchen Sie es in { $wait } noch einmal.
 error-confirm-email-first = Bestätigen Sie zuerst Ihre E-Mail-Adresse: Folgen Sie dem Link, den wir Ihnen gesendet haben.
 error-account-locked = Dieses Konto ist nach zu vielen fehlgeschlagenen Anmeldungen gesperrt. Versuchen Sie es später noch einmal oder wenden Sie sich an die Administration.
+error-account-locked-title = Konto gesperrt
+error-account-locked-for = Dieses Konto ist nach zu vielen fehlgeschlagenen Anmeldungen noch { $minutes ->
+    [one] 1 Minute
+   *[other] { $minutes } Minuten
+} gesperrt. Um sich sofort anzumelden, setzen Sie Ihr Passwort über „Passwort vergessen?“ zurück.
 error-account-unavailable = Mit diesem Konto ist derzeit keine Anmeldung möglich. Wenden Sie sich an die Administration.
 error-captcha-failed = Die Browserprüfung war nicht erfolgreich. Warten Sie, bis die Prüfung abgeschlossen ist (dafür ist JavaScript erforderlich), und senden Sie das Formular dann erneut.
 error-correct-fields = Bitte korrigieren Sie die unten markierten Felder.

@@ -58,4 +58,6 @@ logged-out-title = Abgemeldet
 logged-out-heading = Sie sind abgemeldet
 logged-out-close = Sie können dieses Fenster schließen.
 logout-cancel = Abbrechen und angemeldet bleiben
+logout-asked-by = { $client } möchte Sie abmelden.
+logout-cancel-back = Abbrechen und zurück zu { $client }
 logged-out-sign-in-again = Erneut anmelden

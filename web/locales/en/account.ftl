@@ -187,3 +187,12 @@ date-days-ago = { $count ->
 }
 date-months = Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec
 date-absolute = { $day } { $month } { $year }, { $time }
+
+# Errors of the phone, text-message and passkey sections.
+account-sms-unavailable = Text messages are not available here.
+account-sms-phone-first = Save a phone number in international format (e.g. +33 6 12 34 56 78) in your profile first.
+account-phone-code-wrong = That code is not right, or it expired.
+account-sms-verify-phone-first = Verify your phone number first.
+account-passkeys-name-invalid = Name the passkey with up to 200 letters, digits and spaces.
+account-passkeys-unreadable = The passkey could not be read. Try again.
+account-passkeys-unverified = The passkey could not be verified. Try again.

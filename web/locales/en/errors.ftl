@@ -13,6 +13,11 @@ error-too-many-requests-title = Too many requests
 error-too-many-requests = Too many requests. Try again in { $wait }.
 error-confirm-email-first = Confirm your email address first: follow the link we sent you.
 error-account-locked = This account is locked after too many failed sign-ins. Try again later or contact the administrator.
+error-account-locked-title = Account locked
+error-account-locked-for = This account is locked after too many failed sign-ins for { $minutes ->
+    [one] 1 more minute
+   *[other] { $minutes } more minutes
+}. To sign in now, reset your password with “Forgot password?”.
 error-account-unavailable = This account cannot sign in at the moment. Contact the administrator.
 error-captcha-failed = The browser check did not pass. Wait until the check is finished (it needs JavaScript), then send the form again.
 error-correct-fields = Please correct the fields marked below.

@@ -58,4 +58,6 @@ logged-out-title = Signed out
 logged-out-heading = You are signed out
 logged-out-close = You can close this window.
 logout-cancel = Cancel and stay signed in
+logout-asked-by = { $client } asks to sign you out.
+logout-cancel-back = Cancel and go back to { $client }
 logged-out-sign-in-again = Sign in again

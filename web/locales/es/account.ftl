@@ -187,3 +187,12 @@ date-days-ago = { $count ->
 }
 date-months = ene feb mar abr may jun jul ago sept oct nov dic
 date-absolute = { $day } { $month } { $year }, { $time }
+
+# Errors of the phone, text-message and passkey sections.
+account-sms-unavailable = Los mensajes de texto no están disponibles aquí.
+account-sms-phone-first = Primero guarde en su perfil un número de teléfono en formato internacional (p. ej., +34 612 34 56 78).
+account-phone-code-wrong = Ese código no es correcto o ha caducado.
+account-sms-verify-phone-first = Primero verifique su número de teléfono.
+account-passkeys-name-invalid = Dé a la llave de acceso un nombre de hasta 200 letras, dígitos y espacios.
+account-passkeys-unreadable = No se ha podido leer la llave de acceso. Inténtelo de nuevo.
+account-passkeys-unverified = No se ha podido verificar la llave de acceso. Inténtelo de nuevo.

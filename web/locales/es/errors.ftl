@@ -13,6 +13,11 @@ error-too-many-requests-title = Demasiadas solicitudes
 error-too-many-requests = Demasiadas solicitudes. Inténtelo de nuevo dentro de { $wait }.
 error-confirm-email-first = Confirme primero su dirección de correo electrónico: siga el enlace que le enviamos.
 error-account-locked = Esta cuenta está bloqueada tras demasiados intentos fallidos de inicio de sesión. Inténtelo más tarde o póngase en contacto con el administrador.
+error-account-locked-title = Cuenta bloqueada
+error-account-locked-for = Esta cuenta está bloqueada tras demasiados intentos fallidos de inicio de sesión durante { $minutes ->
+    [one] 1 minuto más
+   *[other] { $minutes } minutos más
+}. Para iniciar sesión ahora, restablezca su contraseña con «¿Ha olvidado su contraseña?».
 error-account-unavailable = Esta cuenta no puede iniciar sesión en este momento. Póngase en contacto con el administrador.
 error-captcha-failed = La comprobación del navegador no se ha superado. Espere a que termine la comprobación (necesita JavaScript) y vuelva a enviar el formulario.
 error-correct-fields = Corrija los campos marcados a continuación.

@@ -58,4 +58,6 @@ logged-out-title = Sesión cerrada
 logged-out-heading = Ha cerrado la sesión
 logged-out-close = Puede cerrar esta ventana.
 logout-cancel = Cancelar y mantener la sesión
+logout-asked-by = { $client } solicita cerrar su sesión.
+logout-cancel-back = Cancelar y volver a { $client }
 logged-out-sign-in-again = Iniciar sesión de nuevo

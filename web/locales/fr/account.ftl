@@ -187,3 +187,12 @@ date-days-ago = { $count ->
 }
 date-months = janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.
 date-absolute = { $day } { $month } { $year }, { $time }
+
+# Errors of the phone, text-message and passkey sections.
+account-sms-unavailable = Les SMS ne sont pas disponibles ici.
+account-sms-phone-first = Enregistrez d’abord dans votre profil un numéro de téléphone au format international (par ex. +33 6 12 34 56 78).
+account-phone-code-wrong = Ce code est erroné ou a expiré.
+account-sms-verify-phone-first = Vérifiez d’abord votre numéro de téléphone.
+account-passkeys-name-invalid = Nommez la clé d’accès avec au plus 200 lettres, chiffres et espaces.
+account-passkeys-unreadable = La clé d’accès n’a pas pu être lue. Réessayez.
+account-passkeys-unverified = La clé d’accès n’a pas pu être vérifiée. Réessayez.

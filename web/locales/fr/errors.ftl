@@ -13,6 +13,11 @@ error-too-many-requests-title = Trop de demandes
 error-too-many-requests = Trop de demandes. Réessayez dans { $wait }.
 error-confirm-email-first = Confirmez d’abord votre adresse e-mail : suivez le lien que nous vous avons envoyé.
 error-account-locked = Ce compte est verrouillé après trop d’échecs de connexion. Réessayez plus tard ou contactez l’administrateur.
+error-account-locked-title = Compte verrouillé
+error-account-locked-for = Ce compte est verrouillé après trop d’échecs de connexion, encore { $minutes ->
+    [one] 1 minute
+   *[other] { $minutes } minutes
+}. Pour vous connecter tout de suite, réinitialisez votre mot de passe avec « Mot de passe oublié ? ».
 error-account-unavailable = Ce compte ne peut pas se connecter pour le moment. Contactez l’administrateur.
 error-captcha-failed = La vérification du navigateur n’a pas abouti. Attendez la fin de la vérification (JavaScript est nécessaire), puis renvoyez le formulaire.
 error-correct-fields = Veuillez corriger les champs signalés ci-dessous.

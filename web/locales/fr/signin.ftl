@@ -58,4 +58,6 @@ logged-out-title = Déconnecté
 logged-out-heading = Vous êtes déconnecté
 logged-out-close = Vous pouvez fermer cette fenêtre.
 logout-cancel = Annuler et rester connecté
+logout-asked-by = { $client } demande à vous déconnecter.
+logout-cancel-back = Annuler et revenir à { $client }
 logged-out-sign-in-again = Se reconnecter

@@ -150,7 +150,7 @@ pub async fn remove_totp(
                 &req,
                 &me,
                 "mfa_password",
-                "The password is not correct.",
+                &crate::t("account-wrong-password"),
             )
             .await);
         }

@@ -73,7 +73,7 @@ pub async fn finish_registration(
             &req,
             &me,
             "passkeys",
-            "Passkeys are not available here.",
+            &crate::t("account-passkeys-unavailable"),
         )
         .await);
     };
@@ -85,7 +85,7 @@ pub async fn finish_registration(
             &req,
             &me,
             "passkeys",
-            "Name the passkey with up to 200 letters, digits and spaces.",
+            &crate::t("account-passkeys-name-invalid"),
         )
         .await);
     }
@@ -96,7 +96,7 @@ pub async fn finish_registration(
             &req,
             &me,
             "passkeys",
-            "The passkey could not be read. Try again.",
+            &crate::t("account-passkeys-unreadable"),
         )
         .await);
     };
@@ -111,7 +111,7 @@ pub async fn finish_registration(
                 &req,
                 &me,
                 "passkeys",
-                "The passkey could not be verified. Try again.",
+                &crate::t("account-passkeys-unverified"),
             )
             .await);
         }

@@ -70,13 +70,13 @@ pub async fn verify(
             &req,
             &me,
             "phone",
-            "Text messages are not available here.",
+            &crate::t("account-sms-unavailable"),
         )
         .await);
     }
     let Some(phone) = me.user.phone_number.as_deref().and_then(sms::e164) else {
-        let message = "Save a phone number in international format (e.g. +33 6 12 34 56 78) in your profile first.";
-        return Ok(page_with_error(&ui, &req, &me, "phone", message).await);
+        let message = crate::t("account-sms-phone-first");
+        return Ok(page_with_error(&ui, &req, &me, "phone", &message).await);
     };
     sms::text_code(&ui, &me.user, &phone, Purpose::VerifyPhone).await?;
     Ok(code_page(&ui, &req, StatusCode::OK, &phone, None))
@@ -101,13 +101,13 @@ pub async fn confirm(
     });
     let Some(phone) = phone else {
         let shown = me.user.phone_number.clone().unwrap_or_default();
-        let message = "That code is not right, or it expired.";
+        let message = crate::t("account-phone-code-wrong");
         return Ok(code_page(
             &ui,
             &req,
             StatusCode::UNPROCESSABLE_ENTITY,
             &shown,
-            Some(message),
+            Some(&message),
         ));
     };
     ui.users.set_phone_verified(&me.user.id, &phone).await?;
@@ -127,7 +127,14 @@ pub async fn enable(
     SignedInForm { me, .. }: SignedInForm<ButtonForm>,
 ) -> PageResult {
     if !me.user.phone_number_verified || ui.sms.is_none() {
-        return Ok(page_with_error(&ui, &req, &me, "mfa", "Verify your phone number first.").await);
+        return Ok(page_with_error(
+            &ui,
+            &req,
+            &me,
+            "mfa",
+            &crate::t("account-sms-verify-phone-first"),
+        )
+        .await);
     }
     ui.mfa.enable_sms(&me.user.id).await?;
     let event = AuditEvent::success("mfa.enrolled")
@@ -150,7 +157,7 @@ pub async fn disable(
                 &req,
                 &me,
                 "sms_password",
-                "The password is not correct.",
+                &crate::t("account-wrong-password"),
             )
             .await);
         }

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use domain::audit::AuditEvent;
 use domain::clients::Client;
+use domain::entities::user;
 use domain::signin_rules::status_may_sign_in;
 use domain::users::UserStatus;
 use serde::Deserialize;
@@ -245,7 +246,7 @@ pub async fn submit(
     };
     let status =
         UserStatus::at(&user, time::OffsetDateTime::now_utc()).unwrap_or(UserStatus::Disabled);
-    if let Some(refusal) = refusal(&ui, status) {
+    if let Some(refusal) = refusal(&ui, status, &user) {
         // Only someone who knows the password learns the account's state.
         record(
             &ui,
@@ -257,7 +258,7 @@ pub async fn submit(
             ),
         )
         .await;
-        return Ok(retry(&crate::t(refusal), StatusCode::FORBIDDEN, asked));
+        return Ok(retry(&refusal, StatusCode::FORBIDDEN, asked));
     }
     ui.users.record_good_password(&user).await?;
     let first = Factors {
@@ -272,16 +273,23 @@ pub async fn submit(
     next_step(&ui, &req, &user, purpose, target, first, true).await
 }
 
-/// What the page says (a message key) when the password is right but the account may not
-/// sign in.
-fn refusal(ui: &LoginUi, status: UserStatus) -> Option<&'static str> {
+/// What the page says when the password is right but the account may not sign in. Only
+/// then does the page say the account is locked, and for how long.
+fn refusal(ui: &LoginUi, status: UserStatus, user: &user::Model) -> Option<String> {
     if status_may_sign_in(status, ui.settings.pending_may_sign_in) {
         return None;
     }
     Some(match status {
-        UserStatus::Pending => "error-confirm-email-first",
-        UserStatus::Locked => "error-account-locked",
-        _ => "error-account-unavailable",
+        UserStatus::Pending => crate::t("error-confirm-email-first"),
+        UserStatus::Locked => match user.locked_until {
+            Some(until) => {
+                let secs = (until - time::OffsetDateTime::now_utc()).whole_seconds();
+                let minutes = u64::try_from(secs).unwrap_or(0).div_ceil(60).max(1);
+                crate::t1("error-account-locked-for", "minutes", minutes)
+            }
+            None => crate::t("error-account-locked"),
+        },
+        _ => crate::t("error-account-unavailable"),
     })
 }
 

@@ -84,9 +84,8 @@ fn lock_left(user: &user::Model) -> Option<Duration> {
 /// The page of a locked account's second step, with the time left.
 fn locked_page(left: Duration) -> HttpResponse {
     let wait = crate::web::throttle::Wait(left.as_secs().max(1));
-    wait.on(render::error(
+    wait.on(render::locked(
         StatusCode::TOO_MANY_REQUESTS,
-        "access_denied",
         &crate::t1("error-codes-locked", "wait", wait.words()),
     ))
 }

@@ -73,17 +73,38 @@ pub fn form_post(action: &str, params: &[(&str, String)]) -> HttpResponse {
 struct LogoutConfirm<'a> {
     action: &'a str,
     fields: &'a [(&'a str, String)],
+    /// The application asking, when the request names one.
+    app_name: Option<&'a str>,
+    /// Where Cancel goes: the application's home page, else the account page.
+    cancel: &'a str,
 }
 
 /// Asks the user to confirm signing out. The protocol has checked that the
 /// `post_logout_redirect_uri` among `fields` is registered for the client: the confirmation
-/// is answered by a redirect there, so the form may end at its origin.
-pub fn logout_confirm(action: &str, fields: &[(&str, String)]) -> HttpResponse {
+/// is answered by a redirect there, so the form may end at its origin. The page names the
+/// application `app_name` when known, and Cancel goes back to its `app_uri` (its
+/// registered `client_uri`) or, without one, to the account page.
+pub fn logout_confirm(
+    action: &str,
+    fields: &[(&str, String)],
+    app_name: Option<&str>,
+    app_uri: Option<&str>,
+) -> HttpResponse {
     let csp = fields
         .iter()
         .filter(|(name, _)| *name == "post_logout_redirect_uri")
         .fold(Csp::page(), |csp, (_, uri)| csp.form_action(uri));
-    page(StatusCode::OK, &LogoutConfirm { action, fields }, &csp)
+    let cancel = app_uri.unwrap_or("/account");
+    page(
+        StatusCode::OK,
+        &LogoutConfirm {
+            action,
+            fields,
+            app_name,
+            cancel,
+        },
+        &csp,
+    )
 }
 
 #[derive(Template)]
@@ -102,6 +123,18 @@ struct NotFound;
 /// The page of an unknown path, with the ways on.
 pub fn not_found() -> HttpResponse {
     page(StatusCode::NOT_FOUND, &NotFound, &Csp::page())
+}
+
+#[derive(Template)]
+#[template(path = "locked.html")]
+struct Locked<'a> {
+    message: &'a str,
+}
+
+/// The page of a locked account (shown only to someone who got the password right): the
+/// `message` says for how long, and the page links to the password reset, which unlocks.
+pub fn locked(status: StatusCode, message: &str) -> HttpResponse {
+    page(status, &Locked { message }, &Csp::page())
 }
 
 #[derive(Template)]
