@@ -180,7 +180,8 @@ pub async fn exchange(
         &scope,
         &lineage,
         planned,
-    )?;
+    )
+    .await?;
 
     let event = AuditEvent::success("token.exchanged")
         .client(client.client_id.clone())
