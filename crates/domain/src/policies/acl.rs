@@ -2,13 +2,15 @@
 //! entries that reach the principal (directly, through a group or through a role) become
 //! `Gatehouse::Relation` parents of the principal entity.
 
+use std::collections::HashMap;
+
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, Condition, DatabaseConnection, EntityTrait as _,
     QueryFilter as _, QueryOrder as _, Set,
 };
 use serde::Serialize;
 
-use crate::entities::{acl_entry, role, user};
+use crate::entities::{acl_entry, group, role, user};
 use crate::{Error, Result, Store, now};
 
 /// Who an entry is for, as an administrator names it.
@@ -33,6 +35,9 @@ pub struct AclEntry {
     pub subject_kind: String,
     /// The subject's stored id.
     pub subject: String,
+    /// The subject as people name it: the user's email, the group's or role's name (the id
+    /// when it no longer exists).
+    pub subject_name: String,
     /// The relation (e.g. `owner`, `reader`).
     pub relation: String,
     /// The resource's entity type.
@@ -50,6 +55,7 @@ impl From<acl_entry::Model> for AclEntry {
             id: m.id,
             resource_server: m.client_id,
             subject_kind: m.subject_kind,
+            subject_name: m.subject.clone(),
             subject: m.subject,
             relation: m.relation,
             resource_type: m.resource_type,
@@ -141,7 +147,7 @@ impl Acl {
             )
             .await?
         {
-            return Ok(existing.into());
+            return Ok(self.named(vec![existing.into()]).await?.remove(0));
         }
         let row = acl_entry::ActiveModel {
             id: Set(uuid::Uuid::now_v7().to_string()),
@@ -155,7 +161,7 @@ impl Acl {
         }
         .insert(&self.db)
         .await?;
-        Ok(row.into())
+        Ok(self.named(vec![row.into()]).await?.remove(0))
     }
 
     /// Removes an entry; `NotFound` when there is none.
@@ -198,14 +204,60 @@ impl Acl {
                 .filter(acl_entry::Column::ResourceType.eq(ty))
                 .filter(acl_entry::Column::ResourceId.eq(id));
         }
-        Ok(q.order_by_asc(acl_entry::Column::ResourceType)
+        let entries = q
+            .order_by_asc(acl_entry::Column::ResourceType)
             .order_by_asc(acl_entry::Column::ResourceId)
             .order_by_asc(acl_entry::Column::Relation)
             .all(&self.db)
             .await?
             .into_iter()
             .map(AclEntry::from)
-            .collect())
+            .collect();
+        self.named(entries).await
+    }
+
+    /// Fills in `subject_name` from the users, groups and roles the entries name.
+    async fn named(&self, mut entries: Vec<AclEntry>) -> Result<Vec<AclEntry>> {
+        let ids = |kind: &str| -> Vec<String> {
+            entries
+                .iter()
+                .filter(|e| e.subject_kind == kind)
+                .map(|e| e.subject.clone())
+                .collect()
+        };
+        let mut names: HashMap<(&'static str, String), String> = HashMap::new();
+        for u in user::Entity::find()
+            .filter(user::Column::Id.is_in(ids("user")))
+            .all(&self.db)
+            .await?
+        {
+            names.insert(("user", u.id), u.email);
+        }
+        for g in group::Entity::find()
+            .filter(group::Column::Id.is_in(ids("group")))
+            .all(&self.db)
+            .await?
+        {
+            names.insert(("group", g.id), g.name);
+        }
+        for r in role::Entity::find()
+            .filter(role::Column::Id.is_in(ids("role")))
+            .all(&self.db)
+            .await?
+        {
+            names.insert(("role", r.id), r.name);
+        }
+        for e in &mut entries {
+            let kind = match e.subject_kind.as_str() {
+                "user" => "user",
+                "group" => "group",
+                _ => "role",
+            };
+            if let Some(n) = names.get(&(kind, e.subject.clone())) {
+                e.subject_name = n.clone();
+            }
+        }
+        Ok(entries)
     }
 
     /// The relations on one resource reaching a user with these group and role ids,
@@ -285,6 +337,7 @@ impl Acl {
             AclSubject::Role(name) => {
                 let r = role::Entity::find()
                     .filter(role::Column::Name.eq(name.as_str()))
+                    .filter(role::Column::ClientId.is_null())
                     .one(&self.db)
                     .await?
                     .ok_or(Error::NotFound("role"))?;

@@ -1,40 +1,43 @@
-//! The groups a user belongs to, read for decisions and ACL entries.
+//! The groups a decision's principal is in, with the groups enclosing them.
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, Query};
-use sea_orm::{ConnectionTrait, Value};
+use std::collections::BTreeMap;
+
+use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _};
 
 use crate::Result;
+use crate::entities::{group, user_group};
+use crate::groups::Tree;
 
-/// The (id, name) of each group `user_id` is a direct member of.
+/// The (id, path) of each group `user_id` is a member of and of every group enclosing one:
+/// a member of `/eng/backend` is also in `/eng`, as for effective roles.
 pub async fn groups_of(db: &impl ConnectionTrait, user_id: &str) -> Result<Vec<(String, String)>> {
-    let (g, ug) = (Alias::new("groups"), Alias::new("user_groups"));
-    let stmt = Query::select()
-        .column((g.clone(), Alias::new("id")))
-        .column((g.clone(), Alias::new("name")))
-        .from(ug.clone())
-        .inner_join(
-            g.clone(),
-            Expr::col((g.clone(), Alias::new("id"))).equals((ug.clone(), Alias::new("group_id"))),
-        )
-        .and_where(Expr::col((ug, Alias::new("user_id"))).eq(Value::from(user_id)))
-        .to_owned();
-    let rows = db.query_all(&stmt).await?;
-    rows.into_iter()
-        .map(|r| Ok((r.try_get("", "id")?, r.try_get("", "name")?)))
-        .collect()
+    let member_of: Vec<String> = user_group::Entity::find()
+        .filter(user_group::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.group_id)
+        .collect();
+    if member_of.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tree = Tree::load(db).await?;
+    let mut found = BTreeMap::new();
+    for id in member_of {
+        for g in tree.self_and_ancestors(&id) {
+            if let Some(path) = tree.path(&g) {
+                found.insert(g, path);
+            }
+        }
+    }
+    Ok(found.into_iter().collect())
 }
 
 /// The id of the group named `name`.
 pub async fn group_id(db: &impl ConnectionTrait, name: &str) -> Result<Option<String>> {
-    let g = Alias::new("groups");
-    let stmt = Query::select()
-        .column(Alias::new("id"))
-        .from(g)
-        .and_where(Expr::col(Alias::new("name")).eq(Value::from(name)))
-        .to_owned();
-    let row = db.query_one(&stmt).await?;
-    Ok(match row {
-        Some(r) => Some(r.try_get("", "id")?),
-        None => None,
-    })
+    Ok(group::Entity::find()
+        .filter(group::Column::Name.eq(name))
+        .one(db)
+        .await?
+        .map(|g| g.id))
 }

@@ -4,8 +4,8 @@
 use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _};
 
 use crate::Result;
-use crate::apikeys::{Owner, roles_and_permissions};
 use crate::entities::{role, user};
+use crate::roles::effective_of_user;
 use crate::users::UserStatus;
 
 /// The user a decision is about.
@@ -21,9 +21,9 @@ pub struct Principal {
     pub email_verified: bool,
     /// Account creation time.
     pub created_at: time::OffsetDateTime,
-    /// Effective roles as (id, name).
+    /// Effective global roles as (id, name).
     pub roles: Vec<(String, String)>,
-    /// Effective groups as (id, path).
+    /// Groups as (id, path): memberships and the groups enclosing them.
     pub groups: Vec<(String, String)>,
     /// Effective permission names.
     pub permissions: Vec<String>,
@@ -56,14 +56,17 @@ pub async fn load(db: &impl ConnectionTrait, id: &str) -> Result<Option<Principa
     }) else {
         return Ok(None);
     };
-    let (role_names, permissions) = roles_and_permissions(db, &Owner::User(u.id.clone())).await?;
+    let effective = effective_of_user(db, &u.id).await?;
+    // ACL entries name global roles; client roles are in `resource_access` of tokens.
     let roles = role::Entity::find()
-        .filter(role::Column::Name.is_in(role_names))
+        .filter(role::Column::Name.is_in(effective.roles.clone()))
+        .filter(role::Column::ClientId.is_null())
         .all(db)
         .await?
         .into_iter()
         .map(|r| (r.id, r.name))
         .collect();
+    let permissions = effective.permissions;
     let groups = crate::policies::groups_of(db, &u.id).await?;
     Ok(Some(Principal {
         user_id: u.id,

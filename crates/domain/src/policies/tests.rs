@@ -222,6 +222,18 @@ backend_tests! {
         assert_eq!(d.reasons, ["folder-readers"]);
         assert_eq!(policies.acl().list(&rs, Some(("Docs::Folder", "7"))).await.unwrap().len(), 1);
 
+        // ACL through a group: members of /eng/backend are members of /eng, which reads folder 9.
+        let groups = crate::groups::Groups::new(&store);
+        groups.create("eng", None).await.unwrap();
+        groups.create("backend", Some("eng")).await.unwrap();
+        policies.acl().add(&rs, &AclSubject::Group("eng".into()), "reader", "Docs::Folder", "9").await.unwrap();
+        let folder9 = ask(&alice, "read", "Folder:9", json!({}));
+        assert!(!policies.decide(&rs, &folder9, &at(NOON)).await.unwrap().decision);
+        groups.add_member("backend", "alice@example.com").await.unwrap();
+        assert!(policies.decide(&rs, &folder9, &at(NOON)).await.unwrap().decision, "through the enclosing group");
+        let listed = policies.acl().list(&rs, Some(("Docs::Folder", "9"))).await.unwrap();
+        assert_eq!((listed[0].subject_kind.as_str(), listed[0].subject_name.as_str()), ("group", "eng"));
+
         // Unknown subjects are denied; unknown actions and bad attributes are errors.
         assert!(!policies.decide(&rs, &ask("nobody", "read", "Document:1", doc("x", true)), &at(NOON)).await.unwrap().decision);
         assert!(matches!(

@@ -297,7 +297,7 @@ pub async fn run_acl(services: &Services, cmd: AclCommand) -> anyhow::Result<()>
             println!(
                 "{} {} is {} of {}::\"{}\"",
                 entry.subject_kind,
-                entry.subject,
+                entry.subject_name,
                 entry.relation,
                 entry.resource_type,
                 entry.resource_id
@@ -355,7 +355,7 @@ pub async fn run_acl(services: &Services, cmd: AclCommand) -> anyhow::Result<()>
                     vec![
                         format!("{}::\"{}\"", e.resource_type, e.resource_id),
                         e.relation.clone(),
-                        format!("{} {}", e.subject_kind, e.subject),
+                        format!("{} {}", e.subject_kind, e.subject_name),
                         e.id.clone(),
                     ]
                 })
