@@ -41,6 +41,17 @@ suite() {
   # RS256 ID-token default, to show what RSA signing costs a refresh.
   web=$("$GH" client create --name bench-web --redirect-uri http://127.0.0.1:9/cb --first-party --access-token-signing-alg ES256 --id-token-signed-response-alg ES256 --json)
   webrs=$("$GH" client create --name bench-web-rs256 --redirect-uri http://127.0.0.1:9/cb --first-party --access-token-signing-alg ES256 --json)
+  # The decision scenario: ten policies and 1,000 ACL entries (pdp@localhost is owner, editor
+  # or reader of documents 0-999).
+  printf 'bench pdp passphrase' | "$GH" user create --email pdp@localhost --verified --password-stdin >/dev/null
+  pdp=$("$GH" client create --name bench-pdp --grant-type client_credentials --scope api --json)
+  local pdp_id
+  pdp_id=$(json_field client_id <<<"$pdp")
+  "$GH" policy set --resource-server "$pdp_id" --schema bench/policies/docs.cedarschema --policies bench/policies/docs.cedar >/dev/null
+  local relations=(owner editor reader)
+  for i in $(seq 0 999); do
+    "$GH" acl add --resource-server "$pdp_id" --user pdp@localhost --relation "${relations[$((i % 3))]}" --resource "Document:$i" >/dev/null
+  done
   "$GH" serve >"$work/serve.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 200); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
@@ -56,6 +67,7 @@ suite() {
   "$LOAD" refresh "${common[@]}" "${webargs[@]}" --label "refresh (RS256 ID token)" --client-id "$(json_field client_id <<<"$webrs")" --client-secret "$(json_field client_secret <<<"$webrs")"
   "$LOAD" userinfo "${common[@]}" "${webargs[@]}"
   "$LOAD" introspection "${common[@]}" "${webargs[@]}"
+  "$LOAD" decision "${common[@]}" --email pdp@localhost --client-id "$pdp_id" --client-secret "$(json_field client_secret <<<"$pdp")"
   "$LOAD" signin "${common[@]}" "${webargs[@]}"
   echo "-- load check: wrong secrets for bench-victim at ${BENCH_ATTACK_RATE:-1000}/s from 127.0.0.2 (rate_limit.client_auth_failures_per_client = 20 a minute)"
   "$LOAD" abuse "${common[@]}" --client-id "$(json_field client_id <<<"$es")" --client-secret "$(json_field client_secret <<<"$es")" \

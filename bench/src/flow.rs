@@ -11,6 +11,8 @@ pub struct Worker {
     http: reqwest::Client,
     access_token: String,
     refresh_token: String,
+    /// Requests sent, to spread `decision` over the resources.
+    sent: u64,
 }
 
 fn client() -> anyhow::Result<reqwest::Client> {
@@ -27,6 +29,7 @@ impl Worker {
             http: client()?,
             access_token: String::new(),
             refresh_token: String::new(),
+            sent: 0,
         };
         if matches!(
             o.scenario.as_str(),
@@ -68,6 +71,22 @@ impl Worker {
                 self.http
                     .get(url("/userinfo"))
                     .bearer_auth(&self.access_token)
+                    .send()
+                    .await?
+            }
+            "decision" => {
+                // Documents 0-999: the ACL gives the user a relation on each (bench/run.sh).
+                self.sent = self.sent.wrapping_add(1);
+                let id = (self.sent % 1000).to_string();
+                self.http
+                    .post(url("/access/v1/evaluation"))
+                    .basic_auth(&o.client_id, Some(&o.client_secret))
+                    .json(&serde_json::json!({
+                        "subject": { "type": "user", "id": o.email },
+                        "action": { "name": if self.sent % 2 == 0 { "read" } else { "write" } },
+                        "resource": { "type": "Document", "id": id,
+                                      "properties": { "owner_domain": "localhost", "public": false, "classification": 1 } },
+                    }))
                     .send()
                     .await?
             }

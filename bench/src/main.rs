@@ -4,7 +4,8 @@
 //! Usage: gatehouse-loadgen SCENARIO --base URL [--client-id ID --client-secret S]
 //!        [--email E --password P] [--connections 16] [--seconds 15] [--label NAME]
 //!        [--target-client-id ID --attack-rate 1000 --attacker-ip 127.0.0.2]
-//! Scenarios: discovery, jwks, client_credentials, refresh, userinfo, introspection, signin,
+//! Scenarios: discovery, jwks, client_credentials, refresh, userinfo, introspection, decision
+//! (AuthZEN, with the policy set and ACL entries bench/run.sh stores), signin,
 //! abuse (a load check, not a throughput figure: wrong secrets for the target client at
 //! --attack-rate per second from --attacker-ip, while the --client-id client asks for tokens
 //! with its right secret; prints that client's rate without and with the attack, and what
