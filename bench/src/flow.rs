@@ -83,7 +83,7 @@ impl Worker {
                     .basic_auth(&o.client_id, Some(&o.client_secret))
                     .json(&serde_json::json!({
                         "subject": { "type": "user", "id": o.email },
-                        "action": { "name": if self.sent % 2 == 0 { "read" } else { "write" } },
+                        "action": { "name": if self.sent.is_multiple_of(2) { "read" } else { "write" } },
                         "resource": { "type": "Document", "id": id,
                                       "properties": { "owner_domain": "localhost", "public": false, "classification": 1 } },
                     }))
