@@ -218,11 +218,31 @@ impl MigrationTrait for Migration {
             m.drop_index(Index::drop().name(name).table(Roles::Table).to_owned())
                 .await?;
         }
-        // The column stays (SQLite would need another rebuild); client roles are removed so
-        // the global names stay unique.
+        // Client roles are removed so the global names stay unique. On SQLite the column
+        // stays (dropping it would need another rebuild); elsewhere the column, its foreign
+        // key (which would keep `clients` from being dropped) and the old UNIQUE go back.
         m.get_connection()
             .execute_unprepared("DELETE FROM roles WHERE client_id IS NOT NULL")
             .await?;
+        if m.get_database_backend() != DatabaseBackend::Sqlite {
+            m.alter_table(
+                Table::alter()
+                    .table(Roles::Table)
+                    .drop_foreign_key(Alias::new("fk_roles_client"))
+                    .to_owned(),
+            )
+            .await?;
+            m.alter_table(
+                Table::alter()
+                    .table(Roles::Table)
+                    .drop_column(Roles::ClientId)
+                    .to_owned(),
+            )
+            .await?;
+            m.get_connection()
+                .execute_unprepared("ALTER TABLE roles ADD CONSTRAINT roles_name_key UNIQUE (name)")
+                .await?;
+        }
         Ok(())
     }
 }

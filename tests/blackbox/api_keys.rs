@@ -39,25 +39,18 @@ async fn holder(
     let (email, role) = (email.to_owned(), role.to_owned());
     let permissions: Vec<String> = permissions.iter().map(|p| (*p).to_owned()).collect();
     let uid = id.clone();
-    // Tests of this module write roles at the same time: SQLite may answer "database is
-    // locked" (busy snapshot) to one of them, so the setup is retried a few times.
+    // Tests of this module share roles: the first creates one, the others find it.
     let sub = server
         .on_server(async move {
-            for attempt in 0..20 {
-                let done = async {
-                    if services.roles.list().await?.iter().all(|r| r.name != role) {
-                        services.roles.create(&role, &permissions).await?;
-                    }
-                    services.roles.grant(&role, &email).await?;
-                    Ok::<_, domain::Error>(())
-                }
-                .await;
-                match done {
-                    Ok(()) => break,
-                    Err(e) if attempt == 19 => panic!("role setup: {e}"),
-                    Err(_) => tokio::task::yield_now().await,
-                }
+            match services.roles.create(&role, &permissions).await {
+                Ok(_) | Err(domain::Error::Conflict("role")) => {}
+                Err(e) => panic!("role setup: {e}"),
             }
+            services
+                .roles
+                .grant(&role, &email)
+                .await
+                .expect("role granted");
             services.users.find(&uid).await.unwrap().unwrap().subject
         })
         .await;

@@ -2,7 +2,7 @@
 
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _, Set, TransactionTrait as _,
+    QueryFilter as _, Set,
 };
 
 use crate::entities::consent;
@@ -76,7 +76,7 @@ impl Consents {
     /// Withdraws the user's consent to the client, and revokes the refresh-token families
     /// and access tokens the client holds for the user: a disconnected app loses access.
     pub async fn revoke(&self, user_id: &str, client_id: &str) -> Result<()> {
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         if let Some(row) = self.find(user_id, client_id).await? {
             let mut row: consent::ActiveModel = row.into();
             row.revoked_at = Set(Some(now()));

@@ -4,7 +4,7 @@
 
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _, QueryOrder as _, Set, TransactionTrait as _,
+    QueryFilter as _, QueryOrder as _, Set,
 };
 use serde::Serialize;
 
@@ -72,7 +72,7 @@ impl ServiceAccounts {
                 format!("must hold the {ADMIN_ROLE} role"),
             ));
         }
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         if find(&txn, name).await?.is_some() {
             return Err(Error::Conflict("service account"));
         }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _, QueryOrder as _, Set, TransactionTrait as _,
+    QueryFilter as _, QueryOrder as _, Set,
 };
 use serde::Serialize;
 
@@ -314,7 +314,7 @@ impl ApiKeys {
             .min(self.max_lifetime);
         let new_id = format::new_id();
         let (key, secret) = format::new_key(&new_id);
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         let mut update = api_key::Entity::update_many()
             .col_expr(
                 api_key::Column::ReplacedBy,

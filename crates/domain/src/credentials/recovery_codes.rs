@@ -1,6 +1,6 @@
 //! Recovery codes: ten single-use codes, shown once, stored as keyed hashes.
 
-use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set, TransactionTrait as _};
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set};
 
 use super::kind;
 use super::mfa::Mfa;
@@ -36,7 +36,7 @@ impl Mfa {
     /// Replaces the user's recovery codes with a new set; returns the codes (shown once).
     pub async fn new_recovery_codes(&self, user_id: &str) -> Result<Vec<String>> {
         let codes: Vec<String> = (0..CODES).map(|_| generate()).collect();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         credential::Entity::delete_many()
             .filter(credential::Column::UserId.eq(user_id))
             .filter(credential::Column::Kind.eq(kind::RECOVERY_CODE))

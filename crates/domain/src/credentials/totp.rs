@@ -3,10 +3,7 @@
 
 use std::time::Duration;
 
-use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set,
-    TransactionTrait as _,
-};
+use sea_orm::{ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set};
 use serde_json::json;
 use totp_rs::{Builder, Secret, Totp};
 
@@ -71,7 +68,7 @@ impl Mfa {
         let sealed = self
             .secrets
             .encrypt(secret.as_bytes(), &encryption_context(&id))?;
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         credential::Entity::delete_many()
             .filter(credential::Column::UserId.eq(user_id))
             .filter(credential::Column::Kind.eq(kind::TOTP))
@@ -113,7 +110,7 @@ impl Mfa {
         if !self.check(&row, account, code).await? {
             return Ok(false);
         }
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         credential::Entity::delete_many()
             .filter(credential::Column::UserId.eq(user_id))
             .filter(credential::Column::Kind.eq(kind::TOTP))

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _, Set, TransactionTrait as _, sea_query::Expr,
+    QueryFilter as _, Set, sea_query::Expr,
 };
 
 use crate::entities::authorization_code;
@@ -174,7 +174,7 @@ impl Codes {
     }
 
     async fn revoke_issued_from(&self, code_hash: &str) -> Result<()> {
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         super::revoke::revoke(
             &txn,
             super::revoke::Selection::Code(code_hash),

@@ -10,7 +10,7 @@ use std::time::Duration;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait as _, DatabaseConnection, DbBackend,
     EntityTrait, FromQueryResult as _, IdenStatic as _, Iterable as _, QueryFilter as _, Set,
-    Statement, TransactionTrait as _, sea_query::Expr,
+    Statement, sea_query::Expr,
 };
 
 use super::PlannedAccess;
@@ -266,7 +266,7 @@ impl Grants {
             return Ok(None);
         }
         let _turn = self.sqlite_rotations.lock().await;
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         let claimed = refresh_token::Entity::update_many()
             .col_expr(refresh_token::Column::RotatedAt, Expr::value(Some(c.at)))
             .filter(refresh_token::Column::TokenHash.eq(c.presented))
@@ -338,7 +338,7 @@ impl Grants {
 
     /// Revokes a grant and the access tokens issued under it.
     pub async fn revoke_family(&self, family_id: &str, reason: &str) -> Result<()> {
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         super::revoke::revoke(&txn, super::revoke::Selection::Family(family_id), reason).await?;
         txn.commit().await?;
         Ok(())

@@ -2,7 +2,7 @@
 
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DatabaseConnection, EntityTrait as _,
-    ModelTrait as _, QueryFilter as _, QueryOrder as _, Set, TransactionTrait as _,
+    ModelTrait as _, QueryFilter as _, QueryOrder as _, Set,
 };
 use serde::Serialize;
 
@@ -57,7 +57,7 @@ impl Groups {
     /// Creates a group, at the top or inside `parent`.
     pub async fn create(&self, name: &str, parent: Option<&str>) -> Result<GroupSummary> {
         validate_name("group", name)?;
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         if find(&txn, name).await?.is_some() {
             return Err(Error::Conflict("group"));
         }
@@ -208,7 +208,7 @@ impl Groups {
     /// Puts `child` inside `parent` (moving it from where it was). Refused when `parent` is
     /// `child` or inside it (a cycle).
     pub async fn add_subgroup(&self, parent: &str, child: &str) -> Result<()> {
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         let p = get(&txn, parent).await?;
         let c = get(&txn, child).await?;
         if Tree::load(&txn).await?.would_cycle(&p.id, &c.id) {

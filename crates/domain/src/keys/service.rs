@@ -5,7 +5,7 @@ use std::time::Duration;
 use josekit::jwk::Jwk;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _, QueryOrder as _, Set, TransactionTrait as _,
+    QueryFilter as _, QueryOrder as _, Set,
 };
 use serde::Serialize;
 
@@ -101,7 +101,7 @@ impl Keys {
             fresh.push((alg, self.new_row(alg, KeyState::Next).await?));
         }
         let at = now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         let mut activated = Vec::new();
         for (alg, next_row) in fresh {
             let rows = self.rows_of(&txn, alg).await?;

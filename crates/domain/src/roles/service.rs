@@ -3,7 +3,7 @@
 
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DatabaseConnection, EntityTrait as _,
-    ModelTrait as _, QueryFilter as _, QueryOrder as _, Set, TransactionTrait as _,
+    ModelTrait as _, QueryFilter as _, QueryOrder as _, Set,
 };
 use serde::Serialize;
 
@@ -92,7 +92,7 @@ impl Roles {
         for p in permissions {
             validate_permission(p)?;
         }
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         if let Some(id) = client
             && client::Entity::find_by_id(id.to_owned())
                 .one(&txn)
@@ -309,7 +309,7 @@ impl Roles {
     ) -> Result<()> {
         validate_permission(permission_name)?;
         let r = self.get(client, name).await?;
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         link_permission(&txn, &r.id, permission_name).await?;
         txn.commit().await?;
         Ok(())
@@ -342,7 +342,7 @@ impl Roles {
     pub async fn include(&self, role: &RoleName, other: &RoleName) -> Result<()> {
         let outer = self.get(role.client_id.as_deref(), &role.name).await?;
         let inner = self.get(other.client_id.as_deref(), &other.name).await?;
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         if with_included(&txn, vec![inner.id.clone()])
             .await?
             .contains(&outer.id)

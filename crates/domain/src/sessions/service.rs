@@ -4,8 +4,7 @@ use std::time::Duration;
 
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _, QueryOrder as _, QuerySelect as _, Set, TransactionTrait as _,
-    sea_query::Expr,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _, Set, sea_query::Expr,
 };
 
 use crate::entities::browser_session;
@@ -213,7 +212,7 @@ impl BrowserSessions {
     /// Ends a session and revokes every refresh-token family and access token issued
     /// under it, in one transaction.
     pub async fn end(&self, session_id: &str) -> Result<()> {
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         revoke_session_grants(&txn, session_id, "session ended").await?;
         browser_session::Entity::update_many()
             .col_expr(browser_session::Column::RevokedAt, Expr::value(Some(now())))

@@ -2,9 +2,7 @@
 //! they hold, and keeps the audit trail with the person pseudonymised.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, TransactionTrait as _,
-};
+use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _};
 
 use super::Users;
 use crate::entities::{access_token, audit_event, mail_outbox, user, user_token};
@@ -26,7 +24,7 @@ impl Users {
     pub async fn erase(&self, user_id: &str, secrets: &SecretBox) -> Result<String> {
         let found = self.find(user_id).await?.ok_or(Error::NotFound("user"))?;
         let alias = pseudonym(secrets, user_id);
-        let txn = self.db().begin().await?;
+        let txn = crate::store::begin_write(self.db()).await?;
         // Revoke first, so that a node caching "live" answers sees the revocation marks.
         super::revoke::sign_out_everywhere(&txn, user_id, "deleted").await?;
         access_token::Entity::delete_many()

@@ -2,7 +2,7 @@
 
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _, QueryOrder as _, Set, TransactionTrait as _,
+    QueryFilter as _, QueryOrder as _, Set,
 };
 
 use super::{UserStatus, normalize_email};
@@ -127,7 +127,7 @@ impl Users {
             created_at: Set(at),
             updated_at: Set(at),
         };
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         let created = row.insert(&txn).await.map_err(unique_to_conflict)?;
         if let Some(hash) = password_hash {
             password_row(&id, hash).insert(&txn).await?;
@@ -185,7 +185,7 @@ impl Users {
         reason: Option<String>,
     ) -> Result<user::Model> {
         let found = self.get_by_email(email).await?;
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         if !status.keeps_tokens() {
             super::revoke::sign_out_everywhere(&txn, &found.id, status.as_str()).await?;
         }
@@ -221,7 +221,7 @@ impl Users {
 
     /// Ends every session of the account and revokes all its refresh and access tokens.
     pub async fn sign_out_everywhere(&self, user_id: &str, reason: &str) -> Result<()> {
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         super::revoke::sign_out_everywhere(&txn, user_id, reason).await?;
         txn.commit().await?;
         Ok(())
@@ -282,7 +282,7 @@ impl Users {
     /// Replaces the account's password.
     pub async fn set_password(&self, user_id: &str, password: &str) -> Result<()> {
         let hash = self.hash_password(password).await?;
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         replace_password(&txn, user_id, hash).await?;
         txn.commit().await?;
         Ok(())
@@ -294,7 +294,7 @@ impl Users {
     pub async fn reset_password(&self, user_id: &str, password: &str) -> Result<user::Model> {
         let hash = self.hash_password(password).await?;
         let found = self.find(user_id).await?.ok_or(Error::NotFound("user"))?;
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         replace_password(&txn, user_id, hash).await?;
         super::revoke::sign_out_everywhere(&txn, user_id, "password reset").await?;
         let status = found.status.clone();
