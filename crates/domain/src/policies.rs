@@ -7,14 +7,16 @@ mod acl;
 mod compile;
 mod decide;
 mod groups;
+mod memo;
 mod principal;
 mod problem;
 mod service;
 
 pub use acl::{Acl, AclEntry, AclSubject, parse_resource};
 pub use compile::{Compiled, GATEHOUSE_SCHEMA, compile};
-pub use decide::{Decision, Evaluation, RequestFacts};
+pub use decide::{Authentication, Decision, Evaluation, RequestFacts};
 pub use groups::{group_id, groups_of};
+pub use memo::Changes;
 pub use service::{Policies, StoredPolicySet};
 
 #[cfg(test)]

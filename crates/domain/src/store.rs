@@ -15,6 +15,7 @@ use crate::{Error, Result};
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    changes: crate::policies::Changes,
 }
 
 /// Which database engine a URL points at.
@@ -66,7 +67,10 @@ impl Store {
                     .foreign_keys(true)
             });
         let db = Database::connect(options).await?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            changes: crate::policies::Changes::default(),
+        })
     }
 
     /// Applies every pending migration.
@@ -83,6 +87,21 @@ impl Store {
     /// The sea-orm connection, for the domain services.
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// The generation of roles, groups, ACL entries and account states, shared by the
+    /// services built on this store (decisions remember what they read until it moves).
+    pub fn changes(&self) -> &crate::policies::Changes {
+        &self.changes
+    }
+
+    /// The same database seen as another node would: its own generation of changes.
+    #[cfg(test)]
+    pub(crate) fn detached(&self) -> Self {
+        Self {
+            db: self.db.clone(),
+            changes: crate::policies::Changes::default(),
+        }
     }
 
     /// Closes every pooled connection.

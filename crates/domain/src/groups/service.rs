@@ -1,5 +1,6 @@
 //! The group service: create, list, show, delete; members; subgroups.
 
+use crate::policies::Changes;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DatabaseConnection, EntityTrait as _,
     ModelTrait as _, QueryFilter as _, QueryOrder as _, Set,
@@ -16,6 +17,7 @@ use crate::{Error, Result, Store, now};
 #[derive(Debug, Clone)]
 pub struct Groups {
     db: DatabaseConnection,
+    changes: Changes,
 }
 
 /// A group in a listing.
@@ -51,6 +53,7 @@ impl Groups {
     pub fn new(store: &Store) -> Self {
         Self {
             db: store.db().clone(),
+            changes: store.changes().clone(),
         }
     }
 
@@ -170,6 +173,7 @@ impl Groups {
             )));
         }
         g.delete(&self.db).await?;
+        self.changes.changed();
         Ok(())
     }
 
@@ -189,6 +193,7 @@ impl Groups {
             .insert(&self.db)
             .await?;
         }
+        self.changes.changed();
         Ok(())
     }
 
@@ -202,6 +207,7 @@ impl Groups {
         if removed.rows_affected == 0 {
             return Err(Error::NotFound("member"));
         }
+        self.changes.changed();
         Ok(())
     }
 
@@ -221,6 +227,7 @@ impl Groups {
         active.parent_id = Set(Some(p.id));
         active.update(&txn).await?;
         txn.commit().await?;
+        self.changes.changed();
         Ok(())
     }
 
@@ -230,6 +237,7 @@ impl Groups {
         let mut active: group::ActiveModel = g.into();
         active.parent_id = Set(None);
         active.update(&self.db).await?;
+        self.changes.changed();
         Ok(())
     }
 }

@@ -2,7 +2,11 @@
 //! entries that reach the principal (directly, through a group or through a role) become
 //! `Gatehouse::Relation` parents of the principal entity.
 
+use super::memo::Memo;
+use crate::policies::Changes;
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, Condition, DatabaseConnection, EntityTrait as _,
@@ -114,13 +118,26 @@ pub fn validate_type(ty: &str) -> Result<()> {
 #[derive(Debug, Clone)]
 pub struct Acl {
     db: DatabaseConnection,
+    changes: Changes,
+    /// Relations by (resource server, resource type, resource id, user id).
+    relations: Memo<(String, String, String, String), Arc<Vec<String>>>,
 }
+
+/// Most (resource, user) relation lists one node remembers.
+const RELATIONS: usize = 200_000;
 
 impl Acl {
     /// Builds the service on a store.
     pub fn new(store: &Store) -> Self {
+        Self::remembering(store, Duration::ZERO)
+    }
+
+    /// Builds the service remembering the relations it finds for `ttl` (decisions).
+    pub(crate) fn remembering(store: &Store, ttl: Duration) -> Self {
         Self {
             db: store.db().clone(),
+            changes: store.changes().clone(),
+            relations: Memo::new(store.changes(), ttl, RELATIONS),
         }
     }
 
@@ -161,6 +178,7 @@ impl Acl {
         }
         .insert(&self.db)
         .await?;
+        self.changes.changed();
         Ok(self.named(vec![row.into()]).await?.remove(0))
     }
 
@@ -188,6 +206,7 @@ impl Acl {
         acl_entry::Entity::delete_by_id(found.id)
             .exec(&self.db)
             .await?;
+        self.changes.changed();
         Ok(())
     }
 
@@ -269,7 +288,17 @@ impl Acl {
         user_id: &str,
         group_ids: &[String],
         role_ids: &[String],
-    ) -> Result<Vec<String>> {
+    ) -> Result<Arc<Vec<String>>> {
+        let key = (
+            resource_server.to_owned(),
+            resource_type.to_owned(),
+            resource_id.to_owned(),
+            user_id.to_owned(),
+        );
+        if let Some(known) = self.relations.get(&key) {
+            return Ok(known);
+        }
+        let generation = self.relations.generation();
         let col = acl_entry::Column::SubjectKind;
         let reach = Condition::any()
             .add(
@@ -299,6 +328,8 @@ impl Acl {
             .collect();
         relations.sort();
         relations.dedup();
+        let relations = Arc::new(relations);
+        self.relations.put(key, relations.clone(), generation);
         Ok(relations)
     }
 

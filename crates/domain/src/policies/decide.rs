@@ -29,6 +29,20 @@ pub struct Evaluation {
     pub resource_properties: Map<String, Value>,
     /// The caller's context (its `gatehouse` key is Gatehouse's own).
     pub context: Map<String, Value>,
+    /// How the subject signed in, when the caller showed the access token it acts on.
+    pub authentication: Option<Authentication>,
+}
+
+/// How the subject signed in to the session behind an access token: the principal's
+/// optional `acr`, `amr` and `auth_time` attributes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Authentication {
+    /// Authentication context class (`acr`).
+    pub acr: Option<String>,
+    /// Authentication methods (`amr`).
+    pub amr: Vec<String>,
+    /// When the user signed in (Unix seconds).
+    pub auth_time: Option<i64>,
 }
 
 /// Facts of the request that Gatehouse adds as `context.gatehouse`.
@@ -72,11 +86,12 @@ pub fn evaluate(
     relations: &[String],
     resource: (&EntityUid, &Map<String, Value>),
     action: &EntityUid,
-    context: &Map<String, Value>,
+    question: (&Map<String, Value>, Option<&Authentication>),
     facts: &RequestFacts,
 ) -> Result<Decision> {
     let (resource_uid, properties) = resource;
-    let principal_json = principal_entity(principal, relations, facts.now);
+    let (context, authentication) = question;
+    let principal_json = principal_entity(principal, relations, authentication, facts.now);
     let user_type =
         EntityTypeName::from_str("Gatehouse::User").map_err(|e| Error::Corrupt(e.to_string()))?;
     let principal_uid =
@@ -122,7 +137,12 @@ pub fn evaluate(
     })
 }
 
-fn principal_entity(p: &Principal, relations: &[String], now: time::OffsetDateTime) -> Value {
+fn principal_entity(
+    p: &Principal,
+    relations: &[String],
+    authentication: Option<&Authentication>,
+    now: time::OffsetDateTime,
+) -> Value {
     let domain = p.email.rsplit_once('@').map_or("", |(_, d)| d);
     let mut parents: Vec<Value> = Vec::new();
     parents.extend(
@@ -140,18 +160,29 @@ fn principal_entity(p: &Principal, relations: &[String], now: time::OffsetDateTi
             .iter()
             .map(|r| json!({"type": "Gatehouse::Relation", "id": r})),
     );
+    let mut attrs = json!({
+        "email": p.email,
+        "email_verified": p.email_verified,
+        "email_domain": domain,
+        "roles": p.roles.iter().map(|(_, n)| n).collect::<Vec<_>>(),
+        "groups": p.groups.iter().map(|(_, n)| n).collect::<Vec<_>>(),
+        "permissions": p.permissions,
+        "created_at": p.created_at.unix_timestamp(),
+        "account_age_days": (now - p.created_at).whole_days().max(0),
+    });
+    // Optional in the schema: present only when the caller showed the subject's token.
+    if let (Some(a), Some(map)) = (authentication, attrs.as_object_mut()) {
+        if let Some(acr) = &a.acr {
+            map.insert("acr".into(), json!(acr));
+        }
+        map.insert("amr".into(), json!(a.amr));
+        if let Some(t) = a.auth_time {
+            map.insert("auth_time".into(), json!(t));
+        }
+    }
     json!({
         "uid": { "type": "Gatehouse::User", "id": p.subject },
-        "attrs": {
-            "email": p.email,
-            "email_verified": p.email_verified,
-            "email_domain": domain,
-            "roles": p.roles.iter().map(|(_, n)| n).collect::<Vec<_>>(),
-            "groups": p.groups.iter().map(|(_, n)| n).collect::<Vec<_>>(),
-            "permissions": p.permissions,
-            "created_at": p.created_at.unix_timestamp(),
-            "account_age_days": (now - p.created_at).whole_days().max(0),
-        },
+        "attrs": attrs,
         "parents": parents,
     })
 }

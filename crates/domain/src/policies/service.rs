@@ -11,7 +11,8 @@ use serde::Serialize;
 use super::acl::Acl;
 use super::compile::{Compiled, compile};
 use super::decide::{Decision, Evaluation, RequestFacts, evaluate};
-use super::principal;
+use super::memo::Memo;
+use super::principal::{self, Principal};
 use crate::entities::{client, policy_set};
 use crate::{Error, Result, Store, now};
 
@@ -47,17 +48,24 @@ pub struct Policies {
     acl: Acl,
     cache: Arc<Mutex<HashMap<String, Cached>>>,
     recheck: Duration,
+    /// Principals by the subject asked about (`None`: no such active user).
+    principals: Memo<String, Option<Arc<Principal>>>,
 }
 
+/// Most principals one node remembers.
+const PRINCIPALS: usize = 100_000;
+
 impl Policies {
-    /// Builds the service. A node re-reads a set's version at most every `recheck`: a set
-    /// stored on another node applies here within that time (at once on this node).
+    /// Builds the service. A node re-reads a set's version at most every `recheck`, and
+    /// remembers a principal and its ACL relations for as long: what is changed on another
+    /// node applies here within that time (at once when changed on this node).
     pub fn new(store: &Store, recheck: Duration) -> Self {
         Self {
             db: store.db().clone(),
-            acl: Acl::new(store),
+            acl: Acl::remembering(store, recheck),
             cache: Arc::default(),
             recheck,
+            principals: Memo::new(store.changes(), recheck, PRINCIPALS),
         }
     }
 
@@ -175,7 +183,7 @@ impl Policies {
             resource_type.clone(),
             cedar_policy::EntityId::new(&question.resource_id),
         );
-        let Some(principal) = principal::load(&self.db, &question.subject).await? else {
+        let Some(principal) = self.principal(&question.subject).await? else {
             return Ok(Decision::denied());
         };
         let group_ids: Vec<String> = principal.groups.iter().map(|(id, _)| id.clone()).collect();
@@ -197,9 +205,21 @@ impl Policies {
             &relations,
             (&resource, &question.resource_properties),
             &action,
-            &question.context,
+            (&question.context, question.authentication.as_ref()),
             facts,
         )
+    }
+
+    /// The principal named by `subject`, from memory while it is fresh.
+    async fn principal(&self, subject: &str) -> Result<Option<Arc<Principal>>> {
+        let key = subject.to_owned();
+        if let Some(known) = self.principals.get(&key) {
+            return Ok(known);
+        }
+        let generation = self.principals.generation();
+        let loaded = principal::load(&self.db, subject).await?.map(Arc::new);
+        self.principals.put(key, loaded.clone(), generation);
+        Ok(loaded)
     }
 
     /// The compiled set of `resource_server`, from memory while it is fresh.

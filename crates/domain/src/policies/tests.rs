@@ -81,6 +81,7 @@ fn ask(subject: &str, action: &str, resource: &str, properties: Value) -> Evalua
         resource_id: id,
         resource_properties: properties.as_object().cloned().unwrap_or_default(),
         context: Map::new(),
+        authentication: None,
     }
 }
 
@@ -264,5 +265,64 @@ backend_tests! {
         assert!(!other.decide(&rs, &q, &at(NOON)).await.unwrap().decision);
         policies.delete(&rs).await.unwrap();
         assert!(matches!(other.decide(&rs, &q, &at(NOON)).await, Err(Error::NotFound("policy set"))));
+    }
+
+    async fn principals_and_relations_are_remembered_until_a_change(store: Store) {
+        let rs = resource_server(&store).await;
+        let policies = Policies::new(&store, std::time::Duration::from_secs(60));
+        policies.set(&rs, SCHEMA, POLICIES).await.unwrap();
+        let alice = user(&store, "alice@example.com", true).await;
+        let folder = ask(&alice, "read", "Folder:7", json!({}));
+        let decide = |q: Evaluation| {
+            let (p, rs) = (policies.clone(), rs.clone());
+            async move { p.decide(&rs, &q, &at(NOON)).await.unwrap().decision }
+        };
+        assert!(!decide(folder.clone()).await);
+
+        // Another node (its own store on the same database): this node keeps what it read.
+        let other = store.detached();
+        Roles::new(&other).create("editor", &[]).await.unwrap();
+        Roles::new(&other).grant("editor", "alice@example.com").await.unwrap();
+        Policies::new(&other, std::time::Duration::ZERO).acl().add(&rs, &AclSubject::Role("editor".into()), "reader", "Docs::Folder", "7").await.unwrap();
+        assert!(!decide(folder.clone()).await, "remembered for the time-to-live");
+        assert!(Policies::new(&other, std::time::Duration::ZERO).decide(&rs, &folder, &at(NOON)).await.unwrap().decision, "a node that remembers nothing sees it");
+
+        // A change on this node applies at once: a role, an ACL entry, an account status.
+        Roles::new(&store).revoke_from(None, "editor", &crate::roles::RoleGrantee::User("alice@example.com".into())).await.unwrap();
+        assert!(!decide(folder.clone()).await);
+        Roles::new(&store).grant("editor", "alice@example.com").await.unwrap();
+        assert!(decide(folder.clone()).await);
+        policies.acl().remove(&rs, &AclSubject::Role("editor".into()), "reader", "Docs::Folder", "7").await.unwrap();
+        assert!(!decide(folder.clone()).await);
+        policies.acl().add(&rs, &AclSubject::User("alice@example.com".into()), "reader", "Docs::Folder", "7").await.unwrap();
+        assert!(decide(folder.clone()).await);
+        let hasher = PasswordHasher::new(&PasswordParams { memory_kib: 1024, iterations: 1, parallelism: 1, max_concurrent: 1 }).unwrap();
+        Users::new(&store, hasher).set_status("alice@example.com", UserStatus::Suspended, None).await.unwrap();
+        assert!(!decide(folder).await, "a suspended account is denied at once");
+    }
+
+    async fn how_the_subject_signed_in_decides_when_the_token_is_shown(store: Store) {
+        let rs = resource_server(&store).await;
+        let policies = Policies::new(&store, std::time::Duration::from_secs(5));
+        let strong = r#"@id("strong-write")
+permit(principal, action == Docs::Action::"write", resource)
+when { principal has amr && (principal.amr.contains("hwk") || principal.amr.contains("otp")) };
+
+@id("any-read")
+permit(principal, action == Docs::Action::"read", resource);
+"#;
+        policies.set(&rs, SCHEMA, strong).await.unwrap();
+        let alice = user(&store, "alice@example.com", true).await;
+        let mut q = ask(&alice, "write", "Document:1", doc("x", false));
+        assert!(!policies.decide(&rs, &q, &at(NOON)).await.unwrap().decision, "unknown: not strong");
+        q.authentication = Some(Authentication { acr: Some("urn:gatehouse:acr:pwd".into()), amr: vec!["pwd".into()], auth_time: Some(1) });
+        assert!(!policies.decide(&rs, &q, &at(NOON)).await.unwrap().decision, "a password alone");
+        q.authentication = Some(Authentication { acr: None, amr: vec!["pwd".into(), "otp".into()], auth_time: None });
+        let d = policies.decide(&rs, &q, &at(NOON)).await.unwrap();
+        assert!(d.decision);
+        assert_eq!(d.reasons, ["strong-write"]);
+        q.action = "read".into();
+        q.authentication = None;
+        assert!(policies.decide(&rs, &q, &at(NOON)).await.unwrap().decision);
     }
 }

@@ -1,6 +1,7 @@
 //! The role service: create, list, show and delete roles; grant and revoke them; their
 //! permissions and included roles.
 
+use crate::policies::Changes;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DatabaseConnection, EntityTrait as _,
     ModelTrait as _, QueryFilter as _, QueryOrder as _, Set,
@@ -19,6 +20,7 @@ use crate::{Error, Result, Store, now};
 #[derive(Debug, Clone)]
 pub struct Roles {
     db: DatabaseConnection,
+    changes: Changes,
 }
 
 /// Who a role is granted to.
@@ -72,6 +74,7 @@ impl Roles {
     pub fn new(store: &Store) -> Self {
         Self {
             db: store.db().clone(),
+            changes: store.changes().clone(),
         }
     }
 
@@ -225,6 +228,7 @@ impl Roles {
     pub async fn delete(&self, client: Option<&str>, name: &str) -> Result<()> {
         let r = self.get(client, name).await?;
         r.delete(&self.db).await?;
+        self.changes.changed();
         Ok(())
     }
 
@@ -267,6 +271,7 @@ impl Roles {
                 }
             }
         }
+        self.changes.changed();
         Ok(())
     }
 
@@ -297,6 +302,7 @@ impl Roles {
         if removed == 0 {
             return Err(Error::NotFound("grant"));
         }
+        self.changes.changed();
         Ok(())
     }
 
@@ -312,6 +318,7 @@ impl Roles {
         let txn = crate::store::begin_write(&self.db).await?;
         link_permission(&txn, &r.id, permission_name).await?;
         txn.commit().await?;
+        self.changes.changed();
         Ok(())
     }
 
@@ -334,6 +341,7 @@ impl Roles {
         if removed.rows_affected == 0 {
             return Err(Error::NotFound("permission"));
         }
+        self.changes.changed();
         Ok(())
     }
 
@@ -368,6 +376,7 @@ impl Roles {
             .await?;
         }
         txn.commit().await?;
+        self.changes.changed();
         Ok(())
     }
 
@@ -381,6 +390,7 @@ impl Roles {
         if removed.rows_affected == 0 {
             return Err(Error::NotFound("include"));
         }
+        self.changes.changed();
         Ok(())
     }
 

@@ -44,6 +44,7 @@ impl Users {
             .exec(&txn)
             .await?;
         txn.commit().await?;
+        self.changes.changed();
         Ok(alias)
     }
 }

@@ -1,5 +1,6 @@
 //! Creating, finding, listing and changing user accounts.
 
+use crate::policies::Changes;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DatabaseConnection, EntityTrait as _,
     QueryFilter as _, QueryOrder as _, Set,
@@ -69,6 +70,7 @@ pub struct Profile {
 pub struct Users {
     db: DatabaseConnection,
     hasher: PasswordHasher,
+    pub(super) changes: Changes,
 }
 
 impl Users {
@@ -76,6 +78,7 @@ impl Users {
     pub fn new(store: &Store, hasher: PasswordHasher) -> Self {
         Self {
             db: store.db().clone(),
+            changes: store.changes().clone(),
             hasher,
         }
     }
@@ -197,6 +200,7 @@ impl Users {
         row.updated_at = Set(now());
         let updated = row.update(&txn).await?;
         txn.commit().await?;
+        self.changes.changed();
         Ok(updated)
     }
 
