@@ -2,7 +2,9 @@
 //! asks about users; ABAC on user and resource attributes, ACL ownership and roles, batches
 //! with their semantics, client authentication by secret or client_credentials token.
 
-use harness::TestServer;
+use domain::apikeys::{NewApiKey, Owner};
+use harness::rp::Browser;
+use harness::{REDIRECT_URI, TestServer};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -28,6 +30,10 @@ permit(principal in Gatehouse::Relation::"owner", action, resource);
 @id("admins-read-folders")
 permit(principal in Gatehouse::Role::"docs-admin", action == Docs::Action::"read", resource is Docs::Folder);
 
+@id("password-signed-in-reads-folders")
+permit(principal, action == Docs::Action::"read", resource is Docs::Folder)
+when { principal has amr && principal.amr.contains("pwd") };
+
 @id("no-writes-from-example-net")
 forbid(principal, action == Docs::Action::"write", resource)
 when { principal.email_domain == "example.net" };
@@ -35,11 +41,20 @@ when { principal.email_domain == "example.net" };
 
 /// A resource server with the policy set above; returns its id and secret.
 async fn resource_server(server: &TestServer) -> (String, String) {
+    resource_server_with(server, |_| {}).await
+}
+
+/// [`resource_server`], adjusted.
+async fn resource_server_with(
+    server: &TestServer,
+    adjust: impl FnOnce(&mut domain::clients::NewClient),
+) -> (String, String) {
     let (id, secret) = server
         .client(|c| {
             c.name = "Docs API".into();
             c.grant_types = vec!["client_credentials".into()];
             c.scopes = vec!["docs".into()];
+            adjust(c);
         })
         .await;
     let policies = server.running().services.policies.clone();
@@ -235,5 +250,120 @@ harness::shared_server_tests! {
         assert_eq!(meta["policy_decision_point"], server.base.as_str());
         assert_eq!(meta["access_evaluation_endpoint"], server.url("/access/v1/evaluation"));
         assert_eq!(meta["access_evaluations_endpoint"], server.url("/access/v1/evaluations"));
+    }
+
+    async fn an_api_key_with_the_permission_asks_for_a_named_resource_server(server) {
+        let (rs, _) = resource_server(server).await;
+        let alice = "alice-decisions-key@example.com";
+        let owner = server.user("owner-decisions-key@example.com", PASSWORD).await;
+        server.user(alice, PASSWORD).await;
+        let services = server.running().services.clone();
+        let (deciding, other) = server
+            .on_server(async move {
+                let _: domain::Result<()> = Ok(());
+                services.roles.create("decision-callers", &["policies:decide".into(), "docs:read".into()]).await?;
+                services.roles.grant("decision-callers", "owner-decisions-key@example.com").await?;
+                let key = |permissions: Vec<String>| NewApiKey {
+                    name: "pdp".into(),
+                    owner: Owner::User(owner.clone()),
+                    permissions,
+                    expires_in: std::time::Duration::from_secs(86_400),
+                    rate_limit_per_minute: None,
+                };
+                let deciding = services.api_keys.create(key(vec!["policies:decide".into()])).await?;
+                let other = services.api_keys.create(key(vec!["docs:read".into()])).await?;
+                Ok::<_, domain::Error>((deciding, other))
+            })
+            .await
+            .unwrap();
+        let q = question(alice, "read", doc("1", "x", true));
+        let post = |key: String, query: String| {
+            let url = server.url(&format!("/access/v1/evaluation{query}"));
+            let q = q.clone();
+            async move {
+                let res = reqwest::Client::new().post(url).bearer_auth(key).json(&q).send().await.unwrap();
+                (res.status().as_u16(), res.json::<Value>().await.unwrap_or(Value::Null))
+            }
+        };
+        let named = format!("?resource_server={rs}");
+        let (status, body) = post(deciding.1.clone(), named.clone()).await;
+        assert_eq!((status, &body["decision"]), (200, &json!(true)), "{body}");
+        let (status, body) = post(deciding.1.clone(), String::new()).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("invalid_request")), "the resource server must be named");
+        let (status, _) = post(deciding.1.clone(), "?resource_server=no-such-client".into()).await;
+        assert_eq!(status, 400);
+        let (status, body) = post(other.1.clone(), named.clone()).await;
+        assert_eq!((status, body["error"].as_str()), (403, Some("access_denied")), "a key without policies:decide");
+        let services = server.running().services.clone();
+        let id = deciding.0.id.clone();
+        server.on_server(async move { services.api_keys.revoke(&id).await }).await.unwrap();
+        let (status, body) = post(deciding.1.clone(), named).await;
+        assert_eq!((status, body["error"].as_str()), (401, Some("invalid_token")), "a revoked key");
+    }
+
+    async fn the_subjects_token_tells_how_they_signed_in(server) {
+        // The resource server also signs users in (its own tokens), and another application.
+        let (rs, secret) = resource_server_with(server, |c| {
+            c.grant_types = vec!["client_credentials".into(), "authorization_code".into()];
+            c.scopes = vec!["openid".into(), "docs".into()];
+            c.first_party = true;
+        }).await;
+        let (app, app_secret) = server.client(|c| c.first_party = true).await;
+        let alice = "alice-decisions-amr@example.com";
+        server.user(alice, PASSWORD).await;
+        let tokens = |client: String, secret: String| async move {
+            let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
+            url.query_pairs_mut()
+                .append_pair("response_type", "code")
+                .append_pair("client_id", &client)
+                .append_pair("redirect_uri", REDIRECT_URI)
+                .append_pair("scope", "openid");
+            let landed = Browser::new(server).authorize(url.as_str(), alice, PASSWORD).await;
+            let code = landed.params()["code"].clone();
+            let body: Value = reqwest::Client::new()
+                .post(server.url("/token"))
+                .basic_auth(&client, Some(&secret))
+                .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT_URI)])
+                .send().await.unwrap().json().await.unwrap();
+            body["access_token"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned()
+        };
+        let own = tokens(rs.clone(), secret.clone()).await;
+        let foreign = tokens(app, app_secret.unwrap()).await;
+        let creds = (rs.as_str(), secret.as_str());
+        let folder = json!({ "type": "Folder", "id": "3" });
+        let with_token = |token: &str| json!({
+            "subject": { "type": "user", "id": alice, "properties": { "token": token } },
+            "action": { "name": "read" },
+            "resource": folder,
+            "options": { "include_reasons": true },
+        });
+
+        let (_, _, body) = ask(server, "/access/v1/evaluation", creds, &question(alice, "read", folder.clone())).await;
+        assert_eq!(body["decision"], false, "how alice signed in is not known without her token");
+        let (status, _, body) = ask(server, "/access/v1/evaluation", creds, &with_token(&own)).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body, json!({ "decision": true, "context": { "reasons": ["password-signed-in-reads-folders"] } }));
+        let (status, _, body) = ask(server, "/access/v1/evaluation", creds, &with_token(&foreign)).await;
+        assert_eq!(status, 400, "a token of another application is not shown to this one: {body}");
+        let (status, _, _) = ask(server, "/access/v1/evaluation", creds, &with_token("not-a-token")).await;
+        assert_eq!(status, 400);
+        let bob = "bob-decisions-amr@example.com";
+        server.user(bob, PASSWORD).await;
+        let mut for_bob = with_token(&own);
+        for_bob["subject"]["id"] = json!(bob);
+        let (status, _, body) = ask(server, "/access/v1/evaluation", creds, &for_bob).await;
+        assert_eq!(status, 400, "alice's token does not speak for bob: {body}");
+
+        // An opaque token: how alice signed in comes from its browser session.
+        let (opaque_rs, opaque_secret) = resource_server_with(server, |c| {
+            c.grant_types = vec!["client_credentials".into(), "authorization_code".into()];
+            c.scopes = vec!["openid".into(), "docs".into()];
+            c.first_party = true;
+            c.access_token_format = Some("opaque".into());
+        }).await;
+        let opaque = tokens(opaque_rs.clone(), opaque_secret.clone()).await;
+        assert_eq!(opaque.split('.').count(), 1, "an opaque token");
+        let (status, _, body) = ask(server, "/access/v1/evaluation", (&opaque_rs, &opaque_secret), &with_token(&opaque)).await;
+        assert_eq!((status, &body["decision"]), (200, &json!(true)), "{body}");
     }
 }

@@ -3,7 +3,9 @@
 //!
 //! The caller authenticates as the resource server: HTTP Basic with its client secret, or a
 //! bearer access token it obtained with client_credentials. Each resource server only ever
-//! evaluates its own policy set.
+//! evaluates its own policy set. A service without a client of its own may instead present
+//! an API key holding the permission [`DECIDE_PERMISSION`] as a bearer token, and names the
+//! resource server whose policy set answers with the `resource_server` query parameter.
 
 mod request;
 
@@ -15,12 +17,14 @@ use serde_json::{Value, json};
 
 use crate::error::OAuthError;
 use crate::{Provider, bearer, limits};
-use request::{Batch, Semantic, Single};
+use request::{Batch, Parts, Semantic, Single};
 
 /// Largest accepted decision request.
 const BODY_LIMIT: usize = 256 * 1024;
 /// Most questions in one batch.
 const MAX_EVALUATIONS: usize = 1_000;
+/// The permission an API key needs to ask for decisions.
+pub const DECIDE_PERMISSION: &str = "policies:decide";
 
 /// Why a decision request was refused as a whole.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +38,9 @@ pub enum Refusal {
     /// The caller has no policy set.
     #[error("no policy set is stored for this client: see `gatehouse policy set`")]
     NoPolicySet,
+    /// The caller authenticated but may not ask.
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 impl From<domain::Error> for Refusal {
@@ -51,7 +58,7 @@ impl ResponseError for Refusal {
         match self {
             Refusal::Auth(e) => e.status_code(),
             Refusal::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Refusal::NoPolicySet => StatusCode::FORBIDDEN,
+            Refusal::NoPolicySet | Refusal::Forbidden(_) => StatusCode::FORBIDDEN,
         }
     }
 
@@ -68,7 +75,7 @@ impl ResponseError for Refusal {
                 res
             }
             other => HttpResponse::build(other.status_code()).json(json!({
-                "error": if matches!(other, Refusal::NoPolicySet) { "access_denied" } else { "invalid_request" },
+                "error": if other.status_code() == StatusCode::FORBIDDEN { "access_denied" } else { "invalid_request" },
                 "error_description": other.to_string(),
             })),
         }
@@ -84,7 +91,9 @@ pub async fn evaluation(
     let caller = caller(&provider, &req).await?;
     let single: Single = parse(&body)?;
     let include_reasons = single.options.include_reasons;
-    let question = single.parts.question().map_err(Refusal::BadRequest)?;
+    let question = question(&provider, &caller, single.parts)
+        .await?
+        .map_err(Refusal::BadRequest)?;
     let facts = facts(&req, &caller);
     let decision = provider.policies.decide(&caller, &question, &facts).await?;
     audit(&provider, &caller, &question, &decision).await;
@@ -103,7 +112,9 @@ pub async fn evaluations(
     let facts = facts(&req, &caller);
     if batch.evaluations.is_empty() {
         // AuthZEN: without `evaluations` the request is a single evaluation.
-        let question = batch.defaults.question().map_err(Refusal::BadRequest)?;
+        let question = question(&provider, &caller, batch.defaults)
+            .await?
+            .map_err(Refusal::BadRequest)?;
         let decision = provider.policies.decide(&caller, &question, &facts).await?;
         audit(&provider, &caller, &question, &decision).await;
         return Ok(HttpResponse::Ok().json(answer(&decision, include_reasons)));
@@ -116,7 +127,7 @@ pub async fn evaluations(
     let semantic = batch.options.evaluations_semantic;
     let mut answers = Vec::with_capacity(batch.evaluations.len());
     for parts in batch.evaluations {
-        let outcome = match parts.or(&batch.defaults).question() {
+        let outcome = match question(&provider, &caller, parts.or(&batch.defaults)).await? {
             Ok(question) => match provider.policies.decide(&caller, &question, &facts).await {
                 Ok(d) => {
                     audit(&provider, &caller, &question, &d).await;
@@ -152,6 +163,57 @@ pub async fn evaluations(
     Ok(HttpResponse::Ok().json(json!({ "evaluations": answers })))
 }
 
+/// The question `parts` ask, with how the subject signed in when the caller showed the
+/// subject's access token; `Ok(Err(why))` when the question itself is wrong.
+async fn question(
+    provider: &Provider,
+    caller: &str,
+    parts: Parts,
+) -> Result<Result<Evaluation, String>, Refusal> {
+    let asked = match parts.question() {
+        Ok(a) => a,
+        Err(why) => return Ok(Err(why)),
+    };
+    let mut evaluation = asked.evaluation;
+    let Some(token) = asked.token else {
+        return Ok(Ok(evaluation));
+    };
+    let inspected = bearer::inspect(provider, &token).await?;
+    let Some((t, user_id)) = inspected.and_then(|t| t.user_id.clone().map(|u| (t, u))) else {
+        return Ok(Err(
+            "subject.properties.token is not an active access token of a user".into(),
+        ));
+    };
+    // Like introspection: only the token's client or a resource it was issued for may
+    // learn from it.
+    let audience = match &t.aud {
+        Some(Value::String(a)) => a == caller,
+        Some(Value::Array(all)) => all.iter().any(|a| a.as_str() == Some(caller)),
+        _ => false,
+    };
+    if t.client_id != caller && !audience {
+        return Ok(Err(
+            "subject.properties.token was not issued to or for this resource server".into(),
+        ));
+    }
+    let mut authentication = match (&t.authentication, &t.session_id) {
+        (Some(a), _) => a.clone(),
+        (None, Some(sid)) => match provider.sessions.get(sid).await? {
+            Some(s) => domain::policies::Authentication {
+                user_id: None,
+                acr: s.acr,
+                amr: serde_json::from_value(s.amr).unwrap_or_default(),
+                auth_time: Some(s.auth_time.unix_timestamp()),
+            },
+            None => domain::policies::Authentication::default(),
+        },
+        (None, None) => domain::policies::Authentication::default(),
+    };
+    authentication.user_id = Some(user_id);
+    evaluation.authentication = Some(authentication);
+    Ok(Ok(evaluation))
+}
+
 /// `GET /.well-known/authzen-configuration` (AuthZEN 1.0 §9: PDP metadata).
 pub async fn metadata(provider: web::Data<Provider>) -> HttpResponse {
     HttpResponse::Ok().json(json!({
@@ -177,6 +239,12 @@ async fn caller(provider: &Provider, req: &HttpRequest) -> Result<String, Refusa
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let client_id = match authorization.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer")
+                && domain::apikeys::looks_like_key(token.trim()) =>
+        {
+            return api_key_caller(provider, req, token.trim()).await;
+        }
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
             // Only a client's own token (client_credentials) speaks for it; a user's token
             // issued to the client does not.
@@ -210,6 +278,67 @@ async fn caller(provider: &Provider, req: &HttpRequest) -> Result<String, Refusa
     };
     limits::principal(provider, &format!("client:{client_id}"), &[], None).await?;
     Ok(client_id)
+}
+
+/// The resource server an API key asks for (its `resource_server` query parameter), after
+/// the key is verified to hold [`DECIDE_PERMISSION`] and its budgets are spent.
+async fn api_key_caller(
+    provider: &Provider,
+    req: &HttpRequest,
+    presented: &str,
+) -> Result<String, Refusal> {
+    let verified = match provider.api_keys.verify(presented).await? {
+        domain::apikeys::Verification::Valid(v) => v,
+        domain::apikeys::Verification::Revoked(key) => {
+            let event =
+                AuditEvent::failure("apikey.used_after_revocation", "revoked key presented")
+                    .data(json!({ "api_key": key.id, "owner_type": key.owner_type, "owner_id": key.owner_id, "at": "decision" }));
+            if let Err(e) = provider.audit.record(event).await {
+                tracing::warn!(error = %e, "could not audit the use of a revoked API key");
+            }
+            return Err(invalid_key().into());
+        }
+        domain::apikeys::Verification::Invalid => return Err(invalid_key().into()),
+    };
+    let limit = verified
+        .key
+        .rate_limit_per_minute
+        .map(|n| (verified.key.id.as_str(), n));
+    limits::principal(provider, &verified.subject, &verified.roles, limit).await?;
+    if !verified.permissions.iter().any(|p| p == DECIDE_PERMISSION) {
+        return Err(Refusal::Forbidden(format!(
+            "the API key does not hold the permission {DECIDE_PERMISSION}"
+        )));
+    }
+    let resource_server = web::Query::<ResourceServer>::from_query(req.query_string())
+        .map(|q| q.into_inner().resource_server)
+        .unwrap_or_default();
+    if resource_server.is_empty() {
+        return Err(Refusal::BadRequest(
+            "an API key names the resource server whose policies answer: ?resource_server=CLIENT_ID"
+                .into(),
+        ));
+    }
+    match provider.clients.find(&resource_server).await? {
+        Some(c) => Ok(c.client_id),
+        None => Err(Refusal::BadRequest(format!(
+            "unknown resource_server {resource_server:?}"
+        ))),
+    }
+}
+
+/// The query of a decision request made with an API key.
+#[derive(Debug, Default, serde::Deserialize)]
+struct ResourceServer {
+    #[serde(default)]
+    resource_server: String,
+}
+
+fn invalid_key() -> OAuthError {
+    OAuthError::new(
+        crate::error::ErrorCode::InvalidToken,
+        "the API key is not active",
+    )
 }
 
 fn facts(req: &HttpRequest, caller: &str) -> RequestFacts {

@@ -35,6 +35,10 @@ pub struct Inspected {
     pub act: Option<Value>,
     /// The `permissions` claim of a JWT exchanged for an API key.
     pub permissions: Option<Value>,
+    /// The browser session the token descends from (opaque tokens of a user).
+    pub session_id: Option<String>,
+    /// The `acr`, `amr` and `auth_time` claims of a user's JWT.
+    pub authentication: Option<domain::policies::Authentication>,
 }
 
 /// Returns the token's data when it is active now; `None` for anything else.
@@ -72,6 +76,21 @@ async fn inspect_jwt(provider: &Provider, token: &str) -> Result<Option<Inspecte
         t.aud = claims.get("aud").cloned();
         t.act = claims.get("act").cloned();
         t.permissions = claims.get("permissions").cloned();
+        t.authentication = Some(domain::policies::Authentication {
+            user_id: t.user_id.clone(),
+            acr: text("acr"),
+            amr: claims
+                .get("amr")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            auth_time: claims.get("auth_time").and_then(Value::as_i64),
+        });
         t
     };
     match provider.access_tokens.by_jti(&jti).await? {
@@ -95,6 +114,8 @@ async fn inspect_jwt(provider: &Provider, token: &str) -> Result<Option<Inspecte
                 aud: None,
                 act: None,
                 permissions: None,
+                session_id: None,
+                authentication: None,
             })))
         }
     }
@@ -118,5 +139,7 @@ fn from_record(rec: AccessRecord, jwt: bool, sub: Option<String>) -> Option<Insp
         aud: None,
         act: None,
         permissions: None,
+        session_id: row.session_id,
+        authentication: None,
     })
 }

@@ -1142,3 +1142,168 @@ fn role_and_group_commands_build_effective_roles_and_print_json() {
     });
     assert_eq!(effective, domain::roles::Effective::default());
 }
+
+#[test]
+fn policy_and_acl_commands_store_check_and_test_a_policy_set() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["migrate"], None);
+    let json = |args: &[&str]| -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        serde_json::from_str(&sandbox.ok(&all, None)).unwrap()
+    };
+    sandbox.ok(
+        &[
+            "user",
+            "create",
+            "--email",
+            "owner@example.com",
+            "--password-stdin",
+            "--verified",
+        ],
+        Some("correct horse battery staple\n"),
+    );
+    let client = json(&[
+        "client",
+        "create",
+        "--name",
+        "docs",
+        "--redirect-uri",
+        "http://127.0.0.1:9999/cb",
+    ]);
+    let rs = client["client_id"].as_str().unwrap().to_owned();
+    let dir = sandbox.dir.path();
+    std::fs::write(
+        dir.join("docs.cedarschema"),
+        "namespace Docs {\n  entity Document;\n  action read, write appliesTo {\n    principal: [Gatehouse::User],\n    resource: [Document],\n  };\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("docs.cedar"),
+        "@id(\"owners\")\npermit(principal in Gatehouse::Relation::\"owner\", action, resource);\n\n@id(\"strong-writes\")\nforbid(principal, action == Docs::Action::\"write\", resource)\nunless { principal has amr && principal.amr.contains(\"otp\") };\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("broken.cedar"),
+        "permit(principal, action, resource)\nwhen { resource.colour == \"red\" };\n",
+    )
+    .unwrap();
+
+    let set = json(&[
+        "policy",
+        "set",
+        "--resource-server",
+        &rs,
+        "--schema",
+        "docs.cedarschema",
+        "--policies",
+        "docs.cedar",
+    ]);
+    assert_eq!(set["version"], 1);
+    assert_eq!(
+        set["policy_ids"],
+        serde_json::json!(["owners", "strong-writes"])
+    );
+    let refused = sandbox.run(
+        &[
+            "policy",
+            "set",
+            "--resource-server",
+            &rs,
+            "--schema",
+            "docs.cedarschema",
+            "--policies",
+            "broken.cedar",
+        ],
+        None,
+    );
+    assert_eq!(
+        refused.status.code(),
+        Some(1),
+        "a schema-breaking set was stored"
+    );
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(why.contains("line 2, column"), "{why}");
+    assert_eq!(
+        json(&["policy", "show", "--resource-server", &rs])["version"],
+        1,
+        "the stored set is kept"
+    );
+
+    let entry = json(&[
+        "acl",
+        "add",
+        "--resource-server",
+        &rs,
+        "--user",
+        "owner@example.com",
+        "--relation",
+        "owner",
+        "--resource",
+        "Document:42",
+    ]);
+    assert_eq!(entry["relation"], "owner");
+    let listed = json(&["acl", "list", "--resource-server", &rs]);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+
+    let test = |extra: &[&str]| -> Value {
+        let mut args = vec![
+            "policy",
+            "test",
+            "--resource-server",
+            &rs,
+            "--principal",
+            "owner@example.com",
+        ];
+        args.extend_from_slice(extra);
+        json(&args)
+    };
+    let read = test(&["--action", "read", "--resource", "Document:42"]);
+    assert_eq!(
+        (read["decision"].as_bool(), &read["reasons"]),
+        (Some(true), &serde_json::json!(["owners"]))
+    );
+    assert_eq!(
+        test(&["--action", "read", "--resource", "Document:43"])["decision"],
+        false
+    );
+    let weak = test(&[
+        "--action",
+        "write",
+        "--resource",
+        "Document:42",
+        "--amr",
+        "pwd",
+    ]);
+    assert_eq!(
+        (weak["decision"].as_bool(), &weak["reasons"]),
+        (Some(false), &serde_json::json!(["strong-writes"]))
+    );
+    let strong = test(&[
+        "--action",
+        "write",
+        "--resource",
+        "Document:42",
+        "--amr",
+        "pwd",
+        "--amr",
+        "otp",
+    ]);
+    assert_eq!(strong["decision"], true);
+    let plain = sandbox.ok(
+        &[
+            "policy",
+            "test",
+            "--resource-server",
+            &rs,
+            "--principal",
+            "owner@example.com",
+            "--action",
+            "read",
+            "--resource",
+            "Document:42",
+        ],
+        None,
+    );
+    assert!(plain.starts_with("ALLOW"), "{plain}");
+}

@@ -19,6 +19,18 @@ struct Subject {
     #[serde(rename = "type")]
     kind: String,
     id: String,
+    #[serde(default)]
+    properties: Map<String, Value>,
+}
+
+/// A question, and the access token the resource server acts on when it showed one
+/// (`subject.properties.token`): how the subject signed in is then known.
+#[derive(Debug, Clone)]
+pub struct Asked {
+    /// The question (its `authentication` still empty).
+    pub evaluation: Evaluation,
+    /// The subject's access token.
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -89,7 +101,7 @@ impl Parts {
     }
 
     /// The question, or what is missing or wrong in words for the developer.
-    pub fn question(self) -> Result<Evaluation, String> {
+    pub fn question(self) -> Result<Asked, String> {
         let subject = self.subject.ok_or("subject is required")?;
         if subject.kind != "user" {
             return Err(format!(
@@ -97,15 +109,24 @@ impl Parts {
                 subject.kind
             ));
         }
+        let token = match subject.properties.get("token") {
+            None => None,
+            Some(Value::String(t)) => Some(t.clone()),
+            Some(_) => return Err("subject.properties.token must be a string".into()),
+        };
         let action = self.action.ok_or("action is required")?;
         let resource = self.resource.ok_or("resource is required")?;
-        Ok(Evaluation {
-            subject: subject.id,
-            action: action.name,
-            resource_type: resource.kind,
-            resource_id: resource.id,
-            resource_properties: resource.properties,
-            context: self.context.unwrap_or_default(),
+        Ok(Asked {
+            evaluation: Evaluation {
+                subject: subject.id,
+                action: action.name,
+                resource_type: resource.kind,
+                resource_id: resource.id,
+                resource_properties: resource.properties,
+                context: self.context.unwrap_or_default(),
+                authentication: None,
+            },
+            token,
         })
     }
 }

@@ -37,6 +37,9 @@ pub struct Evaluation {
 /// optional `acr`, `amr` and `auth_time` attributes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Authentication {
+    /// The internal id of the user the token belongs to: a decision about anyone else is
+    /// refused. `None` when the caller vouches for it (`gatehouse policy test`).
+    pub user_id: Option<String>,
     /// Authentication context class (`acr`).
     pub acr: Option<String>,
     /// Authentication methods (`amr`).

@@ -186,6 +186,16 @@ impl Policies {
         let Some(principal) = self.principal(&question.subject).await? else {
             return Ok(Decision::denied());
         };
+        if let Some(a) = &question.authentication
+            && a.user_id
+                .as_ref()
+                .is_some_and(|id| *id != principal.user_id)
+        {
+            return Err(Error::invalid(
+                "subject.properties.token",
+                "the token belongs to another subject",
+            ));
+        }
         let group_ids: Vec<String> = principal.groups.iter().map(|(id, _)| id.clone()).collect();
         let role_ids: Vec<String> = principal.roles.iter().map(|(id, _)| id.clone()).collect();
         let type_name = resource_type.to_string();

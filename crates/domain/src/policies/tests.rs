@@ -1,3 +1,4 @@
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
 use serde_json::{Map, Value, json};
 use time::macros::datetime;
 
@@ -315,12 +316,20 @@ permit(principal, action == Docs::Action::"read", resource);
         let alice = user(&store, "alice@example.com", true).await;
         let mut q = ask(&alice, "write", "Document:1", doc("x", false));
         assert!(!policies.decide(&rs, &q, &at(NOON)).await.unwrap().decision, "unknown: not strong");
-        q.authentication = Some(Authentication { acr: Some("urn:gatehouse:acr:pwd".into()), amr: vec!["pwd".into()], auth_time: Some(1) });
+        let alice_id = crate::entities::user::Entity::find().filter(crate::entities::user::Column::Subject.eq(alice.clone())).one(store.db()).await.unwrap().unwrap().id;
+        q.authentication = Some(Authentication { user_id: Some(alice_id.clone()), acr: Some("urn:gatehouse:acr:pwd".into()), amr: vec!["pwd".into()], auth_time: Some(1) });
         assert!(!policies.decide(&rs, &q, &at(NOON)).await.unwrap().decision, "a password alone");
-        q.authentication = Some(Authentication { acr: None, amr: vec!["pwd".into(), "otp".into()], auth_time: None });
+        q.authentication = Some(Authentication { user_id: Some(alice_id), acr: None, amr: vec!["pwd".into(), "otp".into()], auth_time: None });
         let d = policies.decide(&rs, &q, &at(NOON)).await.unwrap();
         assert!(d.decision);
         assert_eq!(d.reasons, ["strong-write"]);
+        let bob = user(&store, "bob@example.com", true).await;
+        let mut other = q.clone();
+        other.subject = bob;
+        assert!(
+            matches!(policies.decide(&rs, &other, &at(NOON)).await, Err(Error::Invalid { field: "subject.properties.token", .. })),
+            "alice's token does not speak for bob"
+        );
         q.action = "read".into();
         q.authentication = None;
         assert!(policies.decide(&rs, &q, &at(NOON)).await.unwrap().decision);

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use domain::audit::AuditEvent;
-use domain::policies::{AclEntry, AclSubject, Evaluation, RequestFacts};
+use domain::policies::{AclEntry, AclSubject, Authentication, Evaluation, RequestFacts};
 use serde_json::json;
 
 use super::output;
@@ -71,6 +71,13 @@ pub enum PolicyCommand {
         /// The request context as a JSON object.
         #[arg(long, value_name = "JSON")]
         context: Option<String>,
+        /// As if the user had signed in with these methods (the principal's `amr`), e.g.
+        /// `--amr pwd --amr otp`.
+        #[arg(long, value_name = "METHOD")]
+        amr: Vec<String>,
+        /// As if the user's sign-in had this `acr`.
+        #[arg(long, value_name = "ACR")]
+        acr: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -239,8 +246,17 @@ pub async fn run(services: &Services, cmd: PolicyCommand) -> anyhow::Result<()> 
             resource,
             resource_properties,
             context,
+            amr,
+            acr,
             json,
         } => {
+            // Without --amr or --acr, how the user signed in is unknown (no token shown).
+            let authentication = (!amr.is_empty() || acr.is_some()).then(|| Authentication {
+                user_id: None,
+                acr,
+                amr,
+                auth_time: None,
+            });
             let (resource_type, resource_id) =
                 policies.resource(&resource_server, &resource).await?;
             let question = Evaluation {
@@ -250,6 +266,7 @@ pub async fn run(services: &Services, cmd: PolicyCommand) -> anyhow::Result<()> 
                 resource_id,
                 resource_properties: object("--resource-properties", resource_properties)?,
                 context: object("--context", context)?,
+                authentication,
             };
             let facts = RequestFacts {
                 now: time::OffsetDateTime::now_utc(),
