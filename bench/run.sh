@@ -77,6 +77,8 @@ suite() {
 }
 
 "$LOAD" argon2 --seconds 5
+# Cedar's evaluation alone, in-process (what a warm node spends per decision beyond HTTP).
+"$TARGET/release/gatehouse-decide" --policies bench/policies
 suite "SQLite" "sqlite://$(mktemp -d)/bench.db?mode=rwc"
 if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
   db="gatehouse_bench_$$"

@@ -14,9 +14,10 @@ mod service;
 
 pub use acl::{Acl, AclEntry, AclSubject, parse_resource};
 pub use compile::{Compiled, GATEHOUSE_SCHEMA, compile};
-pub use decide::{Authentication, Decision, Evaluation, RequestFacts};
+pub use decide::{Authentication, Decision, Evaluation, RequestFacts, evaluate};
 pub use groups::{group_id, groups_of};
 pub use memo::Changes;
+pub use principal::Principal;
 pub use service::{Policies, StoredPolicySet};
 
 #[cfg(test)]
