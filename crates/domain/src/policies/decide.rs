@@ -3,9 +3,12 @@
 
 use std::str::FromStr as _;
 
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
 use cedar_policy::{
-    Authorizer, Context, Decision as CedarDecision, Entities, EntityId, EntityTypeName, EntityUid,
-    Request,
+    Authorizer, Context, Decision as CedarDecision, Entities, Entity, EntityId, EntityTypeName,
+    EntityUid, Request, RestrictedExpression,
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -94,25 +97,15 @@ pub fn evaluate(
 ) -> Result<Decision> {
     let (resource_uid, properties) = resource;
     let (context, authentication) = question;
-    let principal_json = principal_entity(principal, relations, authentication, facts.now);
-    let user_type =
-        EntityTypeName::from_str("Gatehouse::User").map_err(|e| Error::Corrupt(e.to_string()))?;
-    let principal_uid =
-        EntityUid::from_type_name_and_id(user_type, EntityId::new(&principal.subject));
-    let resource_json = json!({
-        "uid": { "type": resource_uid.type_name().to_string(), "id": resource_uid.id().unescaped() },
-        "attrs": properties,
-        "parents": [],
-    });
-    let entities = Entities::from_json_value(
-        Value::Array(vec![principal_json, resource_json]),
-        Some(&compiled.schema),
-    )
-    .map_err(|e| Error::invalid("resource.properties", e.to_string()))?;
-    let mut ctx = context.clone();
-    ctx.insert("gatehouse".into(), gatehouse_facts(facts));
-    let context = Context::from_json_value(Value::Object(ctx), None)
-        .map_err(|e| Error::invalid("context", e.to_string()))?;
+    let principal_entity = principal_entity(principal, relations, authentication, facts.now)?;
+    let principal_uid = principal_entity.uid();
+    let resource_entity = resource_entity(compiled, resource_uid, properties)?;
+    // Checked against the schema here: the caller's resource properties get their types, a
+    // wrong one is the caller's error.
+    let entities =
+        Entities::from_entities([principal_entity, resource_entity], Some(&compiled.schema))
+            .map_err(|e| Error::invalid("resource.properties", e.to_string()))?;
+    let context = request_context(context, facts)?;
     let request = Request::new(
         principal_uid,
         action.clone(),
@@ -140,62 +133,165 @@ pub fn evaluate(
     })
 }
 
+/// Gatehouse's entity types, parsed once.
+struct Types {
+    user: EntityTypeName,
+    role: EntityTypeName,
+    group: EntityTypeName,
+    relation: EntityTypeName,
+}
+
+static TYPES: LazyLock<Option<Types>> = LazyLock::new(|| {
+    let name = |n: &str| EntityTypeName::from_str(n).ok();
+    Some(Types {
+        user: name("Gatehouse::User")?,
+        role: name("Gatehouse::Role")?,
+        group: name("Gatehouse::Group")?,
+        relation: name("Gatehouse::Relation")?,
+    })
+});
+
+fn types() -> Result<&'static Types> {
+    TYPES
+        .as_ref()
+        .ok_or_else(|| Error::Corrupt("Gatehouse's entity type names".into()))
+}
+
+/// The principal entity, built directly: parsing it from JSON cost most of a decision.
 fn principal_entity(
     p: &Principal,
     relations: &[String],
     authentication: Option<&Authentication>,
     now: time::OffsetDateTime,
-) -> Value {
+) -> Result<Entity> {
+    let t = types()?;
+    let uid = |ty: &EntityTypeName, id: &str| {
+        EntityUid::from_type_name_and_id(ty.clone(), EntityId::new(id))
+    };
+    let mut parents: HashSet<EntityUid> = HashSet::new();
+    parents.extend(p.roles.iter().map(|(_, name)| uid(&t.role, name)));
+    parents.extend(p.groups.iter().map(|(_, path)| uid(&t.group, path)));
+    parents.extend(relations.iter().map(|r| uid(&t.relation, r)));
+    let text = |v: &str| RestrictedExpression::new_string(v.to_owned());
+    let texts = |vs: &mut dyn Iterator<Item = &String>| {
+        RestrictedExpression::new_set(vs.map(|v| text(v)).collect::<Vec<_>>())
+    };
     let domain = p.email.rsplit_once('@').map_or("", |(_, d)| d);
-    let mut parents: Vec<Value> = Vec::new();
-    parents.extend(
-        p.roles
-            .iter()
-            .map(|(_, name)| json!({"type": "Gatehouse::Role", "id": name})),
-    );
-    parents.extend(
-        p.groups
-            .iter()
-            .map(|(_, path)| json!({"type": "Gatehouse::Group", "id": path})),
-    );
-    parents.extend(
-        relations
-            .iter()
-            .map(|r| json!({"type": "Gatehouse::Relation", "id": r})),
-    );
-    let mut attrs = json!({
-        "email": p.email,
-        "email_verified": p.email_verified,
-        "email_domain": domain,
-        "roles": p.roles.iter().map(|(_, n)| n).collect::<Vec<_>>(),
-        "groups": p.groups.iter().map(|(_, n)| n).collect::<Vec<_>>(),
-        "permissions": p.permissions,
-        "created_at": p.created_at.unix_timestamp(),
-        "account_age_days": (now - p.created_at).whole_days().max(0),
-    });
+    let mut attrs: HashMap<String, RestrictedExpression> = HashMap::from([
+        ("email".into(), text(&p.email)),
+        (
+            "email_verified".into(),
+            RestrictedExpression::new_bool(p.email_verified),
+        ),
+        ("email_domain".into(), text(domain)),
+        ("roles".into(), texts(&mut p.roles.iter().map(|(_, n)| n))),
+        ("groups".into(), texts(&mut p.groups.iter().map(|(_, n)| n))),
+        ("permissions".into(), texts(&mut p.permissions.iter())),
+        (
+            "created_at".into(),
+            RestrictedExpression::new_long(p.created_at.unix_timestamp()),
+        ),
+        (
+            "account_age_days".into(),
+            RestrictedExpression::new_long((now - p.created_at).whole_days().max(0)),
+        ),
+    ]);
     // Optional in the schema: present only when the caller showed the subject's token.
-    if let (Some(a), Some(map)) = (authentication, attrs.as_object_mut()) {
+    if let Some(a) = authentication {
         if let Some(acr) = &a.acr {
-            map.insert("acr".into(), json!(acr));
+            attrs.insert("acr".into(), text(acr));
         }
-        map.insert("amr".into(), json!(a.amr));
-        if let Some(t) = a.auth_time {
-            map.insert("auth_time".into(), json!(t));
+        attrs.insert("amr".into(), texts(&mut a.amr.iter()));
+        if let Some(at) = a.auth_time {
+            attrs.insert("auth_time".into(), RestrictedExpression::new_long(at));
         }
     }
-    json!({
-        "uid": { "type": "Gatehouse::User", "id": p.subject },
-        "attrs": attrs,
-        "parents": parents,
-    })
+    Entity::new(uid(&t.user, &p.subject), attrs, parents)
+        .map_err(|e| Error::Corrupt(format!("principal entity: {e}")))
 }
 
-fn gatehouse_facts(f: &RequestFacts) -> Value {
-    json!({
-        "time": f.now.unix_timestamp(),
-        "hour": i64::from(f.now.hour()),
-        "weekday": i64::from(f.now.weekday().number_from_monday()),
-        "client": f.client_id,
-        "ip": f.ip,
-    })
+/// The resource entity with the caller's properties. Strings, booleans, integers and sets
+/// of them are built directly; anything else (records, `__entity`/`__extn` escapes, entity
+/// references) goes through Cedar's schema-aware JSON reading.
+fn resource_entity(
+    compiled: &Compiled,
+    uid: &EntityUid,
+    properties: &Map<String, Value>,
+) -> Result<Entity> {
+    let direct: Option<HashMap<String, RestrictedExpression>> = properties
+        .iter()
+        .map(|(k, v)| plain(v).map(|e| (k.clone(), e)))
+        .collect();
+    match direct {
+        Some(attrs) => Entity::new(uid.clone(), attrs, HashSet::new())
+            .map_err(|e| Error::invalid("resource.properties", e.to_string())),
+        None => Entity::from_json_value(
+            json!({
+                "uid": { "type": uid.type_name().to_string(), "id": uid.id().unescaped() },
+                "attrs": properties,
+                "parents": [],
+            }),
+            Some(&compiled.schema),
+        )
+        .map_err(|e| Error::invalid("resource.properties", e.to_string())),
+    }
+}
+
+/// A JSON value as a Cedar value when it is a plain one (no record, no escape).
+fn plain(v: &Value) -> Option<RestrictedExpression> {
+    match v {
+        Value::String(s) => Some(RestrictedExpression::new_string(s.clone())),
+        Value::Bool(b) => Some(RestrictedExpression::new_bool(*b)),
+        Value::Number(n) => n.as_i64().map(RestrictedExpression::new_long),
+        Value::Array(items) => items
+            .iter()
+            .map(plain)
+            .collect::<Option<Vec<_>>>()
+            .map(RestrictedExpression::new_set),
+        Value::Null | Value::Object(_) => None,
+    }
+}
+
+/// The caller's context with Gatehouse's facts as `gatehouse` (a caller's own is replaced).
+fn request_context(context: &Map<String, Value>, facts: &RequestFacts) -> Result<Context> {
+    let gatehouse = [("gatehouse".to_owned(), gatehouse_facts(facts)?)];
+    let caller: Map<String, Value> = context
+        .iter()
+        .filter(|(k, _)| k.as_str() != "gatehouse")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let context = if caller.is_empty() {
+        Context::from_pairs(gatehouse)
+    } else {
+        Context::from_json_value(Value::Object(caller), None)
+            .map_err(|e| Error::invalid("context", e.to_string()))?
+            .merge(gatehouse)
+    };
+    context.map_err(|e| Error::invalid("context", e.to_string()))
+}
+
+fn gatehouse_facts(f: &RequestFacts) -> Result<RestrictedExpression> {
+    RestrictedExpression::new_record([
+        (
+            "time".to_owned(),
+            RestrictedExpression::new_long(f.now.unix_timestamp()),
+        ),
+        (
+            "hour".to_owned(),
+            RestrictedExpression::new_long(i64::from(f.now.hour())),
+        ),
+        (
+            "weekday".to_owned(),
+            RestrictedExpression::new_long(i64::from(f.now.weekday().number_from_monday())),
+        ),
+        (
+            "client".to_owned(),
+            RestrictedExpression::new_string(f.client_id.clone()),
+        ),
+        (
+            "ip".to_owned(),
+            RestrictedExpression::new_string(f.ip.clone()),
+        ),
+    ])
+    .map_err(|e| Error::Corrupt(e.to_string()))
 }
