@@ -132,6 +132,13 @@ async fn set_up_totp(sweep: &mut Sweep) -> String {
         .await;
     chrome.wait_for_text("class=\"codes\"").await;
     sweep.check("recovery-codes").await;
+    // "I have saved them" sent unticked: the server's refusal, focused.
+    let chrome = &sweep.chrome;
+    chrome
+        .click("form[action='/account/mfa/recovery-codes/saved'] button[type=submit]")
+        .await;
+    chrome.wait_for_text("id=\"saved-error\"").await;
+    sweep.check("recovery-codes-refused").await;
     secret
 }
 
@@ -268,7 +275,7 @@ async fn every_page(server: &TestServer, lang: &'static str) {
         ..
     } = sweep;
     chrome.quit().await;
-    assert_eq!(pages, 18 + ACCOUNT_SECTIONS.len(), "every page was checked");
+    assert_eq!(pages, 19 + ACCOUNT_SECTIONS.len(), "every page was checked");
     assert!(
         found.is_empty(),
         "{} serious or critical violations:\n{}",

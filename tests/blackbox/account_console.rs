@@ -289,8 +289,29 @@ harness::shared_server_tests! {
         assert!(body.contains("data-copy=\"recovery-codes\""));
         assert!(body.contains("<script src=\"/static/copy.js\" defer></script>"));
         assert!(body.contains("name=\"saved\" value=\"yes\" required"), "{body}");
-        let saved = browser.open(&server.url("/account/two-step?done=codes_saved&saved=yes")).await;
-        assert!(saved.page().2.contains("Your recovery codes are saved"), "{}", saved.page().2);
+        assert!(body.contains("action=\"/account/mfa/recovery-codes/saved\""), "{body}");
+        let shown = hidden(body, "codes").expect("the codes travel with the form");
+        assert_eq!(shown, codes.join(" "));
+        // The server, not only the browser, enforces the box: unticked, the codes again
+        // with the console's error conventions (an alert, focused, the field tied to it).
+        let refused = submit(&browser, server, &codes_page, "/account/mfa/recovery-codes/saved", &[("codes", &shown)]).await;
+        let (status, _, body) = refused.page();
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("<div class=\"error-summary\" role=\"alert\" id=\"form-error\" tabindex=\"-1\" autofocus>"), "{body}");
+        assert!(body.contains("<a href=\"#saved\">Tick “I have saved these codes”"), "{body}");
+        assert!(body.contains("aria-invalid=\"true\" aria-describedby=\"saved-error\""), "{body}");
+        for code in &codes {
+            assert!(body.contains(&format!("<li><code>{code}</code></li>")), "{code} shown again");
+        }
+        assert!(!body.contains("Your recovery codes are saved"));
+        // Without the form's token: refused as any form.
+        let forged = browser.post(&server.url("/account/mfa/recovery-codes/saved"), &[("saved", "yes")]).await;
+        assert_eq!(forged.page().0, 403);
+        // Ticked: back to the section, which says so.
+        let saved = submit(&browser, server, &refused, "/account/mfa/recovery-codes/saved", &[("codes", &shown), ("saved", "yes")]).await;
+        let (_, url, body) = saved.page();
+        assert!(url.ends_with("/account/two-step?done=codes_saved"), "{url}");
+        assert!(body.contains("Your recovery codes are saved"), "{body}");
         let copy = browser.http.get(server.url("/static/copy.js")).send().await.unwrap();
         assert_eq!(copy.status(), 200);
     }

@@ -211,11 +211,14 @@ harness::shared_server_tests! {
         let token = hidden(confirm.page().2, "token").unwrap();
         let done = submit(&browser, server, &confirm, "/account/email/confirm", &[("token", &token)]).await;
         assert!(done.page().2.contains("Email address changed"), "{}", done.page().2);
+        // Signed in: the next action is the account's email section, showing the new address.
+        assert!(done.page().2.contains("<a class=\"button\" href=\"/account/email\" id=\"next-action\">Go to your account</a>"), "{}", done.page().2);
         let notice = mail_to(server, old, "Your email address was changed").await;
         assert!(notice.contains(new));
         account_browser(server, new, PASSWORD).await;
         let again = submit(&browser, server, &confirm, "/account/email/confirm", &[("token", &token)]).await;
         assert_eq!(again.page().0, 400, "the link works once");
+        assert!(again.page().2.contains("href=\"/account\" id=\"next-action\""), "{}", again.page().2);
     }
 
     async fn connected_apps_and_sessions_can_be_ended(server) {
@@ -319,6 +322,8 @@ harness::shared_server_tests! {
         assert_eq!(wrong.page().0, 422);
         let gone = submit(&browser, server, &wrong, "/account/delete", &[("password", PASSWORD)]).await;
         assert!(gone.page().2.contains("Your account is deleted"), "{}", gone.page().2);
+        // Signed out and without an account: the one way on is the sign-in page.
+        assert!(gone.page().2.contains("<a class=\"button\" href=\"/login\" id=\"next-action\">Sign in</a>"), "{}", gone.page().2);
         assert!(mail_to(server, email, "Your account was deleted").await.contains(email));
         harness::mailbox::drain(server).await;
         assert_no_personal_data(server, &user_id, email).await;
@@ -681,6 +686,7 @@ mod reentry {
             let out = submit(&browser, server, &wrong, "/account/delete", &[("password", "guess 3")]).await;
             assert_eq!(out.page().0, 401, "{}", out.page().2);
             assert!(out.page().2.contains("You are signed out"), "{}", out.page().2);
+            assert!(out.page().2.contains("href=\"/login?next=/account\" id=\"next-action\">Sign in again</a>"), "{}", out.page().2);
             assert!(!signed_in(&browser, server).await, "the session ended");
             // The right password no longer helps that session.
             let after = browser.post(&server.url("/account/delete"), &[("password", PASSWORD)]).await;

@@ -77,6 +77,33 @@ shared_server_tests! {
         assert!(mail.lines().any(|l| l.trim_end() == "Acme & Co"), "{mail}");
         assert!(mail.contains("<p style=\"color:#555\">Acme &amp; Co</p>"), "{mail}");
     }
+
+    async fn html_mails_show_the_logo_product_name_and_primary_colour(server) {
+        let email = "branded-html@example.com";
+        server.user(email, "correct horse battery staple").await;
+        let browser = Browser::new(server);
+        let page = browser.open(&server.url("/forgot-password")).await;
+        let csrf = harness::rp::hidden(page.page().2, "csrf").unwrap();
+        browser
+            .post(&server.url("/forgot-password"), &[("csrf", &csrf), ("email", email)])
+            .await;
+        let mail = mailbox::mail_to(server, email, "Reset your password").await;
+        let html = &mail[mail.find("<!doctype html>").unwrap_or_else(|| panic!("an HTML part: {mail}"))..];
+        // Headed by the logo, by absolute URL on the issuer, named after the product.
+        let logo = format!("<img src=\"{}\" alt=\"Acme &amp; Co\"", server.url("/branding/logo"));
+        assert!(html.contains(&logo), "{html}");
+        // The primary colour: the bar over the header and the action button (with the text
+        // colour that reads on it).
+        assert!(html.contains("border-top:6px solid #ffd700"), "{html}");
+        assert!(html.contains("background:#ffd700;color:#000000"), "{html}");
+        let reset = mailbox::link(server, html, "/reset-password?token=");
+        assert!(html.contains(&format!("color:#000000;font-weight:bold;text-decoration:none\" href=\"{reset}\"")), "{html}");
+        // The logo the mail names is served.
+        assert_eq!(get(server, "/branding/logo").await.0, 200);
+        // The plain-text part keeps the product name.
+        let text = &mail[..mail.find("<!doctype html>").unwrap()];
+        assert!(text.lines().any(|l| l.trim_end() == "Acme & Co"), "{text}");
+    }
 }
 
 server_tests! {

@@ -128,7 +128,14 @@ shared_server_tests! {
 
     async fn every_page_in_every_language_shows_no_raw_key(server) {
         let (client_id, _) = server.client(|c| c.name = "Language App".into()).await;
+        let (with_home, _) = server
+            .client(|c| {
+                c.name = "Home Language App".into();
+                c.client_uri = Some("https://home.example/".into());
+            })
+            .await;
         let mut headings = BTreeSet::new();
+        let mut back_labels = BTreeSet::new();
         for lang in LANGS {
             let b = browser(server, lang);
             for path in [
@@ -140,6 +147,8 @@ shared_server_tests! {
                 "/login/email",
                 // An error page: the parked request does not exist.
                 "/consent?request=nothing-parked-here",
+                // An end page: a link that does not work, with its next action.
+                "/reset-password?token=unknown",
             ] {
                 let res = b.http.get(server.url(path)).send().await.unwrap();
                 assert_eq!(
@@ -151,6 +160,12 @@ shared_server_tests! {
                 assert_translated(&html, lang, path);
                 headings.insert(heading(&html).to_owned());
             }
+            // The signed-out page, leading back to the application that asked.
+            let out = b.open(&server.url(&format!("/end_session?client_id={with_home}"))).await;
+            let (_, _, html) = out.page();
+            assert_translated(html, lang, "the signed-out page");
+            assert!(html.contains("href=\"https://home.example/\" id=\"next-action\""), "{html}");
+            back_labels.insert(html.split("id=\"next-action\">").nth(1).unwrap().split('<').next().unwrap().to_owned());
             // The sign-in page of an application, the consent page, the second form of the
             // email sign-in, and the signed-out page.
             let email = format!("pages-{lang}@example.com");
@@ -183,9 +198,11 @@ shared_server_tests! {
             let (_, _, html) = confirm.page();
             assert_translated(html, lang, "the sign-out confirmation");
         }
-        // Six pages (two of the seven are the sign-in page) and the consent page, each with
-        // a heading of its own in each language.
-        assert_eq!(headings.len(), 4 * 6 + 4, "{headings:?}");
+        // Seven pages (two of the eight are the sign-in page) and the consent page, each
+        // with a heading of its own in each language; the way back to the application in
+        // each language.
+        assert_eq!(headings.len(), 4 * 7 + 4, "{headings:?}");
+        assert_eq!(back_labels.len(), 4, "{back_labels:?}");
     }
 
     async fn ui_locales_comes_before_the_saved_language_before_accept_language(server) {

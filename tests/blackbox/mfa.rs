@@ -292,8 +292,44 @@ mod policy {
             &[("code", &totp_at(&secret, now())), ("secret", &secret)],
         )
         .await;
-        assert!(codes.page().2.contains("Your recovery codes"));
-        submit(browser, server, &codes, "/login/mfa/continue", &[]).await
+        let body = codes.page().2;
+        assert!(body.contains("Your recovery codes"));
+        let shown = hidden(body, "codes").expect("the codes travel with the form");
+        // "I have saved them" unticked: the server refuses to finish the sign-in and shows
+        // the same codes again, with the error announced and tied to the box.
+        let refused = submit(
+            browser,
+            server,
+            &codes,
+            "/login/mfa/continue",
+            &[("codes", &shown)],
+        )
+        .await;
+        let (status, _, body) = refused.page();
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("role=\"alert\""), "{body}");
+        assert!(body.contains("id=\"saved\" name=\"saved\" value=\"yes\" required aria-invalid=\"true\" aria-describedby=\"saved-error\""), "{body}");
+        assert!(
+            body.contains(
+                "<p class=\"field-error\" id=\"saved-error\">Tick “I have saved these codes”"
+            ),
+            "{body}"
+        );
+        for code in shown.split(' ') {
+            assert!(
+                body.contains(&format!("<li><code>{code}</code></li>")),
+                "{code} shown again"
+            );
+        }
+        // Ticked: the sign-in finishes.
+        submit(
+            browser,
+            server,
+            &refused,
+            "/login/mfa/continue",
+            &[("codes", &shown), ("saved", "yes")],
+        )
+        .await
     }
 
     harness::shared_server_tests! {
@@ -400,8 +436,19 @@ mod brute_force {
             assert_eq!(status, 429, "{body}");
             assert!(body.contains("locked after too many wrong codes"), "{body}");
             assert!(body.contains("minutes"), "the time left is shown: {body}");
-            // A way on: the password reset unlocks the account.
-            assert!(body.contains(r#"<a href="/forgot-password">Forgot password?</a>"#), "{body}");
+            // A way on: the password reset unlocks the account, and leads back to the
+            // application: the link carries the sign-in's parked request.
+            let request = body
+                .split(r#"<a href="/forgot-password?request="#)
+                .nth(1)
+                .unwrap_or_else(|| panic!("no reset link with the request: {body}"))
+                .split('"')
+                .next()
+                .unwrap()
+                .to_owned();
+            assert!(body.contains(&format!(r#"?request={request}">Forgot password?</a>"#)), "{body}");
+            let forgot = Browser::new(server).open(&server.url(&format!("/forgot-password?request={request}"))).await;
+            assert_eq!(hidden(forgot.page().2, "request").as_deref(), Some(request.as_str()), "the request is live and travels on");
             assert_eq!(evaluated(server, &kit.email).await, 10);
             let mail = harness::mailbox::mail_to(server, &kit.email, "Your account is locked after wrong sign-in codes").await;
             assert!(mail.contains("locked for 15 minutes"), "{mail}");

@@ -405,11 +405,15 @@ async fn register_from_the_application(chrome: &Chrome, server: &TestServer) {
 }
 
 /// "Forgot password?" on the application's sign-in page: the request travels through the
-/// reset mail, and the new password signs in to the application.
+/// reset mail, and the new password signs in to the application. The reset link opened
+/// again afterwards says it was used, and its one link leads back to the application's home
+/// page (its `client_uri`, on the application's origin): no dead end.
 async fn reset_from_the_application(chrome: &Chrome, server: &TestServer) {
     let email = "rp-forgot@example.com";
     server.user(email, "a forgotten old passphrase").await;
-    let app = app(server, |_| {}).await;
+    let home_state = format!("home-{}", domain::random::token::<6>());
+    let home = rp().url(&format!("/home?state={home_state}"));
+    let app = app(server, |c| c.client_uri = Some(home.clone())).await;
     start(chrome, server, &app, "forgot", &[]).await;
     chrome.wait_for_text("action=\"/login\"").await;
     chrome.click("a[href^='/forgot-password']").await;
@@ -431,6 +435,22 @@ async fn reset_from_the_application(chrome: &Chrome, server: &TestServer) {
     password(chrome, email).await;
     consent(chrome, "allow").await;
     lands(server, &app, "forgot").await;
+
+    // The used link again: it says so and leads back to the application, whose request was
+    // answered: to its home page.
+    chrome
+        .goto(&link(server, &mail, "/reset-password?token="))
+        .await;
+    let page = chrome.wait_for_text("id=\"next-action\"").await;
+    assert!(page.contains("This link does not work"), "{page}");
+    assert!(page.contains("Back to Cross-origin App"), "{page}");
+    chrome.click("#next-action").await;
+    let visit = rp().wait_for("/home", &home_state).await;
+    assert_eq!(visit.method, "GET");
+    assert!(
+        chrome.url().await.starts_with(&rp().base),
+        "the browser is on the application's origin"
+    );
 }
 
 /// Clears the saved language of `user_id`, so that the browser's language counts.

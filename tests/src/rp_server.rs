@@ -1,6 +1,7 @@
 //! A tiny relying party on its own origin (`http://127.0.0.1:PORT`, while the issuer is
 //! `http://localhost:PORT`): it records every callback (the query of a GET, the body of a
-//! `form_post`), shows a page, and redirects to a URL it is given (so that a flow starts
+//! `form_post`) and every visit of its home page (`/home`, a client's `client_uri`), shows a
+//! page, and redirects to a URL it is given (so that a flow starts
 //! from the application's origin, as it does for a real user).
 //!
 //! Plain std sockets on threads of its own: it serves tests of any runtime.
@@ -15,7 +16,7 @@ use std::time::Duration;
 pub struct Callback {
     /// `GET` or `POST`.
     pub method: String,
-    /// The path without the query (`/cb`, `/logged-out`).
+    /// The path without the query (`/cb`, `/logged-out`, `/home`).
     pub path: String,
     /// The query's (GET) or form body's (POST) parameters.
     pub params: Vec<(String, String)>,
@@ -144,7 +145,7 @@ impl RpServer {
                     "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
                 )
             }
-            ("GET", "/cb" | "/logged-out") | ("POST", "/cb") => {
+            ("GET", "/cb" | "/logged-out" | "/home") | ("POST", "/cb") => {
                 let params = if method == "POST" {
                     parse(&String::from_utf8_lossy(&body))
                 } else {

@@ -253,7 +253,7 @@ fn finish(provider: &Provider, logout: &Logout) -> HttpResponse {
         Some(url) => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, url.clone()))
             .finish(),
-        None => provider.pages.logged_out(),
+        None => provider.pages.logged_out(logout.app.as_ref()),
     };
     let removal = Cookie::build(COOKIE_NAME, "")
         .path("/")

@@ -18,8 +18,10 @@ pub trait Pages: Send + Sync {
         fields: &[(&str, String)],
         app: Option<&LogoutApp>,
     ) -> HttpResponse;
-    /// Tells the user they are signed out.
-    fn logged_out(&self) -> HttpResponse;
+    /// Tells the user they are signed out. `app` is the application the logout request
+    /// named (by `client_id` or `id_token_hint`), when it named one: the page leads back to
+    /// its home page.
+    fn logged_out(&self, app: Option<&LogoutApp>) -> HttpResponse;
 }
 
 /// The application asking to sign the user out, as the confirmation names it.
@@ -27,6 +29,7 @@ pub trait Pages: Send + Sync {
 pub struct LogoutApp {
     /// The client's display name.
     pub name: String,
-    /// The client's home page (`client_uri`), where Cancel goes back to.
+    /// The client's home page (`client_uri`), where Cancel and the signed-out page lead
+    /// back to.
     pub uri: Option<String>,
 }

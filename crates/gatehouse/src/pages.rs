@@ -31,8 +31,9 @@ impl auth_server::Pages for HostedPages {
         )
     }
 
-    fn logged_out(&self) -> HttpResponse {
-        login_ui::render::logged_out()
+    fn logged_out(&self, app: Option<&auth_server::LogoutApp>) -> HttpResponse {
+        let back = app.and_then(|a| a.uri.as_deref().map(|uri| (a.name.as_str(), uri)));
+        login_ui::render::logged_out(back)
     }
 }
 

@@ -145,25 +145,52 @@ impl Branding {
         format!("{:08x}", h.finish() as u32)
     }
 
-    /// `message` signed with the product name (a last line in both parts), as every mail is.
-    pub fn sign(&self, mut message: domain::mail::Message) -> domain::mail::Message {
+    /// `message` in the operator's branding, as every mail is: the plain-text part signed
+    /// with the product name (a last line); the HTML part headed by the logo (referenced on
+    /// the `issuer`, `{issuer}/branding/logo`, when one is configured and the issuer is an
+    /// absolute http(s) URL) or else the product name, under a bar of the primary colour,
+    /// its action links (`<a class="button"`) drawn as buttons of that colour, and signed
+    /// with the product name. Mail clients drop stylesheets: every style is inline.
+    pub fn sign(&self, issuer: &str, mut message: domain::mail::Message) -> domain::mail::Message {
         message.text = format!("{}\n-- \n{}\n", message.text.trim_end(), self.product_name);
-        let footer = format!(
-            "<p style=\"color:#555\">{}</p>\n</body>",
-            escape_html(&self.product_name)
-        );
-        message.html = match message.html.rfind("</body>") {
-            Some(at) => format!(
-                "{}{}{}",
-                &message.html[..at],
-                footer,
-                &message.html[at + 7..]
+        let name = escape_html(&self.product_name);
+        let accent = self.primary_color.unwrap_or(DEFAULT_ACCENT);
+        let on_accent = accent.text_color();
+        let issuer = issuer.trim_end_matches('/');
+        let logo_url = (self.logo.is_some()
+            && (issuer.starts_with("https://") || issuer.starts_with("http://")))
+        .then(|| format!("{}/branding/logo", escape_html(issuer)));
+        let brand = match logo_url {
+            Some(src) => format!(
+                "<img src=\"{src}\" alt=\"{name}\" style=\"max-height:48px;max-width:200px;border:0\">"
             ),
-            None => format!("{}{}", message.html, footer),
+            None => format!(
+                "<span style=\"font-size:20px;font-weight:bold;color:#1a1a1a\">{name}</span>"
+            ),
         };
+        let header = format!(
+            "<body style=\"margin:0;padding:16px;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1a1a1a;background:#ffffff\">\n\
+             <div style=\"border-top:6px solid {accent};padding:12px 0 8px\">{brand}</div>\n"
+        );
+        let button = format!(
+            "<a class=\"button\" style=\"display:inline-block;padding:10px 18px;border-radius:6px;background:{accent};color:{on_accent};font-weight:bold;text-decoration:none\" href="
+        );
+        let footer = format!("<p style=\"color:#555\">{name}</p>\n</body>");
+        let mut html = message
+            .html
+            .replacen("<body>", &header, 1)
+            .replace("<a class=\"button\" href=", &button);
+        html = match html.rfind("</body>") {
+            Some(at) => format!("{}{}{}", &html[..at], footer, &html[at + 7..]),
+            None => format!("{html}{footer}"),
+        };
+        message.html = html;
         message
     }
 }
+
+/// Gatehouse's own blue (`--accent` of the stylesheet), when no primary colour is set.
+const DEFAULT_ACCENT: Rgb = Rgb([0x23, 0x57, 0xc6]);
 
 fn escape_html(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -262,19 +289,26 @@ mod tests {
         assert_ne!(b.theme_version(), Branding::default().theme_version());
     }
 
+    fn mail(html: &str) -> domain::mail::Message {
+        domain::mail::Message {
+            kind: "x",
+            to: "a@example.com".into(),
+            subject: "s".into(),
+            text: "Hello\n\n".into(),
+            html: html.into(),
+        }
+    }
+
     #[test]
     fn mails_are_signed_with_the_escaped_product_name() {
         let b = Branding {
             product_name: "A&B <Cloud>".into(),
             ..Branding::default()
         };
-        let m = b.sign(domain::mail::Message {
-            kind: "x",
-            to: "a@example.com".into(),
-            subject: "s".into(),
-            text: "Hello\n\n".into(),
-            html: "<html><body><p>Hello</p></body></html>".into(),
-        });
+        let m = b.sign(
+            "https://id.example",
+            mail("<html><body><p>Hello</p></body></html>"),
+        );
         assert_eq!(m.text, "Hello\n-- \nA&B <Cloud>\n");
         assert!(
             m.html
@@ -282,6 +316,55 @@ mod tests {
             "{}",
             m.html
         );
+        // Headed by the name (no logo), under Gatehouse's blue.
+        assert!(
+            m.html.contains("border-top:6px solid #2357c6"),
+            "{}",
+            m.html
+        );
+        assert!(
+            m.html.contains(">A&amp;B &lt;Cloud&gt;</span></div>"),
+            "{}",
+            m.html
+        );
+        assert_eq!(m.html.matches("<body").count(), 1, "{}", m.html);
+    }
+
+    #[test]
+    fn html_mails_carry_the_logo_on_the_issuer_and_the_primary_colour() {
+        let b = Branding {
+            product_name: "Acme".into(),
+            logo: Some(Logo {
+                content_type: "image/png",
+                bytes: Arc::from(&b"png"[..]),
+            }),
+            primary_color: Rgb::parse("#ffd700"),
+            stylesheet: None,
+        };
+        let html = "<html><body><p><a class=\"button\" href=\"https://id.example/x\">Go</a></p></body></html>";
+        let m = b.sign("https://id.example/", mail(html));
+        assert!(
+            m.html.contains(
+                "<img src=\"https://id.example/branding/logo\" alt=\"Acme\" style=\"max-height:48px;max-width:200px;border:0\">"
+            ),
+            "{}",
+            m.html
+        );
+        assert!(
+            m.html.contains("border-top:6px solid #ffd700"),
+            "{}",
+            m.html
+        );
+        // The action is a button of the colour, with the text colour that reads on it.
+        assert!(
+            m.html.contains("background:#ffd700;color:#000000;font-weight:bold;text-decoration:none\" href=\"https://id.example/x\">Go</a>"),
+            "{}",
+            m.html
+        );
+        // An issuer that is not an absolute URL cannot carry the logo: the name instead.
+        let m = b.sign("id.example", mail(html));
+        assert!(!m.html.contains("<img"), "{}", m.html);
+        assert!(m.html.contains(">Acme</span>"), "{}", m.html);
     }
 
     #[tokio::test]

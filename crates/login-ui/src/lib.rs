@@ -170,6 +170,9 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
         resource("/account/mfa/recovery-codes").route(aweb::post().to(mfa::new_recovery_codes)),
     );
     cfg.service(
+        resource("/account/mfa/recovery-codes/saved").route(aweb::post().to(mfa::codes_saved)),
+    );
+    cfg.service(
         resource("/account/mfa/trusted-browsers/forget")
             .route(aweb::post().to(mfa::forget_browsers)),
     );

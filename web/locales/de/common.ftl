@@ -32,3 +32,8 @@ captcha-pow-done = Fertig
 captcha-pow-waiting = Ihr Browser wird geprüft … das Formular wird danach gesendet.
 passkey-waiting = Warten auf Ihren Passkey …
 passkey-failed = Der Passkey hat nicht funktioniert:
+# Die nächste Aktion einer Abschlussseite.
+next-sign-in = Anmelden
+next-account = Zu Ihrem Konto
+next-back-to-app = Zurück zu { $client }
+next-sign-in-to-app = Bei { $client } anmelden

@@ -32,3 +32,8 @@ captcha-pow-done = Done
 captcha-pow-waiting = Checking your browser… the form is sent when done.
 passkey-waiting = Waiting for your passkey…
 passkey-failed = The passkey did not work:
+# The next action of an end page.
+next-sign-in = Sign in
+next-account = Go to your account
+next-back-to-app = Back to { $client }
+next-sign-in-to-app = Sign in to { $client }

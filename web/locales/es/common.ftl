@@ -32,3 +32,8 @@ captcha-pow-done = Listo
 captcha-pow-waiting = Comprobando su navegador… el formulario se enviará al terminar.
 passkey-waiting = Esperando su llave de acceso…
 passkey-failed = La llave de acceso no ha funcionado:
+# La siguiente acción de una página final.
+next-sign-in = Iniciar sesión
+next-account = Ir a su cuenta
+next-back-to-app = Volver a { $client }
+next-sign-in-to-app = Iniciar sesión en { $client }

@@ -32,3 +32,8 @@ captcha-pow-done = Terminé
 captcha-pow-waiting = Vérification de votre navigateur… le formulaire sera envoyé ensuite.
 passkey-waiting = En attente de votre clé d’accès…
 passkey-failed = La clé d’accès n’a pas fonctionné :
+# L’action suivante d’une page de fin.
+next-sign-in = Se connecter
+next-account = Aller à votre compte
+next-back-to-app = Retour à { $client }
+next-sign-in-to-app = Se connecter à { $client }

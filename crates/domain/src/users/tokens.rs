@@ -135,6 +135,22 @@ impl UserTokens {
             .await?)
     }
 
+    /// The token's row whether or not it is still valid (used, expired or revoked), until the
+    /// purge removes it: only to say where a dead link leads next (its `data`), never to act.
+    pub async fn find_any(
+        &self,
+        purpose: Purpose,
+        token: &str,
+    ) -> Result<Option<user_token::Model>> {
+        if token.is_empty() || token.len() > 128 {
+            return Ok(None);
+        }
+        Ok(user_token::Entity::find_by_id(self.hash(purpose, token))
+            .filter(user_token::Column::Purpose.eq(purpose.as_str()))
+            .one(&self.db)
+            .await?)
+    }
+
     /// The valid, unused tokens of `purpose` (open invitations), newest first.
     pub async fn open(&self, purpose: Purpose) -> Result<Vec<user_token::Model>> {
         Ok(user_token::Entity::find()
@@ -306,6 +322,12 @@ mod tests {
                 .await
                 .unwrap();
             assert!(tokens.consume(Purpose::VerifyEmail, &expired).await.unwrap().is_none(), "expired");
+            // A used or expired token's row is still found (where its dead link leads), for
+            // its purpose only.
+            assert!(tokens.find_any(Purpose::VerifyEmail, &token).await.unwrap().is_some(), "used");
+            assert!(tokens.find_any(Purpose::VerifyEmail, &expired).await.unwrap().is_some(), "expired");
+            assert!(tokens.find_any(Purpose::ResetPassword, &token).await.unwrap().is_none());
+            assert!(tokens.find_any(Purpose::VerifyEmail, "forged").await.unwrap().is_none());
             assert!(tokens.last_issued(Purpose::VerifyEmail, &user_id).await.unwrap().is_some());
             // Another purpose's token does not work here.
             let reset = tokens

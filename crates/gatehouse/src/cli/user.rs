@@ -364,7 +364,16 @@ pub async fn invite(services: &Services, email: &str, roles: Vec<String>) -> any
         .ui
         .default_language()
         .scope(|| login_ui::mail::invitation(issuer, &email, &token, ttl))?;
-    services.outbox.enqueue(message).await?;
+    // In the operator's branding, as the server's own mails are.
+    let branding = services
+        .config
+        .branding
+        .load(&services.config.data_dir)
+        .await?;
+    services
+        .outbox
+        .enqueue(branding.sign(issuer, message))
+        .await?;
     services
         .audit
         .record(

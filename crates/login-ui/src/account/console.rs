@@ -473,10 +473,11 @@ pub async fn show(
     // The last segment: some sections share their address with their form's POST.
     let slug = req.path().rsplit('/').next().unwrap_or_default();
     let Some(section) = Section::from_slug(slug) else {
-        return render::notice(
+        return render::end_page(
             StatusCode::NOT_FOUND,
             &crate::t("account-not-found-title"),
             &crate::t("account-not-found"),
+            &render::Next::account(),
         );
     };
     let me = match signed_in_for(&ui, &req, &format!("/account/{}", section.slug())).await {

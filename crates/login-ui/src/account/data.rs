@@ -13,7 +13,7 @@ use crate::io::mail;
 use crate::web::audit::record;
 use crate::web::csrf_form::has_csrf;
 use crate::web::errors::PageResult;
-use crate::web::render::notice;
+use crate::web::render::{Next, end_page};
 
 /// `GET /account/export`: everything stored about the user, as a JSON download.
 pub async fn export(ui: web::Data<LoginUi>, req: HttpRequest, me: SignedIn) -> PageResult {
@@ -65,10 +65,12 @@ pub async fn delete(
     }
     let name = me.user.display_name.as_deref();
     mail::send(&ui, mail::account_deleted(&me.user.email, name)).await;
-    let mut res = notice(
+    // Signed out now, and without an account: signing in (or creating one) is what is left.
+    let mut res = end_page(
         StatusCode::OK,
-        "Your account is deleted",
-        "Your personal data, sign-in methods and sessions are erased, and every app was disconnected.",
+        &crate::t("account-deleted-title"),
+        &crate::t("account-deleted"),
+        &Next::sign_in(),
     );
     if let Err(e) = res.add_cookie(&removed_session_cookie(&ui)) {
         tracing::warn!(error = %e, "cannot clear the session cookie");

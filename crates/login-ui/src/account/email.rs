@@ -10,13 +10,14 @@ use serde::Deserialize;
 use super::console::{Problems, Section, Typed};
 use super::{Reentered, SignedInForm, done, reenter, refuse};
 use crate::LoginUi;
+use crate::flow::next_action::signed_in_or_not;
 use crate::io::mail;
 use crate::web::audit::record;
 use crate::web::csp::Csp;
 use crate::web::csrf;
 use crate::web::csrf_form::{CsrfForm, has_csrf};
 use crate::web::errors::PageResult;
-use crate::web::render::{self, notice};
+use crate::web::render::{self, Next, end_page};
 
 #[derive(Template)]
 #[template(path = "confirm_email_change.html")]
@@ -100,11 +101,14 @@ pub struct ConfirmForm {
     token: String,
 }
 
-fn email_link_dead() -> HttpResponse {
-    notice(
+/// The page of a confirmation link that does not work, leading to the account page (or to
+/// sign in first).
+async fn email_link_dead(ui: &LoginUi, req: &HttpRequest) -> HttpResponse {
+    end_page(
         StatusCode::BAD_REQUEST,
         &crate::t("link-broken-title"),
-        "The link is invalid, was already used or has expired. Ask for a new one on your account page.",
+        &crate::t("email-change-link-broken"),
+        &signed_in_or_not(ui, req).await,
     )
 }
 
@@ -116,7 +120,7 @@ pub async fn confirm_email_page(
 ) -> PageResult {
     let row = match ui.tokens.peek(Purpose::ChangeEmail, &query.token).await {
         Ok(Some(row)) => row,
-        Ok(None) => return Ok(email_link_dead()),
+        Ok(None) => return Ok(email_link_dead(&ui, &req).await),
         Err(e) => return Err(e.into()),
     };
     let (token, cookie) = csrf::issue(&ui, &req);
@@ -139,22 +143,23 @@ pub async fn confirm_email(
 ) -> PageResult {
     let used = match ui.tokens.consume(Purpose::ChangeEmail, &form.token).await {
         Ok(Some(t)) => t,
-        Ok(None) => return Ok(email_link_dead()),
+        Ok(None) => return Ok(email_link_dead(&ui, &req).await),
         Err(e) => return Err(e.into()),
     };
     let Some(user_id) = used.user_id else {
-        return Ok(email_link_dead());
+        return Ok(email_link_dead(&ui, &req).await);
     };
     let (before, after) = match ui.users.change_email(&user_id, &used.email).await {
         Ok(pair) => pair,
         Err(domain::Error::Conflict(_)) => {
-            return Ok(notice(
+            return Ok(end_page(
                 StatusCode::CONFLICT,
-                "This address is taken",
-                "Another account uses this address now. Your account keeps its current address.",
+                &crate::t("email-change-taken-title"),
+                &crate::t("email-change-taken"),
+                &signed_in_or_not(&ui, &req).await,
             ));
         }
-        Err(domain::Error::NotFound(_)) => return Ok(email_link_dead()),
+        Err(domain::Error::NotFound(_)) => return Ok(email_link_dead(&ui, &req).await),
         Err(e) => return Err(e.into()),
     };
     let name = after.display_name.as_deref();
@@ -168,10 +173,19 @@ pub async fn confirm_email(
         AuditEvent::success("user.email_changed").subject(after.id),
     )
     .await;
-    Ok(notice(
+    let next = match signed_in_or_not(&ui, &req).await {
+        // The account page shows the new address.
+        n if n.href == "/account" => Next {
+            href: "/account/email".into(),
+            ..n
+        },
+        n => n,
+    };
+    Ok(end_page(
         StatusCode::OK,
-        "Email address changed",
-        "Your account now uses the new address. Sign in with it from now on.",
+        &crate::t("email-change-done-title"),
+        &crate::t("email-change-done"),
+        &next,
     ))
 }
 

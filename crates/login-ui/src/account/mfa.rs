@@ -11,14 +11,14 @@ use super::{
 };
 use crate::LoginUi;
 use crate::flow::mfa_setup::{
-    CodesPage, SetupForm, WRONG_SETUP_CODE, clean_secret, codes_file, otpauth_uri, totp_page,
+    CodesStep, SavedForm, SetupForm, clean_secret, codes_page, not_saved, otpauth_uri, totp_page,
+    wrong_setup_code,
 };
 use crate::flow::trusted_device;
 use crate::web::audit::record;
 use crate::web::csp::Csp;
 use crate::web::csrf_form::has_csrf;
 use crate::web::errors::PageResult;
-use crate::web::render;
 
 /// The confirmation form.
 #[derive(Debug, Deserialize)]
@@ -87,7 +87,7 @@ pub async fn confirm_totp(
                 &req,
                 status,
                 shown,
-                Some(WRONG_SETUP_CODE),
+                Some(&wrong_setup_code()),
                 ACCOUNT_SETUP,
                 &Csp::page(),
             ));
@@ -117,13 +117,39 @@ async fn new_codes_page(ui: &LoginUi, req: &HttpRequest, me: &SignedIn) -> PageR
         AuditEvent::success("mfa.recovery_codes_created").subject(me.user.id.clone()),
     )
     .await;
-    let view = CodesPage {
-        codes: &codes,
-        download: codes_file(ui, &me.user.email, &codes),
-        continue_csrf: None,
-    };
     // The copy button is a script.
-    Ok(render::page(StatusCode::OK, &view, &Csp::page().scripts()))
+    Ok(codes_page(
+        ui,
+        req,
+        &me.user.email,
+        &codes,
+        CodesStep::Account,
+        None,
+        &Csp::page().scripts(),
+    ))
+}
+
+/// `POST /account/mfa/recovery-codes/saved`: "I have saved them" ticked, back to the
+/// two-step section; not ticked, the codes again with the refusal.
+pub async fn codes_saved(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    SignedInForm { me, form }: SignedInForm<SavedForm>,
+) -> PageResult {
+    if !form.ticked() {
+        let codes = form.codes();
+        return Ok(codes_page(
+            &ui,
+            &req,
+            &me.user.email,
+            &codes,
+            CodesStep::Account,
+            Some(not_saved()),
+            &Csp::page().scripts(),
+        ));
+    }
+    let event = AuditEvent::success("mfa.recovery_codes_saved").subject(me.user.id.clone());
+    done(&ui, &req, event, "codes_saved").await
 }
 
 /// `POST /account/mfa/recovery-codes`: a new set of recovery codes, replacing the old.

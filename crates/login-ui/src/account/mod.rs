@@ -29,7 +29,7 @@ use crate::web::audit::record;
 use crate::web::csrf;
 use crate::web::csrf_form::has_csrf;
 use crate::web::errors::{PageError, PageResult};
-use crate::web::render::notice;
+use crate::web::render::{Next, end_page};
 use console::{Problems, Section, Typed, View, back, render_section};
 
 /// The signed-in account for a form whose CSRF token is `csrf`, or the error that refuses
@@ -155,10 +155,14 @@ pub(crate) async fn reenter(
         .subject(me.user.id.clone());
     event.session_id = Some(me.session.id.clone());
     record(ui, req, event).await;
-    let mut res = notice(
+    let mut res = end_page(
         StatusCode::UNAUTHORIZED,
-        "You are signed out",
-        "The password was entered wrongly too many times. Sign in again to continue.",
+        &crate::t("account-reentry-signed-out-title"),
+        &crate::t("account-reentry-signed-out"),
+        &Next {
+            href: "/login?next=/account".into(),
+            label: crate::t("logged-out-sign-in-again"),
+        },
     );
     if let Err(e) = res.add_cookie(&removed_session_cookie(ui)) {
         tracing::warn!(error = %e, "cannot clear the session cookie");

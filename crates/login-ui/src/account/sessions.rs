@@ -102,7 +102,7 @@ pub async fn end_all(
         AuditEvent::success("session.ended_all").subject(me.user.id),
     )
     .await;
-    let mut res = render::logged_out();
+    let mut res = render::logged_out(None);
     if let Err(e) = res.add_cookie(&removed_session_cookie(&ui)) {
         tracing::warn!(error = %e, "cannot clear the session cookie");
     }
@@ -119,7 +119,7 @@ pub async fn sign_out(
     let mut event = AuditEvent::success("logout").subject(me.user.id);
     event.session_id = Some(me.session.id);
     record(&ui, &req, event).await;
-    let mut res = render::logged_out();
+    let mut res = render::logged_out(None);
     if let Err(e) = res.add_cookie(&removed_session_cookie(&ui)) {
         tracing::warn!(error = %e, "cannot clear the session cookie");
     }

@@ -18,7 +18,7 @@ use crate::web::csrf;
 use crate::web::csrf_form::{CsrfForm, has_csrf};
 use crate::web::errors::PageResult;
 use crate::web::fields::check_name;
-use crate::web::render::{self, notice};
+use crate::web::render::{self, Next, end_page};
 
 #[derive(Template)]
 #[template(path = "invitation.html")]
@@ -54,10 +54,11 @@ pub struct AcceptForm {
 }
 
 fn dead() -> HttpResponse {
-    notice(
+    end_page(
         StatusCode::BAD_REQUEST,
         &crate::t("invitation-broken-title"),
         &crate::t("invitation-broken"),
+        &Next::sign_in(),
     )
 }
 
@@ -154,10 +155,11 @@ pub async fn accept(
     let user = match created {
         Ok(u) => u,
         Err(domain::Error::Conflict(_)) => {
-            return Ok(notice(
+            return Ok(end_page(
                 StatusCode::CONFLICT,
                 &crate::t("invitation-exists-title"),
                 &crate::t("invitation-exists"),
+                &Next::sign_in(),
             ));
         }
         Err(e) => return Err(e.into()),

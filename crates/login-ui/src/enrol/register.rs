@@ -11,6 +11,7 @@ use domain::users::{NewToken, NewUser, Purpose, UserStatus, normalize_email};
 use serde::Deserialize;
 
 use crate::LoginUi;
+use crate::flow::next_action::after_token;
 use crate::flow::resume::{ForRequest, back_to_request, live_request, token_data};
 use crate::io::mail;
 use crate::state::RegistrationMode;
@@ -19,7 +20,7 @@ use crate::web::csp::Csp;
 use crate::web::csrf_form::{CsrfForm, has_csrf};
 use crate::web::errors::{PageError, PageResult};
 use crate::web::fields::{UNREADABLE, check_name};
-use crate::web::render::{self, notice};
+use crate::web::render::{self, Next, end_page};
 use crate::web::{csrf, throttle};
 
 #[derive(Template)]
@@ -96,15 +97,17 @@ pub struct VerifyForm {
 pub(crate) fn closed(ui: &LoginUi) -> Option<HttpResponse> {
     match ui.settings.registration.mode {
         RegistrationMode::Open => None,
-        RegistrationMode::InviteOnly => Some(notice(
+        RegistrationMode::InviteOnly => Some(end_page(
             StatusCode::FORBIDDEN,
             &crate::t("register-invite-only-title"),
             &crate::t("register-invite-only"),
+            &Next::sign_in(),
         )),
-        RegistrationMode::Disabled => Some(notice(
+        RegistrationMode::Disabled => Some(end_page(
             StatusCode::NOT_FOUND,
             &crate::t("register-closed-title"),
             &crate::t("register-closed"),
+            &Next::sign_in(),
         )),
     }
 }
@@ -233,10 +236,11 @@ pub async fn submit(
     let request = live_request(&ui, &form.request).await;
     let account = (email.as_str(), form.name.as_str(), request.as_str());
     create_account(&ui, &req, account, form.password).await?;
-    Ok(notice(
+    Ok(end_page(
         StatusCode::OK,
         &crate::t("check-inbox-title"),
         &crate::t("register-check-inbox"),
+        &Next::back_to_sign_in(&request),
     ))
 }
 
@@ -270,7 +274,7 @@ pub(crate) async fn create_account(
                     purpose: Purpose::VerifyEmail,
                     user_id: Some(&user.id),
                     email: &user.email,
-                    data: token_data(request),
+                    data: token_data(ui, request).await,
                     ttl,
                 })
                 .await?;
@@ -323,27 +327,23 @@ pub async fn verify(
 ) -> PageResult {
     let used = ui.tokens.consume(Purpose::VerifyEmail, &form.token).await?;
     let Some(token) = used else {
-        return Ok(notice(
-            StatusCode::BAD_REQUEST,
-            &crate::t("link-broken-title"),
-            &crate::t("verify-link-broken"),
-        ));
+        // Used or expired: it still knows which application it was for.
+        let spent = ui
+            .tokens
+            .find_any(Purpose::VerifyEmail, &form.token)
+            .await?;
+        let next = after_token(&ui, &req, spent.and_then(|t| t.data).as_ref()).await;
+        return Ok(link_broken("verify-link-broken", &next));
     };
     let Some(user_id) = token.user_id else {
-        return Ok(notice(
-            StatusCode::BAD_REQUEST,
-            &crate::t("link-broken-title"),
-            &crate::t("verify-account-gone"),
-        ));
+        let next = after_token(&ui, &req, token.data.as_ref()).await;
+        return Ok(link_broken("verify-account-gone", &next));
     };
     let user = match ui.users.confirm_email(&user_id, &token.email).await {
         Ok(user) => user,
         Err(domain::Error::WrongState(_) | domain::Error::NotFound(_)) => {
-            return Ok(notice(
-                StatusCode::BAD_REQUEST,
-                &crate::t("link-broken-title"),
-                &crate::t("verify-address-changed"),
-            ));
+            let next = after_token(&ui, &req, token.data.as_ref()).await;
+            return Ok(link_broken("verify-address-changed", &next));
         }
         Err(e) => return Err(e.into()),
     };
@@ -357,11 +357,24 @@ pub async fn verify(
     if let Some(res) = back_to_request(&ui, token.data.as_ref()).await {
         return Ok(res);
     }
-    Ok(notice(
+    // The request is gone: back to the application's home page, else the account or sign-in.
+    let next = after_token(&ui, &req, token.data.as_ref()).await;
+    Ok(end_page(
         StatusCode::OK,
         &crate::t("verify-done-title"),
         &crate::t("verify-done"),
+        &next,
     ))
+}
+
+/// The page of a verification link that does not work (`message`: why), with `next`.
+fn link_broken(message: &str, next: &Next) -> HttpResponse {
+    end_page(
+        StatusCode::BAD_REQUEST,
+        &crate::t("link-broken-title"),
+        &crate::t(message),
+        next,
+    )
 }
 
 #[derive(Template)]
@@ -401,10 +414,11 @@ pub async fn resend(
         }
         resend_link(&ui, &email).await?;
     }
-    Ok(notice(
+    Ok(end_page(
         StatusCode::OK,
         &crate::t("check-inbox-title"),
         &crate::t("resend-check-inbox"),
+        &Next::back_to_sign_in(""),
     ))
 }
 

@@ -10,6 +10,7 @@ use domain::users::{Purpose, UserStatus, normalize_email};
 use serde::Deserialize;
 
 use crate::LoginUi;
+use crate::flow::next_action::after_token;
 use crate::flow::resume::{ForRequest, back_to_request, live_request, token_data};
 use crate::flow::trusted_device;
 use crate::io::mail;
@@ -17,7 +18,7 @@ use crate::web::audit::record;
 use crate::web::csp::Csp;
 use crate::web::csrf_form::{CsrfForm, has_csrf};
 use crate::web::errors::PageResult;
-use crate::web::render::{self, notice};
+use crate::web::render::{self, Next, end_page};
 use crate::web::{csrf, throttle};
 
 #[derive(Template)]
@@ -142,6 +143,7 @@ pub async fn forgot(
         return Ok(wait.page());
     }
     let request = live_request(&ui, &form.request).await;
+    let back = request.clone();
     // The per-account work (lookup, token, mail, audit) runs after the answer, so that the
     // answer's timing is the same whether or not the address has an account.
     let (ui, req) = (ui.clone(), req.clone());
@@ -150,10 +152,11 @@ pub async fn forgot(
             tracing::error!(error = %e, "cannot mail a reset link");
         }
     }));
-    Ok(notice(
+    Ok(end_page(
         StatusCode::OK,
         &crate::t("check-inbox-title"),
         &crate::t("forgot-check-inbox"),
+        &Next::back_to_sign_in(&back),
     ))
 }
 
@@ -200,7 +203,7 @@ async fn mail_reset_link(
             purpose: Purpose::ResetPassword,
             user_id: Some(&user.id),
             email: &user.email,
-            data: token_data(request),
+            data: token_data(ui, request).await,
             ttl,
         })
         .await?;
@@ -219,12 +222,18 @@ async fn mail_reset_link(
     Ok(())
 }
 
-fn link_dead() -> HttpResponse {
-    notice(
+/// The page of a reset link that does not work (invalid, used or expired), leading on to
+/// where the link was for: the application it was asked for from, else sign-in (a used
+/// link's reset signed every session out) or the account page.
+async fn link_dead(ui: &LoginUi, req: &HttpRequest, token: &str) -> PageResult {
+    let spent = ui.tokens.find_any(Purpose::ResetPassword, token).await?;
+    let next = after_token(ui, req, spent.and_then(|t| t.data).as_ref()).await;
+    Ok(end_page(
         StatusCode::BAD_REQUEST,
         &crate::t("link-broken-title"),
         &crate::t("reset-link-broken"),
-    )
+        &next,
+    ))
 }
 
 /// `GET /reset-password?token=...`: the new-password form (the token is not used yet).
@@ -235,7 +244,7 @@ pub async fn reset_page(
 ) -> PageResult {
     let row = match ui.tokens.peek(Purpose::ResetPassword, &query.token).await {
         Ok(Some(row)) => row,
-        Ok(None) => return Ok(link_dead()),
+        Ok(None) => return link_dead(&ui, &req, &query.token).await,
         Err(e) => return Err(e.into()),
     };
     let (csrf_token, cookie) = csrf::issue(&ui, &req);
@@ -261,7 +270,7 @@ pub async fn reset(
     // Check the password before using the token, so that a weak choice costs no new link.
     let row = match ui.tokens.peek(Purpose::ResetPassword, &form.token).await {
         Ok(Some(row)) => row,
-        Ok(None) => return Ok(link_dead()),
+        Ok(None) => return link_dead(&ui, &req, &form.token).await,
         Err(e) => return Err(e.into()),
     };
     if let Err(e) = ui
@@ -284,21 +293,21 @@ pub async fn reset(
     }
     let used = match ui.tokens.consume(Purpose::ResetPassword, &form.token).await {
         Ok(Some(t)) => t,
-        Ok(None) => return Ok(link_dead()),
+        Ok(None) => return link_dead(&ui, &req, &form.token).await,
         Err(e) => return Err(e.into()),
     };
     let Some(user_id) = used.user_id else {
-        return Ok(link_dead());
+        return link_dead(&ui, &req, &form.token).await;
     };
     // A link sent to an address the account no longer uses proves nothing.
     match ui.users.find(&user_id).await {
         Ok(Some(u)) if u.email == used.email => {}
-        Ok(_) => return Ok(link_dead()),
+        Ok(_) => return link_dead(&ui, &req, &form.token).await,
         Err(e) => return Err(e.into()),
     }
     let user = match ui.users.reset_password(&user_id, &form.password).await {
         Ok(u) => u,
-        Err(domain::Error::NotFound(_)) => return Ok(link_dead()),
+        Err(domain::Error::NotFound(_)) => return link_dead(&ui, &req, &form.token).await,
         Err(e) => return Err(e.into()),
     };
     trusted_device::forget_all(&ui, &user.id).await;
@@ -323,10 +332,13 @@ pub async fn reset(
     if let Some(res) = back_to_request(&ui, used.data.as_ref()).await {
         return Ok(res);
     }
-    Ok(notice(
+    // The request is gone: back to the application's home page, else sign-in.
+    let next = after_token(&ui, &req, used.data.as_ref()).await;
+    Ok(end_page(
         StatusCode::OK,
         &crate::t("reset-done-title"),
         &crate::t("reset-done"),
+        &next,
     ))
 }
 

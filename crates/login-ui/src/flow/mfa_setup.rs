@@ -7,8 +7,11 @@ use askama::Template;
 use qrcode::QrCode;
 use qrcode::render::svg;
 
+use serde::Deserialize;
+
 use crate::LoginUi;
 use crate::web::csp::Csp;
+use crate::web::csrf_form::has_csrf;
 use crate::web::{csrf, render};
 
 #[derive(Template)]
@@ -30,12 +33,111 @@ struct TotpPage<'a> {
 
 #[derive(Template)]
 #[template(path = "recovery_codes.html")]
-pub(crate) struct CodesPage<'a> {
-    pub(crate) codes: &'a [String],
+struct CodesPage<'a> {
+    codes: &'a [String],
+    /// The codes again, in the form (only to show them once more should it be refused).
+    codes_field: String,
     /// The codes as a text file (a `data:` URL for the download link).
-    pub(crate) download: String,
-    /// During sign-in: the form that finishes it.
-    pub(crate) continue_csrf: Option<&'a str>,
+    download: String,
+    csrf: &'a str,
+    /// Where "I have saved them" is sent: [`CodesStep::action`].
+    action: &'static str,
+    /// During sign-in (the button finishes it), else on the account page.
+    signing_in: bool,
+    /// Why the form was refused: the box was not ticked.
+    error: Option<String>,
+}
+
+/// Where the recovery codes are shown: after setting up during a sign-in (the form finishes
+/// it), or on the account page (the form goes back to the two-step section).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CodesStep {
+    SignIn,
+    Account,
+}
+
+impl CodesStep {
+    fn action(self) -> &'static str {
+        match self {
+            Self::SignIn => "/login/mfa/continue",
+            Self::Account => "/account/mfa/recovery-codes/saved",
+        }
+    }
+}
+
+/// The "I have saved them" form under the recovery codes: the box, and the codes themselves
+/// (to show them again, never to check anything: they are stored hashed).
+#[derive(Debug, Deserialize)]
+pub struct SavedForm {
+    #[serde(default)]
+    csrf: String,
+    /// "I have saved them": any value when ticked.
+    #[serde(default)]
+    saved: Option<String>,
+    /// The codes shown, separated by spaces.
+    #[serde(default)]
+    codes: String,
+}
+
+has_csrf!(SavedForm);
+
+impl SavedForm {
+    /// Whether the user ticked "I have saved them".
+    pub(crate) fn ticked(&self) -> bool {
+        self.saved.as_deref().is_some_and(|v| !v.is_empty())
+    }
+
+    /// The codes the form carried, as codes look (at most twenty, lower-case letters, digits
+    /// and dashes), to show them again.
+    pub(crate) fn codes(&self) -> Vec<String> {
+        self.codes
+            .split_whitespace()
+            .filter(|c| {
+                c.len() <= 32
+                    && c.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            })
+            .take(20)
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// The recovery codes page of `step` for the account `email`, under `csp` (scripts allowed:
+/// the copy button), with the form's `error` when the box was not ticked.
+pub(crate) fn codes_page(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    email: &str,
+    codes: &[String],
+    step: CodesStep,
+    error: Option<String>,
+    csp: &Csp,
+) -> HttpResponse {
+    let (token, cookie) = match step {
+        CodesStep::SignIn => csrf::issue(ui, req),
+        CodesStep::Account => csrf::issue_signed_in(ui, req),
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let view = CodesPage {
+        codes,
+        codes_field: codes.join(" "),
+        download: codes_file(ui, email, codes),
+        csrf: &token,
+        action: step.action(),
+        signing_in: step == CodesStep::SignIn,
+        error,
+    };
+    csrf::attach(render::page(status, &view, csp), cookie)
+}
+
+/// The refusal of an unticked "I have saved them".
+pub(crate) fn not_saved() -> String {
+    crate::t("account-codes-not-saved")
 }
 
 fn qr(uri: &str) -> String {
@@ -50,8 +152,9 @@ fn qr(uri: &str) -> String {
 }
 
 /// The message for a wrong code while setting up.
-pub(crate) const WRONG_SETUP_CODE: &str =
-    "That code is not right. Enter the 6 digits your app shows now.";
+pub(crate) fn wrong_setup_code() -> String {
+    crate::t("mfa-setup-code-wrong")
+}
 
 /// The key echoed back by the setup form, reduced to base32 characters (only to show the
 /// page again; the stored, encrypted secret is what is checked).
@@ -143,22 +246,4 @@ pub(crate) fn codes_file(ui: &LoginUi, email: &str, codes: &[String]) -> String 
     }
     let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
     format!("data:text/plain;charset=utf-8;base64,{b64}")
-}
-
-/// The recovery codes page shown after setting up during sign-in, with the form that
-/// finishes the sign-in, under `csp` (the page's policy in its flow).
-pub(crate) fn codes_then_continue(
-    ui: &LoginUi,
-    req: &HttpRequest,
-    email: &str,
-    codes: &[String],
-    csp: &Csp,
-) -> HttpResponse {
-    let (token, cookie) = csrf::issue(ui, req);
-    let view = CodesPage {
-        codes,
-        download: codes_file(ui, email, codes),
-        continue_csrf: Some(&token),
-    };
-    csrf::attach(render::page(StatusCode::OK, &view, csp), cookie)
 }

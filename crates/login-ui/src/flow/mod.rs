@@ -6,6 +6,7 @@
 pub(crate) mod acr;
 pub(crate) mod completion;
 pub(crate) mod mfa_setup;
+pub(crate) mod next_action;
 pub(crate) mod next_step;
 pub(crate) mod pending_step;
 pub(crate) mod purpose;

@@ -40,16 +40,32 @@ pub(crate) async fn back_to_request(
     if request.is_empty() {
         return None;
     }
-    let mut location = url::form_urlencoded::Serializer::new(String::from("/login?"));
-    location.append_pair("request", &request);
+    let location = crate::web::render::sign_in_of(&request);
     Some(
         HttpResponse::SeeOther()
-            .insert_header((actix_web::http::header::LOCATION, location.finish()))
+            .insert_header((actix_web::http::header::LOCATION, location))
             .finish(),
     )
 }
 
-/// The data a mailed token carries for `request` (a live parked request id, or empty).
-pub(crate) fn token_data(request: &str) -> Option<serde_json::Value> {
-    (!request.is_empty()).then(|| serde_json::json!({ "request": request }))
+/// The data a mailed token carries for `request` (a live parked request id, or empty): the
+/// request, and its client, so that a link used after the request expired can still lead
+/// back to the application's home page.
+pub(crate) async fn token_data(ui: &LoginUi, request: &str) -> Option<serde_json::Value> {
+    if request.is_empty() {
+        return None;
+    }
+    let mut data = serde_json::json!({ "request": request });
+    if let Some(client) = client_of(ui, request).await {
+        data["client"] = serde_json::Value::String(client);
+    }
+    Some(data)
+}
+
+/// The client of the parked request `request`, if it is live.
+pub(crate) async fn client_of(ui: &LoginUi, request: &str) -> Option<String> {
+    if request.is_empty() {
+        return None;
+    }
+    super::purpose::load(ui, request).await.map(|p| p.client_id)
 }

@@ -340,7 +340,7 @@ pub async fn send(ui: &LoginUi, message: Rendered) {
     let queued = match message {
         Ok(m) => ui
             .outbox
-            .enqueue(ui.settings.branding.sign(m))
+            .enqueue(ui.settings.branding.sign(&ui.settings.issuer, m))
             .await
             .map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),

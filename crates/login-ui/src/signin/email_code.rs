@@ -17,6 +17,7 @@ use super::second_factor::count_wrong_code;
 use crate::LoginUi;
 use crate::flow::acr::ACR_SINGLE_FACTOR;
 use crate::flow::completion::{Factors, may_sign_in};
+use crate::flow::next_action::after_token;
 use crate::flow::next_step::next_step;
 use crate::flow::purpose::purpose;
 use crate::io::mail;
@@ -24,7 +25,7 @@ use crate::web::audit::record;
 use crate::web::csp::Csp;
 use crate::web::csrf_form::{CsrfForm, has_csrf};
 use crate::web::errors::{PageError, PageResult};
-use crate::web::render::{self, notice};
+use crate::web::render::{self, end_page};
 use crate::web::{csrf, throttle};
 
 /// How long the code and link work.
@@ -203,15 +204,17 @@ async fn mail_code(
         return Ok(());
     }
     let (code, code_hash) = ui.tokens.new_code();
+    // The client too: a link used after the request expired still leads back to its app.
+    let client = crate::flow::resume::client_of(ui, request).await;
     let token = ui
         .tokens
         .issue_new(NewToken {
             purpose: Purpose::EmailSignIn,
             user_id: Some(&user.id),
             email: &user.email,
-            data: Some(
-                serde_json::json!({ "code_hash": code_hash, "request": request, "next": next }),
-            ),
+            data: Some(serde_json::json!({
+                "code_hash": code_hash, "request": request, "next": next, "client": client,
+            })),
             ttl: TTL,
         })
         .await?;
@@ -380,16 +383,25 @@ pub async fn link(
     req: HttpRequest,
     form: CsrfForm<LinkForm>,
 ) -> PageResult {
-    let dead = || {
-        notice(
+    // A dead link leads on to where it was for: the application, else the account or sign-in.
+    let dead = async |data: Option<serde_json::Value>| -> PageResult {
+        let next = after_token(&ui, &req, data.as_ref()).await;
+        Ok(end_page(
             StatusCode::BAD_REQUEST,
             &crate::t("link-broken-title"),
             &crate::t("error-email-link-broken"),
-        )
+            &next,
+        ))
     };
     let used = match ui.tokens.consume(Purpose::EmailSignIn, &form.token).await {
         Ok(Some(t)) => t,
-        Ok(None) => return Ok(dead()),
+        Ok(None) => {
+            let spent = ui
+                .tokens
+                .find_any(Purpose::EmailSignIn, &form.token)
+                .await?;
+            return dead(spent.and_then(|t| t.data)).await;
+        }
         Err(e) => return Err(e.into()),
     };
     let user = match used.user_id.as_deref() {
@@ -397,7 +409,7 @@ pub async fn link(
         None => None,
     };
     let Some(user) = user.filter(|u| may_sign_in(&ui, u) && u.email == used.email) else {
-        return Ok(dead());
+        return dead(used.data.clone()).await;
     };
     let field = |name: &str| {
         used.data

@@ -22,8 +22,8 @@ use crate::LoginUi;
 use crate::flow::acr::{ACR_MULTI_FACTOR, key_amr};
 use crate::flow::completion::{Factors, complete};
 use crate::flow::mfa_setup::{
-    SetupForm as SetupPage, WRONG_SETUP_CODE, clean_secret, codes_then_continue, otpauth_uri,
-    totp_page,
+    CodesStep, SavedForm, SetupForm as SetupPage, clean_secret, codes_page, not_saved, otpauth_uri,
+    totp_page, wrong_setup_code,
 };
 use crate::flow::pending_step::{COOKIE, Pending, TTL, key, load, save, tries_key};
 use crate::flow::purpose::purpose;
@@ -81,12 +81,14 @@ fn lock_left(user: &user::Model) -> Option<Duration> {
     ))
 }
 
-/// The page of a locked account's second step, with the time left.
-fn locked_page(left: Duration) -> HttpResponse {
+/// The page of a locked account's second step, with the time left; its "Forgot password?"
+/// carries the parked `request` of the sign-in (empty: none), so the reset leads back to it.
+fn locked_page(left: Duration, request: &str) -> HttpResponse {
     let wait = crate::web::throttle::Wait(left.as_secs().max(1));
     wait.on(render::locked(
         StatusCode::TOO_MANY_REQUESTS,
         &crate::t1("error-codes-locked", "wait", wait.words()),
+        request,
     ))
 }
 
@@ -247,7 +249,7 @@ pub async fn submit(
         Err(e) => return Err(e.into()),
     };
     if let Some(left) = lock_left(&user) {
-        return Ok(locked_page(left));
+        return Ok(locked_page(left, &pending.request));
     }
     // One try of this step, counted atomically before the code is checked: parallel
     // guesses cannot get more than MAX_ATTEMPTS evaluated.
@@ -292,7 +294,7 @@ pub async fn submit(
         if count_wrong_code(&ui, &req, &user).await {
             end_step(&ui, &token).await;
             let policy = ui.settings.limits.code_lockout;
-            return Ok(locked_page(policy.duration));
+            return Ok(locked_page(policy.duration, &pending.request));
         }
         if tries >= MAX_ATTEMPTS {
             return Ok(too_many_tries(&ui, &token).await);
@@ -579,7 +581,8 @@ pub async fn setup(
             let uri = otpauth_uri(&ui, &user.email, &secret);
             let shown = (uri.as_str(), secret.as_str());
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            let message = Some(WRONG_SETUP_CODE);
+            let message = wrong_setup_code();
+            let message = Some(message.as_str());
             let csp = Csp::page().in_flow_of(&ui, &pending.request).await;
             return Ok(totp_page(
                 &ui,
@@ -605,18 +608,45 @@ pub async fn setup(
         .scripts()
         .in_flow_of(&ui, &pending.request)
         .await;
-    Ok(codes_then_continue(&ui, &req, &user.email, &codes, &csp))
+    Ok(codes_page(
+        &ui,
+        &req,
+        &user.email,
+        &codes,
+        CodesStep::SignIn,
+        None,
+        &csp,
+    ))
 }
 
-/// `POST /login/mfa/continue`: finishes a sign-in whose second factor was just set up.
+/// `POST /login/mfa/continue`: finishes a sign-in whose second factor was just set up, once
+/// the user ticked "I have saved them" (else the codes again, with the refusal).
 pub async fn continue_after_setup(
     ui: web::Data<LoginUi>,
     req: HttpRequest,
-    _form: CsrfForm<SendForm>,
+    form: CsrfForm<SavedForm>,
 ) -> PageResult {
     let (token, pending, user) = pending_setup(&ui, &req).await?;
     if !pending.set_up {
         return Err(PageError::RequestExpired);
+    }
+    if !form.ticked() {
+        let csp = Csp::page()
+            .scripts()
+            .in_flow_of(&ui, &pending.request)
+            .await;
+        let codes = form.codes();
+        let step = CodesStep::SignIn;
+        let refused = Some(not_saved());
+        return Ok(codes_page(
+            &ui,
+            &req,
+            &user.email,
+            &codes,
+            step,
+            refused,
+            &csp,
+        ));
     }
     match ui.cache.delete(&key(&token)).await {
         Ok(true) => {}

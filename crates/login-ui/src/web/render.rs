@@ -109,11 +109,22 @@ pub fn logout_confirm(
 
 #[derive(Template)]
 #[template(path = "logged_out.html")]
-struct LoggedOut;
+struct LoggedOut<'a> {
+    next: &'a Next,
+}
 
-/// The signed-out page.
-pub fn logged_out() -> HttpResponse {
-    page(StatusCode::OK, &LoggedOut, &Csp::page())
+/// The signed-out page. It leads back to the application `app` (its name and home page,
+/// its registered `client_uri`) when the logout named one that has a home page, else to
+/// signing in again.
+pub fn logged_out(app: Option<(&str, &str)>) -> HttpResponse {
+    let next = match app {
+        Some((name, uri)) => Next::back_to(name, uri),
+        None => Next {
+            href: "/login?next=/account".into(),
+            label: crate::t("logged-out-sign-in-again"),
+        },
+    };
+    page(StatusCode::OK, &LoggedOut { next: &next }, &Csp::page())
 }
 
 #[derive(Template)]
@@ -129,12 +140,71 @@ pub fn not_found() -> HttpResponse {
 #[template(path = "locked.html")]
 struct Locked<'a> {
     message: &'a str,
+    /// The parked authorization request the sign-in is for (empty: none): the reset it
+    /// links to leads back to it.
+    request: &'a str,
 }
 
 /// The page of a locked account (shown only to someone who got the password right): the
-/// `message` says for how long, and the page links to the password reset, which unlocks.
-pub fn locked(status: StatusCode, message: &str) -> HttpResponse {
-    page(status, &Locked { message }, &Csp::page())
+/// `message` says for how long, and the page links to the password reset, which unlocks,
+/// carrying the parked `request` (empty: none).
+pub fn locked(status: StatusCode, message: &str, request: &str) -> HttpResponse {
+    page(status, &Locked { message, request }, &Csp::page())
+}
+
+/// The sign-in page of the parked authorization `request` (empty: a plain sign-in).
+pub fn sign_in_of(request: &str) -> String {
+    if request.is_empty() {
+        return "/login".to_owned();
+    }
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("request", request);
+    format!("/login?{}", query.finish())
+}
+
+/// The next action of an end page, shown as its one link: back to the application, to the
+/// account page, or to sign in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Next {
+    /// Where it goes: a path on this server, or an application's registered home page.
+    pub href: String,
+    /// What the link says.
+    pub label: String,
+}
+
+impl Next {
+    /// To sign in (then the account page).
+    pub fn sign_in() -> Self {
+        Self {
+            href: "/login".into(),
+            label: crate::t("next-sign-in"),
+        }
+    }
+
+    /// Back to the sign-in page, of the parked authorization `request` when there is one
+    /// (empty: none).
+    pub fn back_to_sign_in(request: &str) -> Self {
+        Self {
+            href: sign_in_of(request),
+            label: crate::t("link-back-to-sign-in"),
+        }
+    }
+
+    /// To the account page.
+    pub fn account() -> Self {
+        Self {
+            href: "/account".into(),
+            label: crate::t("next-account"),
+        }
+    }
+
+    /// Back to the application `name` at its home page `uri` (its registered `client_uri`).
+    pub fn back_to(name: &str, uri: &str) -> Self {
+        Self {
+            href: uri.to_owned(),
+            label: crate::t1("next-back-to-app", "client", name),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -142,9 +212,32 @@ pub fn locked(status: StatusCode, message: &str) -> HttpResponse {
 struct Notice<'a> {
     title: &'a str,
     message: &'a str,
+    next: Option<&'a Next>,
 }
 
 /// A page with a title and one message (what happened, what to do next).
 pub fn notice(status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    page(status, &Notice { title, message }, &Csp::page())
+    page(
+        status,
+        &Notice {
+            title,
+            message,
+            next: None,
+        },
+        &Csp::page(),
+    )
+}
+
+/// An end page: a title, one message, and the `next` action as a link, so that nobody is
+/// left on a page that leads nowhere.
+pub fn end_page(status: StatusCode, title: &str, message: &str, next: &Next) -> HttpResponse {
+    page(
+        status,
+        &Notice {
+            title,
+            message,
+            next: Some(next),
+        },
+        &Csp::page(),
+    )
 }
