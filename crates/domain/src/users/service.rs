@@ -82,6 +82,23 @@ impl Users {
 
     /// Creates an account (and its password credential) in one transaction.
     pub async fn create(&self, new: NewUser) -> Result<user::Model> {
+        let password_hash = match &new.password {
+            Some(p) => Some(self.hash_password(p).await?),
+            None => None,
+        };
+        let row = self.new_row(&new).await?;
+        let txn = crate::store::begin_write(&self.db).await?;
+        let created = row.insert(&txn).await.map_err(unique_to_conflict)?;
+        if let Some(hash) = password_hash {
+            password_row(&created.id, hash).insert(&txn).await?;
+        }
+        txn.commit().await?;
+        Ok(created)
+    }
+
+    /// The row of a new account without a password, checked (email, name, not taken), for
+    /// a caller that inserts it in a transaction of its own.
+    pub(crate) async fn new_row(&self, new: &NewUser) -> Result<user::ActiveModel> {
         let email = normalize_email(&new.email)?;
         let display_name = match new.display_name.as_deref().map(str::trim) {
             Some("") | None => None,
@@ -90,17 +107,12 @@ impl Users {
             }
             Some(name) => Some(name.to_owned()),
         };
-        let password_hash = match &new.password {
-            Some(p) => Some(self.hash_password(p).await?),
-            None => None,
-        };
         if self.find_by_email(&email).await?.is_some() {
             return Err(Error::Conflict("user"));
         }
         let at = now();
-        let id = uuid::Uuid::now_v7().to_string();
-        let row = user::ActiveModel {
-            id: Set(id.clone()),
+        Ok(user::ActiveModel {
+            id: Set(uuid::Uuid::now_v7().to_string()),
             subject: Set(uuid::Uuid::new_v4().simple().to_string()),
             email: Set(email),
             email_verified: Set(new.email_verified),
@@ -126,14 +138,7 @@ impl Users {
             locked_until: Set(None),
             created_at: Set(at),
             updated_at: Set(at),
-        };
-        let txn = crate::store::begin_write(&self.db).await?;
-        let created = row.insert(&txn).await.map_err(unique_to_conflict)?;
-        if let Some(hash) = password_hash {
-            password_row(&id, hash).insert(&txn).await?;
-        }
-        txn.commit().await?;
-        Ok(created)
+        })
     }
 
     /// The account with this email, if any.
