@@ -17,6 +17,7 @@ mod conformance_logout;
 mod cors;
 mod decisions;
 mod email_sign_in;
+mod federation;
 mod happy_flow;
 mod house;
 mod interop;
