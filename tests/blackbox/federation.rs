@@ -599,3 +599,235 @@ shared_server_tests! {
         assert!(button(own.page().2, "only-one-app").is_none());
     }
 }
+
+/// Headless Chromium, with every page's Content-Security-Policy enforced: Gatehouse is
+/// `http://localhost:PORT`, the upstream and the application are on other origins
+/// (`http://127.0.0.1:…`), so the upstream's answer arrives by a cross-site navigation.
+mod browser {
+    use std::path::{Path, PathBuf};
+    use std::process::Stdio;
+
+    use base64::Engine as _;
+    use harness::rp_server::RpServer;
+    use harness::totp::{now, totp_at};
+    use harness::webdriver::{self, Chrome};
+    use serde_json::Value;
+    use tokio::io::{AsyncBufReadExt as _, BufReader};
+    use tokio::process::{Child, Command};
+
+    use super::*;
+
+    /// RFC 7636 appendix B.
+    const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+    fn op_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("interop/op")
+    }
+
+    /// Whether the pinned oidc-provider is installed (`npm ci --prefix tests/interop/op`).
+    fn op_ready() -> bool {
+        op_dir()
+            .join("node_modules/oidc-provider/package.json")
+            .exists()
+            && std::process::Command::new("node")
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+    }
+
+    /// Starts oidc-provider with Gatehouse as its client; returns the process and its issuer.
+    async fn oidc_provider(server: &TestServer) -> (Child, String) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let mut child = Command::new("node")
+            .arg("op.mjs")
+            .current_dir(op_dir())
+            .env("OP_PORT", port.to_string())
+            .env("OP_CLIENT_ID", CLIENT_ID)
+            .env("OP_CLIENT_SECRET", CLIENT_SECRET)
+            .env(
+                "OP_REDIRECT_URI",
+                server.url(domain::federation::CALLBACK_PATH),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node starts oidc-provider");
+        let mut out = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let line = tokio::time::timeout(std::time::Duration::from_secs(30), out.next_line())
+            .await
+            .expect("oidc-provider starts within 30 s")
+            .expect("read its output")
+            .expect("a line with its issuer");
+        let started: Value = serde_json::from_str(&line).expect("JSON");
+        // Keep reading: it prints notices later, and a closed pipe would end it.
+        tokio::spawn(async move { while let Ok(Some(_)) = out.next_line().await {} });
+        (
+            child,
+            started["issuer"].as_str().expect("issuer").to_owned(),
+        )
+    }
+
+    /// The relying party every test of this module shares.
+    fn rp() -> &'static RpServer {
+        static RP: std::sync::OnceLock<RpServer> = std::sync::OnceLock::new();
+        RP.get_or_init(RpServer::start)
+    }
+
+    /// Registers an application of the relying party; returns its id and secret.
+    async fn rp_client(server: &TestServer, require_mfa: bool) -> (String, String) {
+        let (id, secret) = server
+            .client(|c| {
+                c.redirect_uris = vec![rp().url("/cb")];
+                c.require_mfa = require_mfa;
+            })
+            .await;
+        (id, secret.expect("confidential"))
+    }
+
+    /// Opens the application, which sends the browser to Gatehouse's `/authorize`.
+    async fn start_at_app(chrome: &Chrome, server: &TestServer, client_id: &str, state: &str) {
+        let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
+        url.query_pairs_mut()
+            .append_pair("client_id", client_id)
+            .append_pair("redirect_uri", &rp().url("/cb"))
+            .append_pair("response_type", "code")
+            .append_pair("scope", "openid email profile")
+            .append_pair("state", state)
+            .append_pair("nonce", &format!("nonce-{state}"))
+            .append_pair("code_challenge", CHALLENGE)
+            .append_pair("code_challenge_method", "S256");
+        chrome.goto(&rp().start_url(url.as_str())).await;
+    }
+
+    /// Consents on Gatehouse's page, waits for the application's callback and redeems the
+    /// code as the application does; returns the ID token's claims.
+    async fn consent_and_land(
+        chrome: &Chrome,
+        server: &TestServer,
+        (client_id, secret): &(String, String),
+        state: &str,
+    ) -> Value {
+        chrome
+            .wait_for_text("name=\"decision\" value=\"allow\"")
+            .await;
+        chrome.click("button[name=decision][value=allow]").await;
+        let callback = rp().wait_for("/cb", state).await;
+        let res = reqwest::Client::new()
+            .post(server.url("/token"))
+            .basic_auth(client_id, Some(secret))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", callback.get("code").expect("code")),
+                ("redirect_uri", &rp().url("/cb")),
+                ("code_verifier", VERIFIER),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let body: Value = res.json().await.unwrap();
+        let jwt = body["id_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{body}"));
+        let payload = jwt.split('.').nth(1).unwrap();
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn ready(what: &str, also: bool) -> bool {
+        if webdriver::available() && also {
+            return true;
+        }
+        harness::skip_or_fail(what);
+        false
+    }
+
+    harness::shared_server_tests! {
+        setup = |c| {
+            c.issuer = "http://localhost".into();
+        };
+
+        async fn chromium_signs_in_through_oidc_provider_to_an_application_on_another_origin(server) {
+            if !ready("Chromium, node and `npm ci --prefix tests/interop/op`", op_ready()) {
+                return;
+            }
+            let (mut op, issuer) = oidc_provider(server).await;
+            add_upstream_at(server, &issuer, "oidc-provider", FirstLogin::Create, true).await;
+            let app = rp_client(server, false).await;
+            let state = format!("op-{}", app.0);
+            let login = format!("op-user-{}", &app.0[..8].to_lowercase());
+            let chrome = Chrome::start().await;
+            start_at_app(&chrome, server, &app.0, &state).await;
+            chrome.wait_for_text("Sign in with Mock oidc-provider").await;
+            chrome.click("a[href^='/login/upstream/oidc-provider?']").await;
+            // oidc-provider's own pages: any login, then its consent.
+            chrome.wait_for_text("name=\"login\"").await;
+            chrome.type_into("input[name=login]", &login).await;
+            chrome.type_into("input[name=password]", "any password").await;
+            chrome.click("button[type=submit]").await;
+            chrome.wait_for_text("name=\"prompt\" value=\"consent\"").await;
+            chrome.click("button[type=submit]").await;
+            // Back at Gatehouse: its consent, then the application.
+            let claims = consent_and_land(&chrome, server, &app, &state).await;
+            let user = user_by_email(server, &format!("{login}@op.example")).await
+                .expect("an account from the upstream's userinfo address");
+            assert_eq!(claims["sub"], user.subject, "Gatehouse's sub: {claims}");
+            assert!(claims["amr"].as_array().is_some_and(|a| a.contains(&"fed".into())), "{claims}");
+            assert_eq!(user.display_name.as_deref(), Some(format!("OP {login}").as_str()));
+            let links = links_of_issuer(server, &issuer).await;
+            assert_eq!(links.len(), 1);
+            assert_eq!(links[0].subject, login);
+            chrome.quit().await;
+            let _ = op.kill().await;
+        }
+
+        async fn chromium_sets_up_a_required_second_factor_after_an_upstream_answer(server) {
+            if !ready("Debian chromium and chromium-driver", true) {
+                return;
+            }
+            let mock = MockUpstream::start();
+            add_upstream(server, &mock, "mock-mfa", FirstLogin::Create, true).await;
+            mock.set(|b| {
+                b.identity = json!({ "sub": "mfa-1", "email": "mfa.fed@example.com", "email_verified": true });
+                b.answer_by_form_post = true;
+            });
+            // The application requires a second factor: the upstream's answer leads to setting
+            // one up, which runs on a SameSite=Strict cookie set with the answer. The answer is
+            // a form the person submits on the upstream's page: a cross-site POST, which
+            // carries none of Gatehouse's SameSite cookies, and in whose redirects browsers
+            // would send no SameSite=Strict cookie.
+            let app = rp_client(server, true).await;
+            let state = format!("mfa-{}", app.0);
+            let chrome = Chrome::start().await;
+            start_at_app(&chrome, server, &app.0, &state).await;
+            chrome.wait_for_text("Sign in with Mock mock-mfa").await;
+            chrome.click("a[href^='/login/upstream/mock-mfa?']").await;
+            chrome.wait_for_text("id=\"approve\"").await;
+            chrome.click("#approve").await;
+            let page = chrome.wait_for_text("id=\"totp-secret\"").await;
+            let secret = page
+                .split("id=\"totp-secret\" class=\"totp-key\">")
+                .nth(1)
+                .and_then(|s| s.split('<').next())
+                .unwrap()
+                .replace(' ', "");
+            chrome.type_into("#code", &totp_at(&secret, now())).await;
+            chrome.click("form[action='/login/mfa/setup'] button[type=submit]").await;
+            chrome.wait_for_text("action=\"/login/mfa/continue\"").await;
+            chrome.click("input[name=saved]").await;
+            chrome.click("form[action='/login/mfa/continue'] button[type=submit]").await;
+            let claims = consent_and_land(&chrome, server, &app, &state).await;
+            let amr: Vec<String> = serde_json::from_value(claims["amr"].clone()).unwrap();
+            assert!(amr.contains(&"fed".to_owned()) && amr.contains(&"otp".to_owned()), "{amr:?}");
+            chrome.quit().await;
+        }
+    }
+}

@@ -38,6 +38,10 @@ pub struct Behaviour {
     pub token_down: bool,
     /// Sign the next ID token with a new key (published in the JWKS from now on).
     pub rotate_key: bool,
+    /// Answer on a page of the mock that the person submits (instead of a redirect): the
+    /// answer then arrives by a navigation another site started, as from a real upstream's
+    /// consent page. `true`: a form POSTed to the redirect URI (`response_mode=form_post`).
+    pub answer_by_form_post: bool,
 }
 
 impl Default for Behaviour {
@@ -48,6 +52,7 @@ impl Default for Behaviour {
             wrong_nonce: false,
             token_down: false,
             rotate_key: false,
+            answer_by_form_post: false,
         }
     }
 }
@@ -241,8 +246,10 @@ impl MockUpstream {
             return response(400, "text/plain", "wrong client or response type", &[]);
         }
         let mut url = url::Url::parse(redirect).expect("redirect URI");
+        let mut answer: Vec<(String, String)> = Vec::new();
         {
             let mut pairs = url.query_pairs_mut();
+            let mut pairs = Pairs(&mut pairs, &mut answer);
             if let Some(error) = &inner.behaviour.authorize_error {
                 pairs.append_pair("error", error);
                 pairs.append_pair("error_description", "the mock was told to refuse");
@@ -263,6 +270,16 @@ impl MockUpstream {
                 pairs.append_pair("state", state);
             }
             pairs.append_pair("iss", &self.issuer);
+        }
+        if inner.behaviour.answer_by_form_post {
+            let fields: String = answer
+                .iter()
+                .map(|(n, v)| format!("<input type=\"hidden\" name=\"{n}\" value=\"{v}\">"))
+                .collect();
+            let page = format!(
+                "<!doctype html><title>Mock upstream</title><form method=\"post\" action=\"{redirect}\">{fields}<button id=\"approve\" type=\"submit\">Approve</button></form>"
+            );
+            return response(200, "text/html; charset=utf-8", &page, &[]);
         }
         response(302, "text/plain", "", &[("Location", url.as_str())])
     }
@@ -347,6 +364,19 @@ impl MockUpstream {
             Some(claims) => json_response(200, claims),
             None => json_response(401, &json!({ "error": "invalid_token" })),
         }
+    }
+}
+
+/// Appends each answer parameter to the redirect URI's query and keeps it for a form.
+struct Pairs<'a, 'b>(
+    &'a mut url::form_urlencoded::Serializer<'b, url::UrlQuery<'b>>,
+    &'a mut Vec<(String, String)>,
+);
+
+impl Pairs<'_, '_> {
+    fn append_pair(&mut self, name: &str, value: &str) {
+        self.0.append_pair(name, value);
+        self.1.push((name.to_owned(), value.to_owned()));
     }
 }
 
