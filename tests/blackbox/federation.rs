@@ -269,6 +269,11 @@ shared_server_tests! {
         assert_eq!(linked.len(), 1);
         assert_eq!(linked[0].data.as_ref().unwrap()["how"], "created");
         assert!(signed_in(server, &browser).await);
+        // The link is in the account's data export.
+        let export: serde_json::Value = browser.http.get(server.url("/account/export")).send().await.unwrap().json().await.unwrap();
+        let linked = &export["linked_accounts"][0];
+        assert_eq!((linked["provider"].as_str(), linked["subject"].as_str()), (Some("Mock create-a"), Some("upstream-user-1")));
+        assert_eq!(linked["issuer"], mock.issuer.as_str());
     }
 
     async fn a_cross_site_form_post_answer_without_cookies_signs_in(server) {
