@@ -189,6 +189,9 @@ pub async fn start(
         )
         .await);
     };
+    if let Err(wait) = crate::web::throttle::upstream_start_allowed(&ui, &req).await {
+        return Ok(wait.page());
+    }
     let start = FlowStart::generate();
     let secret = ui.federation.upstreams.client_secret(&upstream)?;
     let callback = redirect_uri(&ui.settings.issuer);
