@@ -269,6 +269,9 @@ shared_server_tests! {
         assert_eq!(linked.len(), 1);
         assert_eq!(linked[0].data.as_ref().unwrap()["how"], "created");
         assert!(signed_in(server, &browser).await);
+        // The account page lists the link; the data export has it.
+        let page = browser.http.get(server.url("/account/linked")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("<strong>Mock create-a</strong> · renamed@example.com"), "{page}");
         // The link is in the account's data export.
         let export: serde_json::Value = browser.http.get(server.url("/account/export")).send().await.unwrap().json().await.unwrap();
         let linked = &export["linked_accounts"][0];
