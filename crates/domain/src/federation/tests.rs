@@ -260,6 +260,26 @@ backend_tests! {
         assert!(matches!(fed.links.link(&alice, &untrusted, &id_untrusted).await, Err(Error::Conflict(_))), "one link per identity");
     }
 
+    async fn proving_an_unverified_address_drops_the_links_made_on_it(store: Store) {
+        let fed = federation(&store);
+        let untrusted = fed.upstreams.create(new_upstream("social", FirstLogin::Create, false), "test").await.unwrap();
+        // A stranger's identity claims the victim's address: an account is created, unverified.
+        let (made, _) = signed_in(fed.links.resolve(&untrusted, &identity("stranger", Some("victim@example.com"), true)).await.unwrap());
+        assert!(!made.email_verified);
+        // The mailbox owner resets the password: the stranger's link goes.
+        users(&store).reset_password(&made.id, "the owner's new password").await.unwrap();
+        assert_eq!(links_count(&store).await, 0);
+        assert!(matches!(fed.links.resolve(&untrusted, &identity("stranger", Some("victim@example.com"), true)).await.unwrap(),
+            Resolution::Prove { reason: ProofReason::UpstreamNotTrusted, .. }), "the stranger now needs the password");
+        // Confirming an address does the same; a verified account keeps its links.
+        let (other, _) = signed_in(fed.links.resolve(&untrusted, &identity("s2", Some("second@example.com"), true)).await.unwrap());
+        users(&store).confirm_email(&other.id, "second@example.com").await.unwrap();
+        assert_eq!(links_count(&store).await, 0);
+        fed.links.link(&other.id, &untrusted, &identity("s2", None, false)).await.unwrap();
+        users(&store).reset_password(&other.id, "another new password").await.unwrap();
+        assert_eq!(links_count(&store).await, 1, "a verified account keeps its links");
+    }
+
     async fn deny_refuses_unlinked_identities_only(store: Store) {
         let fed = federation(&store);
         let up = fed.upstreams.create(new_upstream("closed", FirstLogin::Deny, true), "test").await.unwrap();

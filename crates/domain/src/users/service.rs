@@ -215,13 +215,17 @@ impl Users {
             ));
         }
         let pending = found.status == UserStatus::Pending.as_str();
+        let txn = crate::store::begin_write(&self.db).await?;
+        drop_unproven_links(&txn, &found).await?;
         let mut row: user::ActiveModel = found.into();
         row.email_verified = Set(true);
         if pending {
             row.status = Set(UserStatus::Active.as_str().to_owned());
         }
         row.updated_at = Set(now());
-        Ok(row.update(&self.db).await?)
+        let updated = row.update(&txn).await?;
+        txn.commit().await?;
+        Ok(updated)
     }
 
     /// Ends every session of the account and revokes all its refresh and access tokens.
@@ -302,6 +306,7 @@ impl Users {
         let txn = crate::store::begin_write(&self.db).await?;
         replace_password(&txn, user_id, hash).await?;
         super::revoke::sign_out_everywhere(&txn, user_id, "password reset").await?;
+        drop_unproven_links(&txn, &found).await?;
         let status = found.status.clone();
         let mut row: user::ActiveModel = found.into();
         if status == UserStatus::Pending.as_str() || status == UserStatus::Locked.as_str() {
@@ -445,6 +450,22 @@ fn password_row(user_id: &str, hash: String) -> credential::ActiveModel {
         created_at: Set(now()),
         last_used_at: Set(None),
     }
+}
+
+/// Removes the upstream identities linked to an account whose address was not verified, when
+/// the mailbox owner proves the address (a confirmation or reset link). Such an account may
+/// have been created through an upstream on its unproven word for the address (someone
+/// else's): the owner taking the account over must not keep that stranger's way in
+/// ("pre-account hijacking"). A rightful link is made again with the account's password.
+async fn drop_unproven_links(db: &impl ConnectionTrait, found: &user::Model) -> Result<()> {
+    if found.email_verified {
+        return Ok(());
+    }
+    crate::entities::upstream_link::Entity::delete_many()
+        .filter(crate::entities::upstream_link::Column::UserId.eq(found.id.clone()))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Maps a unique-constraint violation (a concurrent insert of the same key) to `Conflict`.
