@@ -14,6 +14,7 @@ mod m20261201_600001_api_keys;
 mod m20261201_700001_grant_resources;
 mod m20261201_700002_policies;
 mod m20261201_700003_rbac;
+mod m20261201_800001_federation;
 
 /// The ordered list of Gatehouse migrations.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_700001_grant_resources::Migration),
             Box::new(m20261201_700002_policies::Migration),
             Box::new(m20261201_700003_rbac::Migration),
+            Box::new(m20261201_800001_federation::Migration),
         ]
     }
 }

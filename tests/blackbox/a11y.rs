@@ -187,6 +187,49 @@ async fn every_page(server: &TestServer, lang: &'static str) {
         sweep.open(server, page, path).await;
     }
 
+    // Signing in with another provider: its button on the sign-in page, the page asking for
+    // the password before an identity is linked, and an error page of the upstream's answer.
+    let mock = harness::upstream::MockUpstream::start();
+    let name = format!("a11y-{lang}");
+    let fed = server.running().services.federation.clone();
+    let new = domain::federation::NewUpstream {
+        name: name.clone(),
+        display_name: Some("Example Corp".into()),
+        issuer: mock.issuer.clone(),
+        endpoints: Default::default(),
+        client_id: harness::upstream::CLIENT_ID.into(),
+        client_secret: Some(harness::upstream::CLIENT_SECRET.into()),
+        scopes: vec![],
+        first_login: domain::federation::FirstLogin::Link,
+        trusted_for_email: false,
+        enabled: true,
+        allowed_clients: vec![],
+    };
+    server
+        .on_server(async move { fed.upstreams.create(new, "test").await })
+        .await
+        .unwrap();
+    mock.sign_in_as(serde_json::json!({ "sub": "a11y", "email": email, "email_verified": true }));
+    sweep.chrome.goto(&server.url("/login?next=/account")).await;
+    sweep.chrome.wait_for_text("Example Corp").await;
+    sweep.check("sign-in-with-upstream").await;
+    sweep
+        .chrome
+        .click(&format!("a[href^='/login/upstream/{name}?']"))
+        .await;
+    sweep
+        .chrome
+        .wait_for_text("action=\"/login/upstream/link\"")
+        .await;
+    sweep.check("upstream-link").await;
+    sweep
+        .open(
+            server,
+            "upstream-error",
+            "/login/upstream/callback?state=unknown&code=x",
+        )
+        .await;
+
     // A refused sign-in shows its error (the error colour, light and dark).
     sweep.chrome.goto(&server.url("/login?next=/account")).await;
     sweep.chrome.type_into("#email", &email).await;
@@ -275,7 +318,7 @@ async fn every_page(server: &TestServer, lang: &'static str) {
         ..
     } = sweep;
     chrome.quit().await;
-    assert_eq!(pages, 19 + ACCOUNT_SECTIONS.len(), "every page was checked");
+    assert_eq!(pages, 22 + ACCOUNT_SECTIONS.len(), "every page was checked");
     assert!(
         found.is_empty(),
         "{} serious or critical violations:\n{}",

@@ -18,6 +18,7 @@ mod cors;
 mod decisions;
 mod email_sign_in;
 mod end_pages;
+mod federation;
 mod happy_flow;
 mod house;
 mod interop;

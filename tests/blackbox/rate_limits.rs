@@ -318,6 +318,31 @@ harness::shared_server_tests! {
         assert_eq!(http_from(82).get(&url).send().await.unwrap().status(), 303);
     }
 
+    async fn upstream_sign_ins_are_started_within_the_authorize_budget(server) {
+        let mock = harness::upstream::MockUpstream::start();
+        let fed = server.running().services.federation.clone();
+        let new = domain::federation::NewUpstream {
+            name: "rl-upstream".into(), display_name: None, issuer: mock.issuer.clone(),
+            endpoints: Default::default(), client_id: harness::upstream::CLIENT_ID.into(),
+            client_secret: Some(harness::upstream::CLIENT_SECRET.into()), scopes: vec![],
+            first_login: domain::federation::FirstLogin::Create, trusted_for_email: false,
+            enabled: true, allowed_clients: vec![],
+        };
+        server.on_server(async move { fed.upstreams.create(new, "test").await }).await.unwrap();
+        let start = server.url("/login/upstream/rl-upstream?next=/account");
+        let http = http_from(91);
+        for _ in 0..5 {
+            let res = http.get(&start).send().await.unwrap();
+            assert_eq!(res.status(), 303);
+            assert!(res.headers()["location"].to_str().unwrap().starts_with(&mock.issuer));
+        }
+        let res = http.get(&start).send().await.unwrap();
+        assert_eq!(res.status(), 429);
+        assert!(res.headers().contains_key("retry-after"));
+        assert_eq!(mock.authorize_queries().len(), 0, "nothing reached the upstream yet");
+        assert_eq!(http_from(92).get(&start).send().await.unwrap().status(), 303);
+    }
+
     async fn on_redis_a_limit_is_shared_by_the_nodes(server) {
         if server.config.cache.redis_url.is_empty() {
             // In-process limits are per node by design; this deployment has one node.

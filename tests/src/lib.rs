@@ -10,6 +10,7 @@ pub mod rp;
 pub mod rp_server;
 pub mod smtp;
 pub mod totp;
+pub mod upstream;
 pub mod webdriver;
 
 use std::net::TcpListener;

@@ -1,4 +1,5 @@
-//! Deleting what can no longer be used. Parked authorization requests go when they expire;
+//! Deleting what can no longer be used. Parked authorization requests and sign-ins sent to
+//! upstream identity providers go when they expire;
 //! codes, grants (with their refresh tokens), access tokens, browser sessions, mailed
 //! single-use tokens and delivered or abandoned mail go a retention period after they ended,
 //! so that reuse detection, the new-device alert and support still see recent ones. Without
@@ -11,7 +12,7 @@ use sea_orm::{ColumnTrait as _, Condition, DatabaseConnection, EntityTrait, Quer
 
 use crate::entities::{
     access_token, authorization_code, authorization_request, browser_session, mail_outbox,
-    refresh_token_family, user_token,
+    refresh_token_family, upstream_flow, user_token,
 };
 use crate::{Result, Store, now};
 
@@ -40,6 +41,8 @@ pub struct Purged {
     pub user_tokens: u64,
     /// Delivered or abandoned mail.
     pub mail: u64,
+    /// Expired sign-ins sent to upstream identity providers.
+    pub upstream_flows: u64,
 }
 
 impl Purged {
@@ -52,6 +55,7 @@ impl Purged {
             + self.sessions
             + self.user_tokens
             + self.mail
+            + self.upstream_flows
     }
 }
 
@@ -112,6 +116,11 @@ impl Purge {
                     Condition::any()
                         .add(mail_outbox::Column::SentAt.lt(before))
                         .add(mail_outbox::Column::FailedAt.lt(before)),
+                )
+                .await?,
+            upstream_flows: self
+                .delete::<upstream_flow::Entity>(
+                    Condition::all().add(upstream_flow::Column::ExpiresAt.lt(at)),
                 )
                 .await?,
         })
@@ -248,13 +257,35 @@ mod tests {
                 Condition::all().add(authorization_code::Column::Nonce.eq("old")), 8).await;
             let fresh_code = codes.issue(code("fresh")).await.unwrap();
 
+            // A sign-in sent to an upstream that expired unanswered, and one still waiting.
+            let fed = crate::federation::Federation::new(&store, MasterKey::generate().secret_box(),
+                crate::audit::AuditLog::new(&store), crate::users::Users::new(&store,
+                    crate::credentials::password::PasswordHasher::new(&crate::credentials::password::PasswordParams {
+                        memory_kib: 1024, iterations: 1, parallelism: 1, max_concurrent: 1,
+                    }).unwrap()), Duration::from_secs(600));
+            let up = fed.upstreams.create(crate::federation::NewUpstream {
+                name: "idp".into(), display_name: None, issuer: "https://idp.example".into(),
+                endpoints: Default::default(), client_id: "c".into(), client_secret: None,
+                scopes: vec![], first_login: crate::federation::FirstLogin::Create,
+                trusted_for_email: false, enabled: true, allowed_clients: vec![],
+            }, "test").await.unwrap();
+            let flow = |next: &'static str| crate::federation::NewFlow {
+                upstream_id: &up.id, request_id: None, next: Some(next), browser: None,
+            };
+            let waiting = crate::federation::FlowStart::generate();
+            fed.flows.save(&crate::federation::FlowStart::generate(), flow("/old")).await.unwrap();
+            fed.flows.save(&waiting, flow("/waiting")).await.unwrap();
+            age::<upstream_flow::Entity>(&store, upstream_flow::Column::ExpiresAt,
+                Condition::all().add(upstream_flow::Column::Next.eq("/old")), 1).await;
+
             let purge = Purge::new(&store, DAY * 7, DAY * 30);
             let purged = purge.run().await.unwrap();
             assert_eq!(purged, Purged {
                 authorization_requests: 1, codes: 1, grants: 1, access_tokens: 1, sessions: 1,
-                user_tokens: 1, mail: 1,
+                user_tokens: 1, mail: 1, upstream_flows: 1,
             });
-            assert_eq!(purged.total(), 7);
+            assert_eq!(purged.total(), 8);
+            assert!(matches!(fed.flows.claim(&waiting.state).await.unwrap(), crate::federation::Claim::Claimed(_)));
             // The old grant's refresh tokens went with it; everything live is still there.
             let refresh_rows = refresh_token::Entity::find().all(store.db()).await.unwrap();
             assert!(refresh_rows.iter().all(|r| r.family_id != old.id), "cascaded");

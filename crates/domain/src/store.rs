@@ -221,6 +221,9 @@ mod tests {
         "access_tokens",
         "consents",
         "audit_events",
+        "upstreams",
+        "upstream_links",
+        "upstream_flows",
     ];
 
     async fn tables_present(store: &Store) -> Vec<&'static str> {

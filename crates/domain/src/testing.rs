@@ -214,5 +214,6 @@ pub fn pending_request(client_id: &str) -> crate::authorization::PendingRequest 
         consent_denied: false,
         consent_session: None,
         resources: vec![],
+        idp_hint: None,
     }
 }

@@ -3,6 +3,7 @@
 mod apikey;
 mod client;
 mod group;
+mod idp;
 mod keys;
 mod output;
 mod password;
@@ -51,6 +52,9 @@ pub enum Command {
     /// Manage groups (members, nesting; roles are granted with `role grant --group`).
     #[command(subcommand)]
     Group(group::GroupCommand),
+    /// Manage upstream identity providers people may sign in through.
+    #[command(subcommand)]
+    Idp(idp::IdpCommand),
     /// Manage API keys.
     #[command(subcommand)]
     Apikey(apikey::ApiKeyCommand),
@@ -104,6 +108,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Client(cmd) => client::run(&services, cmd).await,
         Command::Role(cmd) => role::run(&services, cmd).await,
         Command::Group(cmd) => group::run(&services, cmd).await,
+        Command::Idp(cmd) => idp::run(&services, cmd).await,
         Command::Keys(cmd) => keys::run(&services, cmd).await,
         Command::Apikey(cmd) => apikey::run(&services, cmd).await,
         Command::ServiceAccount(cmd) => apikey::run_service_account(&services, cmd).await,

@@ -122,6 +122,10 @@ pub async fn start_on(
         (cache.get_ref().clone(), provider.limiter.clone()),
         (sms, geoip),
         branding.clone(),
+        Arc::new(
+            federation::OidcUpstreams::new(UPSTREAM_TIMEOUT)
+                .map_err(|e| anyhow::anyhow!("cannot set up the upstream HTTP client: {e}"))?,
+        ),
     ));
     let mut server = HttpServer::new(move || {
         let branding = branding.clone();
@@ -227,6 +231,9 @@ async fn warn_about_clients_without_keys(
     Ok(())
 }
 
+/// How long a request to an upstream identity provider may take.
+const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Largest accepted request body: forms and token requests are small.
 const FORM_LIMIT: usize = 64 * 1024;
 
@@ -327,6 +334,7 @@ fn login_ui(
     (cache, limiter): (domain::cache::Cache, domain::ratelimit::RateLimiter),
     (sms, geoip): (login_ui::sms::Sms, Option<login_ui::geoip::GeoIp>),
     branding: Arc<login_ui::branding::Branding>,
+    upstream_protocol: Arc<dyn domain::federation::UpstreamProtocol>,
 ) -> login_ui::LoginUi {
     let config = &services.config;
     login_ui::LoginUi {
@@ -391,6 +399,8 @@ fn login_ui(
         ),
         cache,
         roles: services.roles.clone(),
+        federation: services.federation.clone(),
+        upstream_protocol,
     }
 }
 

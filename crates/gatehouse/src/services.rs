@@ -25,6 +25,9 @@ use domain::users::Users;
 
 use crate::config::Config;
 
+/// How long an upstream identity provider may take to send a person back.
+const UPSTREAM_FLOW_TTL: Duration = Duration::from_secs(600);
+
 /// Every service a command or the server needs.
 #[derive(Debug, Clone)]
 pub struct Services {
@@ -70,6 +73,8 @@ pub struct Services {
     pub tokens: UserTokens,
     /// Deletes expired and ended rows.
     pub purge: Purge,
+    /// Upstream identity providers, links and sign-ins sent to them.
+    pub federation: domain::federation::Federation,
 }
 
 impl Services {
@@ -117,7 +122,16 @@ impl Services {
         let secrets = master.secret_box();
         let secs = Duration::from_secs;
         let t = &config.tokens;
+        let users = Users::new(&store, hasher);
+        let audit = AuditLog::new(&store);
         Ok(Self {
+            federation: domain::federation::Federation::new(
+                &store,
+                secrets.clone(),
+                audit.clone(),
+                users.clone(),
+                UPSTREAM_FLOW_TTL,
+            ),
             sessions: BrowserSessions::new(
                 &store,
                 secrets.clone(),
@@ -136,7 +150,7 @@ impl Services {
             codes: Codes::new(&store, secrets.clone(), secs(t.code_ttl_secs)),
             grants: Grants::new(&store, secrets.clone(), secs(t.refresh_token_ttl_secs)),
             access_tokens: AccessTokens::new(&store, secrets.clone()),
-            users: Users::new(&store, hasher),
+            users,
             clients: Clients::new(&store, secrets.clone()),
             roles: Roles::new(&store),
             groups: Groups::new(&store),
@@ -152,7 +166,7 @@ impl Services {
                 secrets.clone(),
                 Duration::from_secs(config.keys.retention_secs),
             ),
-            audit: AuditLog::new(&store),
+            audit,
             tokens: UserTokens::new(&store, secrets.clone()),
             purge: Purge::new(
                 &store,

@@ -1307,3 +1307,155 @@ fn policy_and_acl_commands_store_check_and_test_a_policy_set() {
     );
     assert!(plain.starts_with("ALLOW"), "{plain}");
 }
+
+#[test]
+fn idp_create_json_prints_the_redirect_uri_and_keeps_the_secret_sealed() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["migrate"], None);
+    let out = sandbox.ok(
+        &[
+            "idp",
+            "create",
+            "--name",
+            "corp",
+            "--issuer",
+            "https://login.corp.example",
+            "--client-id",
+            "gatehouse-at-corp",
+            "--client-secret-stdin",
+            "--scope",
+            "email",
+            "--scope",
+            "groups",
+            "--display-name",
+            "Corp Login",
+            "--first-login",
+            "link",
+            "--trusted-for-email",
+            "--json",
+        ],
+        Some("upstream-secret-from-stdin\n"),
+    );
+    let created: Value = serde_json::from_str(&out).unwrap();
+    assert!(created["id"].as_str().is_some_and(|id| !id.is_empty()));
+    assert_eq!(created["name"], "corp");
+    assert_eq!(
+        created["redirect_uri"],
+        "http://localhost:8080/login/upstream/callback"
+    );
+    assert_eq!(created["display_name"], "Corp Login");
+    assert_eq!(created["first_login"], "link");
+    assert_eq!(created["trusted_for_email"], true);
+    assert_eq!(
+        created["scopes"],
+        serde_json::json!(["openid", "email", "groups"])
+    );
+    assert_eq!(created["has_client_secret"], true);
+    assert!(!out.contains("upstream-secret-from-stdin"), "never printed");
+
+    let shown: Value =
+        serde_json::from_str(&sandbox.ok(&["idp", "show", "corp", "--json"], None)).unwrap();
+    assert_eq!(shown["id"], created["id"]);
+    assert!(sandbox.ok(&["idp", "list"], None).contains("Corp Login"));
+    let listed: Value =
+        serde_json::from_str(&sandbox.ok(&["idp", "list", "--json"], None)).unwrap();
+    assert_eq!(listed[0]["name"], "corp");
+
+    // The secret is stored sealed and opens with the master key.
+    let (sealed, opened) = block_on(async {
+        let services = open(&sandbox).await;
+        let row = domain::entities::upstream::Entity::find()
+            .one(services.store.db())
+            .await
+            .unwrap()
+            .unwrap();
+        let up = services.federation.upstreams.get("corp").await.unwrap();
+        (
+            row.client_secret.unwrap(),
+            services.federation.upstreams.client_secret(&up).unwrap(),
+        )
+    });
+    assert!(!sealed.contains("upstream-secret"), "encrypted at rest");
+    assert_eq!(opened.as_deref(), Some("upstream-secret-from-stdin"));
+
+    let updated: Value = serde_json::from_str(&sandbox.ok(
+        &[
+            "idp",
+            "update",
+            "corp",
+            "--first-login",
+            "deny",
+            "--enabled",
+            "false",
+            "--token-endpoint",
+            "https://login.corp.example/oauth/token",
+            "--json",
+        ],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(updated["first_login"], "deny");
+    assert_eq!(updated["enabled"], false);
+    assert_eq!(
+        updated["endpoints"]["token"],
+        "https://login.corp.example/oauth/token"
+    );
+
+    // Refusals name the field; nothing is stored.
+    let refused = sandbox.run(
+        &[
+            "idp",
+            "create",
+            "--name",
+            "plain",
+            "--issuer",
+            "http://idp.example",
+            "--client-id",
+            "x",
+        ],
+        None,
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8(refused.stderr)
+            .unwrap()
+            .contains("issuer")
+    );
+    let twice = sandbox.run(
+        &[
+            "idp",
+            "create",
+            "--name",
+            "corp",
+            "--issuer",
+            "https://a.example",
+            "--client-id",
+            "x",
+        ],
+        None,
+    );
+    assert_eq!(twice.status.code(), Some(1));
+
+    let deleted: Value =
+        serde_json::from_str(&sandbox.ok(&["idp", "delete", "corp", "--json"], None)).unwrap();
+    assert_eq!(deleted["deleted"]["name"], "corp");
+    assert_eq!(
+        sandbox.run(&["idp", "show", "corp"], None).status.code(),
+        Some(1)
+    );
+
+    let kinds: Vec<String> = block_on(async {
+        domain::entities::audit_event::Entity::find()
+            .all(open(&sandbox).await.store.db())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .filter(|k| k.starts_with("upstream."))
+            .collect()
+    });
+    assert_eq!(
+        kinds,
+        ["upstream.created", "upstream.updated", "upstream.deleted"]
+    );
+}

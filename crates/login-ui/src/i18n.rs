@@ -485,6 +485,8 @@ mod tests {
             "value",
             "phone",
             "domains",
+            // signing in with another identity provider
+            "provider",
             // the account console (account.ftl)
             "section",
             "place",

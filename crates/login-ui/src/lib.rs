@@ -29,7 +29,7 @@ pub use web::{csp, geoip, render};
 
 use account::{apps, console, data, email, mfa, passkeys, password, phone, profile, sessions};
 use enrol::{invitation, register, register_api, reset};
-use signin::{email_code, passkey, second_factor};
+use signin::{email_code, passkey, second_factor, upstream};
 use web::assets;
 
 /// Largest form or JSON body a page accepts.
@@ -71,6 +71,13 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
             .route(aweb::get().to(signin::password::show))
             .route(aweb::post().to(signin::password::submit)),
     );
+    cfg.service(
+        resource("/login/upstream/callback")
+            .route(aweb::get().to(upstream::callback_get))
+            .route(aweb::post().to(upstream::callback_post)),
+    );
+    cfg.service(resource("/login/upstream/link").route(aweb::post().to(upstream::prove)));
+    cfg.service(resource("/login/upstream/{name}").route(aweb::get().to(upstream::start)));
     cfg.service(
         resource("/login/email")
             .route(aweb::get().to(email_code::show))

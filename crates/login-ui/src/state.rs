@@ -120,4 +120,8 @@ pub struct LoginUi {
     pub passkeys: Option<domain::credentials::Passkeys>,
     /// Approximate locations of IP addresses, when a database is configured.
     pub geoip: Option<crate::geoip::GeoIp>,
+    /// Upstream identity providers: configuration, links, sign-ins in progress.
+    pub federation: domain::federation::Federation,
+    /// The protocol spoken with upstreams (the `federation` crate's, given by the binary).
+    pub upstream_protocol: std::sync::Arc<dyn domain::federation::UpstreamProtocol>,
 }

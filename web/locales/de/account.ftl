@@ -125,7 +125,10 @@ account-passkeys-unavailable = Passkeys sind auf diesem Server nicht verfügbar.
 
 ## Verknüpfte Anmeldungen
 
-account-linked-none = Noch keine. Die Anmeldung über einen anderen Anbieter (etwa ein Firmen- oder Social-Media-Konto) ist auf diesem Server noch nicht verfügbar; sobald sie es ist, werden die mit Ihrem Konto verknüpften Anbieter hier aufgeführt.
+account-linked-none = Noch keine. Wenn Sie sich über einen anderen Anbieter anmelden (etwa mit Ihrem Firmenkonto), wird er hier aufgeführt.
+account-linked-intro = Diese Konten bei anderen Anbietern melden Sie bei diesem Konto an:
+account-linked-added = Verknüpft { $date }
+account-linked-last-used = zuletzt verwendet { $date }
 
 ## Verbundene Apps
 

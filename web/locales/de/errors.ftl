@@ -43,3 +43,21 @@ not-found-title = Seite nicht gefunden
 not-found-text = Unter dieser Adresse gibt es keine Seite. Sie wurde vielleicht verschoben, oder der Link ist fehlerhaft.
 not-found-account = Ihr Konto
 not-found-sign-in = Anmelden
+
+# Signing in with another identity provider.
+upstream-error-title = Die Anmeldung mit { $provider } hat nicht geklappt
+upstream-error-title-generic = Die Anmeldung mit einem anderen Konto hat nicht geklappt
+upstream-error-unknown = Dieser Anmeldedienst ist hier nicht verfügbar. Gehen Sie zurück und wählen Sie eine andere Art der Anmeldung.
+upstream-error-unavailable = { $provider } war nicht erreichbar oder hat nicht richtig geantwortet. Versuchen Sie es in ein paar Minuten erneut oder melden Sie sich anders an.
+upstream-error-refused = { $provider } hat Sie nicht angemeldet („{ $error }“). Versuchen Sie es erneut oder melden Sie sich anders an.
+upstream-error-state = Diese Antwort gehört zu keiner Anmeldung, die in diesem Browser begonnen wurde. Beginnen Sie die Anmeldung neu.
+upstream-error-replayed = Diese Antwort wurde bereits verwendet. Beginnen Sie die Anmeldung neu.
+upstream-error-expired = Diese Anmeldung hat zu lange gedauert und ist abgelaufen. Beginnen Sie die Anmeldung neu.
+upstream-error-token = Die Antwort von { $provider } konnte nicht geprüft werden. Beginnen Sie die Anmeldung neu; wenn es wieder passiert, wenden Sie sich an die Administration.
+upstream-error-nonce = Die Antwort von { $provider } gehört zu einer anderen Anmeldung. Beginnen Sie die Anmeldung neu.
+upstream-error-denied = Neue Konten können sich hier nicht mit { $provider } anmelden. Melden Sie sich anders an oder wenden Sie sich an die Administration.
+upstream-error-no-email = { $provider } hat Ihre E-Mail-Adresse nicht mitgeteilt, die Ihr Konto hier braucht. Erlauben Sie { $provider }, sie mitzuteilen, oder melden Sie sich anders an.
+upstream-error-no-account = Hier gibt es kein Konto mit der Adresse, die { $provider } mitgeteilt hat. Melden Sie sich anders an oder wenden Sie sich an die Administration.
+upstream-error-cannot-prove = Hier gibt es ein Konto mit der Adresse, die { $provider } mitgeteilt hat, aber ohne Passwort, mit dem Sie es bestätigen könnten. Melden Sie sich so an wie sonst auch.
+upstream-error-already-linked = Dieses { $provider }-Konto ist bereits mit einem Konto hier verknüpft. Melden Sie sich erneut mit { $provider } an.
+upstream-back = Zurück zur Anmeldung

@@ -61,3 +61,17 @@ logout-cancel = Abbrechen und angemeldet bleiben
 logout-asked-by = { $client } möchte Sie abmelden.
 logout-cancel-back = Abbrechen und zurück zu { $client }
 logged-out-sign-in-again = Erneut anmelden
+
+# Signing in with another identity provider.
+sign-in-or = Oder mit einem anderen Konto anmelden:
+sign-in-with = Mit { $provider } anmelden
+upstream-continue-title = Sie werden angemeldet …
+upstream-link-title = Ihr { $provider }-Konto verknüpfen
+upstream-link-intro = Hier gibt es bereits ein Konto mit der Adresse { $email }.
+upstream-link-why-unverified = { $provider } hat nicht bestätigt, dass diese Adresse Ihnen gehört.
+upstream-link-why-untrusted = Eine Adresse von { $provider } allein gilt nicht als Nachweis.
+upstream-link-why-local = Die Adresse dieses Kontos ist noch nicht bestätigt.
+upstream-link-prove = Geben Sie das Passwort dieses Kontos ein, um es mit Ihrem { $provider }-Konto zu verknüpfen. Danach können Sie sich auf beide Arten anmelden.
+upstream-link-submit = Verknüpfen und anmelden
+upstream-link-cancel = Abbrechen und zurück zur Anmeldung
+upstream-link-wrong-password = Dieses Passwort ist nicht richtig.

@@ -125,7 +125,10 @@ account-passkeys-unavailable = Passkeys are not available on this server.
 
 ## Linked sign-ins
 
-account-linked-none = None yet. Signing in with another provider (such as a company or social account) is not available on this server yet; when it is, the providers linked to your account are listed here.
+account-linked-none = None yet. When you sign in with another provider (such as your company's account), it is listed here.
+account-linked-intro = These accounts at other providers sign you in to this account:
+account-linked-added = Linked { $date }
+account-linked-last-used = last used { $date }
 
 ## Connected apps
 

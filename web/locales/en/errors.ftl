@@ -43,3 +43,21 @@ not-found-title = Page not found
 not-found-text = There is no page at this address. It may have moved, or the link may be mistyped.
 not-found-account = Your account
 not-found-sign-in = Sign in
+
+# Signing in with another identity provider.
+upstream-error-title = Signing in with { $provider } did not work
+upstream-error-title-generic = Signing in with another account did not work
+upstream-error-unknown = This sign-in provider is not available here. Go back and choose another way to sign in.
+upstream-error-unavailable = { $provider } could not be reached or did not answer properly. Try again in a few minutes, or sign in another way.
+upstream-error-refused = { $provider } did not sign you in (“{ $error }”). Try again, or sign in another way.
+upstream-error-state = This answer does not belong to a sign-in started in this browser. Start signing in again.
+upstream-error-replayed = This answer was already used. Start signing in again.
+upstream-error-expired = This sign-in took too long and expired. Start signing in again.
+upstream-error-token = The answer from { $provider } could not be verified. Start signing in again; if it keeps happening, tell the administrator.
+upstream-error-nonce = The answer from { $provider } belongs to another sign-in. Start signing in again.
+upstream-error-denied = New accounts cannot sign in with { $provider } here. Sign in another way, or ask the administrator.
+upstream-error-no-email = { $provider } did not share your email address, which your account here needs. Allow { $provider } to share it, or sign in another way.
+upstream-error-no-account = There is no account here with the address { $provider } gave. Sign in another way, or ask the administrator.
+upstream-error-cannot-prove = An account with the address { $provider } gave exists here, but it has no password to confirm that it is yours. Sign in the way you usually do.
+upstream-error-already-linked = This { $provider } account is already linked to an account here. Sign in with { $provider } again.
+upstream-back = Back to sign in

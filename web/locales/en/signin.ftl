@@ -61,3 +61,17 @@ logout-cancel = Cancel and stay signed in
 logout-asked-by = { $client } asks to sign you out.
 logout-cancel-back = Cancel and go back to { $client }
 logged-out-sign-in-again = Sign in again
+
+# Signing in with another identity provider.
+sign-in-or = Or sign in with another account:
+sign-in-with = Sign in with { $provider }
+upstream-continue-title = Signing you in…
+upstream-link-title = Link your { $provider } account
+upstream-link-intro = An account with the address { $email } already exists here.
+upstream-link-why-unverified = { $provider } has not confirmed that this address belongs to you.
+upstream-link-why-untrusted = An address from { $provider } is not accepted as proof on its own.
+upstream-link-why-local = The address of this account has not been confirmed yet.
+upstream-link-prove = Enter the password of that account to link it to your { $provider } account. Afterwards you can sign in either way.
+upstream-link-submit = Link and sign in
+upstream-link-cancel = Cancel and go back to sign in
+upstream-link-wrong-password = That password is not right.

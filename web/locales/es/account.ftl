@@ -125,7 +125,10 @@ account-passkeys-unavailable = Las llaves de acceso no están disponibles en est
 
 ## Inicios de sesión vinculados
 
-account-linked-none = Ninguno por ahora. Iniciar sesión con otro proveedor (como una cuenta de empresa o de una red social) aún no está disponible en este servidor; cuando lo esté, los proveedores vinculados a su cuenta aparecerán aquí.
+account-linked-none = Ninguno por ahora. Cuando inicie sesión con otro proveedor (como la cuenta de su empresa), aparecerá aquí.
+account-linked-intro = Estas cuentas de otros proveedores inician sesión en esta cuenta:
+account-linked-added = Vinculado { $date }
+account-linked-last-used = último uso { $date }
 
 ## Aplicaciones conectadas
 

@@ -43,3 +43,21 @@ not-found-title = Página no encontrada
 not-found-text = No hay ninguna página en esta dirección. Puede que se haya movido o que el enlace esté mal escrito.
 not-found-account = Su cuenta
 not-found-sign-in = Iniciar sesión
+
+# Signing in with another identity provider.
+upstream-error-title = No se pudo iniciar sesión con { $provider }
+upstream-error-title-generic = No se pudo iniciar sesión con otra cuenta
+upstream-error-unknown = Este proveedor de inicio de sesión no está disponible aquí. Vuelve atrás y elige otra forma de iniciar sesión.
+upstream-error-unavailable = No se pudo contactar con { $provider } o no respondió correctamente. Inténtalo de nuevo en unos minutos o inicia sesión de otra forma.
+upstream-error-refused = { $provider } no inició tu sesión («{ $error }»). Inténtalo de nuevo o inicia sesión de otra forma.
+upstream-error-state = Esta respuesta no pertenece a ningún inicio de sesión empezado en este navegador. Vuelve a iniciar sesión.
+upstream-error-replayed = Esta respuesta ya se usó. Vuelve a iniciar sesión.
+upstream-error-expired = Este inicio de sesión tardó demasiado y caducó. Vuelve a iniciar sesión.
+upstream-error-token = No se pudo verificar la respuesta de { $provider }. Vuelve a iniciar sesión; si vuelve a ocurrir, avisa al administrador.
+upstream-error-nonce = La respuesta de { $provider } pertenece a otro inicio de sesión. Vuelve a iniciar sesión.
+upstream-error-denied = Las cuentas nuevas no pueden iniciar sesión con { $provider } aquí. Inicia sesión de otra forma o consulta al administrador.
+upstream-error-no-email = { $provider } no compartió tu dirección de correo, que tu cuenta aquí necesita. Permite que { $provider } la comparta o inicia sesión de otra forma.
+upstream-error-no-account = No hay ninguna cuenta aquí con la dirección que dio { $provider }. Inicia sesión de otra forma o consulta al administrador.
+upstream-error-cannot-prove = Existe aquí una cuenta con la dirección que dio { $provider }, pero no tiene contraseña para confirmar que es tuya. Inicia sesión como lo haces normalmente.
+upstream-error-already-linked = Esta cuenta de { $provider } ya está vinculada a una cuenta de aquí. Vuelve a iniciar sesión con { $provider }.
+upstream-back = Volver al inicio de sesión

@@ -61,3 +61,17 @@ logout-cancel = Cancelar y mantener la sesión
 logout-asked-by = { $client } solicita cerrar su sesión.
 logout-cancel-back = Cancelar y volver a { $client }
 logged-out-sign-in-again = Iniciar sesión de nuevo
+
+# Signing in with another identity provider.
+sign-in-or = O inicia sesión con otra cuenta:
+sign-in-with = Iniciar sesión con { $provider }
+upstream-continue-title = Iniciando sesión…
+upstream-link-title = Vincular tu cuenta de { $provider }
+upstream-link-intro = Ya existe aquí una cuenta con la dirección { $email }.
+upstream-link-why-unverified = { $provider } no ha confirmado que esta dirección sea tuya.
+upstream-link-why-untrusted = Una dirección de { $provider } no basta por sí sola como prueba.
+upstream-link-why-local = La dirección de esta cuenta aún no está confirmada.
+upstream-link-prove = Introduce la contraseña de esa cuenta para vincularla a tu cuenta de { $provider }. Después podrás iniciar sesión de las dos formas.
+upstream-link-submit = Vincular e iniciar sesión
+upstream-link-cancel = Cancelar y volver al inicio de sesión
+upstream-link-wrong-password = Esa contraseña no es correcta.

@@ -125,7 +125,10 @@ account-passkeys-unavailable = Les clés d’accès ne sont pas disponibles sur 
 
 ## Connexions associées
 
-account-linked-none = Aucune pour l’instant. La connexion avec un autre fournisseur (par exemple un compte d’entreprise ou de réseau social) n’est pas encore disponible sur ce serveur ; lorsqu’elle le sera, les fournisseurs associés à votre compte seront listés ici.
+account-linked-none = Aucune pour l’instant. Lorsque vous vous connectez avec un autre fournisseur (par exemple le compte de votre entreprise), il est listé ici.
+account-linked-intro = Ces comptes chez d’autres fournisseurs vous connectent à ce compte :
+account-linked-added = Associé { $date }
+account-linked-last-used = dernière utilisation { $date }
 
 ## Applications connectées
 

@@ -43,3 +43,21 @@ not-found-title = Page introuvable
 not-found-text = Il n’y a aucune page à cette adresse. Elle a peut-être été déplacée, ou le lien est mal saisi.
 not-found-account = Votre compte
 not-found-sign-in = Se connecter
+
+# Signing in with another identity provider.
+upstream-error-title = La connexion avec { $provider } n’a pas abouti
+upstream-error-title-generic = La connexion avec un autre compte n’a pas abouti
+upstream-error-unknown = Ce fournisseur de connexion n’est pas disponible ici. Revenez en arrière et choisissez une autre façon de vous connecter.
+upstream-error-unavailable = { $provider } est injoignable ou n’a pas répondu correctement. Réessayez dans quelques minutes ou connectez-vous autrement.
+upstream-error-refused = { $provider } ne vous a pas connecté (« { $error } »). Réessayez ou connectez-vous autrement.
+upstream-error-state = Cette réponse ne correspond à aucune connexion commencée dans ce navigateur. Recommencez la connexion.
+upstream-error-replayed = Cette réponse a déjà été utilisée. Recommencez la connexion.
+upstream-error-expired = Cette connexion a pris trop de temps et a expiré. Recommencez la connexion.
+upstream-error-token = La réponse de { $provider } n’a pas pu être vérifiée. Recommencez la connexion ; si cela se reproduit, prévenez l’administrateur.
+upstream-error-nonce = La réponse de { $provider } appartient à une autre connexion. Recommencez la connexion.
+upstream-error-denied = Les nouveaux comptes ne peuvent pas se connecter avec { $provider } ici. Connectez-vous autrement ou contactez l’administrateur.
+upstream-error-no-email = { $provider } n’a pas transmis votre adresse e-mail, dont votre compte ici a besoin. Autorisez { $provider } à la transmettre ou connectez-vous autrement.
+upstream-error-no-account = Il n’existe ici aucun compte avec l’adresse transmise par { $provider }. Connectez-vous autrement ou contactez l’administrateur.
+upstream-error-cannot-prove = Un compte avec l’adresse transmise par { $provider } existe ici, mais il n’a pas de mot de passe pour confirmer qu’il est à vous. Connectez-vous comme d’habitude.
+upstream-error-already-linked = Ce compte { $provider } est déjà associé à un compte ici. Reconnectez-vous avec { $provider }.
+upstream-back = Retour à la connexion

@@ -61,3 +61,17 @@ logout-cancel = Annuler et rester connecté
 logout-asked-by = { $client } demande à vous déconnecter.
 logout-cancel-back = Annuler et revenir à { $client }
 logged-out-sign-in-again = Se reconnecter
+
+# Signing in with another identity provider.
+sign-in-or = Ou connectez-vous avec un autre compte :
+sign-in-with = Se connecter avec { $provider }
+upstream-continue-title = Connexion en cours…
+upstream-link-title = Associer votre compte { $provider }
+upstream-link-intro = Un compte avec l’adresse { $email } existe déjà ici.
+upstream-link-why-unverified = { $provider } n’a pas confirmé que cette adresse vous appartient.
+upstream-link-why-untrusted = Une adresse fournie par { $provider } ne suffit pas à elle seule comme preuve.
+upstream-link-why-local = L’adresse de ce compte n’a pas encore été confirmée.
+upstream-link-prove = Saisissez le mot de passe de ce compte pour l’associer à votre compte { $provider }. Vous pourrez ensuite vous connecter des deux façons.
+upstream-link-submit = Associer et se connecter
+upstream-link-cancel = Annuler et revenir à la connexion
+upstream-link-wrong-password = Ce mot de passe n’est pas correct.

@@ -25,6 +25,7 @@ const MAX_LENGTHS: &[(&str, usize)] = &[
     ("response_type", 64),
     ("response_mode", 32),
     ("id_token_hint", 16 * 1024),
+    ("idp_hint", 64),
 ];
 /// Largest `claims` parameter (JSON), in bytes.
 const MAX_CLAIMS_LEN: usize = 4096;
@@ -210,6 +211,7 @@ fn check(
         consent_denied: false,
         consent_session: None,
         resources,
+        idp_hint: params.get("idp_hint").map(str::to_owned),
     })
 }
 

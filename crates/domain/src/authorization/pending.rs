@@ -75,6 +75,10 @@ pub struct PendingRequest {
     /// allow-list; they become the code's and the access token's audience.
     #[serde(default)]
     pub resources: Vec<String>,
+    /// `idp_hint`: the upstream identity provider to sign in with, skipping the sign-in page
+    /// (used once).
+    #[serde(default)]
+    pub idp_hint: Option<String>,
 }
 
 /// How many parked requests may be live at once: unauthenticated requests are parked, so

@@ -9,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 use super::Users;
 use crate::entities::{
     audit_event, browser_session, client, consent, credential, refresh_token_family, role,
-    user_role,
+    upstream, upstream_link, user_role,
 };
 use crate::{Error, Result};
 
@@ -112,6 +112,25 @@ impl Users {
                 })
             })
             .collect();
+        let upstreams = upstream::Entity::find().all(db).await?;
+        let linked: Vec<Value> = upstream_link::Entity::find()
+            .filter(upstream_link::Column::UserId.eq(user_id))
+            .order_by_asc(upstream_link::Column::CreatedAt)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|l| {
+                let provider = upstreams.iter().find(|u| u.id == l.upstream_id);
+                json!({
+                    "provider": provider.map(|u| u.display_name.clone()),
+                    "issuer": l.issuer,
+                    "subject": l.subject,
+                    "email": l.email,
+                    "linked_at": at(l.created_at),
+                    "last_used_at": at_opt(l.last_used_at),
+                })
+            })
+            .collect();
         let events: Vec<Value> = audit_event::Entity::find()
             .filter(
                 Condition::any()
@@ -164,6 +183,7 @@ impl Users {
             },
             "roles": roles,
             "sign_in_methods": credentials,
+            "linked_accounts": linked,
             "sessions": sessions,
             "connected_apps": consents,
             "grants": grants,

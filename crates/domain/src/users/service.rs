@@ -85,6 +85,23 @@ impl Users {
 
     /// Creates an account (and its password credential) in one transaction.
     pub async fn create(&self, new: NewUser) -> Result<user::Model> {
+        let password_hash = match &new.password {
+            Some(p) => Some(self.hash_password(p).await?),
+            None => None,
+        };
+        let row = self.new_row(&new).await?;
+        let txn = crate::store::begin_write(&self.db).await?;
+        let created = row.insert(&txn).await.map_err(unique_to_conflict)?;
+        if let Some(hash) = password_hash {
+            password_row(&created.id, hash).insert(&txn).await?;
+        }
+        txn.commit().await?;
+        Ok(created)
+    }
+
+    /// The row of a new account without a password, checked (email, name, not taken), for
+    /// a caller that inserts it in a transaction of its own.
+    pub(crate) async fn new_row(&self, new: &NewUser) -> Result<user::ActiveModel> {
         let email = normalize_email(&new.email)?;
         let display_name = match new.display_name.as_deref().map(str::trim) {
             Some("") | None => None,
@@ -93,17 +110,12 @@ impl Users {
             }
             Some(name) => Some(name.to_owned()),
         };
-        let password_hash = match &new.password {
-            Some(p) => Some(self.hash_password(p).await?),
-            None => None,
-        };
         if self.find_by_email(&email).await?.is_some() {
             return Err(Error::Conflict("user"));
         }
         let at = now();
-        let id = uuid::Uuid::now_v7().to_string();
-        let row = user::ActiveModel {
-            id: Set(id.clone()),
+        Ok(user::ActiveModel {
+            id: Set(uuid::Uuid::now_v7().to_string()),
             subject: Set(uuid::Uuid::new_v4().simple().to_string()),
             email: Set(email),
             email_verified: Set(new.email_verified),
@@ -129,14 +141,7 @@ impl Users {
             locked_until: Set(None),
             created_at: Set(at),
             updated_at: Set(at),
-        };
-        let txn = crate::store::begin_write(&self.db).await?;
-        let created = row.insert(&txn).await.map_err(unique_to_conflict)?;
-        if let Some(hash) = password_hash {
-            password_row(&id, hash).insert(&txn).await?;
-        }
-        txn.commit().await?;
-        Ok(created)
+        })
     }
 
     /// The account with this email, if any.
@@ -214,13 +219,17 @@ impl Users {
             ));
         }
         let pending = found.status == UserStatus::Pending.as_str();
+        let txn = crate::store::begin_write(&self.db).await?;
+        drop_unproven_links(&txn, &found).await?;
         let mut row: user::ActiveModel = found.into();
         row.email_verified = Set(true);
         if pending {
             row.status = Set(UserStatus::Active.as_str().to_owned());
         }
         row.updated_at = Set(now());
-        Ok(row.update(&self.db).await?)
+        let updated = row.update(&txn).await?;
+        txn.commit().await?;
+        Ok(updated)
     }
 
     /// Ends every session of the account and revokes all its refresh and access tokens.
@@ -301,6 +310,7 @@ impl Users {
         let txn = crate::store::begin_write(&self.db).await?;
         replace_password(&txn, user_id, hash).await?;
         super::revoke::sign_out_everywhere(&txn, user_id, "password reset").await?;
+        drop_unproven_links(&txn, &found).await?;
         let status = found.status.clone();
         let mut row: user::ActiveModel = found.into();
         if status == UserStatus::Pending.as_str() || status == UserStatus::Locked.as_str() {
@@ -444,6 +454,22 @@ fn password_row(user_id: &str, hash: String) -> credential::ActiveModel {
         created_at: Set(now()),
         last_used_at: Set(None),
     }
+}
+
+/// Removes the upstream identities linked to an account whose address was not verified, when
+/// the mailbox owner proves the address (a confirmation or reset link). Such an account may
+/// have been created through an upstream on its unproven word for the address (someone
+/// else's): the owner taking the account over must not keep that stranger's way in
+/// ("pre-account hijacking"). A rightful link is made again with the account's password.
+async fn drop_unproven_links(db: &impl ConnectionTrait, found: &user::Model) -> Result<()> {
+    if found.email_verified {
+        return Ok(());
+    }
+    crate::entities::upstream_link::Entity::delete_many()
+        .filter(crate::entities::upstream_link::Column::UserId.eq(found.id.clone()))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Maps a unique-constraint violation (a concurrent insert of the same key) to `Conflict`.

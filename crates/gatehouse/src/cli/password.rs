@@ -10,19 +10,7 @@ use crate::services::Services;
 /// newline), or prompts twice on a terminal.
 pub fn read(from_stdin: bool) -> anyhow::Result<String> {
     if from_stdin {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("cannot read the password from standard input")?;
-        let password = text
-            .strip_suffix("\r\n")
-            .or_else(|| text.strip_suffix('\n'))
-            .unwrap_or(&text)
-            .to_owned();
-        if password.is_empty() {
-            bail!("no password on standard input");
-        }
-        return Ok(password);
+        return read_stdin("password");
     }
     if !std::io::stdin().is_terminal() {
         bail!("no password given: pass --password-stdin, or run in a terminal to be prompted");
@@ -34,6 +22,24 @@ pub fn read(from_stdin: bool) -> anyhow::Result<String> {
         bail!("the passwords do not match");
     }
     Ok(first)
+}
+
+/// Reads a secret (`what`: for messages) from all of standard input, less one trailing
+/// newline; refuses an empty one.
+pub fn read_stdin(what: &str) -> anyhow::Result<String> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .with_context(|| format!("cannot read the {what} from standard input"))?;
+    let secret = text
+        .strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(&text)
+        .to_owned();
+    if secret.is_empty() {
+        bail!("no {what} on standard input");
+    }
+    Ok(secret)
 }
 
 /// Applies the password policy of the pages (`[password_policy]`); the error says why.

@@ -26,6 +26,7 @@ pub async fn run(services: &Services, json: bool) -> anyhow::Result<()> {
         ("browser sessions", purged.sessions),
         ("mailed one-time tokens", purged.user_tokens),
         ("mail", purged.mail),
+        ("upstream sign-ins", purged.upstream_flows),
     ]
     .into_iter()
     .map(|(what, n)| vec![what.to_owned(), n.to_string()])

@@ -372,10 +372,19 @@ struct PasskeysPage<'a> {
     list: Vec<PasskeyRow>,
 }
 
+#[derive(Debug)]
+struct LinkRow {
+    provider: String,
+    email: Option<String>,
+    linked: HumanDate,
+    last_used: Option<HumanDate>,
+}
+
 #[derive(Template)]
 #[template(path = "account/linked.html")]
 struct LinkedPage<'a> {
     shell: Shell<'a>,
+    list: Vec<LinkRow>,
 }
 
 #[derive(Debug)]
@@ -693,7 +702,23 @@ async fn section_page(
             };
             render::page(status, &page, &Csp::page().scripts())
         }
-        Section::Linked => render::page(status, &LinkedPage { shell }, &csp),
+        Section::Linked => {
+            let clock = clock(me);
+            let list = ui
+                .federation
+                .links
+                .of_user(&user.id)
+                .await?
+                .into_iter()
+                .map(|l| LinkRow {
+                    provider: l.upstream_display_name,
+                    email: l.email,
+                    linked: clock.human(l.created_at),
+                    last_used: l.last_used_at.map(|t| clock.human(t)),
+                })
+                .collect();
+            render::page(status, &LinkedPage { shell, list }, &csp)
+        }
         Section::Apps => {
             let clock = clock(me);
             let mut apps = Vec::new();

@@ -60,38 +60,39 @@ pub(crate) async fn next_step(
     let enrollment = ui.mfa.enrollment(&user.id).await?;
     let required = required(ui, user, &purpose).await?;
     let asked = matches!(&purpose, SignInFor::Authorize(p) if p.acr_values.iter().any(|a| a == ACR_MULTI_FACTOR));
-    let (request, next, remember) = (target.request, target.next, first.remember);
+    let request = target.request;
     if enrollment.any() {
         let trusted = may_trust
             && !required
             && !asked
             && crate::flow::trusted_device::trusted(ui, req, &user.id).await;
         if !trusted {
-            return start(ui, user, request, next, remember, false).await;
+            return start(ui, user, target, &first, false).await;
         }
     } else if required {
-        return start(ui, user, request, next, remember, true).await;
+        return start(ui, user, target, &first, true).await;
     }
     complete(ui, req, user, first, purpose, request).await
 }
 
-/// Parks the password-verified sign-in and sends the browser to the second step.
+/// Parks the sign-in verified by its `first` factor and sends the browser to the second
+/// step.
 pub(crate) async fn start(
     ui: &LoginUi,
     user: &user::Model,
-    request: &str,
-    next: &str,
-    remember: bool,
+    target: Target<'_>,
+    first: &Factors,
     setup: bool,
 ) -> PageResult {
     let token = domain::random::token::<32>();
     let pending = Pending {
         user_id: user.id.clone(),
-        request: request.to_owned(),
-        next: next.to_owned(),
-        remember,
+        request: target.request.to_owned(),
+        next: target.next.to_owned(),
+        remember: first.remember,
         setup,
         set_up: false,
+        first_amr: first.amr.clone(),
     };
     save(ui, &token, &pending).await?;
     let cookie = Cookie::build(COOKIE, token)

@@ -25,6 +25,27 @@ pub(crate) struct Pending {
     pub(crate) setup: bool,
     /// The setup succeeded: the sign-in may finish.
     pub(crate) set_up: bool,
+    /// The methods of the first factor (`pwd`, `otp` for a mailed code, `fed`).
+    #[serde(default)]
+    pub(crate) first_amr: Vec<String>,
+}
+
+impl Pending {
+    /// The methods of the whole sign-in: the first factor's, the second's, and `mfa`.
+    pub(crate) fn amr_with(&self, second: &str) -> Vec<String> {
+        let mut amr = if self.first_amr.is_empty() {
+            // A step parked before the first factor was recorded: a password.
+            vec!["pwd".to_owned()]
+        } else {
+            self.first_amr.clone()
+        };
+        for method in [second, "mfa"] {
+            if !amr.iter().any(|m| m == method) {
+                amr.push(method.to_owned());
+            }
+        }
+        amr
+    }
 }
 
 /// The cache key of a pending step.

@@ -34,6 +34,8 @@ struct LoginPage<'a> {
     captcha: Option<crate::io::captcha::Widget>,
     /// Offer "Sign in with a passkey".
     passkeys: bool,
+    /// "Sign in with …" other identity providers.
+    upstreams: Vec<super::upstream::Button>,
 }
 
 /// Query of `GET /login`.
@@ -114,9 +116,15 @@ pub async fn show(
     req: HttpRequest,
     query: web::Query<LoginQuery>,
 ) -> PageResult {
-    let Some(purpose) = purpose(&ui, &query.request, &query.next).await else {
+    let Some(mut purpose) = purpose(&ui, &query.request, &query.next).await else {
         return Err(PageError::RequestExpired);
     };
+    // `idp_hint` goes straight to the upstream it names.
+    if let SignInFor::Authorize(pending) = &mut purpose
+        && let Some(location) = super::upstream::hinted(&ui, &query.request, pending).await?
+    {
+        return Err(PageError::SeeOther(location));
+    }
     let (client, email, next) = match &purpose {
         SignInFor::Authorize(p) => (
             ui.clients.find(&p.client_id).await.ok().flatten(),
@@ -125,6 +133,8 @@ pub async fn show(
         ),
         SignInFor::Local(next) => (None, String::new(), next.clone()),
     };
+    let upstreams =
+        super::upstream::buttons(&ui, client.as_ref().map(|c| c.client_id.as_str())).await;
     let (token, cookie) = csrf::issue(&ui, &req);
     let page = LoginPage {
         client: client.as_ref(),
@@ -136,6 +146,7 @@ pub async fn show(
         error: None,
         captcha: None,
         passkeys: ui.passkeys.is_some(),
+        upstreams,
     };
     let ask = needs_captcha(&ui, &req).await;
     let flow = Csp::page().in_flow(&purpose);
@@ -185,6 +196,7 @@ pub async fn submit(
     };
     let asked = needs_captcha(&ui, &req).await;
     let flow = Csp::page().in_flow(&purpose);
+    let upstreams = super::upstream::buttons(&ui, client_id.as_deref()).await;
     let retry = |message: &str, status: StatusCode, ask: bool| {
         let (token, cookie) = csrf::issue(&ui, &req);
         let page = LoginPage {
@@ -197,6 +209,7 @@ pub async fn submit(
             error: Some(message),
             captcha: None,
             passkeys: ui.passkeys.is_some(),
+            upstreams: upstreams.clone(),
         };
         csrf::attach(with_captcha(&ui, page, ask, status, flow.clone()), cookie)
     };
@@ -275,7 +288,7 @@ pub async fn submit(
 
 /// What the page says when the password is right but the account may not sign in. Only
 /// then does the page say the account is locked, and for how long.
-fn refusal(ui: &LoginUi, status: UserStatus, user: &user::Model) -> Option<String> {
+pub(crate) fn refusal(ui: &LoginUi, status: UserStatus, user: &user::Model) -> Option<String> {
     if status_may_sign_in(status, ui.settings.pending_may_sign_in) {
         return None;
     }

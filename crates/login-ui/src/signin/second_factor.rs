@@ -395,7 +395,7 @@ async fn succeed(
         return Err(PageError::RequestExpired);
     };
     let factors = Factors {
-        amr: vec!["pwd".into(), passed.amr.into(), "mfa".into()],
+        amr: pending.amr_with(passed.amr),
         acr: ACR_MULTI_FACTOR,
         remember: pending.remember,
     };
@@ -657,7 +657,7 @@ pub async fn continue_after_setup(
         return Err(PageError::RequestExpired);
     };
     let factors = Factors {
-        amr: vec!["pwd".into(), "otp".into(), "mfa".into()],
+        amr: pending.amr_with("otp"),
         acr: ACR_MULTI_FACTOR,
         remember: pending.remember,
     };

@@ -118,6 +118,21 @@ pub async fn password_allowed(
     }
 }
 
+/// The start of a sign-in through an upstream identity provider, counted per IP address in
+/// the budget of `/authorize` (`rate_limit.authorize_per_ip`): each start stores a sign-in
+/// and may ask the upstream for its metadata.
+pub async fn upstream_start_allowed(ui: &LoginUi, req: &HttpRequest) -> Result<(), Wait> {
+    let Some(ip) = crate::web::request::client_ip(req) else {
+        return Ok(());
+    };
+    let quota = ui.settings.limits.authorize_per_ip;
+    let d = ui
+        .limiter
+        .check(bucket::AUTHORIZE_IP, &ip.to_string(), quota)
+        .await;
+    Wait::of(d).map_or(Ok(()), Err)
+}
+
 /// One guess of a code (second factor, mailed code) for the account `user_id`, counted
 /// before the code is checked, so parallel guesses cannot go past the budget.
 pub async fn code_guess_allowed(ui: &LoginUi, user_id: &str) -> Result<(), Wait> {

@@ -1,0 +1,40 @@
+//! The `upstreams` table.
+
+use sea_orm::entity::prelude::*;
+
+/// One row of `upstreams`: an identity provider people may sign in through.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "upstreams")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    #[sea_orm(unique)]
+    pub name: String,
+    pub display_name: String,
+    pub issuer: String,
+    pub authorization_endpoint: Option<String>,
+    pub token_endpoint: Option<String>,
+    pub userinfo_endpoint: Option<String>,
+    pub jwks_uri: Option<String>,
+    pub client_id: String,
+    /// The client secret, encrypted under the master key (context `upstream:{id}`).
+    pub client_secret: Option<String>,
+    /// Scopes asked for (a JSON string array).
+    #[sea_orm(column_type = "JsonBinary")]
+    pub scopes: Json,
+    /// `create`, `link` or `deny`.
+    pub first_login: String,
+    pub trusted_for_email: bool,
+    pub enabled: bool,
+    /// Client ids that show it (a JSON string array); `None`: every client.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub allowed_clients: Option<Json>,
+    pub created_at: TimeDateTimeWithTimeZone,
+    pub updated_at: TimeDateTimeWithTimeZone,
+}
+
+/// Relations are resolved by explicit queries in the domain services.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

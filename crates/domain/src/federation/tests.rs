@@ -1,0 +1,305 @@
+use std::time::Duration;
+
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
+
+use super::*;
+use crate::audit::AuditLog;
+use crate::credentials::password::{PasswordHasher, PasswordParams};
+use crate::entities::{audit_event, upstream, upstream_flow, upstream_link};
+use crate::secrets::MasterKey;
+use crate::users::{NewUser, UserStatus, Users};
+use crate::{Error, Store, backend_tests};
+
+fn users(store: &Store) -> Users {
+    let hasher = PasswordHasher::new(&PasswordParams {
+        memory_kib: 1024,
+        iterations: 1,
+        parallelism: 1,
+        max_concurrent: 1,
+    })
+    .unwrap();
+    Users::new(store, hasher)
+}
+
+fn federation(store: &Store) -> Federation {
+    Federation::new(
+        store,
+        MasterKey::generate().secret_box(),
+        AuditLog::new(store),
+        users(store),
+        Duration::from_secs(600),
+    )
+}
+
+fn new_upstream(name: &str, first_login: FirstLogin, trusted: bool) -> NewUpstream {
+    NewUpstream {
+        name: name.into(),
+        display_name: Some(format!("{name} login")),
+        issuer: "https://idp.example".into(),
+        endpoints: Endpoints::default(),
+        client_id: "gatehouse".into(),
+        client_secret: Some("upstream-secret-value".into()),
+        scopes: vec![],
+        first_login,
+        trusted_for_email: trusted,
+        enabled: true,
+        allowed_clients: vec![],
+    }
+}
+
+fn identity(subject: &str, email: Option<&str>, verified: bool) -> UpstreamIdentity {
+    UpstreamIdentity {
+        issuer: "https://idp.example".into(),
+        subject: subject.into(),
+        email: email.map(str::to_owned),
+        email_verified: verified,
+        name: Some("Uma Upstream".into()),
+        given_name: Some("Uma".into()),
+        family_name: Some("Upstream".into()),
+        amr: vec![],
+        acr: None,
+    }
+}
+
+async fn local_user(store: &Store, email: &str, password: bool, verified: bool) -> String {
+    users(store)
+        .create(NewUser {
+            email: email.into(),
+            password: password.then(|| "a local password".to_owned()),
+            email_verified: verified,
+            display_name: None,
+            status: UserStatus::Active,
+        })
+        .await
+        .unwrap()
+        .id
+}
+
+async fn links_count(store: &Store) -> usize {
+    upstream_link::Entity::find()
+        .all(store.db())
+        .await
+        .unwrap()
+        .len()
+}
+
+fn signed_in(r: Resolution) -> (crate::entities::user::Model, Arrival) {
+    match r {
+        Resolution::SignIn { user, arrival } => (*user, arrival),
+        other => panic!("expected a sign-in, got {other:?}"),
+    }
+}
+
+backend_tests! {
+    async fn upstreams_are_validated_audited_and_their_secret_is_sealed(store: Store) {
+        let fed = federation(&store);
+        let up = fed.upstreams.create(new_upstream("corp", FirstLogin::Link, true), "test").await.unwrap();
+        assert_eq!(up.scopes, ["openid", "email", "profile"]);
+        assert!(up.has_client_secret);
+        let row = upstream::Entity::find_by_id(up.id.clone()).one(store.db()).await.unwrap().unwrap();
+        let sealed = row.client_secret.unwrap();
+        assert!(!sealed.contains("upstream-secret-value"), "encrypted at rest");
+        assert_eq!(fed.upstreams.client_secret(&up).unwrap().as_deref(), Some("upstream-secret-value"));
+        assert!(!serde_json::to_string(&up).unwrap().contains(&sealed), "never shown");
+
+        assert!(matches!(fed.upstreams.create(new_upstream("corp", FirstLogin::Link, true), "test").await, Err(Error::Conflict(_))));
+        let mut bad = new_upstream("Bad Name", FirstLogin::Create, false);
+        assert!(matches!(fed.upstreams.create(bad.clone(), "test").await, Err(Error::Invalid { field: "name", .. })));
+        bad.name = "plain".into();
+        bad.issuer = "http://idp.example".into();
+        assert!(matches!(fed.upstreams.create(bad.clone(), "test").await, Err(Error::Invalid { field: "issuer", .. })));
+        bad.issuer = "http://127.0.0.1:8081".into();
+        bad.allowed_clients = vec!["no-such-client".into()];
+        assert!(matches!(fed.upstreams.create(bad.clone(), "test").await, Err(Error::Invalid { field: "allowed_clients", .. })));
+        bad.allowed_clients = vec![];
+        bad.scopes = vec!["email".into(), "openid".into(), "email".into()];
+        let plain = fed.upstreams.create(bad, "test").await.unwrap();
+        assert_eq!(plain.scopes, ["openid", "email"], "openid first, each once");
+
+        let changed = fed.upstreams.update("corp", UpstreamChanges {
+            display_name: Some("Corporate".into()),
+            first_login: Some(FirstLogin::Deny),
+            token_endpoint: Some("https://idp.example/token2".into()),
+            client_secret: Some("rotated".into()),
+            enabled: Some(false),
+            ..Default::default()
+        }, "test").await.unwrap();
+        assert_eq!(changed.display_name, "Corporate");
+        assert_eq!(changed.first_login, FirstLogin::Deny);
+        assert_eq!(changed.endpoints.token.as_deref(), Some("https://idp.example/token2"));
+        assert_eq!(fed.upstreams.client_secret(&changed).unwrap().as_deref(), Some("rotated"));
+        assert!(fed.upstreams.offered_to(None).await.unwrap().iter().all(|u| u.name != "corp"), "disabled");
+        let cleared = fed.upstreams.update("corp", UpstreamChanges {
+            token_endpoint: Some(String::new()),
+            ..Default::default()
+        }, "test").await.unwrap();
+        assert_eq!(cleared.endpoints.token, None);
+
+        let deleted = fed.upstreams.delete("plain", "test").await.unwrap();
+        assert_eq!(deleted.name, "plain");
+        assert!(fed.upstreams.find("plain").await.unwrap().is_none());
+        let kinds: Vec<String> = audit_event::Entity::find()
+            .filter(audit_event::Column::Kind.starts_with("upstream."))
+            .all(store.db()).await.unwrap()
+            .into_iter().map(|e| e.kind).collect();
+        assert_eq!(kinds.iter().filter(|k| *k == "upstream.created").count(), 2, "{kinds:?}");
+        assert_eq!(kinds.iter().filter(|k| *k == "upstream.updated").count(), 2, "{kinds:?}");
+        assert_eq!(kinds.iter().filter(|k| *k == "upstream.deleted").count(), 1, "{kinds:?}");
+    }
+
+    async fn the_allow_list_limits_which_clients_offer_an_upstream(store: Store) {
+        let fed = federation(&store);
+        let (_, client_id) = crate::consents::tests::user_and_client(&store).await;
+        let mut only = new_upstream("only", FirstLogin::Create, false);
+        only.allowed_clients = vec![client_id.clone()];
+        fed.upstreams.create(only, "test").await.unwrap();
+        fed.upstreams.create(new_upstream("all", FirstLogin::Create, false), "test").await.unwrap();
+        let names = |v: Vec<Upstream>| v.into_iter().map(|u| u.name).collect::<Vec<_>>();
+        assert_eq!(names(fed.upstreams.offered_to(Some(&client_id)).await.unwrap()), ["all", "only"]);
+        assert_eq!(names(fed.upstreams.offered_to(Some("other")).await.unwrap()), ["all"]);
+        assert_eq!(names(fed.upstreams.offered_to(None).await.unwrap()), ["all"]);
+    }
+
+    async fn a_flow_is_claimed_once(store: Store) {
+        let fed = federation(&store);
+        let up = fed.upstreams.create(new_upstream("corp", FirstLogin::Create, false), "test").await.unwrap();
+        let start = FlowStart::generate();
+        fed.flows.save(&start, NewFlow { upstream_id: &up.id, request_id: Some("req"), next: None, browser: Some("cookie") }).await.unwrap();
+        let row = upstream_flow::Entity::find().one(store.db()).await.unwrap().unwrap();
+        assert_ne!(row.state_hash, start.state, "only a keyed hash of the state is stored");
+        assert!(!row.pkce_verifier.contains(&start.pkce_verifier), "the verifier is encrypted");
+        let Claim::Claimed(flow) = fed.flows.claim(&start.state).await.unwrap() else { panic!("first claim") };
+        assert_eq!(flow.pkce_verifier, start.pkce_verifier);
+        assert_eq!(flow.nonce, start.nonce);
+        assert_eq!(flow.request_id.as_deref(), Some("req"));
+        assert!(!fed.flows.other_browser(&flow, Some("cookie")));
+        assert!(!fed.flows.other_browser(&flow, None), "a cross-site POST without the cookie");
+        assert!(fed.flows.other_browser(&flow, Some("another")));
+        assert!(matches!(fed.flows.claim(&start.state).await.unwrap(), Claim::Replayed { upstream_id } if upstream_id == up.id));
+        assert!(matches!(fed.flows.claim("unknown").await.unwrap(), Claim::Unknown));
+
+        let late = FlowStart::generate();
+        fed.flows.save(&late, NewFlow { upstream_id: &up.id, request_id: None, next: Some("/account"), browser: None }).await.unwrap();
+        upstream_flow::Entity::update_many()
+            .col_expr(upstream_flow::Column::ExpiresAt, sea_orm::sea_query::Expr::value(crate::now() - time::Duration::seconds(1)))
+            .filter(upstream_flow::Column::Next.eq("/account"))
+            .exec(store.db()).await.unwrap();
+        assert!(matches!(fed.flows.claim(&late.state).await.unwrap(), Claim::Expired { .. }));
+    }
+
+    async fn create_makes_one_account_and_the_link_finds_it_again(store: Store) {
+        let fed = federation(&store);
+        let untrusted = fed.upstreams.create(new_upstream("social", FirstLogin::Create, false), "test").await.unwrap();
+        let (user, arrival) = signed_in(fed.links.resolve(&untrusted, &identity("u1", Some("New@Example.com"), true)).await.unwrap());
+        assert_eq!(arrival, Arrival::Created);
+        assert_eq!(user.email, "new@example.com");
+        assert!(!user.email_verified, "the upstream is not trusted for email");
+        assert_eq!(user.display_name.as_deref(), Some("Uma Upstream"));
+        assert_eq!(user.given_name.as_deref(), Some("Uma"));
+        // The same identity again: the same account, whatever its address says now.
+        let (again, arrival) = signed_in(fed.links.resolve(&untrusted, &identity("u1", Some("changed@example.com"), true)).await.unwrap());
+        assert_eq!(arrival, Arrival::Linked);
+        assert_eq!(again.id, user.id);
+        assert_eq!(again.subject, user.subject);
+        let links = fed.links.of_user(&user.id).await.unwrap();
+        assert_eq!(links.len(), 1);
+        assert_eq!(links[0].email.as_deref(), Some("changed@example.com"));
+        assert_eq!(links[0].upstream, "social");
+
+        let trusted = fed.upstreams.create(new_upstream("trusted", FirstLogin::Create, true), "test").await.unwrap();
+        let mut other = identity("u2", Some("verified@example.com"), true);
+        other.issuer = "https://other.example".into();
+        let (user, _) = signed_in(fed.links.resolve(&trusted, &other).await.unwrap());
+        assert!(user.email_verified, "trusted and verified upstream address");
+        let (user, _) = signed_in(fed.links.resolve(&trusted, &identity("u3", Some("unverified@example.com"), false)).await.unwrap());
+        assert!(!user.email_verified, "the upstream did not verify it");
+        // Without an address no account can be made.
+        assert!(matches!(fed.links.resolve(&trusted, &identity("u4", None, true)).await.unwrap(), Resolution::Refused(Refusal::NoEmail)));
+        assert!(matches!(fed.links.resolve(&trusted, &identity("u4", Some("not an address"), true)).await.unwrap(), Resolution::Refused(Refusal::NoEmail)));
+    }
+
+    async fn linking_to_an_existing_address_is_strict(store: Store) {
+        let fed = federation(&store);
+        let trusted = fed.upstreams.create(new_upstream("trusted", FirstLogin::Link, true), "test").await.unwrap();
+        let mut u = new_upstream("untrusted", FirstLogin::Link, false);
+        u.issuer = "https://untrusted.example".into();
+        let untrusted = fed.upstreams.create(u, "test").await.unwrap();
+        let alice = local_user(&store, "alice@example.com", true, true).await;
+
+        let prove = |r: Resolution| match r {
+            Resolution::Prove { user, reason } => (user.id, reason),
+            other => panic!("expected a proof, got {other:?}"),
+        };
+        // The upstream does not vouch for the address.
+        let (id, reason) = prove(fed.links.resolve(&trusted, &identity("a1", Some("alice@example.com"), false)).await.unwrap());
+        assert_eq!((id.as_str(), reason), (alice.as_str(), ProofReason::UpstreamEmailUnverified));
+        // The upstream vouches, but is not trusted to.
+        let mut id_untrusted = identity("a1", Some("alice@example.com"), true);
+        id_untrusted.issuer = "https://untrusted.example".into();
+        let (_, reason) = prove(fed.links.resolve(&untrusted, &id_untrusted).await.unwrap());
+        assert_eq!(reason, ProofReason::UpstreamNotTrusted);
+        // The local address is not verified.
+        local_user(&store, "bob@example.com", true, false).await;
+        let (_, reason) = prove(fed.links.resolve(&trusted, &identity("b1", Some("bob@example.com"), true)).await.unwrap());
+        assert_eq!(reason, ProofReason::LocalEmailUnverified);
+        // Nothing was linked by any of these.
+        assert_eq!(links_count(&store).await, 0);
+        // No password: nothing to prove with.
+        local_user(&store, "nopw@example.com", false, false).await;
+        assert!(matches!(fed.links.resolve(&trusted, &identity("n1", Some("nopw@example.com"), true)).await.unwrap(),
+            Resolution::Refused(Refusal::CannotProve(ProofReason::LocalEmailUnverified))));
+        // Every condition holds: linked automatically.
+        let (user, arrival) = signed_in(fed.links.resolve(&trusted, &identity("a2", Some("alice@example.com"), true)).await.unwrap());
+        assert_eq!((user.id.as_str(), arrival), (alice.as_str(), Arrival::AutoLinked));
+        // The policy `link` never creates accounts.
+        assert!(matches!(fed.links.resolve(&trusted, &identity("z", Some("nobody@example.com"), true)).await.unwrap(),
+            Resolution::Refused(Refusal::NoAccount)));
+        // A proven link: the account gets a second identity.
+        fed.links.link(&alice, &untrusted, &id_untrusted).await.unwrap();
+        assert_eq!(fed.links.of_user(&alice).await.unwrap().len(), 2, "several links per account");
+        assert!(matches!(fed.links.link(&alice, &untrusted, &id_untrusted).await, Err(Error::Conflict(_))), "one link per identity");
+    }
+
+    async fn proving_an_unverified_address_drops_the_links_made_on_it(store: Store) {
+        let fed = federation(&store);
+        let untrusted = fed.upstreams.create(new_upstream("social", FirstLogin::Create, false), "test").await.unwrap();
+        // A stranger's identity claims the victim's address: an account is created, unverified.
+        let (made, _) = signed_in(fed.links.resolve(&untrusted, &identity("stranger", Some("victim@example.com"), true)).await.unwrap());
+        assert!(!made.email_verified);
+        // The mailbox owner resets the password: the stranger's link goes.
+        users(&store).reset_password(&made.id, "the owner's new password").await.unwrap();
+        assert_eq!(links_count(&store).await, 0);
+        assert!(matches!(fed.links.resolve(&untrusted, &identity("stranger", Some("victim@example.com"), true)).await.unwrap(),
+            Resolution::Prove { reason: ProofReason::UpstreamNotTrusted, .. }), "the stranger now needs the password");
+        // Confirming an address does the same; a verified account keeps its links.
+        let (other, _) = signed_in(fed.links.resolve(&untrusted, &identity("s2", Some("second@example.com"), true)).await.unwrap());
+        users(&store).confirm_email(&other.id, "second@example.com").await.unwrap();
+        assert_eq!(links_count(&store).await, 0);
+        fed.links.link(&other.id, &untrusted, &identity("s2", None, false)).await.unwrap();
+        users(&store).reset_password(&other.id, "another new password").await.unwrap();
+        assert_eq!(links_count(&store).await, 1, "a verified account keeps its links");
+    }
+
+    async fn deny_refuses_unlinked_identities_only(store: Store) {
+        let fed = federation(&store);
+        let up = fed.upstreams.create(new_upstream("closed", FirstLogin::Deny, true), "test").await.unwrap();
+        let alice = local_user(&store, "alice@example.com", true, true).await;
+        assert!(matches!(fed.links.resolve(&up, &identity("d1", Some("alice@example.com"), true)).await.unwrap(), Resolution::Refused(Refusal::Denied)));
+        assert!(matches!(fed.links.resolve(&up, &identity("d2", Some("new@example.com"), true)).await.unwrap(), Resolution::Refused(Refusal::Denied)));
+        assert_eq!(links_count(&store).await, 0);
+        fed.links.link(&alice, &up, &identity("d1", None, false)).await.unwrap();
+        let (user, arrival) = signed_in(fed.links.resolve(&up, &identity("d1", None, false)).await.unwrap());
+        assert_eq!((user.id, arrival), (alice, Arrival::Linked));
+    }
+
+    async fn deleting_an_upstream_removes_its_links_not_the_accounts(store: Store) {
+        let fed = federation(&store);
+        let up = fed.upstreams.create(new_upstream("gone", FirstLogin::Create, true), "test").await.unwrap();
+        let (user, _) = signed_in(fed.links.resolve(&up, &identity("g1", Some("g@example.com"), true)).await.unwrap());
+        fed.flows.save(&FlowStart::generate(), NewFlow { upstream_id: &up.id, request_id: None, next: None, browser: None }).await.unwrap();
+        fed.upstreams.delete("gone", "test").await.unwrap();
+        assert_eq!(links_count(&store).await, 0);
+        assert!(upstream_flow::Entity::find().one(store.db()).await.unwrap().is_none());
+        assert!(users(&store).find(&user.id).await.unwrap().is_some());
+    }
+}

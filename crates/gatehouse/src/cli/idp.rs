@@ -1,0 +1,301 @@
+//! `gatehouse idp ...`: upstream identity providers people may sign in through.
+
+use clap::{Args, Subcommand};
+use domain::federation::{Endpoints, FirstLogin, NewUpstream, Upstream, UpstreamChanges};
+use serde::Serialize;
+
+use super::output;
+use crate::services::Services;
+
+/// Identity provider commands. Every command takes `--json`.
+#[derive(Debug, Subcommand)]
+pub enum IdpCommand {
+    /// Add an OpenID Connect provider. Prints the redirect URI to register at it.
+    Create(Box<CreateArgs>),
+    /// List the providers.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one provider (never its client secret).
+    Show {
+        /// The provider's name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a provider's settings.
+    Update(Box<UpdateArgs>),
+    /// Delete a provider with its account links (the accounts stay).
+    Delete {
+        /// The provider's name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Endpoint overrides (tests, sovereign clouds): they replace what discovery says.
+#[derive(Debug, Args)]
+pub struct EndpointArgs {
+    /// authorization_endpoint override (empty with `update`: none).
+    #[arg(long, value_name = "URL")]
+    authorization_endpoint: Option<String>,
+    /// token_endpoint override.
+    #[arg(long, value_name = "URL")]
+    token_endpoint: Option<String>,
+    /// userinfo_endpoint override.
+    #[arg(long, value_name = "URL")]
+    userinfo_endpoint: Option<String>,
+    /// jwks_uri override.
+    #[arg(long, value_name = "URL")]
+    jwks_uri: Option<String>,
+}
+
+/// Every field of `idp create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Short unique name (a-z, 0-9, - and _), in URLs and commands.
+    #[arg(long)]
+    name: String,
+    /// The issuer URL (its discovery document is at ISSUER/.well-known/openid-configuration).
+    #[arg(long, value_name = "URL")]
+    issuer: String,
+    /// Gatehouse's client id at the provider.
+    #[arg(long)]
+    client_id: String,
+    /// Read the client secret from standard input (never from the command line).
+    #[arg(long)]
+    client_secret_stdin: bool,
+    /// A scope to ask for (repeatable; default openid email profile; openid is always asked).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    scopes: Vec<String>,
+    /// The text of the sign-in button (default: the name).
+    #[arg(long)]
+    display_name: Option<String>,
+    /// First sign-in without a link: create an account, link to an existing one (strictly),
+    /// or deny.
+    #[arg(long, value_name = "POLICY", default_value = "create", value_parser = ["create", "link", "deny"])]
+    first_login: String,
+    /// Believe the provider's email_verified (for new accounts and automatic linking).
+    #[arg(long)]
+    trusted_for_email: bool,
+    /// Only the sign-in pages of this client offer it (repeatable; default every client).
+    #[arg(long = "allowed-client", value_name = "CLIENT_ID")]
+    allowed_clients: Vec<String>,
+    /// Add it switched off.
+    #[arg(long)]
+    disabled: bool,
+    #[command(flatten)]
+    endpoints: EndpointArgs,
+    /// Print JSON (with `redirect_uri`).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Every field of `idp update`.
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The provider's name.
+    name: String,
+    /// The issuer URL.
+    #[arg(long, value_name = "URL")]
+    issuer: Option<String>,
+    /// Gatehouse's client id at the provider.
+    #[arg(long)]
+    client_id: Option<String>,
+    /// Read a new client secret from standard input.
+    #[arg(long)]
+    client_secret_stdin: bool,
+    /// The scopes to ask for (repeatable; replaces the list).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    scopes: Vec<String>,
+    /// The text of the sign-in button.
+    #[arg(long)]
+    display_name: Option<String>,
+    /// create, link or deny.
+    #[arg(long, value_name = "POLICY", value_parser = ["create", "link", "deny"])]
+    first_login: Option<String>,
+    /// Believe the provider's email_verified: true or false.
+    #[arg(long, value_name = "BOOL")]
+    trusted_for_email: Option<bool>,
+    /// Offer it on the sign-in page: true or false.
+    #[arg(long, value_name = "BOOL")]
+    enabled: Option<bool>,
+    /// Only these clients offer it (repeatable; replaces the list).
+    #[arg(long = "allowed-client", value_name = "CLIENT_ID")]
+    allowed_clients: Vec<String>,
+    /// Every client offers it (clears the allow-list).
+    #[arg(long, conflicts_with = "allowed_clients")]
+    all_clients: bool,
+    #[command(flatten)]
+    endpoints: EndpointArgs,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// A provider with the redirect URI to register at it.
+#[derive(Debug, Serialize)]
+struct Shown<'a> {
+    #[serde(flatten)]
+    upstream: &'a Upstream,
+    redirect_uri: String,
+}
+
+fn shown<'a>(services: &Services, upstream: &'a Upstream) -> Shown<'a> {
+    Shown {
+        upstream,
+        redirect_uri: domain::federation::redirect_uri(&services.config.issuer),
+    }
+}
+
+fn print(services: &Services, up: &Upstream) -> anyhow::Result<()> {
+    let value = serde_json::to_value(shown(services, up))?;
+    if let Some(fields) = value.as_object() {
+        for (k, v) in fields {
+            let text = match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::Array(items) => items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                serde_json::Value::Object(o) => o
+                    .iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                other => other.to_string(),
+            };
+            println!("{k:<20} {text}");
+        }
+    }
+    Ok(())
+}
+
+fn secret(from_stdin: bool) -> anyhow::Result<Option<String>> {
+    if !from_stdin {
+        return Ok(None);
+    }
+    super::password::read_stdin("client secret").map(Some)
+}
+
+/// Runs an identity provider command.
+pub async fn run(services: &Services, cmd: IdpCommand) -> anyhow::Result<()> {
+    let upstreams = &services.federation.upstreams;
+    match cmd {
+        IdpCommand::Create(args) => {
+            let a = *args;
+            let made = upstreams
+                .create(
+                    NewUpstream {
+                        name: a.name,
+                        display_name: a.display_name,
+                        issuer: a.issuer,
+                        endpoints: Endpoints {
+                            authorization: a.endpoints.authorization_endpoint,
+                            token: a.endpoints.token_endpoint,
+                            userinfo: a.endpoints.userinfo_endpoint,
+                            jwks: a.endpoints.jwks_uri,
+                        },
+                        client_id: a.client_id,
+                        client_secret: secret(a.client_secret_stdin)?,
+                        scopes: a.scopes,
+                        first_login: FirstLogin::parse(&a.first_login)?,
+                        trusted_for_email: a.trusted_for_email,
+                        enabled: !a.disabled,
+                        allowed_clients: a.allowed_clients,
+                    },
+                    "cli",
+                )
+                .await?;
+            if a.json {
+                return output::json(&shown(services, &made));
+            }
+            println!("created identity provider {}", made.name);
+            println!(
+                "register this redirect URI at the provider: {}",
+                domain::federation::redirect_uri(&services.config.issuer)
+            );
+            Ok(())
+        }
+        IdpCommand::List { json } => {
+            let all = upstreams.list().await?;
+            if json {
+                let list: Vec<Shown<'_>> = all.iter().map(|u| shown(services, u)).collect();
+                return output::json(&list);
+            }
+            let rows: Vec<Vec<String>> = all
+                .into_iter()
+                .map(|u| {
+                    vec![
+                        u.name,
+                        u.display_name,
+                        u.issuer,
+                        u.first_login.as_str().to_owned(),
+                        if u.enabled { "yes" } else { "no" }.to_owned(),
+                    ]
+                })
+                .collect();
+            output::table(
+                &["NAME", "BUTTON", "ISSUER", "FIRST LOGIN", "ENABLED"],
+                &rows,
+            );
+            Ok(())
+        }
+        IdpCommand::Show { name, json } => {
+            let up = upstreams.get(&name).await?;
+            if json {
+                return output::json(&shown(services, &up));
+            }
+            print(services, &up)
+        }
+        IdpCommand::Update(args) => {
+            let a = *args;
+            let e = a.endpoints;
+            let changes = UpstreamChanges {
+                display_name: a.display_name,
+                issuer: a.issuer,
+                authorization_endpoint: e.authorization_endpoint,
+                token_endpoint: e.token_endpoint,
+                userinfo_endpoint: e.userinfo_endpoint,
+                jwks_uri: e.jwks_uri,
+                client_id: a.client_id,
+                client_secret: secret(a.client_secret_stdin)?,
+                scopes: (!a.scopes.is_empty()).then_some(a.scopes),
+                first_login: a
+                    .first_login
+                    .as_deref()
+                    .map(FirstLogin::parse)
+                    .transpose()?,
+                trusted_for_email: a.trusted_for_email,
+                enabled: a.enabled,
+                allowed_clients: if a.all_clients {
+                    Some(Vec::new())
+                } else {
+                    (!a.allowed_clients.is_empty()).then_some(a.allowed_clients)
+                },
+            };
+            let up = upstreams.update(&a.name, changes, "cli").await?;
+            if a.json {
+                return output::json(&shown(services, &up));
+            }
+            println!("updated identity provider {}", up.name);
+            Ok(())
+        }
+        IdpCommand::Delete { name, json } => {
+            let gone = upstreams.delete(&name, "cli").await?;
+            if json {
+                return output::json(&serde_json::json!({ "deleted": shown(services, &gone) }));
+            }
+            println!("deleted identity provider {}", gone.name);
+            Ok(())
+        }
+    }
+}
