@@ -251,7 +251,7 @@ pub async fn run(services: &Services, cmd: PolicyCommand) -> anyhow::Result<()> 
             json,
         } => {
             // Without --amr or --acr, how the user signed in is unknown (no token shown).
-            let authentication = (!amr.is_empty() || acr.is_some()).then(|| Authentication {
+            let authentication = (!amr.is_empty() || acr.is_some()).then_some(Authentication {
                 user_id: None,
                 acr,
                 amr,
