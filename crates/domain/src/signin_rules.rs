@@ -55,7 +55,7 @@ pub async fn issue_sms_code(
         .issue_new(NewToken {
             purpose,
             user_id: Some(&user.id),
-            email: &user.email,
+            email: user.email.as_deref().unwrap_or_default(),
             data: Some(serde_json::json!({ "code_hash": code_hash, "phone": phone })),
             ttl: SMS_CODE_TTL,
         })

@@ -71,7 +71,7 @@ impl ProofReason {
 pub enum Refusal {
     /// The upstream's policy is `deny` and the identity has no link.
     Denied,
-    /// The upstream gave no usable email address, which a new or linked account needs.
+    /// The upstream gave no usable email address, which linking to an account needs.
     NoEmail,
     /// The policy is `link` and no account has the address.
     NoAccount,
@@ -141,12 +141,21 @@ impl Links {
             .as_deref()
             .and_then(|e| normalize_email(e).ok())
         else {
-            return Ok(Resolution::Refused(Refusal::NoEmail));
+            // Without an address there is no account to link to; `create` makes one
+            // without an address (X, for one, usually gives none).
+            if upstream.first_login != FirstLogin::Create {
+                return Ok(Resolution::Refused(Refusal::NoEmail));
+            }
+            let user = self.create(upstream, identity, None).await?;
+            return Ok(Resolution::SignIn {
+                user: Box::new(user),
+                arrival: Arrival::Created,
+            });
         };
         match self.users.find_by_email(&email).await? {
             Some(user) => self.link_existing(upstream, identity, user).await,
             None if upstream.first_login == FirstLogin::Create => {
-                let user = self.create(upstream, identity, &email).await?;
+                let user = self.create(upstream, identity, Some(&email)).await?;
                 Ok(Resolution::SignIn {
                     user: Box::new(user),
                     arrival: Arrival::Created,
@@ -204,7 +213,7 @@ impl Links {
         &self,
         upstream: &Upstream,
         identity: &UpstreamIdentity,
-        email: &str,
+        email: Option<&str>,
     ) -> Result<user::Model> {
         let short = |v: &Option<String>| {
             v.as_deref()
@@ -212,16 +221,22 @@ impl Links {
                 .filter(|s| !s.is_empty() && s.chars().count() <= 200)
                 .map(str::to_owned)
         };
-        let mut row = self
-            .users
-            .new_row(&NewUser {
-                email: email.to_owned(),
-                password: None,
-                email_verified: identity.email_verified && upstream.trusted_for_email,
-                display_name: short(&identity.name),
-                status: UserStatus::Active,
-            })
-            .await?;
+        let mut row = match email {
+            Some(email) => {
+                self.users
+                    .new_row(&NewUser {
+                        email: email.to_owned(),
+                        password: None,
+                        email_verified: identity.email_verified && upstream.trusted_for_email,
+                        display_name: short(&identity.name),
+                        status: UserStatus::Active,
+                    })
+                    .await?
+            }
+            None => self
+                .users
+                .new_row_without_email(short(&identity.name).as_deref())?,
+        };
         row.given_name = Set(short(&identity.given_name));
         row.family_name = Set(short(&identity.family_name));
         let txn = crate::store::begin_write(&self.db).await?;

@@ -192,7 +192,7 @@ backend_tests! {
         let untrusted = fed.upstreams.create(new_upstream("social", FirstLogin::Create, false), "test").await.unwrap();
         let (user, arrival) = signed_in(fed.links.resolve(&untrusted, &identity("u1", Some("New@Example.com"), true)).await.unwrap());
         assert_eq!(arrival, Arrival::Created);
-        assert_eq!(user.email, "new@example.com");
+        assert_eq!(user.email.as_deref(), Some("new@example.com"));
         assert!(!user.email_verified, "the upstream is not trusted for email");
         assert_eq!(user.display_name.as_deref(), Some("Uma Upstream"));
         assert_eq!(user.given_name.as_deref(), Some("Uma"));
@@ -213,9 +213,13 @@ backend_tests! {
         assert!(user.email_verified, "trusted and verified upstream address");
         let (user, _) = signed_in(fed.links.resolve(&trusted, &identity("u3", Some("unverified@example.com"), false)).await.unwrap());
         assert!(!user.email_verified, "the upstream did not verify it");
-        // Without an address no account can be made.
-        assert!(matches!(fed.links.resolve(&trusted, &identity("u4", None, true)).await.unwrap(), Resolution::Refused(Refusal::NoEmail)));
-        assert!(matches!(fed.links.resolve(&trusted, &identity("u4", Some("not an address"), true)).await.unwrap(), Resolution::Refused(Refusal::NoEmail)));
+        // Without a usable address, an account without one (X gives none).
+        for (subject, email) in [("u4", None), ("u5", Some("not an address"))] {
+            let (user, arrival) = signed_in(fed.links.resolve(&trusted, &identity(subject, email, true)).await.unwrap());
+            assert_eq!((user.email.as_deref(), user.email_verified, arrival), (None, false, Arrival::Created));
+            let (again, _) = signed_in(fed.links.resolve(&trusted, &identity(subject, None, true)).await.unwrap());
+            assert_eq!(again.id, user.id, "the link finds it again");
+        }
     }
 
     async fn linking_to_an_existing_address_is_strict(store: Store) {
@@ -254,6 +258,9 @@ backend_tests! {
         // The policy `link` never creates accounts.
         assert!(matches!(fed.links.resolve(&trusted, &identity("z", Some("nobody@example.com"), true)).await.unwrap(),
             Resolution::Refused(Refusal::NoAccount)));
+        // Nor, without an address, finds one.
+        assert!(matches!(fed.links.resolve(&trusted, &identity("z", None, true)).await.unwrap(),
+            Resolution::Refused(Refusal::NoEmail)));
         // A proven link: the account gets a second identity.
         fed.links.link(&alice, &untrusted, &id_untrusted).await.unwrap();
         assert_eq!(fed.links.of_user(&alice).await.unwrap().len(), 2, "several links per account");

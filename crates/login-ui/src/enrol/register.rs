@@ -268,18 +268,20 @@ pub(crate) async fn create_account(
     match created {
         Ok(user) => {
             let ttl = ui.settings.registration.verification_ttl;
+            // Registration always gives an address.
+            let email = user.email.as_deref().unwrap_or_default();
             let token = ui
                 .tokens
                 .issue_new(NewToken {
                     purpose: Purpose::VerifyEmail,
                     user_id: Some(&user.id),
-                    email: &user.email,
+                    email,
                     data: token_data(ui, request).await,
                     ttl,
                 })
                 .await?;
             let issuer = &ui.settings.issuer;
-            mail::send(ui, mail::verify_email(issuer, &user.email, &token, ttl)).await;
+            mail::send(ui, mail::verify_email(issuer, email, &token, ttl)).await;
             record(
                 ui,
                 req,
@@ -443,11 +445,11 @@ async fn resend_link(ui: &LoginUi, email: &str) -> Result<(), domain::Error> {
     let ttl = ui.settings.registration.verification_ttl;
     let token = ui
         .tokens
-        .issue(Purpose::VerifyEmail, &user.id, &user.email, ttl)
+        .issue(Purpose::VerifyEmail, &user.id, email, ttl)
         .await?;
     let issuer = &ui.settings.issuer;
     let verify = crate::i18n::Lang::for_user(user.locale.as_deref())
-        .scope(|| mail::verify_email(issuer, &user.email, &token, ttl));
+        .scope(|| mail::verify_email(issuer, email, &token, ttl));
     mail::send(ui, verify).await;
     Ok(())
 }

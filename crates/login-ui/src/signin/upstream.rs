@@ -594,7 +594,7 @@ async fn decide(
                 req,
                 &proof,
                 &token,
-                &user.email,
+                &user.label(),
                 provider,
                 None,
                 StatusCode::OK,
@@ -780,19 +780,20 @@ pub async fn prove(
         SignInFor::Local(_) => None,
     };
     let provider = upstream.display_name.as_str();
+    let label = user.label();
     let retry = |message: &str, status| {
         link_page(
             &ui,
             &req,
             &proof,
             &form.proof,
-            &user.email,
+            &label,
             provider,
             Some(message),
             status,
         )
     };
-    match crate::web::throttle::password_allowed(&ui, &req, &user.email).await {
+    match crate::web::throttle::password_allowed(&ui, &req, &label).await {
         Err(wait) => {
             let message = crate::t1("error-too-many-sign-ins", "wait", wait.words());
             return Ok(wait.on(retry(&message, StatusCode::TOO_MANY_REQUESTS)));
