@@ -113,6 +113,7 @@ impl Clients {
             allowed_origins: Set(Some(json(&c.allowed_origins))),
             resources: Set(Some(json(&c.resources))),
             allow_impersonation: Set(new.allow_impersonation),
+            allow_guests: Set(new.allow_guests),
             role_claims: Set(new
                 .role_claims
                 .as_deref()

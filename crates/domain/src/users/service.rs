@@ -124,7 +124,7 @@ impl Users {
 }
 
 /// A new account's row: a fresh id and `sub`, the checked name, nothing else set.
-fn blank_row(
+pub(super) fn blank_row(
     email: Option<String>,
     email_verified: bool,
     display_name: Option<&str>,
@@ -439,7 +439,7 @@ impl Users {
         Ok(self.find(user_id).await?.is_some_and(|u| locked_now(&u)))
     }
 
-    async fn hash_password(&self, password: &str) -> Result<String> {
+    pub(super) async fn hash_password(&self, password: &str) -> Result<String> {
         if password.is_empty() {
             return Err(Error::invalid("password", "is required"));
         }
@@ -469,7 +469,7 @@ async fn replace_password(db: &impl ConnectionTrait, user_id: &str, hash: String
     Ok(())
 }
 
-fn password_row(user_id: &str, hash: String) -> credential::ActiveModel {
+pub(super) fn password_row(user_id: &str, hash: String) -> credential::ActiveModel {
     credential::ActiveModel {
         id: Set(uuid::Uuid::now_v7().to_string()),
         user_id: Set(user_id.to_owned()),
@@ -591,6 +591,7 @@ mod tests {
                         ip: None,
                         user_agent: None,
                         remember: false,
+                        lifetime: None,
                     },
                     None,
                 )

@@ -144,6 +144,7 @@ pub(crate) async fn sign_in(
                 remember: factors.remember,
                 ip: client_ip(req),
                 user_agent: user_agent(req),
+                lifetime: user.guest.then_some(ui.settings.guest_session_ttl),
             },
             current.as_ref(),
         )
