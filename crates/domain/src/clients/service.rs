@@ -87,7 +87,7 @@ impl Clients {
         let at = now();
         let json = |v: &[String]| serde_json::Value::from(v.to_vec());
         let row = client::ActiveModel {
-            id: Set(random::token::<18>()),
+            id: Set(random::identifier::<18>()),
             name: Set(c.name),
             secret_hash: Set(secret
                 .as_deref()

@@ -58,7 +58,7 @@ mod tests {
     use crate::backend_tests;
     use crate::consents::tests::{hasher, user_and_client};
     use crate::users::{NewUser, UserStatus, Users};
-    use crate::{Error, Store};
+    use crate::Error;
 
     fn registration(email: &str) -> NewUser {
         NewUser {
