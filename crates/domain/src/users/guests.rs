@@ -55,10 +55,10 @@ impl Users {
 
 #[cfg(test)]
 mod tests {
+    use crate::Error;
     use crate::backend_tests;
     use crate::consents::tests::{hasher, user_and_client};
     use crate::users::{NewUser, UserStatus, Users};
-    use crate::Error;
 
     fn registration(email: &str) -> NewUser {
         NewUser {

@@ -184,7 +184,11 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
             if json {
                 output::json(&shown)
             } else {
-                println!("created user {} (id {})", shown.email.as_deref().unwrap_or("-"), shown.id);
+                println!(
+                    "created user {} (id {})",
+                    shown.email.as_deref().unwrap_or("-"),
+                    shown.id
+                );
                 Ok(())
             }
         }
@@ -271,7 +275,10 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
                 .set_status(&email, UserStatus::Suspended, Some(reason))
                 .await?;
             audit(services, "user.suspended", &u.id).await?;
-            println!("suspended {}; its sessions and tokens have ended", u.label());
+            println!(
+                "suspended {}; its sessions and tokens have ended",
+                u.label()
+            );
             Ok(())
         }
         UserCommand::Reactivate { email } => {
@@ -297,7 +304,10 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
             let u = services.users.get_by_email(&email).await?;
             let alias = services.users.erase(&u.id, &services.secrets).await?;
             audit(services, "user.deleted", &alias).await?;
-            println!("deleted {}; the audit log refers to it as {alias}", u.label());
+            println!(
+                "deleted {}; the audit log refers to it as {alias}",
+                u.label()
+            );
             Ok(())
         }
         UserCommand::Export { email } => {

@@ -411,7 +411,9 @@ pub async fn link(
         Some(id) => ui.users.find(id).await?,
         None => None,
     };
-    let Some(user) = user.filter(|u| may_sign_in(&ui, u) && u.email.as_deref() == Some(used.email.as_str())) else {
+    let Some(user) =
+        user.filter(|u| may_sign_in(&ui, u) && u.email.as_deref() == Some(used.email.as_str()))
+    else {
         return dead(used.data.clone()).await;
     };
     let field = |name: &str| {

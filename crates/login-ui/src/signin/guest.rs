@@ -59,9 +59,5 @@ pub(crate) async fn current_guest(
     let Some(session) = ui.sessions.find_live(cookie.value()).await? else {
         return Ok(None);
     };
-    Ok(ui
-        .users
-        .find(&session.user_id)
-        .await?
-        .filter(|u| u.guest))
+    Ok(ui.users.find(&session.user_id).await?.filter(|u| u.guest))
 }

@@ -279,7 +279,9 @@ pub async fn submit(
             .await
             .map(|used| enrolled && used.is_some())
     } else {
-        ui.mfa.verify_totp(&user.id, &user.label(), &form.code).await
+        ui.mfa
+            .verify_totp(&user.id, &user.label(), &form.code)
+            .await
     };
     let passed = passed?;
     let method = if recovery {
@@ -583,7 +585,11 @@ pub async fn setup(
     form: CsrfForm<SetupForm>,
 ) -> PageResult {
     let (token, mut pending, user) = pending_setup(&ui, &req).await?;
-    match ui.mfa.confirm_totp(&user.id, &user.label(), &form.code).await {
+    match ui
+        .mfa
+        .confirm_totp(&user.id, &user.label(), &form.code)
+        .await
+    {
         Ok(true) => {}
         Ok(false) => {
             let secret = clean_secret(&form.secret);
