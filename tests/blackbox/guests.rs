@@ -2,8 +2,10 @@
 //! without any sign-in page; the guest refreshes, then registers in the same browser and
 //! keeps its `sub`. The relying party is the `openidconnect` crate with its defaults.
 
+use domain::federation::{Endpoints, FirstLogin, NewUpstream};
 use harness::mailbox::mail_to;
-use harness::rp::{Browser, Client, Landing, discover, hidden, http_client};
+use harness::rp::{Browser, Client, Landing, discover, hidden, http_client, unescape};
+use harness::upstream::{CLIENT_ID, CLIENT_SECRET, MockUpstream, walk};
 use harness::{REDIRECT_URI, TestServer};
 use openidconnect::core::{CoreAuthenticationFlow, CoreIdTokenClaims, CoreTokenResponse};
 use openidconnect::{
@@ -162,6 +164,46 @@ harness::shared_server_tests! {
         let id = claims(&client, &redeem(&client, &landing).await, &nonce);
         assert_eq!(id.subject().as_str(), sub);
         assert_eq!(amr(&id), ["pwd"]);
+    }
+
+    async fn a_guest_registers_through_an_upstream_keeping_its_sub(server) {
+        let mock = MockUpstream::start();
+        let fed = server.running().services.federation.clone();
+        let issuer = mock.issuer.clone();
+        server.on_server(async move {
+            fed.upstreams.create(NewUpstream {
+                name: "guest-up".into(), display_name: None, issuer, endpoints: Endpoints::default(),
+                client_id: CLIENT_ID.into(), client_secret: Some(CLIENT_SECRET.into()), scopes: vec![],
+                first_login: FirstLogin::Create, trusted_for_email: true, enabled: true, allowed_clients: vec![],
+            }, "test").await
+        }).await.expect("upstream");
+        mock.sign_in_as(serde_json::json!({
+            "sub": "guest-upstream-1", "email": "gus@example.com", "email_verified": true, "name": "Gus",
+        }));
+        let (client_id, secret) = server.client(|c| {
+            c.allow_guests = true;
+            c.first_party = true;
+        }).await;
+        let (_, client) = discover(server, &client_id, secret.as_deref(), REDIRECT_URI).await;
+        let browser = Browser::new(server);
+        let (url, nonce) = authorization(&client, &[("guest", "true")]);
+        let id = claims(&client, &redeem(&client, &browser.open(&url).await).await, &nonce);
+        let sub = id.subject().to_string();
+
+        // The application asks for a real sign-in; the person picks the upstream.
+        let (url, nonce) = authorization(&client, &[("prompt", "login")]);
+        let login = browser.open(&url).await;
+        let (_, _, page) = login.page();
+        let marker = "href=\"/login/upstream/guest-up?";
+        let start = page.find(marker).expect("the upstream's button") + "href=\"".len();
+        let href = unescape(&page[start..start + page[start..].find('"').unwrap()]);
+        let landing = walk(&browser.http, &server.url(&href), |u| u.starts_with(REDIRECT_URI)).await;
+        let id = claims(&client, &redeem(&client, &landing).await, &nonce);
+        assert_eq!(id.subject().as_str(), sub, "the guest's sub");
+        assert!(amr(&id).contains(&"fed".to_owned()), "{:?}", amr(&id));
+        let user = user_by_sub(server, &sub).await.unwrap();
+        assert!(!user.guest);
+        assert_eq!((user.email.as_deref(), user.email_verified), (Some("gus@example.com"), true));
     }
 
     async fn only_clients_allowed_to_get_guests_and_the_value_is_checked(server) {
