@@ -28,6 +28,7 @@ mod login_pages;
 mod mail;
 mod mfa;
 mod nodes;
+mod passwordless_account;
 mod rate_limits;
 mod rbac;
 mod refresh_binding;

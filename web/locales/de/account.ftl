@@ -82,6 +82,7 @@ account-email-error-same = Das ist bereits Ihre Adresse.
 ## Passwort
 
 account-current-password = Aktuelles Passwort
+account-confirm-by-sign-in = Ihr Konto hat kein Passwort: Eine Anmeldung in den letzten 10 Minuten bestätigt dies. Ist Ihre älter, werden Sie zuerst gebeten, sich erneut anzumelden.
 account-password-wrong = Das aktuelle Passwort ist nicht richtig.
 account-password-new = Neues Passwort
 account-password-hint = Mindestens { $min } Zeichen. Ihre anderen Sitzungen werden abgemeldet.

@@ -82,6 +82,7 @@ account-email-error-same = This is already your address.
 ## Password
 
 account-current-password = Current password
+account-confirm-by-sign-in = Your account has no password: a sign-in of the last 10 minutes confirms this. If yours is older, you will be asked to sign in again first.
 account-password-wrong = The current password is not correct.
 account-password-new = New password
 account-password-hint = At least { $min } characters. Your other sessions are signed out.

@@ -82,6 +82,7 @@ account-email-error-same = Esta ya es su dirección.
 ## Contraseña
 
 account-current-password = Contraseña actual
+account-confirm-by-sign-in = Tu cuenta no tiene contraseña: un inicio de sesión de los últimos 10 minutos lo confirma. Si el tuyo es anterior, primero se te pedirá que vuelvas a iniciar sesión.
 account-password-wrong = La contraseña actual no es correcta.
 account-password-new = Nueva contraseña
 account-password-hint = Al menos { $min } caracteres. Se cerrarán sus demás sesiones.

@@ -82,6 +82,7 @@ account-email-error-same = C’est déjà votre adresse.
 ## Mot de passe
 
 account-current-password = Mot de passe actuel
+account-confirm-by-sign-in = Votre compte n’a pas de mot de passe : une connexion de moins de 10 minutes le confirme. Si la vôtre est plus ancienne, il vous sera d’abord demandé de vous reconnecter.
 account-password-wrong = Le mot de passe actuel n’est pas correct.
 account-password-new = Nouveau mot de passe
 account-password-hint = Au moins { $min } caractères. Vos autres sessions sont déconnectées.

@@ -195,7 +195,17 @@ async fn existing_grants_survive_the_rbac_migration_on_sqlite() {
     Migrator::up(store.db(), Some(u32::try_from(before).unwrap()))
         .await
         .unwrap();
-    let user = person(&store, "old@example.com").await;
+    // The schema of then: a row written by hand (today's model has later columns).
+    let user_id = "u-old";
+    store
+        .db()
+        .execute_unprepared(
+            "INSERT INTO users (id, subject, email, status, created_at, updated_at) \
+             VALUES ('u-old', 's-old', 'old@example.com', 'active', \
+             '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        )
+        .await
+        .unwrap();
     for sql in [
         "INSERT INTO roles (id, name, created_at) VALUES ('r1', 'legacy', '2026-01-01T00:00:00Z')",
         "INSERT INTO permissions (id, name, created_at) VALUES ('p1', 'old:read', '2026-01-01T00:00:00Z')",
@@ -203,14 +213,11 @@ async fn existing_grants_survive_the_rbac_migration_on_sqlite() {
     ] {
         store.db().execute_unprepared(sql).await.unwrap();
     }
-    let grant = format!(
-        "INSERT INTO user_roles (user_id, role_id) VALUES ('{}', 'r1')",
-        user.id
-    );
+    let grant = format!("INSERT INTO user_roles (user_id, role_id) VALUES ('{user_id}', 'r1')");
     store.db().execute_unprepared(&grant).await.unwrap();
     store.migrate().await.unwrap();
     let roles = Roles::new(&store);
-    let e = roles.effective(&user.id).await.unwrap();
+    let e = roles.effective(user_id).await.unwrap();
     assert_eq!(
         (e.roles.as_slice(), e.permissions.as_slice()),
         (&["legacy".to_owned()][..], &["old:read".to_owned()][..])

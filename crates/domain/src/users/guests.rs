@@ -101,4 +101,76 @@ mod tests {
             assert!(matches!(ordinary, Err(Error::WrongState(_))), "{ordinary:?}");
         }
     }
+
+    /// Accounts and what refers to them survive the users rebuild on SQLite (the address made
+    /// optional), and foreign keys hold afterwards.
+    #[tokio::test]
+    async fn existing_accounts_survive_the_users_rebuild_on_sqlite() {
+        use migration::{Migrator, MigratorTrait as _};
+        use sea_orm::ConnectionTrait as _;
+
+        let db = crate::testing::TestDatabase::create(crate::testing::Backend::Sqlite)
+            .await
+            .unwrap();
+        let store = crate::Store::connect(&db.url, 5).await.unwrap();
+        let before = Migrator::migrations()
+            .iter()
+            .position(|m| m.name() == "m20261202_300001_guests")
+            .unwrap();
+        Migrator::up(store.db(), Some(u32::try_from(before).unwrap()))
+            .await
+            .unwrap();
+        for sql in [
+            "INSERT INTO users (id, subject, email, email_verified, status, failed_second_factors, \
+             created_at, updated_at) VALUES ('u1', 's1', 'old@example.com', 1, 'active', 2, \
+             '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+            "INSERT INTO credentials (id, user_id, kind, secret, created_at) \
+             VALUES ('c1', 'u1', 'password', 'hash', '2026-01-01T00:00:00Z')",
+        ] {
+            store.db().execute_unprepared(sql).await.unwrap();
+        }
+        store.migrate().await.unwrap();
+        let users = Users::new(&store, crate::consents::tests::hasher());
+        let old = users.find("u1").await.unwrap().unwrap();
+        assert_eq!(
+            (
+                old.email.as_deref(),
+                old.email_verified,
+                old.failed_second_factors,
+                old.guest
+            ),
+            (Some("old@example.com"), true, 2, false)
+        );
+        assert!(
+            users.has_password("u1").await.unwrap(),
+            "the credential stayed"
+        );
+        // The address is still unique, and optional now.
+        assert!(
+            store
+                .db()
+                .execute_unprepared(
+                    "INSERT INTO users (id, subject, email, status, created_at, updated_at) VALUES \
+                     ('u2', 's2', 'old@example.com', 'active', '2026-01-01T00:00:00Z', \
+                     '2026-01-01T00:00:00Z')"
+                )
+                .await
+                .is_err()
+        );
+        users.create_guest().await.unwrap();
+        users.create_guest().await.unwrap();
+        // Foreign keys are on again and still point at the rebuilt table.
+        let orphan = "INSERT INTO credentials (id, user_id, kind, secret, created_at) \
+                      VALUES ('c2', 'nobody', 'password', 'hash', '2026-01-01T00:00:00Z')";
+        assert!(store.db().execute_unprepared(orphan).await.is_err());
+        store
+            .db()
+            .execute_unprepared("DELETE FROM users WHERE id = 'u1'")
+            .await
+            .unwrap();
+        assert!(
+            !users.has_password("u1").await.unwrap(),
+            "the delete cascaded"
+        );
+    }
 }

@@ -434,6 +434,18 @@ impl Users {
         Ok(ok.then_some(found))
     }
 
+    /// Whether the account has a password (accounts made through an upstream, guests and
+    /// invited-by-passkey accounts may not).
+    pub async fn has_password(&self, user_id: &str) -> Result<bool> {
+        use sea_orm::PaginatorTrait as _;
+        Ok(credential::Entity::find()
+            .filter(credential::Column::UserId.eq(user_id))
+            .filter(credential::Column::Kind.eq(kind::PASSWORD))
+            .count(&self.db)
+            .await?
+            > 0)
+    }
+
     /// Whether the account is locked at this moment (an unknown id is not).
     pub async fn is_locked(&self, user_id: &str) -> Result<bool> {
         Ok(self.find(user_id).await?.is_some_and(|u| locked_now(&u)))

@@ -273,6 +273,8 @@ pub(crate) struct Shell<'a> {
     csrf: &'a str,
     email: &'a str,
     slug: &'static str,
+    /// Whether the account has a password to re-enter (else a recent sign-in confirms).
+    has_password: bool,
     /// The message key of the section's title.
     title: &'static str,
     nav: &'static [NavItem],
@@ -544,6 +546,7 @@ async fn section_page(
     let shell = Shell {
         csrf: &token,
         email: &label,
+        has_password: ui.users.has_password(&user.id).await?,
         slug: section.slug(),
         title: section.title_key(),
         nav: &NAV,

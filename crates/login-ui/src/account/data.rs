@@ -49,13 +49,13 @@ pub async fn delete(
     req: HttpRequest,
     SignedInForm { me, form }: SignedInForm<DeleteForm>,
 ) -> PageResult {
-    match reenter(&ui, &req, &me, &form.password, "delete account").await? {
+    match reenter(&ui, &req, &me, &form.password, ("delete account", "delete")).await? {
         Reentered::Right => {}
         Reentered::Wrong => {
             let problems = Problems::of("delete_password", crate::t("account-wrong-password"));
             return Ok(refuse(&ui, &req, &me, Section::Delete, problems, Typed::default()).await);
         }
-        Reentered::SignedOut(res) => return Ok(res),
+        Reentered::Respond(res) => return Ok(res),
     }
     let alias = ui.users.erase(&me.user.id, &ui.secrets).await?;
     let mut event = AuditEvent::success("user.deleted").subject(alias);

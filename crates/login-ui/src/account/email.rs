@@ -58,10 +58,10 @@ pub async fn change_email(
             String::new()
         }
     };
-    match reenter(&ui, &req, &me, &form.password, "change email").await? {
+    match reenter(&ui, &req, &me, &form.password, ("change email", "email")).await? {
         Reentered::Right => {}
         Reentered::Wrong => problems.add("email_password", crate::t("account-password-wrong")),
-        Reentered::SignedOut(res) => return Ok(res),
+        Reentered::Respond(res) => return Ok(res),
     }
     if !problems.is_empty() {
         let typed = Typed::default().keep("new_email", &form.new_email);

@@ -168,7 +168,7 @@ pub async fn remove_totp(
     req: HttpRequest,
     SignedInForm { me, form }: SignedInForm<RemoveForm>,
 ) -> PageResult {
-    match reenter(&ui, &req, &me, &form.password, "remove totp").await? {
+    match reenter(&ui, &req, &me, &form.password, ("remove totp", "two-step")).await? {
         Reentered::Right => {}
         Reentered::Wrong => {
             return Ok(page_with_error(
@@ -180,7 +180,7 @@ pub async fn remove_totp(
             )
             .await);
         }
-        Reentered::SignedOut(res) => return Ok(res),
+        Reentered::Respond(res) => return Ok(res),
     }
     let removed = ui.mfa.remove_totp(&me.user.id).await;
     let codes = ui.mfa.remove_recovery_codes(&me.user.id).await;

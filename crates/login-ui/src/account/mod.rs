@@ -102,20 +102,44 @@ pub(crate) enum Reentered {
     Right,
     /// The password is wrong (counted).
     Wrong,
-    /// Wrong too often: the session ended; this page says so.
-    SignedOut(HttpResponse),
+    /// Answer with this instead: wrong too often (the session ended; the page says so), or
+    /// an account without a password whose sign-in is not recent (sign in again first).
+    Respond(HttpResponse),
 }
+
+/// How recent a sign-in stands in for the password of an account that has none.
+const RECENT_SIGN_IN: time::Duration = time::Duration::minutes(10);
 
 /// Checks a password re-entered on an account page. A wrong one counts towards the
 /// account's lock (like a failed sign-in), and the `max_password_reentries`-th wrong one in
-/// a browser session ends that session. A locked account's password is refused.
+/// a browser session ends that session. A locked account's password is refused. An account
+/// without a password (made through an upstream) confirms by a sign-in of the last
+/// [`RECENT_SIGN_IN`]; an older one is sent to sign in again, then back to `section`.
 pub(crate) async fn reenter(
     ui: &LoginUi,
     req: &HttpRequest,
     me: &SignedIn,
     password: &str,
-    action: &str,
+    (action, section): (&str, &str),
 ) -> Result<Reentered, PageError> {
+    if !ui.users.has_password(&me.user.id).await? {
+        if time::OffsetDateTime::now_utc() - me.session.auth_time <= RECENT_SIGN_IN {
+            return Ok(Reentered::Right);
+        }
+        let event = AuditEvent::failure("reauthentication.required", "sign-in not recent")
+            .subject(me.user.id.clone())
+            .data(serde_json::json!({ "action": action }));
+        record(ui, req, event).await;
+        let next = format!("/account/{section}");
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("next", &next)
+            .finish();
+        return Ok(Reentered::Respond(
+            HttpResponse::SeeOther()
+                .insert_header((actix_web::http::header::LOCATION, format!("/login?{query}")))
+                .finish(),
+        ));
+    }
     if ui.users.check_password(&me.user.id, password).await? {
         return Ok(Reentered::Right);
     }
@@ -167,7 +191,7 @@ pub(crate) async fn reenter(
     if let Err(e) = res.add_cookie(&removed_session_cookie(ui)) {
         tracing::warn!(error = %e, "cannot clear the session cookie");
     }
-    Ok(Reentered::SignedOut(res))
+    Ok(Reentered::Respond(res))
 }
 
 /// A form naming one item (an app, a session).

@@ -41,7 +41,15 @@ pub async fn change_password(
     {
         problems.add("new_password", crate::i18n::password_rejection(&e));
     }
-    match reenter(&ui, &req, &me, &form.current_password, "change password").await? {
+    match reenter(
+        &ui,
+        &req,
+        &me,
+        &form.current_password,
+        ("change password", "password"),
+    )
+    .await?
+    {
         Reentered::Right => {}
         Reentered::Wrong => {
             record(
@@ -53,7 +61,7 @@ pub async fn change_password(
             .await;
             problems.add("current_password", crate::t("account-password-wrong"));
         }
-        Reentered::SignedOut(res) => return Ok(res),
+        Reentered::Respond(res) => return Ok(res),
     }
     if !problems.is_empty() {
         // Passwords are never sent back into a page.

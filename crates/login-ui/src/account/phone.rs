@@ -149,7 +149,7 @@ pub async fn disable(
     req: HttpRequest,
     SignedInForm { me, form }: SignedInForm<PasswordForm>,
 ) -> PageResult {
-    match reenter(&ui, &req, &me, &form.password, "remove sms").await? {
+    match reenter(&ui, &req, &me, &form.password, ("remove sms", "two-step")).await? {
         Reentered::Right => {}
         Reentered::Wrong => {
             return Ok(page_with_error(
@@ -161,7 +161,7 @@ pub async fn disable(
             )
             .await);
         }
-        Reentered::SignedOut(res) => return Ok(res),
+        Reentered::Respond(res) => return Ok(res),
     }
     ui.mfa.disable_sms(&me.user.id).await?;
     let event = AuditEvent::success("mfa.removed")
