@@ -36,6 +36,7 @@ fn new_upstream(name: &str, first_login: FirstLogin, trusted: bool) -> NewUpstre
         name: name.into(),
         display_name: Some(format!("{name} login")),
         issuer: "https://idp.example".into(),
+        preset: None,
         endpoints: Endpoints::default(),
         client_id: "gatehouse".into(),
         client_secret: Some("upstream-secret-value".into()),
@@ -58,6 +59,7 @@ fn identity(subject: &str, email: Option<&str>, verified: bool) -> UpstreamIdent
         family_name: Some("Upstream".into()),
         amr: vec![],
         acr: None,
+        claims: Default::default(),
     }
 }
 
