@@ -311,6 +311,7 @@ fn identity_of(claims: &CoreIdTokenClaims) -> UpstreamIdentity {
             .map(|v| v.iter().map(|a| a.as_str().to_owned()).collect())
             .unwrap_or_default(),
         acr: claims.auth_context_ref().map(|a| a.as_str().to_owned()),
+        claims: Map::new(),
     }
 }
 

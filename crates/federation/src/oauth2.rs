@@ -52,29 +52,22 @@ fn basic(id: &str, secret: &str) -> String {
     )
 }
 
-/// Redeems the code; returns the access token.
-async fn exchange(
-    http: &Http,
+/// The token request's form, and its `Authorization` header when the secret goes there.
+fn token_form(
     c: &UpstreamClient<'_>,
-    token_url: &str,
     auth: ClientAuth,
     flow: &ClaimedFlow,
     code: &str,
-) -> Result<String, UpstreamError> {
+) -> (Vec<u8>, Option<String>) {
     let mut form = url::form_urlencoded::Serializer::new(String::new());
     form.append_pair("grant_type", "authorization_code")
         .append_pair("code", code)
         .append_pair("redirect_uri", c.redirect_uri)
         .append_pair("code_verifier", &flow.pkce_verifier);
-    let mut request = Request::builder()
-        .method(Method::POST)
-        .uri(token_url)
-        // GitHub answers in form encoding unless asked for JSON.
-        .header(header::ACCEPT, "application/json")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    let mut authorization = None;
     match (&c.client_secret, auth) {
         (Some(secret), ClientAuth::Basic) => {
-            request = request.header(header::AUTHORIZATION, basic(&c.upstream.client_id, secret));
+            authorization = Some(basic(&c.upstream.client_id, secret));
         }
         (Some(secret), ClientAuth::Post) => {
             form.append_pair("client_id", &c.upstream.client_id)
@@ -85,8 +78,30 @@ async fn exchange(
             form.append_pair("client_id", &c.upstream.client_id);
         }
     }
+    (form.finish().into_bytes(), authorization)
+}
+
+/// Redeems the code; returns the access token.
+async fn exchange(
+    http: &Http,
+    c: &UpstreamClient<'_>,
+    token_url: &str,
+    auth: ClientAuth,
+    flow: &ClaimedFlow,
+    code: &str,
+) -> Result<String, UpstreamError> {
+    let (body, authorization) = token_form(c, auth, flow, code);
+    let mut request = Request::builder()
+        .method(Method::POST)
+        .uri(token_url)
+        // GitHub answers in form encoding unless asked for JSON.
+        .header(header::ACCEPT, "application/json")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(value) = authorization {
+        request = request.header(header::AUTHORIZATION, value);
+    }
     let request = request
-        .body(form.finish().into_bytes())
+        .body(body)
         .map_err(|e| unavailable("token endpoint", e))?;
     let res = http
         .send(request)

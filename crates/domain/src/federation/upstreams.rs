@@ -458,7 +458,10 @@ impl Upstreams {
     pub async fn create(&self, new: NewUpstream, via: &str) -> Result<Upstream> {
         check_name(&new.name)?;
         let preset = new.preset.as_ref().map(|p| p.preset);
-        let default_name = preset.map_or(new.name.as_str(), Preset::display_name);
+        let default_name = match preset {
+            Some(p) => p.display_name(),
+            None => new.name.as_str(),
+        };
         let display_name =
             check_display_name(new.display_name.as_deref().unwrap_or(default_name))?;
         let issuer = match (new.issuer.trim(), preset) {
