@@ -58,22 +58,31 @@ async fn add(server: &TestServer, s: Setup) {
 
 /// An OAuth 2.0 preset pointed at the mock by its endpoint overrides (its issuer stays the
 /// preset's).
-async fn add_oauth(server: &TestServer, mock: &PresetMock, name: &'static str, preset: Preset, profile: &str) {
-    add(server, Setup {
-        name,
-        preset: PresetSetup::plain(preset),
-        issuer: String::new(),
-        endpoints: Endpoints {
-            authorization: Some(mock.url("/authorize")),
-            token: Some(mock.url("/token")),
-            userinfo: Some(mock.url(profile)),
-            emails: Some(mock.url("/user/emails")),
-            ..Endpoints::default()
+async fn add_oauth(
+    server: &TestServer,
+    mock: &PresetMock,
+    name: &'static str,
+    preset: Preset,
+    profile: &str,
+) {
+    add(
+        server,
+        Setup {
+            name,
+            preset: PresetSetup::plain(preset),
+            issuer: String::new(),
+            endpoints: Endpoints {
+                authorization: Some(mock.url("/authorize")),
+                token: Some(mock.url("/token")),
+                userinfo: Some(mock.url(profile)),
+                emails: Some(mock.url("/user/emails")),
+                ..Endpoints::default()
+            },
+            client_secret: Some(CLIENT_SECRET.into()),
+            first_login: FirstLogin::Create,
+            trusted_for_email: true,
         },
-        client_secret: Some(CLIENT_SECRET.into()),
-        first_login: FirstLogin::Create,
-        trusted_for_email: true,
-    })
+    )
     .await;
 }
 
@@ -87,9 +96,17 @@ async fn app(server: &TestServer) -> App {
     let (client_id, secret) = server.client(|_| {}).await;
     let (_, client) = discover(server, &client_id, secret.as_deref(), REDIRECT_URI).await;
     let (url, _, nonce) = client
-        .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
         .url();
-    App { url: url.to_string(), client, nonce }
+    App {
+        url: url.to_string(),
+        client,
+        nonce,
+    }
 }
 
 fn at_app(url: &str) -> bool {
@@ -102,18 +119,35 @@ async fn via(server: &TestServer, browser: &Browser, app: &App, name: &str) -> L
     let login = walk(&browser.http, &app.url, at_app).await;
     let page = login.page().2;
     let marker = format!("href=\"/login/upstream/{name}?");
-    let start = page.find(&marker).unwrap_or_else(|| panic!("no button for {name}: {page}")) + "href=\"".len();
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no button for {name}: {page}"))
+        + "href=\"".len();
     let end = page[start..].find('"').unwrap() + start;
-    walk(&browser.http, &server.url(&rp::unescape(&page[start..end])), at_app).await
+    walk(
+        &browser.http,
+        &server.url(&rp::unescape(&page[start..end])),
+        at_app,
+    )
+    .await
 }
 
 /// Submits the mock's form_post page (a cross-site POST to Gatehouse's callback) and
 /// follows the continue page.
 async fn submit_form_post(browser: &Browser, landing: &Landing) -> Landing {
     let (_, url, page) = landing.page();
-    assert!(url.contains("/authorize"), "the mock's form_post page: {url}");
+    assert!(
+        url.contains("/authorize"),
+        "the mock's form_post page: {url}"
+    );
     let (action, fields) = form_post(page);
-    let res = browser.http.post(&action).form(&fields).send().await.unwrap();
+    let res = browser
+        .http
+        .post(&action)
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
     let status = res.status().as_u16();
     let here = res.url().to_string();
     let body = res.text().await.unwrap();
@@ -122,56 +156,90 @@ async fn submit_form_post(browser: &Browser, landing: &Landing) -> Landing {
             let next = url::Url::parse(&here).unwrap().join(&next).unwrap();
             walk(&browser.http, next.as_str(), at_app).await
         }
-        None => Landing::Page { status, url: here, body },
+        None => Landing::Page {
+            status,
+            url: here,
+            body,
+        },
     }
 }
 
 async fn through_consent(browser: &Browser, landing: Landing) -> Landing {
     match &landing {
-        Landing::Page { body, .. } if body.contains("action=\"/consent\"") => browser.consent(&landing, true).await,
+        Landing::Page { body, .. } if body.contains("action=\"/consent\"") => {
+            browser.consent(&landing, true).await
+        }
         _ => landing,
     }
 }
 
 async fn id_token(app: &App, landing: &Landing) -> CoreIdTokenClaims {
     let code = landing.params()["code"].clone();
-    let tokens = app.client.exchange_code(AuthorizationCode::new(code)).unwrap()
-        .request_async(&http_client).await.expect("token response");
-    tokens.id_token().expect("id_token")
-        .claims(&app.client.id_token_verifier(), &app.nonce).expect("valid ID token").clone()
+    let tokens = app
+        .client
+        .exchange_code(AuthorizationCode::new(code))
+        .unwrap()
+        .request_async(&http_client)
+        .await
+        .expect("token response");
+    tokens
+        .id_token()
+        .expect("id_token")
+        .claims(&app.client.id_token_verifier(), &app.nonce)
+        .expect("valid ID token")
+        .clone()
 }
 
 async fn user_by_email(server: &TestServer, email: &str) -> Option<domain::entities::user::Model> {
     let users = server.running().services.users.clone();
     let email = email.to_owned();
-    server.on_server(async move { users.find_by_email(&email).await.unwrap() }).await
+    server
+        .on_server(async move { users.find_by_email(&email).await.unwrap() })
+        .await
 }
 
 async fn link_of(server: &TestServer, subject: &str) -> Option<upstream_link::Model> {
     let db = server.running().services.store.db().clone();
     let subject = subject.to_owned();
-    server.on_server(async move {
-        upstream_link::Entity::find().filter(upstream_link::Column::Subject.eq(subject)).one(&db).await.unwrap()
-    }).await
+    server
+        .on_server(async move {
+            upstream_link::Entity::find()
+                .filter(upstream_link::Column::Subject.eq(subject))
+                .one(&db)
+                .await
+                .unwrap()
+        })
+        .await
 }
 
 /// The reasons of the audit events of `kind` about the upstream `name`.
 async fn reasons(server: &TestServer, kind: &str, name: &str) -> Vec<String> {
     let db = server.running().services.store.db().clone();
     let (kind, name) = (kind.to_owned(), name.to_owned());
-    server.on_server(async move {
-        audit_event::Entity::find().filter(audit_event::Column::Kind.eq(kind)).all(&db).await.unwrap()
-            .into_iter()
-            .filter(|e| e.data.as_ref().and_then(|d| d.get("upstream")) == Some(&json!(name)))
-            .map(|e| e.reason.unwrap_or_default())
-            .collect()
-    }).await
+    server
+        .on_server(async move {
+            audit_event::Entity::find()
+                .filter(audit_event::Column::Kind.eq(kind))
+                .all(&db)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.data.as_ref().and_then(|d| d.get("upstream")) == Some(&json!(name)))
+                .map(|e| e.reason.unwrap_or_default())
+                .collect()
+        })
+        .await
 }
 
 fn claims_of(jwt: &str) -> serde_json::Value {
     use base64::Engine as _;
     let payload = jwt.split('.').nth(1).unwrap();
-    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 shared_server_tests! {

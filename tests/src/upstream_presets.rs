@@ -258,7 +258,12 @@ impl PresetMock {
             || q.get("response_type").map(String::as_str) != Some("code")
             || q.get("code_challenge_method").map(String::as_str) != Some("S256")
         {
-            return response(400, "text/plain", "wrong client, response type or no PKCE", &[]);
+            return response(
+                400,
+                "text/plain",
+                "wrong client, response type or no PKCE",
+                &[],
+            );
         }
         let code = domain::random::token::<16>();
         let issued = Issued {
@@ -339,10 +344,12 @@ impl PresetMock {
             form: form.clone(),
         });
         let client_ok = match &inner.behaviour.apple {
-            Some(check) => form.get("client_id").map(String::as_str) == Some(CLIENT_ID)
-                && form
-                    .get("client_secret")
-                    .is_some_and(|s| Self::check_apple_secret(check, s).is_ok()),
+            Some(check) => {
+                form.get("client_id").map(String::as_str) == Some(CLIENT_ID)
+                    && form
+                        .get("client_secret")
+                        .is_some_and(|s| Self::check_apple_secret(check, s).is_ok())
+            }
             None => {
                 let basic = format!(
                     "Basic {}",

@@ -29,7 +29,9 @@ pub(crate) fn client_secret(c: &UpstreamClient<'_>) -> Result<String, UpstreamEr
         settings.apple_key_id.as_deref(),
         c.private_key.as_deref(),
     ) else {
-        return Err(misconfigured("the team id, key id or private key is missing"));
+        return Err(misconfigured(
+            "the team id, key id or private key is missing",
+        ));
     };
     let signer = ES256
         .signer_from_pem(pem.as_bytes())

@@ -26,7 +26,10 @@ fn refused(why: String) -> UpstreamError {
 }
 
 /// Checks a verified ID token's `tid` and `iss` against the template and the allowed tenants.
-pub(crate) fn check_tenant(up: &Upstream, claims: &Map<String, Value>) -> Result<(), UpstreamError> {
+pub(crate) fn check_tenant(
+    up: &Upstream,
+    claims: &Map<String, Value>,
+) -> Result<(), UpstreamError> {
     let Some(tid) = claims
         .get("tid")
         .and_then(Value::as_str)
@@ -36,13 +39,21 @@ pub(crate) fn check_tenant(up: &Upstream, claims: &Map<String, Value>) -> Result
         return Err(refused("the ID token names no tenant (tid)".into()));
     };
     let expected = up.issuer.replace(TENANT_PLACEHOLDER, tid);
-    let iss = claims.get("iss").and_then(Value::as_str).unwrap_or_default();
+    let iss = claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if iss != expected {
         return Err(refused(format!(
             "the ID token's issuer {iss} is not its tenant's ({expected})"
         )));
     }
-    let mut allowed: Vec<&str> = up.settings.allowed_tenants.iter().map(String::as_str).collect();
+    let mut allowed: Vec<&str> = up
+        .settings
+        .allowed_tenants
+        .iter()
+        .map(String::as_str)
+        .collect();
     if let Some(t) = up.settings.tenant.as_deref()
         && !KEYWORDS.contains(&t)
     {

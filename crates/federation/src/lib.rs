@@ -31,12 +31,12 @@ use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreClientAuthMethod, CoreGenderClaim, CoreIdTokenClaims,
     CoreJwsSigningAlgorithm, CoreTokenResponse,
 };
-use serde_json::{Map, Value};
 use openidconnect::{
     AuthType, AuthorizationCode, ClientId, ClientSecret, CsrfToken, Nonce,
     OAuth2TokenResponse as _, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError,
     Scope, TokenResponse as _,
 };
+use serde_json::{Map, Value};
 
 use crate::discovery::{Discovery, Provider, error_chain};
 pub use crate::http::HttpError;
@@ -144,7 +144,10 @@ impl OidcUpstreams {
         }
         // Apple refuses the `name` and `email` scopes unless the answer is POSTed.
         if c.upstream.preset == Some(Preset::Apple)
-            && c.upstream.scopes.iter().any(|s| s == "name" || s == "email")
+            && c.upstream
+                .scopes
+                .iter()
+                .any(|s| s == "name" || s == "email")
         {
             request = request.add_extra_param("response_mode", "form_post");
         }
@@ -201,7 +204,9 @@ impl OidcUpstreams {
         if !own_issuer {
             entra::check_tenant(c.upstream, &identity.claims)?;
         }
-        if let Some(user) = &answer.user {
+        if c.upstream.preset == Some(Preset::Apple)
+            && let Some(user) = &answer.user
+        {
             apple::add_user_field(&mut identity, user);
         }
         if client.user_info_url().is_some() {
@@ -418,8 +423,15 @@ mod tests {
         assert_eq!(id.name.as_deref(), Some("Info Name"));
         assert_eq!(id.given_name.as_deref(), Some("Id"), "the ID token wins");
         assert_eq!(id.family_name.as_deref(), Some("Family"));
-        assert_eq!(id.claims["groups"], serde_json::json!(["staff"]), "unknown claims kept");
-        assert_eq!(id.claims["given_name"], "Info", "for what the ID token lacks");
+        assert_eq!(
+            id.claims["groups"],
+            serde_json::json!(["staff"]),
+            "unknown claims kept"
+        );
+        assert_eq!(
+            id.claims["given_name"], "Info",
+            "for what the ID token lacks"
+        );
         // No address in the ID token: userinfo's, with its flag (a string "true" counts).
         let mut id = identity(None, false);
         fill_from_userinfo(&mut id, &info);

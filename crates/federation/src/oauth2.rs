@@ -5,8 +5,7 @@
 
 use base64::Engine as _;
 use domain::federation::{
-    ClaimedFlow, FlowStart, Preset, UpstreamAnswer, UpstreamClient, UpstreamError,
-    UpstreamIdentity,
+    ClaimedFlow, FlowStart, Preset, UpstreamAnswer, UpstreamClient, UpstreamError, UpstreamIdentity,
 };
 use openidconnect::http::{Method, Request, StatusCode, header};
 use openidconnect::{PkceCodeChallenge, PkceCodeVerifier};
@@ -109,7 +108,11 @@ async fn exchange(
         .map_err(|e| unavailable("token endpoint", e))?;
     let body: Option<Value> = serde_json::from_slice(res.body()).ok();
     // GitHub reports errors with HTTP 200.
-    if let Some(error) = body.as_ref().and_then(|b| b.get("error")).and_then(Value::as_str) {
+    if let Some(error) = body
+        .as_ref()
+        .and_then(|b| b.get("error"))
+        .and_then(Value::as_str)
+    {
         return Err(UpstreamError::Refused {
             error: error.chars().take(64).collect(),
             description: body
@@ -156,7 +159,10 @@ async fn get_json(http: &Http, url: &str, token: &str) -> Result<Fetched, Upstre
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND => {
             Ok(Fetched::NoAccess)
         }
-        other => Err(unavailable(url, format!("answered HTTP {}", other.as_u16()))),
+        other => Err(unavailable(
+            url,
+            format!("answered HTTP {}", other.as_u16()),
+        )),
     }
 }
 
@@ -172,7 +178,10 @@ pub(crate) async fn finish(
     let profile = match get_json(http, &e.profile, &token).await? {
         Fetched::Json(v) => v,
         Fetched::NoAccess => {
-            return Err(unavailable("profile endpoint", "the access token was refused"));
+            return Err(unavailable(
+                "profile endpoint",
+                "the access token was refused",
+            ));
         }
     };
     let issuer = c.upstream.issuer.as_str();

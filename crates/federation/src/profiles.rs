@@ -116,7 +116,8 @@ mod tests {
 
     #[test]
     fn github_takes_the_primary_address_with_its_verification() {
-        let user = json!({ "id": 42, "login": "octo", "name": null, "email": "public@example.com" });
+        let user =
+            json!({ "id": 42, "login": "octo", "name": null, "email": "public@example.com" });
         let emails = json!([
             { "email": "other@example.com", "primary": false, "verified": true },
             { "email": "main@example.com", "primary": true, "verified": false },
@@ -140,10 +141,17 @@ mod tests {
             json!({ "id": "10", "name": "F B", "email": "fb@example.com", "first_name": "F", "last_name": "B" }),
         )
         .unwrap();
-        assert_eq!((id.subject.as_str(), id.email.as_deref()), ("10", Some("fb@example.com")));
+        assert_eq!(
+            (id.subject.as_str(), id.email.as_deref()),
+            ("10", Some("fb@example.com"))
+        );
         assert!(!id.email_verified);
         assert_eq!(id.family_name.as_deref(), Some("B"));
-        let id = x("https://x.com", json!({ "data": { "id": "7", "name": "Ex", "username": "ex" } })).unwrap();
+        let id = x(
+            "https://x.com",
+            json!({ "data": { "id": "7", "name": "Ex", "username": "ex" } }),
+        )
+        .unwrap();
         assert_eq!((id.subject.as_str(), id.email), ("7", None));
         assert_eq!(id.claims["username"], "ex");
         assert!(x("https://x.com", json!({ "id": "7" })).is_err());

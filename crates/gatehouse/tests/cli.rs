@@ -1365,7 +1365,10 @@ fn idp_create_json_with_presets_shows_settings_and_never_the_private_key() {
     let shown = sandbox.ok(&["idp", "show", "apple"], None);
     let shown_json = sandbox.ok(&["idp", "show", "apple", "--json"], None);
     for out in [&shown, &shown_json, &apple.to_string()] {
-        assert!(!out.contains("PRIVATE KEY") && !out.contains("MIGHAgEA"), "never shown: {out}");
+        assert!(
+            !out.contains("PRIVATE KEY") && !out.contains("MIGHAgEA"),
+            "never shown: {out}"
+        );
     }
     assert!(shown.contains("apple_team_id=TEAM123456"), "{shown}");
     // Stored sealed, and it opens with the master key.
@@ -1389,9 +1392,20 @@ fn idp_create_json_with_presets_shows_settings_and_never_the_private_key() {
     // without openid and endpoint overrides.
     let entra: Value = serde_json::from_str(&sandbox.ok(
         &[
-            "idp", "create", "--name", "entra", "--preset", "microsoft", "--client-id", "app-id",
-            "--client-secret-stdin", "--tenant", "organizations", "--allowed-tenant",
-            "11111111-aaaa-4bbb-8ccc-000000000001", "--json",
+            "idp",
+            "create",
+            "--name",
+            "entra",
+            "--preset",
+            "microsoft",
+            "--client-id",
+            "app-id",
+            "--client-secret-stdin",
+            "--tenant",
+            "organizations",
+            "--allowed-tenant",
+            "11111111-aaaa-4bbb-8ccc-000000000001",
+            "--json",
         ],
         Some("entra-secret\n"),
     ))
@@ -1403,29 +1417,57 @@ fn idp_create_json_with_presets_shows_settings_and_never_the_private_key() {
     assert_eq!(entra["settings"]["tenant"], "organizations");
     let github: Value = serde_json::from_str(&sandbox.ok(
         &[
-            "idp", "create", "--name", "gh", "--preset", "github", "--client-id", "Iv1.abc",
-            "--client-secret-stdin", "--emails-endpoint", "https://ghe.example/api/v3/user/emails",
-            "--userinfo-endpoint", "https://ghe.example/api/v3/user", "--json",
+            "idp",
+            "create",
+            "--name",
+            "gh",
+            "--preset",
+            "github",
+            "--client-id",
+            "Iv1.abc",
+            "--client-secret-stdin",
+            "--emails-endpoint",
+            "https://ghe.example/api/v3/user/emails",
+            "--userinfo-endpoint",
+            "https://ghe.example/api/v3/user",
+            "--json",
         ],
         Some("gh-secret\n"),
     ))
     .unwrap();
     assert_eq!(github["issuer"], "https://github.com");
-    assert_eq!(github["scopes"], serde_json::json!(["read:user", "user:email"]));
+    assert_eq!(
+        github["scopes"],
+        serde_json::json!(["read:user", "user:email"])
+    );
     assert_eq!(
         github["endpoints"]["emails"],
         "https://ghe.example/api/v3/user/emails"
     );
     let listed = sandbox.ok(&["idp", "list"], None);
-    assert!(listed.contains("microsoft") && listed.contains("github"), "{listed}");
+    assert!(
+        listed.contains("microsoft") && listed.contains("github"),
+        "{listed}"
+    );
 
     // Update: the tenant changes, the allow-list clears.
     let updated: Value = serde_json::from_str(&sandbox.ok(
-        &["idp", "update", "entra", "--tenant", "common", "--all-tenants", "--json"],
+        &[
+            "idp",
+            "update",
+            "entra",
+            "--tenant",
+            "common",
+            "--all-tenants",
+            "--json",
+        ],
         None,
     ))
     .unwrap();
-    assert_eq!(updated["settings"], serde_json::json!({ "tenant": "common" }));
+    assert_eq!(
+        updated["settings"],
+        serde_json::json!({ "tenant": "common" })
+    );
 
     // Refusals: Apple without its key, a setting of another preset, a secret for Apple.
     let refused = |args: &[&str], stdin: Option<&str>| {
@@ -1434,20 +1476,55 @@ fn idp_create_json_with_presets_shows_settings_and_never_the_private_key() {
         String::from_utf8(out.stderr).unwrap()
     };
     let err = refused(
-        &["idp", "create", "--name", "apple2", "--preset", "apple", "--client-id", "c",
-          "--apple-team-id", "T", "--apple-key-id", "K"],
+        &[
+            "idp",
+            "create",
+            "--name",
+            "apple2",
+            "--preset",
+            "apple",
+            "--client-id",
+            "c",
+            "--apple-team-id",
+            "T",
+            "--apple-key-id",
+            "K",
+        ],
         None,
     );
     assert!(err.contains("private key"), "{err}");
     let err = refused(
-        &["idp", "create", "--name", "g2", "--preset", "google", "--client-id", "c", "--tenant", "x"],
+        &[
+            "idp",
+            "create",
+            "--name",
+            "g2",
+            "--preset",
+            "google",
+            "--client-id",
+            "c",
+            "--tenant",
+            "x",
+        ],
         None,
     );
     assert!(err.contains("tenant"), "{err}");
-    let err = refused(&["idp", "update", "apple", "--client-secret-stdin"], Some("s\n"));
+    let err = refused(
+        &["idp", "update", "apple", "--client-secret-stdin"],
+        Some("s\n"),
+    );
     assert!(err.contains("client_secret"), "{err}");
     std::fs::write(&key_file, "not a key").unwrap();
-    let err = refused(&["idp", "update", "apple", "--apple-private-key-file", key_path], None);
+    let err = refused(
+        &[
+            "idp",
+            "update",
+            "apple",
+            "--apple-private-key-file",
+            key_path,
+        ],
+        None,
+    );
     assert!(err.contains("private_key"), "{err}");
 }
 

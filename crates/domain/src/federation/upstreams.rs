@@ -462,8 +462,7 @@ impl Upstreams {
             Some(p) => p.display_name(),
             None => new.name.as_str(),
         };
-        let display_name =
-            check_display_name(new.display_name.as_deref().unwrap_or(default_name))?;
+        let display_name = check_display_name(new.display_name.as_deref().unwrap_or(default_name))?;
         let issuer = match (new.issuer.trim(), preset) {
             ("", Some(p)) => check_url("issuer", p.issuer())?,
             (given, _) => check_url("issuer", given)?,

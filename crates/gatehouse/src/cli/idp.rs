@@ -1,7 +1,7 @@
 //! `gatehouse idp ...`: upstream identity providers people may sign in through.
 
-use clap::{Args, Subcommand};
 use anyhow::Context as _;
+use clap::{Args, Subcommand};
 use domain::federation::{
     Endpoints, FirstLogin, NewUpstream, Preset, PresetSettings, PresetSetup, Upstream,
     UpstreamChanges,
@@ -213,7 +213,10 @@ fn print(services: &Services, up: &Upstream) -> anyhow::Result<()> {
                     .iter()
                     .filter(|(_, v)| !v.is_null())
                     .map(|(k, v)| {
-                        format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                        format!(
+                            "{k}={}",
+                            v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+                        )
                     })
                     .collect::<Vec<_>>()
                     .join(" "),
@@ -330,7 +333,14 @@ pub async fn run(services: &Services, cmd: IdpCommand) -> anyhow::Result<()> {
                 })
                 .collect();
             output::table(
-                &["NAME", "BUTTON", "PRESET", "ISSUER", "FIRST LOGIN", "ENABLED"],
+                &[
+                    "NAME",
+                    "BUTTON",
+                    "PRESET",
+                    "ISSUER",
+                    "FIRST LOGIN",
+                    "ENABLED",
+                ],
                 &rows,
             );
             Ok(())
