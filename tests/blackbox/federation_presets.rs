@@ -436,6 +436,16 @@ shared_server_tests! {
         assert!(page.contains("action=\"/login/upstream/link\""), "the password is asked: {page}");
         assert!(link_of(server, "5550002").await.is_none());
         assert_eq!(reasons(server, "upstream.link_required", "github").await, ["upstream email unverified"]);
+
+        // Without access to the address list, `/user`'s public address is not taken.
+        mock.set(|b| {
+            b.profile = json!({ "id": 5_550_003, "login": "octo-private", "email": "octo.public.only@example.com" });
+            b.emails = None;
+        });
+        let browser = Browser::new(server);
+        let _ = through_consent(&browser, via(server, &browser, &app, "github").await).await;
+        assert!(mock.profile_requests().iter().filter(|p| p.path == "/user/emails").count() >= 3);
+        assert!(user_by_email(server, "octo.public.only@example.com").await.is_none(), "not vouched for");
     }
 
     async fn facebook_signs_in_from_its_graph_profile_with_an_unverified_address(server) {
