@@ -198,6 +198,14 @@ async fn user_by_email(server: &TestServer, email: &str) -> Option<domain::entit
         .await
 }
 
+async fn user_by_id(server: &TestServer, id: &str) -> domain::entities::user::Model {
+    let users = server.running().services.users.clone();
+    let id = id.to_owned();
+    server
+        .on_server(async move { users.find(&id).await.unwrap().expect("user") })
+        .await
+}
+
 async fn link_of(server: &TestServer, subject: &str) -> Option<upstream_link::Model> {
     let db = server.running().services.store.db().clone();
     let subject = subject.to_owned();
@@ -446,6 +454,8 @@ shared_server_tests! {
         let _ = through_consent(&browser, via(server, &browser, &app, "github").await).await;
         assert!(mock.profile_requests().iter().filter(|p| p.path == "/user/emails").count() >= 3);
         assert!(user_by_email(server, "octo.public.only@example.com").await.is_none(), "not vouched for");
+        let link = link_of(server, "5550003").await.expect("an account without an address");
+        assert_eq!(user_by_id(server, &link.user_id).await.email, None);
     }
 
     async fn facebook_signs_in_from_its_graph_profile_with_an_unverified_address(server) {
@@ -475,7 +485,7 @@ shared_server_tests! {
         mock.set(|b| b.profile = json!({ "data": { "id": "1440000000000000001", "name": "Ex Person", "username": "exper" } }));
         let app = app(server).await;
         let browser = Browser::new(server);
-        let landing = via(server, &browser, &app, "x").await;
+        let landing = through_consent(&browser, via(server, &browser, &app, "x").await).await;
         // The protocol: PKCE S256 (X requires it), the secret by HTTP Basic.
         let asked = &mock.authorize_queries()[0];
         assert_eq!(asked.get("code_challenge_method").map(String::as_str), Some("S256"));
@@ -484,12 +494,19 @@ shared_server_tests! {
         assert!(token.authorization.as_deref().is_some_and(|a| a.starts_with("Basic ")));
         assert!(token.form.contains_key("code_verifier") && !token.form.contains_key("client_secret"));
         assert_eq!(mock.profile_requests()[0].path, "/2/users/me");
-        // X gives no address: the account rule decides what that means.
-        let (status, _, page) = landing.page();
-        assert_eq!(status, 403, "{page}");
-        assert!(page.contains("did not share your email address"), "{page}");
-        assert!(link_of(server, "1440000000000000001").await.is_none());
-        assert_eq!(reasons(server, "upstream.refused", "x").await, ["no email from upstream"]);
+        // X gives no address: under `create`, an account without one.
+        let claims = id_token(&app, &landing).await;
+        let link = link_of(server, "1440000000000000001").await.expect("linked");
+        assert_eq!(link.issuer, "https://x.com");
+        let user = user_by_id(server, &link.user_id).await;
+        assert_eq!(claims.subject().as_str(), user.subject);
+        assert_eq!(user.email, None);
+        assert!(!user.email_verified);
+        assert_eq!(user.display_name.as_deref(), Some("Ex Person"));
+        // The next sign-in finds it.
+        let browser = Browser::new(server);
+        let landing = through_consent(&browser, via(server, &browser, &app, "x").await).await;
+        assert_eq!(id_token(&app, &landing).await.subject().as_str(), user.subject);
     }
 }
 

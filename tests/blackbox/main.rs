@@ -20,6 +20,7 @@ mod email_sign_in;
 mod end_pages;
 mod federation;
 mod federation_presets;
+mod guests;
 mod happy_flow;
 mod house;
 mod interop;

@@ -116,15 +116,19 @@ pub(crate) mod tests {
     use crate::users::{NewUser, UserStatus, Users};
 
     /// A user and a client to consent between.
-    pub(crate) async fn user_and_client(store: &Store) -> (String, String) {
-        let hasher = PasswordHasher::new(&PasswordParams {
+    /// A fast password hasher for tests.
+    pub(crate) fn hasher() -> PasswordHasher {
+        PasswordHasher::new(&PasswordParams {
             memory_kib: 1024,
             iterations: 1,
             parallelism: 1,
             max_concurrent: 1,
         })
-        .unwrap();
-        let user = Users::new(store, hasher)
+        .unwrap()
+    }
+
+    pub(crate) async fn user_and_client(store: &Store) -> (String, String) {
+        let user = Users::new(store, hasher())
             .create(NewUser {
                 email: "c@example.com".into(),
                 password: None,

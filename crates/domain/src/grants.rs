@@ -217,10 +217,12 @@ mod tests {
             let k = kit(&store).await;
             let (secret, session) = k.sessions.sign_in(NewSession {
                 user_id: k.user.clone(), amr: vec!["pwd".into()], acr: None, ip: None, user_agent: None, remember: false,
+                lifetime: None,
             }, None).await.unwrap();
             assert_eq!(k.sessions.find_live(&secret).await.unwrap().unwrap().id, session.id);
             let (secret2, renewed) = k.sessions.sign_in(NewSession {
                 user_id: k.user.clone(), amr: vec!["pwd".into()], acr: None, ip: None, user_agent: None, remember: false,
+                lifetime: None,
             }, Some(&session)).await.unwrap();
             assert_eq!(renewed.id, session.id, "same user keeps the sid");
             assert!(k.sessions.find_live(&secret).await.unwrap().is_none(), "old cookie value is dead (no fixation)");

@@ -8,11 +8,12 @@
 
 use std::time::Duration;
 
+use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
 use sea_orm::{ColumnTrait as _, Condition, DatabaseConnection, EntityTrait, QueryFilter as _};
 
 use crate::entities::{
     access_token, authorization_code, authorization_request, browser_session, mail_outbox,
-    refresh_token_family, upstream_flow, user_token,
+    refresh_token, refresh_token_family, upstream_flow, user, user_token,
 };
 use crate::{Result, Store, now};
 
@@ -22,6 +23,7 @@ pub struct Purge {
     db: DatabaseConnection,
     retain: Duration,
     retain_sessions: Duration,
+    guests_idle: Option<Duration>,
 }
 
 /// How many rows one run deleted, by kind.
@@ -43,6 +45,8 @@ pub struct Purged {
     pub mail: u64,
     /// Expired sign-ins sent to upstream identity providers.
     pub upstream_flows: u64,
+    /// Guest accounts nobody used for the configured time.
+    pub guests: u64,
 }
 
 impl Purged {
@@ -56,6 +60,7 @@ impl Purged {
             + self.user_tokens
             + self.mail
             + self.upstream_flows
+            + self.guests
     }
 }
 
@@ -68,7 +73,16 @@ impl Purge {
             db: store.db().clone(),
             retain,
             retain_sessions,
+            guests_idle: None,
         }
+    }
+
+    /// Also deletes guest accounts nobody has used for `idle`: made before then, with no
+    /// browser session seen and no refresh token issued since. Their sessions, grants and
+    /// tokens go with them.
+    pub fn with_guests(mut self, idle: Duration) -> Self {
+        self.guests_idle = Some(idle);
+        self
     }
 
     /// Deletes everything that ended long enough ago. Safe to run on several nodes at once.
@@ -76,7 +90,13 @@ impl Purge {
         let at = now();
         let before = at - self.retain;
         let sessions_before = at - self.retain_sessions;
+        // First, while their sessions are still there to tell how recently they were used.
+        let guests = match self.guests_idle {
+            Some(idle) => self.abandoned_guests(at - idle).await?,
+            None => 0,
+        };
         Ok(Purged {
+            guests,
             authorization_requests: self
                 .delete::<authorization_request::Entity>(
                     Condition::all().add(authorization_request::Column::ExpiresAt.lt(at)),
@@ -124,6 +144,39 @@ impl Purge {
                 )
                 .await?,
         })
+    }
+
+    async fn abandoned_guests(&self, since: time::OffsetDateTime) -> Result<u64> {
+        let recent_session = Query::select()
+            .column(browser_session::Column::UserId)
+            .from(browser_session::Entity)
+            .and_where(Expr::col(browser_session::Column::LastSeenAt).gt(since))
+            .to_owned();
+        let recent_refresh = Query::select()
+            .column((
+                refresh_token_family::Entity,
+                refresh_token_family::Column::UserId,
+            ))
+            .from(refresh_token_family::Entity)
+            .inner_join(
+                refresh_token::Entity,
+                Expr::col((refresh_token::Entity, refresh_token::Column::FamilyId)).equals((
+                    refresh_token_family::Entity,
+                    refresh_token_family::Column::Id,
+                )),
+            )
+            .and_where(
+                Expr::col((refresh_token::Entity, refresh_token::Column::CreatedAt)).gt(since),
+            )
+            .to_owned();
+        self.delete::<user::Entity>(
+            Condition::all()
+                .add(user::Column::Guest.eq(true))
+                .add(user::Column::CreatedAt.lt(since))
+                .add(user::Column::Id.not_in_subquery(recent_session))
+                .add(user::Column::Id.not_in_subquery(recent_refresh)),
+        )
+        .await
     }
 
     async fn delete<E: EntityTrait>(&self, condition: Condition) -> Result<u64> {
@@ -182,6 +235,7 @@ mod tests {
             let session = |ua: &str| NewSession {
                 user_id: user.clone(), amr: vec![], acr: None, ip: None,
                 user_agent: Some(ua.into()), remember: false,
+                lifetime: None,
             };
 
             // Live: a session with its grant, refresh token and access token, a fresh request.
@@ -282,7 +336,7 @@ mod tests {
             let purged = purge.run().await.unwrap();
             assert_eq!(purged, Purged {
                 authorization_requests: 1, codes: 1, grants: 1, access_tokens: 1, sessions: 1,
-                user_tokens: 1, mail: 1, upstream_flows: 1,
+                user_tokens: 1, mail: 1, upstream_flows: 1, guests: 0,
             });
             assert_eq!(purged.total(), 8);
             assert!(matches!(fed.flows.claim(&waiting.state).await.unwrap(), crate::federation::Claim::Claimed(_)));
@@ -300,6 +354,53 @@ mod tests {
             assert!(outbox.get(&sent).await.unwrap().is_none());
             assert!(matches!(codes.redeem(&fresh_code, &client, crate::grants::Presented { redirect_uri: "https://app.example/cb", code_challenge: None }).await.unwrap(), Redemption::Redeemed(_)));
             assert_eq!(purge.run().await.unwrap(), Purged::default(), "nothing left to purge");
+        }
+
+        async fn guests_nobody_used_go_and_the_others_stay(store: Store) {
+            let sb = MasterKey::generate().secret_box();
+            let (user, client) = user_and_client(&store).await;
+            let users = crate::users::Users::new(&store, crate::consents::tests::hasher());
+            let sessions = BrowserSessions::new(&store, sb.clone(), SessionPolicy {
+                idle_timeout: DAY, absolute_timeout: DAY, remember_timeout: DAY * 14,
+            });
+            let grants = Grants::new(&store, sb.clone(), DAY * 30);
+            let guest = || async { users.create_guest().await.unwrap().id };
+            let (abandoned, browsing, refreshing, fresh) = (guest().await, guest().await, guest().await, guest().await);
+            for id in [&abandoned, &browsing, &refreshing] {
+                age::<user::Entity>(&store, user::Column::CreatedAt, Condition::all().add(user::Column::Id.eq(id.as_str())), 40).await;
+            }
+            // An old session for the abandoned guest, a recently seen one for another.
+            let mut old_session = String::new();
+            for id in [&abandoned, &browsing] {
+                let (_, s) = sessions.sign_in(NewSession {
+                    user_id: id.clone(), amr: vec!["guest".into()], acr: None, ip: None, user_agent: None,
+                    remember: false, lifetime: None,
+                }, None).await.unwrap();
+                if id == &abandoned {
+                    age::<browser_session::Entity>(&store, browser_session::Column::LastSeenAt, Condition::all().add(browser_session::Column::Id.eq(s.id.as_str())), 31).await;
+                    old_session = s.id;
+                }
+            }
+            // A refresh token issued lately keeps the third.
+            let family = grants.start(NewGrant {
+                client_id: client.clone(), user_id: refreshing.clone(), session_id: None, code_hash: None,
+                scope: "openid".into(), claims: None, auth_time: now(), acr: None, amr: vec!["guest".into()],
+                fingerprint: None, not_after: None, resources: vec![],
+            }).await.unwrap();
+            grants.issue_refresh(&family).await.unwrap();
+            // An ordinary account as old as them, never used: not a guest, never purged here.
+            age::<user::Entity>(&store, user::Column::CreatedAt, Condition::all().add(user::Column::Id.eq(user.as_str())), 40).await;
+
+            let purge = Purge::new(&store, DAY * 7, DAY * 30).with_guests(DAY * 30);
+            assert_eq!(purge.run().await.unwrap().guests, 1);
+            assert!(users.find(&abandoned).await.unwrap().is_none(), "abandoned guest purged");
+            assert!(sessions.get(&old_session).await.unwrap().is_none(), "its session with it");
+            for kept in [&browsing, &refreshing, &fresh, &user] {
+                assert!(users.find(kept).await.unwrap().is_some());
+            }
+            // Without `with_guests`, no guest goes.
+            age::<browser_session::Entity>(&store, browser_session::Column::LastSeenAt, Condition::all(), 35).await;
+            assert_eq!(Purge::new(&store, DAY * 7, DAY * 30).run().await.unwrap().guests, 0);
         }
     }
 }

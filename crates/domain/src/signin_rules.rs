@@ -9,12 +9,16 @@ use crate::entities::user;
 use crate::error::Result;
 use crate::users::{NewToken, Purpose, UserStatus, UserTokens};
 
+/// A guest: nobody proved who they are (ISO/IEC 29115 level 0).
+pub const ACR_GUEST: &str = "urn:gatehouse:loa:0";
 /// A password (or other single factor) sign-in.
 pub const ACR_SINGLE_FACTOR: &str = "urn:gatehouse:loa:1";
 /// A sign-in with a second factor.
 pub const ACR_MULTI_FACTOR: &str = "urn:gatehouse:loa:2";
-/// Authentication context classes: one factor, and (with MFA) two.
-pub const ACR_VALUES: &[&str] = &[ACR_SINGLE_FACTOR, ACR_MULTI_FACTOR];
+/// Authentication context classes: a guest, one factor, and (with MFA) two.
+pub const ACR_VALUES: &[&str] = &[ACR_GUEST, ACR_SINGLE_FACTOR, ACR_MULTI_FACTOR];
+/// The `amr` of a guest sign-in (not an RFC 8176 value: nothing was verified).
+pub const AMR_GUEST: &str = "guest";
 
 /// Whether an account in `status` may sign in: an active one, and a pending one (email not
 /// yet verified) when `pending_may_sign_in`.
@@ -55,7 +59,7 @@ pub async fn issue_sms_code(
         .issue_new(NewToken {
             purpose,
             user_id: Some(&user.id),
-            email: &user.email,
+            email: user.email.as_deref().unwrap_or_default(),
             data: Some(serde_json::json!({ "code_hash": code_hash, "phone": phone })),
             ttl: SMS_CODE_TTL,
         })

@@ -215,5 +215,6 @@ pub fn pending_request(client_id: &str) -> crate::authorization::PendingRequest 
         consent_session: None,
         resources: vec![],
         idp_hint: None,
+        guest: false,
     }
 }

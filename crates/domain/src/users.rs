@@ -4,6 +4,7 @@ pub mod claims;
 mod email;
 mod erase;
 mod export;
+mod guests;
 mod lockout;
 mod revoke;
 mod service;

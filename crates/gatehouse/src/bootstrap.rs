@@ -60,7 +60,7 @@ pub async fn ensure_admin(
     );
     for role in roles {
         services.roles.ensure(role).await?;
-        services.roles.grant(role, &user.email).await?;
+        services.roles.grant(role, &email).await?;
     }
     services
         .audit
@@ -71,7 +71,7 @@ pub async fn ensure_admin(
         )
         .await?;
     Ok(Some(BootstrapAdmin {
-        email: user.email,
+        email,
         generated_password: generated.then_some(password),
     }))
 }

@@ -367,6 +367,7 @@ fn login_ui(
             captcha_after_failures: config.captcha.login_after_failures,
             new_sign_in_alert: config.session.new_sign_in_alert,
             trusted_device_days: config.session.trusted_device_days,
+            guest_session_ttl: Duration::from_secs(config.guests.session_ttl_secs),
             mfa_policy: mfa_policy(config),
             limits: limits(config),
             branding,

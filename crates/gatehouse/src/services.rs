@@ -168,11 +168,17 @@ impl Services {
             ),
             audit,
             tokens: UserTokens::new(&store, secrets.clone()),
-            purge: Purge::new(
-                &store,
-                secs(config.maintenance.retain_ended_secs),
-                secs(config.maintenance.retain_ended_sessions_secs),
-            ),
+            purge: {
+                let purge = Purge::new(
+                    &store,
+                    secs(config.maintenance.retain_ended_secs),
+                    secs(config.maintenance.retain_ended_sessions_secs),
+                );
+                match config.guests.purge_after_secs {
+                    0 => purge,
+                    after => purge.with_guests(secs(after)),
+                }
+            },
             outbox: Outbox::new(
                 &store,
                 secrets.clone(),

@@ -59,10 +59,11 @@ pub async fn show(
     };
     let client = ui.clients.get(&pending.client_id).await?;
     let (token, cookie) = csrf::issue_signed_in(&ui, &req);
+    let label = user.label();
     let page = ConsentPage {
         client: &client,
         scopes: pending.scopes.iter().map(|s| describe(s)).collect(),
-        email: &user.email,
+        email: &label,
         request: &query.request,
         csrf: &token,
     };

@@ -31,6 +31,8 @@ pub struct UiSettings {
     pub mfa_policy: domain::credentials::MfaPolicy,
     /// Days a browser may skip the second factor after "don't ask again" (0: never).
     pub trusted_device_days: u32,
+    /// How long a guest's browser session lasts (at most the usual session lifetime).
+    pub guest_session_ttl: std::time::Duration,
     /// Whether a sign-in from a browser not seen before mails the user.
     pub new_sign_in_alert: bool,
     /// Failed sign-ins from one IP address (per hour) after which the sign-in form asks for

@@ -26,6 +26,7 @@ const MAX_LENGTHS: &[(&str, usize)] = &[
     ("response_mode", 32),
     ("id_token_hint", 16 * 1024),
     ("idp_hint", 64),
+    ("guest", 8),
 ];
 /// Largest `claims` parameter (JSON), in bytes.
 const MAX_CLAIMS_LEN: usize = 4096;
@@ -170,6 +171,17 @@ fn check(
             "display {d:?} is not one of page, popup, touch, wap"
         )));
     }
+    let guest = match params.get("guest") {
+        None | Some("false") => false,
+        Some("true") if client.allow_guests => true,
+        Some("true") => {
+            return Err(OAuthError::new(
+                ErrorCode::UnauthorizedClient,
+                "this client may not start guest sign-ins",
+            ));
+        }
+        Some(_) => return Err(bad("guest must be true or false")),
+    };
     let id_token_hint_sub = match params.get("id_token_hint") {
         None => None,
         Some(hint) => Some(hint_subject(provider, client, hint)?),
@@ -212,6 +224,7 @@ fn check(
         consent_session: None,
         resources,
         idp_hint: params.get("idp_hint").map(str::to_owned),
+        guest,
     })
 }
 

@@ -91,10 +91,11 @@ pub async fn exchange(
     let scopes: Vec<String> = row.scope.split(' ').map(str::to_owned).collect();
     let amr: Vec<String> = serde_json::from_value(row.amr.clone()).unwrap_or_default();
     // Refresh tokens end with the browser session they came from ("keep me signed in" makes
-    // that long).
+    // that long). A guest's short browser session does not bound them: the application's
+    // refresh token is its only way back to the guest (the client's refresh lifetime does).
     let not_after = match &row.session_id {
-        Some(id) => provider.sessions.get(id).await?.map(|s| s.expires_at),
-        None => None,
+        Some(id) if !user.guest => provider.sessions.get(id).await?.map(|s| s.expires_at),
+        _ => None,
     };
     let grant = provider
         .grants

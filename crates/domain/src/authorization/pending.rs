@@ -79,6 +79,10 @@ pub struct PendingRequest {
     /// (used once).
     #[serde(default)]
     pub idp_hint: Option<String>,
+    /// `guest=true`: the sign-in makes a new guest account instead of asking who it is
+    /// (only for clients allowed to; used once).
+    #[serde(default)]
+    pub guest: bool,
 }
 
 /// How many parked requests may be live at once: unauthenticated requests are parked, so

@@ -61,6 +61,8 @@ pub struct NewClient {
     /// Token kinds (`access_token`, `id_token`, `userinfo`) that carry role and group
     /// claims; `None`: all three.
     pub role_claims: Option<Vec<String>>,
+    /// The client may start guest sign-ins (`guest=true`).
+    pub allow_guests: bool,
 }
 
 /// A registered client with its lists decoded. Never carries the secret.
@@ -116,6 +118,8 @@ pub struct Client {
     pub allow_impersonation: bool,
     /// Token kinds that carry role and group claims (when the scopes ask for them).
     pub role_claims: Vec<String>,
+    /// The client may start guest sign-ins (`guest=true`).
+    pub allow_guests: bool,
     /// Registration time.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: time::OffsetDateTime,
@@ -146,6 +150,7 @@ impl TryFrom<client::Model> for Client {
             allowed_origins,
             resources: m.resources.map(list).transpose()?.unwrap_or_default(),
             allow_impersonation: m.allow_impersonation,
+            allow_guests: m.allow_guests,
             role_claims: match m.role_claims {
                 Some(v) => list(v)?,
                 None => super::default_role_claims(),

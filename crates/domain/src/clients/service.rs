@@ -87,7 +87,7 @@ impl Clients {
         let at = now();
         let json = |v: &[String]| serde_json::Value::from(v.to_vec());
         let row = client::ActiveModel {
-            id: Set(random::token::<18>()),
+            id: Set(random::identifier::<18>()),
             name: Set(c.name),
             secret_hash: Set(secret
                 .as_deref()
@@ -113,6 +113,7 @@ impl Clients {
             allowed_origins: Set(Some(json(&c.allowed_origins))),
             resources: Set(Some(json(&c.resources))),
             allow_impersonation: Set(new.allow_impersonation),
+            allow_guests: Set(new.allow_guests),
             role_claims: Set(new
                 .role_claims
                 .as_deref()

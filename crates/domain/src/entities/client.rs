@@ -47,6 +47,8 @@ pub struct Model {
     /// Token kinds that carry role and group claims; null: all of them.
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub role_claims: Option<Json>,
+    /// Whether the client may start guest sign-ins (`guest=true`).
+    pub allow_guests: bool,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
 }

@@ -10,8 +10,9 @@ pub struct Model {
     pub id: String,
     #[sea_orm(unique)]
     pub subject: String,
+    /// None for guests and for people whose upstream gave no address.
     #[sea_orm(unique)]
-    pub email: String,
+    pub email: Option<String>,
     pub email_verified: bool,
     pub status: String,
     pub status_reason: Option<String>,
@@ -35,6 +36,8 @@ pub struct Model {
     pub locked_until: Option<TimeDateTimeWithTimeZone>,
     /// Wrong second-factor codes since the last correct one (finding l).
     pub failed_second_factors: i32,
+    /// A guest account (no address, no credentials; purged when abandoned).
+    pub guest: bool,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
 }
@@ -44,3 +47,14 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// How lists name the account: its address, or its `sub` when it has none.
+    pub fn label(&self) -> String {
+        match &self.email {
+            Some(email) => email.clone(),
+            None if self.guest => format!("guest {}", self.subject),
+            None => format!("sub {}", self.subject),
+        }
+    }
+}

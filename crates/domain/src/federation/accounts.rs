@@ -31,6 +31,9 @@ pub enum Arrival {
     Created,
     /// The identity was linked to the account with its address (every condition held).
     AutoLinked,
+    /// The guest signed in in the browser became an account with the link (where a new
+    /// account would have been made), keeping its `sub`.
+    FromGuest,
 }
 
 impl Arrival {
@@ -40,6 +43,7 @@ impl Arrival {
             Self::Linked => "linked",
             Self::Created => "created",
             Self::AutoLinked => "auto_linked",
+            Self::FromGuest => "from_guest",
         }
     }
 }
@@ -71,7 +75,7 @@ impl ProofReason {
 pub enum Refusal {
     /// The upstream's policy is `deny` and the identity has no link.
     Denied,
-    /// The upstream gave no usable email address, which a new or linked account needs.
+    /// The upstream gave no usable email address, which linking to an account needs.
     NoEmail,
     /// The policy is `link` and no account has the address.
     NoAccount,
@@ -115,11 +119,14 @@ pub enum Resolution {
 impl Links {
     /// Decides which account `identity` (verified by the protocol) signs in through
     /// `upstream`; creates the account and its link (one transaction) or the automatic
-    /// link when that is the decision.
+    /// link when that is the decision. Where a new account would be made and a `guest` is
+    /// signed in in the browser, the guest becomes that account instead (registering through
+    /// the upstream keeps the guest's `sub`).
     pub async fn resolve(
         &self,
         upstream: &Upstream,
         identity: &UpstreamIdentity,
+        guest: Option<&user::Model>,
     ) -> Result<Resolution> {
         if let Some(link) = self.find(&identity.issuer, &identity.subject).await? {
             let user = self
@@ -141,16 +148,17 @@ impl Links {
             .as_deref()
             .and_then(|e| normalize_email(e).ok())
         else {
-            return Ok(Resolution::Refused(Refusal::NoEmail));
+            // Without an address there is no account to link to; `create` makes one
+            // without an address (X, for one, usually gives none).
+            if upstream.first_login != FirstLogin::Create {
+                return Ok(Resolution::Refused(Refusal::NoEmail));
+            }
+            return self.create(upstream, identity, None, guest).await;
         };
         match self.users.find_by_email(&email).await? {
             Some(user) => self.link_existing(upstream, identity, user).await,
             None if upstream.first_login == FirstLogin::Create => {
-                let user = self.create(upstream, identity, &email).await?;
-                Ok(Resolution::SignIn {
-                    user: Box::new(user),
-                    arrival: Arrival::Created,
-                })
+                self.create(upstream, identity, Some(&email), guest).await
             }
             None => Ok(Resolution::Refused(Refusal::NoAccount)),
         }
@@ -198,30 +206,61 @@ impl Links {
             > 0)
     }
 
-    /// A new account for `identity` and its link, in one transaction: either both exist
-    /// afterwards or neither does.
+    /// A new account for `identity` and its link (or the `guest` made that account), in one
+    /// transaction: either both exist afterwards or neither does.
     async fn create(
         &self,
         upstream: &Upstream,
         identity: &UpstreamIdentity,
-        email: &str,
-    ) -> Result<user::Model> {
+        email: Option<&str>,
+        guest: Option<&user::Model>,
+    ) -> Result<Resolution> {
         let short = |v: &Option<String>| {
             v.as_deref()
                 .map(str::trim)
                 .filter(|s| !s.is_empty() && s.chars().count() <= 200)
                 .map(str::to_owned)
         };
-        let mut row = self
-            .users
-            .new_row(&NewUser {
-                email: email.to_owned(),
-                password: None,
-                email_verified: identity.email_verified && upstream.trusted_for_email,
-                display_name: short(&identity.name),
-                status: UserStatus::Active,
-            })
-            .await?;
+        let email_verified = identity.email_verified && upstream.trusted_for_email;
+        if let Some(guest) = guest.filter(|g| g.guest) {
+            let txn = crate::store::begin_write(&self.db).await?;
+            let mut row: user::ActiveModel = guest.clone().into();
+            row.guest = Set(false);
+            row.email = Set(email.map(str::to_owned));
+            row.email_verified = Set(email.is_some() && email_verified);
+            if guest.display_name.is_none() {
+                row.display_name = Set(short(&identity.name));
+            }
+            row.given_name = Set(short(&identity.given_name));
+            row.family_name = Set(short(&identity.family_name));
+            row.updated_at = Set(crate::now());
+            let user = row.update(&txn).await.map_err(|e| match e.sql_err() {
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Error::Conflict("user"),
+                _ => Error::Database(e),
+            })?;
+            insert_link(&txn, new_link(&user.id, upstream, identity)).await?;
+            txn.commit().await?;
+            return Ok(Resolution::SignIn {
+                user: Box::new(user),
+                arrival: Arrival::FromGuest,
+            });
+        }
+        let mut row = match email {
+            Some(email) => {
+                self.users
+                    .new_row(&NewUser {
+                        email: email.to_owned(),
+                        password: None,
+                        email_verified,
+                        display_name: short(&identity.name),
+                        status: UserStatus::Active,
+                    })
+                    .await?
+            }
+            None => self
+                .users
+                .new_row_without_email(short(&identity.name).as_deref())?,
+        };
         row.given_name = Set(short(&identity.given_name));
         row.family_name = Set(short(&identity.family_name));
         let txn = crate::store::begin_write(&self.db).await?;
@@ -231,6 +270,9 @@ impl Links {
         })?;
         insert_link(&txn, new_link(&user.id, upstream, identity)).await?;
         txn.commit().await?;
-        Ok(user)
+        Ok(Resolution::SignIn {
+            user: Box::new(user),
+            arrival: Arrival::Created,
+        })
     }
 }

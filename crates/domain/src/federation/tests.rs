@@ -253,14 +253,14 @@ backend_tests! {
     async fn create_makes_one_account_and_the_link_finds_it_again(store: Store) {
         let fed = federation(&store);
         let untrusted = fed.upstreams.create(new_upstream("social", FirstLogin::Create, false), "test").await.unwrap();
-        let (user, arrival) = signed_in(fed.links.resolve(&untrusted, &identity("u1", Some("New@Example.com"), true)).await.unwrap());
+        let (user, arrival) = signed_in(fed.links.resolve(&untrusted, &identity("u1", Some("New@Example.com"), true), None).await.unwrap());
         assert_eq!(arrival, Arrival::Created);
-        assert_eq!(user.email, "new@example.com");
+        assert_eq!(user.email.as_deref(), Some("new@example.com"));
         assert!(!user.email_verified, "the upstream is not trusted for email");
         assert_eq!(user.display_name.as_deref(), Some("Uma Upstream"));
         assert_eq!(user.given_name.as_deref(), Some("Uma"));
         // The same identity again: the same account, whatever its address says now.
-        let (again, arrival) = signed_in(fed.links.resolve(&untrusted, &identity("u1", Some("changed@example.com"), true)).await.unwrap());
+        let (again, arrival) = signed_in(fed.links.resolve(&untrusted, &identity("u1", Some("changed@example.com"), true), None).await.unwrap());
         assert_eq!(arrival, Arrival::Linked);
         assert_eq!(again.id, user.id);
         assert_eq!(again.subject, user.subject);
@@ -272,13 +272,17 @@ backend_tests! {
         let trusted = fed.upstreams.create(new_upstream("trusted", FirstLogin::Create, true), "test").await.unwrap();
         let mut other = identity("u2", Some("verified@example.com"), true);
         other.issuer = "https://other.example".into();
-        let (user, _) = signed_in(fed.links.resolve(&trusted, &other).await.unwrap());
+        let (user, _) = signed_in(fed.links.resolve(&trusted, &other, None).await.unwrap());
         assert!(user.email_verified, "trusted and verified upstream address");
-        let (user, _) = signed_in(fed.links.resolve(&trusted, &identity("u3", Some("unverified@example.com"), false)).await.unwrap());
+        let (user, _) = signed_in(fed.links.resolve(&trusted, &identity("u3", Some("unverified@example.com"), false), None).await.unwrap());
         assert!(!user.email_verified, "the upstream did not verify it");
-        // Without an address no account can be made.
-        assert!(matches!(fed.links.resolve(&trusted, &identity("u4", None, true)).await.unwrap(), Resolution::Refused(Refusal::NoEmail)));
-        assert!(matches!(fed.links.resolve(&trusted, &identity("u4", Some("not an address"), true)).await.unwrap(), Resolution::Refused(Refusal::NoEmail)));
+        // Without a usable address, an account without one (X gives none).
+        for (subject, email) in [("u4", None), ("u5", Some("not an address"))] {
+            let (user, arrival) = signed_in(fed.links.resolve(&trusted, &identity(subject, email, true), None).await.unwrap());
+            assert_eq!((user.email.as_deref(), user.email_verified, arrival), (None, false, Arrival::Created));
+            let (again, _) = signed_in(fed.links.resolve(&trusted, &identity(subject, None, true), None).await.unwrap());
+            assert_eq!(again.id, user.id, "the link finds it again");
+        }
     }
 
     async fn linking_to_an_existing_address_is_strict(store: Store) {
@@ -294,29 +298,32 @@ backend_tests! {
             other => panic!("expected a proof, got {other:?}"),
         };
         // The upstream does not vouch for the address.
-        let (id, reason) = prove(fed.links.resolve(&trusted, &identity("a1", Some("alice@example.com"), false)).await.unwrap());
+        let (id, reason) = prove(fed.links.resolve(&trusted, &identity("a1", Some("alice@example.com"), false), None).await.unwrap());
         assert_eq!((id.as_str(), reason), (alice.as_str(), ProofReason::UpstreamEmailUnverified));
         // The upstream vouches, but is not trusted to.
         let mut id_untrusted = identity("a1", Some("alice@example.com"), true);
         id_untrusted.issuer = "https://untrusted.example".into();
-        let (_, reason) = prove(fed.links.resolve(&untrusted, &id_untrusted).await.unwrap());
+        let (_, reason) = prove(fed.links.resolve(&untrusted, &id_untrusted, None).await.unwrap());
         assert_eq!(reason, ProofReason::UpstreamNotTrusted);
         // The local address is not verified.
         local_user(&store, "bob@example.com", true, false).await;
-        let (_, reason) = prove(fed.links.resolve(&trusted, &identity("b1", Some("bob@example.com"), true)).await.unwrap());
+        let (_, reason) = prove(fed.links.resolve(&trusted, &identity("b1", Some("bob@example.com"), true), None).await.unwrap());
         assert_eq!(reason, ProofReason::LocalEmailUnverified);
         // Nothing was linked by any of these.
         assert_eq!(links_count(&store).await, 0);
         // No password: nothing to prove with.
         local_user(&store, "nopw@example.com", false, false).await;
-        assert!(matches!(fed.links.resolve(&trusted, &identity("n1", Some("nopw@example.com"), true)).await.unwrap(),
+        assert!(matches!(fed.links.resolve(&trusted, &identity("n1", Some("nopw@example.com"), true), None).await.unwrap(),
             Resolution::Refused(Refusal::CannotProve(ProofReason::LocalEmailUnverified))));
         // Every condition holds: linked automatically.
-        let (user, arrival) = signed_in(fed.links.resolve(&trusted, &identity("a2", Some("alice@example.com"), true)).await.unwrap());
+        let (user, arrival) = signed_in(fed.links.resolve(&trusted, &identity("a2", Some("alice@example.com"), true), None).await.unwrap());
         assert_eq!((user.id.as_str(), arrival), (alice.as_str(), Arrival::AutoLinked));
         // The policy `link` never creates accounts.
-        assert!(matches!(fed.links.resolve(&trusted, &identity("z", Some("nobody@example.com"), true)).await.unwrap(),
+        assert!(matches!(fed.links.resolve(&trusted, &identity("z", Some("nobody@example.com"), true), None).await.unwrap(),
             Resolution::Refused(Refusal::NoAccount)));
+        // Nor, without an address, finds one.
+        assert!(matches!(fed.links.resolve(&trusted, &identity("z", None, true), None).await.unwrap(),
+            Resolution::Refused(Refusal::NoEmail)));
         // A proven link: the account gets a second identity.
         fed.links.link(&alice, &untrusted, &id_untrusted).await.unwrap();
         assert_eq!(fed.links.of_user(&alice).await.unwrap().len(), 2, "several links per account");
@@ -327,15 +334,15 @@ backend_tests! {
         let fed = federation(&store);
         let untrusted = fed.upstreams.create(new_upstream("social", FirstLogin::Create, false), "test").await.unwrap();
         // A stranger's identity claims the victim's address: an account is created, unverified.
-        let (made, _) = signed_in(fed.links.resolve(&untrusted, &identity("stranger", Some("victim@example.com"), true)).await.unwrap());
+        let (made, _) = signed_in(fed.links.resolve(&untrusted, &identity("stranger", Some("victim@example.com"), true), None).await.unwrap());
         assert!(!made.email_verified);
         // The mailbox owner resets the password: the stranger's link goes.
         users(&store).reset_password(&made.id, "the owner's new password").await.unwrap();
         assert_eq!(links_count(&store).await, 0);
-        assert!(matches!(fed.links.resolve(&untrusted, &identity("stranger", Some("victim@example.com"), true)).await.unwrap(),
+        assert!(matches!(fed.links.resolve(&untrusted, &identity("stranger", Some("victim@example.com"), true), None).await.unwrap(),
             Resolution::Prove { reason: ProofReason::UpstreamNotTrusted, .. }), "the stranger now needs the password");
         // Confirming an address does the same; a verified account keeps its links.
-        let (other, _) = signed_in(fed.links.resolve(&untrusted, &identity("s2", Some("second@example.com"), true)).await.unwrap());
+        let (other, _) = signed_in(fed.links.resolve(&untrusted, &identity("s2", Some("second@example.com"), true), None).await.unwrap());
         users(&store).confirm_email(&other.id, "second@example.com").await.unwrap();
         assert_eq!(links_count(&store).await, 0);
         fed.links.link(&other.id, &untrusted, &identity("s2", None, false)).await.unwrap();
@@ -347,22 +354,56 @@ backend_tests! {
         let fed = federation(&store);
         let up = fed.upstreams.create(new_upstream("closed", FirstLogin::Deny, true), "test").await.unwrap();
         let alice = local_user(&store, "alice@example.com", true, true).await;
-        assert!(matches!(fed.links.resolve(&up, &identity("d1", Some("alice@example.com"), true)).await.unwrap(), Resolution::Refused(Refusal::Denied)));
-        assert!(matches!(fed.links.resolve(&up, &identity("d2", Some("new@example.com"), true)).await.unwrap(), Resolution::Refused(Refusal::Denied)));
+        assert!(matches!(fed.links.resolve(&up, &identity("d1", Some("alice@example.com"), true), None).await.unwrap(), Resolution::Refused(Refusal::Denied)));
+        assert!(matches!(fed.links.resolve(&up, &identity("d2", Some("new@example.com"), true), None).await.unwrap(), Resolution::Refused(Refusal::Denied)));
         assert_eq!(links_count(&store).await, 0);
         fed.links.link(&alice, &up, &identity("d1", None, false)).await.unwrap();
-        let (user, arrival) = signed_in(fed.links.resolve(&up, &identity("d1", None, false)).await.unwrap());
+        let (user, arrival) = signed_in(fed.links.resolve(&up, &identity("d1", None, false), None).await.unwrap());
         assert_eq!((user.id, arrival), (alice, Arrival::Linked));
     }
 
     async fn deleting_an_upstream_removes_its_links_not_the_accounts(store: Store) {
         let fed = federation(&store);
         let up = fed.upstreams.create(new_upstream("gone", FirstLogin::Create, true), "test").await.unwrap();
-        let (user, _) = signed_in(fed.links.resolve(&up, &identity("g1", Some("g@example.com"), true)).await.unwrap());
+        let (user, _) = signed_in(fed.links.resolve(&up, &identity("g1", Some("g@example.com"), true), None).await.unwrap());
         fed.flows.save(&FlowStart::generate(), NewFlow { upstream_id: &up.id, request_id: None, next: None, browser: None }).await.unwrap();
         fed.upstreams.delete("gone", "test").await.unwrap();
         assert_eq!(links_count(&store).await, 0);
         assert!(upstream_flow::Entity::find().one(store.db()).await.unwrap().is_none());
         assert!(users(&store).find(&user.id).await.unwrap().is_some());
+    }
+    async fn a_guest_becomes_the_account_an_upstream_sign_in_would_create(store: Store) {
+        let fed = federation(&store);
+        let users = users(&store);
+        let trusted = fed.upstreams.create(new_upstream("social", FirstLogin::Create, true), "test").await.unwrap();
+        let guest = users.create_guest().await.unwrap();
+        let (user, arrival) = signed_in(fed.links.resolve(&trusted, &identity("g1", Some("gina@example.com"), true), Some(&guest)).await.unwrap());
+        assert_eq!(arrival, Arrival::FromGuest);
+        assert_eq!((user.id.as_str(), user.subject.as_str()), (guest.id.as_str(), guest.subject.as_str()), "the guest keeps its sub");
+        assert!(!user.guest);
+        assert_eq!((user.email.as_deref(), user.email_verified), (Some("gina@example.com"), true));
+        assert_eq!(user.display_name.as_deref(), Some("Uma Upstream"));
+        assert_eq!(fed.links.of_user(&user.id).await.unwrap().len(), 1);
+        // Later sign-ins find it through the link.
+        let (again, arrival) = signed_in(fed.links.resolve(&trusted, &identity("g1", None, true), None).await.unwrap());
+        assert_eq!((again.id.as_str(), arrival), (guest.id.as_str(), Arrival::Linked));
+
+        // An identity linked already signs its own account in; the guest stays a guest.
+        let other_guest = users.create_guest().await.unwrap();
+        let (user, arrival) = signed_in(fed.links.resolve(&trusted, &identity("g1", None, true), Some(&other_guest)).await.unwrap());
+        assert_eq!((user.id.as_str(), arrival), (guest.id.as_str(), Arrival::Linked));
+        // So does an address with an account: the usual linking rule, not the guest.
+        let alice = local_user(&store, "alice@example.com", true, true).await;
+        let (user, arrival) = signed_in(fed.links.resolve(&trusted, &identity("g2", Some("alice@example.com"), true), Some(&other_guest)).await.unwrap());
+        assert_eq!((user.id.as_str(), arrival), (alice.as_str(), Arrival::AutoLinked));
+        assert!(users.find(&other_guest.id).await.unwrap().unwrap().guest);
+        // An upstream without an address: the guest becomes an account without one.
+        let (user, arrival) = signed_in(fed.links.resolve(&trusted, &identity("g3", None, true), Some(&other_guest)).await.unwrap());
+        assert_eq!((user.id.as_str(), arrival, user.email.as_deref(), user.guest), (other_guest.id.as_str(), Arrival::FromGuest, None, false));
+        // An ordinary account handed as "guest" is never taken over.
+        let third = users.find(&alice).await.unwrap().unwrap();
+        let (user, arrival) = signed_in(fed.links.resolve(&trusted, &identity("g4", Some("new4@example.com"), true), Some(&third)).await.unwrap());
+        assert_eq!(arrival, Arrival::Created);
+        assert_ne!(user.id, alice);
     }
 }

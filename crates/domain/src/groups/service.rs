@@ -119,7 +119,7 @@ impl Groups {
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|u| u.email)
+            .map(|u| u.label())
             .collect();
         members.sort();
         let role_ids: Vec<String> = group_role::Entity::find()

@@ -250,7 +250,8 @@ impl Acl {
             .all(&self.db)
             .await?
         {
-            names.insert(("user", u.id), u.email);
+            let label = u.label();
+            names.insert(("user", u.id), label);
         }
         for g in group::Entity::find()
             .filter(group::Column::Id.is_in(ids("group")))

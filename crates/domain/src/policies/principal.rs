@@ -71,7 +71,8 @@ pub async fn load(db: &impl ConnectionTrait, id: &str) -> Result<Option<Principa
     Ok(Some(Principal {
         user_id: u.id,
         subject: u.subject,
-        email: u.email,
+        // Policies read `principal.email` as a required text: empty when there is none.
+        email: u.email.unwrap_or_default(),
         email_verified: u.email_verified,
         created_at: u.created_at,
         roles,

@@ -196,7 +196,7 @@ impl Roles {
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|u| u.email)
+            .map(|u| u.label())
             .collect();
         users.sort();
         let group_ids: Vec<String> = group_role::Entity::find()

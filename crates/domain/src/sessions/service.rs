@@ -52,6 +52,8 @@ pub struct NewSession {
     pub user_agent: Option<String>,
     /// The user asked to stay signed in.
     pub remember: bool,
+    /// A shorter life than the policy gives (guest sessions).
+    pub lifetime: Option<Duration>,
 }
 
 /// The browser session service.
@@ -98,7 +100,12 @@ impl BrowserSessions {
             row.ip = Set(new.ip);
             row.user_agent = Set(new.user_agent);
             row.last_seen_at = Set(at);
-            row.expires_at = Set(at + self.policy.lifetime(new.remember));
+            row.expires_at = Set(at
+                + new
+                    .lifetime
+                    .map_or(self.policy.lifetime(new.remember), |l| {
+                        l.min(self.policy.lifetime(new.remember))
+                    }));
             row.remember = Set(new.remember);
             return Ok((secret, row.update(&self.db).await?));
         }
@@ -116,7 +123,12 @@ impl BrowserSessions {
             user_agent: Set(new.user_agent),
             created_at: Set(at),
             last_seen_at: Set(at),
-            expires_at: Set(at + self.policy.lifetime(new.remember)),
+            expires_at: Set(at
+                + new
+                    .lifetime
+                    .map_or(self.policy.lifetime(new.remember), |l| {
+                        l.min(self.policy.lifetime(new.remember))
+                    })),
             revoked_at: Set(None),
             remember: Set(new.remember),
         }

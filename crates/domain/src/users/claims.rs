@@ -86,8 +86,8 @@ fn value_of(u: &user::Model, name: &str) -> Option<Value> {
         "zoneinfo" => text(&u.zoneinfo),
         "locale" => text(&u.locale),
         "updated_at" => Some(Value::from(u.updated_at.unix_timestamp())),
-        "email" => Some(Value::from(u.email.clone())),
-        "email_verified" => Some(Value::from(u.email_verified)),
+        "email" => text(&u.email),
+        "email_verified" => u.email.as_ref().map(|_| Value::from(u.email_verified)),
         "address" => u.address.clone(),
         "phone_number" => text(&u.phone_number),
         "phone_number_verified" => u

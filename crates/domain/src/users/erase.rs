@@ -31,14 +31,16 @@ impl Users {
             .filter(access_token::Column::UserId.eq(user_id))
             .exec(&txn)
             .await?;
-        user_token::Entity::delete_many()
-            .filter(user_token::Column::Email.eq(found.email.clone()))
-            .exec(&txn)
-            .await?;
-        mail_outbox::Entity::delete_many()
-            .filter(mail_outbox::Column::ToAddress.eq(found.email.clone()))
-            .exec(&txn)
-            .await?;
+        if let Some(email) = &found.email {
+            user_token::Entity::delete_many()
+                .filter(user_token::Column::Email.eq(email))
+                .exec(&txn)
+                .await?;
+            mail_outbox::Entity::delete_many()
+                .filter(mail_outbox::Column::ToAddress.eq(email))
+                .exec(&txn)
+                .await?;
+        }
         pseudonymise_audit(&txn, user_id, &alias).await?;
         user::Entity::delete_by_id(user_id.to_owned())
             .exec(&txn)

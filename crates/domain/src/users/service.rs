@@ -103,47 +103,73 @@ impl Users {
     /// a caller that inserts it in a transaction of its own.
     pub(crate) async fn new_row(&self, new: &NewUser) -> Result<user::ActiveModel> {
         let email = normalize_email(&new.email)?;
-        let display_name = match new.display_name.as_deref().map(str::trim) {
-            Some("") | None => None,
-            Some(name) if name.chars().count() > 200 => {
-                return Err(Error::invalid("name", "is longer than 200 characters"));
-            }
-            Some(name) => Some(name.to_owned()),
-        };
         if self.find_by_email(&email).await?.is_some() {
             return Err(Error::Conflict("user"));
         }
-        let at = now();
-        Ok(user::ActiveModel {
-            id: Set(uuid::Uuid::now_v7().to_string()),
-            subject: Set(uuid::Uuid::new_v4().simple().to_string()),
-            email: Set(email),
-            email_verified: Set(new.email_verified),
-            status: Set(new.status.as_str().to_owned()),
-            status_reason: Set(None),
-            display_name: Set(display_name),
-            given_name: Set(None),
-            family_name: Set(None),
-            middle_name: Set(None),
-            nickname: Set(None),
-            preferred_username: Set(None),
-            picture: Set(None),
-            website: Set(None),
-            gender: Set(None),
-            birthdate: Set(None),
-            locale: Set(None),
-            zoneinfo: Set(None),
-            phone_number: Set(None),
-            phone_number_verified: Set(false),
-            address: Set(None),
-            failed_logins: Set(0),
-            failed_second_factors: Set(0),
-            locked_until: Set(None),
-            created_at: Set(at),
-            updated_at: Set(at),
-        })
+        blank_row(
+            Some(email),
+            new.email_verified,
+            new.display_name.as_deref(),
+            new.status,
+        )
     }
 
+    /// The row of a new active account without an address (an upstream that gives none).
+    pub(crate) fn new_row_without_email(
+        &self,
+        display_name: Option<&str>,
+    ) -> Result<user::ActiveModel> {
+        blank_row(None, false, display_name, UserStatus::Active)
+    }
+}
+
+/// A new account's row: a fresh id and `sub`, the checked name, nothing else set.
+pub(super) fn blank_row(
+    email: Option<String>,
+    email_verified: bool,
+    display_name: Option<&str>,
+    status: UserStatus,
+) -> Result<user::ActiveModel> {
+    let display_name = match display_name.map(str::trim) {
+        Some("") | None => None,
+        Some(name) if name.chars().count() > 200 => {
+            return Err(Error::invalid("name", "is longer than 200 characters"));
+        }
+        Some(name) => Some(name.to_owned()),
+    };
+    let at = now();
+    Ok(user::ActiveModel {
+        id: Set(uuid::Uuid::now_v7().to_string()),
+        subject: Set(uuid::Uuid::new_v4().simple().to_string()),
+        email: Set(email),
+        email_verified: Set(email_verified),
+        status: Set(status.as_str().to_owned()),
+        guest: Set(false),
+        status_reason: Set(None),
+        display_name: Set(display_name),
+        given_name: Set(None),
+        family_name: Set(None),
+        middle_name: Set(None),
+        nickname: Set(None),
+        preferred_username: Set(None),
+        picture: Set(None),
+        website: Set(None),
+        gender: Set(None),
+        birthdate: Set(None),
+        locale: Set(None),
+        zoneinfo: Set(None),
+        phone_number: Set(None),
+        phone_number_verified: Set(false),
+        address: Set(None),
+        failed_logins: Set(0),
+        failed_second_factors: Set(0),
+        locked_until: Set(None),
+        created_at: Set(at),
+        updated_at: Set(at),
+    })
+}
+
+impl Users {
     /// The account with this email, if any.
     pub async fn find_by_email(&self, email: &str) -> Result<Option<user::Model>> {
         let email = normalize_email(email)?;
@@ -213,7 +239,7 @@ impl Users {
     /// becomes active. Refused when the account's email changed since the link was sent.
     pub async fn confirm_email(&self, user_id: &str, email: &str) -> Result<user::Model> {
         let found = self.find(user_id).await?.ok_or(Error::NotFound("user"))?;
-        if found.email != email {
+        if found.email.as_deref() != Some(email) {
             return Err(Error::WrongState(
                 "the link was sent to another address".into(),
             ));
@@ -369,7 +395,7 @@ impl Users {
         let email = normalize_email(new_email)?;
         let found = self.find(user_id).await?.ok_or(Error::NotFound("user"))?;
         let mut row: user::ActiveModel = found.clone().into();
-        row.email = Set(email);
+        row.email = Set(Some(email));
         row.email_verified = Set(true);
         row.updated_at = Set(now());
         let updated = row.update(&self.db).await.map_err(unique_to_conflict)?;
@@ -413,7 +439,7 @@ impl Users {
         Ok(self.find(user_id).await?.is_some_and(|u| locked_now(&u)))
     }
 
-    async fn hash_password(&self, password: &str) -> Result<String> {
+    pub(super) async fn hash_password(&self, password: &str) -> Result<String> {
         if password.is_empty() {
             return Err(Error::invalid("password", "is required"));
         }
@@ -443,7 +469,7 @@ async fn replace_password(db: &impl ConnectionTrait, user_id: &str, hash: String
     Ok(())
 }
 
-fn password_row(user_id: &str, hash: String) -> credential::ActiveModel {
+pub(super) fn password_row(user_id: &str, hash: String) -> credential::ActiveModel {
     credential::ActiveModel {
         id: Set(uuid::Uuid::now_v7().to_string()),
         user_id: Set(user_id.to_owned()),
@@ -511,7 +537,7 @@ mod tests {
         async fn create_find_and_verify_password(store: Store) {
             let users = users(&store);
             let created = users.create(alice()).await.unwrap();
-            assert_eq!(created.email, "alice@example.com");
+            assert_eq!(created.email.as_deref(), Some("alice@example.com"));
             assert_eq!(created.status, "active");
             let found = users.verify_password("ALICE@example.com", "correct horse battery staple").await.unwrap();
             assert_eq!(found.unwrap().id, created.id);
@@ -565,6 +591,7 @@ mod tests {
                         ip: None,
                         user_agent: None,
                         remember: false,
+                        lifetime: None,
                     },
                     None,
                 )
@@ -585,10 +612,10 @@ mod tests {
                 .await
                 .unwrap();
             let (before, after) = users.change_email(&a.id, "Alice2@Example.com").await.unwrap();
-            assert_eq!((before.email.as_str(), after.email.as_str()), ("alice@example.com", "alice2@example.com"));
+            assert_eq!((before.email.as_deref(), after.email.as_deref()), (Some("alice@example.com"), Some("alice2@example.com")));
             let taken = users.change_email(&a.id, "bob@example.com").await.unwrap_err();
             assert!(matches!(taken, Error::Conflict("user")), "{taken}");
-            assert_eq!(users.find(&a.id).await.unwrap().unwrap().email, "alice2@example.com");
+            assert_eq!(users.find(&a.id).await.unwrap().unwrap().email.as_deref(), Some("alice2@example.com"));
         }
 
         async fn export_holds_the_data_and_no_secret_and_erase_leaves_none(store: Store) {

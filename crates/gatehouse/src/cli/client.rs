@@ -123,6 +123,10 @@ pub struct CreateArgs {
     /// Allow token exchange without an actor token (impersonation) for this client.
     #[arg(long)]
     allow_impersonation: bool,
+    /// Let the client start guest sign-ins (`guest=true`): an account without address or
+    /// credential, which can register later keeping its `sub`.
+    #[arg(long)]
+    allow_guests: bool,
     /// Token kinds that carry the role and group claims (scopes `roles`, `groups`):
     /// comma-separated access_token, id_token, userinfo, or `none`; default all three.
     #[arg(long = "role-claims-in", value_delimiter = ',', value_name = "KINDS")]
@@ -167,6 +171,7 @@ impl From<CreateArgs> for NewClient {
             allowed_origins: a.allowed_origins,
             resources: a.resources,
             allow_impersonation: a.allow_impersonation,
+            allow_guests: a.allow_guests,
             role_claims: a.role_claims_in.map(role_claim_kinds),
         }
     }

@@ -116,7 +116,7 @@ pub enum UserCommand {
 struct UserView {
     id: String,
     sub: String,
-    email: String,
+    email: Option<String>,
     email_verified: bool,
     status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -177,14 +177,18 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
                 })
                 .await?;
             for role in &roles {
-                services.roles.grant(role, &created.email).await?;
+                services.roles.grant(role, &created.label()).await?;
             }
             audit(services, "user.created", &created.id).await?;
             let shown = view(services, created).await?;
             if json {
                 output::json(&shown)
             } else {
-                println!("created user {} (id {})", shown.email, shown.id);
+                println!(
+                    "created user {} (id {})",
+                    shown.email.as_deref().unwrap_or("-"),
+                    shown.id
+                );
                 Ok(())
             }
         }
@@ -200,7 +204,7 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
                 .into_iter()
                 .map(|v| {
                     vec![
-                        v.email,
+                        v.email.unwrap_or_else(|| format!("(sub {})", v.sub)),
                         v.status,
                         v.email_verified.to_string(),
                         v.roles.join(","),
@@ -219,7 +223,7 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
             let rows = [
                 ("id", shown.id),
                 ("sub", shown.sub),
-                ("email", shown.email),
+                ("email", shown.email.unwrap_or_default()),
                 ("email_verified", shown.email_verified.to_string()),
                 ("status", shown.status),
                 ("status_reason", shown.status_reason.unwrap_or_default()),
@@ -242,7 +246,7 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
                 )
                 .await?;
             audit(services, "user.disabled", &u.id).await?;
-            println!("disabled {}", u.email);
+            println!("disabled {}", u.label());
             Ok(())
         }
         UserCommand::Lock { email, minutes } => {
@@ -251,15 +255,15 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
             let u = services.users.lock(&email, until, None).await?;
             audit(services, "user.locked", &u.id).await?;
             match until {
-                Some(t) => println!("locked {} until {}", u.email, output::time(t)),
-                None => println!("locked {} until `gatehouse user unlock`", u.email),
+                Some(t) => println!("locked {} until {}", u.label(), output::time(t)),
+                None => println!("locked {} until `gatehouse user unlock`", u.label()),
             }
             Ok(())
         }
         UserCommand::Unlock { email } => {
             let u = services.users.unlock(&email).await?;
             audit(services, "user.unlocked", &u.id).await?;
-            println!("unlocked {}", u.email);
+            println!("unlocked {}", u.label());
             Ok(())
         }
         UserCommand::Suspend { email, reason } => {
@@ -271,7 +275,10 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
                 .set_status(&email, UserStatus::Suspended, Some(reason))
                 .await?;
             audit(services, "user.suspended", &u.id).await?;
-            println!("suspended {}; its sessions and tokens have ended", u.email);
+            println!(
+                "suspended {}; its sessions and tokens have ended",
+                u.label()
+            );
             Ok(())
         }
         UserCommand::Reactivate { email } => {
@@ -281,7 +288,7 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
             {
                 anyhow::bail!(
                     "{} is {}, not suspended, disabled or locked",
-                    found.email,
+                    found.label(),
                     found.status
                 );
             }
@@ -290,14 +297,17 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
                 .set_status(&email, UserStatus::Active, None)
                 .await?;
             audit(services, "user.reactivated", &u.id).await?;
-            println!("reactivated {}", u.email);
+            println!("reactivated {}", u.label());
             Ok(())
         }
         UserCommand::Delete { email } => {
             let u = services.users.get_by_email(&email).await?;
             let alias = services.users.erase(&u.id, &services.secrets).await?;
             audit(services, "user.deleted", &alias).await?;
-            println!("deleted {}; the audit log refers to it as {alias}", u.email);
+            println!(
+                "deleted {}; the audit log refers to it as {alias}",
+                u.label()
+            );
             Ok(())
         }
         UserCommand::Export { email } => {

@@ -85,6 +85,28 @@ pub struct Config {
     pub api_keys: ApiKeysConfig,
     /// Cedar policy sets and the decision API.
     pub policies: PoliciesConfig,
+    /// Guest accounts.
+    pub guests: GuestsConfig,
+}
+
+/// `[guests]`: accounts made for applications allowed to send `guest=true`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GuestsConfig {
+    /// Seconds a guest's browser session lasts (at most `session.absolute_timeout_secs`).
+    pub session_ttl_secs: u64,
+    /// A guest nobody used (no session seen, no refresh token issued) for this many seconds
+    /// is deleted by the purge; 0: never.
+    pub purge_after_secs: u64,
+}
+
+impl Default for GuestsConfig {
+    fn default() -> Self {
+        Self {
+            session_ttl_secs: 2 * 3600,
+            purge_after_secs: 30 * 24 * 3600,
+        }
+    }
 }
 
 /// `[policies]`
@@ -764,6 +786,7 @@ impl Default for Config {
             branding: BrandingConfig::default(),
             api_keys: ApiKeysConfig::default(),
             policies: PoliciesConfig::default(),
+            guests: GuestsConfig::default(),
         }
     }
 }

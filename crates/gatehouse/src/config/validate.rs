@@ -287,6 +287,7 @@ impl Config {
             ),
             ("api_keys.usage_flush_secs", self.api_keys.usage_flush_secs),
             ("policies.recheck_secs", self.policies.recheck_secs),
+            ("guests.session_ttl_secs", self.guests.session_ttl_secs),
         ] {
             if value == 0 {
                 return Err(ConfigError::new(key, "must be at least 1"));

@@ -540,9 +540,10 @@ async fn section_page(
         problems,
         typed,
     } = view;
+    let label = user.label();
     let shell = Shell {
         csrf: &token,
-        email: &user.email,
+        email: &label,
         slug: section.slug(),
         title: section.title_key(),
         nav: &NAV,

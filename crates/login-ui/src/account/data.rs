@@ -64,7 +64,9 @@ pub async fn delete(
         tracing::error!(error = %e, "cannot write an audit event");
     }
     let name = me.user.display_name.as_deref();
-    mail::send(&ui, mail::account_deleted(&me.user.email, name)).await;
+    if let Some(to) = me.user.email.as_deref() {
+        mail::send(&ui, mail::account_deleted(to, name)).await;
+    }
     // Signed out now, and without an account: signing in (or creating one) is what is left.
     let mut res = end_page(
         StatusCode::OK,

@@ -48,7 +48,7 @@ pub async fn change_email(
     // Both fields are checked, so that every problem shows at once.
     let mut problems = Problems::default();
     let new_email = match normalize_email(&form.new_email) {
-        Ok(e) if e == me.user.email => {
+        Ok(e) if me.user.email.as_deref() == Some(e.as_str()) => {
             problems.add("new_email", crate::t("account-email-error-same"));
             e
         }
@@ -165,8 +165,11 @@ pub async fn confirm_email(
     let name = after.display_name.as_deref();
     // The link may be opened signed out: the account's saved language, else the page's.
     let lang = crate::i18n::Lang::for_user(after.locale.as_deref());
-    let changed = lang.scope(|| mail::email_changed(&before.email, name, &after.email));
-    mail::send(&ui, changed).await;
+    // An account that had no address has nobody to tell.
+    if let (Some(old), Some(new)) = (before.email.as_deref(), after.email.as_deref()) {
+        let changed = lang.scope(|| mail::email_changed(old, name, new));
+        mail::send(&ui, changed).await;
+    }
     record(
         &ui,
         &req,

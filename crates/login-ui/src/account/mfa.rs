@@ -51,7 +51,7 @@ pub async fn begin_totp(
     req: HttpRequest,
     SignedInForm { me, .. }: SignedInForm<ButtonForm>,
 ) -> PageResult {
-    let setup = ui.mfa.begin_totp(&me.user.id, &me.user.email).await?;
+    let setup = ui.mfa.begin_totp(&me.user.id, &me.user.label()).await?;
     let shown = (setup.otpauth_uri.as_str(), setup.secret_base32.as_str());
     Ok(totp_page(
         &ui,
@@ -73,13 +73,13 @@ pub async fn confirm_totp(
 ) -> PageResult {
     match ui
         .mfa
-        .confirm_totp(&me.user.id, &me.user.email, &form.code)
+        .confirm_totp(&me.user.id, &me.user.label(), &form.code)
         .await
     {
         Ok(true) => {}
         Ok(false) => {
             let secret = clean_secret(&form.secret);
-            let uri = otpauth_uri(&ui, &me.user.email, &secret);
+            let uri = otpauth_uri(&ui, &me.user.label(), &secret);
             let shown = (uri.as_str(), secret.as_str());
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return Ok(totp_page(
@@ -121,7 +121,7 @@ async fn new_codes_page(ui: &LoginUi, req: &HttpRequest, me: &SignedIn) -> PageR
     Ok(codes_page(
         ui,
         req,
-        &me.user.email,
+        &me.user.label(),
         &codes,
         CodesStep::Account,
         None,
@@ -141,7 +141,7 @@ pub async fn codes_saved(
         return Ok(codes_page(
             &ui,
             &req,
-            &me.user.email,
+            &me.user.label(),
             &codes,
             CodesStep::Account,
             Some(not_saved()),

@@ -54,9 +54,9 @@ pub async fn begin_registration(
         .user
         .display_name
         .clone()
-        .unwrap_or_else(|| me.user.email.clone());
+        .unwrap_or_else(|| me.user.label());
     let (options, ceremony) = passkeys
-        .begin_registration(&me.user.id, &me.user.email, &name)
+        .begin_registration(&me.user.id, &me.user.label(), &name)
         .await?;
     Ok(begun(ceremony, options))
 }

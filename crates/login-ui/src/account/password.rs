@@ -33,7 +33,7 @@ pub async fn change_password(
 ) -> PageResult {
     // Both fields are checked, so that every problem shows at once.
     let mut problems = Problems::default();
-    let context = [me.user.email.as_str()];
+    let context = [me.user.email.as_deref().unwrap_or_default()];
     if let Err(e) = ui
         .settings
         .password_policy
@@ -73,7 +73,9 @@ pub async fn change_password(
     end_other_sessions(&ui, &me).await?;
     trusted_device::forget_all(&ui, &me.user.id).await;
     let name = me.user.display_name.as_deref();
-    mail::send(&ui, mail::password_changed(&me.user.email, name, "changed")).await;
+    if let Some(to) = me.user.email.as_deref() {
+        mail::send(&ui, mail::password_changed(to, name, "changed")).await;
+    }
     let event = AuditEvent::success("password.changed").subject(me.user.id);
     done(&ui, &req, event, "password").await
 }

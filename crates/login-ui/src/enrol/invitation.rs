@@ -165,7 +165,7 @@ pub async fn accept(
         Err(e) => return Err(e.into()),
     };
     for role in roles_of(&used) {
-        if let Err(e) = ui.roles.grant(&role, &user.email).await {
+        if let Err(e) = ui.roles.grant(&role, &used.email).await {
             // A role deleted since the invitation is skipped, not fatal to the account.
             tracing::warn!(error = %e, role = %role, "cannot grant an invited role");
         }

@@ -246,7 +246,8 @@ pub async fn submit(
 
 /// Creates a pending account (`email`, `name`, and the parked authorization `request` its
 /// verification leads back to, or empty) and mails its verification link; for a taken
-/// address, mails the owner instead. Both paths answer the same to the caller.
+/// address, mails the owner instead. Both paths answer the same to the caller. A guest
+/// signed in in this browser becomes that account, keeping its `sub`.
 pub(crate) async fn create_account(
     ui: &LoginUi,
     req: &HttpRequest,
@@ -255,37 +256,39 @@ pub(crate) async fn create_account(
 ) -> Result<(), domain::Error> {
     let (email, name, request) = account;
     let name = name.trim();
-    let created = ui
-        .users
-        .create(NewUser {
-            email: email.to_owned(),
-            password: Some(password),
-            email_verified: false,
-            display_name: (!name.is_empty()).then(|| name.to_owned()),
-            status: UserStatus::Pending,
-        })
-        .await;
+    let new = NewUser {
+        email: email.to_owned(),
+        password: Some(password),
+        email_verified: false,
+        display_name: (!name.is_empty()).then(|| name.to_owned()),
+        status: UserStatus::Pending,
+    };
+    let guest = crate::signin::guest::current_guest(ui, req).await?;
+    let created = match &guest {
+        Some(g) => ui.users.register_guest(&g.id, new).await,
+        None => ui.users.create(new).await,
+    };
     match created {
         Ok(user) => {
             let ttl = ui.settings.registration.verification_ttl;
+            // Registration always gives an address.
+            let email = user.email.as_deref().unwrap_or_default();
             let token = ui
                 .tokens
                 .issue_new(NewToken {
                     purpose: Purpose::VerifyEmail,
                     user_id: Some(&user.id),
-                    email: &user.email,
+                    email,
                     data: token_data(ui, request).await,
                     ttl,
                 })
                 .await?;
             let issuer = &ui.settings.issuer;
-            mail::send(ui, mail::verify_email(issuer, &user.email, &token, ttl)).await;
-            record(
-                ui,
-                req,
-                AuditEvent::success("user.registered").subject(user.id),
-            )
-            .await;
+            mail::send(ui, mail::verify_email(issuer, email, &token, ttl)).await;
+            let event = AuditEvent::success("user.registered")
+                .subject(user.id)
+                .data(serde_json::json!({ "from_guest": guest.is_some() }));
+            record(ui, req, event).await;
             Ok(())
         }
         Err(domain::Error::Conflict(_)) => {
@@ -443,11 +446,11 @@ async fn resend_link(ui: &LoginUi, email: &str) -> Result<(), domain::Error> {
     let ttl = ui.settings.registration.verification_ttl;
     let token = ui
         .tokens
-        .issue(Purpose::VerifyEmail, &user.id, &user.email, ttl)
+        .issue(Purpose::VerifyEmail, &user.id, email, ttl)
         .await?;
     let issuer = &ui.settings.issuer;
     let verify = crate::i18n::Lang::for_user(user.locale.as_deref())
-        .scope(|| mail::verify_email(issuer, &user.email, &token, ttl));
+        .scope(|| mail::verify_email(issuer, email, &token, ttl));
     mail::send(ui, verify).await;
     Ok(())
 }

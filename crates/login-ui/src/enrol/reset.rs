@@ -172,6 +172,9 @@ async fn mail_reset_link(
     let Some(user) = ui.users.find_by_email(email).await? else {
         return Ok(());
     };
+    let Some(to) = user.email.clone() else {
+        return Ok(());
+    };
     let status = UserStatus::at(&user, time::OffsetDateTime::now_utc());
     // A suspended or disabled account stays so: an administrator decides, not a mailbox.
     if matches!(
@@ -202,7 +205,7 @@ async fn mail_reset_link(
         .issue_new(domain::users::NewToken {
             purpose: Purpose::ResetPassword,
             user_id: Some(&user.id),
-            email: &user.email,
+            email: &to,
             data: token_data(ui, request).await,
             ttl,
         })
@@ -211,7 +214,7 @@ async fn mail_reset_link(
     let name = user.display_name.as_deref().filter(|_| user.email_verified);
     let issuer = &ui.settings.issuer;
     let reset = crate::i18n::Lang::for_user(user.locale.as_deref())
-        .scope(|| mail::reset_password(issuer, &user.email, name, &token, ttl));
+        .scope(|| mail::reset_password(issuer, &to, name, &token, ttl));
     mail::send(ui, reset).await;
     record(
         ui,
@@ -301,7 +304,7 @@ pub async fn reset(
     };
     // A link sent to an address the account no longer uses proves nothing.
     match ui.users.find(&user_id).await {
-        Ok(Some(u)) if u.email == used.email => {}
+        Ok(Some(u)) if u.email.as_deref() == Some(used.email.as_str()) => {}
         Ok(_) => return link_dead(&ui, &req, &form.token).await,
         Err(e) => return Err(e.into()),
     }
@@ -319,9 +322,11 @@ pub async fn reset(
         tracing::error!(error = %e, "cannot void older reset links");
     }
     let name = user.display_name.as_deref();
-    let changed = crate::i18n::Lang::for_user(user.locale.as_deref())
-        .scope(|| mail::password_changed(&user.email, name, "reset"));
-    mail::send(&ui, changed).await;
+    if let Some(to) = user.email.as_deref() {
+        let changed = crate::i18n::Lang::for_user(user.locale.as_deref())
+            .scope(|| mail::password_changed(to, name, "reset"));
+        mail::send(&ui, changed).await;
+    }
     record(
         &ui,
         &req,

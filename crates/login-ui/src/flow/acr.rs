@@ -3,7 +3,7 @@
 
 use domain::credentials::PasskeyUse;
 
-pub(crate) use domain::signin_rules::{ACR_MULTI_FACTOR, ACR_SINGLE_FACTOR};
+pub(crate) use domain::signin_rules::{ACR_GUEST, ACR_MULTI_FACTOR, ACR_SINGLE_FACTOR, AMR_GUEST};
 
 /// What the ceremony's result tells about the authenticator (RFC 8176).
 pub(crate) fn key_amr(used: &PasskeyUse) -> &'static str {

@@ -110,9 +110,11 @@ async fn alert_if_new_device(
         ip: &ip,
     };
     let name = user.display_name.as_deref();
-    let alert = crate::i18n::Lang::for_user(user.locale.as_deref())
-        .scope(|| crate::io::mail::new_sign_in(&user.email, name, &seen));
-    crate::io::mail::send(ui, alert).await;
+    if let Some(to) = user.email.as_deref() {
+        let alert = crate::i18n::Lang::for_user(user.locale.as_deref())
+            .scope(|| crate::io::mail::new_sign_in(to, name, &seen));
+        crate::io::mail::send(ui, alert).await;
+    }
     record(
         ui,
         req,
@@ -142,6 +144,7 @@ pub(crate) async fn sign_in(
                 remember: factors.remember,
                 ip: client_ip(req),
                 user_agent: user_agent(req),
+                lifetime: user.guest.then_some(ui.settings.guest_session_ttl),
             },
             current.as_ref(),
         )

@@ -197,6 +197,9 @@ async fn mail_code(
     let Some(user) = ui.users.find_by_email(email).await? else {
         return Ok(());
     };
+    let Some(to) = user.email.clone() else {
+        return Ok(());
+    };
     if !may_sign_in(ui, &user) {
         return Ok(());
     }
@@ -211,7 +214,7 @@ async fn mail_code(
         .issue_new(NewToken {
             purpose: Purpose::EmailSignIn,
             user_id: Some(&user.id),
-            email: &user.email,
+            email: &to,
             data: Some(serde_json::json!({
                 "code_hash": code_hash, "request": request, "next": next, "client": client,
             })),
@@ -222,7 +225,7 @@ async fn mail_code(
     // An unproven address is not greeted with a name its registrant chose.
     let name = user.display_name.as_deref().filter(|_| user.email_verified);
     let message = crate::i18n::Lang::for_user(user.locale.as_deref())
-        .scope(|| mail::email_sign_in(&user.email, name, &code, &link, TTL));
+        .scope(|| mail::email_sign_in(&to, name, &code, &link, TTL));
     mail::send(ui, message).await;
     record(
         ui,
@@ -408,7 +411,9 @@ pub async fn link(
         Some(id) => ui.users.find(id).await?,
         None => None,
     };
-    let Some(user) = user.filter(|u| may_sign_in(&ui, u) && u.email == used.email) else {
+    let Some(user) =
+        user.filter(|u| may_sign_in(&ui, u) && u.email.as_deref() == Some(used.email.as_str()))
+    else {
         return dead(used.data.clone()).await;
     };
     let field = |name: &str| {

@@ -125,6 +125,12 @@ pub async fn show(
     {
         return Err(PageError::SeeOther(location));
     }
+    // `guest=true` signs in a new guest account instead.
+    if let SignInFor::Authorize(pending) = &purpose
+        && pending.guest
+    {
+        return super::guest::start(&ui, &req, purpose, &query.request).await;
+    }
     let (client, email, next) = match &purpose {
         SignInFor::Authorize(p) => (
             ui.clients.find(&p.client_id).await.ok().flatten(),

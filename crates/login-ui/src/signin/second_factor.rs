@@ -103,9 +103,11 @@ pub(crate) async fn count_wrong_code(ui: &LoginUi, req: &HttpRequest, user: &use
             record(ui, req, event).await;
             let minutes = policy.duration.as_secs().div_ceil(60);
             let name = user.display_name.as_deref();
-            let locked = crate::i18n::Lang::for_user(user.locale.as_deref())
-                .scope(|| mail::codes_locked(&user.email, name, minutes));
-            mail::send(ui, locked).await;
+            if let Some(to) = user.email.as_deref() {
+                let locked = crate::i18n::Lang::for_user(user.locale.as_deref())
+                    .scope(|| mail::codes_locked(to, name, minutes));
+                mail::send(ui, locked).await;
+            }
             true
         }
         Ok(false) => false,
@@ -277,7 +279,9 @@ pub async fn submit(
             .await
             .map(|used| enrolled && used.is_some())
     } else {
-        ui.mfa.verify_totp(&user.id, &user.email, &form.code).await
+        ui.mfa
+            .verify_totp(&user.id, &user.label(), &form.code)
+            .await
     };
     let passed = passed?;
     let method = if recovery {
@@ -387,9 +391,11 @@ async fn succeed(
             .data(serde_json::json!({ "left": left }));
         record(ui, req, event).await;
         let name = user.display_name.as_deref();
-        let used = crate::i18n::Lang::for_user(user.locale.as_deref())
-            .scope(|| mail::recovery_code_used(&user.email, name, left));
-        mail::send(ui, used).await;
+        if let Some(to) = user.email.as_deref() {
+            let used = crate::i18n::Lang::for_user(user.locale.as_deref())
+                .scope(|| mail::recovery_code_used(to, name, left));
+            mail::send(ui, used).await;
+        }
     }
     let Some(purpose) = purpose(ui, &pending.request, &pending.next).await else {
         return Err(PageError::RequestExpired);
@@ -402,7 +408,12 @@ async fn succeed(
     let mut res = complete(ui, req, user, factors, purpose, &pending.request).await?;
     if passed.trust
         && ui.settings.trusted_device_days > 0
-        && let Some(cookie) = crate::flow::trusted_device::trust(ui, &user.id, &user.email).await
+        && let Some(cookie) = crate::flow::trusted_device::trust(
+            ui,
+            &user.id,
+            user.email.as_deref().unwrap_or_default(),
+        )
+        .await
     {
         if let Err(e) = res.add_cookie(&cookie) {
             tracing::warn!(error = %e, "cannot set the trusted-browser cookie");
@@ -552,7 +563,7 @@ async fn pending_setup(
 /// `GET /login/mfa/setup`: a policy requires a second factor the user does not have yet.
 pub async fn setup_page(ui: web::Data<LoginUi>, req: HttpRequest) -> PageResult {
     let (_, pending, user) = pending_setup(&ui, &req).await?;
-    let setup = ui.mfa.begin_totp(&user.id, &user.email).await?;
+    let setup = ui.mfa.begin_totp(&user.id, &user.label()).await?;
     let shown = (setup.otpauth_uri.as_str(), setup.secret_base32.as_str());
     let csp = Csp::page().in_flow_of(&ui, &pending.request).await;
     Ok(totp_page(
@@ -574,11 +585,15 @@ pub async fn setup(
     form: CsrfForm<SetupForm>,
 ) -> PageResult {
     let (token, mut pending, user) = pending_setup(&ui, &req).await?;
-    match ui.mfa.confirm_totp(&user.id, &user.email, &form.code).await {
+    match ui
+        .mfa
+        .confirm_totp(&user.id, &user.label(), &form.code)
+        .await
+    {
         Ok(true) => {}
         Ok(false) => {
             let secret = clean_secret(&form.secret);
-            let uri = otpauth_uri(&ui, &user.email, &secret);
+            let uri = otpauth_uri(&ui, &user.label(), &secret);
             let shown = (uri.as_str(), secret.as_str());
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             let message = wrong_setup_code();
@@ -611,7 +626,7 @@ pub async fn setup(
     Ok(codes_page(
         &ui,
         &req,
-        &user.email,
+        &user.label(),
         &codes,
         CodesStep::SignIn,
         None,
@@ -641,7 +656,7 @@ pub async fn continue_after_setup(
         return Ok(codes_page(
             &ui,
             &req,
-            &user.email,
+            &user.label(),
             &codes,
             step,
             refused,

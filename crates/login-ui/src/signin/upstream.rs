@@ -552,7 +552,13 @@ async fn decide(
         "issuer": identity.issuer,
         "upstream_subject": identity.subject,
     });
-    match ui.federation.links.resolve(upstream, &identity).await? {
+    let guest = crate::signin::guest::current_guest(ui, req).await?;
+    match ui
+        .federation
+        .links
+        .resolve(upstream, &identity, guest.as_ref())
+        .await?
+    {
         Resolution::SignIn { user, arrival } => {
             use domain::federation::Arrival;
             if arrival != Arrival::Linked {
@@ -560,6 +566,12 @@ async fn decide(
                     let event = AuditEvent::success("user.created")
                         .subject(user.id.clone())
                         .data(serde_json::json!({ "via": "upstream", "upstream": upstream.name }));
+                    record(ui, req, with_client(event, client_id)).await;
+                }
+                if arrival == Arrival::FromGuest {
+                    let event = AuditEvent::success("user.registered")
+                        .subject(user.id.clone())
+                        .data(serde_json::json!({ "from_guest": true, "via": "upstream", "upstream": upstream.name }));
                     record(ui, req, with_client(event, client_id)).await;
                 }
                 let mut d = data.clone();
@@ -594,7 +606,7 @@ async fn decide(
                 req,
                 &proof,
                 &token,
-                &user.email,
+                &user.label(),
                 provider,
                 None,
                 StatusCode::OK,
@@ -780,19 +792,20 @@ pub async fn prove(
         SignInFor::Local(_) => None,
     };
     let provider = upstream.display_name.as_str();
+    let label = user.label();
     let retry = |message: &str, status| {
         link_page(
             &ui,
             &req,
             &proof,
             &form.proof,
-            &user.email,
+            &label,
             provider,
             Some(message),
             status,
         )
     };
-    match crate::web::throttle::password_allowed(&ui, &req, &user.email).await {
+    match crate::web::throttle::password_allowed(&ui, &req, &label).await {
         Err(wait) => {
             let message = crate::t1("error-too-many-sign-ins", "wait", wait.words());
             return Ok(wait.on(retry(&message, StatusCode::TOO_MANY_REQUESTS)));
