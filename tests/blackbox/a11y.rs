@@ -196,6 +196,7 @@ async fn every_page(server: &TestServer, lang: &'static str) {
         name: name.clone(),
         display_name: Some("Example Corp".into()),
         issuer: mock.issuer.clone(),
+        preset: None,
         endpoints: Default::default(),
         client_id: harness::upstream::CLIENT_ID.into(),
         client_secret: Some(harness::upstream::CLIENT_SECRET.into()),

@@ -38,6 +38,7 @@ async fn add_upstream_at(
         name: name.into(),
         display_name: Some(format!("Mock {name}")),
         issuer: issuer.into(),
+        preset: None,
         endpoints: Endpoints::default(),
         client_id: CLIENT_ID.into(),
         client_secret: Some(CLIENT_SECRET.into()),
@@ -587,7 +588,7 @@ shared_server_tests! {
         let fed = server.running().services.federation.clone();
         let new = NewUpstream {
             name: "only-one-app".into(), display_name: Some("Only One App".into()),
-            issuer: mock.issuer.clone(), endpoints: Endpoints::default(), client_id: CLIENT_ID.into(),
+            issuer: mock.issuer.clone(), preset: None, endpoints: Endpoints::default(), client_id: CLIENT_ID.into(),
             client_secret: Some(CLIENT_SECRET.into()), scopes: vec![], first_login: FirstLogin::Create,
             trusted_for_email: false, enabled: true, allowed_clients: vec![allowed.clone()],
         };

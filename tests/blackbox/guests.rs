@@ -172,7 +172,7 @@ harness::shared_server_tests! {
         let issuer = mock.issuer.clone();
         server.on_server(async move {
             fed.upstreams.create(NewUpstream {
-                name: "guest-up".into(), display_name: None, issuer, endpoints: Endpoints::default(),
+                name: "guest-up".into(), display_name: None, issuer, preset: None, endpoints: Endpoints::default(),
                 client_id: CLIENT_ID.into(), client_secret: Some(CLIENT_SECRET.into()), scopes: vec![],
                 first_login: FirstLogin::Create, trusted_for_email: true, enabled: true, allowed_clients: vec![],
             }, "test").await

@@ -322,7 +322,7 @@ harness::shared_server_tests! {
         let mock = harness::upstream::MockUpstream::start();
         let fed = server.running().services.federation.clone();
         let new = domain::federation::NewUpstream {
-            name: "rl-upstream".into(), display_name: None, issuer: mock.issuer.clone(),
+            name: "rl-upstream".into(), display_name: None, issuer: mock.issuer.clone(), preset: None,
             endpoints: Default::default(), client_id: harness::upstream::CLIENT_ID.into(),
             client_secret: Some(harness::upstream::CLIENT_SECRET.into()), scopes: vec![],
             first_login: domain::federation::FirstLogin::Create, trusted_for_email: false,

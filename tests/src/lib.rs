@@ -11,6 +11,7 @@ pub mod rp_server;
 pub mod smtp;
 pub mod totp;
 pub mod upstream;
+pub mod upstream_presets;
 pub mod webdriver;
 
 use std::net::TcpListener;

@@ -10,6 +10,7 @@
 mod accounts;
 mod flows;
 mod links;
+mod presets;
 mod protocol;
 mod upstreams;
 
@@ -19,7 +20,10 @@ mod tests;
 pub use accounts::{Arrival, ProofReason, Refusal, Resolution};
 pub use flows::{Claim, ClaimedFlow, FlowStart, Flows, NewFlow};
 pub use links::{Links, UpstreamLink};
-pub use protocol::{BoxFuture, UpstreamClient, UpstreamError, UpstreamIdentity, UpstreamProtocol};
+pub use presets::{Preset, PresetSettings, PresetSetup, TENANT_PLACEHOLDER};
+pub use protocol::{
+    BoxFuture, UpstreamAnswer, UpstreamClient, UpstreamError, UpstreamIdentity, UpstreamProtocol,
+};
 pub use upstreams::{
     Endpoints, FirstLogin, NewUpstream, Upstream, UpstreamChanges, Upstreams, check_url,
 };

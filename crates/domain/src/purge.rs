@@ -318,7 +318,7 @@ mod tests {
                         memory_kib: 1024, iterations: 1, parallelism: 1, max_concurrent: 1,
                     }).unwrap()), Duration::from_secs(600));
             let up = fed.upstreams.create(crate::federation::NewUpstream {
-                name: "idp".into(), display_name: None, issuer: "https://idp.example".into(),
+                name: "idp".into(), display_name: None, issuer: "https://idp.example".into(), preset: None,
                 endpoints: Default::default(), client_id: "c".into(), client_secret: None,
                 scopes: vec![], first_login: crate::federation::FirstLogin::Create,
                 trusted_for_email: false, enabled: true, allowed_clients: vec![],

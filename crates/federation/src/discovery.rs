@@ -109,11 +109,14 @@ impl Discovery {
     }
 
     /// Fetches `{issuer}/.well-known/openid-configuration`, checks that it names the issuer
-    /// exactly, and applies the configured endpoint overrides.
+    /// exactly, and applies the configured endpoint overrides. A multi-tenant issuer
+    /// (Microsoft's `{tenantid}`) is discovered at its configured tenant (default `common`),
+    /// whose document names the template or that tenant's issuer.
     async fn discover(&self, up: &Upstream) -> Result<CoreProviderMetadata, UpstreamError> {
+        let issuer = crate::entra::discovery_issuer(up);
         let url = format!(
             "{}/.well-known/openid-configuration",
-            up.issuer.trim_end_matches('/')
+            issuer.trim_end_matches('/')
         );
         let request = openidconnect::http::Request::builder()
             .method(openidconnect::http::Method::GET)
@@ -134,7 +137,7 @@ impl Discovery {
         }
         let metadata: CoreProviderMetadata = serde_json::from_slice(res.body())
             .map_err(|e| unavailable(&format!("discovery document {url}"), e))?;
-        if metadata.issuer().as_str() != up.issuer {
+        if !up.issuer_matches(metadata.issuer().as_str()) {
             return Err(UpstreamError::Unavailable(format!(
                 "the discovery document names the issuer {}, not {}",
                 metadata.issuer().as_str(),

@@ -4,29 +4,39 @@
 //! `nonce`, the code exchange (`client_secret_basic`, or `client_secret_post` when discovery
 //! offers only that), validation of the ID token against the upstream's JWKS (`iss`, `aud`,
 //! `exp`, `nonce`, an allow-list of asymmetric algorithms; the keys are fetched again when a
-//! token names an unknown one), and userinfo.
+//! token names an unknown one), and userinfo. The presets' quirks: Microsoft Entra's
+//! multi-tenant issuer ([`entra`]), Apple's signed client secret, `form_post` and first-sign-in
+//! name ([`apple`]), and the OAuth 2.0-only GitHub, Facebook and X ([`oauth2`]), whose
+//! identity comes from their profile APIs ([`profiles`]).
 //!
-//! Built on the `openidconnect` crate, which only verifies here: Gatehouse never signs with it.
+//! Built on the `openidconnect` crate, which only verifies here: Gatehouse never signs with it
+//! (Apple's client secret is signed with josekit).
 
+mod apple;
 mod discovery;
+mod entra;
 mod http;
+mod oauth2;
+mod presets;
+mod profiles;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use domain::federation::{
-    BoxFuture, ClaimedFlow, FlowStart, UpstreamClient, UpstreamError, UpstreamIdentity,
-    UpstreamProtocol,
+    BoxFuture, ClaimedFlow, FlowStart, Preset, UpstreamAnswer, UpstreamClient, UpstreamError,
+    UpstreamIdentity, UpstreamProtocol,
 };
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreClientAuthMethod, CoreIdTokenClaims,
-    CoreJwsSigningAlgorithm, CoreTokenResponse, CoreUserInfoClaims,
+    CoreAuthenticationFlow, CoreClient, CoreClientAuthMethod, CoreGenderClaim, CoreIdTokenClaims,
+    CoreJwsSigningAlgorithm, CoreTokenResponse,
 };
 use openidconnect::{
     AuthType, AuthorizationCode, ClientId, ClientSecret, CsrfToken, Nonce,
     OAuth2TokenResponse as _, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError,
     Scope, TokenResponse as _,
 };
+use serde_json::{Map, Value};
 
 use crate::discovery::{Discovery, Provider, error_chain};
 pub use crate::http::HttpError;
@@ -74,16 +84,36 @@ impl OidcUpstreams {
         })
     }
 
-    fn client(c: &UpstreamClient<'_>, provider: &Provider) -> Result<Client, UpstreamError> {
+    /// The client; `secret` is the one to send (Apple's is made per request).
+    fn client(
+        c: &UpstreamClient<'_>,
+        provider: &Provider,
+        secret: Option<String>,
+    ) -> Result<Client, UpstreamError> {
         let redirect = RedirectUrl::new(c.redirect_uri.to_owned())
             .map_err(|e| UpstreamError::Unavailable(format!("redirect URI: {e}")))?;
+        // Apple takes the client secret in the form only.
+        let auth = if c.upstream.preset == Some(Preset::Apple) {
+            AuthType::RequestBody
+        } else {
+            auth_type(provider)
+        };
         Ok(CoreClient::from_provider_metadata(
             provider.metadata.clone(),
             ClientId::new(c.upstream.client_id.clone()),
-            c.client_secret.clone().map(ClientSecret::new),
+            secret.map(ClientSecret::new),
         )
         .set_redirect_uri(redirect)
-        .set_auth_type(auth_type(provider)))
+        .set_auth_type(auth))
+    }
+
+    /// The client secret of a token request.
+    fn secret(c: &UpstreamClient<'_>) -> Result<Option<String>, UpstreamError> {
+        if c.upstream.preset == Some(Preset::Apple) {
+            apple::client_secret(c).map(Some)
+        } else {
+            Ok(c.client_secret.clone())
+        }
     }
 
     async fn begin_impl(
@@ -91,8 +121,12 @@ impl OidcUpstreams {
         c: &UpstreamClient<'_>,
         start: &FlowStart,
     ) -> Result<String, UpstreamError> {
+        if !c.upstream.is_oidc() {
+            return oauth2::authorization_url(c, start);
+        }
         let provider = self.discovery.provider(c.upstream).await?;
-        let client = Self::client(c, &provider)?;
+        // The authorization request carries no secret.
+        let client = Self::client(c, &provider, None)?;
         let (state, nonce) = (start.state.clone(), start.nonce.clone());
         let challenge = PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(
             start.pkce_verifier.clone(),
@@ -108,6 +142,15 @@ impl OidcUpstreams {
         for scope in c.upstream.scopes.iter().filter(|s| *s != "openid") {
             request = request.add_scope(Scope::new(scope.clone()));
         }
+        // Apple refuses the `name` and `email` scopes unless the answer is POSTed.
+        if c.upstream.preset == Some(Preset::Apple)
+            && c.upstream
+                .scopes
+                .iter()
+                .any(|s| s == "name" || s == "email")
+        {
+            request = request.add_extra_param("response_mode", "form_post");
+        }
         let (url, _, _) = request.url();
         Ok(url.to_string())
     }
@@ -116,24 +159,29 @@ impl OidcUpstreams {
         &self,
         c: &UpstreamClient<'_>,
         flow: &ClaimedFlow,
-        code: &str,
+        answer: &UpstreamAnswer,
     ) -> Result<UpstreamIdentity, UpstreamError> {
+        if !c.upstream.is_oidc() {
+            return oauth2::finish(&self.http, c, flow, answer).await;
+        }
         let provider = self.discovery.provider(c.upstream).await?;
-        let client = Self::client(c, &provider)?;
+        let client = Self::client(c, &provider, Self::secret(c)?)?;
         let tokens: CoreTokenResponse = client
-            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .exchange_code(AuthorizationCode::new(answer.code.clone()))
             .map_err(|e| UpstreamError::Unavailable(format!("token endpoint: {e}")))?
             .set_pkce_verifier(PkceCodeVerifier::new(flow.pkce_verifier.clone()))
             .request_async(&self.http)
             .await
             .map_err(token_error)?;
         let nonce = Nonce::new(flow.nonce.clone());
-        let claims = match verify(&client, &tokens, &nonce) {
+        // A multi-tenant issuer is checked against the token's tenant below.
+        let own_issuer = !entra::is_template(c.upstream);
+        let claims = match verify(&client, &tokens, &nonce, own_issuer) {
             Err(Verification::UnknownKey) => {
                 // The upstream may have rotated its keys since they were fetched.
                 let fresh = self.discovery.refresh_keys(c.upstream, &provider).await?;
-                let client = Self::client(c, &fresh)?;
-                match verify(&client, &tokens, &nonce) {
+                let client = Self::client(c, &fresh, None)?;
+                match verify(&client, &tokens, &nonce, own_issuer) {
                     Ok(claims) => claims,
                     Err(Verification::UnknownKey) => {
                         return Err(UpstreamError::InvalidToken(
@@ -147,9 +195,23 @@ impl OidcUpstreams {
             Ok(claims) => claims,
         };
         let mut identity = identity_of(&claims);
+        // The verified token's payload, whole: claims the crate's types do not know (`tid`,
+        // `hd`, `groups`, Apple's `is_private_email`).
+        identity.claims = tokens
+            .id_token()
+            .and_then(|t| payload_of(&t.to_string()))
+            .unwrap_or_default();
+        if !own_issuer {
+            entra::check_tenant(c.upstream, &identity.claims)?;
+        }
+        if c.upstream.preset == Some(Preset::Apple)
+            && let Some(user) = &answer.user
+        {
+            apple::add_user_field(&mut identity, user);
+        }
         if client.user_info_url().is_some() {
             let subject = claims.subject().clone();
-            let userinfo: Result<CoreUserInfoClaims, _> =
+            let userinfo: Result<UserInfo, _> =
                 match client.user_info(tokens.access_token().clone(), Some(subject)) {
                     Ok(request) => request
                         .require_signed_response(false)
@@ -204,10 +266,12 @@ enum Verification {
     Failed(UpstreamError),
 }
 
+/// Verifies the ID token; `own_issuer`: its `iss` must be the discovered issuer.
 fn verify(
     client: &Client,
     tokens: &CoreTokenResponse,
     nonce: &Nonce,
+    own_issuer: bool,
 ) -> Result<CoreIdTokenClaims, Verification> {
     use openidconnect::{ClaimsVerificationError as C, SignatureVerificationError as S};
     let Some(id_token) = tokens.id_token() else {
@@ -217,6 +281,7 @@ fn verify(
     };
     let verifier = client
         .id_token_verifier()
+        .require_issuer_match(own_issuer)
         .set_allowed_algs(ALLOWED_ALGS.iter().cloned());
     match id_token.claims(&verifier, nonce) {
         Ok(claims) => Ok(claims.clone()),
@@ -251,12 +316,38 @@ fn identity_of(claims: &CoreIdTokenClaims) -> UpstreamIdentity {
             .map(|v| v.iter().map(|a| a.as_str().to_owned()).collect())
             .unwrap_or_default(),
         acr: claims.auth_context_ref().map(|a| a.as_str().to_owned()),
+        claims: Map::new(),
     }
 }
 
+/// The payload of a (verified) compact JWS, as JSON.
+fn payload_of(jwt: &str) -> Option<Map<String, Value>> {
+    use base64::Engine as _;
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Userinfo claims the crate does not know, kept for [`UpstreamIdentity::claims`].
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+struct OtherClaims(Map<String, Value>);
+
+impl openidconnect::AdditionalClaims for OtherClaims {}
+
+/// Userinfo's answer: the standard claims, and the others.
+type UserInfo = openidconnect::UserInfoClaims<OtherClaims, CoreGenderClaim>;
+
 /// Adds what userinfo says and the ID token did not. The address and its verification are
 /// taken together, from one source: an `email_verified` never vouches for another address.
-fn fill_from_userinfo(identity: &mut UpstreamIdentity, info: &CoreUserInfoClaims) {
+fn fill_from_userinfo(identity: &mut UpstreamIdentity, info: &UserInfo) {
+    if let Ok(Value::Object(all)) = serde_json::to_value(info) {
+        for (k, v) in all {
+            identity.claims.entry(k).or_insert(v);
+        }
+    }
     if identity.email.is_none()
         && let Some(email) = info.email()
     {
@@ -287,9 +378,9 @@ impl UpstreamProtocol for OidcUpstreams {
         &'a self,
         client: &'a UpstreamClient<'a>,
         flow: &'a ClaimedFlow,
-        code: &'a str,
+        answer: &'a UpstreamAnswer,
     ) -> BoxFuture<'a, Result<UpstreamIdentity, UpstreamError>> {
-        Box::pin(self.finish_impl(client, flow, code))
+        Box::pin(self.finish_impl(client, flow, answer))
     }
 }
 
@@ -309,11 +400,12 @@ mod tests {
             family_name: None,
             amr: vec![],
             acr: None,
+            claims: Default::default(),
         }
     }
 
-    fn userinfo(json: serde_json::Value) -> CoreUserInfoClaims {
-        CoreUserInfoClaims::from_json::<HttpError>(json.to_string().as_bytes(), None).unwrap()
+    fn userinfo(json: serde_json::Value) -> UserInfo {
+        UserInfo::from_json::<HttpError>(json.to_string().as_bytes(), None).unwrap()
     }
 
     #[test]
@@ -321,6 +413,7 @@ mod tests {
         let info = userinfo(serde_json::json!({
             "sub": "s", "email": "info@example.com", "email_verified": "true",
             "name": "Info Name", "given_name": "Info", "family_name": "Family",
+            "groups": ["staff"],
         }));
         // The ID token's address stays, with its own (unverified) flag.
         let mut id = identity(Some("token@example.com"), false);
@@ -330,6 +423,15 @@ mod tests {
         assert_eq!(id.name.as_deref(), Some("Info Name"));
         assert_eq!(id.given_name.as_deref(), Some("Id"), "the ID token wins");
         assert_eq!(id.family_name.as_deref(), Some("Family"));
+        assert_eq!(
+            id.claims["groups"],
+            serde_json::json!(["staff"]),
+            "unknown claims kept"
+        );
+        assert_eq!(
+            id.claims["given_name"], "Info",
+            "for what the ID token lacks"
+        );
         // No address in the ID token: userinfo's, with its flag (a string "true" counts).
         let mut id = identity(None, false);
         fill_from_userinfo(&mut id, &info);

@@ -1308,6 +1308,226 @@ fn policy_and_acl_commands_store_check_and_test_a_policy_set() {
     assert!(plain.starts_with("ALLOW"), "{plain}");
 }
 
+/// A throw-away P-256 key in Apple's `.p8` form (PKCS#8 PEM), for the CLI test only.
+const APPLE_TEST_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgvDkh5BVRFGev6k8V
+xEV3GM7a38wn5KCLaqm6NTfYAc6hRANCAASuo9mIepGf4UVmYdWONUuDVPN1eyY/
+C3pBuILUXFXf9B00sCICyKlsCyE0b/XO8b7QQmX4qZW8201ci/woMame
+-----END PRIVATE KEY-----
+";
+
+#[test]
+fn idp_create_json_with_presets_shows_settings_and_never_the_private_key() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["migrate"], None);
+    let key_file = sandbox.dir.path().join("AuthKey_KEY1234567.p8");
+    std::fs::write(&key_file, APPLE_TEST_KEY).unwrap();
+    let key_path = key_file.to_str().unwrap();
+    let apple: Value = serde_json::from_str(&sandbox.ok(
+        &[
+            "idp",
+            "create",
+            "--name",
+            "apple",
+            "--preset",
+            "apple",
+            "--client-id",
+            "com.example.signin",
+            "--apple-team-id",
+            "TEAM123456",
+            "--apple-key-id",
+            "KEY1234567",
+            "--apple-private-key-file",
+            key_path,
+            "--json",
+        ],
+        None,
+    ))
+    .unwrap();
+    assert!(apple["id"].as_str().is_some_and(|id| !id.is_empty()));
+    assert_eq!(apple["name"], "apple");
+    assert_eq!(
+        apple["redirect_uri"],
+        "http://localhost:8080/login/upstream/callback"
+    );
+    assert_eq!(apple["preset"], "apple");
+    assert_eq!(apple["issuer"], "https://appleid.apple.com");
+    assert_eq!(apple["display_name"], "Apple");
+    assert_eq!(
+        apple["scopes"],
+        serde_json::json!(["openid", "name", "email"])
+    );
+    assert_eq!(
+        apple["settings"],
+        serde_json::json!({ "apple_team_id": "TEAM123456", "apple_key_id": "KEY1234567" })
+    );
+    assert_eq!(apple["has_private_key"], true);
+    let shown = sandbox.ok(&["idp", "show", "apple"], None);
+    let shown_json = sandbox.ok(&["idp", "show", "apple", "--json"], None);
+    for out in [&shown, &shown_json, &apple.to_string()] {
+        assert!(
+            !out.contains("PRIVATE KEY") && !out.contains("MIGHAgEA"),
+            "never shown: {out}"
+        );
+    }
+    assert!(shown.contains("apple_team_id=TEAM123456"), "{shown}");
+    // Stored sealed, and it opens with the master key.
+    let (sealed, opened) = block_on(async {
+        let services = open(&sandbox).await;
+        let row = domain::entities::upstream::Entity::find()
+            .one(services.store.db())
+            .await
+            .unwrap()
+            .unwrap();
+        let up = services.federation.upstreams.get("apple").await.unwrap();
+        (
+            row.private_key.unwrap(),
+            services.federation.upstreams.private_key(&up).unwrap(),
+        )
+    });
+    assert!(!sealed.contains("MIGHAgEA"), "encrypted at rest");
+    assert_eq!(opened.as_deref(), Some(APPLE_TEST_KEY.trim()));
+
+    // Microsoft: the template issuer, a tenant and an allow-list; GitHub: OAuth 2.0 scopes
+    // without openid and endpoint overrides.
+    let entra: Value = serde_json::from_str(&sandbox.ok(
+        &[
+            "idp",
+            "create",
+            "--name",
+            "entra",
+            "--preset",
+            "microsoft",
+            "--client-id",
+            "app-id",
+            "--client-secret-stdin",
+            "--tenant",
+            "organizations",
+            "--allowed-tenant",
+            "11111111-aaaa-4bbb-8ccc-000000000001",
+            "--json",
+        ],
+        Some("entra-secret\n"),
+    ))
+    .unwrap();
+    assert_eq!(
+        entra["issuer"],
+        "https://login.microsoftonline.com/{tenantid}/v2.0"
+    );
+    assert_eq!(entra["settings"]["tenant"], "organizations");
+    let github: Value = serde_json::from_str(&sandbox.ok(
+        &[
+            "idp",
+            "create",
+            "--name",
+            "gh",
+            "--preset",
+            "github",
+            "--client-id",
+            "Iv1.abc",
+            "--client-secret-stdin",
+            "--emails-endpoint",
+            "https://ghe.example/api/v3/user/emails",
+            "--userinfo-endpoint",
+            "https://ghe.example/api/v3/user",
+            "--json",
+        ],
+        Some("gh-secret\n"),
+    ))
+    .unwrap();
+    assert_eq!(github["issuer"], "https://github.com");
+    assert_eq!(
+        github["scopes"],
+        serde_json::json!(["read:user", "user:email"])
+    );
+    assert_eq!(
+        github["endpoints"]["emails"],
+        "https://ghe.example/api/v3/user/emails"
+    );
+    let listed = sandbox.ok(&["idp", "list"], None);
+    assert!(
+        listed.contains("microsoft") && listed.contains("github"),
+        "{listed}"
+    );
+
+    // Update: the tenant changes, the allow-list clears.
+    let updated: Value = serde_json::from_str(&sandbox.ok(
+        &[
+            "idp",
+            "update",
+            "entra",
+            "--tenant",
+            "common",
+            "--all-tenants",
+            "--json",
+        ],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(
+        updated["settings"],
+        serde_json::json!({ "tenant": "common" })
+    );
+
+    // Refusals: Apple without its key, a setting of another preset, a secret for Apple.
+    let refused = |args: &[&str], stdin: Option<&str>| {
+        let out = sandbox.run(args, stdin);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let err = refused(
+        &[
+            "idp",
+            "create",
+            "--name",
+            "apple2",
+            "--preset",
+            "apple",
+            "--client-id",
+            "c",
+            "--apple-team-id",
+            "T",
+            "--apple-key-id",
+            "K",
+        ],
+        None,
+    );
+    assert!(err.contains("private key"), "{err}");
+    let err = refused(
+        &[
+            "idp",
+            "create",
+            "--name",
+            "g2",
+            "--preset",
+            "google",
+            "--client-id",
+            "c",
+            "--tenant",
+            "x",
+        ],
+        None,
+    );
+    assert!(err.contains("tenant"), "{err}");
+    let err = refused(
+        &["idp", "update", "apple", "--client-secret-stdin"],
+        Some("s\n"),
+    );
+    assert!(err.contains("client_secret"), "{err}");
+    std::fs::write(&key_file, "not a key").unwrap();
+    let err = refused(
+        &[
+            "idp",
+            "update",
+            "apple",
+            "--apple-private-key-file",
+            key_path,
+        ],
+        None,
+    );
+    assert!(err.contains("private_key"), "{err}");
+}
+
 #[test]
 fn idp_create_json_prints_the_redirect_uri_and_keeps_the_secret_sealed() {
     let sandbox = Sandbox::new();

@@ -16,6 +16,15 @@ pub struct Model {
     pub token_endpoint: Option<String>,
     pub userinfo_endpoint: Option<String>,
     pub jwks_uri: Option<String>,
+    /// GitHub's address list endpoint override.
+    pub emails_endpoint: Option<String>,
+    /// `google`, `microsoft`, `apple`, `github`, `facebook` or `x`; `None`: generic OIDC.
+    pub preset: Option<String>,
+    /// The preset's non-secret settings (a JSON object).
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub settings: Option<Json>,
+    /// Apple's private key, encrypted under the master key (context `upstream-key:{id}`).
+    pub private_key: Option<String>,
     pub client_id: String,
     /// The client secret, encrypted under the master key (context `upstream:{id}`).
     pub client_secret: Option<String>,

@@ -20,6 +20,8 @@ pub struct UpstreamClient<'a> {
     pub upstream: &'a Upstream,
     /// Its client secret in clear.
     pub client_secret: Option<String>,
+    /// Its private key in clear (Apple: it signs the client secret).
+    pub private_key: Option<String>,
     /// Gatehouse's redirect URI (the callback).
     pub redirect_uri: &'a str,
 }
@@ -33,7 +35,8 @@ impl std::fmt::Debug for UpstreamClient<'_> {
     }
 }
 
-/// Who the upstream says signed in, from its verified ID token (and userinfo).
+/// Who the upstream says signed in, from its verified ID token (and userinfo), or from an
+/// OAuth 2.0-only upstream's profile API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpstreamIdentity {
     /// The ID token's `iss`.
@@ -54,6 +57,28 @@ pub struct UpstreamIdentity {
     pub amr: Vec<String>,
     /// The upstream's `acr`.
     pub acr: Option<String>,
+    /// Every claim the upstream gave (the ID token's, then userinfo's or the profile's for
+    /// what it lacks), for claim-to-role mapping.
+    #[serde(default)]
+    pub claims: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What the upstream's answer at the callback carries for the protocol.
+#[derive(Clone)]
+pub struct UpstreamAnswer {
+    /// The authorization code.
+    pub code: String,
+    /// Apple's `user` form field (JSON with the person's name), sent with the first sign-in
+    /// only.
+    pub user: Option<String>,
+}
+
+impl std::fmt::Debug for UpstreamAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpstreamAnswer")
+            .field("has_user", &self.user.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why talking to an upstream failed.
@@ -100,11 +125,12 @@ pub trait UpstreamProtocol: Send + Sync + std::fmt::Debug {
         start: &'a FlowStart,
     ) -> BoxFuture<'a, Result<String, UpstreamError>>;
 
-    /// Redeems `code` for the claimed sign-in `flow` and returns the verified identity.
+    /// Redeems the answer's code for the claimed sign-in `flow` and returns the verified
+    /// identity.
     fn finish<'a>(
         &'a self,
         client: &'a UpstreamClient<'a>,
         flow: &'a ClaimedFlow,
-        code: &'a str,
+        answer: &'a UpstreamAnswer,
     ) -> BoxFuture<'a, Result<UpstreamIdentity, UpstreamError>>;
 }

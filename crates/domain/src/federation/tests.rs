@@ -36,6 +36,7 @@ fn new_upstream(name: &str, first_login: FirstLogin, trusted: bool) -> NewUpstre
         name: name.into(),
         display_name: Some(format!("{name} login")),
         issuer: "https://idp.example".into(),
+        preset: None,
         endpoints: Endpoints::default(),
         client_id: "gatehouse".into(),
         client_secret: Some("upstream-secret-value".into()),
@@ -58,6 +59,7 @@ fn identity(subject: &str, email: Option<&str>, verified: bool) -> UpstreamIdent
         family_name: Some("Upstream".into()),
         amr: vec![],
         acr: None,
+        claims: Default::default(),
     }
 }
 
@@ -91,6 +93,67 @@ fn signed_in(r: Resolution) -> (crate::entities::user::Model, Arrival) {
 }
 
 backend_tests! {
+    async fn presets_take_their_defaults_and_only_their_own_settings(store: Store) {
+        let fed = federation(&store);
+        let preset = |name: &str, setup: PresetSetup| NewUpstream {
+            issuer: String::new(),
+            display_name: None,
+            preset: Some(setup),
+            ..new_upstream(name, FirstLogin::Create, false)
+        };
+        let gh = fed.upstreams.create(preset("gh", PresetSetup::plain(Preset::Github)), "test").await.unwrap();
+        assert_eq!((gh.issuer.as_str(), gh.display_name.as_str()), ("https://github.com", "GitHub"));
+        assert_eq!(gh.scopes, ["read:user", "user:email"], "no openid for OAuth 2.0");
+        assert!(!gh.is_oidc());
+        assert_eq!(gh.preset, Some(Preset::Github));
+
+        let ms = fed.upstreams.create(preset("ms", PresetSetup {
+            preset: Preset::Microsoft,
+            settings: PresetSettings { tenant: Some("organizations".into()), ..PresetSettings::default() },
+            private_key: None,
+        }), "test").await.unwrap();
+        assert_eq!(ms.issuer, "https://login.microsoftonline.com/{tenantid}/v2.0");
+        assert!(ms.is_oidc());
+        assert!(ms.issuer_matches("https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0"));
+        assert!(ms.issuer_matches("https://login.microsoftonline.com/{tenantid}/v2.0"));
+        assert!(!ms.issuer_matches("https://login.microsoftonline.com/a/b/v2.0"), "one tenant segment");
+        assert!(!ms.issuer_matches("https://login.microsoftonline.com//v2.0"));
+        assert!(!ms.issuer_matches("https://evil.example/x/v2.0"));
+        assert!(gh.issuer_matches("https://github.com") && !gh.issuer_matches("https://github.com/x"));
+        let ms = fed.upstreams.update("ms", UpstreamChanges {
+            allowed_tenants: Some(vec!["t2".into(), "t1".into(), "t1".into()]),
+            tenant: Some(String::new()),
+            ..Default::default()
+        }, "test").await.unwrap();
+        assert_eq!(ms.settings, PresetSettings { tenant: None, allowed_tenants: vec!["t1".into(), "t2".into()], ..PresetSettings::default() });
+
+        // Apple: team id, key id and a P-256 key, sealed; no client secret of its own.
+        let pem = String::from_utf8(josekit::jws::ES256.generate_key_pair().unwrap().to_pem_private_key()).unwrap();
+        let apple_settings = PresetSettings { apple_team_id: Some("TEAM".into()), apple_key_id: Some("KEY".into()), ..PresetSettings::default() };
+        let apple = |key: Option<String>| PresetSetup { preset: Preset::Apple, settings: apple_settings.clone(), private_key: key };
+        let with_secret = preset("apple", apple(Some(pem.clone())));
+        assert!(matches!(fed.upstreams.create(with_secret, "test").await, Err(Error::Invalid { field: "client_secret", .. })));
+        let no_key = NewUpstream { client_secret: None, ..preset("apple", apple(None)) };
+        assert!(matches!(fed.upstreams.create(no_key, "test").await, Err(Error::Invalid { field: "apple_team_id", .. })));
+        let bad_key = NewUpstream { client_secret: None, ..preset("apple", apple(Some("not a key".into()))) };
+        assert!(matches!(fed.upstreams.create(bad_key, "test").await, Err(Error::Invalid { field: "private_key", .. })));
+        let up = fed.upstreams.create(NewUpstream { client_secret: None, ..preset("apple", apple(Some(pem.clone()))) }, "test").await.unwrap();
+        assert!(up.has_private_key && !up.has_client_secret);
+        assert_eq!(up.scopes, ["openid", "name", "email"]);
+        let row = upstream::Entity::find_by_id(up.id.clone()).one(store.db()).await.unwrap().unwrap();
+        assert!(!row.private_key.unwrap().contains("PRIVATE KEY"), "encrypted at rest");
+        let client = fed.upstreams.client(&up, "https://gh.example/cb").unwrap();
+        assert_eq!(client.private_key.as_deref(), Some(pem.trim()));
+        assert!(!serde_json::to_string(&up).unwrap().contains("PRIVATE KEY"));
+
+        // Another preset's settings are refused.
+        let stray = PresetSetup { preset: Preset::Google, settings: apple_settings.clone(), private_key: None };
+        assert!(matches!(fed.upstreams.create(preset("g", stray), "test").await, Err(Error::Invalid { field: "apple_team_id", .. })));
+        let stray = PresetSetup { preset: Preset::Google, settings: PresetSettings { tenant: Some("common".into()), ..PresetSettings::default() }, private_key: None };
+        assert!(matches!(fed.upstreams.create(preset("g", stray), "test").await, Err(Error::Invalid { field: "tenant", .. })));
+        assert!(matches!(fed.upstreams.update("gh", UpstreamChanges { tenant: Some("common".into()), ..Default::default() }, "test").await, Err(Error::Invalid { field: "tenant", .. })));
+    }
+
     async fn upstreams_are_validated_audited_and_their_secret_is_sealed(store: Store) {
         let fed = federation(&store);
         let up = fed.upstreams.create(new_upstream("corp", FirstLogin::Link, true), "test").await.unwrap();

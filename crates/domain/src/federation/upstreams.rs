@@ -8,6 +8,9 @@ use sea_orm::{
 use serde::Serialize;
 use serde_json::json;
 
+use super::presets::{
+    Preset, PresetSettings, PresetSetup, TENANT_PLACEHOLDER, check_private_key, check_settings,
+};
 use crate::audit::{AuditEvent, AuditLog};
 use crate::entities::{client, upstream};
 use crate::secrets::SecretBox;
@@ -60,6 +63,8 @@ pub struct Endpoints {
     pub userinfo: Option<String>,
     /// `jwks_uri`
     pub jwks: Option<String>,
+    /// GitHub: the address list (`/user/emails`).
+    pub emails: Option<String>,
 }
 
 /// An upstream as administrators and the pages see it (never its client secret).
@@ -71,9 +76,16 @@ pub struct Upstream {
     pub name: String,
     /// The name on the sign-in button.
     pub display_name: String,
-    /// The issuer (its discovery document is at `{issuer}/.well-known/openid-configuration`).
+    /// The issuer (its discovery document is at `{issuer}/.well-known/openid-configuration`;
+    /// for an OAuth 2.0-only preset, the identifier its links are keyed on).
     pub issuer: String,
-    /// Endpoint overrides.
+    /// The well-known provider it is, if any (none: a generic OpenID Connect provider).
+    pub preset: Option<Preset>,
+    /// The preset's settings.
+    pub settings: PresetSettings,
+    /// Whether a private key is stored (Apple).
+    pub has_private_key: bool,
+    /// Endpoint overrides (for OAuth 2.0-only presets, `userinfo` is the profile endpoint).
     pub endpoints: Endpoints,
     /// Gatehouse's client id at the upstream.
     pub client_id: String,
@@ -97,6 +109,8 @@ pub struct Upstream {
     pub updated_at: time::OffsetDateTime,
     #[serde(skip)]
     sealed_secret: Option<String>,
+    #[serde(skip)]
+    sealed_key: Option<String>,
 }
 
 impl Upstream {
@@ -105,6 +119,31 @@ impl Upstream {
         self.enabled
             && (self.allowed_clients.is_empty()
                 || client_id.is_some_and(|c| self.allowed_clients.iter().any(|a| a == c)))
+    }
+
+    /// Whether `iss` names this upstream: its issuer, or for a multi-tenant issuer (with
+    /// `{tenantid}`) the issuer with a tenant in the placeholder's place.
+    pub fn issuer_matches(&self, iss: &str) -> bool {
+        match self.issuer.split_once(TENANT_PLACEHOLDER) {
+            None => iss == self.issuer,
+            Some((before, after)) => {
+                iss == self.issuer
+                    || iss
+                        .strip_prefix(before)
+                        .and_then(|rest| rest.strip_suffix(after))
+                        .is_some_and(|tenant| {
+                            !tenant.is_empty()
+                                && tenant
+                                    .chars()
+                                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+                        })
+            }
+        }
+    }
+
+    /// Whether it speaks OpenID Connect (generic upstreams and the OIDC presets).
+    pub fn is_oidc(&self) -> bool {
+        self.preset.is_none_or(Preset::is_oidc)
     }
 }
 
@@ -125,11 +164,25 @@ impl TryFrom<upstream::Model> for Upstream {
                 .map_err(|_| Error::Corrupt(format!("upstream first_login {}", m.first_login)))?,
             has_client_secret: m.client_secret.is_some(),
             sealed_secret: m.client_secret,
+            preset: m
+                .preset
+                .as_deref()
+                .map(Preset::parse)
+                .transpose()
+                .map_err(|_| Error::Corrupt(format!("upstream preset {:?}", m.preset)))?,
+            settings: match m.settings {
+                Some(v) => serde_json::from_value(v)
+                    .map_err(|e| Error::Corrupt(format!("upstream settings: {e}")))?,
+                None => PresetSettings::default(),
+            },
+            has_private_key: m.private_key.is_some(),
+            sealed_key: m.private_key,
             endpoints: Endpoints {
                 authorization: m.authorization_endpoint,
                 token: m.token_endpoint,
                 userinfo: m.userinfo_endpoint,
                 jwks: m.jwks_uri,
+                emails: m.emails_endpoint,
             },
             id: m.id,
             name: m.name,
@@ -149,17 +202,21 @@ impl TryFrom<upstream::Model> for Upstream {
 pub struct NewUpstream {
     /// Short unique name: 1-40 of a-z, 0-9, `-` and `_`, starting with a letter or digit.
     pub name: String,
-    /// The button's text (default: the name).
+    /// The button's text (default: the preset's provider, or the name).
     pub display_name: Option<String>,
-    /// The issuer URL (https; http only on a loopback host).
+    /// The issuer URL (https; http only on a loopback host). Empty with a preset: the
+    /// preset's.
     pub issuer: String,
+    /// A well-known provider and its settings (none: a generic OpenID Connect provider).
+    pub preset: Option<PresetSetup>,
     /// Endpoint overrides.
     pub endpoints: Endpoints,
     /// Gatehouse's client id at the upstream.
     pub client_id: String,
     /// Gatehouse's client secret at the upstream.
     pub client_secret: Option<String>,
-    /// Scopes (default `openid email profile`; `openid` is always asked).
+    /// Scopes (default `openid email profile`, or the preset's; `openid` is always asked
+    /// of OpenID Connect upstreams).
     pub scopes: Vec<String>,
     /// The first-sign-in policy.
     pub first_login: FirstLogin,
@@ -187,6 +244,18 @@ pub struct UpstreamChanges {
     pub userinfo_endpoint: Option<String>,
     /// `jwks_uri` override (empty: none).
     pub jwks_uri: Option<String>,
+    /// GitHub's address list endpoint override (empty: none).
+    pub emails_endpoint: Option<String>,
+    /// Microsoft: the tenant (empty: `common`).
+    pub tenant: Option<String>,
+    /// Microsoft: the tenants accepted (empty: any).
+    pub allowed_tenants: Option<Vec<String>>,
+    /// Apple: the team id.
+    pub apple_team_id: Option<String>,
+    /// Apple: the key id.
+    pub apple_key_id: Option<String>,
+    /// Apple: a new private key (PKCS#8 PEM).
+    pub private_key: Option<String>,
     /// The client id.
     pub client_id: Option<String>,
     /// A new client secret.
@@ -214,6 +283,10 @@ pub struct Upstreams {
 
 fn secret_context(id: &str) -> String {
     format!("upstream:{id}")
+}
+
+fn key_context(id: &str) -> String {
+    format!("upstream-key:{id}")
 }
 
 fn check_name(name: &str) -> Result<()> {
@@ -291,11 +364,20 @@ fn check_secret(text: &str) -> Result<()> {
     Ok(())
 }
 
-/// The scopes to ask: `openid` first, each once, default `openid email profile`.
-fn check_scopes(given: &[String]) -> Result<Vec<String>> {
-    let mut scopes = vec!["openid".to_owned()];
+/// The scopes to ask, each once: for OpenID Connect `openid` first, default `openid email
+/// profile`; a preset's own default otherwise.
+fn check_scopes(given: &[String], preset: Option<Preset>) -> Result<Vec<String>> {
+    let oidc = preset.is_none_or(Preset::is_oidc);
+    let mut scopes = if oidc {
+        vec!["openid".to_owned()]
+    } else {
+        Vec::new()
+    };
     let given: Vec<&str> = if given.is_empty() {
-        vec!["email", "profile"]
+        match preset {
+            Some(p) => p.default_scopes().to_vec(),
+            None => vec!["email", "profile"],
+        }
     } else {
         given.iter().map(|s| s.trim()).collect()
     };
@@ -363,6 +445,7 @@ impl Upstreams {
                 "upstream": up.name,
                 "upstream_id": up.id,
                 "issuer": up.issuer,
+                "preset": up.preset.map(Preset::as_str),
                 "first_login": up.first_login.as_str(),
                 "trusted_for_email": up.trusted_for_email,
                 "enabled": up.enabled,
@@ -374,10 +457,39 @@ impl Upstreams {
     /// Adds an upstream. `via` names the caller in the audit event (`cli`, `admin_api`).
     pub async fn create(&self, new: NewUpstream, via: &str) -> Result<Upstream> {
         check_name(&new.name)?;
-        let display_name = check_display_name(new.display_name.as_deref().unwrap_or(&new.name))?;
-        let issuer = check_url("issuer", &new.issuer)?;
+        let preset = new.preset.as_ref().map(|p| p.preset);
+        let default_name = match preset {
+            Some(p) => p.display_name(),
+            None => new.name.as_str(),
+        };
+        let display_name = check_display_name(new.display_name.as_deref().unwrap_or(default_name))?;
+        let issuer = match (new.issuer.trim(), preset) {
+            ("", Some(p)) => check_url("issuer", p.issuer())?,
+            (given, _) => check_url("issuer", given)?,
+        };
+        let (settings, private_key) = match &new.preset {
+            Some(p) => (p.settings.clone(), p.private_key.clone()),
+            None => (PresetSettings::default(), None),
+        };
+        let settings = check_settings(preset, &settings, private_key.is_some())?;
+        if preset == Some(Preset::Apple) && new.client_secret.is_some() {
+            return Err(Error::invalid(
+                "client_secret",
+                "the apple preset signs its own client secret with the private key",
+            ));
+        }
         let e = &new.endpoints;
         let id = uuid::Uuid::now_v7().to_string();
+        let sealed_key = match &private_key {
+            Some(pem) => {
+                check_private_key(pem)?;
+                Some(
+                    self.secrets
+                        .encrypt(pem.trim().as_bytes(), &key_context(&id))?,
+                )
+            }
+            None => None,
+        };
         let sealed = match &new.client_secret {
             Some(secret) => {
                 check_secret(secret)?;
@@ -401,9 +513,16 @@ impl Upstreams {
             token_endpoint: Set(optional_url("token_endpoint", e.token.as_deref())?),
             userinfo_endpoint: Set(optional_url("userinfo_endpoint", e.userinfo.as_deref())?),
             jwks_uri: Set(optional_url("jwks_uri", e.jwks.as_deref())?),
+            emails_endpoint: Set(optional_url("emails_endpoint", e.emails.as_deref())?),
+            preset: Set(preset.map(|p| p.as_str().to_owned())),
+            settings: Set((!settings.is_empty())
+                .then(|| serde_json::to_value(&settings))
+                .transpose()
+                .map_err(|e| Error::Corrupt(e.to_string()))?),
+            private_key: Set(sealed_key),
             client_id: Set(check_client_id(&new.client_id)?),
             client_secret: Set(sealed),
-            scopes: Set(serde_json::Value::from(check_scopes(&new.scopes)?)),
+            scopes: Set(serde_json::Value::from(check_scopes(&new.scopes, preset)?)),
             first_login: Set(new.first_login.as_str().to_owned()),
             trusted_for_email: Set(new.trusted_for_email),
             enabled: Set(new.enabled),
@@ -490,6 +609,31 @@ impl Upstreams {
             .map_err(|_| Error::Corrupt("upstream client secret is not UTF-8".into()))
     }
 
+    /// The upstream's private key (PKCS#8 PEM) in clear, for the protocol (Apple).
+    pub fn private_key(&self, up: &Upstream) -> Result<Option<String>> {
+        let Some(sealed) = &up.sealed_key else {
+            return Ok(None);
+        };
+        let bytes = self.secrets.decrypt(sealed, &key_context(&up.id))?;
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| Error::Corrupt("upstream private key is not UTF-8".into()))
+    }
+
+    /// The upstream as the protocol talks to it: with its secrets in clear.
+    pub fn client<'a>(
+        &self,
+        up: &'a Upstream,
+        redirect_uri: &'a str,
+    ) -> Result<super::protocol::UpstreamClient<'a>> {
+        Ok(super::protocol::UpstreamClient {
+            upstream: up,
+            client_secret: self.client_secret(up)?,
+            private_key: self.private_key(up)?,
+            redirect_uri,
+        })
+    }
+
     /// Changes an upstream.
     pub async fn update(
         &self,
@@ -503,6 +647,7 @@ impl Upstreams {
             .await?
             .ok_or(Error::NotFound("upstream"))?;
         let id = found.id.clone();
+        let current = Upstream::try_from(found.clone())?;
         let mut row: upstream::ActiveModel = found.into();
         if let Some(v) = changes.display_name {
             row.display_name = Set(check_display_name(&v)?);
@@ -522,18 +667,56 @@ impl Upstreams {
         if let Some(v) = changes.jwks_uri {
             row.jwks_uri = Set(optional_url("jwks_uri", Some(&v))?);
         }
+        if let Some(v) = changes.emails_endpoint {
+            row.emails_endpoint = Set(optional_url("emails_endpoint", Some(&v))?);
+        }
+        let mut settings = current.settings.clone();
+        let blank = |v: String| Some(v).filter(|v| !v.trim().is_empty());
+        if let Some(v) = changes.tenant {
+            settings.tenant = blank(v);
+        }
+        if let Some(v) = changes.allowed_tenants {
+            settings.allowed_tenants = v;
+        }
+        if let Some(v) = changes.apple_team_id {
+            settings.apple_team_id = blank(v);
+        }
+        if let Some(v) = changes.apple_key_id {
+            settings.apple_key_id = blank(v);
+        }
+        let has_key = current.has_private_key || changes.private_key.is_some();
+        let settings = check_settings(current.preset, &settings, has_key)?;
+        if settings != current.settings {
+            row.settings = Set((!settings.is_empty())
+                .then(|| serde_json::to_value(&settings))
+                .transpose()
+                .map_err(|e| Error::Corrupt(e.to_string()))?);
+        }
+        if let Some(pem) = changes.private_key {
+            check_private_key(&pem)?;
+            row.private_key = Set(Some(
+                self.secrets
+                    .encrypt(pem.trim().as_bytes(), &key_context(&id))?,
+            ));
+        }
         if let Some(v) = changes.client_id {
             row.client_id = Set(check_client_id(&v)?);
         }
         if let Some(secret) = changes.client_secret {
             check_secret(&secret)?;
+            if current.preset == Some(Preset::Apple) {
+                return Err(Error::invalid(
+                    "client_secret",
+                    "the apple preset signs its own client secret with the private key",
+                ));
+            }
             row.client_secret = Set(Some(
                 self.secrets
                     .encrypt(secret.as_bytes(), &secret_context(&id))?,
             ));
         }
         if let Some(v) = changes.scopes {
-            row.scopes = Set(serde_json::Value::from(check_scopes(&v)?));
+            row.scopes = Set(serde_json::Value::from(check_scopes(&v, current.preset)?));
         }
         if let Some(v) = changes.first_login {
             row.first_login = Set(v.as_str().to_owned());

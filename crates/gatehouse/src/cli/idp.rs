@@ -1,7 +1,11 @@
 //! `gatehouse idp ...`: upstream identity providers people may sign in through.
 
+use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use domain::federation::{Endpoints, FirstLogin, NewUpstream, Upstream, UpstreamChanges};
+use domain::federation::{
+    Endpoints, FirstLogin, NewUpstream, Preset, PresetSettings, PresetSetup, Upstream,
+    UpstreamChanges,
+};
 use serde::Serialize;
 
 use super::output;
@@ -10,7 +14,8 @@ use crate::services::Services;
 /// Identity provider commands. Every command takes `--json`.
 #[derive(Debug, Subcommand)]
 pub enum IdpCommand {
-    /// Add an OpenID Connect provider. Prints the redirect URI to register at it.
+    /// Add an OpenID Connect provider or a preset (google, microsoft, apple, github, facebook,
+    /// x). Prints the redirect URI to register at it.
     Create(Box<CreateArgs>),
     /// List the providers.
     List {
@@ -53,6 +58,32 @@ pub struct EndpointArgs {
     /// jwks_uri override.
     #[arg(long, value_name = "URL")]
     jwks_uri: Option<String>,
+    /// GitHub: the address list endpoint override (default https://api.github.com/user/emails).
+    /// For the OAuth 2.0 presets (github, facebook, x), --userinfo-endpoint overrides the
+    /// profile endpoint.
+    #[arg(long, value_name = "URL")]
+    emails_endpoint: Option<String>,
+}
+
+/// Preset settings (Microsoft, Apple).
+#[derive(Debug, Args)]
+pub struct PresetArgs {
+    /// microsoft: the tenant whose discovery document is used: common (default),
+    /// organizations, consumers, or a tenant id (which then is the only tenant accepted).
+    #[arg(long, value_name = "TENANT")]
+    tenant: Option<String>,
+    /// microsoft: accept ID tokens of this tenant id only (repeatable; default any tenant).
+    #[arg(long = "allowed-tenant", value_name = "TENANT_ID")]
+    allowed_tenants: Vec<String>,
+    /// apple: the team id (the issuer of the client secret Gatehouse signs).
+    #[arg(long, value_name = "TEAM_ID")]
+    apple_team_id: Option<String>,
+    /// apple: the id of the Sign in with Apple private key.
+    #[arg(long, value_name = "KEY_ID")]
+    apple_key_id: Option<String>,
+    /// apple: the private key file (.p8, PKCS#8 PEM); stored encrypted, never shown.
+    #[arg(long, value_name = "PATH")]
+    apple_private_key_file: Option<std::path::PathBuf>,
 }
 
 /// Every field of `idp create`.
@@ -62,15 +93,23 @@ pub struct CreateArgs {
     #[arg(long)]
     name: String,
     /// The issuer URL (its discovery document is at ISSUER/.well-known/openid-configuration).
-    #[arg(long, value_name = "URL")]
-    issuer: String,
+    /// With --preset: the preset's unless given (for OAuth 2.0 presets, the identifier that
+    /// keys the links).
+    #[arg(long, value_name = "URL", required_unless_present = "preset")]
+    issuer: Option<String>,
+    /// A well-known provider: google, microsoft, apple, github, facebook or x.
+    #[arg(long, value_name = "PRESET", value_parser = ["google", "microsoft", "apple", "github", "facebook", "x"])]
+    preset: Option<String>,
+    #[command(flatten)]
+    settings: PresetArgs,
     /// Gatehouse's client id at the provider.
     #[arg(long)]
     client_id: String,
     /// Read the client secret from standard input (never from the command line).
     #[arg(long)]
     client_secret_stdin: bool,
-    /// A scope to ask for (repeatable; default openid email profile; openid is always asked).
+    /// A scope to ask for (repeatable; default openid email profile, or the preset's; openid
+    /// is always asked of OpenID Connect providers).
     #[arg(long = "scope", value_name = "SCOPE")]
     scopes: Vec<String>,
     /// The text of the sign-in button (default: the name).
@@ -131,6 +170,11 @@ pub struct UpdateArgs {
     /// Every client offers it (clears the allow-list).
     #[arg(long, conflicts_with = "allowed_clients")]
     all_clients: bool,
+    /// microsoft: accept every tenant again (clears --allowed-tenant).
+    #[arg(long, conflicts_with = "allowed_tenants")]
+    all_tenants: bool,
+    #[command(flatten)]
+    settings: PresetArgs,
     #[command(flatten)]
     endpoints: EndpointArgs,
     /// Print JSON.
@@ -168,7 +212,12 @@ fn print(services: &Services, up: &Upstream) -> anyhow::Result<()> {
                 serde_json::Value::Object(o) => o
                     .iter()
                     .filter(|(_, v)| !v.is_null())
-                    .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                    .map(|(k, v)| {
+                        format!(
+                            "{k}={}",
+                            v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join(" "),
                 other => other.to_string(),
@@ -177,6 +226,17 @@ fn print(services: &Services, up: &Upstream) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The private key file's text (read off the async executor).
+async fn private_key(path: Option<std::path::PathBuf>) -> anyhow::Result<Option<String>> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let text = tokio::fs::read_to_string(&path)
+        .await
+        .with_context(|| format!("cannot read the private key file {}", path.display()))?;
+    Ok(Some(text))
 }
 
 fn secret(from_stdin: bool) -> anyhow::Result<Option<String>> {
@@ -192,17 +252,45 @@ pub async fn run(services: &Services, cmd: IdpCommand) -> anyhow::Result<()> {
     match cmd {
         IdpCommand::Create(args) => {
             let a = *args;
+            let key = private_key(a.settings.apple_private_key_file).await?;
+            let preset = match a.preset.as_deref() {
+                Some(p) => Some(PresetSetup {
+                    preset: Preset::parse(p)?,
+                    settings: PresetSettings {
+                        tenant: a.settings.tenant,
+                        allowed_tenants: a.settings.allowed_tenants,
+                        apple_team_id: a.settings.apple_team_id,
+                        apple_key_id: a.settings.apple_key_id,
+                    },
+                    private_key: key,
+                }),
+                None => {
+                    if a.settings.tenant.is_some()
+                        || !a.settings.allowed_tenants.is_empty()
+                        || a.settings.apple_team_id.is_some()
+                        || a.settings.apple_key_id.is_some()
+                        || key.is_some()
+                    {
+                        anyhow::bail!(
+                            "--tenant, --allowed-tenant and --apple-* are settings of a --preset"
+                        );
+                    }
+                    None
+                }
+            };
             let made = upstreams
                 .create(
                     NewUpstream {
                         name: a.name,
                         display_name: a.display_name,
-                        issuer: a.issuer,
+                        issuer: a.issuer.unwrap_or_default(),
+                        preset,
                         endpoints: Endpoints {
                             authorization: a.endpoints.authorization_endpoint,
                             token: a.endpoints.token_endpoint,
                             userinfo: a.endpoints.userinfo_endpoint,
                             jwks: a.endpoints.jwks_uri,
+                            emails: a.endpoints.emails_endpoint,
                         },
                         client_id: a.client_id,
                         client_secret: secret(a.client_secret_stdin)?,
@@ -237,6 +325,7 @@ pub async fn run(services: &Services, cmd: IdpCommand) -> anyhow::Result<()> {
                     vec![
                         u.name,
                         u.display_name,
+                        u.preset.map_or("oidc", Preset::as_str).to_owned(),
                         u.issuer,
                         u.first_login.as_str().to_owned(),
                         if u.enabled { "yes" } else { "no" }.to_owned(),
@@ -244,7 +333,14 @@ pub async fn run(services: &Services, cmd: IdpCommand) -> anyhow::Result<()> {
                 })
                 .collect();
             output::table(
-                &["NAME", "BUTTON", "ISSUER", "FIRST LOGIN", "ENABLED"],
+                &[
+                    "NAME",
+                    "BUTTON",
+                    "PRESET",
+                    "ISSUER",
+                    "FIRST LOGIN",
+                    "ENABLED",
+                ],
                 &rows,
             );
             Ok(())
@@ -259,6 +355,7 @@ pub async fn run(services: &Services, cmd: IdpCommand) -> anyhow::Result<()> {
         IdpCommand::Update(args) => {
             let a = *args;
             let e = a.endpoints;
+            let p = a.settings;
             let changes = UpstreamChanges {
                 display_name: a.display_name,
                 issuer: a.issuer,
@@ -266,6 +363,16 @@ pub async fn run(services: &Services, cmd: IdpCommand) -> anyhow::Result<()> {
                 token_endpoint: e.token_endpoint,
                 userinfo_endpoint: e.userinfo_endpoint,
                 jwks_uri: e.jwks_uri,
+                emails_endpoint: e.emails_endpoint,
+                tenant: p.tenant,
+                allowed_tenants: if a.all_tenants {
+                    Some(Vec::new())
+                } else {
+                    (!p.allowed_tenants.is_empty()).then_some(p.allowed_tenants)
+                },
+                apple_team_id: p.apple_team_id,
+                apple_key_id: p.apple_key_id,
+                private_key: private_key(p.apple_private_key_file).await?,
                 client_id: a.client_id,
                 client_secret: secret(a.client_secret_stdin)?,
                 scopes: (!a.scopes.is_empty()).then_some(a.scopes),

@@ -13,7 +13,7 @@ use domain::audit::AuditEvent;
 use domain::entities::user;
 use domain::federation::{
     AMR_FEDERATED, Claim, FlowStart, NewFlow, ProofReason, Refusal, Resolution, Upstream,
-    UpstreamClient, UpstreamError, UpstreamIdentity, redirect_uri,
+    UpstreamAnswer, UpstreamError, UpstreamIdentity, redirect_uri,
 };
 use domain::users::UserStatus;
 use serde::{Deserialize, Serialize};
@@ -193,13 +193,8 @@ pub async fn start(
         return Ok(wait.page());
     }
     let start = FlowStart::generate();
-    let secret = ui.federation.upstreams.client_secret(&upstream)?;
     let callback = redirect_uri(&ui.settings.issuer);
-    let client = UpstreamClient {
-        upstream: &upstream,
-        client_secret: secret,
-        redirect_uri: &callback,
-    };
+    let client = ui.federation.upstreams.client(&upstream, &callback)?;
     let location = match ui.upstream_protocol.begin(&client, &start).await {
         Ok(url) => url,
         Err(e) => {
@@ -261,7 +256,7 @@ pub async fn start(
     Ok(res)
 }
 
-/// What an upstream sends back (RFC 6749 §4.1.2, RFC 9207's `iss`).
+/// What an upstream sends back (RFC 6749 §4.1.2, RFC 9207's `iss`; Apple's `user`).
 #[derive(Debug, Deserialize)]
 pub struct Answer {
     #[serde(default)]
@@ -270,7 +265,12 @@ pub struct Answer {
     error: Option<String>,
     error_description: Option<String>,
     iss: Option<String>,
+    /// Apple: the person's name (JSON), on the first sign-in only.
+    user: Option<String>,
 }
+
+/// Largest Apple `user` field kept (a name and an address); a larger one is ignored.
+const MAX_USER_FIELD: usize = 4096;
 
 /// `GET /login/upstream/callback`
 pub async fn callback_get(
@@ -438,7 +438,7 @@ async fn callback(ui: &LoginUi, req: &HttpRequest, answer: Answer) -> PageResult
     if answer
         .iss
         .as_deref()
-        .is_some_and(|iss| iss != upstream.issuer)
+        .is_some_and(|iss| !upstream.issuer_matches(iss))
     {
         let f = failure(
             "issuer mismatch".into(),
@@ -458,12 +458,12 @@ async fn callback(ui: &LoginUi, req: &HttpRequest, answer: Answer) -> PageResult
         return Ok(protocol_failure(ui, req, &upstream, client_id, &e, back.clone()).await);
     };
     let callback = redirect_uri(&ui.settings.issuer);
-    let client = UpstreamClient {
-        upstream: &upstream,
-        client_secret: ui.federation.upstreams.client_secret(&upstream)?,
-        redirect_uri: &callback,
+    let client = ui.federation.upstreams.client(&upstream, &callback)?;
+    let answer = UpstreamAnswer {
+        code: code.to_owned(),
+        user: answer.user.filter(|u| u.len() <= MAX_USER_FIELD),
     };
-    let identity = match ui.upstream_protocol.finish(&client, &flow, code).await {
+    let identity = match ui.upstream_protocol.finish(&client, &flow, &answer).await {
         Ok(identity) => identity,
         Err(e) => {
             tracing::warn!(upstream = %upstream.name, error = %e, "upstream sign-in failed");
