@@ -15,6 +15,7 @@ mod m20261201_700001_grant_resources;
 mod m20261201_700002_policies;
 mod m20261201_700003_rbac;
 mod m20261201_800001_federation;
+mod m20261202_200001_upstream_mappings;
 
 /// The ordered list of Gatehouse migrations.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_700002_policies::Migration),
             Box::new(m20261201_700003_rbac::Migration),
             Box::new(m20261201_800001_federation::Migration),
+            Box::new(m20261202_200001_upstream_mappings::Migration),
         ]
     }
 }

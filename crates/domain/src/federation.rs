@@ -10,15 +10,23 @@
 mod accounts;
 mod flows;
 mod links;
+mod mappings;
 mod protocol;
+mod trust;
 mod upstreams;
 
+#[cfg(test)]
+mod stage2_tests;
 #[cfg(test)]
 mod tests;
 
 pub use accounts::{Arrival, ProofReason, Refusal, Resolution};
 pub use flows::{Claim, ClaimedFlow, FlowStart, Flows, NewFlow};
-pub use links::{Links, UpstreamLink};
+pub use links::{Links, Unlinked, UpstreamLink};
+pub use mappings::{
+    Applied, Mapping, MappingTarget, Mappings, NewMapping, claim_at, claim_matches,
+};
+pub use trust::{Assurance, assurance, shows_second_factor};
 pub use protocol::{BoxFuture, UpstreamClient, UpstreamError, UpstreamIdentity, UpstreamProtocol};
 pub use upstreams::{
     Endpoints, FirstLogin, NewUpstream, Upstream, UpstreamChanges, Upstreams, check_url,
@@ -51,6 +59,8 @@ pub struct Federation {
     pub links: Links,
     /// Sign-ins waiting for an upstream's answer.
     pub flows: Flows,
+    /// Claim-to-role mapping rules.
+    pub mappings: Mappings,
 }
 
 impl Federation {
@@ -63,9 +73,10 @@ impl Federation {
         flow_ttl: Duration,
     ) -> Self {
         Self {
-            upstreams: Upstreams::new(store, secrets.clone(), audit),
+            upstreams: Upstreams::new(store, secrets.clone(), audit.clone()),
             links: Links::new(store, users),
             flows: Flows::new(store, secrets, flow_ttl),
+            mappings: Mappings::new(store, audit),
         }
     }
 }

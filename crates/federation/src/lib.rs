@@ -147,6 +147,10 @@ impl OidcUpstreams {
             Ok(claims) => claims,
         };
         let mut identity = identity_of(&claims);
+        // Verified above: its payload is the upstream's word, extra claims (`groups`) included.
+        if let Some(id_token) = tokens.id_token() {
+            identity.claims = payload_of(&id_token.to_string());
+        }
         if client.user_info_url().is_some() {
             let subject = claims.subject().clone();
             let userinfo: Result<CoreUserInfoClaims, _> =
@@ -251,7 +255,20 @@ fn identity_of(claims: &CoreIdTokenClaims) -> UpstreamIdentity {
             .map(|v| v.iter().map(|a| a.as_str().to_owned()).collect())
             .unwrap_or_default(),
         acr: claims.auth_context_ref().map(|a| a.as_str().to_owned()),
+        claims: serde_json::Map::new(),
     }
+}
+
+/// The claims of a compact JWS (whose signature was verified): its payload as a JSON object;
+/// empty when it is not one.
+fn payload_of(compact: &str) -> serde_json::Map<String, serde_json::Value> {
+    use base64::Engine as _;
+    compact
+        .split('.')
+        .nth(1)
+        .and_then(|p| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).ok())
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
 }
 
 /// Adds what userinfo says and the ID token did not. The address and its verification are
@@ -271,6 +288,14 @@ fn fill_from_userinfo(identity: &mut UpstreamIdentity, info: &CoreUserInfoClaims
     }
     if identity.family_name.is_none() {
         identity.family_name = localized!(info.family_name());
+    }
+    // The ID token's claims win; userinfo only adds those it lacks.
+    if let Ok(serde_json::Value::Object(more)) = serde_json::to_value(info) {
+        for (k, v) in more {
+            if !v.is_null() {
+                identity.claims.entry(k).or_insert(v);
+            }
+        }
     }
 }
 
@@ -309,7 +334,18 @@ mod tests {
             family_name: None,
             amr: vec![],
             acr: None,
+            claims: serde_json::Map::new(),
         }
+    }
+
+    #[test]
+    fn the_payload_of_a_token_is_its_claims() {
+        use base64::Engine as _;
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"sub":"s","realm_access":{"roles":["admin"]}}"#);
+        let claims = payload_of(&format!("e30.{payload}.c2ln"));
+        assert_eq!(claims["realm_access"]["roles"][0], "admin");
+        assert!(payload_of("not a token").is_empty());
     }
 
     fn userinfo(json: serde_json::Value) -> CoreUserInfoClaims {

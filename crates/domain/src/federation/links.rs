@@ -4,13 +4,14 @@
 
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _, QueryOrder as _, Set,
+    PaginatorTrait as _, QueryFilter as _, QueryOrder as _, Set,
 };
 use serde::Serialize;
 
 use super::protocol::UpstreamIdentity;
 use super::upstreams::Upstream;
-use crate::entities::{upstream, upstream_link};
+use crate::credentials::kind;
+use crate::entities::{credential, upstream, upstream_link};
 use crate::users::Users;
 use crate::{Error, Result, Store, now};
 
@@ -35,6 +36,17 @@ pub struct UpstreamLink {
     /// The last sign-in through it.
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_used_at: Option<time::OffsetDateTime>,
+}
+
+/// What asking to remove a link gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unlinked {
+    /// The link is gone.
+    Removed(UpstreamLink),
+    /// Refused: the account would have no way left to sign in.
+    LastWay,
+    /// The account has no such link.
+    NotFound,
 }
 
 /// The link service (and, in `accounts`, the first-sign-in rule).
@@ -102,6 +114,67 @@ impl Links {
         identity: &UpstreamIdentity,
     ) -> Result<upstream_link::Model> {
         insert_link(&self.db, new_link(user_id, upstream, identity)).await
+    }
+
+    /// Whether the account can sign in without the link `except`: with a password, a passkey,
+    /// a link to another enabled upstream, or, when `email_counts` (sign-in codes by mail
+    /// reach a verified address), its address.
+    pub async fn other_way_in(&self, user_id: &str, except: &str, email_counts: bool) -> Result<bool> {
+        if email_counts {
+            return Ok(true);
+        }
+        let credentials = credential::Entity::find()
+            .filter(credential::Column::UserId.eq(user_id))
+            .filter(credential::Column::Kind.is_in([kind::PASSWORD, kind::PASSKEY]))
+            .count(&self.db)
+            .await?;
+        if credentials > 0 {
+            return Ok(true);
+        }
+        for link in upstream_link::Entity::find()
+            .filter(upstream_link::Column::UserId.eq(user_id))
+            .filter(upstream_link::Column::Id.ne(except))
+            .all(&self.db)
+            .await?
+        {
+            let enabled = upstream::Entity::find_by_id(link.upstream_id)
+                .one(&self.db)
+                .await?
+                .is_some_and(|u| u.enabled);
+            if enabled {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Removes the account's link `link_id`, unless the account would be left with no way to
+    /// sign in (see [`Links::other_way_in`]).
+    pub async fn unlink(&self, user_id: &str, link_id: &str, email_counts: bool) -> Result<Unlinked> {
+        if link_id.is_empty() || link_id.len() > 64 {
+            return Ok(Unlinked::NotFound);
+        }
+        let Some(link) = self
+            .of_user(user_id)
+            .await?
+            .into_iter()
+            .find(|l| l.id == link_id)
+        else {
+            return Ok(Unlinked::NotFound);
+        };
+        if !self.other_way_in(user_id, link_id, email_counts).await? {
+            return Ok(Unlinked::LastWay);
+        }
+        let gone = upstream_link::Entity::delete_many()
+            .filter(upstream_link::Column::Id.eq(link_id))
+            .filter(upstream_link::Column::UserId.eq(user_id))
+            .exec(&self.db)
+            .await?;
+        Ok(if gone.rows_affected == 0 {
+            Unlinked::NotFound
+        } else {
+            Unlinked::Removed(link)
+        })
     }
 
     /// The account's links, oldest first.

@@ -54,6 +54,10 @@ pub struct UpstreamIdentity {
     pub amr: Vec<String>,
     /// The upstream's `acr`.
     pub acr: Option<String>,
+    /// Every claim the upstream gave (the ID token's, then userinfo's or the profile's for
+    /// what it lacks), for claim-to-role mapping.
+    #[serde(default)]
+    pub claims: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Why talking to an upstream failed.
