@@ -19,6 +19,7 @@ mod decisions;
 mod email_sign_in;
 mod end_pages;
 mod federation;
+mod federation_accounts;
 mod happy_flow;
 mod house;
 mod interop;

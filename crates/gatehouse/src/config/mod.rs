@@ -85,6 +85,39 @@ pub struct Config {
     pub api_keys: ApiKeysConfig,
     /// Cedar policy sets and the decision API.
     pub policies: PoliciesConfig,
+    /// Signing in through other identity providers.
+    pub federation: FederationConfig,
+}
+
+/// `[federation]`: signing in through other identity providers ("upstreams").
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FederationConfig {
+    /// Seconds a request to an upstream (discovery, keys, token, userinfo) may take.
+    pub timeout_secs: u64,
+    /// Seconds a person may take at the upstream before its answer is refused as expired.
+    pub flow_ttl_secs: u64,
+}
+
+impl Default for FederationConfig {
+    fn default() -> Self {
+        Self {
+            timeout_secs: 10,
+            flow_ttl_secs: 600,
+        }
+    }
+}
+
+impl FederationConfig {
+    /// How long a request to an upstream may take.
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.timeout_secs)
+    }
+
+    /// How long an upstream sign-in may take.
+    pub fn flow_ttl(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.flow_ttl_secs)
+    }
 }
 
 /// `[policies]`
@@ -764,6 +797,7 @@ impl Default for Config {
             branding: BrandingConfig::default(),
             api_keys: ApiKeysConfig::default(),
             policies: PoliciesConfig::default(),
+            federation: FederationConfig::default(),
         }
     }
 }
