@@ -25,7 +25,13 @@ struct Trust {
     mfa: bool,
 }
 
-async fn add_upstream(server: &TestServer, mock: &MockUpstream, name: &str, first_login: FirstLogin, trust: Trust) {
+async fn add_upstream(
+    server: &TestServer,
+    mock: &MockUpstream,
+    name: &str,
+    first_login: FirstLogin,
+    trust: Trust,
+) {
     let fed = server.running().services.federation.clone();
     let new = NewUpstream {
         name: name.into(),
@@ -42,7 +48,10 @@ async fn add_upstream(server: &TestServer, mock: &MockUpstream, name: &str, firs
         enabled: true,
         allowed_clients: vec![],
     };
-    server.on_server(async move { fed.upstreams.create(new, "test").await }).await.expect("upstream created");
+    server
+        .on_server(async move { fed.upstreams.create(new, "test").await })
+        .await
+        .expect("upstream created");
 }
 
 fn at_app(url: &str) -> bool {
@@ -51,37 +60,79 @@ fn at_app(url: &str) -> bool {
 
 /// Signs in with a password on Gatehouse's own pages, for `next`.
 async fn sign_in_locally(server: &TestServer, browser: &Browser, email: &str, next: &str) {
-    let page = browser.http.get(server.url(&format!("/login?next={next}"))).send().await.unwrap().text().await.unwrap();
+    let page = browser
+        .http
+        .get(server.url(&format!("/login?next={next}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let csrf = hidden(&page, "csrf").expect("csrf");
-    let res = browser.http.post(server.url("/login")).form(&[
-        ("csrf", csrf.as_str()), ("request", ""), ("next", next), ("email", email), ("password", PASSWORD),
-    ]).send().await.unwrap();
+    let res = browser
+        .http
+        .post(server.url("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("request", ""),
+            ("next", next),
+            ("email", email),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303, "signed in");
 }
 
 /// Signs in through the upstream `name` on Gatehouse's own pages; where the browser ends.
 async fn sign_in_via(server: &TestServer, browser: &Browser, name: &str, next: &str) -> Landing {
-    walk(&browser.http, &server.url(&format!("/login/upstream/{name}?next={next}")), |_| false).await
+    walk(
+        &browser.http,
+        &server.url(&format!("/login/upstream/{name}?next={next}")),
+        |_| false,
+    )
+    .await
 }
 
 async fn linked_page(server: &TestServer, browser: &Browser) -> String {
-    let res = browser.http.get(server.url("/account/linked")).send().await.unwrap();
+    let res = browser
+        .http
+        .get(server.url("/account/linked"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     res.text().await.unwrap()
 }
 
 /// Presses the "Link" button of `name` on the account page and follows the way through the
 /// upstream back; stops at the upstream's answer when `stop_at_answer`.
-async fn press_link(server: &TestServer, browser: &Browser, name: &str, stop_at_answer: bool) -> Landing {
+async fn press_link(
+    server: &TestServer,
+    browser: &Browser,
+    name: &str,
+    stop_at_answer: bool,
+) -> Landing {
     let page = linked_page(server, browser).await;
     let action = format!("action=\"/login/upstream/{name}/link\"");
     assert!(page.contains(&action), "no Link button for {name}: {page}");
     let csrf = hidden(&page, "csrf").expect("csrf");
-    let res = browser.http.post(server.url(&format!("/login/upstream/{name}/link"))).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    let res = browser
+        .http
+        .post(server.url(&format!("/login/upstream/{name}/link")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303, "sent to the upstream");
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     let callback = server.url(domain::federation::CALLBACK_PATH);
-    walk(&browser.http, &location, |u| stop_at_answer && u.starts_with(&callback)).await
+    walk(&browser.http, &location, |u| {
+        stop_at_answer && u.starts_with(&callback)
+    })
+    .await
 }
 
 fn answer_url(landing: &Landing) -> String {
@@ -98,32 +149,48 @@ fn answer_url(landing: &Landing) -> String {
 async fn links_of(server: &TestServer, user_id: &str) -> Vec<upstream_link::Model> {
     let db = server.running().services.store.db().clone();
     let user_id = user_id.to_owned();
-    server.on_server(async move {
-        upstream_link::Entity::find().filter(upstream_link::Column::UserId.eq(user_id)).all(&db).await.unwrap()
-    }).await
+    server
+        .on_server(async move {
+            upstream_link::Entity::find()
+                .filter(upstream_link::Column::UserId.eq(user_id))
+                .all(&db)
+                .await
+                .unwrap()
+        })
+        .await
 }
 
 async fn events_of(server: &TestServer, kind: &str, user_id: &str) -> Vec<audit_event::Model> {
     let db = server.running().services.store.db().clone();
     let (kind, user_id) = (kind.to_owned(), user_id.to_owned());
-    server.on_server(async move {
-        audit_event::Entity::find()
-            .filter(audit_event::Column::Kind.eq(kind))
-            .filter(audit_event::Column::SubjectUserId.eq(user_id))
-            .all(&db).await.unwrap()
-    }).await
+    server
+        .on_server(async move {
+            audit_event::Entity::find()
+                .filter(audit_event::Column::Kind.eq(kind))
+                .filter(audit_event::Column::SubjectUserId.eq(user_id))
+                .all(&db)
+                .await
+                .unwrap()
+        })
+        .await
 }
 
 async fn user_id_of(server: &TestServer, email: &str) -> String {
     let users = server.running().services.users.clone();
     let email = email.to_owned();
-    server.on_server(async move { users.find_by_email(&email).await.unwrap() }).await.expect("user").id
+    server
+        .on_server(async move { users.find_by_email(&email).await.unwrap() })
+        .await
+        .expect("user")
+        .id
 }
 
 async fn roles_of(server: &TestServer, user_id: &str) -> Vec<String> {
     let roles = server.running().services.roles.clone();
     let user_id = user_id.to_owned();
-    let mut r = server.on_server(async move { roles.roles_of(&user_id).await.unwrap() }).await;
+    let mut r = server
+        .on_server(async move { roles.roles_of(&user_id).await.unwrap() })
+        .await;
     r.sort();
     r
 }
@@ -131,11 +198,16 @@ async fn roles_of(server: &TestServer, user_id: &str) -> Vec<String> {
 async fn groups_of(server: &TestServer, user_id: &str) -> usize {
     let db = server.running().services.store.db().clone();
     let user_id = user_id.to_owned();
-    server.on_server(async move {
-        domain::entities::user_group::Entity::find()
-            .filter(domain::entities::user_group::Column::UserId.eq(user_id))
-            .all(&db).await.unwrap().len()
-    }).await
+    server
+        .on_server(async move {
+            domain::entities::user_group::Entity::find()
+                .filter(domain::entities::user_group::Column::UserId.eq(user_id))
+                .all(&db)
+                .await
+                .unwrap()
+                .len()
+        })
+        .await
 }
 
 struct App {
@@ -147,12 +219,20 @@ struct App {
 async fn app(server: &TestServer, require_mfa: bool, extra: &[(&str, &str)]) -> App {
     let (client_id, secret) = server.client(|c| c.require_mfa = require_mfa).await;
     let (_, client) = discover(server, &client_id, secret.as_deref(), REDIRECT_URI).await;
-    let mut req = client.authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random);
+    let mut req = client.authorize_url(
+        CoreAuthenticationFlow::AuthorizationCode,
+        CsrfToken::new_random,
+        Nonce::new_random,
+    );
     for (k, v) in extra {
         req = req.add_extra_param(*k, *v);
     }
     let (url, _, nonce) = req.url();
-    App { url: url.to_string(), client, nonce }
+    App {
+        url: url.to_string(),
+        client,
+        nonce,
+    }
 }
 
 /// Signs in to the application through the upstream `name` (consent allowed when asked).
@@ -161,24 +241,43 @@ async fn app_via(server: &TestServer, app: &App, name: &str) -> Landing {
     let login = walk(&browser.http, &app.url, at_app).await;
     let page = login.page().2;
     let marker = format!("href=\"/login/upstream/{name}?");
-    let start = page.find(&marker).unwrap_or_else(|| panic!("no button for {name}")) + "href=\"".len();
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no button for {name}"))
+        + "href=\"".len();
     let end = page[start..].find('"').unwrap() + start;
     let href = rp::unescape(&page[start..end]);
     let landing = walk(&browser.http, &server.url(&href), at_app).await;
     match &landing {
-        Landing::Page { body, .. } if body.contains("action=\"/consent\"") => browser.consent(&landing, true).await,
+        Landing::Page { body, .. } if body.contains("action=\"/consent\"") => {
+            browser.consent(&landing, true).await
+        }
         _ => landing,
     }
 }
 
 async fn id_token(app: &App, landing: &Landing) -> CoreIdTokenClaims {
     let code = landing.params()["code"].clone();
-    let tokens = app.client.exchange_code(AuthorizationCode::new(code)).unwrap().request_async(&http_client).await.unwrap();
-    tokens.id_token().unwrap().claims(&app.client.id_token_verifier(), &app.nonce).unwrap().clone()
+    let tokens = app
+        .client
+        .exchange_code(AuthorizationCode::new(code))
+        .unwrap()
+        .request_async(&http_client)
+        .await
+        .unwrap();
+    tokens
+        .id_token()
+        .unwrap()
+        .claims(&app.client.id_token_verifier(), &app.nonce)
+        .unwrap()
+        .clone()
 }
 
 fn amr(claims: &CoreIdTokenClaims) -> Vec<String> {
-    claims.auth_method_refs().map(|v| v.iter().map(|a| a.as_str().to_owned()).collect()).unwrap_or_default()
+    claims
+        .auth_method_refs()
+        .map(|v| v.iter().map(|a| a.as_str().to_owned()).collect())
+        .unwrap_or_default()
 }
 
 fn acr(claims: &CoreIdTokenClaims) -> Option<String> {

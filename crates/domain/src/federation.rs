@@ -26,8 +26,8 @@ pub use links::{Links, Unlinked, UpstreamLink};
 pub use mappings::{
     Applied, Mapping, MappingTarget, Mappings, NewMapping, claim_at, claim_matches,
 };
-pub use trust::{Assurance, assurance, shows_second_factor};
 pub use protocol::{BoxFuture, UpstreamClient, UpstreamError, UpstreamIdentity, UpstreamProtocol};
+pub use trust::{Assurance, assurance, shows_second_factor};
 pub use upstreams::{
     Endpoints, FirstLogin, NewUpstream, Upstream, UpstreamChanges, Upstreams, check_url,
 };

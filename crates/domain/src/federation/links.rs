@@ -119,7 +119,12 @@ impl Links {
     /// Whether the account can sign in without the link `except`: with a password, a passkey,
     /// a link to another enabled upstream, or, when `email_counts` (sign-in codes by mail
     /// reach a verified address), its address.
-    pub async fn other_way_in(&self, user_id: &str, except: &str, email_counts: bool) -> Result<bool> {
+    pub async fn other_way_in(
+        &self,
+        user_id: &str,
+        except: &str,
+        email_counts: bool,
+    ) -> Result<bool> {
         if email_counts {
             return Ok(true);
         }
@@ -150,7 +155,12 @@ impl Links {
 
     /// Removes the account's link `link_id`, unless the account would be left with no way to
     /// sign in (see [`Links::other_way_in`]).
-    pub async fn unlink(&self, user_id: &str, link_id: &str, email_counts: bool) -> Result<Unlinked> {
+    pub async fn unlink(
+        &self,
+        user_id: &str,
+        link_id: &str,
+        email_counts: bool,
+    ) -> Result<Unlinked> {
         if link_id.is_empty() || link_id.len() > 64 {
             return Ok(Unlinked::NotFound);
         }

@@ -140,7 +140,11 @@ fn target_text(db_role: Option<&str>, db_group: Option<&str>) -> String {
 }
 
 /// Whether the user holds the rule's role or group directly.
-async fn holds(db: &impl ConnectionTrait, rule: &upstream_mapping::Model, user_id: &str) -> Result<bool> {
+async fn holds(
+    db: &impl ConnectionTrait,
+    rule: &upstream_mapping::Model,
+    user_id: &str,
+) -> Result<bool> {
     Ok(match (&rule.role_id, &rule.group_id) {
         (Some(r), _) => user_role::Entity::find_by_id((user_id.to_owned(), r.clone()))
             .one(db)
@@ -154,7 +158,11 @@ async fn holds(db: &impl ConnectionTrait, rule: &upstream_mapping::Model, user_i
     })
 }
 
-async fn give(db: &impl ConnectionTrait, rule: &upstream_mapping::Model, user_id: &str) -> Result<()> {
+async fn give(
+    db: &impl ConnectionTrait,
+    rule: &upstream_mapping::Model,
+    user_id: &str,
+) -> Result<()> {
     match (&rule.role_id, &rule.group_id) {
         (Some(r), _) => {
             user_role::ActiveModel {
@@ -177,7 +185,11 @@ async fn give(db: &impl ConnectionTrait, rule: &upstream_mapping::Model, user_id
     Ok(())
 }
 
-async fn take(db: &impl ConnectionTrait, rule: &upstream_mapping::Model, user_id: &str) -> Result<()> {
+async fn take(
+    db: &impl ConnectionTrait,
+    rule: &upstream_mapping::Model,
+    user_id: &str,
+) -> Result<()> {
     match (&rule.role_id, &rule.group_id) {
         (Some(r), _) => {
             user_role::Entity::delete_by_id((user_id.to_owned(), r.clone()))
@@ -219,7 +231,11 @@ async fn held_by_another(
     Ok(same.one(db).await?.is_some())
 }
 
-async fn record_grant(db: &impl ConnectionTrait, rule: &upstream_mapping::Model, user_id: &str) -> Result<()> {
+async fn record_grant(
+    db: &impl ConnectionTrait,
+    rule: &upstream_mapping::Model,
+    user_id: &str,
+) -> Result<()> {
     upstream_mapping_grant::ActiveModel {
         mapping_id: Set(rule.id.clone()),
         user_id: Set(user_id.to_owned()),
@@ -232,7 +248,11 @@ async fn record_grant(db: &impl ConnectionTrait, rule: &upstream_mapping::Model,
 
 /// Drops the rule's record of the user's grant; takes the grant back when no other rule
 /// holds it. Whether it was taken back.
-async fn release(db: &impl ConnectionTrait, rule: &upstream_mapping::Model, user_id: &str) -> Result<bool> {
+async fn release(
+    db: &impl ConnectionTrait,
+    rule: &upstream_mapping::Model,
+    user_id: &str,
+) -> Result<bool> {
     upstream_mapping_grant::Entity::delete_by_id((rule.id.clone(), user_id.to_owned()))
         .exec(db)
         .await?;
@@ -253,7 +273,10 @@ impl Mappings {
         }
     }
 
-    async fn names(&self, rule: &upstream_mapping::Model) -> Result<(Option<String>, Option<String>)> {
+    async fn names(
+        &self,
+        rule: &upstream_mapping::Model,
+    ) -> Result<(Option<String>, Option<String>)> {
         let role = match &rule.role_id {
             Some(id) => role::Entity::find_by_id(id.clone())
                 .one(&self.db)
@@ -424,10 +447,11 @@ impl Mappings {
         let txn = crate::store::begin_write(&self.db).await?;
         for (rule, to) in rules.iter().zip(targets) {
             let matches = claim_matches(claims, &rule.claim, &rule.value);
-            let recorded = upstream_mapping_grant::Entity::find_by_id((rule.id.clone(), user_id.to_owned()))
-                .one(&txn)
-                .await?
-                .is_some();
+            let recorded =
+                upstream_mapping_grant::Entity::find_by_id((rule.id.clone(), user_id.to_owned()))
+                    .one(&txn)
+                    .await?
+                    .is_some();
             if matches && !recorded {
                 if !holds(&txn, rule, user_id).await? {
                     give(&txn, rule, user_id).await?;
@@ -450,9 +474,13 @@ impl Mappings {
         }
         for (kind, mapping_id, to) in events {
             self.audit
-                .record(AuditEvent::success(kind).subject(user_id.to_owned()).data(json!({
-                    "upstream": upstream.name, "mapping_id": mapping_id, "to": to,
-                })))
+                .record(
+                    AuditEvent::success(kind)
+                        .subject(user_id.to_owned())
+                        .data(json!({
+                            "upstream": upstream.name, "mapping_id": mapping_id, "to": to,
+                        })),
+                )
                 .await?;
         }
         Ok(applied)

@@ -32,7 +32,11 @@ async fn direct_roles(store: &Store, user_id: &str) -> Vec<String> {
         .collect();
     let mut names = Vec::new();
     for id in ids {
-        let r = crate::entities::role::Entity::find_by_id(id).one(store.db()).await.unwrap().unwrap();
+        let r = crate::entities::role::Entity::find_by_id(id)
+            .one(store.db())
+            .await
+            .unwrap()
+            .unwrap();
         names.push(r.name);
     }
     names.sort();
@@ -60,7 +64,11 @@ async fn kinds(store: &Store, prefix: &str) -> Vec<String> {
 }
 
 fn rule(claim: &str, value: &str, target: MappingTarget) -> NewMapping {
-    NewMapping { claim: claim.into(), value: value.into(), target }
+    NewMapping {
+        claim: claim.into(),
+        value: value.into(),
+        target,
+    }
 }
 
 #[test]
@@ -76,9 +84,15 @@ fn claim_paths_walk_objects_and_match_values_or_array_members() {
     assert!(claim_matches(&c, "groups", "ops"));
     assert!(!claim_matches(&c, "groups", "op"));
     assert!(claim_matches(&c, "realm_access.roles", "admin"));
-    assert!(!claim_matches(&c, "realm_access", "admin"), "an object is no value");
+    assert!(
+        !claim_matches(&c, "realm_access", "admin"),
+        "an object is no value"
+    );
     assert!(claim_matches(&c, "hd", "example.com"));
-    assert!(claim_matches(&c, "https://example.com/roles", "editor"), "a claim name with dots");
+    assert!(
+        claim_matches(&c, "https://example.com/roles", "editor"),
+        "a claim name with dots"
+    );
     assert!(claim_matches(&c, "level", "3"));
     assert!(claim_matches(&c, "email_verified", "true"));
     assert!(!claim_matches(&c, "missing.path", "x"));
@@ -229,7 +243,11 @@ fn an_upstream_is_believed_only_as_far_as_it_is_trusted() {
     assert!(!a.second_factor);
     assert_eq!(a.amr, ["fed"]);
     id.acr = Some("urn:other:bronze".into());
-    assert_eq!(assurance(&up, &id).acr, ACR_SINGLE_FACTOR, "an unknown acr is not honoured");
+    assert_eq!(
+        assurance(&up, &id).acr,
+        ACR_SINGLE_FACTOR,
+        "an unknown acr is not honoured"
+    );
     up.trusted_for_acr = false;
 
     // Trusted for MFA with a second factor in amr.
@@ -249,5 +267,8 @@ fn an_upstream_is_believed_only_as_far_as_it_is_trusted() {
     assert!(a.second_factor, "a key with its PIN is two factors");
     assert_eq!(a.amr, ["fed", "swk", "pin", "mfa"], "odd values dropped");
     assert!(shows_second_factor(&["mfa".to_owned()]));
-    assert!(!shows_second_factor(&["pwd".to_owned(), "kba".to_owned()]), "two things known are one kind");
+    assert!(
+        !shows_second_factor(&["pwd".to_owned(), "kba".to_owned()]),
+        "two things known are one kind"
+    );
 }

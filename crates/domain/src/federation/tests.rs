@@ -64,7 +64,12 @@ pub(super) fn identity(subject: &str, email: Option<&str>, verified: bool) -> Up
     }
 }
 
-pub(super) async fn local_user(store: &Store, email: &str, password: bool, verified: bool) -> String {
+pub(super) async fn local_user(
+    store: &Store,
+    email: &str,
+    password: bool,
+    verified: bool,
+) -> String {
     users(store)
         .create(NewUser {
             email: email.into(),

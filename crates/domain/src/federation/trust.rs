@@ -3,9 +3,9 @@
 //! local second factor. The upstream's word on how the person signed in is believed only as
 //! far as the upstream is trusted: for `acr` (step-up) and for MFA, each a flag of its own.
 
+use super::AMR_FEDERATED;
 use super::protocol::UpstreamIdentity;
 use super::upstreams::Upstream;
-use super::AMR_FEDERATED;
 use crate::signin_rules::{ACR_MULTI_FACTOR, ACR_SINGLE_FACTOR};
 
 /// OpenID PAPE's policy URIs for a multi-factor sign-in; an upstream trusted for `acr` that
@@ -70,7 +70,8 @@ pub fn assurance(upstream: &Upstream, identity: &UpstreamIdentity) -> Assurance 
     if upstream.trusted_for_mfa {
         let token = |m: &&String| {
             (1..=32).contains(&m.len())
-                && m.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && m.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         };
         for m in identity.amr.iter().filter(token).take(MAX_AMR) {
             if !amr.contains(m) {

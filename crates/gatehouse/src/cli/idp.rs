@@ -58,7 +58,12 @@ pub enum MappingCommand {
         #[arg(long, value_name = "VALUE")]
         value: String,
         /// The global role granted.
-        #[arg(long, value_name = "ROLE", required_unless_present = "group", conflicts_with = "group")]
+        #[arg(
+            long,
+            value_name = "ROLE",
+            required_unless_present = "group",
+            conflicts_with = "group"
+        )]
         role: Option<String>,
         /// The group joined.
         #[arg(long, value_name = "GROUP")]
@@ -321,7 +326,14 @@ pub async fn run(services: &Services, cmd: IdpCommand) -> anyhow::Result<()> {
                 })
                 .collect();
             output::table(
-                &["NAME", "BUTTON", "ISSUER", "FIRST LOGIN", "TRUSTED FOR", "ENABLED"],
+                &[
+                    "NAME",
+                    "BUTTON",
+                    "ISSUER",
+                    "FIRST LOGIN",
+                    "TRUSTED FOR",
+                    "ENABLED",
+                ],
                 &rows,
             );
             Ok(())
@@ -442,7 +454,10 @@ async fn mapping(services: &Services, cmd: MappingCommand) -> anyhow::Result<()>
             if json {
                 return output::json(&serde_json::json!({ "removed": gone }));
             }
-            println!("removed mapping {} of identity provider {}", gone.id, up.name);
+            println!(
+                "removed mapping {} of identity provider {}",
+                gone.id, up.name
+            );
             Ok(())
         }
     }

@@ -22,8 +22,8 @@ use crate::LoginUi;
 use crate::flow::acr::ACR_MULTI_FACTOR;
 use crate::flow::completion::{Factors, complete};
 use crate::flow::next_step::{Target, next_step, required};
-use crate::flow::signed_in::SignedInForm;
 use crate::flow::purpose::{SignInFor, purpose};
+use crate::flow::signed_in::SignedInForm;
 use crate::web::audit::{record, with_client};
 use crate::web::csp::Csp;
 use crate::web::csrf_form::{CsrfForm, has_csrf};
@@ -921,7 +921,17 @@ pub async fn prove(
         next: &proof.next,
     };
     let identity = &proof.identity;
-    signed_in(&ui, &req, &user, identity, Some("pwd"), purpose, target, &upstream).await
+    signed_in(
+        &ui,
+        &req,
+        &user,
+        identity,
+        Some("pwd"),
+        purpose,
+        target,
+        &upstream,
+    )
+    .await
 }
 
 /// The form of a "Link" button on the account page.
@@ -971,9 +981,21 @@ pub async fn link_start(
     };
     let mine = ui.federation.links.of_user(&me.user.id).await?;
     if mine.iter().any(|l| l.upstream == upstream.name) {
-        let message = crate::t1("upstream-link-error-yours", "provider", upstream.display_name.as_str());
+        let message = crate::t1(
+            "upstream-link-error-yours",
+            "provider",
+            upstream.display_name.as_str(),
+        );
         let reason = "account already linked to this upstream";
-        return Ok(link_failure(&ui, &req, Some(&upstream), reason, StatusCode::CONFLICT, message).await);
+        return Ok(link_failure(
+            &ui,
+            &req,
+            Some(&upstream),
+            reason,
+            StatusCode::CONFLICT,
+            message,
+        )
+        .await);
     }
     let begin = Begin {
         upstream: &upstream,
@@ -1014,7 +1036,9 @@ async fn park_link(
         identity,
     };
     let bytes = serde_json::to_vec(&parked).map_err(|e| domain::Error::Corrupt(e.to_string()))?;
-    ui.cache.set(&linking_key(&token), &bytes, LINKING_TTL).await?;
+    ui.cache
+        .set(&linking_key(&token), &bytes, LINKING_TTL)
+        .await?;
     let query = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("token", &token)
         .finish();
@@ -1065,7 +1089,15 @@ pub async fn link_finish(
     let Some(me) = me.filter(|m| m.session.id == parked.session_id) else {
         let message = crate::t1("upstream-link-error-session", "provider", provider);
         let reason = "not the session that started the link";
-        return Ok(link_failure(&ui, &req, Some(&upstream), reason, StatusCode::FORBIDDEN, message).await);
+        return Ok(link_failure(
+            &ui,
+            &req,
+            Some(&upstream),
+            reason,
+            StatusCode::FORBIDDEN,
+            message,
+        )
+        .await);
     };
     let taken = |yours: bool| {
         let key = if yours {
@@ -1083,13 +1115,34 @@ pub async fn link_finish(
     {
         let message = taken(existing.user_id == me.user.id);
         let reason = "identity already linked";
-        return Ok(link_failure(&ui, &req, Some(&upstream), reason, StatusCode::CONFLICT, message).await);
+        return Ok(link_failure(
+            &ui,
+            &req,
+            Some(&upstream),
+            reason,
+            StatusCode::CONFLICT,
+            message,
+        )
+        .await);
     }
-    match ui.federation.links.link(&me.user.id, &upstream, identity).await {
+    match ui
+        .federation
+        .links
+        .link(&me.user.id, &upstream, identity)
+        .await
+    {
         Ok(_) => {}
         Err(domain::Error::Conflict(_)) => {
             let reason = "identity already linked";
-            return Ok(link_failure(&ui, &req, Some(&upstream), reason, StatusCode::CONFLICT, taken(false)).await);
+            return Ok(link_failure(
+                &ui,
+                &req,
+                Some(&upstream),
+                reason,
+                StatusCode::CONFLICT,
+                taken(false),
+            )
+            .await);
         }
         Err(e) => return Err(e.into()),
     }
