@@ -514,3 +514,83 @@ shared_server_tests! {
         assert_eq!(acr(&claims).as_deref(), Some(LOA1));
     }
 }
+
+/// `[federation]` keys reach the server: a short sign-in lifetime expires an answer that
+/// comes later, and a short timeout gives up on an upstream that never answers.
+mod configured {
+    use super::*;
+
+    shared_server_tests! {
+        setup = |c| {
+            c.federation.flow_ttl_secs = 1;
+            c.federation.timeout_secs = 1;
+        };
+
+        async fn a_short_flow_lifetime_expires_a_late_answer(server) {
+            assert_eq!(server.running().services.federation.flows.ttl(), std::time::Duration::from_secs(1));
+            let mock = MockUpstream::start();
+            add_upstream(server, &mock, "short-ttl", FirstLogin::Create, Trust::default()).await;
+            mock.sign_in_as(json!({ "sub": "late", "email": "late@example.com" }));
+            let browser = Browser::new(server);
+            let callback = server.url(domain::federation::CALLBACK_PATH);
+            let answer = walk(&browser.http, &server.url("/login/upstream/short-ttl?next=/account"), |u| u.starts_with(&callback)).await;
+            let answer = answer_url(&answer);
+            // Wait out the lifetime the configuration gave (and only that).
+            let db = server.running().services.store.db().clone();
+            let expires = server.on_server(async move {
+                domain::entities::upstream_flow::Entity::find().all(&db).await.unwrap()
+                    .into_iter().map(|f| f.expires_at).max().unwrap()
+            }).await;
+            let left = expires - time::OffsetDateTime::now_utc();
+            assert!(left <= time::Duration::seconds(1), "the configured lifetime, not the default: {left}");
+            if left.is_positive() {
+                tokio::time::sleep(left.unsigned_abs() + std::time::Duration::from_millis(20)).await;
+            }
+            let landing = walk(&browser.http, &answer, |_| false).await;
+            let (status, _, page) = landing.page();
+            assert_eq!(status, 400, "{page}");
+            assert!(page.contains("took too long and expired"), "{page}");
+            assert!(user_id_of_opt(server, "late@example.com").await.is_none(), "no account");
+        }
+
+        async fn a_short_timeout_gives_up_on_a_silent_upstream(server) {
+            // Accepts connections and never answers.
+            let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let issuer = format!("http://{}", silent.local_addr().unwrap());
+            std::thread::spawn(move || {
+                let mut held = Vec::new();
+                for s in silent.incoming().flatten() {
+                    held.push(s);
+                }
+            });
+            let fed = server.running().services.federation.clone();
+            let new = NewUpstream {
+                name: "silent".into(), display_name: None, issuer, endpoints: Endpoints::default(),
+                client_id: CLIENT_ID.into(), client_secret: None, scopes: vec![], first_login: FirstLogin::Create,
+                trusted_for_email: false, trusted_for_acr: false, trusted_for_mfa: false, enabled: true, allowed_clients: vec![],
+            };
+            server.on_server(async move { fed.upstreams.create(new, "test").await }).await.unwrap();
+            let browser = Browser::new(server);
+            // The page comes within the configured 1 s (and its one retry of the keys at most),
+            // long before the default 10 s would give up.
+            let landing = tokio::time::timeout(
+                std::time::Duration::from_secs(8),
+                walk(&browser.http, &server.url("/login/upstream/silent?next=/account"), |_| false),
+            )
+            .await
+            .expect("the configured timeout, not the default");
+            let (status, _, page) = landing.page();
+            assert_eq!(status, 502, "{page}");
+            assert!(page.contains("could not be reached"), "{page}");
+        }
+    }
+}
+
+async fn user_id_of_opt(server: &TestServer, email: &str) -> Option<String> {
+    let users = server.running().services.users.clone();
+    let email = email.to_owned();
+    server
+        .on_server(async move { users.find_by_email(&email).await.unwrap() })
+        .await
+        .map(|u| u.id)
+}
