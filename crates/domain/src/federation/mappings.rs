@@ -424,6 +424,16 @@ impl Mappings {
         Ok(shown)
     }
 
+    /// Removes every rule of `upstream` (before it is deleted), taking back the grants they
+    /// made; how many rules there were.
+    pub async fn remove_all(&self, upstream: &Upstream, via: &str) -> Result<usize> {
+        let rules = self.rules(upstream).await?;
+        for rule in &rules {
+            self.remove(upstream, &rule.id, via).await?;
+        }
+        Ok(rules.len())
+    }
+
     /// Applies the rules of `upstream` to `user_id` signing in with `claims`: a grant that a
     /// rule now matches is made (unless the user has it already without a rule: it stays
     /// theirs), a grant a rule made that no rule matches any more is taken back.

@@ -158,9 +158,16 @@ backend_tests! {
         assert!(matches!(fed.mappings.remove(&up, &admin.id, "test").await, Err(Error::NotFound("mapping"))));
         assert_eq!(fed.mappings.list(&up).await.unwrap().len(), 4);
 
+        // Every rule of an upstream goes (before the upstream is deleted): their grants too.
+        fed.mappings.apply(&up, &alice, &first).await.unwrap();
+        assert!(direct_roles(&store, &alice).await.contains(&"auditor".to_owned()));
+        assert_eq!(fed.mappings.remove_all(&up, "test").await.unwrap(), 4);
+        assert_eq!(direct_roles(&store, &alice).await, ["staff"], "only the manual grant is left");
+        assert_eq!(in_group(&store, &alice).await, 0);
+
         let audited = kinds(&store, "upstream.mapping.").await;
         assert_eq!(audited.iter().filter(|k| *k == "upstream.mapping.added").count(), 5, "{audited:?}");
-        assert_eq!(audited.iter().filter(|k| *k == "upstream.mapping.removed").count(), 1, "{audited:?}");
+        assert_eq!(audited.iter().filter(|k| *k == "upstream.mapping.removed").count(), 5, "{audited:?}");
         assert!(audited.iter().any(|k| k == "upstream.mapping.granted"));
         assert!(audited.iter().any(|k| k == "upstream.mapping.revoked"));
     }

@@ -30,7 +30,8 @@ pub enum IdpCommand {
     },
     /// Change a provider's settings.
     Update(Box<UpdateArgs>),
-    /// Delete a provider with its account links (the accounts stay).
+    /// Delete a provider with its account links and mapping rules (the accounts stay; the
+    /// grants its rules made go).
     Delete {
         /// The provider's name.
         name: String,
@@ -381,6 +382,9 @@ pub async fn run(services: &Services, cmd: IdpCommand) -> anyhow::Result<()> {
             Ok(())
         }
         IdpCommand::Delete { name, json } => {
+            // Its mapping rules first: the grants they made go with them.
+            let up = upstreams.get(&name).await?;
+            services.federation.mappings.remove_all(&up, "cli").await?;
             let gone = upstreams.delete(&name, "cli").await?;
             if json {
                 return output::json(&serde_json::json!({ "deleted": shown(services, &gone) }));
