@@ -327,6 +327,10 @@ shared_server_tests! {
         assert!(page.contains("already linked to another account"), "{page}");
         assert!(links_of(server, &bob).await.is_empty());
         assert_eq!(links_of(server, &alice).await.len(), 1);
+        assert!(page.contains("<a href=\"/account/linked\">Back to your account</a>"), "{page}");
+        let refused = events_of(server, "upstream.link_failed", &bob).await;
+        assert_eq!(refused.len(), 1);
+        assert_eq!(refused[0].reason.as_deref(), Some("identity already linked"));
         assert_eq!(events_of(server, "upstream.linked", &bob).await.len(), 0);
 
         // The answer of Bob's link sign-in, carried to another browser (Carol's session, or

@@ -114,6 +114,16 @@ struct ErrorPage<'a> {
     title: &'a str,
     message: &'a str,
     back: &'a str,
+    back_label: &'a str,
+}
+
+/// The text of the way back: to the account page, or to signing in.
+fn back_label(back: &str) -> String {
+    if back.starts_with("/account") {
+        crate::t("link-back-to-account")
+    } else {
+        crate::t("upstream-back")
+    }
 }
 
 /// Why an upstream sign-in stopped, as the audit log and the page say it.
@@ -128,9 +138,22 @@ struct Failure<'a> {
 }
 
 async fn fail(ui: &LoginUi, req: &HttpRequest, f: Failure<'_>) -> HttpResponse {
+    fail_for(ui, req, f, None).await
+}
+
+/// [`fail`], with the account concerned (a signed-in person's link) as the event's subject.
+async fn fail_for(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    f: Failure<'_>,
+    subject: Option<&str>,
+) -> HttpResponse {
     let mut event = with_client(AuditEvent::failure(f.kind, f.reason), f.client_id);
     if let Some(up) = f.upstream {
         event = event.data(serde_json::json!({ "upstream": up.name, "issuer": up.issuer }));
+    }
+    if let Some(user_id) = subject {
+        event = event.subject(user_id.to_owned());
     }
     record(ui, req, event).await;
     let title = match f.upstream {
@@ -143,6 +166,7 @@ async fn fail(ui: &LoginUi, req: &HttpRequest, f: Failure<'_>) -> HttpResponse {
             title: &title,
             message: &f.message,
             back: &f.back,
+            back_label: &back_label(&f.back),
         },
         &Csp::page(),
     )
@@ -648,6 +672,7 @@ async fn decide(
                     title: &title,
                     message: &crate::t1(key, "provider", provider),
                     back: &back,
+                    back_label: &back_label(&back),
                 },
                 &Csp::page(),
             ))
@@ -692,6 +717,7 @@ async fn signed_in(
                 title: &title,
                 message: &refusal,
                 back: &back,
+                back_label: &back_label(&back),
             },
             &Csp::page(),
         ));
@@ -947,7 +973,7 @@ has_csrf!(LinkStartForm);
 async fn link_failure(
     ui: &LoginUi,
     req: &HttpRequest,
-    upstream: Option<&Upstream>,
+    (upstream, user_id): (Option<&Upstream>, Option<&str>),
     reason: &str,
     status: StatusCode,
     message: String,
@@ -961,7 +987,7 @@ async fn link_failure(
         message,
         back: LINKED_PAGE.to_owned(),
     };
-    fail(ui, req, f).await
+    fail_for(ui, req, f, user_id).await
 }
 
 /// `POST /login/upstream/{name}/link` (the account page's "Link" button): a sign-in at the
@@ -977,7 +1003,8 @@ pub async fn link_start(
     let Some(upstream) = found.filter(|u| u.offered_to(None)) else {
         let reason = format!("no upstream {name:?} offered here");
         let message = crate::t("upstream-error-unknown");
-        return Ok(link_failure(&ui, &req, None, &reason, StatusCode::NOT_FOUND, message).await);
+        let who = (None, Some(me.user.id.as_str()));
+        return Ok(link_failure(&ui, &req, who, &reason, StatusCode::NOT_FOUND, message).await);
     };
     let mine = ui.federation.links.of_user(&me.user.id).await?;
     if mine.iter().any(|l| l.upstream == upstream.name) {
@@ -990,7 +1017,7 @@ pub async fn link_start(
         return Ok(link_failure(
             &ui,
             &req,
-            Some(&upstream),
+            (Some(&upstream), Some(me.user.id.as_str())),
             reason,
             StatusCode::CONFLICT,
             message,
@@ -1092,7 +1119,7 @@ pub async fn link_finish(
         return Ok(link_failure(
             &ui,
             &req,
-            Some(&upstream),
+            (Some(&upstream), None),
             reason,
             StatusCode::FORBIDDEN,
             message,
@@ -1118,7 +1145,7 @@ pub async fn link_finish(
         return Ok(link_failure(
             &ui,
             &req,
-            Some(&upstream),
+            (Some(&upstream), Some(me.user.id.as_str())),
             reason,
             StatusCode::CONFLICT,
             message,
@@ -1137,7 +1164,7 @@ pub async fn link_finish(
             return Ok(link_failure(
                 &ui,
                 &req,
-                Some(&upstream),
+                (Some(&upstream), Some(me.user.id.as_str())),
                 reason,
                 StatusCode::CONFLICT,
                 taken(false),
