@@ -16,6 +16,7 @@ mod m20261201_700002_policies;
 mod m20261201_700003_rbac;
 mod m20261201_800001_federation;
 mod m20261202_100001_upstream_presets;
+mod m20261202_200001_upstream_mappings;
 mod m20261202_300001_guests;
 
 /// The ordered list of Gatehouse migrations.
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_700003_rbac::Migration),
             Box::new(m20261201_800001_federation::Migration),
             Box::new(m20261202_100001_upstream_presets::Migration),
+            Box::new(m20261202_200001_upstream_mappings::Migration),
             Box::new(m20261202_300001_guests::Migration),
         ]
     }

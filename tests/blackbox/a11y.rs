@@ -203,6 +203,8 @@ async fn every_page(server: &TestServer, lang: &'static str) {
         scopes: vec![],
         first_login: domain::federation::FirstLogin::Link,
         trusted_for_email: false,
+        trusted_for_acr: false,
+        trusted_for_mfa: false,
         enabled: true,
         allowed_clients: vec![],
     };

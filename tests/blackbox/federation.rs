@@ -45,6 +45,8 @@ async fn add_upstream_at(
         scopes: vec![],
         first_login,
         trusted_for_email,
+        trusted_for_acr: false,
+        trusted_for_mfa: false,
         enabled: true,
         allowed_clients: vec![],
     };
@@ -590,7 +592,7 @@ shared_server_tests! {
             name: "only-one-app".into(), display_name: Some("Only One App".into()),
             issuer: mock.issuer.clone(), preset: None, endpoints: Endpoints::default(), client_id: CLIENT_ID.into(),
             client_secret: Some(CLIENT_SECRET.into()), scopes: vec![], first_login: FirstLogin::Create,
-            trusted_for_email: false, enabled: true, allowed_clients: vec![allowed.clone()],
+            trusted_for_email: false, trusted_for_acr: false, trusted_for_mfa: false, enabled: true, allowed_clients: vec![allowed.clone()],
         };
         server.on_server(async move { fed.upstreams.create(new, "test").await }).await.unwrap();
         let page_for = |client: String, secret: Option<String>| async move {

@@ -47,6 +47,8 @@ async fn add(server: &TestServer, s: Setup) {
         scopes: vec![],
         first_login: s.first_login,
         trusted_for_email: s.trusted_for_email,
+        trusted_for_acr: false,
+        trusted_for_mfa: false,
         enabled: true,
         allowed_clients: vec![],
     };

@@ -174,7 +174,7 @@ harness::shared_server_tests! {
             fed.upstreams.create(NewUpstream {
                 name: "guest-up".into(), display_name: None, issuer, preset: None, endpoints: Endpoints::default(),
                 client_id: CLIENT_ID.into(), client_secret: Some(CLIENT_SECRET.into()), scopes: vec![],
-                first_login: FirstLogin::Create, trusted_for_email: true, enabled: true, allowed_clients: vec![],
+                first_login: FirstLogin::Create, trusted_for_email: true, trusted_for_acr: false, trusted_for_mfa: false, enabled: true, allowed_clients: vec![],
             }, "test").await
         }).await.expect("upstream");
         mock.sign_in_as(serde_json::json!({

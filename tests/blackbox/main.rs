@@ -21,6 +21,7 @@ mod end_pages;
 mod federation;
 mod federation_presets;
 mod guests;
+mod federation_accounts;
 mod happy_flow;
 mod house;
 mod interop;

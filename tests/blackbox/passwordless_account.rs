@@ -66,7 +66,7 @@ harness::shared_server_tests! {
             fed.upstreams.create(NewUpstream {
                 name: "nopass".into(), display_name: None, issuer, endpoints: Endpoints::default(),
                 client_id: CLIENT_ID.into(), client_secret: Some(CLIENT_SECRET.into()), scopes: vec![],
-                first_login: FirstLogin::Create, trusted_for_email: true, enabled: true, allowed_clients: vec![], preset: None,
+                first_login: FirstLogin::Create, trusted_for_email: true, trusted_for_acr: false, trusted_for_mfa: false, enabled: true, allowed_clients: vec![], preset: None,
             }, "test").await
         }).await.expect("upstream");
         mock.sign_in_as(json!({ "sub": "np-1", "email": "nopass@example.com", "email_verified": true }));

@@ -325,7 +325,7 @@ harness::shared_server_tests! {
             name: "rl-upstream".into(), display_name: None, issuer: mock.issuer.clone(), preset: None,
             endpoints: Default::default(), client_id: harness::upstream::CLIENT_ID.into(),
             client_secret: Some(harness::upstream::CLIENT_SECRET.into()), scopes: vec![],
-            first_login: domain::federation::FirstLogin::Create, trusted_for_email: false,
+            first_login: domain::federation::FirstLogin::Create, trusted_for_email: false, trusted_for_acr: false, trusted_for_mfa: false,
             enabled: true, allowed_clients: vec![],
         };
         server.on_server(async move { fed.upstreams.create(new, "test").await }).await.unwrap();

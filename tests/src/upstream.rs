@@ -28,7 +28,8 @@ pub const CLIENT_SECRET: &str = "mock-upstream-client-secret";
 #[derive(Debug, Clone)]
 pub struct Behaviour {
     /// The claims of the next sign-in's ID token besides iss, aud, exp, iat and nonce
-    /// (`sub`, `email`, `email_verified`, `name`, ...).
+    /// (`sub`, `email`, `email_verified`, `name`, ...), and any other claim, nested ones too
+    /// (`groups`, `realm_access: { roles }`, `amr`, `acr`); userinfo answers the same.
     pub identity: Value,
     /// Answer the authorization request with this error instead of a code.
     pub authorize_error: Option<String>,

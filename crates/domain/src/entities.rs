@@ -26,6 +26,8 @@ pub mod signing_key;
 pub mod upstream;
 pub mod upstream_flow;
 pub mod upstream_link;
+pub mod upstream_mapping;
+pub mod upstream_mapping_grant;
 pub mod user;
 pub mod user_group;
 pub mod user_role;

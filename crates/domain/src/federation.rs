@@ -10,20 +10,28 @@
 mod accounts;
 mod flows;
 mod links;
+mod mappings;
 mod presets;
 mod protocol;
+mod trust;
 mod upstreams;
 
+#[cfg(test)]
+mod stage2_tests;
 #[cfg(test)]
 mod tests;
 
 pub use accounts::{Arrival, ProofReason, Refusal, Resolution};
 pub use flows::{Claim, ClaimedFlow, FlowStart, Flows, NewFlow};
-pub use links::{Links, UpstreamLink};
+pub use links::{Links, Unlinked, UpstreamLink};
+pub use mappings::{
+    Applied, Mapping, MappingTarget, Mappings, NewMapping, claim_at, claim_matches,
+};
 pub use presets::{Preset, PresetSettings, PresetSetup, TENANT_PLACEHOLDER};
 pub use protocol::{
     BoxFuture, UpstreamAnswer, UpstreamClient, UpstreamError, UpstreamIdentity, UpstreamProtocol,
 };
+pub use trust::{Assurance, assurance, shows_second_factor};
 pub use upstreams::{
     Endpoints, FirstLogin, NewUpstream, Upstream, UpstreamChanges, Upstreams, check_url,
 };
@@ -55,6 +63,8 @@ pub struct Federation {
     pub links: Links,
     /// Sign-ins waiting for an upstream's answer.
     pub flows: Flows,
+    /// Claim-to-role mapping rules.
+    pub mappings: Mappings,
 }
 
 impl Federation {
@@ -67,9 +77,10 @@ impl Federation {
         flow_ttl: Duration,
     ) -> Self {
         Self {
-            upstreams: Upstreams::new(store, secrets.clone(), audit),
+            upstreams: Upstreams::new(store, secrets.clone(), audit.clone()),
             links: Links::new(store, users),
             flows: Flows::new(store, secrets, flow_ttl),
+            mappings: Mappings::new(store, audit),
         }
     }
 }

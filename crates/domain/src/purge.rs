@@ -321,10 +321,11 @@ mod tests {
                 name: "idp".into(), display_name: None, issuer: "https://idp.example".into(), preset: None,
                 endpoints: Default::default(), client_id: "c".into(), client_secret: None,
                 scopes: vec![], first_login: crate::federation::FirstLogin::Create,
-                trusted_for_email: false, enabled: true, allowed_clients: vec![],
+                trusted_for_email: false, trusted_for_acr: false, trusted_for_mfa: false, enabled: true,
+                allowed_clients: vec![],
             }, "test").await.unwrap();
             let flow = |next: &'static str| crate::federation::NewFlow {
-                upstream_id: &up.id, request_id: None, next: Some(next), browser: None,
+                upstream_id: &up.id, request_id: None, next: Some(next), browser: None, link_session: None,
             };
             let waiting = crate::federation::FlowStart::generate();
             fed.flows.save(&crate::federation::FlowStart::generate(), flow("/old")).await.unwrap();

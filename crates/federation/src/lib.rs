@@ -343,11 +343,6 @@ type UserInfo = openidconnect::UserInfoClaims<OtherClaims, CoreGenderClaim>;
 /// Adds what userinfo says and the ID token did not. The address and its verification are
 /// taken together, from one source: an `email_verified` never vouches for another address.
 fn fill_from_userinfo(identity: &mut UpstreamIdentity, info: &UserInfo) {
-    if let Ok(Value::Object(all)) = serde_json::to_value(info) {
-        for (k, v) in all {
-            identity.claims.entry(k).or_insert(v);
-        }
-    }
     if identity.email.is_none()
         && let Some(email) = info.email()
     {
@@ -362,6 +357,14 @@ fn fill_from_userinfo(identity: &mut UpstreamIdentity, info: &UserInfo) {
     }
     if identity.family_name.is_none() {
         identity.family_name = localized!(info.family_name());
+    }
+    // The ID token's claims win; userinfo only adds those it lacks.
+    if let Ok(serde_json::Value::Object(more)) = serde_json::to_value(info) {
+        for (k, v) in more {
+            if !v.is_null() {
+                identity.claims.entry(k).or_insert(v);
+            }
+        }
     }
 }
 
@@ -402,6 +405,16 @@ mod tests {
             acr: None,
             claims: Default::default(),
         }
+    }
+
+    #[test]
+    fn the_payload_of_a_token_is_its_claims() {
+        use base64::Engine as _;
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"sub":"s","realm_access":{"roles":["admin"]}}"#);
+        let claims = payload_of(&format!("e30.{payload}.c2ln")).unwrap();
+        assert_eq!(claims["realm_access"]["roles"][0], "admin");
+        assert!(payload_of("not a token").is_none());
     }
 
     fn userinfo(json: serde_json::Value) -> UserInfo {

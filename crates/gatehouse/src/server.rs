@@ -123,7 +123,7 @@ pub async fn start_on(
         (sms, geoip),
         branding.clone(),
         Arc::new(
-            federation::OidcUpstreams::new(UPSTREAM_TIMEOUT)
+            federation::OidcUpstreams::new(services.config.federation.timeout())
                 .map_err(|e| anyhow::anyhow!("cannot set up the upstream HTTP client: {e}"))?,
         ),
     ));
@@ -230,9 +230,6 @@ async fn warn_about_clients_without_keys(
     }
     Ok(())
 }
-
-/// How long a request to an upstream identity provider may take.
-const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Largest accepted request body: forms and token requests are small.
 const FORM_LIMIT: usize = 64 * 1024;

@@ -25,9 +25,6 @@ use domain::users::Users;
 
 use crate::config::Config;
 
-/// How long an upstream identity provider may take to send a person back.
-const UPSTREAM_FLOW_TTL: Duration = Duration::from_secs(600);
-
 /// Every service a command or the server needs.
 #[derive(Debug, Clone)]
 pub struct Services {
@@ -130,7 +127,7 @@ impl Services {
                 secrets.clone(),
                 audit.clone(),
                 users.clone(),
-                UPSTREAM_FLOW_TTL,
+                config.federation.flow_ttl(),
             ),
             sessions: BrowserSessions::new(
                 &store,

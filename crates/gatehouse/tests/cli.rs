@@ -1679,3 +1679,156 @@ fn idp_create_json_prints_the_redirect_uri_and_keeps_the_secret_sealed() {
         ["upstream.created", "upstream.updated", "upstream.deleted"]
     );
 }
+
+#[test]
+fn idp_trust_flags_and_mapping_rules_from_the_command_line() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["migrate"], None);
+    let created: Value = serde_json::from_str(&sandbox.ok(
+        &[
+            "idp",
+            "create",
+            "--name",
+            "kc",
+            "--issuer",
+            "https://kc.example/realms/r",
+            "--client-id",
+            "gh",
+            "--trusted-for-mfa",
+            "--json",
+        ],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(created["trusted_for_mfa"], true);
+    assert_eq!(created["trusted_for_acr"], false);
+    let updated: Value = serde_json::from_str(&sandbox.ok(
+        &[
+            "idp",
+            "update",
+            "kc",
+            "--trusted-for-acr",
+            "true",
+            "--trusted-for-mfa",
+            "false",
+            "--json",
+        ],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(
+        (
+            updated["trusted_for_acr"].as_bool(),
+            updated["trusted_for_mfa"].as_bool()
+        ),
+        (Some(true), Some(false))
+    );
+    let shown = sandbox.ok(&["idp", "show", "kc"], None);
+    assert!(
+        shown.contains("trusted_for_acr") && shown.contains("trusted_for_mfa"),
+        "{shown}"
+    );
+    assert!(
+        sandbox.ok(&["idp", "list"], None).contains("acr"),
+        "the list shows the trust"
+    );
+
+    sandbox.ok(&["role", "create", "kc-admin"], None);
+    sandbox.ok(&["group", "create", "kc-ops"], None);
+    let rule: Value = serde_json::from_str(&sandbox.ok(
+        &[
+            "idp",
+            "mapping",
+            "add",
+            "kc",
+            "--claim",
+            "realm_access.roles",
+            "--value",
+            "admin",
+            "--role",
+            "kc-admin",
+            "--json",
+        ],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(rule["role"], "kc-admin");
+    assert_eq!(rule["claim"], "realm_access.roles");
+    sandbox.ok(
+        &[
+            "idp", "mapping", "add", "kc", "--claim", "groups", "--value", "ops", "--group",
+            "kc-ops",
+        ],
+        None,
+    );
+    // Exactly one of --role and --group; an unknown role is refused.
+    assert_eq!(
+        sandbox
+            .run(
+                &[
+                    "idp", "mapping", "add", "kc", "--claim", "groups", "--value", "x"
+                ],
+                None
+            )
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        sandbox
+            .run(
+                &[
+                    "idp", "mapping", "add", "kc", "--claim", "groups", "--value", "x", "--role",
+                    "nope"
+                ],
+                None
+            )
+            .status
+            .code(),
+        Some(1)
+    );
+    let listed: Value =
+        serde_json::from_str(&sandbox.ok(&["idp", "mapping", "list", "kc", "--json"], None))
+            .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert_eq!(listed[1]["group"], "kc-ops");
+    let table = sandbox.ok(&["idp", "mapping", "list", "kc"], None);
+    assert!(
+        table.contains("role kc-admin") && table.contains("group kc-ops"),
+        "{table}"
+    );
+    let id = rule["id"].as_str().unwrap();
+    let removed: Value =
+        serde_json::from_str(&sandbox.ok(&["idp", "mapping", "remove", "kc", id, "--json"], None))
+            .unwrap();
+    assert_eq!(removed["removed"]["id"], id);
+    assert_eq!(
+        sandbox
+            .run(&["idp", "mapping", "remove", "kc", id], None)
+            .status
+            .code(),
+        Some(1)
+    );
+    let listed: Value =
+        serde_json::from_str(&sandbox.ok(&["idp", "mapping", "list", "kc", "--json"], None))
+            .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let kinds: Vec<String> = block_on(async {
+        domain::entities::audit_event::Entity::find()
+            .all(open(&sandbox).await.store.db())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .filter(|k| k.starts_with("upstream.mapping."))
+            .collect()
+    });
+    assert_eq!(
+        kinds,
+        [
+            "upstream.mapping.added",
+            "upstream.mapping.added",
+            "upstream.mapping.removed"
+        ]
+    );
+}

@@ -27,7 +27,9 @@ pub use state::{LoginUi, Recovery, Registration, RegistrationMode, UiSettings};
 pub use web::request::client_ip;
 pub use web::{csp, geoip, render};
 
-use account::{apps, console, data, email, mfa, passkeys, password, phone, profile, sessions};
+use account::{
+    apps, console, data, email, linked, mfa, passkeys, password, phone, profile, sessions,
+};
 use enrol::{invitation, register, register_api, reset};
 use signin::{email_code, passkey, second_factor, upstream};
 use web::assets;
@@ -77,6 +79,10 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
             .route(aweb::post().to(upstream::callback_post)),
     );
     cfg.service(resource("/login/upstream/link").route(aweb::post().to(upstream::prove)));
+    cfg.service(resource("/login/upstream/linking").route(aweb::get().to(upstream::link_finish)));
+    cfg.service(
+        resource("/login/upstream/{name}/link").route(aweb::post().to(upstream::link_start)),
+    );
     cfg.service(resource("/login/upstream/{name}").route(aweb::get().to(upstream::start)));
     cfg.service(
         resource("/login/email")
@@ -206,6 +212,7 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
         resource("/account/passkeys/finish").route(aweb::post().to(passkeys::finish_registration)),
     );
     cfg.service(resource("/account/passkeys/remove").route(aweb::post().to(passkeys::remove)));
+    cfg.service(resource("/account/linked/unlink").route(aweb::post().to(linked::unlink)));
     cfg.service(resource("/login/passkey/begin").route(aweb::post().to(passkey::begin_sign_in)));
     cfg.service(resource("/login/passkey/finish").route(aweb::post().to(passkey::finish_sign_in)));
     cfg.service(

@@ -130,6 +130,16 @@ account-linked-none = Noch keine. Wenn Sie sich über einen anderen Anbieter anm
 account-linked-intro = Diese Konten bei anderen Anbietern melden Sie bei diesem Konto an:
 account-linked-added = Verknüpft { $date }
 account-linked-last-used = zuletzt verwendet { $date }
+account-done-linked = Das Konto ist verknüpft: Sie können sich jetzt damit anmelden.
+account-done-unlinked = Die Verknüpfung ist entfernt: Dieses Konto meldet Sie hier nicht mehr an.
+account-linked-unlink = Verknüpfung lösen
+account-linked-unlink-label = Verknüpfung mit { $provider } lösen
+account-linked-add-title = Weiteres Konto verknüpfen
+account-linked-add-intro = Melden Sie sich bei einem dieser Anbieter an, um Ihr Konto dort mit diesem zu verknüpfen. Danach können Sie sich auf beide Arten anmelden.
+account-linked-link = Verknüpfen
+account-linked-link-label = Ihr { $provider }-Konto verknüpfen
+account-linked-last-way = Diese Verknüpfung kann nicht gelöst werden: Sie ist Ihre einzige Möglichkeit, sich anzumelden. Legen Sie zuerst ein Passwort fest, fügen Sie einen Passkey hinzu oder verknüpfen Sie ein weiteres Konto.
+account-linked-not-found = Diese Verknüpfung gibt es nicht mehr. Die Liste unten ist aktuell.
 
 ## Verbundene Apps
 

@@ -60,4 +60,7 @@ upstream-error-no-email = { $provider } hat Ihre E-Mail-Adresse nicht mitgeteilt
 upstream-error-no-account = Hier gibt es kein Konto mit der Adresse, die { $provider } mitgeteilt hat. Melden Sie sich anders an oder wenden Sie sich an die Administration.
 upstream-error-cannot-prove = Hier gibt es ein Konto mit der Adresse, die { $provider } mitgeteilt hat, aber ohne Passwort, mit dem Sie es bestätigen könnten. Melden Sie sich so an wie sonst auch.
 upstream-error-already-linked = Dieses { $provider }-Konto ist bereits mit einem Konto hier verknüpft. Melden Sie sich erneut mit { $provider } an.
+upstream-link-error-session = Diese Antwort von { $provider } gehört zu keiner Verknüpfung, die in dieser Browsersitzung begonnen wurde. Es wurde nichts verknüpft. Beginnen Sie erneut auf Ihrer Kontoseite.
+upstream-link-error-yours = Ihr { $provider }-Konto ist bereits mit diesem Konto verknüpft.
+upstream-link-error-taken = Dieses { $provider }-Konto ist bereits mit einem anderen Konto hier verknüpft und kann daher nicht mit Ihrem verknüpft werden. Es wurde nichts geändert.
 upstream-back = Zurück zur Anmeldung

@@ -130,6 +130,16 @@ account-linked-none = None yet. When you sign in with another provider (such as 
 account-linked-intro = These accounts at other providers sign you in to this account:
 account-linked-added = Linked { $date }
 account-linked-last-used = last used { $date }
+account-done-linked = The account is linked: you can sign in with it now.
+account-done-unlinked = The link is removed: that account no longer signs you in here.
+account-linked-unlink = Unlink
+account-linked-unlink-label = Unlink { $provider }
+account-linked-add-title = Link another account
+account-linked-add-intro = Sign in at one of these providers to link your account there to this one. You can then sign in either way.
+account-linked-link = Link
+account-linked-link-label = Link your { $provider } account
+account-linked-last-way = This link cannot be removed: it is your only way to sign in. Set a password, add a passkey, or link another account first.
+account-linked-not-found = This link does not exist any more. The list below is up to date.
 
 ## Connected apps
 

@@ -60,4 +60,7 @@ upstream-error-no-email = { $provider } did not share your email address, which 
 upstream-error-no-account = There is no account here with the address { $provider } gave. Sign in another way, or ask the administrator.
 upstream-error-cannot-prove = An account with the address { $provider } gave exists here, but it has no password to confirm that it is yours. Sign in the way you usually do.
 upstream-error-already-linked = This { $provider } account is already linked to an account here. Sign in with { $provider } again.
+upstream-link-error-session = This answer from { $provider } does not belong to a link started in this browser session. Nothing was linked. Start again from your account page.
+upstream-link-error-yours = Your { $provider } account is already linked to this account.
+upstream-link-error-taken = This { $provider } account is already linked to another account here, so it cannot be linked to yours. Nothing was changed.
 upstream-back = Back to sign in

@@ -130,6 +130,16 @@ account-linked-none = Ninguno por ahora. Cuando inicie sesión con otro proveedo
 account-linked-intro = Estas cuentas de otros proveedores inician sesión en esta cuenta:
 account-linked-added = Vinculado { $date }
 account-linked-last-used = último uso { $date }
+account-done-linked = La cuenta está vinculada: ya puedes iniciar sesión con ella.
+account-done-unlinked = El vínculo está eliminado: esa cuenta ya no inicia tu sesión aquí.
+account-linked-unlink = Desvincular
+account-linked-unlink-label = Desvincular { $provider }
+account-linked-add-title = Vincular otra cuenta
+account-linked-add-intro = Inicia sesión en uno de estos proveedores para vincular tu cuenta allí con esta. Después podrás iniciar sesión de las dos formas.
+account-linked-link = Vincular
+account-linked-link-label = Vincular tu cuenta de { $provider }
+account-linked-last-way = Este vínculo no se puede eliminar: es tu única forma de iniciar sesión. Primero establece una contraseña, añade una llave de acceso o vincula otra cuenta.
+account-linked-not-found = Este vínculo ya no existe. La lista de abajo está actualizada.
 
 ## Aplicaciones conectadas
 

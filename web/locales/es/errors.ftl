@@ -60,4 +60,7 @@ upstream-error-no-email = { $provider } no compartió tu dirección de correo, q
 upstream-error-no-account = No hay ninguna cuenta aquí con la dirección que dio { $provider }. Inicia sesión de otra forma o consulta al administrador.
 upstream-error-cannot-prove = Existe aquí una cuenta con la dirección que dio { $provider }, pero no tiene contraseña para confirmar que es tuya. Inicia sesión como lo haces normalmente.
 upstream-error-already-linked = Esta cuenta de { $provider } ya está vinculada a una cuenta de aquí. Vuelve a iniciar sesión con { $provider }.
+upstream-link-error-session = Esta respuesta de { $provider } no pertenece a una vinculación iniciada en esta sesión del navegador. No se ha vinculado nada. Vuelve a empezar desde la página de tu cuenta.
+upstream-link-error-yours = Tu cuenta de { $provider } ya está vinculada a esta cuenta.
+upstream-link-error-taken = Esta cuenta de { $provider } ya está vinculada a otra cuenta de aquí, así que no puede vincularse a la tuya. No se ha cambiado nada.
 upstream-back = Volver al inicio de sesión

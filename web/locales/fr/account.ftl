@@ -130,6 +130,16 @@ account-linked-none = Aucune pour l’instant. Lorsque vous vous connectez avec 
 account-linked-intro = Ces comptes chez d’autres fournisseurs vous connectent à ce compte :
 account-linked-added = Associé { $date }
 account-linked-last-used = dernière utilisation { $date }
+account-done-linked = Le compte est associé : vous pouvez maintenant vous connecter avec.
+account-done-unlinked = L’association est supprimée : ce compte ne vous connecte plus ici.
+account-linked-unlink = Dissocier
+account-linked-unlink-label = Dissocier { $provider }
+account-linked-add-title = Associer un autre compte
+account-linked-add-intro = Connectez-vous chez l’un de ces fournisseurs pour associer votre compte là-bas à celui-ci. Vous pourrez ensuite vous connecter des deux façons.
+account-linked-link = Associer
+account-linked-link-label = Associer votre compte { $provider }
+account-linked-last-way = Cette association ne peut pas être supprimée : c’est votre seul moyen de vous connecter. Définissez d’abord un mot de passe, ajoutez une clé d’accès ou associez un autre compte.
+account-linked-not-found = Cette association n’existe plus. La liste ci-dessous est à jour.
 
 ## Applications connectées
 

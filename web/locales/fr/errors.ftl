@@ -60,4 +60,7 @@ upstream-error-no-email = { $provider } n’a pas transmis votre adresse e-mail,
 upstream-error-no-account = Il n’existe ici aucun compte avec l’adresse transmise par { $provider }. Connectez-vous autrement ou contactez l’administrateur.
 upstream-error-cannot-prove = Un compte avec l’adresse transmise par { $provider } existe ici, mais il n’a pas de mot de passe pour confirmer qu’il est à vous. Connectez-vous comme d’habitude.
 upstream-error-already-linked = Ce compte { $provider } est déjà associé à un compte ici. Reconnectez-vous avec { $provider }.
+upstream-link-error-session = Cette réponse de { $provider } n’appartient à aucune association commencée dans cette session du navigateur. Rien n’a été associé. Recommencez depuis la page de votre compte.
+upstream-link-error-yours = Votre compte { $provider } est déjà associé à ce compte.
+upstream-link-error-taken = Ce compte { $provider } est déjà associé à un autre compte ici ; il ne peut donc pas être associé au vôtre. Rien n’a été modifié.
 upstream-back = Retour à la connexion

@@ -34,6 +34,10 @@ pub struct Model {
     /// `create`, `link` or `deny`.
     pub first_login: String,
     pub trusted_for_email: bool,
+    /// Whether the upstream's `acr` counts for step-up.
+    pub trusted_for_acr: bool,
+    /// Whether the upstream's second factor (by its `amr`) stands in for the local one.
+    pub trusted_for_mfa: bool,
     pub enabled: bool,
     /// Client ids that show it (a JSON string array); `None`: every client.
     #[sea_orm(column_type = "JsonBinary", nullable)]

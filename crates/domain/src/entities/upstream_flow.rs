@@ -22,6 +22,8 @@ pub struct Model {
     pub created_at: TimeDateTimeWithTimeZone,
     pub expires_at: TimeDateTimeWithTimeZone,
     pub claimed_at: Option<TimeDateTimeWithTimeZone>,
+    /// The browser session that started a link sign-in (from the account page).
+    pub link_session_id: Option<String>,
 }
 
 /// Relations are resolved by explicit queries in the domain services.

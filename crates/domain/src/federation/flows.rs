@@ -56,6 +56,9 @@ pub struct NewFlow<'a> {
     pub next: Option<&'a str>,
     /// The value of the browser-binding cookie set with the redirect.
     pub browser: Option<&'a str>,
+    /// For a link sign-in (from the account page): the id of the browser session that
+    /// started it, the only one its answer may link to.
+    pub link_session: Option<&'a str>,
 }
 
 /// A claimed sign-in: what the answer is checked against.
@@ -71,6 +74,8 @@ pub struct ClaimedFlow {
     pub request_id: Option<String>,
     /// The local page.
     pub next: Option<String>,
+    /// For a link sign-in: the browser session that started it.
+    pub link_session: Option<String>,
     browser_hash: Option<String>,
 }
 
@@ -148,6 +153,7 @@ impl Flows {
             created_at: Set(at),
             expires_at: Set(at + self.ttl),
             claimed_at: Set(None),
+            link_session_id: Set(new.link_session.map(str::to_owned)),
         }
         .insert(&self.db)
         .await?;
@@ -180,6 +186,7 @@ impl Flows {
                 pkce_verifier,
                 request_id: row.request_id,
                 next: row.next,
+                link_session: row.link_session_id,
                 browser_hash: row.browser_hash,
             })));
         }

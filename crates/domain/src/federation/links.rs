@@ -3,14 +3,16 @@
 //! several.
 
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _, QueryOrder as _, Set,
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DatabaseConnection, DbBackend,
+    EntityTrait as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _,
+    Set,
 };
 use serde::Serialize;
 
 use super::protocol::UpstreamIdentity;
 use super::upstreams::Upstream;
-use crate::entities::{upstream, upstream_link};
+use crate::credentials::kind;
+use crate::entities::{credential, upstream, upstream_link, user};
 use crate::users::Users;
 use crate::{Error, Result, Store, now};
 
@@ -35,6 +37,17 @@ pub struct UpstreamLink {
     /// The last sign-in through it.
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_used_at: Option<time::OffsetDateTime>,
+}
+
+/// What asking to remove a link gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unlinked {
+    /// The link is gone.
+    Removed(UpstreamLink),
+    /// Refused: the account would have no way left to sign in.
+    LastWay,
+    /// The account has no such link.
+    NotFound,
 }
 
 /// The link service (and, in `accounts`, the first-sign-in rule).
@@ -104,6 +117,62 @@ impl Links {
         insert_link(&self.db, new_link(user_id, upstream, identity)).await
     }
 
+    /// Whether the account can sign in without the link `except`: with a password, a passkey,
+    /// a link to another enabled upstream, or, when `email_counts` (sign-in codes by mail
+    /// reach a verified address), its address.
+    pub async fn other_way_in(
+        &self,
+        user_id: &str,
+        except: &str,
+        email_counts: bool,
+    ) -> Result<bool> {
+        other_way_in(&self.db, user_id, except, email_counts).await
+    }
+
+    /// Removes the account's link `link_id`, unless the account would be left with no way to
+    /// sign in (see [`Links::other_way_in`]). Check and removal are one transaction, the
+    /// account's row locked on PostgreSQL (SQLite writes one at a time): two links removed at
+    /// once cannot each count on the other.
+    pub async fn unlink(
+        &self,
+        user_id: &str,
+        link_id: &str,
+        email_counts: bool,
+    ) -> Result<Unlinked> {
+        if link_id.is_empty() || link_id.len() > 64 {
+            return Ok(Unlinked::NotFound);
+        }
+        let Some(link) = self
+            .of_user(user_id)
+            .await?
+            .into_iter()
+            .find(|l| l.id == link_id)
+        else {
+            return Ok(Unlinked::NotFound);
+        };
+        let txn = crate::store::begin_write(&self.db).await?;
+        if txn.get_database_backend() == DbBackend::Postgres {
+            user::Entity::find_by_id(user_id.to_owned())
+                .lock_exclusive()
+                .one(&txn)
+                .await?;
+        }
+        if !other_way_in(&txn, user_id, link_id, email_counts).await? {
+            return Ok(Unlinked::LastWay);
+        }
+        let gone = upstream_link::Entity::delete_many()
+            .filter(upstream_link::Column::Id.eq(link_id))
+            .filter(upstream_link::Column::UserId.eq(user_id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(if gone.rows_affected == 0 {
+            Unlinked::NotFound
+        } else {
+            Unlinked::Removed(link)
+        })
+    }
+
     /// The account's links, oldest first.
     pub async fn of_user(&self, user_id: &str) -> Result<Vec<UpstreamLink>> {
         let links = upstream_link::Entity::find()
@@ -143,4 +212,39 @@ impl Links {
         row.update(&self.db).await?;
         Ok(())
     }
+}
+
+/// See [`Links::other_way_in`]; in `db` (the unlinking transaction).
+async fn other_way_in(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    except: &str,
+    email_counts: bool,
+) -> Result<bool> {
+    if email_counts {
+        return Ok(true);
+    }
+    let credentials = credential::Entity::find()
+        .filter(credential::Column::UserId.eq(user_id))
+        .filter(credential::Column::Kind.is_in([kind::PASSWORD, kind::PASSKEY]))
+        .count(db)
+        .await?;
+    if credentials > 0 {
+        return Ok(true);
+    }
+    for link in upstream_link::Entity::find()
+        .filter(upstream_link::Column::UserId.eq(user_id))
+        .filter(upstream_link::Column::Id.ne(except))
+        .all(db)
+        .await?
+    {
+        let enabled = upstream::Entity::find_by_id(link.upstream_id)
+            .one(db)
+            .await?
+            .is_some_and(|u| u.enabled);
+        if enabled {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

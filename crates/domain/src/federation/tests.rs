@@ -10,7 +10,7 @@ use crate::secrets::MasterKey;
 use crate::users::{NewUser, UserStatus, Users};
 use crate::{Error, Store, backend_tests};
 
-fn users(store: &Store) -> Users {
+pub(super) fn users(store: &Store) -> Users {
     let hasher = PasswordHasher::new(&PasswordParams {
         memory_kib: 1024,
         iterations: 1,
@@ -21,7 +21,7 @@ fn users(store: &Store) -> Users {
     Users::new(store, hasher)
 }
 
-fn federation(store: &Store) -> Federation {
+pub(super) fn federation(store: &Store) -> Federation {
     Federation::new(
         store,
         MasterKey::generate().secret_box(),
@@ -31,7 +31,7 @@ fn federation(store: &Store) -> Federation {
     )
 }
 
-fn new_upstream(name: &str, first_login: FirstLogin, trusted: bool) -> NewUpstream {
+pub(super) fn new_upstream(name: &str, first_login: FirstLogin, trusted: bool) -> NewUpstream {
     NewUpstream {
         name: name.into(),
         display_name: Some(format!("{name} login")),
@@ -43,12 +43,14 @@ fn new_upstream(name: &str, first_login: FirstLogin, trusted: bool) -> NewUpstre
         scopes: vec![],
         first_login,
         trusted_for_email: trusted,
+        trusted_for_acr: false,
+        trusted_for_mfa: false,
         enabled: true,
         allowed_clients: vec![],
     }
 }
 
-fn identity(subject: &str, email: Option<&str>, verified: bool) -> UpstreamIdentity {
+pub(super) fn identity(subject: &str, email: Option<&str>, verified: bool) -> UpstreamIdentity {
     UpstreamIdentity {
         issuer: "https://idp.example".into(),
         subject: subject.into(),
@@ -59,11 +61,16 @@ fn identity(subject: &str, email: Option<&str>, verified: bool) -> UpstreamIdent
         family_name: Some("Upstream".into()),
         amr: vec![],
         acr: None,
-        claims: Default::default(),
+        claims: serde_json::Map::new(),
     }
 }
 
-async fn local_user(store: &Store, email: &str, password: bool, verified: bool) -> String {
+pub(super) async fn local_user(
+    store: &Store,
+    email: &str,
+    password: bool,
+    verified: bool,
+) -> String {
     users(store)
         .create(NewUser {
             email: email.into(),
@@ -83,6 +90,11 @@ async fn links_count(store: &Store) -> usize {
         .await
         .unwrap()
         .len()
+}
+
+/// An upstream as the pages see it, for tests of pure rules.
+pub(super) fn sample_upstream() -> Upstream {
+    Upstream::sample()
 }
 
 fn signed_in(r: Resolution) -> (crate::entities::user::Model, Arrival) {
@@ -227,7 +239,7 @@ backend_tests! {
         let fed = federation(&store);
         let up = fed.upstreams.create(new_upstream("corp", FirstLogin::Create, false), "test").await.unwrap();
         let start = FlowStart::generate();
-        fed.flows.save(&start, NewFlow { upstream_id: &up.id, request_id: Some("req"), next: None, browser: Some("cookie") }).await.unwrap();
+        fed.flows.save(&start, NewFlow { upstream_id: &up.id, request_id: Some("req"), next: None, browser: Some("cookie"), link_session: None }).await.unwrap();
         let row = upstream_flow::Entity::find().one(store.db()).await.unwrap().unwrap();
         assert_ne!(row.state_hash, start.state, "only a keyed hash of the state is stored");
         assert!(!row.pkce_verifier.contains(&start.pkce_verifier), "the verifier is encrypted");
@@ -242,7 +254,7 @@ backend_tests! {
         assert!(matches!(fed.flows.claim("unknown").await.unwrap(), Claim::Unknown));
 
         let late = FlowStart::generate();
-        fed.flows.save(&late, NewFlow { upstream_id: &up.id, request_id: None, next: Some("/account"), browser: None }).await.unwrap();
+        fed.flows.save(&late, NewFlow { upstream_id: &up.id, request_id: None, next: Some("/account"), browser: None, link_session: None }).await.unwrap();
         upstream_flow::Entity::update_many()
             .col_expr(upstream_flow::Column::ExpiresAt, sea_orm::sea_query::Expr::value(crate::now() - time::Duration::seconds(1)))
             .filter(upstream_flow::Column::Next.eq("/account"))
@@ -366,7 +378,7 @@ backend_tests! {
         let fed = federation(&store);
         let up = fed.upstreams.create(new_upstream("gone", FirstLogin::Create, true), "test").await.unwrap();
         let (user, _) = signed_in(fed.links.resolve(&up, &identity("g1", Some("g@example.com"), true), None).await.unwrap());
-        fed.flows.save(&FlowStart::generate(), NewFlow { upstream_id: &up.id, request_id: None, next: None, browser: None }).await.unwrap();
+        fed.flows.save(&FlowStart::generate(), NewFlow { upstream_id: &up.id, request_id: None, next: None, browser: None, link_session: None }).await.unwrap();
         fed.upstreams.delete("gone", "test").await.unwrap();
         assert_eq!(links_count(&store).await, 0);
         assert!(upstream_flow::Entity::find().one(store.db()).await.unwrap().is_none());

@@ -97,6 +97,10 @@ pub struct Upstream {
     pub first_login: FirstLogin,
     /// Whether the upstream's `email_verified` is believed (for new accounts and linking).
     pub trusted_for_email: bool,
+    /// Whether the upstream's `acr` counts for step-up (the session's `acr`).
+    pub trusted_for_acr: bool,
+    /// Whether the upstream's second factor (its `amr`) stands in for the local one.
+    pub trusted_for_mfa: bool,
     /// Whether it is offered.
     pub enabled: bool,
     /// The clients whose sign-in pages offer it; empty: every client.
@@ -147,6 +151,37 @@ impl Upstream {
     }
 }
 
+#[cfg(test)]
+impl Upstream {
+    /// An enabled upstream trusted for nothing, for tests of pure rules.
+    pub(crate) fn sample() -> Self {
+        let at = now();
+        Self {
+            id: "up-1".into(),
+            name: "corp".into(),
+            display_name: "Corp".into(),
+            issuer: "https://idp.example".into(),
+            endpoints: Endpoints::default(),
+            client_id: "gatehouse".into(),
+            has_client_secret: false,
+            scopes: vec!["openid".into()],
+            first_login: FirstLogin::Create,
+            trusted_for_email: false,
+            trusted_for_acr: false,
+            trusted_for_mfa: false,
+            enabled: true,
+            allowed_clients: Vec::new(),
+            created_at: at,
+            updated_at: at,
+            sealed_secret: None,
+            preset: None,
+            settings: PresetSettings::default(),
+            has_private_key: false,
+            sealed_key: None,
+        }
+    }
+}
+
 impl TryFrom<upstream::Model> for Upstream {
     type Error = Error;
 
@@ -190,6 +225,8 @@ impl TryFrom<upstream::Model> for Upstream {
             issuer: m.issuer,
             client_id: m.client_id,
             trusted_for_email: m.trusted_for_email,
+            trusted_for_acr: m.trusted_for_acr,
+            trusted_for_mfa: m.trusted_for_mfa,
             enabled: m.enabled,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -222,6 +259,10 @@ pub struct NewUpstream {
     pub first_login: FirstLogin,
     /// Believe the upstream's `email_verified`.
     pub trusted_for_email: bool,
+    /// Honour the upstream's `acr` for step-up.
+    pub trusted_for_acr: bool,
+    /// Let the upstream's second factor stand in for the local one.
+    pub trusted_for_mfa: bool,
     /// Offered on the sign-in page.
     pub enabled: bool,
     /// Only these clients offer it (empty: every client).
@@ -266,6 +307,10 @@ pub struct UpstreamChanges {
     pub first_login: Option<FirstLogin>,
     /// Believe the upstream's `email_verified`.
     pub trusted_for_email: Option<bool>,
+    /// Honour the upstream's `acr` for step-up.
+    pub trusted_for_acr: Option<bool>,
+    /// Let the upstream's second factor stand in for the local one.
+    pub trusted_for_mfa: Option<bool>,
     /// Offered on the sign-in page.
     pub enabled: Option<bool>,
     /// The clients that offer it (empty: every client).
@@ -448,6 +493,8 @@ impl Upstreams {
                 "preset": up.preset.map(Preset::as_str),
                 "first_login": up.first_login.as_str(),
                 "trusted_for_email": up.trusted_for_email,
+                "trusted_for_acr": up.trusted_for_acr,
+                "trusted_for_mfa": up.trusted_for_mfa,
                 "enabled": up.enabled,
                 "via": via,
             })))
@@ -525,6 +572,8 @@ impl Upstreams {
             scopes: Set(serde_json::Value::from(check_scopes(&new.scopes, preset)?)),
             first_login: Set(new.first_login.as_str().to_owned()),
             trusted_for_email: Set(new.trusted_for_email),
+            trusted_for_acr: Set(new.trusted_for_acr),
+            trusted_for_mfa: Set(new.trusted_for_mfa),
             enabled: Set(new.enabled),
             allowed_clients: Set(self.check_clients(&new.allowed_clients).await?),
             created_at: Set(at),
@@ -723,6 +772,12 @@ impl Upstreams {
         }
         if let Some(v) = changes.trusted_for_email {
             row.trusted_for_email = Set(v);
+        }
+        if let Some(v) = changes.trusted_for_acr {
+            row.trusted_for_acr = Set(v);
+        }
+        if let Some(v) = changes.trusted_for_mfa {
+            row.trusted_for_mfa = Set(v);
         }
         if let Some(v) = changes.enabled {
             row.enabled = Set(v);

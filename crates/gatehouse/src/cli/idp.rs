@@ -3,8 +3,8 @@
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use domain::federation::{
-    Endpoints, FirstLogin, NewUpstream, Preset, PresetSettings, PresetSetup, Upstream,
-    UpstreamChanges,
+    Endpoints, FirstLogin, MappingTarget, NewMapping, NewUpstream, Preset, PresetSettings,
+    PresetSetup, Upstream, UpstreamChanges,
 };
 use serde::Serialize;
 
@@ -33,10 +33,63 @@ pub enum IdpCommand {
     },
     /// Change a provider's settings.
     Update(Box<UpdateArgs>),
-    /// Delete a provider with its account links (the accounts stay).
+    /// Delete a provider with its account links and mapping rules (the accounts stay; the
+    /// grants its rules made go).
     Delete {
         /// The provider's name.
         name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Claim-to-role mapping rules of a provider.
+    #[command(subcommand)]
+    Mapping(MappingCommand),
+}
+
+/// `gatehouse idp mapping ...`: rules that grant a role, or a group membership, to whoever
+/// signs in through the provider with a claim of a given value (applied at every sign-in).
+#[derive(Debug, Subcommand)]
+pub enum MappingCommand {
+    /// Add a rule: the claim at PATH is VALUE (or an array holding it) -> a role or a group.
+    Add {
+        /// The provider's name.
+        name: String,
+        /// A dot path into the provider's claims: groups, realm_access.roles, hd.
+        #[arg(long, value_name = "PATH")]
+        claim: String,
+        /// The value the claim must be, or an array claim must hold.
+        #[arg(long, value_name = "VALUE")]
+        value: String,
+        /// The global role granted.
+        #[arg(
+            long,
+            value_name = "ROLE",
+            required_unless_present = "group",
+            conflicts_with = "group"
+        )]
+        role: Option<String>,
+        /// The group joined.
+        #[arg(long, value_name = "GROUP")]
+        group: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a provider's rules.
+    List {
+        /// The provider's name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a rule, and the grants it made (unless another rule holds them too).
+    Remove {
+        /// The provider's name.
+        name: String,
+        /// The rule's id (see `idp mapping list`).
+        id: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -122,6 +175,12 @@ pub struct CreateArgs {
     /// Believe the provider's email_verified (for new accounts and automatic linking).
     #[arg(long)]
     trusted_for_email: bool,
+    /// Honour the provider's acr for step-up (multi-factor assurance).
+    #[arg(long)]
+    trusted_for_acr: bool,
+    /// Let the provider's second factor (shown by its amr) stand in for the local one.
+    #[arg(long)]
+    trusted_for_mfa: bool,
     /// Only the sign-in pages of this client offer it (repeatable; default every client).
     #[arg(long = "allowed-client", value_name = "CLIENT_ID")]
     allowed_clients: Vec<String>,
@@ -161,6 +220,12 @@ pub struct UpdateArgs {
     /// Believe the provider's email_verified: true or false.
     #[arg(long, value_name = "BOOL")]
     trusted_for_email: Option<bool>,
+    /// Honour the provider's acr for step-up: true or false.
+    #[arg(long, value_name = "BOOL")]
+    trusted_for_acr: Option<bool>,
+    /// Let the provider's second factor stand in for the local one: true or false.
+    #[arg(long, value_name = "BOOL")]
+    trusted_for_mfa: Option<bool>,
     /// Offer it on the sign-in page: true or false.
     #[arg(long, value_name = "BOOL")]
     enabled: Option<bool>,
@@ -297,6 +362,8 @@ pub async fn run(services: &Services, cmd: IdpCommand) -> anyhow::Result<()> {
                         scopes: a.scopes,
                         first_login: FirstLogin::parse(&a.first_login)?,
                         trusted_for_email: a.trusted_for_email,
+                        trusted_for_acr: a.trusted_for_acr,
+                        trusted_for_mfa: a.trusted_for_mfa,
                         enabled: !a.disabled,
                         allowed_clients: a.allowed_clients,
                     },
@@ -319,16 +386,30 @@ pub async fn run(services: &Services, cmd: IdpCommand) -> anyhow::Result<()> {
                 let list: Vec<Shown<'_>> = all.iter().map(|u| shown(services, u)).collect();
                 return output::json(&list);
             }
+            let yes = |b: bool| if b { "yes" } else { "no" }.to_owned();
             let rows: Vec<Vec<String>> = all
                 .into_iter()
                 .map(|u| {
+                    let trusted: Vec<&str> = [
+                        (u.trusted_for_email, "email"),
+                        (u.trusted_for_acr, "acr"),
+                        (u.trusted_for_mfa, "mfa"),
+                    ]
+                    .into_iter()
+                    .filter_map(|(on, what)| on.then_some(what))
+                    .collect();
                     vec![
                         u.name,
                         u.display_name,
                         u.preset.map_or("oidc", Preset::as_str).to_owned(),
                         u.issuer,
                         u.first_login.as_str().to_owned(),
-                        if u.enabled { "yes" } else { "no" }.to_owned(),
+                        if trusted.is_empty() {
+                            "-".to_owned()
+                        } else {
+                            trusted.join(",")
+                        },
+                        yes(u.enabled),
                     ]
                 })
                 .collect();
@@ -339,6 +420,7 @@ pub async fn run(services: &Services, cmd: IdpCommand) -> anyhow::Result<()> {
                     "PRESET",
                     "ISSUER",
                     "FIRST LOGIN",
+                    "TRUSTED FOR",
                     "ENABLED",
                 ],
                 &rows,
@@ -382,6 +464,8 @@ pub async fn run(services: &Services, cmd: IdpCommand) -> anyhow::Result<()> {
                     .map(FirstLogin::parse)
                     .transpose()?,
                 trusted_for_email: a.trusted_for_email,
+                trusted_for_acr: a.trusted_for_acr,
+                trusted_for_mfa: a.trusted_for_mfa,
                 enabled: a.enabled,
                 allowed_clients: if a.all_clients {
                     Some(Vec::new())
@@ -397,11 +481,86 @@ pub async fn run(services: &Services, cmd: IdpCommand) -> anyhow::Result<()> {
             Ok(())
         }
         IdpCommand::Delete { name, json } => {
+            // Its mapping rules first: the grants they made go with them.
+            let up = upstreams.get(&name).await?;
+            services.federation.mappings.remove_all(&up, "cli").await?;
             let gone = upstreams.delete(&name, "cli").await?;
             if json {
                 return output::json(&serde_json::json!({ "deleted": shown(services, &gone) }));
             }
             println!("deleted identity provider {}", gone.name);
+            Ok(())
+        }
+        IdpCommand::Mapping(cmd) => mapping(services, cmd).await,
+    }
+}
+
+/// Runs a mapping command.
+async fn mapping(services: &Services, cmd: MappingCommand) -> anyhow::Result<()> {
+    let fed = &services.federation;
+    match cmd {
+        MappingCommand::Add {
+            name,
+            claim,
+            value,
+            role,
+            group,
+            json,
+        } => {
+            let up = fed.upstreams.get(&name).await?;
+            let target = match (role, group) {
+                (Some(r), _) => MappingTarget::Role(r),
+                (None, Some(g)) => MappingTarget::Group(g),
+                (None, None) => anyhow::bail!("give --role or --group"),
+            };
+            let made = fed
+                .mappings
+                .add(
+                    &up,
+                    NewMapping {
+                        claim,
+                        value,
+                        target,
+                    },
+                    "cli",
+                )
+                .await?;
+            if json {
+                return output::json(&made);
+            }
+            println!("added mapping {} to identity provider {}", made.id, up.name);
+            Ok(())
+        }
+        MappingCommand::List { name, json } => {
+            let up = fed.upstreams.get(&name).await?;
+            let all = fed.mappings.list(&up).await?;
+            if json {
+                return output::json(&all);
+            }
+            let rows: Vec<Vec<String>> = all
+                .into_iter()
+                .map(|m| {
+                    let to = match (m.role, m.group) {
+                        (Some(r), _) => format!("role {r}"),
+                        (None, Some(g)) => format!("group {g}"),
+                        (None, None) => "-".to_owned(),
+                    };
+                    vec![m.id, m.claim, m.value, to]
+                })
+                .collect();
+            output::table(&["ID", "CLAIM", "VALUE", "GIVES"], &rows);
+            Ok(())
+        }
+        MappingCommand::Remove { name, id, json } => {
+            let up = fed.upstreams.get(&name).await?;
+            let gone = fed.mappings.remove(&up, &id, "cli").await?;
+            if json {
+                return output::json(&serde_json::json!({ "removed": gone }));
+            }
+            println!(
+                "removed mapping {} of identity provider {}",
+                gone.id, up.name
+            );
             Ok(())
         }
     }

@@ -87,6 +87,8 @@ pub struct Config {
     pub policies: PoliciesConfig,
     /// Guest accounts.
     pub guests: GuestsConfig,
+    /// Signing in through other identity providers.
+    pub federation: FederationConfig,
 }
 
 /// `[guests]`: accounts made for applications allowed to send `guest=true`.
@@ -106,6 +108,37 @@ impl Default for GuestsConfig {
             session_ttl_secs: 2 * 3600,
             purge_after_secs: 30 * 24 * 3600,
         }
+    }
+}
+
+/// `[federation]`: signing in through other identity providers ("upstreams").
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FederationConfig {
+    /// Seconds a request to an upstream (discovery, keys, token, userinfo) may take.
+    pub timeout_secs: u64,
+    /// Seconds a person may take at the upstream before its answer is refused as expired.
+    pub flow_ttl_secs: u64,
+}
+
+impl Default for FederationConfig {
+    fn default() -> Self {
+        Self {
+            timeout_secs: 10,
+            flow_ttl_secs: 600,
+        }
+    }
+}
+
+impl FederationConfig {
+    /// How long a request to an upstream may take.
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.timeout_secs)
+    }
+
+    /// How long an upstream sign-in may take.
+    pub fn flow_ttl(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.flow_ttl_secs)
     }
 }
 
@@ -787,6 +820,7 @@ impl Default for Config {
             api_keys: ApiKeysConfig::default(),
             policies: PoliciesConfig::default(),
             guests: GuestsConfig::default(),
+            federation: FederationConfig::default(),
         }
     }
 }

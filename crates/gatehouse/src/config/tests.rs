@@ -125,6 +125,16 @@ fn each_bad_value_names_its_key() {
             "theme.txt",
             "branding.stylesheet",
         ),
+        (
+            "GATEHOUSE__FEDERATION__TIMEOUT_SECS",
+            "0",
+            "federation.timeout_secs",
+        ),
+        (
+            "GATEHOUSE__FEDERATION__FLOW_TTL_SECS",
+            "100000",
+            "federation.flow_ttl_secs",
+        ),
     ];
     for (var, value, key) in cases {
         let e = err(&[(var, value)]);
@@ -300,4 +310,21 @@ async fn branding_files_are_read_from_the_data_directory() {
     let e = missing.load(&dir).await.unwrap_err();
     assert!(format!("{e:#}").contains("branding.logo"), "{e:#}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn federation_timeouts_come_from_the_configuration() {
+    let c = Config::load(None, HashMap::new()).unwrap();
+    assert_eq!(c.federation.timeout(), std::time::Duration::from_secs(10));
+    assert_eq!(c.federation.flow_ttl(), std::time::Duration::from_secs(600));
+    let c = Config::load(
+        None,
+        env(&[
+            ("GATEHOUSE__FEDERATION__TIMEOUT_SECS", "3"),
+            ("GATEHOUSE__FEDERATION__FLOW_TTL_SECS", "60"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.federation.timeout(), std::time::Duration::from_secs(3));
+    assert_eq!(c.federation.flow_ttl(), std::time::Duration::from_secs(60));
 }

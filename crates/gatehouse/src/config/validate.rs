@@ -288,10 +288,24 @@ impl Config {
             ("api_keys.usage_flush_secs", self.api_keys.usage_flush_secs),
             ("policies.recheck_secs", self.policies.recheck_secs),
             ("guests.session_ttl_secs", self.guests.session_ttl_secs),
+            ("federation.timeout_secs", self.federation.timeout_secs),
+            ("federation.flow_ttl_secs", self.federation.flow_ttl_secs),
         ] {
             if value == 0 {
                 return Err(ConfigError::new(key, "must be at least 1"));
             }
+        }
+        if self.federation.timeout_secs > 300 {
+            return Err(ConfigError::new(
+                "federation.timeout_secs",
+                "must be at most 300",
+            ));
+        }
+        if self.federation.flow_ttl_secs > 86_400 {
+            return Err(ConfigError::new(
+                "federation.flow_ttl_secs",
+                "must be at most 86400 (a day)",
+            ));
         }
         if !(0.0..=1.0).contains(&self.policies.decision_audit_rate) {
             return Err(ConfigError::new(

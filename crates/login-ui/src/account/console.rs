@@ -105,6 +105,8 @@ const DONE: &[(&str, Section, &str)] = &[
         "account-done-mfa-sms-removed",
     ),
     ("passkey", Section::Passkeys, "account-done-passkey"),
+    ("linked", Section::Linked, "account-done-linked"),
+    ("unlinked", Section::Linked, "account-done-unlinked"),
     (
         "passkey_removed",
         Section::Passkeys,
@@ -376,6 +378,7 @@ struct PasskeysPage<'a> {
 
 #[derive(Debug)]
 struct LinkRow {
+    id: String,
     provider: String,
     email: Option<String>,
     linked: HumanDate,
@@ -387,6 +390,9 @@ struct LinkRow {
 struct LinkedPage<'a> {
     shell: Shell<'a>,
     list: Vec<LinkRow>,
+    /// Providers offered on Gatehouse's own pages that the account has no link to:
+    /// (name, button text).
+    offered: Vec<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -708,20 +714,32 @@ async fn section_page(
         }
         Section::Linked => {
             let clock = clock(me);
-            let list = ui
+            let links = ui.federation.links.of_user(&user.id).await?;
+            let offered = ui
                 .federation
-                .links
-                .of_user(&user.id)
+                .upstreams
+                .offered_to(None)
                 .await?
                 .into_iter()
+                .filter(|u| !links.iter().any(|l| l.upstream == u.name))
+                .map(|u| (u.name, u.display_name))
+                .collect();
+            let list = links
+                .into_iter()
                 .map(|l| LinkRow {
+                    id: l.id,
                     provider: l.upstream_display_name,
                     email: l.email,
                     linked: clock.human(l.created_at),
                     last_used: l.last_used_at.map(|t| clock.human(t)),
                 })
                 .collect();
-            render::page(status, &LinkedPage { shell, list }, &csp)
+            let page = LinkedPage {
+                shell,
+                list,
+                offered,
+            };
+            render::page(status, &page, &csp)
         }
         Section::Apps => {
             let clock = clock(me);

@@ -8,6 +8,7 @@ pub mod console;
 pub mod data;
 mod dates;
 pub mod email;
+pub mod linked;
 pub mod mfa;
 pub mod passkeys;
 pub mod password;

@@ -22,7 +22,7 @@ pub(crate) struct Target<'a> {
 }
 
 /// Whether the policy requires a second factor of `user` for this sign-in.
-async fn required(
+pub(crate) async fn required(
     ui: &LoginUi,
     user: &user::Model,
     purpose: &SignInFor,

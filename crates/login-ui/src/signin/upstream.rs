@@ -12,17 +12,18 @@ use askama::Template;
 use domain::audit::AuditEvent;
 use domain::entities::user;
 use domain::federation::{
-    AMR_FEDERATED, Claim, FlowStart, NewFlow, ProofReason, Refusal, Resolution, Upstream,
-    UpstreamAnswer, UpstreamError, UpstreamIdentity, redirect_uri,
+    Claim, FlowStart, NewFlow, ProofReason, Refusal, Resolution, Upstream, UpstreamAnswer,
+    UpstreamError, UpstreamIdentity, assurance, redirect_uri,
 };
 use domain::users::UserStatus;
 use serde::{Deserialize, Serialize};
 
 use crate::LoginUi;
-use crate::flow::acr::ACR_SINGLE_FACTOR;
-use crate::flow::completion::Factors;
-use crate::flow::next_step::{Target, next_step};
+use crate::flow::acr::ACR_MULTI_FACTOR;
+use crate::flow::completion::{Factors, complete};
+use crate::flow::next_step::{Target, next_step, required};
 use crate::flow::purpose::{SignInFor, purpose};
+use crate::flow::signed_in::SignedInForm;
 use crate::web::audit::{record, with_client};
 use crate::web::csp::Csp;
 use crate::web::csrf_form::{CsrfForm, has_csrf};
@@ -33,6 +34,10 @@ use crate::web::{csrf, render};
 const BROWSER_COOKIE: &str = "gatehouse_upstream";
 /// How long a person has to prove an account before the identity is forgotten.
 const PROOF_TTL: std::time::Duration = std::time::Duration::from_secs(600);
+/// How long the answer of a link sign-in waits for the browser to come back same-site.
+const LINKING_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+/// The account page that lists links, where a link sign-in starts and ends.
+const LINKED_PAGE: &str = "/account/linked";
 
 /// An upstream as a sign-in button.
 #[derive(Debug, Clone)]
@@ -109,6 +114,16 @@ struct ErrorPage<'a> {
     title: &'a str,
     message: &'a str,
     back: &'a str,
+    back_label: &'a str,
+}
+
+/// The text of the way back: to the account page, or to signing in.
+fn back_label(back: &str) -> String {
+    if back.starts_with("/account") {
+        crate::t("link-back-to-account")
+    } else {
+        crate::t("upstream-back")
+    }
 }
 
 /// Why an upstream sign-in stopped, as the audit log and the page say it.
@@ -123,9 +138,22 @@ struct Failure<'a> {
 }
 
 async fn fail(ui: &LoginUi, req: &HttpRequest, f: Failure<'_>) -> HttpResponse {
+    fail_for(ui, req, f, None).await
+}
+
+/// [`fail`], with the account concerned (a signed-in person's link) as the event's subject.
+async fn fail_for(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    f: Failure<'_>,
+    subject: Option<&str>,
+) -> HttpResponse {
     let mut event = with_client(AuditEvent::failure(f.kind, f.reason), f.client_id);
     if let Some(up) = f.upstream {
         event = event.data(serde_json::json!({ "upstream": up.name, "issuer": up.issuer }));
+    }
+    if let Some(user_id) = subject {
+        event = event.subject(user_id.to_owned());
     }
     record(ui, req, event).await;
     let title = match f.upstream {
@@ -138,6 +166,7 @@ async fn fail(ui: &LoginUi, req: &HttpRequest, f: Failure<'_>) -> HttpResponse {
             title: &title,
             message: &f.message,
             back: &f.back,
+            back_label: &back_label(&f.back),
         },
         &Csp::page(),
     )
@@ -189,19 +218,41 @@ pub async fn start(
         )
         .await);
     };
-    if let Err(wait) = crate::web::throttle::upstream_start_allowed(&ui, &req).await {
+    let begin = Begin {
+        upstream: &upstream,
+        client_id: client_id.as_deref(),
+        request: &request,
+        next: &next,
+        link_session: None,
+        back,
+    };
+    send_to_upstream(&ui, &req, begin).await
+}
+
+/// A sign-in (or link sign-in) about to be sent to an upstream.
+struct Begin<'a> {
+    upstream: &'a Upstream,
+    client_id: Option<&'a str>,
+    request: &'a str,
+    next: &'a str,
+    link_session: Option<&'a str>,
+    back: String,
+}
+
+/// Stores the sign-in's state, nonce and PKCE verifier and sends the browser to the upstream.
+async fn send_to_upstream(ui: &LoginUi, req: &HttpRequest, b: Begin<'_>) -> PageResult {
+    let (upstream, client_id, request, next) = (b.upstream, b.client_id, b.request, b.next);
+    if let Err(wait) = crate::web::throttle::upstream_start_allowed(ui, req).await {
         return Ok(wait.page());
     }
     let start = FlowStart::generate();
     let callback = redirect_uri(&ui.settings.issuer);
-    let client = ui.federation.upstreams.client(&upstream, &callback)?;
+    let client = ui.federation.upstreams.client(upstream, &callback)?;
     let location = match ui.upstream_protocol.begin(&client, &start).await {
         Ok(url) => url,
         Err(e) => {
             tracing::warn!(upstream = %upstream.name, error = %e, "cannot start an upstream sign-in");
-            return Ok(
-                protocol_failure(&ui, &req, &upstream, client_id.as_deref(), &e, back).await,
-            );
+            return Ok(protocol_failure(ui, req, upstream, client_id, &e, b.back).await);
         }
     };
     // One binding value per browser, kept across sign-ins (two tabs do not undo each other).
@@ -216,22 +267,21 @@ pub async fn start(
             &start,
             NewFlow {
                 upstream_id: &upstream.id,
-                request_id: (!request.is_empty()).then_some(request.as_str()),
-                next: (!next.is_empty()).then_some(next.as_str()),
+                request_id: (!request.is_empty()).then_some(request),
+                next: (!next.is_empty()).then_some(next),
                 browser: Some(&binding),
+                link_session: b.link_session,
             },
         )
         .await?;
-    record(
-        &ui,
-        &req,
-        with_client(
-            AuditEvent::success("upstream.started")
-                .data(serde_json::json!({ "upstream": upstream.name })),
-            client_id.as_deref(),
-        ),
-    )
-    .await;
+    let mut event = AuditEvent::success("upstream.started")
+        .data(serde_json::json!({ "upstream": upstream.name, "link": b.link_session.is_some() }));
+    if b.link_session.is_some()
+        && let Some(me) = crate::flow::signed_in::signed_in(ui, req).await?
+    {
+        event = event.subject(me.user.id);
+    }
+    record(ui, req, with_client(event, client_id)).await;
     let mut res = HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
         .finish();
@@ -374,7 +424,11 @@ async fn callback(ui: &LoginUi, req: &HttpRequest, answer: Answer) -> PageResult
     };
     let request = flow.request_id.clone().unwrap_or_default();
     let next = flow.next.clone().unwrap_or_default();
-    let back = back_to_sign_in(&request, &next);
+    let back = if flow.link_session.is_some() {
+        LINKED_PAGE.to_owned()
+    } else {
+        back_to_sign_in(&request, &next)
+    };
     let Some(purpose) = purpose(ui, &request, &next).await else {
         return Err(PageError::RequestExpired);
     };
@@ -470,6 +524,9 @@ async fn callback(ui: &LoginUi, req: &HttpRequest, answer: Answer) -> PageResult
             return Ok(protocol_failure(ui, req, &upstream, client_id, &e, back.clone()).await);
         }
     };
+    if let Some(session_id) = flow.link_session.clone() {
+        return park_link(ui, &upstream, identity, session_id).await;
+    }
     let target = Target {
         request: &request,
         next: &next,
@@ -581,8 +638,7 @@ async fn decide(
                     .data(d);
                 record(ui, req, with_client(event, client_id)).await;
             }
-            let amr = vec![AMR_FEDERATED.to_owned()];
-            signed_in(ui, req, &user, amr, purpose, target, upstream).await
+            signed_in(ui, req, &user, &identity, None, purpose, target, upstream).await
         }
         Resolution::Prove { user, reason } => {
             let event = AuditEvent::failure("upstream.link_required", reason.as_str())
@@ -628,6 +684,7 @@ async fn decide(
                     title: &title,
                     message: &crate::t1(key, "provider", provider),
                     back: &back,
+                    back_label: &back_label(&back),
                 },
                 &Csp::page(),
             ))
@@ -635,12 +692,16 @@ async fn decide(
     }
 }
 
-/// The account may sign in: the second factor when due, consent, back to the application.
+/// The account may sign in: its claim-to-role mapping applied, the second factor when due
+/// (unless the upstream is trusted for MFA and did one), consent, back to the application.
+/// `also` is a method proved here besides the upstream's (`pwd` of a linking proof).
+#[allow(clippy::too_many_arguments)]
 async fn signed_in(
     ui: &LoginUi,
     req: &HttpRequest,
     user: &user::Model,
-    amr: Vec<String>,
+    identity: &UpstreamIdentity,
+    also: Option<&str>,
     purpose: SignInFor,
     target: Target<'_>,
     upstream: &Upstream,
@@ -668,15 +729,35 @@ async fn signed_in(
                 title: &title,
                 message: &refusal,
                 back: &back,
+                back_label: &back_label(&back),
             },
             &Csp::page(),
         ));
     }
+    ui.federation
+        .mappings
+        .apply(upstream, &user.id, &identity.claims)
+        .await?;
+    let counts = assurance(upstream, identity);
+    let mut amr = counts.amr;
+    if let Some(method) = also
+        && !amr.iter().any(|m| m == method)
+    {
+        amr.insert(1, method.to_owned());
+    }
     let first = Factors {
         amr,
-        acr: ACR_SINGLE_FACTOR,
+        acr: counts.acr,
         remember: false,
     };
+    // Multi-factor assurance from the upstream (its trusted `acr`, or its trusted second
+    // factor) satisfies step-up; a client or policy requiring MFA takes the second factor
+    // only (the upstream trusted for MFA showed one), else it is asked here.
+    if counts.acr == ACR_MULTI_FACTOR
+        && (counts.second_factor || !required(ui, user, &purpose).await?)
+    {
+        return complete(ui, req, user, first, purpose, target.request).await;
+    }
     next_step(ui, req, user, purpose, target, first, true).await
 }
 
@@ -878,6 +959,249 @@ pub async fn prove(
         request: &proof.request,
         next: &proof.next,
     };
-    let amr = vec![AMR_FEDERATED.to_owned(), "pwd".to_owned()];
-    signed_in(&ui, &req, &user, amr, purpose, target, &upstream).await
+    let identity = &proof.identity;
+    signed_in(
+        &ui,
+        &req,
+        &user,
+        identity,
+        Some("pwd"),
+        purpose,
+        target,
+        &upstream,
+    )
+    .await
+}
+
+/// The form of a "Link" button on the account page.
+#[derive(Debug, Deserialize)]
+pub struct LinkStartForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+has_csrf!(LinkStartForm);
+
+/// An error page of the account's links, with the way back to them.
+async fn link_failure(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    (upstream, user_id): (Option<&Upstream>, Option<&str>),
+    reason: &str,
+    status: StatusCode,
+    message: String,
+) -> HttpResponse {
+    let f = Failure {
+        upstream,
+        client_id: None,
+        kind: "upstream.link_failed",
+        reason: reason.to_owned(),
+        status,
+        message,
+        back: LINKED_PAGE.to_owned(),
+    };
+    fail_for(ui, req, f, user_id).await
+}
+
+/// `POST /login/upstream/{name}/link` (the account page's "Link" button): a sign-in at the
+/// upstream in *link* mode, bound to this browser session; its answer links the identity to
+/// this account and never signs anyone in.
+pub async fn link_start(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    name: web::Path<String>,
+    SignedInForm { me, form: _ }: SignedInForm<LinkStartForm>,
+) -> PageResult {
+    let found = ui.federation.upstreams.find(&name).await?;
+    let Some(upstream) = found.filter(|u| u.offered_to(None)) else {
+        let reason = format!("no upstream {name:?} offered here");
+        let message = crate::t("upstream-error-unknown");
+        let who = (None, Some(me.user.id.as_str()));
+        return Ok(link_failure(&ui, &req, who, &reason, StatusCode::NOT_FOUND, message).await);
+    };
+    let mine = ui.federation.links.of_user(&me.user.id).await?;
+    if mine.iter().any(|l| l.upstream == upstream.name) {
+        let message = crate::t1(
+            "upstream-link-error-yours",
+            "provider",
+            upstream.display_name.as_str(),
+        );
+        let reason = "account already linked to this upstream";
+        return Ok(link_failure(
+            &ui,
+            &req,
+            (Some(&upstream), Some(me.user.id.as_str())),
+            reason,
+            StatusCode::CONFLICT,
+            message,
+        )
+        .await);
+    }
+    let begin = Begin {
+        upstream: &upstream,
+        client_id: None,
+        request: "",
+        next: LINKED_PAGE,
+        link_session: Some(&me.session.id),
+        back: LINKED_PAGE.to_owned(),
+    };
+    send_to_upstream(&ui, &req, begin).await
+}
+
+/// A link sign-in's verified identity, waiting for its browser to come back same-site.
+#[derive(Debug, Serialize, Deserialize)]
+struct Linking {
+    upstream_id: String,
+    session_id: String,
+    identity: UpstreamIdentity,
+}
+
+fn linking_key(token: &str) -> String {
+    format!("upstream-linking:{token}")
+}
+
+/// The answer of a link sign-in: the identity waits on the server, and the browser comes
+/// back by a same-site navigation (a cross-site answer, a `form_post` above all, may carry no
+/// session cookie) to [`link_finish`], which checks the session.
+async fn park_link(
+    ui: &LoginUi,
+    upstream: &Upstream,
+    identity: UpstreamIdentity,
+    session_id: String,
+) -> PageResult {
+    let token = domain::random::token::<32>();
+    let parked = Linking {
+        upstream_id: upstream.id.clone(),
+        session_id,
+        identity,
+    };
+    let bytes = serde_json::to_vec(&parked).map_err(|e| domain::Error::Corrupt(e.to_string()))?;
+    ui.cache
+        .set(&linking_key(&token), &bytes, LINKING_TTL)
+        .await?;
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("token", &token)
+        .finish();
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/login/upstream/linking?{query}")))
+        .finish())
+}
+
+/// Query of `GET /login/upstream/linking`.
+#[derive(Debug, Deserialize)]
+pub struct LinkingQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// `GET /login/upstream/linking?token=…`: links the identity of a link sign-in to the
+/// account of the session that started it, once. Any other browser or session, or an
+/// identity linked already (to any account), gets a page saying so and nothing changes.
+pub async fn link_finish(
+    ui: web::Data<LoginUi>,
+    req: HttpRequest,
+    query: web::Query<LinkingQuery>,
+) -> PageResult {
+    if query.token.is_empty() || query.token.len() > 64 {
+        return Err(PageError::RequestExpired);
+    }
+    let key = linking_key(&query.token);
+    let Some(bytes) = ui.cache.get(&key).await? else {
+        return Err(PageError::RequestExpired);
+    };
+    // Spent at once: one answer links once.
+    if !ui.cache.delete(&key).await? {
+        return Err(PageError::RequestExpired);
+    }
+    let parked: Linking =
+        serde_json::from_slice(&bytes).map_err(|e| domain::Error::Corrupt(e.to_string()))?;
+    let Some(upstream) = ui
+        .federation
+        .upstreams
+        .find_by_id(&parked.upstream_id)
+        .await?
+    else {
+        return Err(PageError::RequestExpired);
+    };
+    let provider = upstream.display_name.as_str();
+    let identity = &parked.identity;
+    let me = crate::flow::signed_in::signed_in(&ui, &req).await?;
+    let Some(me) = me.filter(|m| m.session.id == parked.session_id) else {
+        let message = crate::t1("upstream-link-error-session", "provider", provider);
+        let reason = "not the session that started the link";
+        return Ok(link_failure(
+            &ui,
+            &req,
+            (Some(&upstream), None),
+            reason,
+            StatusCode::FORBIDDEN,
+            message,
+        )
+        .await);
+    };
+    let taken = |yours: bool| {
+        let key = if yours {
+            "upstream-link-error-yours"
+        } else {
+            "upstream-link-error-taken"
+        };
+        crate::t1(key, "provider", provider)
+    };
+    if let Some(existing) = ui
+        .federation
+        .links
+        .find(&identity.issuer, &identity.subject)
+        .await?
+    {
+        let message = taken(existing.user_id == me.user.id);
+        let reason = "identity already linked";
+        return Ok(link_failure(
+            &ui,
+            &req,
+            (Some(&upstream), Some(me.user.id.as_str())),
+            reason,
+            StatusCode::CONFLICT,
+            message,
+        )
+        .await);
+    }
+    match ui
+        .federation
+        .links
+        .link(&me.user.id, &upstream, identity)
+        .await
+    {
+        Ok(_) => {}
+        Err(domain::Error::Conflict(_)) => {
+            let reason = "identity already linked";
+            return Ok(link_failure(
+                &ui,
+                &req,
+                (Some(&upstream), Some(me.user.id.as_str())),
+                reason,
+                StatusCode::CONFLICT,
+                taken(false),
+            )
+            .await);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let mut event = AuditEvent::success("upstream.linked")
+        .subject(me.user.id.clone())
+        .data(serde_json::json!({
+            "upstream": upstream.name,
+            "issuer": identity.issuer,
+            "upstream_subject": identity.subject,
+            "how": "account",
+            "via": "account",
+        }));
+    event.session_id = Some(me.session.id.clone());
+    record(&ui, &req, event).await;
+    ui.federation
+        .mappings
+        .apply(&upstream, &me.user.id, &identity.claims)
+        .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("{LINKED_PAGE}?done=linked")))
+        .finish())
 }
