@@ -107,14 +107,27 @@ impl Links {
     }
 
     /// Links `user_id` to `identity` at `upstream`; `Conflict` when the identity is linked
-    /// (to this account or another).
+    /// (to this account or another). A guest that links an identity is no longer a guest:
+    /// it has a way to sign in, and the purge must not take it.
     pub async fn link(
         &self,
         user_id: &str,
         upstream: &Upstream,
         identity: &UpstreamIdentity,
     ) -> Result<upstream_link::Model> {
-        insert_link(&self.db, new_link(user_id, upstream, identity)).await
+        let txn = crate::store::begin_write(&self.db).await?;
+        let link = insert_link(&txn, new_link(user_id, upstream, identity)).await?;
+        crate::entities::user::Entity::update_many()
+            .col_expr(
+                crate::entities::user::Column::Guest,
+                sea_orm::sea_query::Expr::value(false),
+            )
+            .filter(crate::entities::user::Column::Id.eq(user_id))
+            .filter(crate::entities::user::Column::Guest.eq(true))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(link)
     }
 
     /// Whether the account can sign in without the link `except`: with a password, a passkey,

@@ -412,6 +412,10 @@ backend_tests! {
         // An upstream without an address: the guest becomes an account without one.
         let (user, arrival) = signed_in(fed.links.resolve(&trusted, &identity("g3", None, true), Some(&other_guest)).await.unwrap());
         assert_eq!((user.id.as_str(), arrival, user.email.as_deref(), user.guest), (other_guest.id.as_str(), Arrival::FromGuest, None, false));
+        // A guest that links an identity (from the account page) stops being a guest.
+        let linking_guest = users.create_guest().await.unwrap();
+        fed.links.link(&linking_guest.id, &trusted, &identity("g5", None, true)).await.unwrap();
+        assert!(!users.find(&linking_guest.id).await.unwrap().unwrap().guest);
         // An ordinary account handed as "guest" is never taken over.
         let third = users.find(&alice).await.unwrap().unwrap();
         let (user, arrival) = signed_in(fed.links.resolve(&trusted, &identity("g4", Some("new4@example.com"), true), Some(&third)).await.unwrap());
