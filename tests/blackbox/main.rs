@@ -28,6 +28,7 @@ mod interop;
 mod languages;
 mod login_pages;
 mod mail;
+mod metrics;
 mod mfa;
 mod nodes;
 mod passwordless_account;

@@ -140,6 +140,11 @@ async fn issue(
         event = event.subject(user_id);
     }
     provider.audit.record(event).await?;
+    metrics::counter!(
+        "gatehouse_tokens_issued_total",
+        "grant" => grant_type.to_owned(), "client" => client.client_id.clone()
+    )
+    .increment(1);
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))

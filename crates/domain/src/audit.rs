@@ -128,6 +128,11 @@ impl AuditLog {
 
     /// Stores the event and emits it as a log line on the `audit` target.
     pub async fn record(&self, event: AuditEvent) -> Result<()> {
+        metrics::counter!(
+            "gatehouse_audit_events_total",
+            "kind" => event.kind, "outcome" => event.outcome.as_str()
+        )
+        .increment(1);
         tracing::info!(
             target: "audit",
             kind = event.kind,

@@ -199,7 +199,7 @@ impl RateLimiter {
             };
         }
         let key = storage_key(bucket, key);
-        match self {
+        let decision = match self {
             RateLimiter::Memory(m) => m.gcra(&key, quota, consume),
             RateLimiter::Redis(r) => match r.gcra(&key, quota, consume).await {
                 Ok(d) => d,
@@ -209,7 +209,12 @@ impl RateLimiter {
                     Decision::Allowed { remaining: 0 }
                 }
             },
+        };
+        if matches!(decision, Decision::Limited { .. }) {
+            metrics::counter!("gatehouse_rate_limited_total", "bucket" => bucket.to_owned())
+                .increment(1);
         }
+        decision
     }
 }
 

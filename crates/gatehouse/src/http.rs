@@ -5,6 +5,7 @@ mod connections;
 mod error_body;
 mod headers;
 mod health;
+pub mod metrics;
 mod request_log;
 
 use actix_web::web;
@@ -18,6 +19,7 @@ pub use request_log::{RequestSpan, request_logger};
 /// Mounts every route of the service.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/metrics", web::get().to(metrics::scrape))
         .route("/readyz", web::get().to(health::readyz))
         .configure(auth_server::configure)
         .configure(login_ui::configure);

@@ -77,6 +77,8 @@ pub async fn start_on(
     config: Config,
     options: StartOptions,
 ) -> anyhow::Result<RunningServer> {
+    // Before anything counts: counts made without a recorder are lost.
+    http::metrics::handle();
     let services = Services::open(config).await?;
     let cache = services.cache().await?;
     let keys = services.key_ring().await?;
@@ -145,6 +147,10 @@ pub async fn start_on(
             .wrap(client_address.clone())
             // Just inside the security headers, so that every error answer carries them.
             .wrap(http::ErrorBodies)
+            // Outside the error bodies, so that every answer (errors too) is counted.
+            .wrap(actix_web::middleware::from_fn(
+                http::metrics::record_request,
+            ))
             // Outside the error bodies, so that every page and mail of the request is in
             // its language.
             .wrap(actix_web::middleware::from_fn(login_ui::i18n::negotiate))

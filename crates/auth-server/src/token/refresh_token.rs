@@ -53,6 +53,8 @@ pub async fn exchange(
             user,
         } => (*family, token, user.map(|u| *u)),
         Rotation::Reused { user_id } => {
+            metrics::counter!("gatehouse_refresh_reuse_total", "client" => client.client_id.clone())
+                .increment(1);
             provider
                 .audit
                 .record(

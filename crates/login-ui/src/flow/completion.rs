@@ -40,6 +40,7 @@ pub(crate) async fn complete(
         SignInFor::Local(_) => None,
     };
     let (secret, session_id) = sign_in(ui, req, user, &factors).await?;
+    crate::web::audit::count_sign_in(&factors.amr.join("+"), "success");
     let mut event = with_client(
         AuditEvent::success("login.succeeded")
             .subject(user.id.clone())

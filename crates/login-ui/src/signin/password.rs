@@ -314,6 +314,7 @@ pub(crate) fn refusal(ui: &LoginUi, status: UserStatus, user: &user::Model) -> O
 
 /// Audits a wrong password or unknown account, and counts it towards the account's lock.
 async fn audit_failure(ui: &LoginUi, req: &HttpRequest, email: &str, client_id: Option<&str>) {
+    crate::web::audit::count_sign_in("pwd", "failure");
     let known = ui.users.find_by_email(email).await.ok().flatten();
     let Some(user) = known else {
         let event = AuditEvent::failure("login.failed", "unknown account");

@@ -294,6 +294,7 @@ pub async fn submit(
     if !passed {
         let event =
             AuditEvent::failure("mfa.failed", format!("wrong {method}")).subject(user.id.clone());
+        metrics::counter!("gatehouse_second_factor_total", "outcome" => "failure").increment(1);
         record(&ui, &req, event).await;
         if count_wrong_code(&ui, &req, &user).await {
             end_step(&ui, &token).await;
@@ -375,6 +376,7 @@ async fn succeed(
         tracing::error!(error = %e, "cannot clear the count of wrong codes");
     }
     let method = passed.method;
+    metrics::counter!("gatehouse_second_factor_total", "outcome" => "success").increment(1);
     let event = AuditEvent::success("mfa.succeeded")
         .subject(user.id.clone())
         .data(serde_json::json!({ "method": method }));

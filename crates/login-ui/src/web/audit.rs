@@ -15,6 +15,15 @@ pub(crate) async fn record(ui: &LoginUi, req: &HttpRequest, mut event: AuditEven
     }
 }
 
+/// Counts a sign-in (`method`: the `amr` joined by `+`, or the way that failed) by outcome.
+pub(crate) fn count_sign_in(method: &str, outcome: &'static str) {
+    metrics::counter!(
+        "gatehouse_sign_ins_total",
+        "method" => method.to_owned(), "outcome" => outcome
+    )
+    .increment(1);
+}
+
 /// Adds the client to an event, when the sign-in is for one.
 pub(crate) fn with_client(event: AuditEvent, client_id: Option<&str>) -> AuditEvent {
     match client_id {
