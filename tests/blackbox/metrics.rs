@@ -161,3 +161,47 @@ shared_server_tests! {
         assert!(after.iter().any(|s| s.name == "gatehouse_db_pool_connections" && s.labels.get("database").map(String::as_str) == Some(engine)));
     }
 }
+
+/// With `server.management_bind`, `/metrics` moves to the management listener (with the
+/// probes) and the public listener no longer answers it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_management_listener_takes_the_metrics_off_the_public_one() {
+    let server = TestServer::start_with(harness::Backend::Sqlite, |c| {
+        c.server.management_bind = "127.0.0.1:0".into();
+    })
+    .await
+    .expect("sqlite server");
+    let management = server
+        .running()
+        .management_addr
+        .expect("management listener");
+    let at = |path: &str| format!("http://{management}{path}");
+    let res = reqwest::get(at("/metrics")).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let samples = parse(&res.text().await.unwrap());
+    assert!(samples.iter().any(|s| s.name == "gatehouse_build_info"));
+    for probe in ["/healthz", "/readyz"] {
+        assert_eq!(
+            reqwest::get(at(probe)).await.unwrap().status(),
+            200,
+            "{probe}"
+        );
+    }
+    assert_eq!(
+        reqwest::get(server.url("/metrics")).await.unwrap().status(),
+        404
+    );
+    assert_eq!(
+        reqwest::get(server.url("/healthz")).await.unwrap().status(),
+        200
+    );
+    // Nothing else is reachable there.
+    assert_eq!(
+        reqwest::get(at("/.well-known/openid-configuration"))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    server.stop().await;
+}

@@ -34,10 +34,18 @@ impl Cache {
 
     /// The value under `key`, if present and not expired.
     pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        match self {
-            Cache::Memory(c) => Ok(c.get(key)),
-            Cache::Redis(c) => c.get(key).await,
-        }
+        let (backend, found) = match self {
+            Cache::Memory(c) => ("memory", Ok(c.get(key))),
+            Cache::Redis(c) => ("redis", c.get(key).await),
+        };
+        let result = match &found {
+            Ok(Some(_)) => "hit",
+            Ok(None) => "miss",
+            Err(_) => "error",
+        };
+        metrics::counter!("gatehouse_cache_requests_total", "backend" => backend, "result" => result)
+            .increment(1);
+        found
     }
 
     /// Stores `value` under `key` for `ttl`, replacing any value.

@@ -33,8 +33,11 @@ pub struct RunningServer {
     pub bootstrap_admin: Option<BootstrapAdmin>,
     /// The services it runs on (tests use them to look inside).
     pub services: Services,
+    /// The management listener's address (`server.management_bind`), if any.
+    pub management_addr: Option<SocketAddr>,
     handle: ServerHandle,
     server: JoinHandle<std::io::Result<()>>,
+    management: Option<(ServerHandle, JoinHandle<std::io::Result<()>>)>,
     key_reload: JoinHandle<()>,
     purge: Option<JoinHandle<()>>,
     usage_flush: JoinHandle<()>,
@@ -47,6 +50,10 @@ impl RunningServer {
     /// Waits until the server stops (after a signal, or [`RunningServer::stop`]).
     pub async fn wait(self) -> anyhow::Result<()> {
         let result = self.server.await;
+        if let Some((handle, task)) = self.management {
+            handle.stop(true).await;
+            let _ = task.await;
+        }
         self.key_reload.abort();
         if let Some(purge) = &self.purge {
             purge.abort();
@@ -129,6 +136,9 @@ pub async fn start_on(
                 .map_err(|e| anyhow::anyhow!("cannot set up the upstream HTTP client: {e}"))?,
         ),
     ));
+    // With a management listener, `/metrics` is served there only.
+    let metrics_on_main = config.server.management_bind.is_empty();
+    let management = management_server(&config.server, options.handle_signals, &store, &cache)?;
     let mut server = HttpServer::new(move || {
         let branding = branding.clone();
         App::new()
@@ -139,6 +149,11 @@ pub async fn start_on(
             .app_data(web::FormConfig::default().limit(FORM_LIMIT))
             .app_data(web::PayloadConfig::default().limit(FORM_LIMIT))
             .configure(http::routes)
+            .configure(|cfg| {
+                if metrics_on_main {
+                    http::metrics_route(cfg);
+                }
+            })
             .default_service(web::to(crate::pages::not_found))
             .wrap(body_timeout)
             .wrap(http::RequestIdHeader)
@@ -177,8 +192,14 @@ pub async fn start_on(
         .run();
     let handle = server.handle();
     tracing::info!(%addr, issuer = %config.issuer, "gatehouse listening");
+    let (management_addr, management) = match management {
+        Some((addr, server)) => (Some(addr), Some((server.handle(), tokio::spawn(server)))),
+        None => (None, None),
+    };
     Ok(RunningServer {
         addr,
+        management_addr,
+        management,
         bootstrap_admin,
         services,
         handle,
@@ -189,6 +210,44 @@ pub async fn start_on(
         mail,
         mail_waker,
     })
+}
+
+/// The management listener (`server.management_bind`): metrics and probes for operators,
+/// on an address the public does not reach. `None` when not configured.
+fn management_server(
+    server: &crate::config::ServerConfig,
+    handle_signals: bool,
+    store: &web::Data<domain::store::Store>,
+    cache: &web::Data<domain::cache::Cache>,
+) -> anyhow::Result<Option<(SocketAddr, actix_web::dev::Server)>> {
+    if server.management_bind.is_empty() {
+        return Ok(None);
+    }
+    let listener = TcpListener::bind(&server.management_bind).with_context(|| {
+        format!(
+            "cannot listen on {} (server.management_bind)",
+            server.management_bind
+        )
+    })?;
+    let addr = listener.local_addr()?;
+    let (store, cache) = (store.clone(), cache.clone());
+    let mut management = HttpServer::new(move || {
+        App::new()
+            .app_data(store.clone())
+            .app_data(cache.clone())
+            .configure(http::management_routes)
+    })
+    .workers(1)
+    .shutdown_timeout(server.shutdown_timeout_secs);
+    if !handle_signals {
+        management = management.disable_signals();
+    }
+    let running = management
+        .listen(listener)
+        .with_context(|| format!("cannot serve on {addr}"))?
+        .run();
+    tracing::info!(%addr, "management listener (metrics, probes)");
+    Ok(Some((addr, running)))
 }
 
 /// Names every client that asks for a signing algorithm no active key has: its token

@@ -711,6 +711,9 @@ pub struct ServerConfig {
     /// Most open connections from one IP address (trusted proxies are not counted); 0: no
     /// limit.
     pub max_connections_per_ip: usize,
+    /// A second address and port for operators only: `/metrics` (then no longer on `bind`)
+    /// and the probes. Empty: `/metrics` is served on `bind`.
+    pub management_bind: String,
 }
 
 /// `[database]`
@@ -834,6 +837,7 @@ impl Default for ServerConfig {
             trusted_proxies: Vec::new(),
             body_timeout_secs: 10,
             max_connections_per_ip: 256,
+            management_bind: String::new(),
         }
     }
 }

@@ -51,6 +51,15 @@ impl Config {
         self.server.bind.parse::<SocketAddr>().map_err(|_| {
             ConfigError::new("server.bind", "must be ADDRESS:PORT, e.g. 127.0.0.1:8080")
         })?;
+        if !self.server.management_bind.is_empty()
+            && (self.server.management_bind.parse::<SocketAddr>().is_err()
+                || self.server.management_bind == self.server.bind)
+        {
+            return Err(ConfigError::new(
+                "server.management_bind",
+                "must be ADDRESS:PORT other than server.bind, e.g. 127.0.0.1:9090 (or empty)",
+            ));
+        }
         self.trusted_proxies()?;
         Engine::of_url(&self.database.url)?;
         if self.database.max_connections == 0 {
