@@ -118,6 +118,9 @@ fn basic_credentials(req: &HttpRequest) -> Result<Option<(String, String)>, OAut
 #[cfg(test)]
 mod tests {
     use super::accepts;
+    use actix_web::http::header;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
 
     #[test]
     fn shared_secret_methods_are_one_family() {
@@ -130,5 +133,30 @@ mod tests {
         assert!(!accepts("none", "client_secret_basic"));
         assert!(!accepts("none", "client_secret_post"));
         assert!(!accepts("private_key_jwt", "client_secret_post"));
+    }
+
+    fn basic(value: &str) -> actix_web::HttpRequest {
+        actix_web::test::TestRequest::default()
+            .insert_header((header::AUTHORIZATION, value))
+            .to_http_request()
+    }
+
+    proptest::proptest! {
+        /// Any client id and secret, encoded as RFC 6749 2.3.1 says (form-urlencoded, then
+        /// joined by `:` and base64): read back exactly.
+        #[test]
+        fn prop_basic_credentials_round_trip(id in ".{1,40}", secret in ".{0,60}") {
+            let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+            let value = format!("Basic {}", STANDARD.encode(format!("{}:{}", enc(&id), enc(&secret))));
+            let got = super::basic_credentials(&basic(&value)).unwrap();
+            proptest::prop_assert_eq!(got, Some((id, secret)));
+        }
+
+        /// Any header text: `invalid_client` or credentials, never a panic.
+        #[test]
+        fn prop_basic_credentials_any_header(text in "[ -~]{0,120}") {
+            let _ = super::basic_credentials(&basic(&text));
+            let _ = super::basic_credentials(&basic(&format!("Basic {text}")));
+        }
     }
 }

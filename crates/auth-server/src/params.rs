@@ -131,4 +131,36 @@ mod tests {
             "invalid UTF-8 is replaced, not a panic"
         );
     }
+
+    proptest::proptest! {
+        /// Any bytes (a hostile query string or body): an answer, never a panic; parsed
+        /// values are never empty through `get`.
+        #[test]
+        fn prop_params_any_bytes(raw in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            if let Ok(p) = Params::parse(&raw) {
+                for (k, _) in url::form_urlencoded::parse(&raw) {
+                    proptest::prop_assert!(p.get(&k).is_none_or(|v| !v.is_empty()));
+                }
+            }
+            let _ = Params::parse_lenient(&raw);
+        }
+
+        /// Distinct names with any values, encoded as a form: each reads back as sent.
+        #[test]
+        fn prop_params_round_trip(
+            pairs in proptest::collection::btree_map("[a-z_]{1,12}", ".{0,40}", 0..20)
+        ) {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &pairs {
+                form.append_pair(k, v);
+            }
+            let p = Params::parse(form.finish().as_bytes()).unwrap();
+            for (k, v) in &pairs {
+                if REPEATABLE.contains(&k.as_str()) {
+                    continue;
+                }
+                proptest::prop_assert_eq!(p.get(k), (!v.is_empty()).then_some(v.as_str()));
+            }
+        }
+    }
 }

@@ -3,7 +3,7 @@
 mod model;
 mod role_claims;
 mod service;
-mod validate;
+pub(crate) mod validate;
 
 pub use model::{Client, NewClient};
 pub use role_claims::{ROLE_CLAIM_TARGETS, check_role_claims, default_role_claims};

@@ -31,6 +31,9 @@ pub mod store;
 pub mod testing;
 pub mod users;
 
+#[cfg(test)]
+mod parsers_props;
+
 pub use error::{Error, Result};
 pub use store::Store;
 

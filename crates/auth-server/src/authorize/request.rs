@@ -338,3 +338,44 @@ fn hint_subject(provider: &Provider, client: &Client, hint: &str) -> Result<Stri
     }
     Ok(hint.sub)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{claims_parameter, prompt};
+
+    proptest::proptest! {
+        /// Any `prompt`: the known values (none alone) or `invalid_request`, never a panic.
+        #[test]
+        fn prop_prompt(text in "[ a-z_]{0,60}") {
+            if let Ok(values) = prompt(Some(&text)) {
+                for v in &values {
+                    proptest::prop_assert!(super::super::PROMPT_VALUES.contains(&v.as_str()));
+                }
+                proptest::prop_assert!(!values.iter().any(|v| v == "none") || values.len() == 1);
+            }
+        }
+
+        /// Any `claims` text: an object whose `userinfo`/`id_token` are objects, or
+        /// `invalid_request`; never a panic.
+        #[test]
+        fn prop_claims_parameter(text in ".{0,200}") {
+            if let Ok(value) = claims_parameter(&text) {
+                let o = value.as_object().unwrap();
+                for member in ["userinfo", "id_token"] {
+                    proptest::prop_assert!(o.get(member).is_none_or(|v| v.is_object() || v.is_null()));
+                }
+            }
+        }
+
+        /// Well-formed `claims` objects are accepted as sent.
+        #[test]
+        fn prop_claims_parameter_objects(names in proptest::collection::vec("[a-z_]{1,12}", 0..6)) {
+            let members: serde_json::Map<String, serde_json::Value> = names
+                .iter()
+                .map(|n| (n.clone(), serde_json::json!({ "essential": true })))
+                .collect();
+            let value = serde_json::json!({ "userinfo": members, "id_token": members });
+            proptest::prop_assert_eq!(claims_parameter(&value.to_string()).unwrap(), value);
+        }
+    }
+}

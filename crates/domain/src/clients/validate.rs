@@ -293,6 +293,18 @@ fn check_origin(origin: &str) -> Result<()> {
     Ok(())
 }
 
+/// [`check_redirect_uri`] for the property tests.
+#[cfg(test)]
+pub(crate) fn check_redirect_uri_for_tests(uri: &str) -> Result<()> {
+    check_redirect_uri("redirect_uri", uri)
+}
+
+/// [`check_origin`] for the property tests.
+#[cfg(test)]
+pub(crate) fn check_origin_for_tests(origin: &str) -> Result<()> {
+    check_origin(origin)
+}
+
 /// Whether the URL's host is `localhost` or a loopback IP address.
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {

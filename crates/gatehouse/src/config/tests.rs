@@ -328,3 +328,30 @@ fn federation_timeouts_come_from_the_configuration() {
     assert_eq!(c.federation.timeout(), std::time::Duration::from_secs(3));
     assert_eq!(c.federation.flow_ttl(), std::time::Duration::from_secs(60));
 }
+
+proptest::proptest! {
+    /// Any values for real keys, as environment variables: a configuration or an error
+    /// naming the problem, never a panic; what loads is valid.
+    #[test]
+    fn prop_environment_values(
+        values in proptest::collection::vec((0usize..12, "[ -~]{0,30}"), 0..6)
+    ) {
+        const KEYS: [&str; 12] = [
+            "GATEHOUSE__SERVER__BIND", "GATEHOUSE__SERVER__WORKERS",
+            "GATEHOUSE__SERVER__TRUSTED_PROXIES", "GATEHOUSE__SERVER__MANAGEMENT_BIND",
+            "GATEHOUSE__ISSUER", "GATEHOUSE__DATABASE__URL",
+            "GATEHOUSE__DATABASE__MAX_CONNECTIONS", "GATEHOUSE__SESSION__IDLE_TIMEOUT_SECS",
+            "GATEHOUSE__GUESTS__SESSION_TTL_SECS", "GATEHOUSE__FEDERATION__TIMEOUT_SECS",
+            "GATEHOUSE__POLICIES__DECISION_AUDIT_RATE", "GATEHOUSE__REGISTRATION__MODE",
+        ];
+        let env: HashMap<String, String> = values
+            .into_iter()
+            .map(|(k, v)| (KEYS[k].to_owned(), v))
+            .collect();
+        if let Ok(config) = Config::load(None, env) {
+            proptest::prop_assert!(config.server.bind.parse::<std::net::SocketAddr>().is_ok());
+            proptest::prop_assert!(!config.issuer.ends_with('/'));
+            proptest::prop_assert!(config.database.max_connections > 0);
+        }
+    }
+}
