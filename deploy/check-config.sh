@@ -32,10 +32,16 @@ env = {}
 for e in docs[0]["spec"]["template"]["spec"]["containers"][0]["env"]:
     env[e["name"]] = e.get("value", "from-secret")
 write("kubernetes", env)
-# Compose: the nodes' environment, with ${VAR:-default} replaced by its default.
+# Compose: the nodes' environment, with ${VAR:-default} replaced by its default and the
+# required ${GATEHOUSE_MASTER_KEY:?...} by a fresh key, as the operator would set it.
+import base64, os
+required = {"GATEHOUSE_MASTER_KEY": base64.b64encode(os.urandom(32)).decode()}
+def expand(value):
+    value = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", str(value))
+    return re.sub(r"\$\{([A-Z_]+):\?[^}]*\}", lambda m: required[m.group(1)], value)
 compose = yaml.safe_load(open("deploy/compose.yaml"))
 node = compose["services"]["gatehouse-1"]["environment"]
-write("compose", {k: re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", str(v)) for k, v in node.items()})
+write("compose", {k: expand(v) for k, v in node.items()})
 # Containerfile: its ENV instruction (continued lines joined).
 text = open("deploy/Containerfile").read().replace("\\\n", " ")
 env = {}
