@@ -73,10 +73,56 @@ impl Store {
         })
     }
 
-    /// Applies every pending migration.
+    /// Applies every pending migration. On PostgreSQL the migrations run under an advisory
+    /// lock, so nodes starting together take turns: the first applies them, the others find
+    /// nothing left to do. SQLite needs no lock: one file has one writer at a time and is
+    /// served by one node (several nodes need PostgreSQL).
     pub async fn migrate(&self) -> Result<()> {
+        if self.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            return self.migrate_locked().await;
+        }
         Migrator::up(&self.db, None).await?;
         Ok(())
+    }
+
+    /// Takes the migration lock, migrates and releases it, all on one dedicated connection:
+    /// a session advisory lock belongs to the connection that took it, and the pool could
+    /// hand every statement to another one. Closing the connection releases the lock too,
+    /// so a failed migration (or a node killed mid-way) never leaves it held.
+    async fn migrate_locked(&self) -> Result<()> {
+        let options = self.db.get_postgres_connection_pool().connect_options();
+        let pool = sea_orm::sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with((*options).clone())
+            .await
+            .map_err(|e| Error::Database(sea_orm::DbErr::Custom(format!("connect: {e}"))))?;
+        let conn = sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
+        let result = async {
+            conn.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .await?;
+            let migrated = Migrator::up(&conn, None).await;
+            let unlocked = conn
+                .execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+                .await;
+            migrated?;
+            unlocked?;
+            Ok::<(), sea_orm::DbErr>(())
+        }
+        .await;
+        let closed = conn.close().await;
+        result?;
+        closed?;
+        Ok(())
+    }
+
+    /// The migrations this binary has that the database has not applied, by name, oldest
+    /// first. Reads only: an empty database gets no migrations table (every one is pending).
+    pub async fn pending_migrations(&self) -> Result<Vec<String>> {
+        Ok(Migrator::get_pending_migrations_read_only(&self.db)
+            .await?
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect())
     }
 
     /// Connections the pool holds, and how many of them are idle (for metrics).
@@ -133,6 +179,10 @@ impl Store {
         Ok(())
     }
 }
+
+/// The key of the PostgreSQL advisory lock held while migrating (any fixed number works;
+/// this one spells "gatehous" in ASCII, unlikely to meet another application's key).
+const MIGRATION_LOCK: i64 = 0x6761_7465_686f_7573;
 
 /// The file of an SQLite URL (`sqlite://data/gatehouse.db?mode=rwc` → `data/gatehouse.db`);
 /// `None` for PostgreSQL and in-memory databases.
@@ -269,6 +319,60 @@ mod tests {
             store.migrate().await.unwrap();
             assert_eq!(tables_present(&store).await, TABLES, "after up again");
             assert!(store.ping().await);
+        }
+    }
+
+    #[tokio::test]
+    async fn pending_migrations_are_read_without_creating_anything() {
+        let db = crate::testing::TestDatabase::create(crate::testing::Backend::Sqlite)
+            .await
+            .unwrap();
+        let store = Store::connect(&db.url, 2).await.unwrap();
+        let all = store.pending_migrations().await.unwrap();
+        assert_eq!(all.len(), Migrator::migrations().len(), "an empty database");
+        let manager = SchemaManager::new(store.db());
+        assert!(
+            !manager.has_table("seaql_migrations").await.unwrap(),
+            "asking created the migrations table"
+        );
+        store.migrate().await.unwrap();
+        assert!(store.pending_migrations().await.unwrap().is_empty());
+    }
+
+    /// Two nodes starting together on one fresh PostgreSQL database: both migrations
+    /// succeed (the advisory lock makes the second wait, then find nothing to do).
+    #[tokio::test]
+    async fn concurrent_migrations_on_postgres_both_succeed_and_apply_each_once() {
+        let Some(db) = crate::testing::TestDatabase::create(crate::testing::Backend::Postgres).await
+        else {
+            crate::testing::skip_or_fail(crate::testing::POSTGRES_ENV);
+            return;
+        };
+        for _ in 0..3 {
+            let nodes = [
+                Store::connect(&db.url, 3).await.unwrap(),
+                Store::connect(&db.url, 3).await.unwrap(),
+            ];
+            let (a, b) = tokio::join!(nodes[0].migrate(), nodes[1].migrate());
+            a.unwrap();
+            b.unwrap();
+            let rows = nodes[0]
+                .db()
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DatabaseBackend::Postgres,
+                    "SELECT COUNT(*) AS n, COUNT(DISTINCT version) AS d FROM seaql_migrations",
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            let n: i64 = rows.try_get("", "n").unwrap();
+            let d: i64 = rows.try_get("", "d").unwrap();
+            assert_eq!((n, d), (Migrator::migrations().len() as i64, n));
+            // Start again from nothing, for the next round.
+            Migrator::down(nodes[0].db(), None).await.unwrap();
+            for node in nodes {
+                node.close().await.unwrap();
+            }
         }
     }
 
