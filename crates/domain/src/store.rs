@@ -78,18 +78,30 @@ impl Store {
     /// nothing left to do. SQLite needs no lock: one file has one writer at a time and is
     /// served by one node (several nodes need PostgreSQL).
     pub async fn migrate(&self) -> Result<()> {
-        if self.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-            return self.migrate_locked().await;
-        }
-        Migrator::up(&self.db, None).await?;
-        Ok(())
+        self.exclusively(Exclusive::Migrations, async {
+            Migrator::up(&self.db, None).await?;
+            Ok(())
+        })
+        .await
     }
 
-    /// Takes the migration lock, migrates and releases it, all on one dedicated connection:
-    /// a session advisory lock belongs to the connection that took it, and the pool could
-    /// hand every statement to another one. Closing the connection releases the lock too,
-    /// so a failed migration (or a node killed mid-way) never leaves it held.
-    async fn migrate_locked(&self) -> Result<()> {
+    /// Runs `work` alone among the nodes sharing this PostgreSQL database: under the
+    /// session advisory lock named by `what`, taken (waiting for any other holder) on one
+    /// dedicated connection, since such a lock belongs to the connection that took it and the
+    /// pool could hand each statement to another one. The lock is released when `work` ends,
+    /// also on error; a node that dies holding it loses the connection and with it the lock.
+    /// On SQLite `work` just runs (one node per file).
+    pub async fn exclusively<T, E>(
+        &self,
+        what: Exclusive,
+        work: impl std::future::Future<Output = std::result::Result<T, E>>,
+    ) -> std::result::Result<T, E>
+    where
+        E: From<Error>,
+    {
+        if self.db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+            return work.await;
+        }
         let options = self.db.get_postgres_connection_pool().connect_options();
         let pool = sea_orm::sqlx::postgres::PgPoolOptions::new()
             .max_connections(1)
@@ -97,22 +109,24 @@ impl Store {
             .await
             .map_err(|e| Error::Database(sea_orm::DbErr::Custom(format!("connect: {e}"))))?;
         let conn = sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
-        let result = async {
-            conn.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
-                .await?;
-            let migrated = Migrator::up(&conn, None).await;
-            let unlocked = conn
-                .execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
-                .await;
-            migrated?;
-            unlocked?;
-            Ok::<(), sea_orm::DbErr>(())
+        let key = what.key();
+        if let Err(e) = conn
+            .execute_unprepared(&format!("SELECT pg_advisory_lock({key})"))
+            .await
+        {
+            let _ = conn.close().await;
+            return Err(Error::from(e).into());
         }
-        .await;
+        let result = work.await;
+        let unlocked = conn
+            .execute_unprepared(&format!("SELECT pg_advisory_unlock({key})"))
+            .await;
+        // Closing ends the session, which releases the lock even if unlocking failed.
         let closed = conn.close().await;
-        result?;
-        closed?;
-        Ok(())
+        let value = result?;
+        unlocked.map_err(Error::from)?;
+        closed.map_err(Error::from)?;
+        Ok(value)
     }
 
     /// The migrations this binary has that the database has not applied, by name, oldest
@@ -180,9 +194,25 @@ impl Store {
     }
 }
 
-/// The key of the PostgreSQL advisory lock held while migrating (any fixed number works;
-/// this one spells "gatehous" in ASCII, unlikely to meet another application's key).
-const MIGRATION_LOCK: i64 = 0x6761_7465_686f_7573;
+/// Work that only one node at a time may do ([`Store::exclusively`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exclusive {
+    /// Applying migrations.
+    Migrations,
+    /// A server's first-start set-up: missing signing keys, the first administrator.
+    StartUp,
+}
+
+impl Exclusive {
+    /// The PostgreSQL advisory lock key: fixed numbers starting with "gatehou" in ASCII,
+    /// unlikely to meet another application's keys on a shared server.
+    fn key(self) -> i64 {
+        match self {
+            Exclusive::Migrations => 0x6761_7465_686f_7501,
+            Exclusive::StartUp => 0x6761_7465_686f_7502,
+        }
+    }
+}
 
 /// The file of an SQLite URL (`sqlite://data/gatehouse.db?mode=rwc` → `data/gatehouse.db`);
 /// `None` for PostgreSQL and in-memory databases.
