@@ -373,7 +373,8 @@ mod tests {
     /// succeed (the advisory lock makes the second wait, then find nothing to do).
     #[tokio::test]
     async fn concurrent_migrations_on_postgres_both_succeed_and_apply_each_once() {
-        let Some(db) = crate::testing::TestDatabase::create(crate::testing::Backend::Postgres).await
+        let Some(db) =
+            crate::testing::TestDatabase::create(crate::testing::Backend::Postgres).await
         else {
             crate::testing::skip_or_fail(crate::testing::POSTGRES_ENV);
             return;

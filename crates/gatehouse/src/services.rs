@@ -5,7 +5,6 @@ use domain::users::UserTokens;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use migration::MigratorTrait as _;
 use domain::apikeys::ApiKeys;
 use domain::audit::AuditLog;
 use domain::authorization::{AuthorizationRequests, ParkingLimits};
@@ -23,6 +22,7 @@ use domain::service_accounts::ServiceAccounts;
 use domain::sessions::{BrowserSessions, SessionPolicy};
 use domain::store::Store;
 use domain::users::Users;
+use migration::MigratorTrait as _;
 
 use crate::config::Config;
 

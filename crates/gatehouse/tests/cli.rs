@@ -1909,7 +1909,11 @@ fn two_migrate_processes_on_one_fresh_postgres_database_both_succeed_once() {
         let n = all_migrations();
         assert_eq!(block_on(applied_migrations(&db.url)), (n, n));
         let out = command(&["client", "list"]).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -1970,7 +1974,9 @@ fn admin_commands_refuse_a_schema_with_pending_migrations_and_change_nothing() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("the database has no Gatehouse schema yet: create it with `gatehouse migrate`"),
+        err.contains(
+            "the database has no Gatehouse schema yet: create it with `gatehouse migrate`"
+        ),
         "{err}"
     );
     let url = format!("sqlite://{}", file.display());
@@ -2056,7 +2062,12 @@ fn two_servers_starting_together_on_a_fresh_postgres_database_set_it_up_once() {
     assert_eq!(users, ["admin@localhost=1"], "one first administrator");
     assert_eq!(
         keys,
-        ["ES256 active=1", "ES256 next=1", "RS256 active=1", "RS256 next=1"],
+        [
+            "ES256 active=1",
+            "ES256 next=1",
+            "RS256 active=1",
+            "RS256 next=1"
+        ],
         "one active and one next key per algorithm"
     );
     let banners: Vec<String> = ports
@@ -2064,7 +2075,10 @@ fn two_servers_starting_together_on_a_fresh_postgres_database_set_it_up_once() {
         .map(|&port| std::fs::read_to_string(log(port, "out")).unwrap())
         .collect();
     assert_eq!(
-        banners.iter().filter(|b| b.contains("admin@localhost")).count(),
+        banners
+            .iter()
+            .filter(|b| b.contains("admin@localhost"))
+            .count(),
         1,
         "one node printed the first administrator: {banners:?}"
     );
