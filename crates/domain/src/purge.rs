@@ -219,6 +219,30 @@ mod tests {
     }
 
     backend_tests! {
+        async fn two_nodes_purging_at_once_both_succeed_and_delete_each_row_once(store: Store) {
+            let (_, client) = user_and_client(&store).await;
+            let requests = AuthorizationRequests::new(&store, Duration::from_secs(600));
+            for _ in 0..30 {
+                requests.save(&pending(&client)).await.unwrap();
+            }
+            let live = requests.save(&pending(&client)).await.unwrap();
+            age::<authorization_request::Entity>(
+                &store,
+                authorization_request::Column::ExpiresAt,
+                Condition::all().add(authorization_request::Column::Id.ne(live.clone())),
+                1,
+            )
+            .await;
+            let nodes = [
+                Purge::new(&store, DAY * 7, DAY * 90),
+                Purge::new(&store.detached(), DAY * 7, DAY * 90),
+            ];
+            let (a, b) = tokio::join!(nodes[0].run(), nodes[1].run());
+            let (a, b) = (a.unwrap(), b.unwrap());
+            assert_eq!(a.authorization_requests + b.authorization_requests, 30, "{a:?} {b:?}");
+            assert!(requests.get(&live).await.unwrap().is_some(), "the live one stays");
+        }
+
         async fn ended_rows_go_after_the_retention_and_live_ones_stay(store: Store) {
             let sb = MasterKey::generate().secret_box();
             let (user, client) = user_and_client(&store).await;

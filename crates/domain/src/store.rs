@@ -73,10 +73,70 @@ impl Store {
         })
     }
 
-    /// Applies every pending migration.
+    /// Applies every pending migration. On PostgreSQL the migrations run under an advisory
+    /// lock, so nodes starting together take turns: the first applies them, the others find
+    /// nothing left to do. SQLite needs no lock: one file has one writer at a time and is
+    /// served by one node (several nodes need PostgreSQL).
     pub async fn migrate(&self) -> Result<()> {
-        Migrator::up(&self.db, None).await?;
-        Ok(())
+        self.exclusively(Exclusive::Migrations, async {
+            Migrator::up(&self.db, None).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Runs `work` alone among the nodes sharing this PostgreSQL database: under the
+    /// session advisory lock named by `what`, taken (waiting for any other holder) on one
+    /// dedicated connection, since such a lock belongs to the connection that took it and the
+    /// pool could hand each statement to another one. The lock is released when `work` ends,
+    /// also on error; a node that dies holding it loses the connection and with it the lock.
+    /// On SQLite `work` just runs (one node per file).
+    pub async fn exclusively<T, E>(
+        &self,
+        what: Exclusive,
+        work: impl std::future::Future<Output = std::result::Result<T, E>>,
+    ) -> std::result::Result<T, E>
+    where
+        E: From<Error>,
+    {
+        if self.db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+            return work.await;
+        }
+        let options = self.db.get_postgres_connection_pool().connect_options();
+        let pool = sea_orm::sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with((*options).clone())
+            .await
+            .map_err(|e| Error::Database(sea_orm::DbErr::Custom(format!("connect: {e}"))))?;
+        let conn = sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
+        let key = what.key();
+        if let Err(e) = conn
+            .execute_unprepared(&format!("SELECT pg_advisory_lock({key})"))
+            .await
+        {
+            let _ = conn.close().await;
+            return Err(Error::from(e).into());
+        }
+        let result = work.await;
+        let unlocked = conn
+            .execute_unprepared(&format!("SELECT pg_advisory_unlock({key})"))
+            .await;
+        // Closing ends the session, which releases the lock even if unlocking failed.
+        let closed = conn.close().await;
+        let value = result?;
+        unlocked.map_err(Error::from)?;
+        closed.map_err(Error::from)?;
+        Ok(value)
+    }
+
+    /// The migrations this binary has that the database has not applied, by name, oldest
+    /// first. Reads only: an empty database gets no migrations table (every one is pending).
+    pub async fn pending_migrations(&self) -> Result<Vec<String>> {
+        Ok(Migrator::get_pending_migrations_read_only(&self.db)
+            .await?
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect())
     }
 
     /// Connections the pool holds, and how many of them are idle (for metrics).
@@ -131,6 +191,26 @@ impl Store {
     pub async fn close(self) -> Result<()> {
         self.db.close().await?;
         Ok(())
+    }
+}
+
+/// Work that only one node at a time may do ([`Store::exclusively`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exclusive {
+    /// Applying migrations.
+    Migrations,
+    /// A server's first-start set-up: missing signing keys, the first administrator.
+    StartUp,
+}
+
+impl Exclusive {
+    /// The PostgreSQL advisory lock key: fixed numbers starting with "gatehou" in ASCII,
+    /// unlikely to meet another application's keys on a shared server.
+    fn key(self) -> i64 {
+        match self {
+            Exclusive::Migrations => 0x6761_7465_686f_7501,
+            Exclusive::StartUp => 0x6761_7465_686f_7502,
+        }
     }
 }
 
@@ -269,6 +349,61 @@ mod tests {
             store.migrate().await.unwrap();
             assert_eq!(tables_present(&store).await, TABLES, "after up again");
             assert!(store.ping().await);
+        }
+    }
+
+    #[tokio::test]
+    async fn pending_migrations_are_read_without_creating_anything() {
+        let db = crate::testing::TestDatabase::create(crate::testing::Backend::Sqlite)
+            .await
+            .unwrap();
+        let store = Store::connect(&db.url, 2).await.unwrap();
+        let all = store.pending_migrations().await.unwrap();
+        assert_eq!(all.len(), Migrator::migrations().len(), "an empty database");
+        let manager = SchemaManager::new(store.db());
+        assert!(
+            !manager.has_table("seaql_migrations").await.unwrap(),
+            "asking created the migrations table"
+        );
+        store.migrate().await.unwrap();
+        assert!(store.pending_migrations().await.unwrap().is_empty());
+    }
+
+    /// Two nodes starting together on one fresh PostgreSQL database: both migrations
+    /// succeed (the advisory lock makes the second wait, then find nothing to do).
+    #[tokio::test]
+    async fn concurrent_migrations_on_postgres_both_succeed_and_apply_each_once() {
+        let Some(db) =
+            crate::testing::TestDatabase::create(crate::testing::Backend::Postgres).await
+        else {
+            crate::testing::skip_or_fail(crate::testing::POSTGRES_ENV);
+            return;
+        };
+        for _ in 0..3 {
+            let nodes = [
+                Store::connect(&db.url, 3).await.unwrap(),
+                Store::connect(&db.url, 3).await.unwrap(),
+            ];
+            let (a, b) = tokio::join!(nodes[0].migrate(), nodes[1].migrate());
+            a.unwrap();
+            b.unwrap();
+            let rows = nodes[0]
+                .db()
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DatabaseBackend::Postgres,
+                    "SELECT COUNT(*) AS n, COUNT(DISTINCT version) AS d FROM seaql_migrations",
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            let n: i64 = rows.try_get("", "n").unwrap();
+            let d: i64 = rows.try_get("", "d").unwrap();
+            assert_eq!((n, d), (Migrator::migrations().len() as i64, n));
+            // Start again from nothing, for the next round.
+            Migrator::down(nodes[0].db(), None).await.unwrap();
+            for node in nodes {
+                node.close().await.unwrap();
+            }
         }
     }
 

@@ -107,7 +107,10 @@ impl Mailer {
 
     async fn drain(&self) -> Result<(), domain::Error> {
         loop {
-            let batch = self.outbox.claim_due(20).await?;
+            // One at a time: a claim's lease runs from the claim, so mails claimed in a batch
+            // behind a slow SMTP server could outlive their lease before their turn and be
+            // claimed (and sent) by another node as well.
+            let batch = self.outbox.claim_due(1).await?;
             if batch.is_empty() {
                 return Ok(());
             }

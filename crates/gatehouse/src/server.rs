@@ -8,6 +8,7 @@ use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use domain::keys::SharedKeyRing;
+use domain::store::Exclusive;
 use tokio::task::JoinHandle;
 
 use crate::bootstrap::{self, BootstrapAdmin};
@@ -88,9 +89,17 @@ pub async fn start_on(
     http::metrics::handle();
     let services = Services::open(config).await?;
     let cache = services.cache().await?;
-    let keys = services.key_ring().await?;
+    // One node at a time: nodes starting together on a new database would each create
+    // signing keys and the first administrator.
+    let (keys, bootstrap_admin) = services
+        .store
+        .exclusively(Exclusive::StartUp, async {
+            let keys = services.key_ring().await?;
+            let admin = bootstrap::ensure_admin(&services, options.bootstrap_password).await?;
+            Ok::<_, anyhow::Error>((keys, admin))
+        })
+        .await?;
     warn_about_clients_without_keys(&services, &keys).await?;
-    let bootstrap_admin = bootstrap::ensure_admin(&services, options.bootstrap_password).await?;
     let key_reload = spawn_key_reload(&services, keys.clone());
     let purge = spawn_purge(&services);
     let usage_flush = spawn_usage_flush(&services);

@@ -22,6 +22,7 @@ use domain::service_accounts::ServiceAccounts;
 use domain::sessions::{BrowserSessions, SessionPolicy};
 use domain::store::Store;
 use domain::users::Users;
+use migration::MigratorTrait as _;
 
 use crate::config::Config;
 
@@ -75,9 +76,11 @@ pub struct Services {
 }
 
 impl Services {
-    /// Like [`Services::open`], but refuses to create anything: for the administrative
-    /// commands, which would otherwise set up an empty database and a new master key when
-    /// run from the wrong directory or with the wrong configuration.
+    /// Like [`Services::open`], but refuses to create or change anything: for the
+    /// administrative commands, which would otherwise set up an empty database and a new
+    /// master key when run from the wrong directory or with the wrong configuration, or
+    /// migrate a live database under the servers still running the old binary. Only `serve`
+    /// and `migrate` migrate.
     pub async fn open_existing(config: Config) -> anyhow::Result<Self> {
         if let Some(path) = domain::store::sqlite_path(&config.database.url)
             && !tokio::fs::try_exists(&path).await.unwrap_or(false)
@@ -98,11 +101,34 @@ impl Services {
                 key.display()
             );
         }
-        Self::open(config).await
+        let store = Store::connect(&config.database.url, config.database.max_connections)
+            .await
+            .context("cannot open the database (database.url)")?;
+        let pending = store
+            .pending_migrations()
+            .await
+            .context("cannot read the database's migrations")?;
+        if !pending.is_empty() {
+            let _ = store.close().await;
+            if pending.len() == migration::Migrator::migrations().len() {
+                bail!(
+                    "the database has no Gatehouse schema yet: create it with `gatehouse \
+                     migrate` (or start `gatehouse serve`)"
+                );
+            }
+            bail!(
+                "the database schema is older than this binary: run `gatehouse migrate` (or \
+                 start `gatehouse serve`); {} migration(s) pending, the first {}",
+                pending.len(),
+                pending[0]
+            );
+        }
+        let master = master_key(&config).await?;
+        Self::build(config, master, store).await
     }
 
     /// Loads (or creates) the master key, connects to (or creates) the database and applies
-    /// pending migrations.
+    /// pending migrations (under a lock on PostgreSQL: several nodes may start at once).
     pub async fn open(config: Config) -> anyhow::Result<Self> {
         let master = master_key(&config).await?;
         let store = Store::connect(&config.database.url, config.database.max_connections)
@@ -112,6 +138,11 @@ impl Services {
             .migrate()
             .await
             .context("cannot apply database migrations")?;
+        Self::build(config, master, store).await
+    }
+
+    /// The services over a connected, migrated database.
+    async fn build(config: Config, master: MasterKey, store: Store) -> anyhow::Result<Self> {
         let params = config.password;
         let hasher = tokio::task::spawn_blocking(move || PasswordHasher::new(&params))
             .await

@@ -1832,3 +1832,258 @@ fn idp_trust_flags_and_mapping_rules_from_the_command_line() {
         ]
     );
 }
+
+/// The migrations the database at `url` has applied: (rows, distinct versions).
+async fn applied_migrations(url: &str) -> (i64, i64) {
+    use sea_orm::ConnectionTrait as _;
+    let db = sea_orm::Database::connect(url).await.unwrap();
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n, COUNT(DISTINCT version) AS d FROM seaql_migrations",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let counts = (
+        row.try_get::<i64>("", "n").unwrap(),
+        row.try_get::<i64>("", "d").unwrap(),
+    );
+    db.close().await.unwrap();
+    counts
+}
+
+/// Whether the database at `url` has a migrations table (anything created at all).
+async fn has_migrations_table(url: &str) -> bool {
+    let db = sea_orm::Database::connect(url).await.unwrap();
+    let manager = migration::SchemaManager::new(&db);
+    let has = manager.has_table("seaql_migrations").await.unwrap();
+    db.close().await.unwrap();
+    has
+}
+
+fn all_migrations() -> i64 {
+    use migration::MigratorTrait as _;
+    i64::try_from(migration::Migrator::migrations().len()).unwrap()
+}
+
+#[test]
+fn two_migrate_processes_on_one_fresh_postgres_database_both_succeed_once() {
+    let sandbox = Sandbox::new();
+    let key = domain::secrets::MasterKey::generate().to_base64();
+    for _ in 0..3 {
+        let Some(db) = block_on(domain::testing::TestDatabase::create(
+            domain::testing::Backend::Postgres,
+        )) else {
+            domain::testing::skip_or_fail("GATEHOUSE_TEST_POSTGRES_URL");
+            return;
+        };
+        let command = |args: &[&str]| {
+            let mut cmd = sandbox.command();
+            cmd.args(args)
+                .env("GATEHOUSE__DATABASE__URL", &db.url)
+                .env("GATEHOUSE__SECRETS__MASTER_KEY", &key)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            cmd
+        };
+        // An administrative command on the fresh database refuses and creates nothing.
+        let out = command(&["client", "list"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("no Gatehouse schema"), "{err}");
+        assert!(err.contains("gatehouse migrate"), "{err}");
+        assert!(!block_on(has_migrations_table(&db.url)), "nothing created");
+        // Two nodes migrate at the same moment: both succeed, each migration applied once.
+        let a = command(&["migrate"]).spawn().unwrap();
+        let b = command(&["migrate"]).spawn().unwrap();
+        for (name, child) in [("a", a), ("b", b)] {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "migrate {name} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(String::from_utf8_lossy(&out.stdout).contains("database is up to date"));
+        }
+        let n = all_migrations();
+        assert_eq!(block_on(applied_migrations(&db.url)), (n, n));
+        let out = command(&["client", "list"]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn admin_commands_refuse_a_schema_with_pending_migrations_and_change_nothing() {
+    let sandbox = Sandbox::new();
+    let data = sandbox.dir.path().join("data");
+    let url = format!("sqlite://{}", data.join("gatehouse.db").display());
+    let n = all_migrations();
+    // The data of an older binary: its master key, a database without the newest migration.
+    domain::store::create_private_dir(&data).unwrap();
+    domain::secrets::MasterKey::load_or_create(&data.join("master.key")).unwrap();
+    block_on(async {
+        use migration::MigratorTrait as _;
+        let db = sea_orm::Database::connect(format!("{url}?mode=rwc"))
+            .await
+            .unwrap();
+        let older = u32::try_from(n - 1).unwrap();
+        migration::Migrator::up(&db, Some(older)).await.unwrap();
+        db.close().await.unwrap();
+    });
+    assert_eq!(block_on(applied_migrations(&url)), (n - 1, n - 1));
+    for args in [
+        &["user", "list"][..],
+        &["client", "list"],
+        &["keys", "rotate", "--alg", "ES256"],
+        &["purge"],
+    ] {
+        let out = sandbox.run(args, None);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(
+                "the database schema is older than this binary: run `gatehouse migrate` (or \
+                 start `gatehouse serve`)"
+            ),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?} printed a result");
+    }
+    assert_eq!(
+        block_on(applied_migrations(&url)),
+        (n - 1, n - 1),
+        "no command migrated"
+    );
+    sandbox.ok(&["migrate"], None);
+    assert_eq!(block_on(applied_migrations(&url)), (n, n));
+    sandbox.ok(&["user", "list"], None);
+    // An empty database file (made by hand, or by another tool) is refused the same way.
+    let empty = Sandbox::new();
+    empty.ok(&["migrate"], None);
+    let file = empty.dir.path().join("data/gatehouse.db");
+    for stale in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{stale}", file.display()));
+    }
+    std::fs::write(&file, "").unwrap();
+    let out = empty.run(&["user", "list"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "the database has no Gatehouse schema yet: create it with `gatehouse migrate`"
+        ),
+        "{err}"
+    );
+    let url = format!("sqlite://{}", file.display());
+    assert!(!block_on(has_migrations_table(&url)), "nothing created");
+}
+
+#[test]
+fn two_servers_starting_together_on_a_fresh_postgres_database_set_it_up_once() {
+    let Some(db) = block_on(domain::testing::TestDatabase::create(
+        domain::testing::Backend::Postgres,
+    )) else {
+        domain::testing::skip_or_fail("GATEHOUSE_TEST_POSTGRES_URL");
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let key = domain::secrets::MasterKey::generate().to_base64();
+    let ports = [free_port(), free_port()];
+    let issuer = format!("http://127.0.0.1:{}", ports[0]);
+    let log = |port: u16, ext: &str| sandbox.dir.path().join(format!("node-{port}.{ext}"));
+    let mut nodes: Vec<Child> = ports
+        .iter()
+        .map(|&port| {
+            sandbox
+                .command()
+                .arg("serve")
+                .env("GATEHOUSE__SERVER__BIND", format!("127.0.0.1:{port}"))
+                .env("GATEHOUSE__ISSUER", &issuer)
+                .env("GATEHOUSE__DATABASE__URL", &db.url)
+                .env("GATEHOUSE__SECRETS__MASTER_KEY", &key)
+                .env("GATEHOUSE__SERVER__SHUTDOWN_TIMEOUT_SECS", "5")
+                .stdout(std::fs::File::create(log(port, "out")).unwrap())
+                .stderr(std::fs::File::create(log(port, "log")).unwrap())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    for (node, &port) in nodes.iter_mut().zip(&ports) {
+        while !ready(port) {
+            if node.try_wait().unwrap().is_some() {
+                panic!(
+                    "node on {port} exited: {}",
+                    std::fs::read_to_string(log(port, "log")).unwrap_or_default()
+                );
+            }
+            assert!(Instant::now() < deadline, "node on {port} did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    let (users, keys) = block_on(async {
+        use sea_orm::ConnectionTrait as _;
+        let conn = sea_orm::Database::connect(&db.url).await.unwrap();
+        let count = |sql: &'static str| {
+            let conn = &conn;
+            async move {
+                let rows = conn
+                    .query_all_raw(sea_orm::Statement::from_string(
+                        sea_orm::DatabaseBackend::Postgres,
+                        sql,
+                    ))
+                    .await
+                    .unwrap();
+                rows.iter()
+                    .map(|r| {
+                        format!(
+                            "{}={}",
+                            r.try_get::<String>("", "what").unwrap(),
+                            r.try_get::<i64>("", "n").unwrap()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            }
+        };
+        let users = count("SELECT email AS what, COUNT(*) AS n FROM users GROUP BY email").await;
+        let keys = count(
+            "SELECT alg || ' ' || state AS what, COUNT(*) AS n FROM signing_keys \
+             GROUP BY alg, state ORDER BY alg, state",
+        )
+        .await;
+        conn.close().await.unwrap();
+        (users, keys)
+    });
+    assert_eq!(users, ["admin@localhost=1"], "one first administrator");
+    assert_eq!(
+        keys,
+        [
+            "ES256 active=1",
+            "ES256 next=1",
+            "RS256 active=1",
+            "RS256 next=1"
+        ],
+        "one active and one next key per algorithm"
+    );
+    let banners: Vec<String> = ports
+        .iter()
+        .map(|&port| std::fs::read_to_string(log(port, "out")).unwrap())
+        .collect();
+    assert_eq!(
+        banners
+            .iter()
+            .filter(|b| b.contains("admin@localhost"))
+            .count(),
+        1,
+        "one node printed the first administrator: {banners:?}"
+    );
+    for node in &mut nodes {
+        assert!(terminate(node).success());
+    }
+    drop(db);
+}

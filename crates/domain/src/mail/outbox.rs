@@ -121,33 +121,47 @@ impl Outbox {
     /// so two nodes never send the same mail at once (a crash mid-send retries it later).
     pub async fn claim_due(&self, limit: u64) -> Result<Vec<Claimed>> {
         let at = now();
-        let due = mail_outbox::Entity::find()
-            .filter(mail_outbox::Column::SentAt.is_null())
-            .filter(mail_outbox::Column::FailedAt.is_null())
-            .filter(mail_outbox::Column::NextAttemptAt.lte(at))
-            .order_by_asc(mail_outbox::Column::NextAttemptAt)
-            .limit(limit)
-            .all(&self.db)
-            .await?;
+        let due = self.due(at, limit).await?;
         let mut claimed = Vec::with_capacity(due.len());
         for row in due {
-            let taken = mail_outbox::Entity::update_many()
-                .col_expr(
-                    mail_outbox::Column::NextAttemptAt,
-                    Expr::value(at + self.policy.lease),
-                )
-                .filter(mail_outbox::Column::Id.eq(row.id.clone()))
-                .filter(mail_outbox::Column::NextAttemptAt.eq(row.next_attempt_at))
-                .filter(mail_outbox::Column::SentAt.is_null())
-                .exec(&self.db)
-                .await?;
-            if taken.rows_affected == 1 {
+            if self.take(&row, at).await? {
                 let text = self.open(&row.id, "text", &row.text_body)?;
                 let html = self.open(&row.id, "html", &row.html_body)?;
                 claimed.push(Claimed { row, text, html });
             }
         }
         Ok(claimed)
+    }
+
+    /// The mails due at `at`, oldest first (read only: others may be claiming them too).
+    async fn due(&self, at: time::OffsetDateTime, limit: u64) -> Result<Vec<mail_outbox::Model>> {
+        Ok(mail_outbox::Entity::find()
+            .filter(mail_outbox::Column::SentAt.is_null())
+            .filter(mail_outbox::Column::FailedAt.is_null())
+            .filter(mail_outbox::Column::NextAttemptAt.lte(at))
+            .order_by_asc(mail_outbox::Column::NextAttemptAt)
+            .limit(limit)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Leases one mail read by [`Outbox::due`], if no other worker took it since: one
+    /// conditional UPDATE (still due at the time read, not sent, not given up) that only one
+    /// of several nodes can win, on SQLite (one writer) and PostgreSQL alike (the loser's
+    /// UPDATE waits for the winner's row lock, then no longer matches).
+    async fn take(&self, row: &mail_outbox::Model, at: time::OffsetDateTime) -> Result<bool> {
+        let taken = mail_outbox::Entity::update_many()
+            .col_expr(
+                mail_outbox::Column::NextAttemptAt,
+                Expr::value(at + self.policy.lease),
+            )
+            .filter(mail_outbox::Column::Id.eq(row.id.clone()))
+            .filter(mail_outbox::Column::NextAttemptAt.eq(row.next_attempt_at))
+            .filter(mail_outbox::Column::SentAt.is_null())
+            .filter(mail_outbox::Column::FailedAt.is_null())
+            .exec(&self.db)
+            .await?;
+        Ok(taken.rows_affected == 1)
     }
 
     /// Records a delivery and erases the subject and bodies (they may hold single-use links
@@ -248,6 +262,61 @@ mod tests {
     }
 
     backend_tests! {
+        async fn of_two_nodes_that_read_the_same_due_mail_only_one_claims_it(store: Store) {
+            let key = crate::secrets::MasterKey::generate();
+            let a = Outbox::new(&store, key.secret_box(), RetryPolicy::default());
+            let b = Outbox::new(&store.detached(), key.secret_box(), RetryPolicy::default());
+            let id = a.enqueue(message("race@example.com")).await.unwrap();
+            // Both nodes read the mail as due before either claims it...
+            let at = now();
+            let seen_by_a = a.due(at, 10).await.unwrap();
+            let seen_by_b = b.due(at, 10).await.unwrap();
+            assert_eq!((seen_by_a.len(), seen_by_b.len()), (1, 1));
+            // ...then both try to take it: the first wins, the second's read is stale.
+            assert!(b.take(&seen_by_b[0], at).await.unwrap(), "B claims it");
+            assert!(!a.take(&seen_by_a[0], at).await.unwrap(), "A lost the race");
+            assert!(a.claim_due(10).await.unwrap().is_empty(), "leased to B");
+            b.mark_sent(&id).await.unwrap();
+            assert_eq!(a.pending_count().await.unwrap(), 0);
+        }
+
+        async fn two_nodes_draining_one_outbox_deliver_each_mail_once(store: Store) {
+            let key = crate::secrets::MasterKey::generate();
+            let nodes = [
+                Outbox::new(&store, key.secret_box(), RetryPolicy::default()),
+                Outbox::new(&store.detached(), key.secret_box(), RetryPolicy::default()),
+            ];
+            let mut queued = Vec::new();
+            for i in 0..40 {
+                queued.push(nodes[0].enqueue(message(&format!("u{i}@example.com"))).await.unwrap());
+            }
+            // Each node drains as the mail worker does, a few at a time, at the same time.
+            let drain = |outbox: Outbox| async move {
+                let mut sent = Vec::new();
+                loop {
+                    let batch = outbox.claim_due(3).await.unwrap();
+                    if batch.is_empty() {
+                        return sent;
+                    }
+                    for mail in batch {
+                        outbox.mark_sent(&mail.row.id).await.unwrap();
+                        sent.push(mail.row.id);
+                        tokio::task::yield_now().await;
+                    }
+                }
+            };
+            let (a, b) = tokio::join!(
+                tokio::spawn(drain(nodes[0].clone())),
+                tokio::spawn(drain(nodes[1].clone())),
+            );
+            let (a, b) = (a.unwrap(), b.unwrap());
+            let mut delivered: Vec<String> = a.iter().chain(&b).cloned().collect();
+            delivered.sort();
+            queued.sort();
+            assert_eq!(delivered, queued, "each mail exactly once (A sent {}, B {})", a.len(), b.len());
+            assert_eq!(nodes[1].pending_count().await.unwrap(), 0);
+        }
+
         async fn a_claimed_mail_is_not_claimed_twice_and_sent_once(store: Store) {
             let outbox = outbox(&store);
             let id = outbox.enqueue(message("a@example.com")).await.unwrap();
