@@ -157,6 +157,7 @@ shared_server_tests! {
         let count = total(&after, "gatehouse_http_request_duration_seconds_count", &[("route", "/token")]);
         assert!(inf >= 2.0 && (inf - count).abs() < f64::EPSILON, "{inf} {count}");
         assert_eq!(total(&after, "gatehouse_build_info", &[("version", env!("CARGO_PKG_VERSION"))]), 1.0);
+    assert!(after.iter().any(|s| s.name == "gatehouse_mail_outbox_pending"), "the outbox's depth");
         let engine = if server.database_url().starts_with("postgres") { "postgres" } else { "sqlite" };
         assert!(after.iter().any(|s| s.name == "gatehouse_db_pool_connections" && s.labels.get("database").map(String::as_str) == Some(engine)));
     }

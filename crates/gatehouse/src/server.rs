@@ -113,6 +113,7 @@ pub async fn start_on(
     let config = &services.config;
     let https = config.issuer.starts_with("https://");
     let store = web::Data::new(services.store.clone());
+    let outbox = web::Data::new(services.outbox.clone());
     let cache = web::Data::new(cache);
     let limiter = domain::ratelimit::RateLimiter::for_cache(&cache);
     let provider = web::Data::new(provider(&services, keys, limiter)?);
@@ -147,11 +148,17 @@ pub async fn start_on(
     ));
     // With a management listener, `/metrics` is served there only.
     let metrics_on_main = config.server.management_bind.is_empty();
-    let management = management_server(&config.server, options.handle_signals, &store, &cache)?;
+    let management = management_server(
+        &config.server,
+        options.handle_signals,
+        (&store, &outbox),
+        &cache,
+    )?;
     let mut server = HttpServer::new(move || {
         let branding = branding.clone();
         App::new()
             .app_data(store.clone())
+            .app_data(outbox.clone())
             .app_data(cache.clone())
             .app_data(provider.clone())
             .app_data(ui.clone())
@@ -226,7 +233,10 @@ pub async fn start_on(
 fn management_server(
     server: &crate::config::ServerConfig,
     handle_signals: bool,
-    store: &web::Data<domain::store::Store>,
+    (store, outbox): (
+        &web::Data<domain::store::Store>,
+        &web::Data<domain::mail::Outbox>,
+    ),
     cache: &web::Data<domain::cache::Cache>,
 ) -> anyhow::Result<Option<(SocketAddr, actix_web::dev::Server)>> {
     if server.management_bind.is_empty() {
@@ -239,10 +249,11 @@ fn management_server(
         )
     })?;
     let addr = listener.local_addr()?;
-    let (store, cache) = (store.clone(), cache.clone());
+    let (store, outbox, cache) = (store.clone(), outbox.clone(), cache.clone());
     let mut management = HttpServer::new(move || {
         App::new()
             .app_data(store.clone())
+            .app_data(outbox.clone())
             .app_data(cache.clone())
             .configure(http::management_routes)
     })

@@ -185,6 +185,7 @@ impl Outbox {
             .filter(mail_outbox::Column::Id.eq(id))
             .exec(&self.db)
             .await?;
+        metrics::counter!("gatehouse_mail_sent_total").increment(1);
         Ok(())
     }
 
@@ -203,6 +204,8 @@ impl Outbox {
             update.failed_at = Set(Some(at));
         }
         update.update(&self.db).await?;
+        let outcome = if retry { "retry" } else { "given_up" };
+        metrics::counter!("gatehouse_mail_failures_total", "outcome" => outcome).increment(1);
         Ok(retry)
     }
 

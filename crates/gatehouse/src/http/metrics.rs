@@ -90,7 +90,15 @@ pub async fn record_request(
 }
 
 /// `GET /metrics`: the Prometheus text format.
-pub async fn scrape(store: web::Data<Store>) -> HttpResponse {
+pub async fn scrape(
+    store: web::Data<Store>,
+    outbox: web::Data<domain::mail::Outbox>,
+) -> HttpResponse {
+    match outbox.pending_count().await {
+        #[allow(clippy::cast_precision_loss)] // a queue of 2^53 mails is not a concern
+        Ok(pending) => metrics::gauge!("gatehouse_mail_outbox_pending").set(pending as f64),
+        Err(e) => tracing::warn!(error = %e, "cannot count the mail waiting in the outbox"),
+    }
     let (size, idle) = store.pool_usage();
     let pool = store.engine_name();
     metrics::gauge!("gatehouse_db_pool_connections", "database" => pool, "state" => "idle")
