@@ -40,7 +40,9 @@ impl Cache {
     /// A Memcached cache at `url` (`memcache://host:port`), checked with a VERSION; every
     /// key is prefixed with `prefix`.
     pub async fn memcached(url: &str, prefix: &str) -> Result<Self> {
-        Ok(Cache::Memcached(MemcachedCache::connect(url, prefix).await?))
+        Ok(Cache::Memcached(
+            MemcachedCache::connect(url, prefix).await?,
+        ))
     }
 
     /// The value under `key`, if present and not expired.
@@ -230,7 +232,10 @@ mod tests {
         let ttl = Duration::from_secs(60);
         cache.set(&long, b"long", ttl).await.unwrap();
         cache.set(&spaced, b"spaced", ttl).await.unwrap();
-        assert_eq!(cache.get(&long).await.unwrap().as_deref(), Some(&b"long"[..]));
+        assert_eq!(
+            cache.get(&long).await.unwrap().as_deref(),
+            Some(&b"long"[..])
+        );
         assert_eq!(
             cache.get(&spaced).await.unwrap().as_deref(),
             Some(&b"spaced"[..])

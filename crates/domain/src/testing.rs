@@ -19,7 +19,9 @@ pub const REQUIRE_ENV: &str = "GATEHOUSE_TEST_REQUIRE_SERVICES";
 /// Called when a backend's variables are missing: skips, or fails under CI.
 pub fn skip_or_fail(what: &str) {
     if std::env::var_os(REQUIRE_ENV).is_some() {
-        panic!("{REQUIRE_ENV} is set but {what} is not: the PostgreSQL/Redis/Memcached suites cannot run");
+        panic!(
+            "{REQUIRE_ENV} is set but {what} is not: the PostgreSQL/Redis/Memcached suites cannot run"
+        );
     }
     eprintln!("skipped: {what} not set");
 }

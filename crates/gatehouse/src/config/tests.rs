@@ -358,7 +358,10 @@ proptest::proptest! {
 
 /// `[rate_limit]` with every limit switched off, as Memcached requires.
 const NO_RATE_LIMITS: [(&str, &str); 9] = [
-    ("GATEHOUSE__RATE_LIMIT__CLIENT_AUTH_FAILURES_PER_CLIENT", "0"),
+    (
+        "GATEHOUSE__RATE_LIMIT__CLIENT_AUTH_FAILURES_PER_CLIENT",
+        "0",
+    ),
     ("GATEHOUSE__RATE_LIMIT__CLIENT_AUTH_FAILURES_PER_IP", "0"),
     ("GATEHOUSE__RATE_LIMIT__PASSWORD_PER_IP", "0"),
     ("GATEHOUSE__RATE_LIMIT__PASSWORD_PER_ACCOUNT", "0"),
@@ -383,7 +386,11 @@ fn memcached_refuses_rate_limits_and_names_them() {
     let e = err(&[("GATEHOUSE__CACHE__MEMCACHED_URL", "memcache://cache:11211")]);
     assert_eq!(e.key, "cache.memcached_url");
     assert!(e.reason.contains("need Redis"), "{}", e.reason);
-    assert!(e.reason.contains("rate_limit.password_per_ip"), "{}", e.reason);
+    assert!(
+        e.reason.contains("rate_limit.password_per_ip"),
+        "{}",
+        e.reason
+    );
 
     // One limit left on is enough to refuse, and it is the one named.
     let mut pairs = NO_RATE_LIMITS.to_vec();
@@ -391,7 +398,11 @@ fn memcached_refuses_rate_limits_and_names_them() {
     pairs.push(("GATEHOUSE__CACHE__MEMCACHED_URL", "memcache://cache:11211"));
     let e = err(&pairs);
     assert_eq!(e.key, "cache.memcached_url");
-    assert!(e.reason.ends_with("rate_limit.mail_per_address"), "{}", e.reason);
+    assert!(
+        e.reason.ends_with("rate_limit.mail_per_address"),
+        "{}",
+        e.reason
+    );
 }
 
 #[test]
@@ -415,5 +426,9 @@ fn memcached_refuses_role_budgets() {
     assert!(c.clone().validated().is_ok());
     c.rate_limit.by_role.insert("default".into(), 100);
     let e = c.validated().unwrap_err();
-    assert!(e.reason.ends_with("rate_limit.by_role.default"), "{}", e.reason);
+    assert!(
+        e.reason.ends_with("rate_limit.by_role.default"),
+        "{}",
+        e.reason
+    );
 }
