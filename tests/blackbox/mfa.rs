@@ -491,3 +491,38 @@ mod brute_force {
         }
     }
 }
+
+/// The same two-step sign-in on a node whose cache is Memcached: the pending second step
+/// (stored, read, its tries counted) lives there.
+mod on_memcached {
+    use super::*;
+
+    static SHARED: harness::SharedSlot = std::sync::OnceLock::new();
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn totp_sign_in_and_replay_refusal_on_memcached() {
+        let Ok(_) = std::env::var(domain::testing::MEMCACHED_ENV) else {
+            harness::skip_or_fail(domain::testing::MEMCACHED_ENV);
+            return;
+        };
+        // The harness switches the rate limits off, as Memcached requires.
+        let server = harness::shared_server(&SHARED, harness::Backend::Sqlite, |c| {
+            c.cache.memcached_url =
+                std::env::var(domain::testing::MEMCACHED_ENV).unwrap_or_default();
+        })
+        .expect("sqlite with memcached");
+        assert!(!server.config.cache.memcached_url.is_empty());
+        let kit = Kit::new(server, "memcached").await;
+        let browser = Browser::new(server);
+        let login = browser.open(&server.url("/account")).await;
+        browser.sign_in(&login, &kit.email, PASSWORD).await;
+        let (secret, _) = enroll(&browser, server).await;
+
+        let next = totp_at(&secret, now() + 30);
+        let landed = sign_in_with(&kit, server, &[], "totp", &next).await;
+        let claims = id_token_claims(&redeem(&kit, &landed).await);
+        assert_eq!(claims["acr"], "urn:gatehouse:loa:2");
+        let replay = sign_in_with(&kit, server, &[], "totp", &next).await;
+        assert_eq!(replay.page().0, 401, "replay refused");
+    }
+}

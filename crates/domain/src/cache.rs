@@ -1,24 +1,29 @@
-//! The hot-state cache: one interface, two backends (in-process, Redis).
+//! The hot-state cache: one interface, three backends (in-process, Redis, Memcached).
 //!
 //! Used for rate-limit counters, one-time values and revocation marks. A multi-node
-//! deployment must use Redis so that every node sees the same state.
+//! deployment must use Redis or Memcached so that every node sees the same state; the
+//! shared rate limiter needs Redis (Memcached has no server-side scripts).
 
+mod memcached;
 mod memory;
 mod redis;
 
 use std::time::Duration;
 
+pub use self::memcached::MemcachedCache;
 pub use self::memory::MemoryCache;
 pub use self::redis::RedisCache;
 use crate::Result;
 
-/// The cache, backed in-process or by Redis.
+/// The cache, backed in-process, by Redis or by Memcached.
 #[derive(Debug, Clone)]
 pub enum Cache {
     /// This process only (single node).
     Memory(MemoryCache),
     /// Redis, shared by every node.
     Redis(RedisCache),
+    /// Memcached, shared by every node (no scripts: no shared rate limiter).
+    Memcached(MemcachedCache),
 }
 
 impl Cache {
@@ -32,11 +37,20 @@ impl Cache {
         Ok(Cache::Redis(RedisCache::connect(url, prefix).await?))
     }
 
+    /// A Memcached cache at `url` (`memcache://host:port`), checked with a VERSION; every
+    /// key is prefixed with `prefix`.
+    pub async fn memcached(url: &str, prefix: &str) -> Result<Self> {
+        Ok(Cache::Memcached(
+            MemcachedCache::connect(url, prefix).await?,
+        ))
+    }
+
     /// The value under `key`, if present and not expired.
     pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         let (backend, found) = match self {
             Cache::Memory(c) => ("memory", Ok(c.get(key))),
             Cache::Redis(c) => ("redis", c.get(key).await),
+            Cache::Memcached(c) => ("memcached", c.get(key).await),
         };
         let result = match &found {
             Ok(Some(_)) => "hit",
@@ -56,6 +70,7 @@ impl Cache {
                 Ok(())
             }
             Cache::Redis(c) => c.set(key, value, ttl).await,
+            Cache::Memcached(c) => c.set(key, value, ttl).await,
         }
     }
 
@@ -64,6 +79,7 @@ impl Cache {
         match self {
             Cache::Memory(c) => Ok(c.set_if_absent(key, value, ttl)),
             Cache::Redis(c) => c.set_if_absent(key, value, ttl).await,
+            Cache::Memcached(c) => c.set_if_absent(key, value, ttl).await,
         }
     }
 
@@ -72,6 +88,7 @@ impl Cache {
         match self {
             Cache::Memory(c) => Ok(c.delete(key)),
             Cache::Redis(c) => c.delete(key).await,
+            Cache::Memcached(c) => c.delete(key).await,
         }
     }
 
@@ -81,6 +98,7 @@ impl Cache {
         match self {
             Cache::Memory(c) => Ok(c.incr(key, ttl)),
             Cache::Redis(c) => c.incr(key, ttl).await,
+            Cache::Memcached(c) => c.incr(key, ttl).await,
         }
     }
 
@@ -89,13 +107,15 @@ impl Cache {
         match self {
             Cache::Memory(_) => true,
             Cache::Redis(c) => c.ping().await,
+            Cache::Memcached(c) => c.ping().await,
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    //! One suite, run against both backends (Redis when `GATEHOUSE_TEST_REDIS_URL` is set).
+    //! One suite, run against every backend (Redis when `GATEHOUSE_TEST_REDIS_URL` is set,
+    //! Memcached when `GATEHOUSE_TEST_MEMCACHED_URL` is).
 
     use super::*;
 
@@ -188,6 +208,48 @@ mod tests {
             return;
         };
         suite(Cache::redis(&url, "gatehouse-test:").await.unwrap()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn memcached() {
+        let Ok(url) = std::env::var(crate::testing::MEMCACHED_ENV) else {
+            crate::testing::skip_or_fail(crate::testing::MEMCACHED_ENV);
+            return;
+        };
+        suite(Cache::memcached(&url, "gatehouse-test:").await.unwrap()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn memcached_takes_long_and_spaced_keys() {
+        let Ok(url) = std::env::var(crate::testing::MEMCACHED_ENV) else {
+            crate::testing::skip_or_fail(crate::testing::MEMCACHED_ENV);
+            return;
+        };
+        let cache = Cache::memcached(&url, "gatehouse-test:").await.unwrap();
+        let ns = uuid::Uuid::new_v4().simple().to_string();
+        let long = format!("{ns}:{}", "k".repeat(400));
+        let spaced = format!("{ns}: a key with spaces\n");
+        let ttl = Duration::from_secs(60);
+        cache.set(&long, b"long", ttl).await.unwrap();
+        cache.set(&spaced, b"spaced", ttl).await.unwrap();
+        assert_eq!(
+            cache.get(&long).await.unwrap().as_deref(),
+            Some(&b"long"[..])
+        );
+        assert_eq!(
+            cache.get(&spaced).await.unwrap().as_deref(),
+            Some(&b"spaced"[..])
+        );
+        assert!(cache.delete(&long).await.unwrap());
+        assert_eq!(cache.get(&long).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn unreachable_memcached_is_a_clear_error() {
+        let err = Cache::memcached("memcache://127.0.0.1:1", "x:")
+            .await
+            .unwrap_err();
+        assert!(err.to_string().starts_with("cache error"), "{err}");
     }
 
     #[tokio::test]

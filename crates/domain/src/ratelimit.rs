@@ -159,10 +159,13 @@ pub enum RateLimiter {
 
 impl RateLimiter {
     /// The limiter that goes with `cache`: in-process for the in-process cache, Redis (the
-    /// same pool and key prefix) for Redis.
+    /// same pool and key prefix) for Redis. Memcached cannot run GCRA atomically (no
+    /// scripts), so it gets an in-process limiter: the configuration refuses
+    /// `[rate_limit]` limits with Memcached, and what remains (per-API-key budgets) is
+    /// counted per node.
     pub fn for_cache(cache: &Cache) -> Self {
         match cache {
-            Cache::Memory(_) => Self::memory(),
+            Cache::Memory(_) | Cache::Memcached(_) => Self::memory(),
             Cache::Redis(c) => RateLimiter::Redis(RedisLimiter::new(c.clone())),
         }
     }

@@ -10,6 +10,8 @@ use crate::store::Store;
 pub const POSTGRES_ENV: &str = "GATEHOUSE_TEST_POSTGRES_URL";
 /// The environment variable naming a Redis server for tests.
 pub const REDIS_ENV: &str = "GATEHOUSE_TEST_REDIS_URL";
+/// The environment variable naming a Memcached server for tests (`memcache://host:port`).
+pub const MEMCACHED_ENV: &str = "GATEHOUSE_TEST_MEMCACHED_URL";
 
 /// Set (to anything) by CI: a test whose backend is not configured fails instead of skipping.
 pub const REQUIRE_ENV: &str = "GATEHOUSE_TEST_REQUIRE_SERVICES";
@@ -17,7 +19,9 @@ pub const REQUIRE_ENV: &str = "GATEHOUSE_TEST_REQUIRE_SERVICES";
 /// Called when a backend's variables are missing: skips, or fails under CI.
 pub fn skip_or_fail(what: &str) {
     if std::env::var_os(REQUIRE_ENV).is_some() {
-        panic!("{REQUIRE_ENV} is set but {what} is not: the PostgreSQL/Redis suites cannot run");
+        panic!(
+            "{REQUIRE_ENV} is set but {what} is not: the PostgreSQL/Redis/Memcached suites cannot run"
+        );
     }
     eprintln!("skipped: {what} not set");
 }

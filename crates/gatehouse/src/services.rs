@@ -245,6 +245,11 @@ impl Services {
     /// The cache the configuration asks for.
     pub async fn cache(&self) -> anyhow::Result<Cache> {
         let c = &self.config.cache;
+        if !c.memcached_url.is_empty() {
+            return Cache::memcached(&c.memcached_url, &c.key_prefix)
+                .await
+                .context("cannot reach Memcached (cache.memcached_url)");
+        }
         if c.redis_url.is_empty() {
             return Ok(Cache::memory());
         }

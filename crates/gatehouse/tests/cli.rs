@@ -2087,3 +2087,84 @@ fn two_servers_starting_together_on_a_fresh_postgres_database_set_it_up_once() {
     }
     drop(db);
 }
+
+/// `[rate_limit]` with every limit off, as `cache.memcached_url` requires.
+const NO_RATE_LIMITS: [&str; 9] = [
+    "GATEHOUSE__RATE_LIMIT__CLIENT_AUTH_FAILURES_PER_CLIENT",
+    "GATEHOUSE__RATE_LIMIT__CLIENT_AUTH_FAILURES_PER_IP",
+    "GATEHOUSE__RATE_LIMIT__PASSWORD_PER_IP",
+    "GATEHOUSE__RATE_LIMIT__PASSWORD_PER_ACCOUNT",
+    "GATEHOUSE__RATE_LIMIT__PASSWORD_PER_IP_ACCOUNT",
+    "GATEHOUSE__RATE_LIMIT__MAIL_PER_IP",
+    "GATEHOUSE__RATE_LIMIT__MAIL_PER_ADDRESS",
+    "GATEHOUSE__RATE_LIMIT__CODE_GUESSES_PER_ACCOUNT",
+    "GATEHOUSE__RATE_LIMIT__AUTHORIZE_PER_IP",
+];
+
+#[test]
+fn serve_on_memcached_refuses_rate_limits_and_an_absent_server_then_starts() {
+    let sandbox = Sandbox::new();
+    // The default rate limits need Redis: refused before anything is written.
+    let out = sandbox
+        .command()
+        .arg("serve")
+        .env(
+            "GATEHOUSE__CACHE__MEMCACHED_URL",
+            "memcache://127.0.0.1:11211",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("cache.memcached_url") && err.contains("need Redis"),
+        "{err}"
+    );
+    assert!(!sandbox.dir.path().join("data").exists());
+
+    let serve = |url: &str, port: u16| {
+        let mut cmd = sandbox.command();
+        cmd.arg("serve")
+            .env("GATEHOUSE__CACHE__MEMCACHED_URL", url)
+            .env(
+                "GATEHOUSE__CACHE__KEY_PREFIX",
+                format!("gatehouse-cli-{port}:"),
+            )
+            .env("GATEHOUSE__SERVER__BIND", format!("127.0.0.1:{port}"))
+            .env("GATEHOUSE__ISSUER", format!("http://127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for var in NO_RATE_LIMITS {
+            cmd.env(var, "0");
+        }
+        cmd
+    };
+    // Limits off, but no Memcached there: a clear refusal, not a node without a cache.
+    let out = serve("memcache://127.0.0.1:1", free_port())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("cannot reach Memcached"), "{err}");
+
+    let Ok(url) = std::env::var(domain::testing::MEMCACHED_ENV) else {
+        domain::testing::skip_or_fail(domain::testing::MEMCACHED_ENV);
+        return;
+    };
+    let port = free_port();
+    let mut child = serve(&url, port).stderr(Stdio::null()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // Ready means the database and the cache (a Memcached VERSION) answer.
+    while !ready(port) {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "serve on Memcached exited"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "serve on Memcached did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(terminate(&mut child).success());
+}

@@ -75,7 +75,7 @@ pub struct Config {
     pub mfa: MfaConfig,
     /// Deleting expired and ended rows.
     pub maintenance: MaintenanceConfig,
-    /// Rate limits (shared by every node when the cache is Redis).
+    /// Rate limits (shared by every node when the cache is Redis; refused with Memcached).
     pub rate_limit: RateLimitConfig,
     /// The operator's product name, logo, colour and stylesheet on every page and mail.
     pub branding: BrandingConfig,
@@ -730,9 +730,13 @@ pub struct DatabaseConfig {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CacheConfig {
-    /// Redis URL; empty means the in-process cache (single node only).
+    /// Redis URL; empty (with `memcached_url` empty) means the in-process cache (single
+    /// node only).
     pub redis_url: String,
-    /// Prefix of every Redis key, to share one Redis between deployments.
+    /// Memcached URL (`memcache://host:port`), instead of Redis: shared one-time values
+    /// and counters, but no shared rate limits (`[rate_limit]` must be all 0).
+    pub memcached_url: String,
+    /// Prefix of every Redis or Memcached key, to share one server between deployments.
     pub key_prefix: String,
 }
 
@@ -855,6 +859,7 @@ impl Default for CacheConfig {
     fn default() -> Self {
         Self {
             redis_url: String::new(),
+            memcached_url: String::new(),
             key_prefix: "gatehouse:".into(),
         }
     }

@@ -355,3 +355,80 @@ proptest::proptest! {
         }
     }
 }
+
+/// `[rate_limit]` with every limit switched off, as Memcached requires.
+const NO_RATE_LIMITS: [(&str, &str); 9] = [
+    (
+        "GATEHOUSE__RATE_LIMIT__CLIENT_AUTH_FAILURES_PER_CLIENT",
+        "0",
+    ),
+    ("GATEHOUSE__RATE_LIMIT__CLIENT_AUTH_FAILURES_PER_IP", "0"),
+    ("GATEHOUSE__RATE_LIMIT__PASSWORD_PER_IP", "0"),
+    ("GATEHOUSE__RATE_LIMIT__PASSWORD_PER_ACCOUNT", "0"),
+    ("GATEHOUSE__RATE_LIMIT__PASSWORD_PER_IP_ACCOUNT", "0"),
+    ("GATEHOUSE__RATE_LIMIT__MAIL_PER_IP", "0"),
+    ("GATEHOUSE__RATE_LIMIT__MAIL_PER_ADDRESS", "0"),
+    ("GATEHOUSE__RATE_LIMIT__CODE_GUESSES_PER_ACCOUNT", "0"),
+    ("GATEHOUSE__RATE_LIMIT__AUTHORIZE_PER_IP", "0"),
+];
+
+#[test]
+fn memcached_without_rate_limits_is_accepted() {
+    let mut pairs = NO_RATE_LIMITS.to_vec();
+    pairs.push(("GATEHOUSE__CACHE__MEMCACHED_URL", "memcache://cache:11211"));
+    let c = Config::load(None, env(&pairs)).unwrap();
+    assert_eq!(c.cache.memcached_url, "memcache://cache:11211");
+}
+
+#[test]
+fn memcached_refuses_rate_limits_and_names_them() {
+    // The defaults switch rate limits on: Memcached cannot share them.
+    let e = err(&[("GATEHOUSE__CACHE__MEMCACHED_URL", "memcache://cache:11211")]);
+    assert_eq!(e.key, "cache.memcached_url");
+    assert!(e.reason.contains("need Redis"), "{}", e.reason);
+    assert!(
+        e.reason.contains("rate_limit.password_per_ip"),
+        "{}",
+        e.reason
+    );
+
+    // One limit left on is enough to refuse, and it is the one named.
+    let mut pairs = NO_RATE_LIMITS.to_vec();
+    pairs.retain(|(k, _)| !k.ends_with("MAIL_PER_ADDRESS"));
+    pairs.push(("GATEHOUSE__CACHE__MEMCACHED_URL", "memcache://cache:11211"));
+    let e = err(&pairs);
+    assert_eq!(e.key, "cache.memcached_url");
+    assert!(
+        e.reason.ends_with("rate_limit.mail_per_address"),
+        "{}",
+        e.reason
+    );
+}
+
+#[test]
+fn memcached_and_redis_together_are_refused() {
+    let mut pairs = NO_RATE_LIMITS.to_vec();
+    pairs.push(("GATEHOUSE__CACHE__MEMCACHED_URL", "memcache://cache:11211"));
+    pairs.push(("GATEHOUSE__CACHE__REDIS_URL", "redis://cache:6379"));
+    let e = err(&pairs);
+    assert_eq!(e.key, "cache.memcached_url");
+    assert!(e.reason.contains("cache.redis_url"), "{}", e.reason);
+
+    let mut pairs = NO_RATE_LIMITS.to_vec();
+    pairs.push(("GATEHOUSE__CACHE__MEMCACHED_URL", "redis://cache:6379"));
+    assert_eq!(err(&pairs).key, "cache.memcached_url");
+}
+
+#[test]
+fn memcached_refuses_role_budgets() {
+    let mut c = Config::load(None, env(&NO_RATE_LIMITS)).unwrap();
+    c.cache.memcached_url = "memcache://cache:11211".into();
+    assert!(c.clone().validated().is_ok());
+    c.rate_limit.by_role.insert("default".into(), 100);
+    let e = c.validated().unwrap_err();
+    assert!(
+        e.reason.ends_with("rate_limit.by_role.default"),
+        "{}",
+        e.reason
+    );
+}

@@ -75,6 +75,7 @@ impl Config {
                 "must start with redis:// or rediss:// (or be empty for the in-process cache)",
             ));
         }
+        self.validate_memcached()?;
         if !self.secrets.master_key.is_empty() {
             MasterKey::from_base64(&self.secrets.master_key)?;
         }
@@ -208,6 +209,64 @@ fn validate_issuer(issuer: &str) -> Result<String, ConfigError> {
 }
 
 impl Config {
+    /// Memcached holds one-time values and counters, but has no server-side scripts for
+    /// the GCRA rate limiter: rather than silently counting per node, refuse rate limits.
+    fn validate_memcached(&self) -> Result<(), ConfigError> {
+        let url = &self.cache.memcached_url;
+        if url.is_empty() {
+            return Ok(());
+        }
+        if !self.cache.redis_url.is_empty() {
+            return Err(ConfigError::new(
+                "cache.memcached_url",
+                "cannot be set together with cache.redis_url: choose one cache",
+            ));
+        }
+        if !url.starts_with("memcache://") {
+            return Err(ConfigError::new(
+                "cache.memcached_url",
+                "must start with memcache:// (or be empty)",
+            ));
+        }
+        let r = &self.rate_limit;
+        let limits = [
+            (
+                "client_auth_failures_per_client",
+                r.client_auth_failures_per_client,
+            ),
+            ("client_auth_failures_per_ip", r.client_auth_failures_per_ip),
+            ("password_per_ip", r.password_per_ip),
+            ("password_per_account", r.password_per_account),
+            ("password_per_ip_account", r.password_per_ip_account),
+            ("mail_per_ip", r.mail_per_ip),
+            ("mail_per_address", r.mail_per_address),
+            ("code_guesses_per_account", r.code_guesses_per_account),
+            ("authorize_per_ip", r.authorize_per_ip),
+        ];
+        let on = limits
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(name, _)| format!("rate_limit.{name}"))
+            .chain(
+                r.by_role
+                    .iter()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(role, _)| format!("rate_limit.by_role.{role}")),
+            )
+            .collect::<Vec<_>>();
+        if !on.is_empty() {
+            return Err(ConfigError::new(
+                "cache.memcached_url",
+                format!(
+                    "shared rate limits need Redis (atomic scripts), which Memcached lacks: \
+                     use cache.redis_url, or set these to 0: {}",
+                    on.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn validate_mail(&self) -> Result<(), ConfigError> {
         let mail = &self.mail;
         mail.from
