@@ -700,9 +700,16 @@ mod browser {
         (id, secret.expect("confidential"))
     }
 
-    /// Opens the application, which sends the browser to Gatehouse's `/authorize`.
-    async fn start_at_app(chrome: &Chrome, server: &TestServer, client_id: &str, state: &str) {
+    /// Opens the application, which sends the browser to Gatehouse's `/authorize` (with
+    /// `extra` parameters).
+    async fn start_at_app(
+        chrome: &Chrome,
+        server: &TestServer,
+        (client_id, state): (&str, &str),
+        extra: &[(&str, &str)],
+    ) {
         let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
+        url.query_pairs_mut().extend_pairs(extra);
         url.query_pairs_mut()
             .append_pair("client_id", client_id)
             .append_pair("redirect_uri", &rp().url("/cb"))
@@ -764,7 +771,42 @@ mod browser {
     harness::shared_server_tests! {
         setup = |c| {
             c.issuer = "http://localhost".into();
+            c.registration.mode = gatehouse::config::RegistrationMode::Open;
         };
+
+        async fn chromium_a_guest_signs_in_on_another_origin_and_registers_keeping_its_sub(server) {
+            if !ready("Debian chromium and chromium-driver", true) {
+                return;
+            }
+            let (id, secret) = server
+                .client(|c| {
+                    c.redirect_uris = vec![rp().url("/cb")];
+                    c.allow_guests = true;
+                })
+                .await;
+            let app = (id, secret.expect("confidential"));
+            let state = format!("guest-{}", app.0);
+            let chrome = Chrome::start().await;
+            // No sign-in page: Gatehouse's consent, then the application on its own origin.
+            start_at_app(&chrome, server, (&app.0, &state), &[("guest", "true")]).await;
+            let claims = consent_and_land(&chrome, server, &app, &state).await;
+            assert_eq!(claims["amr"], json!(["guest"]), "{claims}");
+            assert_eq!(claims["acr"], "urn:gatehouse:loa:0", "{claims}");
+            let sub = claims["sub"].as_str().expect("sub").to_owned();
+            // The guest keeps it: the registration form, in the same browser.
+            chrome.goto(&server.url("/register")).await;
+            chrome.wait_for_text("name=\"password\"").await;
+            let email = format!("guest-{}@example.com", app.0[..8].to_lowercase());
+            chrome.type_into("input[name=email]", &email).await;
+            chrome.type_into("input[name=name]", "Gus Guest").await;
+            chrome.type_into("input[name=password]", "violet staircase humming 42").await;
+            chrome.click("button[type=submit]").await;
+            chrome.wait_for_text("Check your inbox").await;
+            let user = user_by_email(server, &email).await.expect("the registered account");
+            assert_eq!(user.subject, sub, "the guest's sub, kept");
+            assert!(!user.guest);
+            chrome.quit().await;
+        }
 
         async fn chromium_signs_in_through_oidc_provider_to_an_application_on_another_origin(server) {
             if !ready("Chromium, node and `npm ci --prefix tests/interop/op`", op_ready()) {
@@ -776,7 +818,7 @@ mod browser {
             let state = format!("op-{}", app.0);
             let login = format!("op-user-{}", &app.0[..8].to_lowercase());
             let chrome = Chrome::start().await;
-            start_at_app(&chrome, server, &app.0, &state).await;
+            start_at_app(&chrome, server, (&app.0, &state), &[]).await;
             chrome.wait_for_text("Sign in with Mock oidc-provider").await;
             chrome.click("a[href^='/login/upstream/oidc-provider?']").await;
             // oidc-provider's own pages: any login, then its consent.
@@ -818,7 +860,7 @@ mod browser {
             let app = rp_client(server, true).await;
             let state = format!("mfa-{}", app.0);
             let chrome = Chrome::start().await;
-            start_at_app(&chrome, server, &app.0, &state).await;
+            start_at_app(&chrome, server, (&app.0, &state), &[]).await;
             chrome.wait_for_text("Sign in with Mock mock-mfa").await;
             chrome.click("a[href^='/login/upstream/mock-mfa?']").await;
             chrome.wait_for_text("id=\"approve\"").await;
