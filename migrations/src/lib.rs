@@ -18,6 +18,7 @@ mod m20261201_800001_federation;
 mod m20261202_100001_upstream_presets;
 mod m20261202_200001_upstream_mappings;
 mod m20261202_300001_guests;
+mod sqlite_rebuild;
 
 /// The ordered list of Gatehouse migrations.
 pub struct Migrator;

@@ -3,7 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
-use sea_orm_migration::sea_orm::{DatabaseBackend, DatabaseExecutor, sqlx};
+use sea_orm_migration::sea_orm::DatabaseBackend;
 
 /// Adds `roles.client_id` (client roles; a role name is unique per client, and among global
 /// roles), `groups.parent_id` (nesting), `role_includes` (composite roles) and
@@ -51,42 +51,18 @@ fn roles_table(name: impl IntoIden + 'static) -> TableCreateStatement {
 /// connection with foreign keys off (else dropping the old table would cascade into every
 /// grant), inside one transaction.
 async fn rebuild_roles_on_sqlite(m: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let DatabaseExecutor::Connection(db) = m.get_connection() else {
-        return Err(DbErr::Migration(
-            "the roles rebuild needs its own SQLite connection, not a transaction".into(),
-        ));
-    };
-    let pool = db.get_sqlite_connection_pool();
-    let mut conn = pool.acquire().await.map_err(sqlx_err)?;
+    const WHAT: &str = "rebuilding roles";
+    let mut conn = crate::sqlite_rebuild::connection(m, WHAT).await?;
     let create = roles_table(Alias::new("roles_rebuilt")).to_string(SqliteQueryBuilder);
-    let steps = [
-        "PRAGMA foreign_keys = OFF",
-        "BEGIN",
-        create.as_str(),
+    let statements = vec![
+        create,
         "INSERT INTO roles_rebuilt (id, name, description, created_at, client_id) \
-         SELECT id, name, description, created_at, NULL FROM roles",
-        "DROP TABLE roles",
-        "ALTER TABLE roles_rebuilt RENAME TO roles",
-        "COMMIT",
-        "PRAGMA foreign_keys = ON",
+         SELECT id, name, description, created_at, NULL FROM roles"
+            .to_owned(),
+        "DROP TABLE roles".to_owned(),
+        "ALTER TABLE roles_rebuilt RENAME TO roles".to_owned(),
     ];
-    for sql in steps {
-        // Fixed statements built here, nothing from outside.
-        let sql = sqlx::AssertSqlSafe(sql.to_owned());
-        if let Err(e) = sqlx::query(sql).execute(&mut *conn).await {
-            // Leave the pooled connection as it was found.
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            let _ = sqlx::query("PRAGMA foreign_keys = ON")
-                .execute(&mut *conn)
-                .await;
-            return Err(sqlx_err(e));
-        }
-    }
-    Ok(())
-}
-
-fn sqlx_err(e: sqlx::Error) -> DbErr {
-    DbErr::Migration(format!("rebuilding roles: {e}"))
+    crate::sqlite_rebuild::without_foreign_keys(&mut conn, WHAT, statements).await
 }
 
 #[async_trait::async_trait]

@@ -3,7 +3,9 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
-use sea_orm_migration::sea_orm::{DatabaseBackend, DatabaseExecutor, sqlx};
+use sea_orm_migration::sea_orm::{DatabaseBackend, sqlx};
+
+use crate::sqlite_rebuild;
 
 /// Makes `users.email` nullable (still unique among the addresses present), adds
 /// `users.guest` and `clients.allow_guests`.
@@ -20,22 +22,17 @@ const SQLITE_EMAIL_REQUIRED: &str = "\"email\" varchar NOT NULL UNIQUE";
 const SQLITE_EMAIL_OPTIONAL: &str = "\"email\" varchar UNIQUE";
 
 /// SQLite cannot drop a NOT NULL: the table is rebuilt from its own stored definition (so
-/// every column added since stays) with only the email column changed, on one connection
-/// with foreign keys off (else dropping the old table would cascade into every row that
-/// refers to a user), inside one transaction; its indexes are made again.
+/// every column added since stays) with only the email column changed; its indexes are
+/// made again.
 async fn rebuild_users_on_sqlite(m: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let DatabaseExecutor::Connection(db) = m.get_connection() else {
-        return Err(DbErr::Migration(
-            "the users rebuild needs its own SQLite connection, not a transaction".into(),
-        ));
-    };
-    let pool = db.get_sqlite_connection_pool();
-    let mut conn = pool.acquire().await.map_err(sqlx_err)?;
+    const WHAT: &str = "rebuilding users";
+    let mut conn = sqlite_rebuild::connection(m, WHAT).await?;
+    let err = |e: sqlx::Error| sqlite_rebuild::error(WHAT, &e);
     let (create,): (String,) =
         sqlx::query_as("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'users'")
             .fetch_one(&mut *conn)
             .await
-            .map_err(sqlx_err)?;
+            .map_err(err)?;
     if !create.contains(SQLITE_EMAIL_REQUIRED) {
         return Err(DbErr::Migration(format!(
             "users.email is not declared as expected ({SQLITE_EMAIL_REQUIRED}): {create}"
@@ -50,35 +47,15 @@ async fn rebuild_users_on_sqlite(m: &SchemaManager<'_>) -> Result<(), DbErr> {
     )
     .fetch_all(&mut *conn)
     .await
-    .map_err(sqlx_err)?;
-    let mut steps = vec![
-        "PRAGMA foreign_keys = OFF".to_owned(),
-        "BEGIN".to_owned(),
+    .map_err(err)?;
+    let mut statements = vec![
         create,
         "INSERT INTO users_rebuilt SELECT * FROM users".to_owned(),
         "DROP TABLE users".to_owned(),
         "ALTER TABLE users_rebuilt RENAME TO users".to_owned(),
     ];
-    steps.extend(indexes.into_iter().map(|(sql,)| sql));
-    steps.push("COMMIT".to_owned());
-    steps.push("PRAGMA foreign_keys = ON".to_owned());
-    for sql in steps {
-        // Statements from the database's own schema and fixed text, nothing from outside.
-        let sql = sqlx::AssertSqlSafe(sql);
-        if let Err(e) = sqlx::query(sql).execute(&mut *conn).await {
-            // Leave the pooled connection as it was found.
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            let _ = sqlx::query("PRAGMA foreign_keys = ON")
-                .execute(&mut *conn)
-                .await;
-            return Err(sqlx_err(e));
-        }
-    }
-    Ok(())
-}
-
-fn sqlx_err(e: sqlx::Error) -> DbErr {
-    DbErr::Migration(format!("rebuilding users: {e}"))
+    statements.extend(indexes.into_iter().map(|(sql,)| sql));
+    sqlite_rebuild::without_foreign_keys(&mut conn, WHAT, statements).await
 }
 
 #[async_trait::async_trait]
