@@ -9,16 +9,12 @@
 //! before the identity is linked. An upstream-supplied address is never enough on its own:
 //! that is how accounts are taken over.
 
-use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, PaginatorTrait as _,
-    QueryFilter as _, Set,
-};
+use sea_orm::{ActiveModelTrait as _, Set};
 
 use super::links::{Links, insert_link, new_link};
 use super::protocol::UpstreamIdentity;
 use super::upstreams::{FirstLogin, Upstream};
-use crate::credentials::kind;
-use crate::entities::{credential, user};
+use crate::entities::user;
 use crate::users::{NewUser, UserStatus, normalize_email};
 use crate::{Error, Result};
 
@@ -187,7 +183,7 @@ impl Links {
                 arrival: Arrival::AutoLinked,
             });
         };
-        if self.has_password(&user.id).await? {
+        if self.users.has_password(&user.id).await? {
             Ok(Resolution::Prove {
                 user: Box::new(user),
                 reason,
@@ -195,15 +191,6 @@ impl Links {
         } else {
             Ok(Resolution::Refused(Refusal::CannotProve(reason)))
         }
-    }
-
-    async fn has_password(&self, user_id: &str) -> Result<bool> {
-        Ok(credential::Entity::find()
-            .filter(credential::Column::UserId.eq(user_id))
-            .filter(credential::Column::Kind.eq(kind::PASSWORD))
-            .count(&self.db)
-            .await?
-            > 0)
     }
 
     /// A new account for `identity` and its link (or the `guest` made that account), in one
