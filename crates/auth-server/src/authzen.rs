@@ -48,7 +48,7 @@ impl From<domain::Error> for Refusal {
         match e {
             domain::Error::NotFound("policy set") => Refusal::NoPolicySet,
             domain::Error::Invalid { .. } => Refusal::BadRequest(e.to_string()),
-            other => Refusal::Auth(OAuthError::server(&other)),
+            other => Refusal::Auth(other.into()),
         }
     }
 }

@@ -26,6 +26,8 @@ pub enum ErrorCode {
     UnsupportedResponseType,
     /// Something broke on our side.
     ServerError,
+    /// The database or cache is unreachable for now: answered as `503` with `Retry-After`.
+    TemporarilyUnavailable,
     /// `prompt=none` but the user must sign in.
     LoginRequired,
     /// `prompt=none` but the user must consent.
@@ -57,6 +59,7 @@ impl ErrorCode {
             ErrorCode::AccessDenied => "access_denied",
             ErrorCode::UnsupportedResponseType => "unsupported_response_type",
             ErrorCode::ServerError => "server_error",
+            ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
             ErrorCode::LoginRequired => "login_required",
             ErrorCode::ConsentRequired => "consent_required",
             ErrorCode::InteractionRequired => "interaction_required",
@@ -129,9 +132,19 @@ impl OAuthError {
 
 impl From<domain::Error> for OAuthError {
     fn from(e: domain::Error) -> Self {
+        if e.is_unavailable() {
+            tracing::warn!(error = %e, "storage unavailable");
+            return Self::new(
+                ErrorCode::TemporarilyUnavailable,
+                "the service is temporarily unavailable: try again shortly",
+            );
+        }
         Self::server(&e)
     }
 }
+
+/// Seconds a client is asked to wait after a `503`.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
 
 #[derive(Serialize)]
 struct Body<'a> {
@@ -147,6 +160,7 @@ impl ResponseError for OAuthError {
         match self.code {
             ErrorCode::InvalidClient | ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
             ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -157,6 +171,8 @@ impl ResponseError for OAuthError {
             .insert_header((header::PRAGMA, "no-cache"));
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        } else if self.code == ErrorCode::TemporarilyUnavailable {
+            res.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECS.to_string()));
         }
         if self.code == ErrorCode::InvalidClient {
             res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"gatehouse\""));

@@ -48,6 +48,42 @@ impl Error {
             reason: reason.into(),
         }
     }
+
+    /// Whether the database or the cache could not be reached (down, restarting, pool
+    /// exhausted): a retry later may succeed, so the edges answer 503, not 500.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Error::Database(e) => database_unavailable(e),
+            Error::Cache(_) => true,
+            _ => false,
+        }
+    }
+}
+
+fn database_unavailable(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            sqlx_unavailable(e)
+        }
+        _ => false,
+    }
+}
+
+fn sqlx_unavailable(e: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error as E;
+    match e {
+        E::Io(_) | E::Tls(_) | E::Protocol(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed => {
+            true
+        }
+        // SQLSTATE class 08 (connection exception) and 57P (the server shutting down,
+        // restarting or starting up); SQLite's 5 and 6 (busy, locked) past their timeout.
+        E::Database(d) => d.code().is_some_and(|c| {
+            c.starts_with("08") || c.starts_with("57P") || c == "5" || c == "6"
+        }),
+        _ => false,
+    }
 }
 
 /// Result of a domain operation.

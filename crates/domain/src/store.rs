@@ -46,14 +46,24 @@ impl Store {
     /// Connects to `url`. For SQLite, creates the directory of the database file (0700) and
     /// the file (0600, with `mode=rwc`).
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        Self::connect_with(url, max_connections, Duration::from_secs(10)).await
+    }
+
+    /// [`Store::connect`] with a bound on the wait for a pooled connection: while the
+    /// database is down, a request fails (503) after `acquire_timeout` instead of waiting.
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        acquire_timeout: Duration,
+    ) -> Result<Self> {
         if Engine::of_url(url)? == Engine::Sqlite {
             prepare_sqlite(url).await?;
         }
         let mut options = ConnectOptions::new(url.to_owned());
         options
             .max_connections(max_connections)
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(10))
+            .connect_timeout(acquire_timeout)
+            .acquire_timeout(acquire_timeout)
             // Idle connections go back to the server after a minute: a quiet node (or a
             // finished test server) does not hold PostgreSQL's connection slots.
             .idle_timeout(Duration::from_secs(60))

@@ -101,7 +101,11 @@ impl Services {
                 key.display()
             );
         }
-        let store = Store::connect(&config.database.url, config.database.max_connections)
+        let store = Store::connect_with(
+            &config.database.url,
+            config.database.max_connections,
+            std::time::Duration::from_secs(config.database.acquire_timeout_secs),
+        )
             .await
             .context("cannot open the database (database.url)")?;
         let pending = store
@@ -131,7 +135,11 @@ impl Services {
     /// pending migrations (under a lock on PostgreSQL: several nodes may start at once).
     pub async fn open(config: Config) -> anyhow::Result<Self> {
         let master = master_key(&config).await?;
-        let store = Store::connect(&config.database.url, config.database.max_connections)
+        let store = Store::connect_with(
+            &config.database.url,
+            config.database.max_connections,
+            std::time::Duration::from_secs(config.database.acquire_timeout_secs),
+        )
             .await
             .context("cannot open the database (database.url)")?;
         store

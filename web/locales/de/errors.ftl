@@ -7,6 +7,7 @@ error-form-unreadable = Das Formular konnte nicht gelesen werden. Laden Sie die 
 error-form-expired = Das Formular ist abgelaufen oder wurde von einer anderen Website gesendet. Gehen Sie zurück, laden Sie die Seite neu und versuchen Sie es noch einmal.
 error-request-expired = Diese Anmeldeanfrage ist abgelaufen oder wurde bereits verwendet. Kehren Sie zur Anwendung zurück und beginnen Sie erneut.
 error-server = Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es noch einmal.
+error-unavailable = Der Dienst ist kurz nicht erreichbar. Bitte versuchen Sie es in einigen Sekunden noch einmal.
 error-wrong-credentials = E-Mail-Adresse oder Passwort ist falsch.
 error-too-many-sign-ins = Zu viele Anmeldeversuche. Versuchen Sie es in { $wait } noch einmal.
 error-too-many-requests-title = Zu viele Anfragen

@@ -7,6 +7,7 @@ error-form-unreadable = The form could not be read. Reload the page and try agai
 error-form-expired = The form expired or was sent from another site. Go back, reload the page and try again.
 error-request-expired = This sign-in request has expired or was already used. Go back to the application and start again.
 error-server = Something went wrong on our side. Please try again.
+error-unavailable = The service is briefly unavailable. Please try again in a few seconds.
 error-wrong-credentials = Incorrect email or password.
 error-too-many-sign-ins = Too many sign-in attempts. Try again in { $wait }.
 error-too-many-requests-title = Too many requests

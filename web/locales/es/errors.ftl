@@ -7,6 +7,7 @@ error-form-unreadable = No se ha podido leer el formulario. Vuelva a cargar la p
 error-form-expired = El formulario ha caducado o se envió desde otro sitio. Vuelva atrás, cargue de nuevo la página e inténtelo otra vez.
 error-request-expired = Esta solicitud de inicio de sesión ha caducado o ya se ha utilizado. Vuelva a la aplicación y empiece de nuevo.
 error-server = Algo ha salido mal por nuestra parte. Inténtelo de nuevo.
+error-unavailable = El servicio no está disponible por un momento. Inténtelo de nuevo en unos segundos.
 error-wrong-credentials = El correo electrónico o la contraseña no son correctos.
 error-too-many-sign-ins = Demasiados intentos de inicio de sesión. Inténtelo de nuevo dentro de { $wait }.
 error-too-many-requests-title = Demasiadas solicitudes

@@ -7,6 +7,7 @@ error-form-unreadable = Le formulaire n’a pas pu être lu. Rechargez la page e
 error-form-expired = Le formulaire a expiré ou a été envoyé depuis un autre site. Revenez en arrière, rechargez la page et réessayez.
 error-request-expired = Cette demande de connexion a expiré ou a déjà été utilisée. Revenez à l’application et recommencez.
 error-server = Une erreur s’est produite de notre côté. Veuillez réessayer.
+error-unavailable = Le service est momentanément indisponible. Veuillez réessayer dans quelques secondes.
 error-wrong-credentials = Adresse e-mail ou mot de passe incorrect.
 error-too-many-sign-ins = Trop de tentatives de connexion. Réessayez dans { $wait }.
 error-too-many-requests-title = Trop de demandes

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::decide::{Decision, decide};
 use super::request::{Rejection, validate};
 use super::respond;
-use crate::error::OAuthError;
+use crate::error::{ErrorCode, OAuthError};
 use crate::{Provider, paths};
 
 /// `GET /authorize`
@@ -212,6 +212,18 @@ fn expired(provider: &Provider) -> HttpResponse {
 fn server_error(provider: &Provider, e: OAuthError) -> HttpResponse {
     // The cause was logged where it happened (`OAuthError::server`); the page says nothing
     // about it.
+    if e.code == ErrorCode::TemporarilyUnavailable {
+        let mut res = provider.pages.error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            "The service is briefly unavailable. Please try again in a few seconds.",
+        );
+        res.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(crate::error::UNAVAILABLE_RETRY_AFTER_SECS),
+        );
+        return res;
+    }
     tracing::error!(error = %e.description, "authorization request failed");
     provider.pages.error(
         StatusCode::INTERNAL_SERVER_ERROR,

@@ -724,6 +724,9 @@ pub struct DatabaseConfig {
     pub url: String,
     /// Connection pool size.
     pub max_connections: u32,
+    /// Longest wait for a database connection; while the database is unreachable, requests
+    /// fail with 503 after this long.
+    pub acquire_timeout_secs: u64,
 }
 
 /// `[cache]`
@@ -851,6 +854,7 @@ impl Default for DatabaseConfig {
         Self {
             url: "sqlite://data/gatehouse.db?mode=rwc".into(),
             max_connections: 10,
+            acquire_timeout_secs: 5,
         }
     }
 }

@@ -432,3 +432,17 @@ fn memcached_refuses_role_budgets() {
         e.reason
     );
 }
+
+#[test]
+fn the_database_acquire_timeout_is_bounded() {
+    let c = Config::load(
+        None,
+        env(&[("GATEHOUSE__DATABASE__ACQUIRE_TIMEOUT_SECS", "2")]),
+    )
+    .unwrap();
+    assert_eq!(c.database.acquire_timeout_secs, 2);
+    for bad in ["0", "301"] {
+        let e = err(&[("GATEHOUSE__DATABASE__ACQUIRE_TIMEOUT_SECS", bad)]);
+        assert_eq!(e.key, "database.acquire_timeout_secs");
+    }
+}

@@ -68,6 +68,12 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        if !(1..=300).contains(&self.database.acquire_timeout_secs) {
+            return Err(ConfigError::new(
+                "database.acquire_timeout_secs",
+                "must be between 1 and 300",
+            ));
+        }
         let redis = &self.cache.redis_url;
         if !(redis.is_empty() || redis.starts_with("redis://") || redis.starts_with("rediss://")) {
             return Err(ConfigError::new(

@@ -4,24 +4,43 @@ use actix_web::{HttpResponse, web};
 use domain::cache::Cache;
 use domain::store::Store;
 
+/// How long `/readyz` waits for the database or the cache.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// `GET /healthz`: the process is up and serving.
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
 }
 
-/// `GET /readyz`: 200 when the database (and cache) answer, 503 otherwise.
+/// `GET /readyz`: 200 when the database answers (`"degraded"` while the cache does not),
+/// 503 otherwise.
+///
+/// A shared cache that is down is down for every node: taking them all out of the load
+/// balancer would turn a degraded service (sessions live in the database, rate limits fail
+/// open) into none at all.
 pub async fn readyz(store: web::Data<Store>, cache: web::Data<Cache>) -> HttpResponse {
-    let (database, cache) = tokio::join!(store.ping(), cache.ping());
-    let body = serde_json::json!({
-        "status": if database && cache { "ready" } else { "unavailable" },
-        "database": database,
-        "cache": cache,
-    });
-    if database && cache {
+    // A probe answers within its own deadline, not the pool's acquire timeout.
+    let (database, cache) = tokio::join!(
+        bounded(store.ping()),
+        bounded(cache.ping())
+    );
+    let status = match (database, cache) {
+        (false, _) => "unavailable",
+        (true, false) => "degraded",
+        (true, true) => "ready",
+    };
+    let body = serde_json::json!({ "status": status, "database": database, "cache": cache });
+    if database {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)
     }
+}
+
+async fn bounded(ping: impl std::future::Future<Output = bool>) -> bool {
+    tokio::time::timeout(PROBE_TIMEOUT, ping)
+        .await
+        .unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ pub enum PageError {
 impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         match self {
+            Self::Server(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             Self::Server(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::FormExpired => StatusCode::FORBIDDEN,
             Self::RequestExpired => StatusCode::BAD_REQUEST,
@@ -35,14 +36,7 @@ impl ResponseError for PageError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            Self::Server(e) => {
-                tracing::error!(error = %e, "page failed");
-                render::error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "server_error",
-                    &crate::t("error-server"),
-                )
-            }
+            Self::Server(e) => server_error(e),
             Self::FormExpired => render::error(
                 StatusCode::FORBIDDEN,
                 "csrf",
@@ -63,8 +57,25 @@ impl ResponseError for PageError {
 /// What a page handler answers.
 pub type PageResult = Result<HttpResponse, PageError>;
 
-/// The answer to a storage or other server failure (logged, never shown).
+/// Seconds a browser is asked to wait after a `503`.
+const UNAVAILABLE_RETRY_AFTER_SECS: u32 = 5;
+
+/// The answer to a storage or other server failure (logged, never shown): `503` with
+/// `Retry-After` while the database or cache is unreachable, `500` for anything else.
 pub(crate) fn server_error(e: &domain::Error) -> HttpResponse {
+    if e.is_unavailable() {
+        tracing::warn!(error = %e, "page unavailable: storage unreachable");
+        let mut res = render::error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            &crate::t("error-unavailable"),
+        );
+        res.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECS),
+        );
+        return res;
+    }
     tracing::error!(error = %e, "page failed");
     render::error(
         StatusCode::INTERNAL_SERVER_ERROR,
