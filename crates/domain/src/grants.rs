@@ -193,6 +193,33 @@ mod tests {
             assert!(matches!(k.grants.rotate(&second, &k.client, &plan(&k)).await.unwrap(), Rotation::Invalid), "family revoked");
         }
 
+        async fn a_retry_within_the_reuse_grace_replaces_the_unused_successor(store: Store) {
+            let mut k = kit(&store).await;
+            k.grants = k.grants.clone().with_reuse_grace(Duration::from_secs(30));
+            let family = k.grants.start(new_grant(&k, None, None)).await.unwrap();
+            let first = k.grants.issue_refresh(&family).await.unwrap();
+            let Rotation::Rotated { token: lost, .. } = k.grants.rotate(&first, &k.client, &plan(&k)).await.unwrap() else { panic!("first use") };
+            // The answer never reached the client, which presents the same token again.
+            assert!(matches!(k.grants.rotate(&first, "other-client", &plan(&k)).await.unwrap(), Rotation::Invalid));
+            let Rotation::Rotated { token: retried, .. } = k.grants.rotate(&first, &k.client, &plan(&k)).await.unwrap() else { panic!("a retry within the grace") };
+            assert!(k.grants.active_family(&lost).await.unwrap().is_none(), "the successor nobody received is replaced");
+            assert!(k.grants.active_family(&retried).await.unwrap().is_some());
+            // Once the successor is used, the old token is reuse again: the grant goes.
+            let Rotation::Rotated { token: third, .. } = k.grants.rotate(&retried, &k.client, &plan(&k)).await.unwrap() else { panic!("the retried token works") };
+            assert!(matches!(k.grants.rotate(&first, &k.client, &plan(&k)).await.unwrap(), Rotation::Reused { .. }));
+            assert!(k.grants.active_family(&third).await.unwrap().is_none());
+            assert!(k.grants.get(&family.id).await.unwrap().unwrap().revoked_at.is_some());
+        }
+
+        async fn a_retry_after_the_reuse_grace_is_reuse(store: Store) {
+            let mut k = kit(&store).await;
+            k.grants = k.grants.clone().with_reuse_grace(Duration::from_nanos(1));
+            let family = k.grants.start(new_grant(&k, None, None)).await.unwrap();
+            let first = k.grants.issue_refresh(&family).await.unwrap();
+            let Rotation::Rotated { .. } = k.grants.rotate(&first, &k.client, &plan(&k)).await.unwrap() else { panic!("first use") };
+            assert!(matches!(k.grants.rotate(&first, &k.client, &plan(&k)).await.unwrap(), Rotation::Reused { .. }));
+        }
+
         async fn two_concurrent_uses_of_one_refresh_token_rotate_once_and_revoke_the_family(store: Store) {
             let k = kit(&store).await;
             let family = k.grants.start(new_grant(&k, None, None)).await.unwrap();

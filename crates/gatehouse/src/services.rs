@@ -184,7 +184,8 @@ impl Services {
                 }),
             consents: Consents::new(&store),
             codes: Codes::new(&store, secrets.clone(), secs(t.code_ttl_secs)),
-            grants: Grants::new(&store, secrets.clone(), secs(t.refresh_token_ttl_secs)),
+            grants: Grants::new(&store, secrets.clone(), secs(t.refresh_token_ttl_secs))
+                .with_reuse_grace(secs(t.refresh_reuse_grace_secs)),
             access_tokens: AccessTokens::new(&store, secrets.clone()),
             users,
             clients: Clients::new(&store, secrets.clone()),

@@ -76,6 +76,9 @@ pub struct Grants {
     db: DatabaseConnection,
     secrets: SecretBox,
     ttl: Duration,
+    /// How long a rotated refresh token may be presented again to replace its successor
+    /// when that successor was never used (a retry after a lost answer); zero: never.
+    reuse_grace: Duration,
     /// SQLite has one writer at a time and its busy handler sleeps in steps of up to 100 ms;
     /// rotations on this node queue here instead, one transaction after the other.
     sqlite_rotations: Arc<tokio::sync::Mutex<()>>,
@@ -88,8 +91,18 @@ impl Grants {
             db: store.db().clone(),
             secrets,
             ttl,
+            reuse_grace: Duration::ZERO,
             sqlite_rotations: Arc::default(),
         }
+    }
+
+    /// Lets a client retry a refresh whose answer it lost (its node died, the connection
+    /// broke) for `grace` after the rotation: the unused successor is replaced instead of the
+    /// grant being revoked as reused. Any later use of the replaced successor is reuse.
+    #[must_use]
+    pub fn with_reuse_grace(mut self, grace: Duration) -> Self {
+        self.reuse_grace = grace;
+        self
     }
 
     /// Records a grant.
@@ -168,10 +181,18 @@ impl Grants {
                 .as_deref()
                 .map(|v| super::access::value_hash(&self.secrets, v)),
         };
-        let claimed = match self.db.get_database_backend() {
-            DbBackend::Postgres => self.claim_in_one_statement(&claim).await?,
-            _ => self.claim_in_transaction(&claim).await?,
-        };
+        let mut claimed = self.claim(&claim).await?;
+        if claimed.is_none()
+            && let Some(successor) = self.unused_successor(&presented, client_id).await?
+        {
+            // A retry within the grace: the successor nobody received is rotated instead.
+            claimed = self
+                .claim(&Claim {
+                    presented: &successor,
+                    ..claim
+                })
+                .await?;
+        }
         if let Some((family, user)) = claimed {
             return Ok(Rotation::Rotated {
                 family: Box::new(family),
@@ -199,6 +220,41 @@ impl Grants {
         Ok(Rotation::Reused {
             user_id: family.user_id,
         })
+    }
+
+    async fn claim(&self, claim: &Claim<'_>) -> Result<Option<Claimed>> {
+        match self.db.get_database_backend() {
+            DbBackend::Postgres => self.claim_in_one_statement(claim).await,
+            _ => self.claim_in_transaction(claim).await,
+        }
+    }
+
+    /// The hash of the token that replaced `presented`, when `presented` was rotated within
+    /// the reuse grace and its successor is still the grant's current, unused token.
+    async fn unused_successor(&self, presented: &str, client_id: &str) -> Result<Option<String>> {
+        if self.reuse_grace.is_zero() {
+            return Ok(None);
+        }
+        let Some((row, family)) = self.lookup_hash(presented).await? else {
+            return Ok(None);
+        };
+        let Some(rotated_at) = row.rotated_at else {
+            return Ok(None);
+        };
+        if family.client_id != client_id
+            || family.revoked_at.is_some()
+            || now() - rotated_at > self.reuse_grace
+        {
+            return Ok(None);
+        }
+        // The successor was created in the same statement that rotated `presented`.
+        let successor = refresh_token::Entity::find()
+            .filter(refresh_token::Column::FamilyId.eq(family.id))
+            .filter(refresh_token::Column::CreatedAt.eq(rotated_at))
+            .filter(refresh_token::Column::RotatedAt.is_null())
+            .one(&self.db)
+            .await?;
+        Ok(successor.map(|s| s.token_hash))
     }
 
     /// PostgreSQL: marks the presented token rotated, inserts its successor and the access

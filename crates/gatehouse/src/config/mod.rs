@@ -624,6 +624,10 @@ pub struct TokensConfig {
     pub id_token_ttl_secs: u64,
     /// Lifetime of a grant and its refresh tokens.
     pub refresh_token_ttl_secs: u64,
+    /// For this many seconds after a rotation, the rotated refresh token may be presented
+    /// again while its successor is unused (a client retrying after a lost answer): the
+    /// successor is replaced instead of the grant being revoked as reused. 0: never.
+    pub refresh_reuse_grace_secs: u64,
     /// How long a sign-in may take before its authorization request is forgotten.
     pub authorization_request_ttl_secs: u64,
     /// Most authorization requests waiting for sign-in or consent from one IP address
@@ -676,6 +680,7 @@ impl Default for TokensConfig {
             access_token_ttl_secs: 600,
             id_token_ttl_secs: 3600,
             refresh_token_ttl_secs: 30 * 24 * 3600,
+            refresh_reuse_grace_secs: 0,
             authorization_request_ttl_secs: 900,
             authorization_requests_per_ip: 200,
             authorization_requests_max: 50_000,

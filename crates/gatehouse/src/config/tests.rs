@@ -446,3 +446,15 @@ fn the_database_acquire_timeout_is_bounded() {
         assert_eq!(e.key, "database.acquire_timeout_secs");
     }
 }
+
+#[test]
+fn the_refresh_reuse_grace_is_at_most_a_minute() {
+    let c = Config::load(
+        None,
+        env(&[("GATEHOUSE__TOKENS__REFRESH_REUSE_GRACE_SECS", "10")]),
+    )
+    .unwrap();
+    assert_eq!(c.tokens.refresh_reuse_grace_secs, 10);
+    let e = err(&[("GATEHOUSE__TOKENS__REFRESH_REUSE_GRACE_SECS", "61")]);
+    assert_eq!(e.key, "tokens.refresh_reuse_grace_secs");
+}

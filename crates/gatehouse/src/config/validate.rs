@@ -123,6 +123,12 @@ impl Config {
                 return Err(ConfigError::new(key, "must be at least 1"));
             }
         }
+        if self.tokens.refresh_reuse_grace_secs > 60 {
+            return Err(ConfigError::new(
+                "tokens.refresh_reuse_grace_secs",
+                "must be at most 60: longer lets a stolen refresh token go unnoticed",
+            ));
+        }
         if login_ui::i18n::Lang::from_tag(&self.ui.default_language).is_none() {
             return Err(ConfigError::new(
                 "ui.default_language",
