@@ -25,6 +25,9 @@ const MAX_SOLUTION: usize = 20;
 pub struct ProofOfWork {
     secrets: SecretBox,
     cache: Cache,
+    /// Where proofs are marked used while the shared cache does not answer: a proof can
+    /// then be spent once per node instead of once, and sign-ins go on.
+    fallback: Cache,
     difficulty: u8,
     ttl: Duration,
 }
@@ -35,6 +38,7 @@ impl ProofOfWork {
         Self {
             secrets,
             cache,
+            fallback: Cache::memory(),
             difficulty: difficulty.min(32),
             ttl,
         }
@@ -87,9 +91,14 @@ impl ProofOfWork {
             return Ok(false);
         }
         let ttl = Duration::from_secs(u64::try_from(left).unwrap_or(1));
-        self.cache
-            .set_if_absent(&format!("pow-used:{nonce}"), b"1", ttl)
-            .await
+        let key = format!("pow-used:{nonce}");
+        match self.cache.set_if_absent(&key, b"1", ttl).await {
+            Ok(first) => Ok(first),
+            Err(e) => {
+                tracing::warn!(error = %e, "cache unavailable: proof of work marked used on this node only");
+                self.fallback.set_if_absent(&key, b"1", ttl).await
+            }
+        }
     }
 }
 

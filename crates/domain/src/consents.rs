@@ -2,7 +2,7 @@
 
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _, Set,
+    QueryFilter as _, Set, SqlErr, sea_query::Expr,
 };
 
 use crate::entities::consent;
@@ -39,25 +39,51 @@ impl Consents {
         serde_json::from_value(row.scopes).map_err(|e| Error::Corrupt(format!("consent: {e}")))
     }
 
-    /// Records consent to `scopes`, added to what was allowed before.
+    /// Records consent to `scopes`, added to what was allowed before. Consents given at the
+    /// same moment (two tabs, two nodes) all count: a write that lost a race is merged again.
     pub async fn grant(&self, user_id: &str, client_id: &str, scopes: &[String]) -> Result<()> {
+        for _ in 0..5 {
+            if self.try_grant(user_id, client_id, scopes).await? {
+                return Ok(());
+            }
+        }
+        Err(Error::WrongState(
+            "the consent kept changing while it was recorded: try again".into(),
+        ))
+    }
+
+    /// One attempt of [`Consents::grant`]: false when another write came first.
+    async fn try_grant(&self, user_id: &str, client_id: &str, scopes: &[String]) -> Result<bool> {
         let at = now();
-        let mut all = self.granted(user_id, client_id).await?;
+        let existing = self.find(user_id, client_id).await?;
+        let mut all: Vec<String> = match &existing {
+            Some(row) if row.revoked_at.is_none() => serde_json::from_value(row.scopes.clone())
+                .map_err(|e| Error::Corrupt(format!("consent: {e}")))?,
+            _ => Vec::new(),
+        };
         for s in scopes {
             if !all.contains(s) {
                 all.push(s.clone());
             }
         }
-        match self.find(user_id, client_id).await? {
+        match existing {
             Some(row) => {
-                let mut row: consent::ActiveModel = row.into();
-                row.scopes = Set(all.into());
-                row.updated_at = Set(at);
-                row.revoked_at = Set(None);
-                row.update(&self.db).await?;
+                // Only over the row as read: a concurrent change makes this update nothing.
+                let updated = consent::Entity::update_many()
+                    .col_expr(consent::Column::Scopes, Expr::value(serde_json::Value::from(all)))
+                    .col_expr(consent::Column::UpdatedAt, Expr::value(at))
+                    .col_expr(
+                        consent::Column::RevokedAt,
+                        Expr::value(Option::<time::OffsetDateTime>::None),
+                    )
+                    .filter(consent::Column::Id.eq(row.id))
+                    .filter(consent::Column::UpdatedAt.eq(row.updated_at))
+                    .exec(&self.db)
+                    .await?;
+                Ok(updated.rows_affected == 1)
             }
             None => {
-                consent::ActiveModel {
+                let inserted = consent::ActiveModel {
                     id: Set(uuid::Uuid::now_v7().to_string()),
                     user_id: Set(user_id.to_owned()),
                     client_id: Set(client_id.to_owned()),
@@ -67,10 +93,17 @@ impl Consents {
                     revoked_at: Set(None),
                 }
                 .insert(&self.db)
-                .await?;
+                .await;
+                match inserted {
+                    Ok(_) => Ok(true),
+                    // A first consent recorded at the same moment: merge into it.
+                    Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                        Ok(false)
+                    }
+                    Err(e) => Err(e.into()),
+                }
             }
         }
-        Ok(())
     }
 
     /// Withdraws the user's consent to the client, and revokes the refresh-token families
@@ -154,6 +187,22 @@ pub(crate) mod tests {
     }
 
     backend_tests! {
+        async fn consents_given_at_the_same_moment_are_all_recorded(store: Store) {
+            let consents = Consents::new(&store);
+            let (user, client) = user_and_client(&store).await;
+            // Two nodes record a first consent at once, then two more scopes at once.
+            for scopes in [["openid", "email"], ["profile", "offline_access"]] {
+                let (a, b) = tokio::join!(
+                    consents.grant(&user, &client, &s(&[scopes[0]])),
+                    consents.grant(&user, &client, &s(&[scopes[1]])),
+                );
+                a.unwrap();
+                b.unwrap();
+            }
+            let all = s(&["openid", "email", "profile", "offline_access"]);
+            assert!(consents.covers(&user, &client, &all).await.unwrap());
+        }
+
         async fn consent_is_remembered_per_scope_set_and_revocable(store: Store) {
             let consents = Consents::new(&store);
             let (user, client) = user_and_client(&store).await;

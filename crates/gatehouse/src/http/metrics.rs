@@ -70,6 +70,7 @@ pub async fn record_request(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = method_label(req.method());
+    let _in_flight = InFlight::enter();
     let res = next.call(req).await?;
     let route = res
         .request()
@@ -87,6 +88,23 @@ pub async fn record_request(
     )
     .record(started.elapsed().as_secs_f64());
     Ok(res)
+}
+
+/// One request being answered: counted in `gatehouse_http_requests_in_flight` until dropped
+/// (answered, failed or cancelled).
+struct InFlight;
+
+impl InFlight {
+    fn enter() -> Self {
+        metrics::gauge!("gatehouse_http_requests_in_flight").increment(1.0);
+        Self
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        metrics::gauge!("gatehouse_http_requests_in_flight").decrement(1.0);
+    }
 }
 
 /// `GET /metrics`: the Prometheus text format.

@@ -26,15 +26,6 @@ fn wait_for(secs: u64, what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-/// The same, in async code.
-async fn wait_async(secs: u64, what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// `GET /readyz` on `port`: its status and `status` field, none when nothing answers.
 fn readiness(port: u16) -> Option<(u16, String)> {
     use std::io::{Read as _, Write as _};
@@ -85,6 +76,16 @@ impl Deployment {
         let mut cmd = self.sandbox.command();
         cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
         cmd
+    }
+
+    /// The error lines of a node's log.
+    fn errors(&self, port: u16) -> String {
+        std::fs::read_to_string(self.log(port))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("\"ERROR\"") || l.contains("\"WARN\""))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     fn log(&self, port: u16) -> PathBuf {
@@ -210,7 +211,7 @@ struct Rp {
 #[derive(Debug)]
 enum Failure {
     /// Nothing answered (refused, reset, timed out).
-    Connection(String),
+    Connection(#[allow(dead_code)] String),
     /// An answer, not the expected one.
     Status(u16, String),
 }
@@ -257,7 +258,10 @@ async fn sign_in(http: &reqwest::Client, base: &str, rp: &Rp) -> Outcome<String>
         ("nonce", "n"),
         ("prompt", "consent"),
     ];
-    let mut next = send(http.get(format!("{base}/authorize")).query(&query)).await?;
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(query)
+        .finish();
+    let mut next = send(http.get(format!("{base}/authorize?{query}"))).await?;
     for _ in 0..8 {
         let (status, body, location) = next;
         if let Some(location) = location.filter(|_| (300..400).contains(&status)) {
@@ -270,10 +274,11 @@ async fn sign_in(http: &reqwest::Client, base: &str, rp: &Rp) -> Outcome<String>
                     .cloned()
                     .ok_or(Failure::Status(status, location));
             }
-            let url = if location.starts_with('/') {
-                format!("{base}{location}")
-            } else {
-                location
+            // Absolute addresses name the issuer; this browser stays on its node.
+            let url = match location.strip_prefix("http://127.0.0.1:") {
+                Some(rest) => format!("{base}{}", &rest[rest.find('/').unwrap_or(rest.len())..]),
+                None if location.starts_with('/') => format!("{base}{location}"),
+                None => location,
             };
             next = send(http.get(url)).await?;
             continue;
@@ -283,12 +288,18 @@ async fn sign_in(http: &reqwest::Client, base: &str, rp: &Rp) -> Outcome<String>
         }
         let form = |action: &str| body.contains(&format!("action=\"{action}\""));
         next = if form("/login") {
-            let fields = [
+            let mut fields = vec![
                 ("csrf", hidden_field(&body, "csrf")),
                 ("request", hidden_field(&body, "request")),
                 ("email", EMAIL.to_owned()),
                 ("password", PASSWORD.to_owned()),
             ];
+            if body.contains("name=\"pow_challenge\"") {
+                // The browser check, solved as pow.js does.
+                let challenge = hidden_field(&body, "pow_challenge");
+                fields.push(("pow_solution", solve(&challenge)));
+                fields.push(("pow_challenge", challenge));
+            }
             send(http.post(format!("{base}/login")).form(&fields)).await?
         } else if form("/consent") {
             let fields = [
@@ -302,6 +313,32 @@ async fn sign_in(http: &reqwest::Client, base: &str, rp: &Rp) -> Outcome<String>
         };
     }
     Err(Failure::Status(0, "too many steps".into()))
+}
+
+/// A solution of a proof-of-work challenge (`v1.BITS.EXPIRES.NONCE.MAC`): digits whose
+/// SHA-256 after `challenge:` starts with BITS zero bits.
+fn solve(challenge: &str) -> String {
+    use sha2::Digest as _;
+    let bits: u32 = challenge.split('.').nth(1).unwrap().parse().unwrap();
+    (0u64..)
+        .map(|n| n.to_string())
+        .find(|solution| {
+            let digest = sha2::Sha256::new()
+                .chain_update(challenge.as_bytes())
+                .chain_update(b":")
+                .chain_update(solution.as_bytes())
+                .finalize();
+            let zeros = digest
+                .iter()
+                .scan(true, |go, b| {
+                    let z = if *go { b.leading_zeros() } else { 0 };
+                    *go = *go && *b == 0;
+                    Some(z)
+                })
+                .sum::<u32>();
+            zeros >= bits
+        })
+        .unwrap()
 }
 
 /// Tokens a `/token` answer gave.
@@ -573,6 +610,8 @@ fn three_nodes_under_load_one_killed_lose_nothing_acknowledged_and_the_others_se
     env.extend([
         ("GATEHOUSE__CACHE__REDIS_URL", redis.as_str()),
         ("GATEHOUSE__CACHE__KEY_PREFIX", prefix.as_str()),
+        // A refresh cut by the kill is retried on a survivor with the same token.
+        ("GATEHOUSE__TOKENS__REFRESH_REUSE_GRACE_SECS", "10"),
     ]);
     let deployment = Deployment::new(Some(&db.url), &env);
     let ports = [free_port(), free_port(), free_port()];
@@ -610,7 +649,8 @@ fn three_nodes_under_load_one_killed_lose_nothing_acknowledged_and_the_others_se
     for (port, what, failure) in failures.iter() {
         assert!(
             *port == victim && matches!(failure, Failure::Connection(_)),
-            "{what} on {port} failed: {failure:?} (killed: {victim})"
+            "{what} on {port} failed: {failure:?} (killed: {victim}); errors logged: {}",
+            deployment.errors(*port)
         );
     }
     drop(failures);
@@ -834,6 +874,25 @@ fn redis_server(port: u16) -> Child {
     child
 }
 
+/// `GET /metrics` on `port`.
+fn scrape(port: u16) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let request = "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+/// The value of an unlabelled sample in a scrape (0 when absent).
+fn sample(scrape: &str, name: &str) -> f64 {
+    scrape
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .map_or(0.0, |v| v.trim().parse().unwrap())
+}
+
 fn log_has(path: &Path, text: &str) -> bool {
     std::fs::read_to_string(path).is_ok_and(|log| log.contains(text))
 }
@@ -853,6 +912,8 @@ fn redis_stopped_sessions_hold_rate_limits_fail_open_and_it_recovers_by_itself()
         &[
             ("GATEHOUSE__CACHE__REDIS_URL", redis_url.as_str()),
             ("GATEHOUSE__RATE_LIMIT__CLIENT_AUTH_FAILURES_PER_CLIENT", "3"),
+            // While the cache is down the sign-in form asks for the browser check.
+            ("GATEHOUSE__CAPTCHA__POW_DIFFICULTY", "8"),
         ],
     );
     let port = free_port();
@@ -880,7 +941,10 @@ fn redis_stopped_sessions_hold_rate_limits_fail_open_and_it_recovers_by_itself()
         assert_eq!(status, 200);
         userinfo(&base, &tokens.access).await.unwrap();
         refresh(&base, &rp, &tokens.refresh).await.unwrap();
-        // A new sign-in works; the rate limits let requests through while Redis is away.
+        // A new sign-in works (with the browser check, whose proof is marked used on this
+        // node); the rate limits let requests through while Redis is away.
+        let page = send(browser().get(format!("{base}/login"))).await.unwrap().1;
+        assert!(page.contains("pow_challenge"), "the check is asked");
         sign_in(&browser(), &base, &rp).await.unwrap();
         for _ in 0..5 {
             match token(&base, &wrong, &client_credentials).await {
@@ -888,7 +952,7 @@ fn redis_stopped_sessions_hold_rate_limits_fail_open_and_it_recovers_by_itself()
                 other => panic!("a wrong secret while Redis is down: {other:?}"),
             }
         }
-        token(&base, &rp, &client_credentials).await.unwrap_err();
+        token(&base, &rp, &client_credentials).await.unwrap();
     });
     assert!(
         log_has(&deployment.log(port), "rate limiter unavailable"),
@@ -922,8 +986,8 @@ fn sigterm_under_load_finishes_the_requests_in_flight_and_exits_0() {
     let deployment = Deployment::new(
         None,
         &[
-            ("GATEHOUSE__PASSWORD__MEMORY_KIB", "32768"),
-            ("GATEHOUSE__PASSWORD__ITERATIONS", "3"),
+            ("GATEHOUSE__PASSWORD__MEMORY_KIB", "65536"),
+            ("GATEHOUSE__PASSWORD__ITERATIONS", "4"),
             ("GATEHOUSE__RATE_LIMIT__PASSWORD_PER_IP", "0"),
             ("GATEHOUSE__RATE_LIMIT__PASSWORD_PER_ACCOUNT", "0"),
             ("GATEHOUSE__RATE_LIMIT__PASSWORD_PER_IP_ACCOUNT", "0"),
@@ -975,6 +1039,24 @@ fn sigterm_under_load_finishes_the_requests_in_flight_and_exits_0() {
         .unwrap();
         writer.flush().unwrap();
     }
+    // Every sign-in has reached the node (being answered, or answered) before the signal,
+    // and some are still being answered.
+    let mut in_flight = 0.0;
+    wait_for(60, "the sign-ins to arrive", || {
+        let text = scrape(port);
+        in_flight = sample(&text, "gatehouse_http_requests_in_flight") - 1.0;
+        let answered = text
+            .lines()
+            .filter(|l| {
+                l.starts_with("gatehouse_http_requests_total{")
+                    && l.contains("route=\"/login\"")
+                    && l.contains("method=\"POST\"")
+            })
+            .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
+            .sum::<f64>();
+        in_flight + answered >= IN_FLIGHT as f64
+    });
+    assert!(in_flight >= 1.0, "nothing was in flight at the signal");
     let pid = node.id().to_string();
     assert!(
         Command::new("kill")
