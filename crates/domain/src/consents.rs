@@ -192,9 +192,10 @@ pub(crate) mod tests {
             let (user, client) = user_and_client(&store).await;
             // Two nodes record a first consent at once, then two more scopes at once.
             for scopes in [["openid", "email"], ["profile", "offline_access"]] {
+                let (first, second) = (s(&[scopes[0]]), s(&[scopes[1]]));
                 let (a, b) = tokio::join!(
-                    consents.grant(&user, &client, &s(&[scopes[0]])),
-                    consents.grant(&user, &client, &s(&[scopes[1]])),
+                    consents.grant(&user, &client, &first),
+                    consents.grant(&user, &client, &second),
                 );
                 a.unwrap();
                 b.unwrap();
