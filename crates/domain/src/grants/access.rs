@@ -6,7 +6,7 @@ use sea_orm::{
     QueryFilter as _, Set, sea_query::Expr,
 };
 
-use crate::entities::{access_token, browser_session, refresh_token_family};
+use crate::entities::access_token;
 use crate::secrets::SecretBox;
 use crate::{Result, Store, now, random};
 
@@ -184,22 +184,13 @@ impl AccessTokens {
         Ok(())
     }
 
+    /// The token's own row decides: every path that revokes a grant or ends a session
+    /// revokes the access tokens issued under it in the same transaction
+    /// (`grants::revoke::revoke`), so one read answers (the hot path of userinfo and
+    /// introspection).
     async fn with_status(&self, row: Option<access_token::Model>) -> Result<Option<AccessRecord>> {
         let Some(row) = row else { return Ok(None) };
-        let at = now();
-        let mut active = row.revoked_at.is_none() && row.expires_at > at;
-        if active && let Some(family_id) = &row.family_id {
-            active = refresh_token_family::Entity::find_by_id(family_id.clone())
-                .one(&self.db)
-                .await?
-                .is_some_and(|f| f.revoked_at.is_none());
-        }
-        if active && let Some(session_id) = &row.session_id {
-            active = browser_session::Entity::find_by_id(session_id.clone())
-                .one(&self.db)
-                .await?
-                .is_some_and(|s| s.revoked_at.is_none());
-        }
+        let active = row.revoked_at.is_none() && row.expires_at > now();
         Ok(Some(AccessRecord { row, active }))
     }
 }
