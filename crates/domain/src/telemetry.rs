@@ -116,7 +116,13 @@ impl Injector for HeaderInjector<'_> {
 /// span (none outside a traced request or job: background polling would flood the collector).
 /// Attributes: the engine, the statement's kind and table, and the SQL text with its
 /// placeholders, only when the values travel apart from it (never a parameter value).
-pub fn statement(engine: &'static str, sql: &str, parameterized: bool, elapsed: Duration, failed: bool) {
+pub fn statement(
+    engine: &'static str,
+    sql: &str,
+    parameterized: bool,
+    elapsed: Duration,
+    failed: bool,
+) {
     let parent = Context::current();
     if !parent.span().span_context().is_valid() {
         return;

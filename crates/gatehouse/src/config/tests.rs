@@ -443,7 +443,10 @@ fn telemetry_is_off_by_default_and_checks_its_keys() {
     let c = Config::load(
         None,
         env(&[
-            ("GATEHOUSE__TELEMETRY__OTLP_ENDPOINT", "http://collector:4318/"),
+            (
+                "GATEHOUSE__TELEMETRY__OTLP_ENDPOINT",
+                "http://collector:4318/",
+            ),
             ("GATEHOUSE__TELEMETRY__SERVICE_NAME", "idp-eu"),
             ("GATEHOUSE__TELEMETRY__SAMPLE_RATIO", "0.25"),
             ("GATEHOUSE__TELEMETRY__HEADERS__AUTHORIZATION", "Bearer abc"),
@@ -460,8 +463,16 @@ fn telemetry_is_off_by_default_and_checks_its_keys() {
 
     for (key, value, named) in [
         ("OTLP_ENDPOINT", "collector:4318", "telemetry.otlp_endpoint"),
-        ("OTLP_ENDPOINT", "ftp://collector", "telemetry.otlp_endpoint"),
-        ("OTLP_ENDPOINT", "http://c:4318/?x=1", "telemetry.otlp_endpoint"),
+        (
+            "OTLP_ENDPOINT",
+            "ftp://collector",
+            "telemetry.otlp_endpoint",
+        ),
+        (
+            "OTLP_ENDPOINT",
+            "http://c:4318/?x=1",
+            "telemetry.otlp_endpoint",
+        ),
         ("SAMPLE_RATIO", "1.5", "telemetry.sample_ratio"),
         ("SAMPLE_RATIO", "-0.1", "telemetry.sample_ratio"),
         ("SERVICE_NAME", " ", "telemetry.service_name"),

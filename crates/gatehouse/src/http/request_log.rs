@@ -9,8 +9,8 @@ use actix_web::{Error, HttpMessage as _};
 use opentelemetry::propagation::Extractor;
 use opentelemetry::trace::TraceContextExt as _;
 use tracing::Span;
-use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 use tracing_actix_web::{RequestId, RootSpanBuilder, TracingLogger};
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use super::ForwardedProto;
 
@@ -128,7 +128,10 @@ impl Extractor for HeaderExtractor<'_> {
     }
 
     fn keys(&self) -> Vec<&str> {
-        self.0.keys().map(actix_web::http::header::HeaderName::as_str).collect()
+        self.0
+            .keys()
+            .map(actix_web::http::header::HeaderName::as_str)
+            .collect()
     }
 }
 

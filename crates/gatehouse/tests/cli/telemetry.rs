@@ -56,7 +56,11 @@ fn serve_connection(stream: TcpStream, status: u16, kept: &Mutex<Vec<Received>>)
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
             return;
         }
-        let path = line.split_whitespace().nth(1).unwrap_or_default().to_owned();
+        let path = line
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned();
         let mut headers = HashMap::new();
         loop {
             let mut header = String::new();
@@ -217,7 +221,8 @@ fn token_request_spans_reach_the_collector_under_the_callers_trace() {
     );
 
     // A token request that carries the caller's trace context.
-    let form = format!("grant_type=client_credentials&client_id={client_id}&client_secret={secret}");
+    let form =
+        format!("grant_type=client_credentials&client_id={client_id}&client_secret={secret}");
     let (status, body) = request(
         port,
         &format!(
@@ -251,9 +256,18 @@ fn token_request_spans_reach_the_collector_under_the_callers_trace() {
     });
     assert_eq!(hex(&server_span.parent_span_id), CALLER_SPAN);
     assert!(server_span.name.contains("/token"), "{}", server_span.name);
-    assert_eq!(attribute(&server_span, "http.route").as_deref(), Some("/token"));
-    assert_eq!(attribute(&server_span, "http.method").as_deref(), Some("POST"));
-    assert_eq!(attribute(&server_span, "http.status_code").as_deref(), Some("200"));
+    assert_eq!(
+        attribute(&server_span, "http.route").as_deref(),
+        Some("/token")
+    );
+    assert_eq!(
+        attribute(&server_span, "http.method").as_deref(),
+        Some("POST")
+    );
+    assert_eq!(
+        attribute(&server_span, "http.status_code").as_deref(),
+        Some("200")
+    );
 
     // At least one database statement under it.
     let statement = wait_for(&collector, "a database span of /token", |spans| {
@@ -291,13 +305,24 @@ fn token_request_spans_reach_the_collector_under_the_callers_trace() {
     assert_eq!(parts[1], UPSTREAM_TRACE_ID, "{traceparent}");
     let (outbound, signin) = wait_for(&collector, "the upstream call's client span", |spans| {
         let outbound = spans.iter().find(|s| hex(&s.span_id) == parts[2])?;
-        let signin = spans.iter().find(|s| s.span_id == outbound.parent_span_id)?;
+        let signin = spans
+            .iter()
+            .find(|s| s.span_id == outbound.parent_span_id)?;
         Some((outbound.clone(), signin.clone()))
     });
     assert_eq!(outbound.kind, SpanKind::Client as i32);
-    assert_eq!(attribute(&outbound, "http.request.method").as_deref(), Some("GET"));
-    assert_eq!(attribute(&outbound, "server.address").as_deref(), Some("127.0.0.1"));
-    assert_eq!(attribute(&outbound, "http.response.status_code").as_deref(), Some("404"));
+    assert_eq!(
+        attribute(&outbound, "http.request.method").as_deref(),
+        Some("GET")
+    );
+    assert_eq!(
+        attribute(&outbound, "server.address").as_deref(),
+        Some("127.0.0.1")
+    );
+    assert_eq!(
+        attribute(&outbound, "http.response.status_code").as_deref(),
+        Some("404")
+    );
     assert_eq!(hex(&signin.parent_span_id), CALLER_SPAN);
     assert!(
         signin.name.contains("/login/upstream/{name}"),
@@ -319,8 +344,14 @@ fn token_request_spans_reach_the_collector_under_the_callers_trace() {
         }));
         for text in texts {
             assert!(!text.contains(&secret), "a span holds the secret: {span:?}");
-            assert!(!text.contains(&access_token), "a span holds the token: {span:?}");
-            assert!(!text.contains("/login/upstream/corp"), "a raw path: {span:?}");
+            assert!(
+                !text.contains(&access_token),
+                "a span holds the token: {span:?}"
+            );
+            assert!(
+                !text.contains("/login/upstream/corp"),
+                "a raw path: {span:?}"
+            );
         }
     }
     let service = collector
