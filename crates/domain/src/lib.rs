@@ -27,6 +27,7 @@ pub mod service_accounts;
 pub mod sessions;
 pub mod signin_rules;
 pub mod store;
+pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod users;

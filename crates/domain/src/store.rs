@@ -76,7 +76,24 @@ impl Store {
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
             });
-        let db = Database::connect(options).await?;
+        let mut db = Database::connect(options).await?;
+        if crate::telemetry::enabled() {
+            let engine = match db.get_database_backend() {
+                sea_orm::DatabaseBackend::Postgres => "postgresql",
+                sea_orm::DatabaseBackend::Sqlite => "sqlite",
+                _ => "other",
+            };
+            // One span per statement, made after it ran (sea-orm reports the time it took).
+            db.set_metric_callback(move |info| {
+                crate::telemetry::statement(
+                    engine,
+                    &info.statement.sql,
+                    info.statement.values.is_some(),
+                    info.elapsed,
+                    info.failed,
+                );
+            });
+        }
         Ok(Self {
             db,
             changes: crate::policies::Changes::default(),

@@ -50,8 +50,7 @@ impl Http {
         for (name, value) in &parts.headers {
             req = req.header(name, value);
         }
-        let mut res = req
-            .send()
+        let mut res = domain::telemetry::send(req)
             .await
             .map_err(|e| HttpError(format!("{}: {e}", parts.uri)))?;
         let mut builder = openidconnect::http::Response::builder().status(res.status());

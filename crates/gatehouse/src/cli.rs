@@ -84,8 +84,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let env: HashMap<String, String> = std::env::vars().collect();
     let config = Config::load(cli.config.as_deref(), env)?;
     if let Command::Serve = cli.command {
-        crate::logging::init(&config.log);
-        return serve::run(config).await;
+        let telemetry = crate::logging::init_with_traces(&config.log, &config.telemetry)?;
+        let result = serve::run(config).await;
+        if let Some(telemetry) = telemetry {
+            telemetry.shutdown().await;
+        }
+        return result;
     }
     // Administrative commands print results on stdout; only warnings go to the log.
     crate::logging::init(&LogConfig {

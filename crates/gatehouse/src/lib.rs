@@ -11,6 +11,7 @@ pub mod pages;
 pub mod server;
 pub mod services;
 pub mod sms;
+pub mod telemetry;
 
 pub use config::Config;
 pub use server::{RunningServer, start};

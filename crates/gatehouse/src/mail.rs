@@ -10,13 +10,15 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport as _, Tokio1Executor};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
+use tracing::Instrument as _;
 
 use crate::config::{MailConfig, MailSecurity, MailTransport};
 
 /// How mail leaves this node.
 #[derive(Clone)]
 enum Sender {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// The transport and the server's host name (for the trace span).
+    Smtp(AsyncSmtpTransport<Tokio1Executor>, String),
     File(AsyncFileTransport<Tokio1Executor>),
 }
 
@@ -72,7 +74,7 @@ impl Mailer {
                         config.smtp_password.clone(),
                     ));
                 }
-                Sender::Smtp(builder.build())
+                Sender::Smtp(builder.build(), config.smtp_host.clone())
             }
         };
         Ok(Self {
@@ -155,7 +157,13 @@ impl Mailer {
             ))
             .map_err(|e| format!("message: {e}"))?;
         match &self.sender {
-            Sender::Smtp(t) => t.send(message).await.map(drop).map_err(|e| e.to_string()),
+            Sender::Smtp(t, server) => {
+                // The worker runs outside any request: this span starts its own trace.
+                let span = domain::telemetry::smtp_span(server);
+                let result = t.send(message).instrument(span.clone()).await;
+                domain::telemetry::record_outcome(&span, result.is_ok());
+                result.map(drop).map_err(|e| e.to_string())
+            }
             Sender::File(t) => t.send(message).await.map(drop).map_err(|e| e.to_string()),
         }
     }

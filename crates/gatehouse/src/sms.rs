@@ -77,7 +77,9 @@ impl SmsSender for HttpSms {
             req = req.bearer_auth(&self.bearer_token);
         }
         Box::pin(async move {
-            let res = req.send().await.map_err(|e| e.to_string())?;
+            let res = domain::telemetry::send(req)
+                .await
+                .map_err(|e| e.to_string())?;
             if res.status().is_success() {
                 Ok(())
             } else {

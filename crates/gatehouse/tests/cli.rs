@@ -12,6 +12,8 @@ use serde_json::Value;
 
 #[path = "cli/faults.rs"]
 mod faults;
+#[path = "cli/telemetry.rs"]
+mod telemetry;
 
 struct Sandbox {
     dir: tempfile::TempDir,
@@ -105,9 +107,15 @@ fn free_port() -> u16 {
 
 /// Starts `serve` and reads its stdout until the banner (and admin lines) have printed.
 fn serve(sandbox: &Sandbox, port: u16) -> (Child, String) {
+    serve_with(sandbox, port, &[])
+}
+
+/// [`serve`] with extra environment variables.
+fn serve_with(sandbox: &Sandbox, port: u16, env: &[(&str, &str)]) -> (Child, String) {
     let mut child = sandbox
         .command()
         .arg("serve")
+        .envs(env.iter().copied())
         .env("GATEHOUSE__SERVER__BIND", format!("127.0.0.1:{port}"))
         .env("GATEHOUSE__SERVER__SHUTDOWN_TIMEOUT_SECS", "5")
         .stdout(Stdio::piped())

@@ -89,6 +89,8 @@ pub struct Config {
     pub guests: GuestsConfig,
     /// Signing in through other identity providers.
     pub federation: FederationConfig,
+    /// Traces exported over OTLP/HTTP.
+    pub telemetry: TelemetryConfig,
 }
 
 /// `[guests]`: accounts made for applications allowed to send `guest=true`.
@@ -108,6 +110,41 @@ impl Default for GuestsConfig {
             session_ttl_secs: 2 * 3600,
             purge_after_secs: 30 * 24 * 3600,
         }
+    }
+}
+
+/// `[telemetry]`: OpenTelemetry traces, exported over OTLP/HTTP when an endpoint is set.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// The collector's OTLP/HTTP base URL, e.g. `http://127.0.0.1:4318` (`/v1/traces` is
+    /// appended); empty: no tracing at all.
+    pub otlp_endpoint: String,
+    /// `service.name` of every span.
+    pub service_name: String,
+    /// Share of new traces kept (0.0 to 1.0); a request that arrives with a `traceparent`
+    /// follows its caller's decision.
+    pub sample_ratio: f64,
+    /// Extra headers on every export (a collector's credentials, say).
+    pub headers: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Self {
+            otlp_endpoint: String::new(),
+            service_name: "gatehouse".into(),
+            sample_ratio: 1.0,
+            headers: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+impl TelemetryConfig {
+    /// The URL spans are posted to, or `None` when tracing is off.
+    pub fn traces_url(&self) -> Option<String> {
+        (!self.otlp_endpoint.is_empty())
+            .then(|| format!("{}/v1/traces", self.otlp_endpoint.trim_end_matches('/')))
     }
 }
 
@@ -836,6 +873,7 @@ impl Default for Config {
             policies: PoliciesConfig::default(),
             guests: GuestsConfig::default(),
             federation: FederationConfig::default(),
+            telemetry: TelemetryConfig::default(),
         }
     }
 }

@@ -434,6 +434,7 @@ fn memcached_refuses_role_budgets() {
 }
 
 #[test]
+<<<<<<< HEAD
 fn the_database_acquire_timeout_is_bounded() {
     let c = Config::load(
         None,
@@ -458,3 +459,53 @@ fn the_refresh_reuse_grace_is_at_most_a_minute() {
     let e = err(&[("GATEHOUSE__TOKENS__REFRESH_REUSE_GRACE_SECS", "61")]);
     assert_eq!(e.key, "tokens.refresh_reuse_grace_secs");
 }
+=======
+fn telemetry_is_off_by_default_and_checks_its_keys() {
+    let c = Config::load(None, HashMap::new()).unwrap();
+    assert_eq!(c.telemetry.traces_url(), None, "off by default");
+    assert_eq!(c.telemetry.service_name, "gatehouse");
+    assert!((c.telemetry.sample_ratio - 1.0).abs() < f64::EPSILON);
+
+    let c = Config::load(
+        None,
+        env(&[
+            (
+                "GATEHOUSE__TELEMETRY__OTLP_ENDPOINT",
+                "http://collector:4318/",
+            ),
+            ("GATEHOUSE__TELEMETRY__SERVICE_NAME", "idp-eu"),
+            ("GATEHOUSE__TELEMETRY__SAMPLE_RATIO", "0.25"),
+            ("GATEHOUSE__TELEMETRY__HEADERS__AUTHORIZATION", "Bearer abc"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(
+        c.telemetry.traces_url().as_deref(),
+        Some("http://collector:4318/v1/traces")
+    );
+    assert_eq!(c.telemetry.service_name, "idp-eu");
+    assert!((c.telemetry.sample_ratio - 0.25).abs() < f64::EPSILON);
+    assert_eq!(c.telemetry.headers["authorization"], "Bearer abc");
+
+    for (key, value, named) in [
+        ("OTLP_ENDPOINT", "collector:4318", "telemetry.otlp_endpoint"),
+        (
+            "OTLP_ENDPOINT",
+            "ftp://collector",
+            "telemetry.otlp_endpoint",
+        ),
+        (
+            "OTLP_ENDPOINT",
+            "http://c:4318/?x=1",
+            "telemetry.otlp_endpoint",
+        ),
+        ("SAMPLE_RATIO", "1.5", "telemetry.sample_ratio"),
+        ("SAMPLE_RATIO", "-0.1", "telemetry.sample_ratio"),
+        ("SERVICE_NAME", " ", "telemetry.service_name"),
+        ("HEADERS__AUTHORIZATION", "a\u{7f}b", "telemetry.headers"),
+    ] {
+        let var = format!("GATEHOUSE__TELEMETRY__{key}");
+        assert_eq!(err(&[(var.as_str(), value)]).key, named, "{key}={value}");
+    }
+}
+>>>>>>> ht

@@ -82,6 +82,7 @@ impl Config {
             ));
         }
         self.validate_memcached()?;
+        self.validate_telemetry()?;
         if !self.secrets.master_key.is_empty() {
             MasterKey::from_base64(&self.secrets.master_key)?;
         }
@@ -275,6 +276,49 @@ impl Config {
                     on.join(", ")
                 ),
             ));
+        }
+        Ok(())
+    }
+
+    fn validate_telemetry(&self) -> Result<(), ConfigError> {
+        let t = &self.telemetry;
+        if !t.otlp_endpoint.is_empty() {
+            let url = url::Url::parse(&t.otlp_endpoint).ok();
+            let fine = url.as_ref().is_some_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host().is_some()
+                    && u.query().is_none()
+                    && u.fragment().is_none()
+            });
+            if !fine {
+                return Err(ConfigError::new(
+                    "telemetry.otlp_endpoint",
+                    "must be an http:// or https:// URL without query, e.g. \
+                     http://127.0.0.1:4318 (or empty to turn tracing off)",
+                ));
+            }
+        }
+        if t.service_name.trim().is_empty() {
+            return Err(ConfigError::new(
+                "telemetry.service_name",
+                "must not be empty",
+            ));
+        }
+        if !(0.0..=1.0).contains(&t.sample_ratio) {
+            return Err(ConfigError::new(
+                "telemetry.sample_ratio",
+                "must be between 0.0 and 1.0",
+            ));
+        }
+        for (name, value) in &t.headers {
+            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
+                || reqwest::header::HeaderValue::from_str(value).is_err()
+            {
+                return Err(ConfigError::new(
+                    "telemetry.headers",
+                    format!("{name:?} is not a valid HTTP header name and value"),
+                ));
+            }
         }
         Ok(())
     }

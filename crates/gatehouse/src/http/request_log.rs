@@ -1,12 +1,16 @@
-//! The request log: one span per request and one line when it ends. It names the path
-//! without the query (queries carry codes, tokens, `client_secret`, hints), and the client
+//! The request log: one span per request (exported as the server span when tracing is on,
+//! named after the route template) and one line when it ends. It names the path without the
+//! query (queries carry codes, tokens, `client_secret`, hints), and the client
 //! address from [`super::ClientAddress`] rather than whatever `X-Forwarded-For` says.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::{Error, HttpMessage as _};
+use opentelemetry::propagation::Extractor;
+use opentelemetry::trace::TraceContextExt as _;
 use tracing::Span;
 use tracing_actix_web::{RequestId, RootSpanBuilder, TracingLogger};
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use super::ForwardedProto;
 
@@ -46,18 +50,30 @@ impl RootSpanBuilder for RequestSpan {
             .chars()
             .take(USER_AGENT_MAX)
             .collect();
-        tracing::info_span!(
+        let method = request.method();
+        let route = request.match_pattern();
+        let route = route.as_deref().unwrap_or("default");
+        // No raw path here: the span is exported when tracing is on, and paths carry ids.
+        let span = tracing::info_span!(
+            target: domain::telemetry::TARGET,
             "HTTP request",
-            http.method = %request.method(),
-            http.route = request.match_pattern().as_deref().unwrap_or("default"),
-            http.target = request.path(),
+            otel.name = %format_args!("{method} {route}"),
+            otel.kind = "server",
+            otel.status_code = tracing::field::Empty,
+            http.method = %method,
+            http.route = route,
             http.client_ip = %client_ip,
             http.forwarded_proto = scheme,
             http.user_agent = %user_agent,
             request_id = %request_id,
+            trace_id = tracing::field::Empty,
             http.status_code = tracing::field::Empty,
             exception.message = tracing::field::Empty,
-        )
+        );
+        if domain::telemetry::enabled() {
+            join_callers_trace(request, &span);
+        }
+        span
     }
 
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
@@ -74,10 +90,48 @@ impl RootSpanBuilder for RequestSpan {
             ),
         };
         span.record("http.status_code", status.as_u16());
+        if status.is_server_error() {
+            span.record("otel.status_code", "ERROR");
+        }
         if let Some(error) = &error {
             span.record("exception.message", error.as_str());
         }
-        tracing::info!(target: "gatehouse::request", parent: &span, status = status.as_u16(), "request");
+        let path = outcome.as_ref().map_or("", |res| res.request().path());
+        tracing::info!(
+            target: "gatehouse::request",
+            parent: &span,
+            path,
+            status = status.as_u16(),
+            "request"
+        );
+    }
+}
+
+/// Makes the request span a child of the caller's span when a `traceparent` header names one
+/// (W3C trace context), and puts the trace id in the log lines of the request.
+fn join_callers_trace(request: &ServiceRequest, span: &Span) {
+    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.extract(&HeaderExtractor(request.headers()))
+    });
+    // Only fails when the span is disabled, and then there is nothing to join.
+    let _ = span.set_parent(parent);
+    let trace_id = span.context().span().span_context().trace_id();
+    span.record("trace_id", tracing::field::display(trace_id));
+}
+
+/// Reads trace-context headers from a request.
+struct HeaderExtractor<'a>(&'a actix_web::http::header::HeaderMap);
+
+impl Extractor for HeaderExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0
+            .keys()
+            .map(actix_web::http::header::HeaderName::as_str)
+            .collect()
     }
 }
 

@@ -192,12 +192,12 @@ impl Captcha {
                 if let Some(ip) = remote_ip {
                     form.push(("remoteip", ip));
                 }
-                let answer: SiteVerify = r
+                let request = r
                     .http
                     .post(&r.verify_url)
                     .timeout(Duration::from_secs(5))
-                    .form(&form)
-                    .send()
+                    .form(&form);
+                let answer: SiteVerify = domain::telemetry::send(request)
                     .await
                     .and_then(reqwest::Response::error_for_status)
                     .map_err(|e| CaptchaError::Remote(e.to_string()))?
