@@ -3,7 +3,7 @@
 //!
 //! Usage: gatehouse-loadgen SCENARIO --base URL [--client-id ID --client-secret S]
 //!        [--email E --password P] [--connections 16] [--seconds 15] [--label NAME]
-//!        [--target-client-id ID --attack-rate 1000 --attacker-ip 127.0.0.2]
+//!        [--target-client-id ID --attack-rate 1000 --attacker-ip 127.0.0.2] [--rate R]
 //! Scenarios: discovery, jwks, client_credentials, refresh, userinfo, introspection, decision
 //! (AuthZEN, with the policy set and ACL entries bench/run.sh stores), signin,
 //! abuse (a load check, not a throughput figure: wrong secrets for the target client at
@@ -39,6 +39,9 @@ pub struct Options {
     attack_rate: u64,
     /// `abuse`: the loopback address the attack comes from.
     attacker_ip: String,
+    /// Requests per second for the whole run, shared by the connections; 0: as fast as
+    /// each connection can (the soak test paces its load with this).
+    rate: f64,
 }
 
 fn parse() -> anyhow::Result<Options> {
@@ -58,6 +61,7 @@ fn parse() -> anyhow::Result<Options> {
         target_client_id: String::new(),
         attack_rate: 1000,
         attacker_ip: "127.0.0.2".into(),
+        rate: 0.0,
     };
     while let Some(flag) = args.next() {
         let value = args
@@ -76,6 +80,7 @@ fn parse() -> anyhow::Result<Options> {
             "--target-client-id" => o.target_client_id = value,
             "--attack-rate" => o.attack_rate = value.parse()?,
             "--attacker-ip" => o.attacker_ip = value,
+            "--rate" => o.rate = value.parse()?,
             other => bail!("unknown option {other}"),
         }
     }
@@ -266,7 +271,17 @@ async fn worker(o: Options, deadline: Instant) -> anyhow::Result<(Vec<u32>, u64)
     let mut state = flow::Worker::prepare(&o).await?;
     let mut latencies = Vec::with_capacity(1 << 16);
     let mut errors = 0;
+    // Paced: each connection sends one request per `connections / rate` seconds.
+    let mut pace = (o.rate > 0.0).then(|| {
+        let mut every =
+            tokio::time::interval(Duration::from_secs_f64(o.connections as f64 / o.rate));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        every
+    });
     while Instant::now() < deadline {
+        if let Some(every) = &mut pace {
+            every.tick().await;
+        }
         let start = Instant::now();
         match state.step(&o).await {
             Ok(()) => {
