@@ -434,7 +434,6 @@ fn memcached_refuses_role_budgets() {
 }
 
 #[test]
-<<<<<<< HEAD
 fn the_database_acquire_timeout_is_bounded() {
     let c = Config::load(
         None,
@@ -459,7 +458,8 @@ fn the_refresh_reuse_grace_is_at_most_a_minute() {
     let e = err(&[("GATEHOUSE__TOKENS__REFRESH_REUSE_GRACE_SECS", "61")]);
     assert_eq!(e.key, "tokens.refresh_reuse_grace_secs");
 }
-=======
+
+#[test]
 fn telemetry_is_off_by_default_and_checks_its_keys() {
     let c = Config::load(None, HashMap::new()).unwrap();
     assert_eq!(c.telemetry.traces_url(), None, "off by default");
@@ -508,4 +508,3 @@ fn telemetry_is_off_by_default_and_checks_its_keys() {
         assert_eq!(err(&[(var.as_str(), value)]).key, named, "{key}={value}");
     }
 }
->>>>>>> ht
