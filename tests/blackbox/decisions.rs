@@ -152,6 +152,14 @@ harness::shared_server_tests! {
             "resource": doc("1", "x.example", true),
         })).await;
         assert_eq!(body, json!({ "decision": false }));
+
+        // Decisions are counted (one registry for the whole test process: at least ours).
+        let scrape = reqwest::get(server.url("/metrics")).await.unwrap().text().await.unwrap();
+        for outcome in ["allow", "deny"] {
+            let line = format!("gatehouse_decisions_total{{decision=\"{outcome}\"}} ");
+            let count: f64 = scrape.lines().find_map(|l| l.strip_prefix(&line)).unwrap_or("0").parse().unwrap();
+            assert!(count >= 3.0, "{outcome}: {count}");
+        }
     }
 
     async fn bad_requests_credentials_and_missing_sets_are_refused(server) {

@@ -370,6 +370,12 @@ fn answer(d: &Decision, include_reasons: bool) -> Value {
 /// Writes a sample of decisions (`policies.decision_audit_rate`), and every one whose
 /// policies failed to evaluate, to the audit log. A failure to write is logged, not fatal.
 async fn audit(provider: &Provider, caller: &str, q: &Evaluation, d: &Decision) {
+    let outcome = match (d.errors.is_empty(), d.decision) {
+        (false, _) => "error",
+        (true, true) => "allow",
+        (true, false) => "deny",
+    };
+    metrics::counter!("gatehouse_decisions_total", "decision" => outcome).increment(1);
     let rate = provider.settings.decision_audit_rate;
     let draw = f64::from(u32::from_le_bytes(domain::random::bytes::<4>())) / f64::from(u32::MAX);
     if d.errors.is_empty() && draw >= rate {

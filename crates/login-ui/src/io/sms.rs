@@ -31,9 +31,14 @@ pub fn send(ui: &LoginUi, to: &str, text: String) {
     };
     let to = to.to_owned();
     tokio::spawn(async move {
-        if let Err(e) = sender.send(&to, &text).await {
-            tracing::error!(error = %e, "cannot send a text message");
-        }
+        let outcome = match sender.send(&to, &text).await {
+            Ok(()) => "sent",
+            Err(e) => {
+                tracing::error!(error = %e, "cannot send a text message");
+                "failed"
+            }
+        };
+        metrics::counter!("gatehouse_sms_total", "outcome" => outcome).increment(1);
     });
 }
 
