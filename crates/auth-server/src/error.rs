@@ -172,7 +172,10 @@ impl ResponseError for OAuthError {
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         } else if self.code == ErrorCode::TemporarilyUnavailable {
-            res.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECS.to_string()));
+            res.insert_header((
+                header::RETRY_AFTER,
+                UNAVAILABLE_RETRY_AFTER_SECS.to_string(),
+            ));
         }
         if self.code == ErrorCode::InvalidClient {
             res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"gatehouse\""));

@@ -70,7 +70,10 @@ impl Consents {
             Some(row) => {
                 // Only over the row as read: a concurrent change makes this update nothing.
                 let updated = consent::Entity::update_many()
-                    .col_expr(consent::Column::Scopes, Expr::value(serde_json::Value::from(all)))
+                    .col_expr(
+                        consent::Column::Scopes,
+                        Expr::value(serde_json::Value::from(all)),
+                    )
                     .col_expr(consent::Column::UpdatedAt, Expr::value(at))
                     .col_expr(
                         consent::Column::RevokedAt,

@@ -74,14 +74,17 @@ fn database_unavailable(e: &sea_orm::DbErr) -> bool {
 fn sqlx_unavailable(e: &sea_orm::sqlx::Error) -> bool {
     use sea_orm::sqlx::Error as E;
     match e {
-        E::Io(_) | E::Tls(_) | E::Protocol(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed => {
-            true
-        }
+        E::Io(_)
+        | E::Tls(_)
+        | E::Protocol(_)
+        | E::PoolTimedOut
+        | E::PoolClosed
+        | E::WorkerCrashed => true,
         // SQLSTATE class 08 (connection exception) and 57P (the server shutting down,
         // restarting or starting up); SQLite's 5 and 6 (busy, locked) past their timeout.
-        E::Database(d) => d.code().is_some_and(|c| {
-            c.starts_with("08") || c.starts_with("57P") || c == "5" || c == "6"
-        }),
+        E::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P") || c == "5" || c == "6"),
         _ => false,
     }
 }

@@ -106,8 +106,8 @@ impl Services {
             config.database.max_connections,
             std::time::Duration::from_secs(config.database.acquire_timeout_secs),
         )
-            .await
-            .context("cannot open the database (database.url)")?;
+        .await
+        .context("cannot open the database (database.url)")?;
         let pending = store
             .pending_migrations()
             .await
@@ -140,8 +140,8 @@ impl Services {
             config.database.max_connections,
             std::time::Duration::from_secs(config.database.acquire_timeout_secs),
         )
-            .await
-            .context("cannot open the database (database.url)")?;
+        .await
+        .context("cannot open the database (database.url)")?;
         store
             .migrate()
             .await

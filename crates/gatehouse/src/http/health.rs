@@ -20,10 +20,7 @@ pub async fn healthz() -> HttpResponse {
 /// open) into none at all.
 pub async fn readyz(store: web::Data<Store>, cache: web::Data<Cache>) -> HttpResponse {
     // A probe answers within its own deadline, not the pool's acquire timeout.
-    let (database, cache) = tokio::join!(
-        bounded(store.ping()),
-        bounded(cache.ping())
-    );
+    let (database, cache) = tokio::join!(bounded(store.ping()), bounded(cache.ping()));
     let status = match (database, cache) {
         (false, _) => "unavailable",
         (true, false) => "degraded",

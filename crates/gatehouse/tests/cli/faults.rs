@@ -30,7 +30,9 @@ fn wait_for(secs: u64, what: &str, mut done: impl FnMut() -> bool) {
 fn readiness(port: u16) -> Option<(u16, String)> {
     use std::io::{Read as _, Write as _};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
     let request = "GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
     stream.write_all(request.as_bytes()).ok()?;
     let mut response = String::new();
@@ -68,7 +70,11 @@ impl Deployment {
         if let Some(url) = database_url {
             env.push(("GATEHOUSE__DATABASE__URL".to_owned(), url.to_owned()));
         }
-        env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         Self { sandbox, env }
     }
 
@@ -365,7 +371,10 @@ async fn token(base: &str, rp: &Rp, form: &[(&str, &str)]) -> Outcome<Tokens> {
     let json: Value = serde_json::from_str(&body).unwrap();
     Ok(Tokens {
         access: json["access_token"].as_str().unwrap().to_owned(),
-        refresh: json["refresh_token"].as_str().unwrap_or_default().to_owned(),
+        refresh: json["refresh_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
     })
 }
 
@@ -576,9 +585,7 @@ async fn nothing_acknowledged_is_lost(ledger: &Ledger, rp: &Rp, port: u16) {
         refresh(&base, rp, &tokens.refresh)
             .await
             .unwrap_or_else(|e| panic!("an acknowledged refresh token is refused: {e:?}"));
-        let (status, _, location) = send(http.get(format!("{base}/account")))
-            .await
-            .unwrap();
+        let (status, _, location) = send(http.get(format!("{base}/account"))).await.unwrap();
         assert_eq!(status, 200, "the browser session is gone ({location:?})");
     }
 }
@@ -700,7 +707,14 @@ impl PrivatePostgres {
         }
         pg.run(
             "initdb",
-            &["-D", &data.display().to_string(), "-A", "trust", "-U", "postgres"],
+            &[
+                "-D",
+                &data.display().to_string(),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+            ],
         );
         pg.ctl(&["start"]);
         Some(pg)
@@ -786,7 +800,9 @@ fn postgres_restarted_under_load_gives_503_then_service_resumes_by_itself() {
         return;
     }
     let Some(pg) = PrivatePostgres::start() else {
-        panic!("GATEHOUSE_TEST_POSTGRES_URL is set but no PostgreSQL server binaries are installed");
+        panic!(
+            "GATEHOUSE_TEST_POSTGRES_URL is set but no PostgreSQL server binaries are installed"
+        );
     };
     let mut env = no_rate_limits().to_vec();
     env.push(("GATEHOUSE__DATABASE__ACQUIRE_TIMEOUT_SECS", "2"));
@@ -814,7 +830,8 @@ fn postgres_restarted_under_load_gives_503_then_service_resumes_by_itself() {
             .any(|(_, _, f)| matches!(f, Failure::Status(503, _)))
     };
     wait_for(60, "a 503 from the load and from /readyz", || {
-        unavailable(&ledger) && readiness(port).is_some_and(|(s, st)| s == 503 && st == "unavailable")
+        unavailable(&ledger)
+            && readiness(port).is_some_and(|(s, st)| s == 503 && st == "unavailable")
     });
     pg.ctl(&["start"]);
     wait_for(60, "/readyz after the restart", || {
@@ -911,7 +928,10 @@ fn redis_stopped_sessions_hold_rate_limits_fail_open_and_it_recovers_by_itself()
         None,
         &[
             ("GATEHOUSE__CACHE__REDIS_URL", redis_url.as_str()),
-            ("GATEHOUSE__RATE_LIMIT__CLIENT_AUTH_FAILURES_PER_CLIENT", "3"),
+            (
+                "GATEHOUSE__RATE_LIMIT__CLIENT_AUTH_FAILURES_PER_CLIENT",
+                "3",
+            ),
             // While the cache is down the sign-in form asks for the browser check.
             ("GATEHOUSE__CAPTCHA__POW_DIFFICULTY", "8"),
         ],
@@ -943,7 +963,10 @@ fn redis_stopped_sessions_hold_rate_limits_fail_open_and_it_recovers_by_itself()
         refresh(&base, &rp, &tokens.refresh).await.unwrap();
         // A new sign-in works (with the browser check, whose proof is marked used on this
         // node); the rate limits let requests through while Redis is away.
-        let page = send(browser().get(format!("{base}/login"))).await.unwrap().1;
+        let page = send(browser().get(format!("{base}/login")))
+            .await
+            .unwrap()
+            .1;
         assert!(page.contains("pow_challenge"), "the check is asked");
         sign_in(&browser(), &base, &rp).await.unwrap();
         for _ in 0..5 {
@@ -972,7 +995,11 @@ fn redis_stopped_sessions_hold_rate_limits_fail_open_and_it_recovers_by_itself()
                 other => panic!("{other:?}"),
             });
         }
-        assert_eq!(refused, [401, 401, 401, 429, 429], "the limiter counts again");
+        assert_eq!(
+            refused,
+            [401, 401, 401, 429, 429],
+            "the limiter counts again"
+        );
         sign_in(&browser(), &base, &rp).await.unwrap();
     });
     assert!(signal(&mut node, "-TERM").success());
@@ -1087,7 +1114,10 @@ fn sigterm_under_load_finishes_the_requests_in_flight_and_exits_0() {
         let mut length = 0;
         loop {
             let mut line = String::new();
-            assert!(reader.read_line(&mut line).unwrap() > 0, "connection closed");
+            assert!(
+                reader.read_line(&mut line).unwrap() > 0,
+                "connection closed"
+            );
             if line == "\r\n" {
                 break;
             }
