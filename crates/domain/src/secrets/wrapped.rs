@@ -97,7 +97,9 @@ impl WrappedKeys {
                 }
                 _ => Error::Database(e),
             })?;
-        self.get().await?.ok_or(Error::NotFound("the wrapped master key"))
+        self.get()
+            .await?
+            .ok_or(Error::NotFound("the wrapped master key"))
     }
 
     /// Replaces the ciphertext, but only if it is still `old` (one statement: another writer
