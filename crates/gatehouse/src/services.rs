@@ -17,14 +17,14 @@ use domain::groups::Groups;
 use domain::keys::{Keys, SharedKeyRing};
 use domain::purge::Purge;
 use domain::roles::Roles;
-use domain::secrets::{MasterKey, MasterKeySource, SecretBox};
+use domain::secrets::{MasterKey, SecretBox};
 use domain::service_accounts::ServiceAccounts;
 use domain::sessions::{BrowserSessions, SessionPolicy};
 use domain::store::Store;
 use domain::users::Users;
 use migration::MigratorTrait as _;
 
-use crate::config::Config;
+use crate::config::{Config, SecretsProvider};
 
 /// Every service a command or the server needs.
 #[derive(Debug, Clone)]
@@ -73,6 +73,8 @@ pub struct Services {
     pub purge: Purge,
     /// Upstream identity providers, links and sign-ins sent to them.
     pub federation: domain::federation::Federation,
+    /// The Vault client that unwrapped the master key (`secrets.provider = "vault"`).
+    pub vault: Option<std::sync::Arc<crate::secrets::Vault>>,
 }
 
 impl Services {
@@ -82,6 +84,27 @@ impl Services {
     /// migrate a live database under the servers still running the old binary. Only `serve`
     /// and `migrate` migrate.
     pub async fn open_existing(config: Config) -> anyhow::Result<Self> {
+        let key = config.master_key_path();
+        if config.secrets.provider == SecretsProvider::File
+            && config.secrets.master_key.is_empty()
+            && !tokio::fs::try_exists(&key).await.unwrap_or(false)
+        {
+            bail!(
+                "no master key at {} (secrets.master_key_file): run this with the server's \
+                 configuration",
+                key.display()
+            );
+        }
+        let store = Self::existing_store(&config).await?;
+        let (master, vault) = match config.secrets.provider {
+            SecretsProvider::File => (crate::secrets::file_master_key(&config).await?, None),
+            SecretsProvider::Vault => Self::from_vault(&config, &store).await?,
+        };
+        Self::build(config, master, store, vault).await
+    }
+
+    /// The existing, fully migrated database of `config`, opened without changing it.
+    pub async fn existing_store(config: &Config) -> anyhow::Result<Store> {
         if let Some(path) = domain::store::sqlite_path(&config.database.url)
             && !tokio::fs::try_exists(&path).await.unwrap_or(false)
         {
@@ -89,16 +112,6 @@ impl Services {
                 "no database at {} (database.url): run this where `gatehouse serve` runs, with \
                  its configuration, or create one with `gatehouse migrate`",
                 path.display()
-            );
-        }
-        let key = config.master_key_path();
-        if config.secrets.master_key.is_empty()
-            && !tokio::fs::try_exists(&key).await.unwrap_or(false)
-        {
-            bail!(
-                "no master key at {} (secrets.master_key_file): run this with the server's \
-                 configuration",
-                key.display()
             );
         }
         let store = Store::connect(&config.database.url, config.database.max_connections)
@@ -123,14 +136,27 @@ impl Services {
                 pending[0]
             );
         }
-        let master = master_key(&config).await?;
-        Self::build(config, master, store).await
+        Ok(store)
+    }
+
+    /// Logs in to Vault and unwraps (or first creates) the master key stored in `store`.
+    async fn from_vault(
+        config: &Config,
+        store: &Store,
+    ) -> anyhow::Result<(MasterKey, Option<std::sync::Arc<crate::secrets::Vault>>)> {
+        let vault = crate::secrets::vault(config).await?;
+        let master = crate::secrets::vault_master_key_with(&vault, store).await?;
+        Ok((master, Some(vault)))
     }
 
     /// Loads (or creates) the master key, connects to (or creates) the database and applies
     /// pending migrations (under a lock on PostgreSQL: several nodes may start at once).
     pub async fn open(config: Config) -> anyhow::Result<Self> {
-        let master = master_key(&config).await?;
+        // The file key first, as before: a Vault-wrapped key lives in the migrated database.
+        let file_key = match config.secrets.provider {
+            SecretsProvider::File => Some(crate::secrets::file_master_key(&config).await?),
+            SecretsProvider::Vault => None,
+        };
         let store = Store::connect(&config.database.url, config.database.max_connections)
             .await
             .context("cannot open the database (database.url)")?;
@@ -138,11 +164,20 @@ impl Services {
             .migrate()
             .await
             .context("cannot apply database migrations")?;
-        Self::build(config, master, store).await
+        let (master, vault) = match file_key {
+            Some(key) => (key, None),
+            None => Self::from_vault(&config, &store).await?,
+        };
+        Self::build(config, master, store, vault).await
     }
 
     /// The services over a connected, migrated database.
-    async fn build(config: Config, master: MasterKey, store: Store) -> anyhow::Result<Self> {
+    async fn build(
+        config: Config,
+        master: MasterKey,
+        store: Store,
+        vault: Option<std::sync::Arc<crate::secrets::Vault>>,
+    ) -> anyhow::Result<Self> {
         let params = config.password;
         let hasher = tokio::task::spawn_blocking(move || PasswordHasher::new(&params))
             .await
@@ -220,6 +255,7 @@ impl Services {
             secrets,
             store,
             config,
+            vault,
         })
     }
 
@@ -257,24 +293,4 @@ impl Services {
             .await
             .context("cannot reach Redis (cache.redis_url)")
     }
-}
-
-async fn master_key(config: &Config) -> anyhow::Result<MasterKey> {
-    if !config.secrets.master_key.is_empty() {
-        return Ok(MasterKey::from_base64(&config.secrets.master_key)?);
-    }
-    let path = config.master_key_path();
-    let shown = path.display().to_string();
-    let (key, source) = tokio::task::spawn_blocking(move || MasterKey::load_or_create(&path))
-        .await
-        .context("master key loading panicked")?
-        .with_context(|| format!("cannot read or create the master key file {shown}"))?;
-    if source == MasterKeySource::Generated {
-        tracing::warn!(
-            path = %shown,
-            "no master key configured: generated one. Back this file up: without it the \
-             stored signing keys and secrets cannot be read"
-        );
-    }
-    Ok(key)
 }
