@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 use sea_orm::EntityTrait as _;
 use serde_json::Value;
 
+#[path = "cli/vault.rs"]
+mod vault;
+
 struct Sandbox {
     dir: tempfile::TempDir,
 }
