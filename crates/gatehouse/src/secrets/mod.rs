@@ -72,10 +72,22 @@ pub async fn vault_master_key_with(vault: &Vault, store: &Store) -> anyhow::Resu
             }
             let key = MasterKey::generate();
             let ciphertext = vault.encrypt(&key.to_base64()).await?;
-            let stored = wrapped
+            let stored = match wrapped
                 .insert(VAULT_PROVIDER, vault.mount(), vault.key_name(), &ciphertext)
                 .await
-                .context("cannot store the wrapped master key")?;
+            {
+                Ok(stored) => stored,
+                // Another process got there first where no lock is taken (two processes on
+                // one SQLite file): its key is the one.
+                Err(domain::Error::Conflict(_)) => {
+                    let stored = wrapped
+                        .get()
+                        .await?
+                        .context("the wrapped master key disappeared")?;
+                    return unwrap(vault, &stored).await;
+                }
+                Err(e) => return Err(e).context("cannot store the wrapped master key"),
+            };
             tracing::info!(
                 mount = %stored.mount,
                 key = %stored.key_name,

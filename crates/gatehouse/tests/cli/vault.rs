@@ -638,3 +638,47 @@ fn a_running_node_keeps_serving_when_vault_goes_away_and_logs_a_warning() {
     let log = node.stop();
     assert!(!log.contains(&token), "the token was logged");
 }
+
+#[test]
+fn vault_nodes_starting_together_on_a_fresh_postgres_database_agree_on_one_key() {
+    let Some(case) = VaultCase::new() else { return };
+    for _ in 0..3 {
+        let Some(db) = block_on(domain::testing::TestDatabase::create(
+            domain::testing::Backend::Postgres,
+        )) else {
+            domain::testing::skip_or_fail("GATEHOUSE_TEST_POSTGRES_URL");
+            return;
+        };
+        let mut env = case.root_env();
+        env.push(("GATEHOUSE__DATABASE__URL".into(), db.url.clone()));
+        // Three nodes set up the new database at once: each would make a key if alone;
+        // under the lock the first makes it, the others unwrap it, none fails.
+        let nodes: Vec<Child> = (0..3)
+            .map(|_| {
+                case.sandbox
+                    .command()
+                    .envs(env.iter().map(|(k, v)| (k, v)))
+                    .arg("migrate")
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for node in nodes {
+            let out = finish(node, Duration::from_secs(60));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let status = case.status(&env);
+        assert_eq!(status["wrapped"], true);
+        // The one stored key opens what any node seals.
+        let (id, secret) = case.client(&env);
+        let node = case.serve(&env);
+        assert_eq!(node.client_credentials(&id, &secret), 200);
+        node.stop();
+    }
+}
