@@ -84,6 +84,7 @@ impl Services {
     /// migrate a live database under the servers still running the old binary. Only `serve`
     /// and `migrate` migrate.
     pub async fn open_existing(config: Config) -> anyhow::Result<Self> {
+        check_database_file(&config).await?;
         let key = config.master_key_path();
         if config.secrets.provider == SecretsProvider::File
             && config.secrets.master_key.is_empty()
@@ -105,15 +106,7 @@ impl Services {
 
     /// The existing, fully migrated database of `config`, opened without changing it.
     pub async fn existing_store(config: &Config) -> anyhow::Result<Store> {
-        if let Some(path) = domain::store::sqlite_path(&config.database.url)
-            && !tokio::fs::try_exists(&path).await.unwrap_or(false)
-        {
-            bail!(
-                "no database at {} (database.url): run this where `gatehouse serve` runs, with \
-                 its configuration, or create one with `gatehouse migrate`",
-                path.display()
-            );
-        }
+        check_database_file(config).await?;
         let store = Store::connect(&config.database.url, config.database.max_connections)
             .await
             .context("cannot open the database (database.url)")?;
@@ -293,4 +286,18 @@ impl Services {
             .await
             .context("cannot reach Redis (cache.redis_url)")
     }
+}
+
+/// Refuses an SQLite database file that does not exist (the command runs in the wrong place).
+async fn check_database_file(config: &Config) -> anyhow::Result<()> {
+    if let Some(path) = domain::store::sqlite_path(&config.database.url)
+        && !tokio::fs::try_exists(&path).await.unwrap_or(false)
+    {
+        bail!(
+            "no database at {} (database.url): run this where `gatehouse serve` runs, with its \
+             configuration, or create one with `gatehouse migrate`",
+            path.display()
+        );
+    }
+    Ok(())
 }
