@@ -351,6 +351,26 @@ fn vault_unreachable_or_refusing_at_start_exits_1_with_one_clear_line() {
     ));
     let out = case.run(&env, &["serve"]);
     assert_clean_failure(&out, &[&case.addr, "refused", "secrets.vault.token"]);
+
+    // The transit key that wraps the stored master key is gone from Vault.
+    case.serve(&case.root_env()).stop();
+    let key = format!("transit/keys/{}", case.key);
+    case.admin(
+        "POST",
+        &format!("{key}/config"),
+        json!({ "deletion_allowed": true }),
+    );
+    case.admin("DELETE", &key, json!({}));
+    let mut env = case.root_env();
+    env.push((
+        "GATEHOUSE__SERVER__BIND".into(),
+        format!("127.0.0.1:{port}"),
+    ));
+    let out = case.run(&env, &["serve"]);
+    assert_clean_failure(
+        &out,
+        &[&case.addr, "not found", "secrets.vault.transit_key"],
+    );
 }
 
 #[test]
