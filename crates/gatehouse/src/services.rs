@@ -139,6 +139,16 @@ impl Services {
     ) -> anyhow::Result<(MasterKey, Option<std::sync::Arc<crate::secrets::Vault>>)> {
         let vault = crate::secrets::vault(config).await?;
         let master = crate::secrets::vault_master_key_with(&vault, store).await?;
+        let file = config.master_key_path();
+        if !config.secrets.master_key.is_empty()
+            || tokio::fs::try_exists(&file).await.unwrap_or(false)
+        {
+            tracing::warn!(
+                file = %file.display(),
+                "secrets.provider = \"vault\": secrets.master_key and the master key file are \
+                 not used; once `gatehouse secrets wrap` has stored them, remove them"
+            );
+        }
         Ok((master, Some(vault)))
     }
 

@@ -249,8 +249,19 @@ impl Vault {
     /// Extends the current token (`auth/token/renew-self`); when that is refused or the
     /// token is not renewable, logs in again where possible (AppRole, token file).
     pub async fn refresh(&self) -> Result<Lease, VaultError> {
-        let refused = if self.lease().renewable {
+        let current = self.lease();
+        let refused = if current.renewable {
             match self.renew_self().await {
+                // A token near its max TTL comes back shorter each time: AppRole logs in
+                // again rather than renewing every second until it expires.
+                Ok(lease) if self.approle.is_some() && lease.ttl < current.ttl / 2 => {
+                    VaultError::Failed {
+                        address: self.address.clone(),
+                        what: "token renewal".into(),
+                        status: 200,
+                        detail: "the token is near its maximum TTL".into(),
+                    }
+                }
                 Ok(lease) => return Ok(self.set_lease(lease)),
                 Err(e) => e,
             }
