@@ -32,3 +32,4 @@ pub mod user;
 pub mod user_group;
 pub mod user_role;
 pub mod user_token;
+pub mod wrapped_master_key;

@@ -3,6 +3,8 @@
 //! Two sub-keys are derived from the master key (HMAC-SHA-256 over a fixed label), one for
 //! AES-256-GCM and one for keyed hashes, so that one key never serves two purposes.
 
+pub mod wrapped;
+
 use std::path::Path;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};

@@ -228,6 +228,8 @@ pub enum Exclusive {
     Migrations,
     /// A server's first-start set-up: missing signing keys, the first administrator.
     StartUp,
+    /// Creating, storing or rewrapping the master key wrapped by a key service.
+    MasterKey,
 }
 
 impl Exclusive {
@@ -237,6 +239,7 @@ impl Exclusive {
         match self {
             Exclusive::Migrations => 0x6761_7465_686f_7501,
             Exclusive::StartUp => 0x6761_7465_686f_7502,
+            Exclusive::MasterKey => 0x6761_7465_686f_7503,
         }
     }
 }

@@ -10,6 +10,7 @@ mod password;
 mod policy;
 mod purge;
 mod role;
+mod secrets;
 mod serve;
 pub mod user;
 
@@ -70,6 +71,9 @@ pub enum Command {
     /// Manage ACL entries (subject, relation, resource) of resource servers.
     #[command(subcommand)]
     Acl(policy::AclCommand),
+    /// Manage the master key's place in Vault / OpenBao (wrap, rewrap, status).
+    #[command(subcommand)]
+    Secrets(secrets::SecretsCommand),
     /// Delete expired and ended rows now (servers also do it every
     /// maintenance.purge_interval_secs) and print what was deleted.
     Purge {
@@ -96,6 +100,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         level: "warn".into(),
         ..config.log.clone()
     });
+    if let Command::Secrets(cmd) = cli.command {
+        return secrets::run(&config, cmd).await;
+    }
     // Only `serve` and `migrate` create a database and a master key.
     let services = if let Command::Migrate = cli.command {
         Services::open(config).await?
@@ -103,7 +110,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Services::open_existing(config).await?
     };
     let result = match cli.command {
-        Command::Serve => unreachable!("handled above"),
+        Command::Serve | Command::Secrets(_) => unreachable!("handled above"),
         Command::Migrate => {
             println!("database is up to date");
             Ok(())

@@ -8,6 +8,7 @@ pub mod http;
 pub mod logging;
 pub mod mail;
 pub mod pages;
+pub mod secrets;
 pub mod server;
 pub mod services;
 pub mod sms;

@@ -42,6 +42,7 @@ pub struct RunningServer {
     key_reload: JoinHandle<()>,
     purge: Option<JoinHandle<()>>,
     usage_flush: JoinHandle<()>,
+    vault_renewal: Option<JoinHandle<()>>,
     mail: JoinHandle<()>,
     /// Wakes the mail worker after this node queued a mail.
     pub mail_waker: std::sync::Arc<tokio::sync::Notify>,
@@ -60,6 +61,9 @@ impl RunningServer {
             purge.abort();
         }
         self.usage_flush.abort();
+        if let Some(renewal) = &self.vault_renewal {
+            renewal.abort();
+        }
         self.mail.abort();
         result.context("server task failed")??;
         Ok(())
@@ -103,6 +107,10 @@ pub async fn start_on(
     let key_reload = spawn_key_reload(&services, keys.clone());
     let purge = spawn_purge(&services);
     let usage_flush = spawn_usage_flush(&services);
+    let vault_renewal = services
+        .vault
+        .clone()
+        .and_then(crate::secrets::spawn_renewal);
     let mut mail_config = services.config.mail.clone();
     mail_config.file_dir = services.config.mail_dir().display().to_string();
     let mailer = crate::mail::Mailer::new(&mail_config, services.outbox.clone())
@@ -223,6 +231,7 @@ pub async fn start_on(
         key_reload,
         purge,
         usage_flush,
+        vault_renewal,
         mail,
         mail_waker,
     })

@@ -17,14 +17,14 @@ use domain::groups::Groups;
 use domain::keys::{Keys, SharedKeyRing};
 use domain::purge::Purge;
 use domain::roles::Roles;
-use domain::secrets::{MasterKey, MasterKeySource, SecretBox};
+use domain::secrets::{MasterKey, SecretBox};
 use domain::service_accounts::ServiceAccounts;
 use domain::sessions::{BrowserSessions, SessionPolicy};
 use domain::store::Store;
 use domain::users::Users;
 use migration::MigratorTrait as _;
 
-use crate::config::Config;
+use crate::config::{Config, SecretsProvider};
 
 /// Every service a command or the server needs.
 #[derive(Debug, Clone)]
@@ -73,6 +73,8 @@ pub struct Services {
     pub purge: Purge,
     /// Upstream identity providers, links and sign-ins sent to them.
     pub federation: domain::federation::Federation,
+    /// The Vault client that unwrapped the master key (`secrets.provider = "vault"`).
+    pub vault: Option<std::sync::Arc<crate::secrets::Vault>>,
 }
 
 impl Services {
@@ -82,17 +84,10 @@ impl Services {
     /// migrate a live database under the servers still running the old binary. Only `serve`
     /// and `migrate` migrate.
     pub async fn open_existing(config: Config) -> anyhow::Result<Self> {
-        if let Some(path) = domain::store::sqlite_path(&config.database.url)
-            && !tokio::fs::try_exists(&path).await.unwrap_or(false)
-        {
-            bail!(
-                "no database at {} (database.url): run this where `gatehouse serve` runs, with \
-                 its configuration, or create one with `gatehouse migrate`",
-                path.display()
-            );
-        }
+        check_database_file(&config).await?;
         let key = config.master_key_path();
-        if config.secrets.master_key.is_empty()
+        if config.secrets.provider == SecretsProvider::File
+            && config.secrets.master_key.is_empty()
             && !tokio::fs::try_exists(&key).await.unwrap_or(false)
         {
             bail!(
@@ -101,13 +96,18 @@ impl Services {
                 key.display()
             );
         }
-        let store = Store::connect_with(
-            &config.database.url,
-            config.database.max_connections,
-            std::time::Duration::from_secs(config.database.acquire_timeout_secs),
-        )
-        .await
-        .context("cannot open the database (database.url)")?;
+        let store = Self::existing_store(&config).await?;
+        let (master, vault) = match config.secrets.provider {
+            SecretsProvider::File => (crate::secrets::file_master_key(&config).await?, None),
+            SecretsProvider::Vault => Self::from_vault(&config, &store).await?,
+        };
+        Self::build(config, master, store, vault).await
+    }
+
+    /// The existing, fully migrated database of `config`, opened without changing it.
+    pub async fn existing_store(config: &Config) -> anyhow::Result<Store> {
+        check_database_file(config).await?;
+        let store = connect(config).await?;
         let pending = store
             .pending_migrations()
             .await
@@ -127,30 +127,56 @@ impl Services {
                 pending[0]
             );
         }
-        let master = master_key(&config).await?;
-        Self::build(config, master, store).await
+        Ok(store)
+    }
+
+    /// Logs in to Vault and unwraps (or first creates) the master key stored in `store`.
+    async fn from_vault(
+        config: &Config,
+        store: &Store,
+    ) -> anyhow::Result<(MasterKey, Option<std::sync::Arc<crate::secrets::Vault>>)> {
+        let vault = crate::secrets::vault(config).await?;
+        let master = crate::secrets::vault_master_key_with(&vault, store).await?;
+        let file = config.master_key_path();
+        if !config.secrets.master_key.is_empty()
+            || tokio::fs::try_exists(&file).await.unwrap_or(false)
+        {
+            tracing::warn!(
+                file = %file.display(),
+                "secrets.provider = \"vault\": secrets.master_key and the master key file are \
+                 not used; once `gatehouse secrets wrap` has stored them, remove them"
+            );
+        }
+        Ok((master, Some(vault)))
     }
 
     /// Loads (or creates) the master key, connects to (or creates) the database and applies
     /// pending migrations (under a lock on PostgreSQL: several nodes may start at once).
     pub async fn open(config: Config) -> anyhow::Result<Self> {
-        let master = master_key(&config).await?;
-        let store = Store::connect_with(
-            &config.database.url,
-            config.database.max_connections,
-            std::time::Duration::from_secs(config.database.acquire_timeout_secs),
-        )
-        .await
-        .context("cannot open the database (database.url)")?;
+        // The file key first, as before: a Vault-wrapped key lives in the migrated database.
+        let file_key = match config.secrets.provider {
+            SecretsProvider::File => Some(crate::secrets::file_master_key(&config).await?),
+            SecretsProvider::Vault => None,
+        };
+        let store = connect(&config).await?;
         store
             .migrate()
             .await
             .context("cannot apply database migrations")?;
-        Self::build(config, master, store).await
+        let (master, vault) = match file_key {
+            Some(key) => (key, None),
+            None => Self::from_vault(&config, &store).await?,
+        };
+        Self::build(config, master, store, vault).await
     }
 
     /// The services over a connected, migrated database.
-    async fn build(config: Config, master: MasterKey, store: Store) -> anyhow::Result<Self> {
+    async fn build(
+        config: Config,
+        master: MasterKey,
+        store: Store,
+        vault: Option<std::sync::Arc<crate::secrets::Vault>>,
+    ) -> anyhow::Result<Self> {
         let params = config.password;
         let hasher = tokio::task::spawn_blocking(move || PasswordHasher::new(&params))
             .await
@@ -229,6 +255,7 @@ impl Services {
             secrets,
             store,
             config,
+            vault,
         })
     }
 
@@ -268,22 +295,27 @@ impl Services {
     }
 }
 
-async fn master_key(config: &Config) -> anyhow::Result<MasterKey> {
-    if !config.secrets.master_key.is_empty() {
-        return Ok(MasterKey::from_base64(&config.secrets.master_key)?);
-    }
-    let path = config.master_key_path();
-    let shown = path.display().to_string();
-    let (key, source) = tokio::task::spawn_blocking(move || MasterKey::load_or_create(&path))
-        .await
-        .context("master key loading panicked")?
-        .with_context(|| format!("cannot read or create the master key file {shown}"))?;
-    if source == MasterKeySource::Generated {
-        tracing::warn!(
-            path = %shown,
-            "no master key configured: generated one. Back this file up: without it the \
-             stored signing keys and secrets cannot be read"
+/// Refuses an SQLite database file that does not exist (the command runs in the wrong place).
+async fn check_database_file(config: &Config) -> anyhow::Result<()> {
+    if let Some(path) = domain::store::sqlite_path(&config.database.url)
+        && !tokio::fs::try_exists(&path).await.unwrap_or(false)
+    {
+        bail!(
+            "no database at {} (database.url): run this where `gatehouse serve` runs, with its \
+             configuration, or create one with `gatehouse migrate`",
+            path.display()
         );
     }
-    Ok(key)
+    Ok(())
+}
+
+/// Connects to `database.url` with the configured pool size and acquire timeout.
+async fn connect(config: &Config) -> anyhow::Result<Store> {
+    Store::connect_with(
+        &config.database.url,
+        config.database.max_connections,
+        std::time::Duration::from_secs(config.database.acquire_timeout_secs),
+    )
+    .await
+    .context("cannot open the database (database.url)")
 }

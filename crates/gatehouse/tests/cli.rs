@@ -14,6 +14,8 @@ use serde_json::Value;
 mod faults;
 #[path = "cli/telemetry.rs"]
 mod telemetry;
+#[path = "cli/vault.rs"]
+mod vault;
 
 struct Sandbox {
     dir: tempfile::TempDir,

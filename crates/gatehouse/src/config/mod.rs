@@ -2,6 +2,7 @@
 //! key overridable as `GATEHOUSE__SECTION__KEY`, with defaults that run with no file at all.
 
 mod branding;
+mod secrets;
 mod validate;
 
 use std::collections::HashMap;
@@ -11,6 +12,7 @@ use domain::credentials::password::PasswordParams;
 use serde::{Deserialize, Serialize};
 
 pub use branding::BrandingConfig;
+pub use secrets::{SecretsConfig, SecretsProvider, VaultConfig};
 pub use validate::ConfigError;
 
 /// The environment variable prefix of overrides (`GATEHOUSE__DATABASE__URL`).
@@ -783,18 +785,6 @@ pub struct CacheConfig {
     pub memcached_url: String,
     /// Prefix of every Redis or Memcached key, to share one server between deployments.
     pub key_prefix: String,
-}
-
-/// `[secrets]`
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SecretsConfig {
-    /// Base64 of 32 random bytes. Prefer the environment (`GATEHOUSE__SECRETS__MASTER_KEY`)
-    /// or a key file over writing it here.
-    pub master_key: String,
-    /// File holding the base64 key; created (mode 0600) on first start when no key is
-    /// configured. Empty means `<data_dir>/master.key`.
-    pub master_key_file: String,
 }
 
 /// Log line format.

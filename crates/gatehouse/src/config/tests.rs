@@ -184,7 +184,23 @@ fn the_shipped_file_holds_the_defaults_and_documents_every_key() {
                     text.contains(&format!("[{section}]")),
                     "[{section}] missing"
                 );
-                for key in keys.keys() {
+                for (key, inner) in keys {
+                    // A nested table (`[secrets.vault]`) documents its own keys; a map
+                    // (`by_role = {}`) is one key.
+                    if let Some(inner) = inner
+                        .as_object()
+                        .filter(|_| !text.contains(&format!("\n{key} = ")))
+                    {
+                        let header = format!("[{section}.{key}]");
+                        assert!(text.contains(&header), "{header} missing");
+                        for k in inner.keys() {
+                            assert!(
+                                text.contains(&format!("\n{k} = ")),
+                                "{section}.{key}.{k} missing"
+                            );
+                        }
+                        continue;
+                    }
                     assert!(
                         text.contains(&format!("\n{key} = ")),
                         "{section}.{key} missing"
@@ -506,5 +522,132 @@ fn telemetry_is_off_by_default_and_checks_its_keys() {
     ] {
         let var = format!("GATEHOUSE__TELEMETRY__{key}");
         assert_eq!(err(&[(var.as_str(), value)]).key, named, "{key}={value}");
+    }
+}
+
+const VAULT: (&str, &str) = ("GATEHOUSE__SECRETS__VAULT__ADDRESS", "https://vault:8200");
+const VAULT_PROVIDER: (&str, &str) = ("GATEHOUSE__SECRETS__PROVIDER", "vault");
+
+#[test]
+fn vault_with_a_token_from_the_environment_is_accepted() {
+    let c = Config::load(
+        None,
+        env(&[
+            VAULT_PROVIDER,
+            VAULT,
+            ("GATEHOUSE__SECRETS__VAULT__TOKEN", "s.secret-token"),
+            ("GATEHOUSE__SECRETS__VAULT__TIMEOUT_SECS", "3"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.secrets.provider, SecretsProvider::Vault);
+    assert_eq!(c.secrets.vault.mount, "transit");
+    assert_eq!(c.secrets.vault.transit_key, "gatehouse");
+    assert_eq!(c.secrets.vault.timeout_secs, 3);
+    assert_eq!(c.secrets.vault.token, "s.secret-token");
+    // Debug output (which may reach a log) never shows the token.
+    assert!(!format!("{c:?}").contains("s.secret-token"));
+}
+
+#[test]
+fn vault_with_approle_is_accepted() {
+    let c = Config::load(
+        None,
+        env(&[
+            VAULT_PROVIDER,
+            VAULT,
+            ("GATEHOUSE__SECRETS__VAULT__ROLE_ID", "role"),
+            (
+                "GATEHOUSE__SECRETS__VAULT__SECRET_ID_FILE",
+                "/run/secret-id",
+            ),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.secrets.vault.role_id, "role");
+}
+
+#[test]
+fn bad_vault_settings_name_their_key() {
+    let token = ("GATEHOUSE__SECRETS__VAULT__TOKEN", "t");
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[VAULT_PROVIDER], "secrets.vault.address"),
+        (
+            &[
+                VAULT_PROVIDER,
+                ("GATEHOUSE__SECRETS__VAULT__ADDRESS", "vault:8200"),
+                token,
+            ],
+            "secrets.vault.address",
+        ),
+        (&[VAULT_PROVIDER, VAULT], "secrets.vault.token"),
+        (
+            &[
+                VAULT_PROVIDER,
+                VAULT,
+                token,
+                ("GATEHOUSE__SECRETS__VAULT__TOKEN_FILE", "/t"),
+            ],
+            "secrets.vault.token_file",
+        ),
+        (
+            &[
+                VAULT_PROVIDER,
+                VAULT,
+                token,
+                ("GATEHOUSE__SECRETS__VAULT__ROLE_ID", "r"),
+            ],
+            "secrets.vault.role_id",
+        ),
+        (
+            &[
+                VAULT_PROVIDER,
+                VAULT,
+                ("GATEHOUSE__SECRETS__VAULT__ROLE_ID", "r"),
+            ],
+            "secrets.vault.secret_id",
+        ),
+        (
+            &[
+                VAULT_PROVIDER,
+                VAULT,
+                ("GATEHOUSE__SECRETS__VAULT__SECRET_ID", "s"),
+            ],
+            "secrets.vault.role_id",
+        ),
+        (
+            &[
+                VAULT_PROVIDER,
+                VAULT,
+                token,
+                ("GATEHOUSE__SECRETS__VAULT__TRANSIT_KEY", "a/b"),
+            ],
+            "secrets.vault.transit_key",
+        ),
+        (
+            &[
+                VAULT_PROVIDER,
+                VAULT,
+                token,
+                ("GATEHOUSE__SECRETS__VAULT__MOUNT", "/transit/"),
+            ],
+            "secrets.vault.mount",
+        ),
+        (
+            &[
+                VAULT_PROVIDER,
+                VAULT,
+                token,
+                ("GATEHOUSE__SECRETS__VAULT__TIMEOUT_SECS", "0"),
+            ],
+            "secrets.vault.timeout_secs",
+        ),
+        // Filled in for `secrets wrap` while the provider is still the file: checked too.
+        (&[VAULT], "secrets.vault.token"),
+        (&[("GATEHOUSE__SECRETS__PROVIDER", "aws")], "config"),
+    ];
+    for (pairs, key) in cases {
+        let e = err(pairs);
+        assert_eq!(&e.key, key, "{pairs:?}: {e}");
     }
 }

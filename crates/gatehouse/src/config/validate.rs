@@ -86,6 +86,7 @@ impl Config {
         if !self.secrets.master_key.is_empty() {
             MasterKey::from_base64(&self.secrets.master_key)?;
         }
+        self.secrets.validate()?;
         EnvFilter::try_new(&self.log.level)
             .map_err(|e| ConfigError::new("log.level", format!("is not a valid filter: {e}")))?;
         domain::users::normalize_email(&self.bootstrap.admin_email)
