@@ -52,19 +52,20 @@ web=$("$GH" client create --name soak-web --redirect-uri http://127.0.0.1:9/cb -
 pid=$!
 for _ in $(seq 1 200); do curl -sf "$BASE/readyz" >/dev/null && break; sleep 0.1; done
 
+# Sets ARGS to the credentials a kind of request needs.
 args_of() {
   case $1 in
-    client_credentials) echo --client-id "$(json_field client_id <<<"$svc")" --client-secret "$(json_field client_secret <<<"$svc")" ;;
-    *) echo --client-id "$(json_field client_id <<<"$web")" --client-secret "$(json_field client_secret <<<"$web")" \
-         --email admin@localhost --password "soak admin passphrase" ;;
+    client_credentials) ARGS=(--client-id "$(json_field client_id <<<"$svc")" --client-secret "$(json_field client_secret <<<"$svc")") ;;
+    *) ARGS=(--client-id "$(json_field client_id <<<"$web")" --client-secret "$(json_field client_secret <<<"$web")"
+         --email admin@localhost --password "soak admin passphrase") ;;
   esac
 }
 
 echo "== capacity (each kind alone, 8 connections, 10 s), commit $(git rev-parse --short HEAD)"
 declare -A capacity
 for kind in "${KINDS[@]}"; do
-  # shellcheck disable=SC2046
-  line=$("$LOAD" "$kind" --base "$BASE" --connections 8 --seconds 10 $(args_of "$kind"))
+  args_of "$kind"
+  line=$("$LOAD" "$kind" --base "$BASE" --connections 8 --seconds 10 "${ARGS[@]}")
   echo "$line"
   capacity[$kind]=$(awk '{print $2}' <<<"$line")
 done
@@ -75,9 +76,9 @@ echo "== soak: ${SECS} s, all kinds at once, each at ${LOAD_SHARE} / $n of its c
 loads=()
 for kind in "${KINDS[@]}"; do
   rate=$(python3 -c "print(max(1.0, ${capacity[$kind]} * $LOAD_SHARE / $n))")
-  # shellcheck disable=SC2046
+  args_of "$kind"
   "$LOAD" "$kind" --base "$BASE" --connections 4 --seconds "$SECS" --rate "$rate" --label "$kind @ ${rate%.*}/s" \
-    $(args_of "$kind") >"$work/$kind.out" 2>&1 &
+    "${ARGS[@]}" >"$work/$kind.out" 2>&1 &
   loads+=($!)
 done
 rss_log="$work/rss.csv"

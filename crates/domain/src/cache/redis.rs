@@ -1,9 +1,14 @@
-//! The Redis cache backend (deadpool-redis).
+//! The Redis cache backend: one multiplexed connection per node (`ConnectionManager`), which
+//! pipelines every request on it and reconnects by itself after an outage. (A pool would
+//! check each connection it hands out with a PING: one more round trip per request.)
 
 use std::time::Duration;
 
-use deadpool_redis::{Config, Connection, Pool, Runtime};
 use redis::AsyncCommands as _;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+/// The shared connection; clones are cheap and use the same one.
+type Connection = ConnectionManager;
 
 use crate::{Error, Result};
 
@@ -17,7 +22,7 @@ return n
 /// A pooled Redis connection with a key prefix.
 #[derive(Clone)]
 pub struct RedisCache {
-    pool: Pool,
+    manager: ConnectionManager,
     prefix: String,
     incr_script: redis::Script,
 }
@@ -39,43 +44,44 @@ fn millis(ttl: Duration) -> u64 {
 }
 
 impl RedisCache {
-    /// Builds the pool and checks the server answers.
+    /// Connects and checks the server answers.
     pub async fn connect(url: &str, prefix: &str) -> Result<Self> {
-        let pool = Config::from_url(url)
-            .create_pool(Some(Runtime::Tokio1))
-            .map_err(cache_err)?;
-        let cache = Self {
-            pool,
-            prefix: prefix.to_owned(),
-            incr_script: redis::Script::new(INCR_WITH_TTL),
-        };
-        let mut conn = tokio::time::timeout(Duration::from_secs(5), cache.conn())
-            .await
-            .map_err(|_| Error::Cache(format!("redis at {} did not answer", redacted(url))))??;
-        let _: String = redis::cmd("PING")
-            .query_async(&mut conn)
-            .await
-            .map_err(cache_err)?;
+        let cache = Self::lazy(url, prefix)?;
+        let mut conn = cache.conn().await?;
+        let ping = redis::cmd("PING");
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            ping.query_async::<String>(&mut conn),
+        )
+        .await
+        .map_err(|_| Error::Cache(format!("redis at {} did not answer", redacted(url))))?
+        .map_err(cache_err)?;
         Ok(cache)
     }
 
-    /// A pool without a first PING: connections are made on use.
+    /// A cache whose connection is made on first use.
     pub(crate) fn lazy(url: &str, prefix: &str) -> Result<Self> {
-        let pool = Config::from_url(url)
-            .create_pool(Some(Runtime::Tokio1))
-            .map_err(cache_err)?;
+        let client = redis::Client::open(url).map_err(cache_err)?;
+        // While Redis is away a request fails within these bounds instead of waiting; the
+        // manager reconnects in the background, with back-off, when the next request comes.
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(Duration::from_secs(2)))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_secs(1));
+        let manager = ConnectionManager::new_lazy_with_config(client, config).map_err(cache_err)?;
         Ok(Self {
-            pool,
+            manager,
             prefix: prefix.to_owned(),
             incr_script: redis::Script::new(INCR_WITH_TTL),
         })
     }
 
     async fn conn(&self) -> Result<Connection> {
-        self.pool.get().await.map_err(cache_err)
+        Ok(self.manager.clone())
     }
 
-    /// A pooled connection (for the rate limiter's script).
+    /// The shared connection (for the rate limiter's script).
     pub(crate) async fn connection(&self) -> Result<Connection> {
         self.conn().await
     }
