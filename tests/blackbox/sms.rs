@@ -103,6 +103,18 @@ harness::shared_server_tests! {
         let login = browser.open(&server.url("/account")).await;
         browser.sign_in(&login, &kit.email, PASSWORD).await;
         verify_phone(&browser, server, "+33 6 12 34 56 78", "+33612345678").await;
+        // Texts are counted once handed to the transport (one registry per test process:
+        // at least this one).
+        let mut sent = 0.0;
+        for _ in 0..400 {
+            let scrape = reqwest::get(server.url("/metrics")).await.unwrap().text().await.unwrap();
+            sent = scrape.lines().find_map(|l| l.strip_prefix("gatehouse_sms_total{outcome=\"sent\"} ")).map_or(0.0, |v| v.parse().unwrap());
+            if sent >= 1.0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert!(sent >= 1.0, "gatehouse_sms_total{{outcome=\"sent\"}} is {sent}");
         let account = browser.open(&server.url("/account")).await;
         let on = submit(&browser, server, &account, "/account/mfa/sms", &[]).await;
         assert!(on.page().2.contains("Signing in now asks for a code sent by text message"));
