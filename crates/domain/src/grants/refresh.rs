@@ -98,7 +98,8 @@ impl Grants {
 
     /// Lets a client retry a refresh whose answer it lost (its node died, the connection
     /// broke) for `grace` after the rotation: the unused successor is replaced instead of the
-    /// grant being revoked as reused. Any later use of the replaced successor is reuse.
+    /// grant being revoked as reused. Once the grace has passed or the newest token has been
+    /// used, presenting any earlier token is reuse again.
     #[must_use]
     pub fn with_reuse_grace(mut self, grace: Duration) -> Self {
         self.reuse_grace = grace;
