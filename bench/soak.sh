@@ -18,6 +18,8 @@ SAMPLE=${SOAK_SAMPLE:-10}
 REDIS=${BENCH_REDIS_URL:-redis://127.0.0.1:6379}
 PORT=${BENCH_PORT:-18091}
 BASE="http://127.0.0.1:$PORT"
+# Access tokens outlive the run: each connection of the load generator keeps the token it got
+# at the start (an expired one would count as an error of the load, not of the server).
 # Mixed traffic: what one client application and its users do, each kind on its own
 # connections, all at once.
 KINDS=(client_credentials refresh userinfo introspection signin)
@@ -43,6 +45,7 @@ export GATEHOUSE__SERVER__BIND="127.0.0.1:$PORT" GATEHOUSE__ISSUER="$BASE" \
   GATEHOUSE__DATABASE__MAX_CONNECTIONS=16 GATEHOUSE__LOG__LEVEL=warn \
   GATEHOUSE__CACHE__REDIS_URL="$REDIS" GATEHOUSE__CACHE__KEY_PREFIX="gatehouse-soak-$$:" \
   GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD="soak admin passphrase" \
+  GATEHOUSE__TOKENS__ACCESS_TOKEN_TTL_SECS=$((SECS + 600)) \
   GATEHOUSE__RATE_LIMIT__PASSWORD_PER_IP=0 GATEHOUSE__RATE_LIMIT__PASSWORD_PER_ACCOUNT=0 \
   GATEHOUSE__RATE_LIMIT__PASSWORD_PER_IP_ACCOUNT=0 GATEHOUSE__RATE_LIMIT__AUTHORIZE_PER_IP=0
 "$GH" migrate >/dev/null

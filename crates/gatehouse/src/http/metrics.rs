@@ -42,8 +42,29 @@ pub fn handle() -> &'static PrometheusHandle {
             tracing::warn!("a metrics recorder was installed already; /metrics shows only its own");
         }
         metrics::gauge!("gatehouse_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+        spawn_upkeep(handle.clone());
         handle
     })
+}
+
+/// How often histogram samples are folded into their buckets.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds the histogram samples recorded since the last time into their buckets. The recorder
+/// keeps every sample until then: without this, a node nobody scrapes grows by every request
+/// it answers (the soak test saw about 1 MB a minute).
+fn spawn_upkeep(handle: PrometheusHandle) {
+    let started = std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(UPKEEP_EVERY);
+                handle.run_upkeep();
+            }
+        });
+    if let Err(e) = started {
+        tracing::error!(error = %e, "cannot start the metrics upkeep thread; histograms grow until scraped");
+    }
 }
 
 /// A method as a label: the standard ones by name, anything else as `other` (a client
