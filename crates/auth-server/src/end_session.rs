@@ -277,6 +277,19 @@ fn bad(provider: &Provider, message: &str) -> HttpResponse {
 /// A failure on our side: logged with the request (its span carries the request id), and
 /// a page that says nothing about it.
 fn internal(provider: &Provider, e: &domain::Error) -> HttpResponse {
+    if e.is_unavailable() {
+        tracing::warn!(error = %e, "end-session unavailable: storage unreachable");
+        let mut res = provider.pages.error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            "The service is briefly unavailable. Please try again in a few seconds.",
+        );
+        res.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(crate::error::UNAVAILABLE_RETRY_AFTER_SECS),
+        );
+        return res;
+    }
     tracing::error!(error = %e, "end-session failed");
     provider.pages.error(
         StatusCode::INTERNAL_SERVER_ERROR,

@@ -728,7 +728,8 @@ impl PrivatePostgres {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
 
-    fn run(&self, tool: &str, args: &[&str]) {
+    /// `tool` of the server's binaries, run as `postgres` when the test runs as root.
+    fn command(&self, tool: &str) -> Command {
         let program = self.bin.join(tool);
         let mut cmd = if is_root() {
             let mut c = Command::new("runuser");
@@ -737,11 +738,13 @@ impl PrivatePostgres {
         } else {
             Command::new(&program)
         };
-        let out = cmd
-            .args(args)
-            .current_dir(self.dir.path())
-            .output()
-            .unwrap();
+        cmd.current_dir(self.dir.path());
+        cmd
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let mut cmd = self.command(tool);
+        let out = cmd.args(args).output().unwrap();
         assert!(
             out.status.success(),
             "{tool} {args:?}: {}{}",
@@ -773,16 +776,10 @@ impl PrivatePostgres {
 impl Drop for PrivatePostgres {
     fn drop(&mut self) {
         let data = self.data().display().to_string();
-        let _ = Command::new(if is_root() { "runuser" } else { "true" })
-            .args(["-u", "postgres", "--"])
-            .arg(self.bin.join("pg_ctl"))
+        let _ = self
+            .command("pg_ctl")
             .args(["stop", "-D", &data, "-m", "immediate"])
             .output();
-        if !is_root() {
-            let _ = Command::new(self.bin.join("pg_ctl"))
-                .args(["stop", "-D", &data, "-m", "immediate"])
-                .output();
-        }
     }
 }
 

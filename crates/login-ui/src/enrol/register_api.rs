@@ -96,6 +96,19 @@ pub async fn register(
         Ok(()) => HttpResponse::Accepted()
             .insert_header(("Cache-Control", "no-store"))
             .json(json!({ "status": "verification_sent" })),
+        Err(e) if e.is_unavailable() => {
+            tracing::warn!(error = %e, "registration unavailable: storage unreachable");
+            let mut res = error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "the service is temporarily unavailable: try again shortly",
+            );
+            res.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from_static("5"),
+            );
+            res
+        }
         Err(e) => {
             tracing::error!(error = %e, "registration failed");
             error(
