@@ -112,7 +112,7 @@ pub struct AuditLog {
 #[derive(Debug)]
 struct Queued {
     row: audit_event::ActiveModel,
-    done: oneshot::Sender<std::result::Result<(), String>>,
+    done: oneshot::Sender<std::result::Result<(), WriteFailed>>,
 }
 
 /// Most rows in one INSERT.
@@ -169,8 +169,24 @@ impl AuditLog {
         outcome
             .await
             .map_err(|_| Error::Task("the audit writer has stopped".into()))?
-            .map_err(|e| Error::Task(format!("audit write failed: {e}")))
+            .map_err(|e| {
+                let message = format!("audit write failed: {}", e.message);
+                if e.unavailable {
+                    Error::Unavailable(message)
+                } else {
+                    Error::Task(message)
+                }
+            })
     }
+}
+
+/// Why the writer could not store a batch, as every waiting caller learns it.
+#[derive(Debug, Clone)]
+struct WriteFailed {
+    /// The database could not be reached (the callers answer 503, not 500).
+    unavailable: bool,
+    /// The database's error, in words.
+    message: String,
 }
 
 /// The writer: takes whatever is queued (up to [`BATCH`]), inserts it in one statement,
@@ -183,9 +199,15 @@ async fn write_batches(db: DatabaseConnection, mut rx: mpsc::Receiver<Queued>) {
             .exec(&db)
             .await
             .map(drop)
-            .map_err(|e| e.to_string());
+            .map_err(|e| {
+                let e = Error::Database(e);
+                WriteFailed {
+                    unavailable: e.is_unavailable(),
+                    message: e.to_string(),
+                }
+            });
         if let Err(e) = &outcome {
-            tracing::error!(error = %e, "cannot store audit events");
+            tracing::error!(error = %e.message, "cannot store audit events");
         }
         for waiter in waiters {
             let _ = waiter.send(outcome.clone());

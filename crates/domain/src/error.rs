@@ -38,6 +38,9 @@ pub enum Error {
     /// A blocking task was cancelled or panicked.
     #[error("background task failed: {0}")]
     Task(String),
+    /// A background writer could not reach the database (its error, in words).
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl Error {
@@ -54,7 +57,7 @@ impl Error {
     pub fn is_unavailable(&self) -> bool {
         match self {
             Error::Database(e) => database_unavailable(e),
-            Error::Cache(_) => true,
+            Error::Cache(_) | Error::Unavailable(_) => true,
             _ => false,
         }
     }

@@ -851,7 +851,8 @@ fn postgres_restarted_under_load_gives_503_then_service_resumes_by_itself() {
         assert!(
             matches!(failure, Failure::Status(503, body)
                 if body.contains("temporarily_unavailable") || body.contains("unavailable")),
-            "{what} failed otherwise than with 503: {failure:?}"
+            "{what} failed otherwise than with 503: {failure:?}; errors logged: {}",
+            deployment.errors(port)
         );
     }
     let slowest = *ledger.slowest.lock().unwrap();
