@@ -6,6 +6,7 @@ mod a11y;
 mod account_console;
 mod account_states;
 mod accounts;
+mod admin_api;
 mod api_keys;
 mod bad_input;
 mod branding;

@@ -260,12 +260,12 @@ harness::shared_server_tests! {
 }
 
 /// A second factor required by policy: for a role, and by a client.
-mod policy {
+pub(crate) mod policy {
     use super::*;
 
     /// Signs in through `url` and, on the setup page, sets up an authenticator; returns the
     /// landing at the client.
-    async fn sign_in_setting_up(
+    pub(crate) async fn sign_in_setting_up(
         browser: &Browser,
         server: &TestServer,
         url: &str,

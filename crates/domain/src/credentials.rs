@@ -23,3 +23,8 @@ pub mod kind {
     /// A WebAuthn passkey: its public key, counter and flags (no secret).
     pub const PASSKEY: &str = "passkey";
 }
+
+/// Whether a TOTP credential row is confirmed (set up to the end), not an abandoned setup.
+pub(crate) fn totp_confirmed(row: &crate::entities::credential::Model) -> bool {
+    totp::is_confirmed(row.name.as_deref())
+}

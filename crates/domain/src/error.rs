@@ -38,6 +38,13 @@ pub enum Error {
     /// A blocking task was cancelled or panicked.
     #[error("background task failed: {0}")]
     Task(String),
+    /// The caller may not do this (an administrator lacking the role); the reason names
+    /// what would allow it.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// The thing changed since the caller read it (a stale `If-Match`).
+    #[error("{0} was changed by someone else: read it again")]
+    Stale(&'static str),
     /// A background writer could not reach the database (its error, in words).
     #[error("storage unavailable: {0}")]
     Unavailable(String),

@@ -1,6 +1,7 @@
 //! Gatehouse domain: the rules of users, credentials, roles, clients, signing keys and audit
 //! events, and their storage (sea-orm on SQLite or PostgreSQL), plus the hot-state cache.
 
+pub mod admin;
 pub mod apikeys;
 pub mod audit;
 pub mod authorization;

@@ -9,8 +9,8 @@ pub use effective::{Effective, effective_of_roles, effective_of_user};
 pub use names::{validate_name, validate_permission};
 pub use service::{RoleDetails, RoleGrantee, RoleName, Roles};
 
-/// The role granted to the bootstrap administrator.
-pub const ADMIN_ROLE: &str = "admin";
+/// The role granted to the bootstrap administrator: every administrative power.
+pub const ADMIN_ROLE: &str = crate::admin::ADMIN;
 
 #[cfg(test)]
 mod tests;

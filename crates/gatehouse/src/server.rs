@@ -162,8 +162,14 @@ pub async fn start_on(
         (&store, &outbox),
         &cache,
     )?;
+    let admin_api = admin_api::AdminApi {
+        admin: services.admin(),
+        provider: provider.clone().into_inner(),
+        require_mfa: config.admin.require_mfa,
+    };
     let mut server = HttpServer::new(move || {
         let branding = branding.clone();
+        let admin_api = admin_api.clone();
         App::new()
             .app_data(store.clone())
             .app_data(outbox.clone())
@@ -173,6 +179,7 @@ pub async fn start_on(
             .app_data(web::FormConfig::default().limit(FORM_LIMIT))
             .app_data(web::PayloadConfig::default().limit(FORM_LIMIT))
             .configure(http::routes)
+            .configure(|cfg| admin_api::configure(cfg, admin_api))
             .configure(|cfg| {
                 if metrics_on_main {
                     http::metrics_route(cfg);
@@ -514,7 +521,21 @@ async fn geoip(path: &str) -> anyhow::Result<Option<login_ui::geoip::GeoIp>> {
 fn mfa_policy(config: &Config) -> domain::credentials::MfaPolicy {
     domain::credentials::MfaPolicy {
         required_for_all: config.mfa.required_for_all,
-        required_roles: config.mfa.required_roles.clone(),
+        // Holders of the administrative roles set up a second factor at sign-in.
+        required_roles: config
+            .mfa
+            .required_roles
+            .iter()
+            .cloned()
+            .chain(
+                config
+                    .admin
+                    .require_mfa
+                    .then_some(domain::admin::ADMIN_ROLES.map(String::from))
+                    .into_iter()
+                    .flatten(),
+            )
+            .collect(),
     }
 }
 

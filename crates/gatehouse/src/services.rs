@@ -259,6 +259,23 @@ impl Services {
         })
     }
 
+    /// Administration over these services (the admin API and the CLI act through it).
+    pub fn admin(&self) -> domain::admin::Admin {
+        domain::admin::Admin::new(
+            &self.store,
+            domain::admin::AdminParts {
+                users: self.users.clone(),
+                clients: self.clients.clone(),
+                roles: self.roles.clone(),
+                sessions: self.sessions.clone(),
+                consents: self.consents.clone(),
+                audit: self.audit.clone(),
+                secrets: self.secrets.clone(),
+                password_policy: self.config.password_policy(),
+            },
+        )
+    }
+
     /// Creates missing signing keys and loads the key ring.
     pub async fn key_ring(&self) -> anyhow::Result<SharedKeyRing> {
         let algs = self.config.key_algorithms()?;

@@ -66,7 +66,7 @@ pub struct NewClient {
 }
 
 /// A registered client with its lists decoded. Never carries the secret.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Client {
     /// The `client_id`.
     pub client_id: String,
@@ -120,12 +120,59 @@ pub struct Client {
     pub role_claims: Vec<String>,
     /// The client may start guest sign-ins (`guest=true`).
     pub allow_guests: bool,
+    /// A disabled client is refused everywhere, as if unknown.
+    pub enabled: bool,
+    /// Until when the secret before the last rotation still works.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub previous_secret_expires_at: Option<time::OffsetDateTime>,
     /// Registration time.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: time::OffsetDateTime,
+    /// Last change (the version an update must name to avoid lost updates).
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: time::OffsetDateTime,
 }
 
 impl Client {
+    /// The registration that would produce this client: the starting point of an update.
+    pub fn to_new(&self) -> NewClient {
+        NewClient {
+            name: self.name.clone(),
+            redirect_uris: self.redirect_uris.clone(),
+            post_logout_redirect_uris: self.post_logout_redirect_uris.clone(),
+            public: self.public,
+            grant_types: self.grant_types.clone(),
+            response_types: self.response_types.clone(),
+            scopes: self.scopes.clone(),
+            token_endpoint_auth_method: Some(self.token_endpoint_auth_method.clone()),
+            access_token_format: Some(self.access_token_format.clone()),
+            id_token_signed_response_alg: Some(self.id_token_signed_response_alg.clone()),
+            userinfo_signed_response_alg: self.userinfo_signed_response_alg.clone(),
+            access_token_signing_alg: Some(self.access_token_signing_alg.clone()),
+            first_party: self.first_party,
+            require_pkce: self.require_pkce,
+            require_mfa: self.require_mfa,
+            client_uri: self.client_uri.clone(),
+            logo_uri: self.logo_uri.clone(),
+            policy_uri: self.policy_uri.clone(),
+            tos_uri: self.tos_uri.clone(),
+            backchannel_logout_uri: self.backchannel_logout_uri.clone(),
+            // The default follows the redirect URIs when they change; only a list given on
+            // purpose is kept as it is.
+            allowed_origins: if self.allowed_origins
+                == default_origins(self.public, &self.redirect_uris)
+            {
+                Vec::new()
+            } else {
+                self.allowed_origins.clone()
+            },
+            resources: self.resources.clone(),
+            allow_impersonation: self.allow_impersonation,
+            role_claims: Some(self.role_claims.clone()),
+            allow_guests: self.allow_guests,
+        }
+    }
+
     /// Whether role and group claims go into this token kind (`access_token`, `id_token`,
     /// `userinfo`).
     pub fn role_claims_in(&self, kind: &str) -> bool {
@@ -174,7 +221,10 @@ impl TryFrom<client::Model> for Client {
             policy_uri: m.policy_uri,
             tos_uri: m.tos_uri,
             backchannel_logout_uri: m.backchannel_logout_uri,
+            enabled: m.enabled,
+            previous_secret_expires_at: m.previous_secret_expires_at,
             created_at: m.created_at,
+            updated_at: m.updated_at,
         })
     }
 }

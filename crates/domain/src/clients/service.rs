@@ -4,7 +4,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use sea_orm::{ActiveModelTrait as _, DatabaseConnection, EntityTrait as _, QueryOrder as _, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
+    QueryFilter as _, QueryOrder as _, Set,
+};
 
 use super::validate::check;
 use super::{Client, NewClient};
@@ -23,6 +27,7 @@ pub const CLIENT_CACHE_TTL: Duration = Duration::from_secs(5);
 struct Cached {
     read_at: Instant,
     secret_hash: Option<String>,
+    previous_secret_hash: Option<String>,
     client: Client,
 }
 
@@ -66,6 +71,7 @@ impl Clients {
         let cached = Arc::new(Cached {
             read_at: Instant::now(),
             secret_hash: row.secret_hash.clone(),
+            previous_secret_hash: row.previous_secret_hash.clone(),
             client: row.try_into()?,
         });
         if let Ok(mut cache) = self.cache.write() {
@@ -114,6 +120,9 @@ impl Clients {
             resources: Set(Some(json(&c.resources))),
             allow_impersonation: Set(new.allow_impersonation),
             allow_guests: Set(new.allow_guests),
+            enabled: Set(true),
+            previous_secret_hash: Set(None),
+            previous_secret_expires_at: Set(None),
             role_claims: Set(new
                 .role_claims
                 .as_deref()
@@ -127,14 +136,204 @@ impl Clients {
         Ok((created.try_into()?, secret))
     }
 
-    /// The client with this id, if any.
+    /// The enabled client with this id, if any: a disabled client is unknown to the
+    /// protocol.
     pub async fn find(&self, client_id: &str) -> Result<Option<Client>> {
-        Ok(self.cached(client_id).await?.map(|c| c.client.clone()))
+        Ok(self
+            .cached(client_id)
+            .await?
+            .filter(|c| c.client.enabled)
+            .map(|c| c.client.clone()))
     }
 
-    /// The client with this id, or `NotFound`.
+    /// The enabled client with this id, or `NotFound`.
     pub async fn get(&self, client_id: &str) -> Result<Client> {
         self.find(client_id).await?.ok_or(Error::NotFound("client"))
+    }
+
+    /// The client with this id, enabled or not, read from the database (administration).
+    pub async fn get_any(&self, client_id: &str) -> Result<Client> {
+        client::Entity::find_by_id(client_id.to_owned())
+            .one(&self.db)
+            .await?
+            .ok_or(Error::NotFound("client"))?
+            .try_into()
+    }
+
+    /// Replaces every setting of the client with `new` (checked like a registration),
+    /// keeping its id and secret. With `expected`, refused as [`Error::Stale`] when the
+    /// client changed since that version (its `updated_at`) was read.
+    pub async fn update(
+        &self,
+        client_id: &str,
+        new: NewClient,
+        expected: Option<time::OffsetDateTime>,
+    ) -> Result<Client> {
+        let found = self.get_any(client_id).await?;
+        if new.public != found.public {
+            return Err(Error::invalid(
+                "public",
+                "a client cannot change between public and confidential: register a new one",
+            ));
+        }
+        let c = check(&new)?;
+        let json = |v: &[String]| serde_json::Value::from(v.to_vec());
+        let role_claims = new
+            .role_claims
+            .as_deref()
+            .map(super::check_role_claims)
+            .transpose()?
+            .map(|v| json(&v));
+        let mut update = client::Entity::update_many()
+            .col_expr(client::Column::Name, Expr::value(c.name))
+            .col_expr(
+                client::Column::TokenEndpointAuthMethod,
+                Expr::value(c.auth_method),
+            )
+            .col_expr(
+                client::Column::RedirectUris,
+                Expr::value(json(&new.redirect_uris)),
+            )
+            .col_expr(
+                client::Column::PostLogoutRedirectUris,
+                Expr::value(json(&new.post_logout_redirect_uris)),
+            )
+            .col_expr(
+                client::Column::GrantTypes,
+                Expr::value(json(&c.grant_types)),
+            )
+            .col_expr(
+                client::Column::ResponseTypes,
+                Expr::value(json(&c.response_types)),
+            )
+            .col_expr(client::Column::Scopes, Expr::value(json(&c.scopes)))
+            .col_expr(
+                client::Column::AccessTokenFormat,
+                Expr::value(c.access_token_format),
+            )
+            .col_expr(
+                client::Column::IdTokenSignedResponseAlg,
+                Expr::value(c.id_token_alg),
+            )
+            .col_expr(
+                client::Column::UserinfoSignedResponseAlg,
+                Expr::value(c.userinfo_alg),
+            )
+            .col_expr(
+                client::Column::AccessTokenSigningAlg,
+                Expr::value(c.access_token_alg),
+            )
+            .col_expr(client::Column::FirstParty, Expr::value(new.first_party))
+            .col_expr(
+                client::Column::RequirePkce,
+                Expr::value(new.public || new.require_pkce),
+            )
+            .col_expr(client::Column::RequireMfa, Expr::value(new.require_mfa))
+            .col_expr(client::Column::ClientUri, Expr::value(new.client_uri))
+            .col_expr(client::Column::LogoUri, Expr::value(new.logo_uri))
+            .col_expr(client::Column::PolicyUri, Expr::value(new.policy_uri))
+            .col_expr(client::Column::TosUri, Expr::value(new.tos_uri))
+            .col_expr(
+                client::Column::BackchannelLogoutUri,
+                Expr::value(new.backchannel_logout_uri),
+            )
+            .col_expr(
+                client::Column::AllowedOrigins,
+                Expr::value(Some(json(&c.allowed_origins))),
+            )
+            .col_expr(
+                client::Column::Resources,
+                Expr::value(Some(json(&c.resources))),
+            )
+            .col_expr(
+                client::Column::AllowImpersonation,
+                Expr::value(new.allow_impersonation),
+            )
+            .col_expr(client::Column::AllowGuests, Expr::value(new.allow_guests))
+            .col_expr(client::Column::RoleClaims, Expr::value(role_claims))
+            .filter(client::Column::Id.eq(client_id));
+        update = self.touch(update, expected);
+        self.changed(client_id, update.exec(&self.db).await?.rows_affected)
+            .await
+    }
+
+    /// A new secret for a confidential client; the old one keeps working for `grace` (none:
+    /// it stops at once). Returns the client and the new secret (shown once).
+    pub async fn rotate_secret(
+        &self,
+        client_id: &str,
+        grace: Duration,
+        expected: Option<time::OffsetDateTime>,
+    ) -> Result<(Client, String)> {
+        let found = client::Entity::find_by_id(client_id.to_owned())
+            .one(&self.db)
+            .await?
+            .ok_or(Error::NotFound("client"))?;
+        let Some(old) = found.secret_hash else {
+            return Err(Error::WrongState("a public client has no secret".into()));
+        };
+        let grace_secs = i64::try_from(grace.as_secs()).unwrap_or(i64::MAX);
+        let keep_old = grace_secs > 0;
+        let secret = random::token::<32>();
+        let mut update = client::Entity::update_many()
+            .col_expr(
+                client::Column::SecretHash,
+                Expr::value(Some(self.secrets.keyed_hash(SECRET_PURPOSE, &secret))),
+            )
+            .col_expr(
+                client::Column::PreviousSecretHash,
+                Expr::value(keep_old.then_some(old)),
+            )
+            .col_expr(
+                client::Column::PreviousSecretExpiresAt,
+                Expr::value(keep_old.then(|| now() + time::Duration::seconds(grace_secs))),
+            )
+            .filter(client::Column::Id.eq(client_id));
+        update = self.touch(update, expected);
+        let affected = update.exec(&self.db).await?.rows_affected;
+        Ok((self.changed(client_id, affected).await?, secret))
+    }
+
+    /// Enables or disables the client. A disabled client's authorization and token requests
+    /// are refused (at once on this node, within [`CLIENT_CACHE_TTL`] on the others).
+    pub async fn set_enabled(
+        &self,
+        client_id: &str,
+        enabled: bool,
+        expected: Option<time::OffsetDateTime>,
+    ) -> Result<Client> {
+        let update = client::Entity::update_many()
+            .col_expr(client::Column::Enabled, Expr::value(enabled))
+            .filter(client::Column::Id.eq(client_id));
+        let affected = self
+            .touch(update, expected)
+            .exec(&self.db)
+            .await?
+            .rows_affected;
+        self.changed(client_id, affected).await
+    }
+
+    /// Sets `updated_at` and, with `expected`, applies the update only to that version.
+    fn touch(
+        &self,
+        update: sea_orm::UpdateMany<client::Entity>,
+        expected: Option<time::OffsetDateTime>,
+    ) -> sea_orm::UpdateMany<client::Entity> {
+        let update = update.col_expr(client::Column::UpdatedAt, Expr::value(now()));
+        match expected {
+            Some(at) => update.filter(client::Column::UpdatedAt.eq(at)),
+            None => update,
+        }
+    }
+
+    /// After an update: the client as stored now, `NotFound` or `Stale` when nothing changed.
+    async fn changed(&self, client_id: &str, affected: u64) -> Result<Client> {
+        self.forget(client_id);
+        if affected == 0 {
+            self.get_any(client_id).await?;
+            return Err(Error::Stale("client"));
+        }
+        self.get_any(client_id).await
     }
 
     /// Every client, oldest first.
@@ -183,11 +382,19 @@ impl Clients {
             let _ = self.secrets.keyed_hash(SECRET_PURPOSE, secret);
             return Ok(None);
         };
-        let ok = found
+        let current = found
             .secret_hash
             .as_deref()
             .is_some_and(|h| self.secrets.verify_keyed_hash(SECRET_PURPOSE, secret, h));
-        Ok(ok.then(|| found.client.clone()))
+        // The secret before a rotation, during its grace period.
+        let previous = found.previous_secret_hash.as_deref().is_some_and(|h| {
+            self.secrets.verify_keyed_hash(SECRET_PURPOSE, secret, h)
+                && found
+                    .client
+                    .previous_secret_expires_at
+                    .is_some_and(|until| now() < until)
+        });
+        Ok(((current || previous) && found.client.enabled).then(|| found.client.clone()))
     }
 }
 

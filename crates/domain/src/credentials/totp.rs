@@ -17,7 +17,7 @@ const NAME: &str = "Authenticator app";
 
 /// Whether a TOTP credential named `name` is confirmed (set up with a valid code); an
 /// unconfirmed one is still being set up.
-pub(super) fn is_confirmed(name: Option<&str>) -> bool {
+pub(crate) fn is_confirmed(name: Option<&str>) -> bool {
     name == Some(NAME)
 }
 

@@ -49,6 +49,12 @@ pub struct Model {
     pub role_claims: Option<Json>,
     /// Whether the client may start guest sign-ins (`guest=true`).
     pub allow_guests: bool,
+    /// A disabled client is refused everywhere, as if unknown, and keeps its settings.
+    pub enabled: bool,
+    /// Keyed hash of the secret before the last rotation, accepted until it expires.
+    pub previous_secret_hash: Option<String>,
+    /// When the previous secret stops working.
+    pub previous_secret_expires_at: Option<TimeDateTimeWithTimeZone>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
 }

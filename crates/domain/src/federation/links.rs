@@ -17,7 +17,7 @@ use crate::users::Users;
 use crate::{Error, Result, Store, now};
 
 /// A link as the account owner and administrators see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UpstreamLink {
     /// Id.
     pub id: String,

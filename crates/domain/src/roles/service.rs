@@ -26,7 +26,7 @@ pub struct Roles {
 /// Who a role is granted to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RoleGrantee {
-    /// A user, by email.
+    /// A user, by email or id.
     User(String),
     /// A group, by name.
     Group(String),
@@ -428,8 +428,16 @@ async fn find_role(
         .await?)
 }
 
-async fn user_id_of(db: &impl ConnectionTrait, email: &str) -> Result<String> {
-    let email = normalize_email(email)?;
+/// The id of the user named by an address (with an `@`) or by its id.
+async fn user_id_of(db: &impl ConnectionTrait, key: &str) -> Result<String> {
+    if !key.contains('@') {
+        return Ok(user::Entity::find_by_id(key.to_owned())
+            .one(db)
+            .await?
+            .ok_or(Error::NotFound("user"))?
+            .id);
+    }
+    let email = normalize_email(key)?;
     Ok(user::Entity::find()
         .filter(user::Column::Email.eq(email))
         .one(db)

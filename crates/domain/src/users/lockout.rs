@@ -174,7 +174,7 @@ impl Users {
         until: Option<time::OffsetDateTime>,
         reason: Option<String>,
     ) -> Result<user::Model> {
-        let found = self.get_by_email(email).await?;
+        let found = self.resolve(email).await?;
         if UserStatus::at(&found, now())? != UserStatus::Active {
             return Err(Error::WrongState(format!(
                 "the account is {}; only an active account can be locked",
@@ -191,7 +191,7 @@ impl Users {
 
     /// Ends a lock and clears the failure count.
     pub async fn unlock(&self, email: &str) -> Result<user::Model> {
-        let found = self.get_by_email(email).await?;
+        let found = self.resolve(email).await?;
         if found.status != UserStatus::Locked.as_str() {
             return Err(Error::WrongState(format!(
                 "the account is {}, not locked",

@@ -170,6 +170,20 @@ pub(super) fn blank_row(
 }
 
 impl Users {
+    /// The account named by `key`: an email address (it has an `@`), else a user id, else a
+    /// `sub`; `NotFound` when none matches.
+    pub async fn resolve(&self, key: &str) -> Result<user::Model> {
+        if key.contains('@') {
+            return self.get_by_email(key).await;
+        }
+        if let Some(found) = self.find(key).await? {
+            return Ok(found);
+        }
+        self.find_by_subject(key)
+            .await?
+            .ok_or(Error::NotFound("user"))
+    }
+
     /// The account with this email, if any.
     pub async fn find_by_email(&self, email: &str) -> Result<Option<user::Model>> {
         let email = normalize_email(email)?;
@@ -218,7 +232,7 @@ impl Users {
         status: UserStatus,
         reason: Option<String>,
     ) -> Result<user::Model> {
-        let found = self.get_by_email(email).await?;
+        let found = self.resolve(email).await?;
         let txn = crate::store::begin_write(&self.db).await?;
         if !status.keeps_tokens() {
             super::revoke::sign_out_everywhere(&txn, &found.id, status.as_str()).await?;
@@ -284,38 +298,29 @@ impl Users {
     /// empty one is cleared).
     pub async fn update_profile(&self, user_id: &str, profile: Profile) -> Result<user::Model> {
         let found = self.find(user_id).await?.ok_or(Error::NotFound("user"))?;
-        let mut row: user::ActiveModel = found.into();
-        // An empty string clears the claim.
-        macro_rules! set {
-            ($($field:ident),*) => {$(
-                if let Some(v) = profile.$field {
-                    row.$field = Set((!v.is_empty()).then_some(v));
-                }
-            )*};
+        Ok(profile_row(found, profile).update(&self.db).await?)
+    }
+
+    /// [`Users::update_profile`] only if the account is still at version `updated_at`;
+    /// [`Error::Stale`] when someone changed it since.
+    pub async fn update_profile_if(
+        &self,
+        user_id: &str,
+        profile: Profile,
+        updated_at: time::OffsetDateTime,
+    ) -> Result<user::Model> {
+        let found = self.find(user_id).await?.ok_or(Error::NotFound("user"))?;
+        let changed = user::Entity::update_many()
+            .set(profile_row(found, profile))
+            .filter(user::Column::Id.eq(user_id))
+            .filter(user::Column::UpdatedAt.eq(updated_at))
+            .exec(&self.db)
+            .await?
+            .rows_affected;
+        if changed == 0 {
+            return Err(Error::Stale("user"));
         }
-        set!(
-            display_name,
-            given_name,
-            family_name,
-            middle_name,
-            nickname,
-            preferred_username,
-            picture,
-            website,
-            gender,
-            birthdate,
-            locale,
-            zoneinfo,
-            phone_number
-        );
-        if let Some(v) = profile.address {
-            row.address = Set(Some(v));
-        }
-        if let Some(v) = profile.phone_number_verified {
-            row.phone_number_verified = Set(v);
-        }
-        row.updated_at = Set(now());
-        Ok(row.update(&self.db).await?)
+        self.find(user_id).await?.ok_or(Error::NotFound("user"))
     }
 
     /// Replaces the account's password.
@@ -466,6 +471,43 @@ impl Users {
 }
 
 /// Whether the account is locked at this moment.
+/// The row `found` with the claims of `profile` set (a `None` field is left unchanged, an
+/// empty one is cleared) and a new `updated_at`.
+fn profile_row(found: user::Model, profile: Profile) -> user::ActiveModel {
+    let mut row: user::ActiveModel = found.into();
+    // An empty string clears the claim.
+    macro_rules! set {
+        ($($field:ident),*) => {$(
+            if let Some(v) = profile.$field {
+                row.$field = Set((!v.is_empty()).then_some(v));
+            }
+        )*};
+    }
+    set!(
+        display_name,
+        given_name,
+        family_name,
+        middle_name,
+        nickname,
+        preferred_username,
+        picture,
+        website,
+        gender,
+        birthdate,
+        locale,
+        zoneinfo,
+        phone_number
+    );
+    if let Some(v) = profile.address {
+        row.address = Set(Some(v));
+    }
+    if let Some(v) = profile.phone_number_verified {
+        row.phone_number_verified = Set(v);
+    }
+    row.updated_at = Set(now());
+    row
+}
+
 fn locked_now(user: &user::Model) -> bool {
     UserStatus::at(user, now()).is_ok_and(|s| s == UserStatus::Locked)
 }

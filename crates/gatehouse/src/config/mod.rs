@@ -93,6 +93,23 @@ pub struct Config {
     pub federation: FederationConfig,
     /// Traces exported over OTLP/HTTP.
     pub telemetry: TelemetryConfig,
+    /// The admin API and console.
+    pub admin: AdminConfig,
+}
+
+/// `[admin]`: who may administer, and how.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Administration by a person needs a sign-in with a second factor, and holders of the
+    /// `gatehouse:*` roles must set one up at sign-in. Turn off only for development.
+    pub require_mfa: bool,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        Self { require_mfa: true }
+    }
 }
 
 /// `[guests]`: accounts made for applications allowed to send `guest=true`.
@@ -862,6 +879,7 @@ impl Default for Config {
             api_keys: ApiKeysConfig::default(),
             policies: PoliciesConfig::default(),
             guests: GuestsConfig::default(),
+            admin: AdminConfig::default(),
             federation: FederationConfig::default(),
             telemetry: TelemetryConfig::default(),
         }

@@ -1,0 +1,152 @@
+//! The admin API: `/admin/api/v1` (JSON; errors as RFC 9457 problem details), its OpenAPI
+//! 3.1 document at `/admin/api/openapi.json`, generated from the handlers below, and an API
+//! explorer at `/admin/api/explorer/` served from assets built into the binary.
+//!
+//! Every operation is a call to [`domain::admin::Admin`], which checks the caller's roles
+//! and audits it; this crate only authenticates, parses and answers.
+
+mod caller;
+mod clients;
+mod etag;
+mod problem;
+mod users;
+
+use std::sync::Arc;
+
+use actix_web::web;
+use utoipa::OpenApi as _;
+
+pub use caller::Caller;
+pub use problem::{ApiError, Problem};
+
+/// Where the API lives.
+pub const PREFIX: &str = "/admin/api/v1";
+/// Where its OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/admin/api/openapi.json";
+/// Where the explorer is served.
+pub const EXPLORER_PATH: &str = "/admin/api/explorer";
+
+/// What the handlers need.
+#[derive(Clone)]
+pub struct AdminApi {
+    /// The operations.
+    pub admin: domain::admin::Admin,
+    /// Token inspection, API keys, roles and sessions.
+    pub provider: Arc<auth_server::Provider>,
+    /// A user's token administers only after a sign-in with a second factor.
+    pub require_mfa: bool,
+}
+
+impl std::fmt::Debug for AdminApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminApi")
+            .field("require_mfa", &self.require_mfa)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Declares the routes once: the same list registers the handlers and builds the document,
+/// so a route cannot be served without being documented.
+macro_rules! routes {
+    ($($handler:path),* $(,)?) => {
+        /// The OpenAPI document's source.
+        #[derive(utoipa::OpenApi)]
+        #[openapi(
+            info(title = "Gatehouse admin API", description = "Administration of users and clients. Authenticate with a Gatehouse access token whose scopes include the gatehouse:* roles you hold, or with an API key of an owner holding them."),
+            paths($($handler),*),
+            modifiers(&Security),
+            tags((name = "users", description = "Accounts"), (name = "clients", description = "OAuth clients")),
+        )]
+        struct Document;
+
+        fn register(cfg: &mut web::ServiceConfig) {
+            $( cfg.service($handler); )*
+        }
+    };
+}
+
+routes!(
+    users::list_users,
+    users::create_user,
+    users::get_user,
+    users::update_user,
+    users::delete_user,
+    users::set_password,
+    users::change_state,
+    users::sessions,
+    users::end_sessions,
+    users::end_session,
+    users::remove_factor,
+    users::reset_mfa,
+    clients::list_clients,
+    clients::create_client,
+    clients::get_client,
+    clients::update_client,
+    clients::delete_client,
+    clients::rotate_secret,
+    clients::enable_client,
+    clients::disable_client,
+);
+
+/// Adds the bearer security scheme.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A Gatehouse access token or an API key"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI 3.1 document, with every path under [`PREFIX`].
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = Document::openapi();
+    let paths = std::mem::take(&mut doc.paths.paths);
+    doc.paths.paths = paths
+        .into_iter()
+        .map(|(path, item)| (format!("{PREFIX}{path}"), item))
+        .collect();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc
+}
+
+/// Mounts the API, its document and the explorer.
+pub fn configure(cfg: &mut web::ServiceConfig, api: AdminApi) {
+    cfg.service(
+        web::scope(PREFIX)
+            .app_data(web::Data::new(api))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(64 * 1024)
+                    .error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()),
+            )
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()),
+            )
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()),
+            )
+            .configure(register)
+            .default_service(web::to(|| async {
+                Err::<actix_web::HttpResponse, _>(ApiError::Domain(domain::Error::NotFound(
+                    "route",
+                )))
+            })),
+    )
+    // The explorer's service also serves the document at OPENAPI_PATH.
+    .service(
+        utoipa_swagger_ui::SwaggerUi::new(format!("{EXPLORER_PATH}/{{_:.*}}"))
+            .url(OPENAPI_PATH, openapi()),
+    );
+}

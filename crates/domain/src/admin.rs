@@ -1,0 +1,78 @@
+//! Administration, written once: every operation an administrator performs (from the admin
+//! API, the console or the CLI) checks the actor's `gatehouse:*` roles in one place and is
+//! audited with the actor.
+
+mod access;
+mod clients;
+mod page;
+mod users;
+mod views;
+
+pub use access::{ADMIN, ADMIN_ROLES, AUDIT, Access, Actor, Area, CLIENTS, Principal, USERS, Via};
+pub use clients::{ClientPatch, MAX_SECRET_GRACE, client_version};
+pub use page::{Page, PageRequest};
+pub use users::{NewAccount, StateChange, UserFilter};
+pub use views::{ConsentView, FactorView, SessionView, UserDetail, UserView, version_of};
+
+use sea_orm::DatabaseConnection;
+
+use crate::Store;
+use crate::audit::AuditLog;
+use crate::clients::Clients;
+use crate::consents::Consents;
+use crate::credentials::policy::PasswordPolicy;
+use crate::federation::Links;
+use crate::roles::Roles;
+use crate::secrets::SecretBox;
+use crate::sessions::BrowserSessions;
+use crate::users::Users;
+
+/// The services administration acts through.
+#[derive(Debug, Clone)]
+pub struct AdminParts {
+    /// Accounts.
+    pub users: Users,
+    /// Clients.
+    pub clients: Clients,
+    /// Roles (to show and grant them).
+    pub roles: Roles,
+    /// Browser sessions.
+    pub sessions: BrowserSessions,
+    /// Consents.
+    pub consents: Consents,
+    /// The audit log every operation writes to.
+    pub audit: AuditLog,
+    /// The master key's derived keys (erasure pseudonyms).
+    pub secrets: SecretBox,
+    /// What a password an administrator sets must satisfy.
+    pub password_policy: PasswordPolicy,
+}
+
+/// Administration: the operations of the admin API, console and CLI.
+#[derive(Debug, Clone)]
+pub struct Admin {
+    db: DatabaseConnection,
+    parts: AdminParts,
+    links: Links,
+}
+
+impl Admin {
+    /// Builds the service on a store.
+    pub fn new(store: &Store, parts: AdminParts) -> Self {
+        Self {
+            db: store.db().clone(),
+            links: Links::new(store, parts.users.clone()),
+            parts,
+        }
+    }
+
+    /// Records an event of the actor's doing.
+    async fn audit(
+        &self,
+        actor: &Actor,
+        event: crate::audit::AuditEvent,
+        data: serde_json::Value,
+    ) -> crate::Result<()> {
+        self.parts.audit.record(actor.event(event, data)).await
+    }
+}

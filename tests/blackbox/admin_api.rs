@@ -1,0 +1,597 @@
+//! The admin API (`/admin/api/v1`): who may call which route (API keys of holders of each
+//! `gatehouse:*` role, a user's token narrowed by its scopes and needing a second factor),
+//! editing a client without changing its id, lost updates refused, secret rotation with a
+//! grace period, user administration audited with the actor, problem details, paging, and
+//! the OpenAPI document covering every route.
+
+use std::time::Duration;
+
+use domain::apikeys::{NewApiKey, Owner};
+use harness::rp::Browser;
+use harness::{REDIRECT_URI, TestServer};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "correct horse battery staple";
+const API: &str = "/admin/api/v1";
+
+/// A user holding `roles` (created if missing) and an API key of theirs; returns the key.
+async fn key_holding(server: &TestServer, email: &str, roles: &[&str]) -> String {
+    let id = server.user(email, PASSWORD).await;
+    let services = server.running().services.clone();
+    let roles: Vec<String> = roles.iter().map(|r| (*r).to_owned()).collect();
+    server
+        .on_server(async move {
+            for role in &roles {
+                services.roles.ensure(role).await.unwrap();
+                services.roles.grant(role, &id).await.unwrap();
+            }
+            let (_, key) = services
+                .api_keys
+                .create(NewApiKey {
+                    name: "admin-api test".into(),
+                    owner: Owner::User(id),
+                    permissions: Vec::new(),
+                    expires_in: Duration::from_secs(86_400),
+                    rate_limit_per_minute: None,
+                })
+                .await
+                .unwrap();
+            key
+        })
+        .await
+}
+
+/// Calls the API; returns status, headers and JSON body (`Null` when empty).
+async fn call(
+    server: &TestServer,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+    if_match: Option<&str>,
+) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+    let mut req = reqwest::Client::new().request(method, server.url(&format!("{API}{path}")));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    if let Some(tag) = if_match {
+        req = req.header("if-match", tag);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let text = res.text().await.unwrap();
+    let json = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("{status}: not JSON: {text}"))
+    };
+    (status, headers, json)
+}
+
+fn etag(headers: &reqwest::header::HeaderMap) -> String {
+    headers
+        .get("etag")
+        .expect("an ETag")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A client allowed the administrative scopes, and a user's code-flow token for `scope`.
+async fn user_token(server: &TestServer, browser: &Browser, email: &str, scope: &str) -> String {
+    let (client_id, secret) = server
+        .client(|c| {
+            c.first_party = true;
+            c.scopes = [
+                "openid",
+                "gatehouse:admin",
+                "gatehouse:users",
+                "gatehouse:clients",
+                "gatehouse:audit",
+            ]
+            .map(String::from)
+            .to_vec();
+        })
+        .await;
+    let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
+    url.query_pairs_mut()
+        .append_pair("client_id", &client_id)
+        .append_pair("redirect_uri", REDIRECT_URI)
+        .append_pair("response_type", "code")
+        .append_pair("scope", scope)
+        .append_pair("state", "s");
+    let landing = browser.authorize(url.as_str(), email, PASSWORD).await;
+    redeem(server, &client_id, secret.as_deref().unwrap(), &landing).await
+}
+
+async fn redeem(
+    server: &TestServer,
+    client_id: &str,
+    secret: &str,
+    landing: &harness::rp::Landing,
+) -> String {
+    let code = landing
+        .params()
+        .get("code")
+        .unwrap_or_else(|| panic!("no code: {:?}", landing.page()))
+        .clone();
+    let tokens: Value = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth(client_id, Some(secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT_URI),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    tokens["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{tokens}"))
+        .to_owned()
+}
+
+harness::shared_server_tests! {
+    setup = |_| {};
+
+    async fn every_route_answers_each_kind_of_caller_as_its_roles_allow(server) {
+        let admin = key_holding(server, "aa-admin@example.com", &["gatehouse:admin"]).await;
+        let users = key_holding(server, "aa-users@example.com", &["gatehouse:users"]).await;
+        let clients = key_holding(server, "aa-clients@example.com", &["gatehouse:clients"]).await;
+        let audit = key_holding(server, "aa-audit@example.com", &["gatehouse:audit"]).await;
+        let plain_key = key_holding(server, "aa-plain@example.com", &["staff"]).await;
+        // A user's token asking for the admin scope without holding the role.
+        server.user("aa-token@example.com", PASSWORD).await;
+        let browser = Browser::new(server);
+        let token = user_token(server, &browser, "aa-token@example.com", "openid gatehouse:admin").await;
+
+        // (method, path, body, area): ids that do not exist, so allowed callers get 404 (or
+        // 400 for bad bodies) and nothing is changed by this test.
+        let routes: Vec<(Method, &str, Option<Value>, &str)> = vec![
+            (Method::GET, "/users", None, "users"),
+            (Method::POST, "/users", Some(json!({"email": "not an address"})), "users"),
+            (Method::GET, "/users/nobody-here", None, "users"),
+            (Method::PATCH, "/users/nobody-here", Some(json!({"name": "x"})), "users"),
+            (Method::DELETE, "/users/nobody-here", None, "users"),
+            (Method::PUT, "/users/nobody-here/password", Some(json!({"password": "x"})), "users"),
+            (Method::POST, "/users/nobody-here/state", Some(json!({"action": "unlock"})), "users"),
+            (Method::GET, "/users/nobody-here/sessions", None, "users"),
+            (Method::DELETE, "/users/nobody-here/sessions", None, "users"),
+            (Method::DELETE, "/users/nobody-here/sessions/s1", None, "users"),
+            (Method::DELETE, "/users/nobody-here/factors/f1", None, "users"),
+            (Method::POST, "/users/nobody-here/reset-mfa", None, "users"),
+            (Method::GET, "/clients", None, "clients"),
+            (Method::POST, "/clients", Some(json!({"name": ""})), "clients"),
+            (Method::GET, "/clients/no-such-client", None, "clients"),
+            (Method::PATCH, "/clients/no-such-client", Some(json!({"name": "x"})), "clients"),
+            (Method::DELETE, "/clients/no-such-client", None, "clients"),
+            (Method::POST, "/clients/no-such-client/rotate-secret", Some(json!({})), "clients"),
+            (Method::POST, "/clients/no-such-client/enable", None, "clients"),
+            (Method::POST, "/clients/no-such-client/disable", None, "clients"),
+        ];
+        let callers: [(&str, Option<&str>); 7] = [
+            ("none", None),
+            ("user token without the role", Some(&token)),
+            ("key of a non-admin", Some(&plain_key)),
+            ("gatehouse:audit", Some(&audit)),
+            ("gatehouse:users", Some(&users)),
+            ("gatehouse:clients", Some(&clients)),
+            ("gatehouse:admin", Some(&admin)),
+        ];
+        for (method, path, body, area) in &routes {
+            for (who, credential) in callers {
+                let (status, headers, problem) =
+                    call(server, method.clone(), path, credential, body.clone(), None).await;
+                let allowed = matches!((who, *area), ("gatehouse:admin", _) | ("gatehouse:users", "users") | ("gatehouse:clients", "clients"));
+                let expected: &[u16] = match (who, allowed) {
+                    ("none", _) => &[401],
+                    (_, false) => &[403],
+                    (_, true) => &[200, 400, 404],
+                };
+                assert!(
+                    expected.contains(&status.as_u16()),
+                    "{method} {path} as {who}: {status} {problem}"
+                );
+                if status.as_u16() >= 400 {
+                    assert_eq!(headers["content-type"], "application/problem+json", "{method} {path}");
+                    assert_eq!(problem["status"], status.as_u16(), "{problem}");
+                    assert!(problem["type"].as_str().unwrap().starts_with("https://"), "{problem}");
+                }
+                if status == StatusCode::UNAUTHORIZED {
+                    assert_eq!(headers["www-authenticate"], "Bearer");
+                }
+            }
+        }
+        // A wrong key and a token that is not one are 401 alike.
+        let (status, _, _) = call(server, Method::GET, "/users", Some("gh_nonsense"), None, None).await;
+        assert_eq!(status, 401);
+        let (status, _, _) = call(server, Method::GET, "/users", Some("not-a-token"), None, None).await;
+        assert_eq!(status, 401);
+    }
+
+    async fn a_users_token_needs_the_role_the_scope_and_a_second_factor(server) {
+        let email = "aa-person@example.com";
+        let id = server.user(email, PASSWORD).await;
+        let browser = Browser::new(server);
+        let single = user_token(server, &browser, email, "openid gatehouse:users").await;
+        let (status, _, p) = call(server, Method::GET, "/users", Some(&single), None, None).await;
+        assert_eq!(status, 403, "no role yet: {p}");
+        let services = server.running().services.clone();
+        server
+            .on_server(async move {
+                services.roles.ensure("gatehouse:users").await.unwrap();
+                services.roles.grant("gatehouse:users", &id).await.unwrap();
+            })
+            .await;
+        let (status, _, p) = call(server, Method::GET, "/users", Some(&single), None, None).await;
+        assert_eq!(status, 403, "{p}");
+        assert!(p["detail"].as_str().unwrap().contains("second factor"), "{p}");
+
+        // Signing in again now asks to set up a second factor (the role requires it).
+        let (client_id, secret) = server
+            .client(|c| {
+                c.first_party = true;
+                c.scopes = ["openid", "gatehouse:users"].map(String::from).to_vec();
+            })
+            .await;
+        let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
+        url.query_pairs_mut()
+            .append_pair("client_id", &client_id)
+            .append_pair("redirect_uri", REDIRECT_URI)
+            .append_pair("response_type", "code")
+            .append_pair("scope", "openid gatehouse:users")
+            .append_pair("state", "s");
+        let landed =
+            crate::mfa::policy::sign_in_setting_up(&browser, server, url.as_str(), email).await;
+        let strong = redeem(server, &client_id, secret.as_deref().unwrap(), &landed).await;
+        let (status, _, page) = call(server, Method::GET, "/users?limit=1", Some(&strong), None, None).await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(page["items"].as_array().unwrap().len(), 1);
+        // The role reaches users only.
+        let (status, _, _) = call(server, Method::GET, "/clients", Some(&strong), None, None).await;
+        assert_eq!(status, 403);
+    }
+
+    async fn a_client_is_edited_in_place_and_lost_updates_are_refused(server) {
+        let admin = key_holding(server, "ab-admin@example.com", &["gatehouse:clients"]).await;
+        let (status, headers, created) = call(
+            server,
+            Method::POST,
+            "/clients",
+            Some(&admin),
+            Some(json!({"name": "Editable", "redirect_uris": ["https://app.example/cb"]})),
+            None,
+        )
+        .await;
+        assert_eq!(status, 201, "{created}");
+        let id = created["client_id"].as_str().unwrap().to_owned();
+        let secret = created["client_secret"].as_str().unwrap().to_owned();
+        let first = etag(&headers);
+
+        let (status, headers, updated) = call(
+            server,
+            Method::PATCH,
+            &format!("/clients/{id}"),
+            Some(&admin),
+            Some(json!({"redirect_uris": ["https://app.example/cb", "https://app.example/cb2"], "require_mfa": true})),
+            Some(&first),
+        )
+        .await;
+        assert_eq!(status, 200, "{updated}");
+        assert_eq!(updated["client_id"], id.as_str());
+        assert_eq!(updated["redirect_uris"][1], "https://app.example/cb2");
+        assert_eq!(updated["require_mfa"], true);
+        assert_eq!(updated["name"], "Editable", "fields left out stay");
+        let second = etag(&headers);
+        assert_ne!(first, second);
+
+        // Another administrator still holding the first version loses nothing of ours.
+        let (status, _, p) = call(
+            server,
+            Method::PATCH,
+            &format!("/clients/{id}"),
+            Some(&admin),
+            Some(json!({"name": "Overwritten"})),
+            Some(&first),
+        )
+        .await;
+        assert_eq!(status, 412, "{p}");
+        let (_, _, now) = call(server, Method::GET, &format!("/clients/{id}"), Some(&admin), None, None).await;
+        assert_eq!(now["name"], "Editable");
+        // Invalid changes are refused whole.
+        let (status, _, p) = call(
+            server,
+            Method::PATCH,
+            &format!("/clients/{id}"),
+            Some(&admin),
+            Some(json!({"redirect_uris": ["https://app.example/cb#frag"], "name": "Half"})),
+            Some(&second),
+        )
+        .await;
+        assert_eq!(status, 400, "{p}");
+        assert_eq!(p["field"], "redirect_uri", "{p}");
+        let (status, _, p) = call(server, Method::PATCH, &format!("/clients/{id}"), Some(&admin), Some(json!({"public": true})), None).await;
+        assert_eq!(status, 400, "{p}");
+        let (status, _, p) = call(server, Method::PATCH, &format!("/clients/{id}"), Some(&admin), Some(json!({"nmae": "typo"})), None).await;
+        assert_eq!(status, 400, "unknown fields are refused: {p}");
+
+        // The secret still works with the same client_id.
+        let client_credentials = |secret: String| {
+            let id = id.clone();
+            async move {
+                reqwest::Client::new()
+                    .post(server.url("/token"))
+                    .basic_auth(&id, Some(secret))
+                    .form(&[("grant_type", "client_credentials")])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        // client_credentials is not among its grant types: 400 unauthorized_client proves
+        // the client authenticated (a wrong secret would be 401).
+        assert_eq!(client_credentials(secret.clone()).await, 400);
+        assert_eq!(client_credentials("wrong".into()).await, 401);
+
+        // Disabled: refused as unknown; enabled again: back.
+        let (status, _, c) = call(server, Method::POST, &format!("/clients/{id}/disable"), Some(&admin), None, None).await;
+        assert_eq!((status.as_u16(), c["enabled"].clone()), (200, json!(false)));
+        assert_eq!(client_credentials(secret.clone()).await, 401);
+        call(server, Method::POST, &format!("/clients/{id}/enable"), Some(&admin), None, None).await;
+        assert_eq!(client_credentials(secret.clone()).await, 400);
+
+        // The audit log names the acting administrator and the fields.
+        let db = server.running().services.store.db().clone();
+        let cid = id.clone();
+        let rows = server
+            .on_server(async move {
+                use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
+                domain::entities::audit_event::Entity::find()
+                    .filter(domain::entities::audit_event::Column::Kind.eq("client.updated"))
+                    .filter(domain::entities::audit_event::Column::ClientId.eq(cid))
+                    .all(&db)
+                    .await
+                    .unwrap()
+            })
+            .await;
+        assert_eq!(rows.len(), 1, "one successful update");
+        let data = rows[0].data.clone().unwrap();
+        assert_eq!(data["via"], "api");
+        assert!(data["api_key"].is_string());
+        assert_eq!(data["fields"], json!(["redirect_uris", "require_mfa"]));
+        assert!(rows[0].actor_user_id.is_some());
+    }
+
+    async fn the_secret_rotates_with_a_grace_period_or_at_once(server) {
+        let admin = key_holding(server, "ac-admin@example.com", &["gatehouse:admin"]).await;
+        let (_, headers, created) = call(server, Method::POST, "/clients", Some(&admin),
+            Some(json!({"name": "Rotating", "grant_types": ["client_credentials"], "scopes": ["api:read"]})), None).await;
+        let id = created["client_id"].as_str().unwrap().to_owned();
+        let old = created["client_secret"].as_str().unwrap().to_owned();
+        let works = |secret: String| {
+            let id = id.clone();
+            async move {
+                reqwest::Client::new()
+                    .post(server.url("/token"))
+                    .basic_auth(&id, Some(secret))
+                    .form(&[("grant_type", "client_credentials")])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    == 200
+            }
+        };
+        assert!(works(old.clone()).await);
+        let (status, headers, rotated) = call(server, Method::POST, &format!("/clients/{id}/rotate-secret"),
+            Some(&admin), Some(json!({"grace_secs": 3600})), Some(&etag(&headers))).await;
+        assert_eq!(status, 200, "{rotated}");
+        let new = rotated["client_secret"].as_str().unwrap().to_owned();
+        assert_ne!(new, old);
+        assert!(rotated["previous_secret_expires_at"].is_string());
+        assert!(works(new.clone()).await && works(old.clone()).await, "both during the grace period");
+        // Rotating again without grace: only the newest works.
+        let (_, _, again) = call(server, Method::POST, &format!("/clients/{id}/rotate-secret"),
+            Some(&admin), Some(json!({"grace_secs": 0})), Some(&etag(&headers))).await;
+        let newest = again["client_secret"].as_str().unwrap().to_owned();
+        assert!(works(newest).await);
+        assert!(!works(new).await && !works(old).await);
+        let (status, _, p) = call(server, Method::POST, &format!("/clients/{id}/rotate-secret"),
+            Some(&admin), Some(json!({"grace_secs": 99_999_999})), None).await;
+        assert_eq!(status, 400, "{p}");
+        // A public client has no secret to rotate.
+        let (_, _, public) = call(server, Method::POST, "/clients", Some(&admin),
+            Some(json!({"name": "SPA", "public": true, "redirect_uris": ["https://spa.example/cb"]})), None).await;
+        assert!(public["client_secret"].is_null(), "{public}");
+        let pid = public["client_id"].as_str().unwrap();
+        let (status, _, _) = call(server, Method::POST, &format!("/clients/{pid}/rotate-secret"), Some(&admin), Some(json!({})), None).await;
+        assert_eq!(status, 409);
+    }
+
+    async fn users_are_administered_and_every_step_is_audited_with_the_actor(server) {
+        let admin = key_holding(server, "ad-admin@example.com", &["gatehouse:users"]).await;
+        let (status, headers, created) = call(server, Method::POST, "/users", Some(&admin),
+            Some(json!({"email": "ad-person@example.com", "password": PASSWORD, "name": "Ada"})), None).await;
+        assert_eq!(status, 201, "{created}");
+        let id = created["id"].as_str().unwrap().to_owned();
+        let (status, _, p) = call(server, Method::POST, "/users", Some(&admin),
+            Some(json!({"email": "ad-person@example.com", "password": PASSWORD})), None).await;
+        assert_eq!(status, 409, "{p}");
+        let (status, _, p) = call(server, Method::POST, "/users", Some(&admin),
+            Some(json!({"email": "ad-weak@example.com", "password": "password"})), None).await;
+        assert_eq!((status.as_u16(), p["field"].as_str()), (400, Some("password")), "{p}");
+        // Roles are system administration: a user administrator cannot grant them.
+        let (status, _, _) = call(server, Method::POST, "/users", Some(&admin),
+            Some(json!({"email": "ad-role@example.com", "roles": ["gatehouse:admin"]})), None).await;
+        assert_eq!(status, 403);
+
+        let (status, _, updated) = call(server, Method::PATCH, &format!("/users/{id}"), Some(&admin),
+            Some(json!({"given_name": "Ada", "family_name": "Lovelace"})), Some(&etag(&headers))).await;
+        assert_eq!(status, 200, "{updated}");
+        assert_eq!(updated["family_name"], "Lovelace");
+        let (status, _, _) = call(server, Method::PATCH, &format!("/users/{id}"), Some(&admin),
+            Some(json!({"name": "Stale"})), Some(&etag(&headers))).await;
+        assert_eq!(status, 412);
+
+        // The person signs in; the administrator sees and ends the session.
+        let browser = Browser::new(server);
+        let token = {
+            let (client_id, secret) = server.client(|c| c.first_party = true).await;
+            let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
+            url.query_pairs_mut().append_pair("client_id", &client_id).append_pair("redirect_uri", REDIRECT_URI)
+                .append_pair("response_type", "code").append_pair("scope", "openid").append_pair("state", "s");
+            let landing = browser.authorize(url.as_str(), "ad-person@example.com", PASSWORD).await;
+            redeem(server, &client_id, secret.as_deref().unwrap(), &landing).await
+        };
+        let userinfo = |token: String| async move {
+            reqwest::Client::new().get(server.url("/userinfo")).bearer_auth(token).send().await.unwrap().status()
+        };
+        assert_eq!(userinfo(token.clone()).await, 200);
+        let (_, _, sessions) = call(server, Method::GET, &format!("/users/{id}/sessions"), Some(&admin), None, None).await;
+        assert_eq!(sessions.as_array().unwrap().len(), 1, "{sessions}");
+        let (_, _, detail) = call(server, Method::GET, "/users/ad-person@example.com", Some(&admin), None, None).await;
+        assert_eq!(detail["has_password"], true);
+        assert_eq!(detail["sessions"].as_array().unwrap().len(), 1);
+        let (status, _, ended) = call(server, Method::DELETE, &format!("/users/{id}/sessions"), Some(&admin), None, None).await;
+        assert_eq!((status.as_u16(), ended["ended"].as_u64()), (200, Some(1)));
+        assert_eq!(userinfo(token).await, 401, "the session's tokens end with it");
+
+        // A password set by an administrator works; the policy applies.
+        let (status, _, _) = call(server, Method::PUT, &format!("/users/{id}/password"), Some(&admin),
+            Some(json!({"password": "another long passphrase here"})), None).await;
+        assert_eq!(status, 204);
+        let users = server.running().services.users.clone();
+        let ok = server.on_server(async move { users.verify_password("ad-person@example.com", "another long passphrase here").await.unwrap().is_some() }).await;
+        assert!(ok);
+
+        // State changes.
+        let (_, _, s) = call(server, Method::POST, &format!("/users/{id}/state"), Some(&admin), Some(json!({"action": "suspend", "reason": "review"})), None).await;
+        assert_eq!(s["status"], "suspended", "{s}");
+        let (status, _, p) = call(server, Method::POST, &format!("/users/{id}/state"), Some(&admin), Some(json!({"action": "unlock"})), None).await;
+        assert_eq!(status, 409, "{p}");
+        let (_, _, s) = call(server, Method::POST, &format!("/users/{id}/state"), Some(&admin), Some(json!({"action": "reactivate"})), None).await;
+        assert_eq!(s["status"], "active");
+        let (status, _, _) = call(server, Method::POST, &format!("/users/{id}/state"), Some(&admin), Some(json!({"action": "explode"})), None).await;
+        assert_eq!(status, 400);
+
+        // MFA reset removes every second factor.
+        let services = server.running().services.clone();
+        let uid = id.clone();
+        server.on_server(async move {
+            let mfa = domain::credentials::Mfa::new(&services.store, services.secrets.clone(), domain::cache::Cache::memory(), "t");
+            mfa.new_recovery_codes(&uid).await.unwrap();
+            mfa.enable_sms(&uid).await.ok();
+        }).await;
+        let (_, _, detail) = call(server, Method::GET, &format!("/users/{id}"), Some(&admin), None, None).await;
+        assert_eq!(detail["recovery_codes_left"], 10, "{detail}");
+        let (status, _, removed) = call(server, Method::POST, &format!("/users/{id}/reset-mfa"), Some(&admin), None, None).await;
+        assert_eq!(status, 200);
+        assert!(removed["removed"].as_u64().unwrap() >= 10, "{removed}");
+        let (_, _, detail) = call(server, Method::GET, &format!("/users/{id}"), Some(&admin), None, None).await;
+        assert_eq!(detail["recovery_codes_left"], 0);
+        assert_eq!(detail["factors"], json!([]));
+
+        // Deleted: gone, and the audit log keeps a pseudonym with the actor.
+        let (status, _, _) = call(server, Method::DELETE, &format!("/users/{id}"), Some(&admin), None, None).await;
+        assert_eq!(status, 204);
+        let (status, _, _) = call(server, Method::GET, &format!("/users/{id}"), Some(&admin), None, None).await;
+        assert_eq!(status, 404);
+        let db = server.running().services.store.db().clone();
+        let kinds = server.on_server(async move {
+            use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
+            use domain::entities::audit_event::{Column, Entity};
+            Entity::find().filter(Column::Kind.is_in(["user.created", "user.updated", "session.ended_by_admin", "user.password_set", "user.suspended", "user.reactivated", "mfa.reset_by_admin", "user.deleted"]))
+                .filter(Column::SubjectUserId.like("erased:%"))
+                .order_by_asc(Column::OccurredAt)
+                .all(&db).await.unwrap()
+                .into_iter().map(|r| (r.kind, r.actor_user_id.is_some(), r.data.map(|d| d["via"].clone())))
+                .collect::<Vec<_>>()
+        }).await;
+        let names: Vec<&str> = kinds.iter().map(|k| k.0.as_str()).collect();
+        assert_eq!(names, ["user.created", "user.updated", "session.ended_by_admin", "user.password_set", "user.suspended", "user.reactivated", "mfa.reset_by_admin", "user.deleted"]);
+        // Erasure keeps who acted but drops the details of the person's events, except the
+        // deletion's own.
+        assert!(kinds.iter().all(|k| k.1), "{kinds:?}");
+        assert_eq!(kinds.last().unwrap().2, Some(json!("api")));
+    }
+
+    async fn paging_returns_every_user_once_while_others_are_added(server) {
+        let admin = key_holding(server, "ae-admin@example.com", &["gatehouse:admin"]).await;
+        for i in 0..5 {
+            server.user(&format!("ae-page-{i}@example.com"), PASSWORD).await;
+        }
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        let mut added = 0;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/users?q=ae-page&limit=2&cursor={c}"),
+                None => "/users?q=ae-page&limit=2".to_owned(),
+            };
+            let (status, _, page) = call(server, Method::GET, &path, Some(&admin), None, None).await;
+            assert_eq!(status, 200, "{page}");
+            for u in page["items"].as_array().unwrap() {
+                seen.push(u["email"].as_str().unwrap().to_owned());
+            }
+            if added < 2 {
+                server.user(&format!("ae-page-late-{added}@example.com"), PASSWORD).await;
+                added += 1;
+            }
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), seen.len(), "no repeats: {seen:?}");
+        assert_eq!(seen.len(), 7, "the five, and those added behind the cursor: {seen:?}");
+        let (status, _, p) = call(server, Method::GET, "/users?cursor=%%%", Some(&admin), None, None).await;
+        assert_eq!(status, 400, "{p}");
+        let (status, _, p) = call(server, Method::GET, "/users?limit=0", Some(&admin), None, None).await;
+        assert_eq!((status.as_u16(), p["field"].as_str()), (400, Some("limit")));
+        let (status, _, _) = call(server, Method::GET, "/users?sort=evil", Some(&admin), None, None).await;
+        assert_eq!(status, 400);
+        let (status, _, p) = call(server, Method::GET, "/nowhere", Some(&admin), None, None).await;
+        assert_eq!(status, 404, "{p}");
+    }
+
+    async fn the_openapi_document_describes_every_route_and_the_explorer_is_served(server) {
+        let doc: Value = reqwest::get(server.url("/admin/api/openapi.json")).await.unwrap().json().await.unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+        let paths = doc["paths"].as_object().unwrap();
+        let mut operations = 0;
+        for (path, item) in paths {
+            assert!(path.starts_with(API), "{path}");
+            for method in item.as_object().unwrap().keys() {
+                operations += 1;
+                // Each documented operation is served: unauthenticated calls are 401, not 404.
+                let concrete = path.replace("{id}", "x").replace("{sid}", "y").replace("{factor}", "z");
+                let res = reqwest::Client::new()
+                    .request(method.to_uppercase().parse().unwrap(), server.url(&concrete))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 401, "{method} {path}");
+            }
+        }
+        assert_eq!(operations, 20);
+        assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+        let explorer = reqwest::get(server.url("/admin/api/explorer/")).await.unwrap();
+        assert_eq!(explorer.status(), 200);
+        let html = explorer.text().await.unwrap();
+        assert!(html.contains("swagger"), "{html}");
+        assert!(!html.contains("https://"), "no asset from a CDN");
+    }
+}
