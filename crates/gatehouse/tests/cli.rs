@@ -243,7 +243,7 @@ fn serve_first_start_prints_admin_once_then_reuses_database_and_keys() {
     // The printed password is the admin's: checked through a throw-away in-process login.
     let users = sandbox.ok(&["user", "show", "admin@localhost", "--json"], None);
     let admin: Value = serde_json::from_str(&users).unwrap();
-    assert_eq!(admin["roles"], serde_json::json!(["admin"]));
+    assert_eq!(admin["roles"], serde_json::json!(["gatehouse:admin"]));
     assert_eq!(admin["status"], "active");
 }
 
@@ -2180,4 +2180,220 @@ fn serve_on_memcached_refuses_rate_limits_and_an_absent_server_then_starts() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(terminate(&mut child).success());
+}
+
+#[test]
+fn client_update_rotate_disable_and_user_admin_commands_act_as_the_api_does() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["migrate"], None);
+    let json = |args: &[&str]| -> Value { serde_json::from_str(&sandbox.ok(args, None)).unwrap() };
+    let created = json(&[
+        "client",
+        "create",
+        "--name",
+        "editable",
+        "--redirect-uri",
+        "https://app.example/cb",
+        "--grant-type",
+        "authorization_code",
+        "--grant-type",
+        "client_credentials",
+        "--json",
+    ]);
+    let id = created["client_id"].as_str().unwrap().to_owned();
+    let first_secret = created["client_secret"].as_str().unwrap().to_owned();
+
+    // Only what is given changes; the client_id stays.
+    let updated = json(&[
+        "client",
+        "update",
+        &id,
+        "--redirect-uri",
+        "https://app.example/cb",
+        "--redirect-uri",
+        "https://app.example/cb2",
+        "--require-mfa",
+        "true",
+        "--json",
+    ]);
+    assert_eq!(updated["client_id"], id.as_str());
+    assert_eq!(
+        updated["redirect_uris"],
+        serde_json::json!(["https://app.example/cb", "https://app.example/cb2"])
+    );
+    assert_eq!(updated["require_mfa"], true);
+    assert_eq!(updated["name"], "editable");
+    let bad = sandbox.run(
+        &[
+            "client",
+            "update",
+            &id,
+            "--redirect-uri",
+            "https://app.example/#f",
+        ],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("redirect_uri"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    let nothing = sandbox.run(&["client", "update", &id], None);
+    assert_eq!(nothing.status.code(), Some(1));
+
+    // Rotation with a grace period: both secrets authenticate, then only the new one.
+    let rotated = json(&["client", "rotate-secret", &id, "--grace", "1h", "--json"]);
+    let second_secret = rotated["client_secret"].as_str().unwrap().to_owned();
+    assert_ne!(first_secret, second_secret);
+    assert!(rotated["previous_secret_expires_at"].is_string());
+    let authenticates = |secrets: [&str; 2]| -> [bool; 2] {
+        let (id, a, b) = (id.clone(), secrets[0].to_owned(), secrets[1].to_owned());
+        block_on(async {
+            // A fresh process each time: a node's client cache answers for 5 s.
+            let services = open(&sandbox).await;
+            [
+                services
+                    .clients
+                    .authenticate(&id, &a)
+                    .await
+                    .unwrap()
+                    .is_some(),
+                services
+                    .clients
+                    .authenticate(&id, &b)
+                    .await
+                    .unwrap()
+                    .is_some(),
+            ]
+        })
+    };
+    assert_eq!(authenticates([&first_secret, &second_secret]), [true, true]);
+    json(&["client", "rotate-secret", &id, "--json"]);
+    assert_eq!(
+        authenticates([&first_secret, &second_secret]),
+        [false, false]
+    );
+
+    // Disabled: unknown to the protocol, still listed for administrators.
+    let disabled = json(&["client", "disable", &id, "--json"]);
+    assert_eq!(disabled["enabled"], false);
+    let cid = id.clone();
+    assert!(block_on(async { open(&sandbox).await.clients.find(&cid).await.unwrap() }).is_none());
+    assert_eq!(json(&["client", "enable", &id, "--json"])["enabled"], true);
+
+    // Users: update, password, sessions, MFA reset; by address, id or sub.
+    sandbox.ok(
+        &[
+            "user",
+            "create",
+            "--email",
+            "p@example.com",
+            "--password-stdin",
+        ],
+        Some("a long enough passphrase\n"),
+    );
+    let shown = json(&["user", "show", "p@example.com", "--json"]);
+    let uid = shown["id"].as_str().unwrap().to_owned();
+    let updated = json(&[
+        "user",
+        "update",
+        &uid,
+        "--family-name",
+        "Lovelace",
+        "--locale",
+        "en-GB",
+        "--json",
+    ]);
+    assert_eq!(updated["family_name"], "Lovelace");
+    assert_eq!(updated["locale"], "en-GB");
+    let weak = sandbox.run(
+        &["user", "set-password", "p@example.com", "--password-stdin"],
+        Some("password\n"),
+    );
+    assert_eq!(weak.status.code(), Some(1));
+    let set = json_in(
+        &sandbox,
+        &[
+            "user",
+            "set-password",
+            "p@example.com",
+            "--password-stdin",
+            "--json",
+        ],
+        "another long passphrase\n",
+    );
+    assert_eq!(set["sessions_ended"], true);
+    assert!(block_on(async {
+        let services = open(&sandbox).await;
+        services
+            .users
+            .verify_password("p@example.com", "another long passphrase")
+            .await
+            .unwrap()
+            .is_some()
+    }));
+    assert_eq!(
+        json(&["user", "sessions", "p@example.com", "--json"]),
+        serde_json::json!([])
+    );
+    assert_eq!(
+        json(&["user", "end-sessions", "p@example.com", "--json"])["ended"],
+        0
+    );
+    block_on(async {
+        let services = open(&sandbox).await;
+        let mfa = domain::credentials::Mfa::new(
+            &services.store,
+            services.secrets.clone(),
+            domain::cache::Cache::memory(),
+            "t",
+        );
+        mfa.new_recovery_codes(&uid).await.unwrap();
+    });
+    assert_eq!(
+        json(&[
+            "user",
+            "reset-mfa",
+            &shown["sub"].as_str().unwrap(),
+            "--json"
+        ])["removed"],
+        10
+    );
+    assert_eq!(
+        json(&["user", "reset-mfa", "p@example.com", "--json"])["removed"],
+        0
+    );
+
+    // Each step is in the audit log, done by the operator through the CLI.
+    let kinds: Vec<(String, Value)> = block_on(async {
+        use sea_orm::{EntityTrait as _, QueryOrder as _};
+        let services = open(&sandbox).await;
+        domain::entities::audit_event::Entity::find()
+            .order_by_asc(domain::entities::audit_event::Column::OccurredAt)
+            .all(services.store.db())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.kind, r.data.unwrap_or_default()["via"].clone()))
+            .collect()
+    });
+    for kind in [
+        "client.updated",
+        "client.secret_rotated",
+        "client.disabled",
+        "client.enabled",
+        "user.updated",
+        "user.password_set",
+        "mfa.reset_by_admin",
+    ] {
+        assert!(
+            kinds.iter().any(|(k, via)| k == kind && via == "cli"),
+            "{kind} in {kinds:?}"
+        );
+    }
+}
+
+fn json_in(sandbox: &Sandbox, args: &[&str], stdin: &str) -> Value {
+    serde_json::from_str(&sandbox.ok(args, Some(stdin))).unwrap()
 }

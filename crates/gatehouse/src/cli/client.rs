@@ -1,7 +1,7 @@
 //! `gatehouse client ...`
 
 use clap::{Args, Subcommand};
-use domain::audit::AuditEvent;
+use domain::admin::{Actor, ClientPatch};
 use domain::clients::{Client, NewClient};
 use domain::keys::KeyAlg;
 use serde::Serialize;
@@ -28,14 +28,33 @@ pub enum ClientCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Change settings of a registered client.
-    Update {
+    /// Change settings of a registered client, keeping its client_id and secret. Only the
+    /// options given change; a repeatable option given replaces the whole list.
+    Update(Box<UpdateArgs>),
+    /// Give a confidential client a new secret (printed once); the old one keeps working
+    /// for the grace period.
+    RotateSecret {
         /// The client_id.
         id: String,
-        /// Token kinds that carry the role and group claims (scopes `roles`, `groups`):
-        /// comma-separated access_token, id_token, userinfo, or `none`.
-        #[arg(long = "role-claims-in", value_delimiter = ',', value_name = "KINDS")]
-        role_claims_in: Option<Vec<String>>,
+        /// How long the old secret keeps working, e.g. 24h (at most 30d; 0: it stops now).
+        #[arg(long, value_name = "DURATION", value_parser = super::apikey::parse_duration, default_value = "0s")]
+        grace: std::time::Duration,
+        /// Print JSON (`client_secret` and every field).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Refuse the client everywhere (as if unknown), keeping its settings.
+    Disable {
+        /// The client_id.
+        id: String,
+        /// Print the client as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Accept a disabled client again.
+    Enable {
+        /// The client_id.
+        id: String,
         /// Print the client as JSON.
         #[arg(long)]
         json: bool,
@@ -44,7 +63,128 @@ pub enum ClientCommand {
     Delete {
         /// The client_id.
         id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
+}
+
+/// The fields `client update` may change (each optional).
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The client_id.
+    id: String,
+    /// Name shown on the login and consent pages.
+    #[arg(long)]
+    name: Option<String>,
+    /// Exact redirect URI (repeatable; replaces the list).
+    #[arg(long = "redirect-uri", value_name = "URI")]
+    redirect_uris: Option<Vec<String>>,
+    /// Exact post-logout redirect URI (repeatable; replaces the list).
+    #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+    post_logout_redirect_uris: Option<Vec<String>>,
+    /// Allowed grant type (repeatable; replaces the list).
+    #[arg(long = "grant-type", value_name = "TYPE")]
+    grant_types: Option<Vec<String>>,
+    /// Allowed response type (repeatable; replaces the list).
+    #[arg(long = "response-type", value_name = "TYPE")]
+    response_types: Option<Vec<String>>,
+    /// Scope the client may request (repeatable; replaces the list).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    scopes: Option<Vec<String>>,
+    /// client_secret_basic or client_secret_post.
+    #[arg(long, value_name = "METHOD")]
+    token_endpoint_auth_method: Option<String>,
+    /// jwt or opaque.
+    #[arg(long, value_name = "FORMAT")]
+    access_token_format: Option<String>,
+    /// ID token signing algorithm.
+    #[arg(long, value_name = "ALG")]
+    id_token_signed_response_alg: Option<String>,
+    /// Userinfo signing algorithm ("": plain JSON).
+    #[arg(long, value_name = "ALG")]
+    userinfo_signed_response_alg: Option<String>,
+    /// JWT access token signing algorithm.
+    #[arg(long, value_name = "ALG")]
+    access_token_signing_alg: Option<String>,
+    /// Refuse authorization requests without PKCE.
+    #[arg(long, value_name = "true|false")]
+    require_pkce: Option<bool>,
+    /// Users must use a second factor.
+    #[arg(long, value_name = "true|false")]
+    require_mfa: Option<bool>,
+    /// A first-party client (may skip consent when configured).
+    #[arg(long, value_name = "true|false")]
+    first_party: Option<bool>,
+    /// Home page ("" clears).
+    #[arg(long, value_name = "URI")]
+    client_uri: Option<String>,
+    /// Logo ("" clears).
+    #[arg(long, value_name = "URI")]
+    logo_uri: Option<String>,
+    /// Privacy policy ("" clears).
+    #[arg(long, value_name = "URI")]
+    policy_uri: Option<String>,
+    /// Terms of service ("" clears).
+    #[arg(long, value_name = "URI")]
+    tos_uri: Option<String>,
+    /// Back-channel logout endpoint ("" clears).
+    #[arg(long, value_name = "URI")]
+    backchannel_logout_uri: Option<String>,
+    /// Web origin allowed to call the token endpoints from a browser (repeatable; replaces
+    /// the list; give "" alone for the default).
+    #[arg(long = "allowed-origin", value_name = "URL")]
+    allowed_origins: Option<Vec<String>>,
+    /// Resource the client may ask tokens for (repeatable; replaces the list).
+    #[arg(long = "resource", value_name = "URI")]
+    resources: Option<Vec<String>>,
+    /// Token exchange without an actor token.
+    #[arg(long, value_name = "true|false")]
+    allow_impersonation: Option<bool>,
+    /// Guest sign-ins.
+    #[arg(long, value_name = "true|false")]
+    allow_guests: Option<bool>,
+    /// Token kinds that carry the role and group claims: comma-separated access_token,
+    /// id_token, userinfo, or `none`.
+    #[arg(long = "role-claims-in", value_delimiter = ',', value_name = "KINDS")]
+    role_claims_in: Option<Vec<String>>,
+    /// Print the client as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl UpdateArgs {
+    /// The change as the admin operation takes it.
+    fn patch(self) -> ClientPatch {
+        let no_empty = |v: Vec<String>| v.into_iter().filter(|s| !s.is_empty()).collect();
+        ClientPatch {
+            name: self.name,
+            public: None,
+            redirect_uris: self.redirect_uris,
+            post_logout_redirect_uris: self.post_logout_redirect_uris,
+            grant_types: self.grant_types,
+            response_types: self.response_types,
+            scopes: self.scopes,
+            token_endpoint_auth_method: self.token_endpoint_auth_method,
+            access_token_format: self.access_token_format,
+            id_token_signed_response_alg: self.id_token_signed_response_alg,
+            userinfo_signed_response_alg: self.userinfo_signed_response_alg,
+            access_token_signing_alg: self.access_token_signing_alg,
+            first_party: self.first_party,
+            require_pkce: self.require_pkce,
+            require_mfa: self.require_mfa,
+            client_uri: self.client_uri,
+            logo_uri: self.logo_uri,
+            policy_uri: self.policy_uri,
+            tos_uri: self.tos_uri,
+            backchannel_logout_uri: self.backchannel_logout_uri,
+            allowed_origins: self.allowed_origins.map(no_empty),
+            resources: self.resources,
+            allow_impersonation: self.allow_impersonation,
+            role_claims: self.role_claims_in.map(role_claim_kinds),
+            allow_guests: self.allow_guests,
+        }
+    }
 }
 
 /// Every registration field of `client create`.
@@ -242,14 +382,9 @@ pub async fn run(services: &Services, cmd: ClientCommand) -> anyhow::Result<()> 
             let json = args.json;
             let new: NewClient = (*args).into();
             check_algorithms(services, &new).await?;
-            let (client, secret) = services.clients.create(new).await?;
-            services
-                .audit
-                .record(
-                    AuditEvent::success("client.created")
-                        .client(client.client_id.clone())
-                        .data(serde_json::json!({ "via": "cli" })),
-                )
+            let (client, secret) = services
+                .admin()
+                .create_client(&Actor::operator(), new)
                 .await?;
             if json {
                 return output::json(&Created {
@@ -307,53 +442,69 @@ pub async fn run(services: &Services, cmd: ClientCommand) -> anyhow::Result<()> 
             }
             Ok(())
         }
-        ClientCommand::Update {
-            id,
-            role_claims_in,
-            json,
-        } => {
-            let Some(kinds) = role_claims_in else {
-                anyhow::bail!("nothing to change: give --role-claims-in");
-            };
+        ClientCommand::Update(args) => {
+            let (id, json) = (args.id.clone(), args.json);
+            let patch = args.patch();
+            let new = patch
+                .clone()
+                .apply(services.clients.get_any(&id).await?.to_new());
+            check_algorithms(services, &new).await?;
             let client = services
-                .clients
-                .set_role_claims(&id, &role_claim_kinds(kinds))
-                .await?;
-            services
-                .audit
-                .record(
-                    AuditEvent::success("client.updated")
-                        .client(id.clone())
-                        .data(
-                            serde_json::json!({ "role_claims": client.role_claims, "via": "cli" }),
-                        ),
-                )
+                .admin()
+                .update_client(&Actor::operator(), &id, patch, None)
                 .await?;
             if json {
                 return output::json(&client);
             }
-            println!(
-                "client {id}: role claims in {}",
-                if client.role_claims.is_empty() {
-                    "no token".to_owned()
-                } else {
-                    client.role_claims.join(", ")
-                }
-            );
+            println!("updated client {id}");
             Ok(())
         }
-        ClientCommand::Delete { id } => {
-            services.clients.delete(&id).await?;
-            services
-                .audit
-                .record(
-                    AuditEvent::success("client.deleted")
-                        .client(id.clone())
-                        .data(serde_json::json!({ "via": "cli" })),
-                )
+        ClientCommand::RotateSecret { id, grace, json } => {
+            let (client, secret) = services
+                .admin()
+                .rotate_client_secret(&Actor::operator(), &id, grace, None)
                 .await?;
+            if json {
+                return output::json(&Created {
+                    client_secret: Some(secret),
+                    client,
+                });
+            }
+            println!("client_secret: {secret}");
+            match client.previous_secret_expires_at {
+                Some(until) => println!("the previous secret works until {}", output::time(until)),
+                None => println!("the previous secret no longer works"),
+            }
+            Ok(())
+        }
+        ClientCommand::Disable { id, json } => toggle(services, &id, false, json).await,
+        ClientCommand::Enable { id, json } => toggle(services, &id, true, json).await,
+        ClientCommand::Delete { id, json } => {
+            services
+                .admin()
+                .delete_client(&Actor::operator(), &id)
+                .await?;
+            if json {
+                return output::json(&serde_json::json!({ "deleted": id }));
+            }
             println!("deleted client {id}");
             Ok(())
         }
     }
+}
+
+/// `client enable` / `client disable`.
+async fn toggle(services: &Services, id: &str, enable: bool, json: bool) -> anyhow::Result<()> {
+    let client = services
+        .admin()
+        .set_client_enabled(&Actor::operator(), id, enable, None)
+        .await?;
+    if json {
+        return output::json(&client);
+    }
+    println!(
+        "{} client {id}",
+        if enable { "enabled" } else { "disabled" }
+    );
+    Ok(())
 }

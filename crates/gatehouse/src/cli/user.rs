@@ -1,9 +1,10 @@
 //! `gatehouse user ...`
 
 use clap::Subcommand;
+use domain::admin::Actor;
 use domain::audit::AuditEvent;
 use domain::entities::user;
-use domain::users::{NewToken, NewUser, Purpose, UserStatus, normalize_email};
+use domain::users::{NewToken, NewUser, Profile, Purpose, UserStatus, normalize_email};
 use serde::Serialize;
 
 use super::{output, password};
@@ -43,6 +44,86 @@ pub enum UserCommand {
     Show {
         /// Email of the account.
         email: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change profile claims of an account ("" clears one).
+    Update {
+        /// Email, id or sub of the account.
+        user: String,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Given name.
+        #[arg(long)]
+        given_name: Option<String>,
+        /// Family name.
+        #[arg(long)]
+        family_name: Option<String>,
+        /// Preferred username.
+        #[arg(long)]
+        preferred_username: Option<String>,
+        /// Locale (BCP 47, e.g. fr-CA).
+        #[arg(long)]
+        locale: Option<String>,
+        /// Time zone (IANA, e.g. Europe/Paris).
+        #[arg(long)]
+        zoneinfo: Option<String>,
+        /// Phone number.
+        #[arg(long)]
+        phone_number: Option<String>,
+        /// Print the account as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set an account's password (read from stdin or a prompt; the password policy applies).
+    /// Its sessions and tokens end unless --keep-sessions.
+    SetPassword {
+        /// Email, id or sub of the account.
+        user: String,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Keep the account's sessions and tokens.
+        #[arg(long)]
+        keep_sessions: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark an account's address as verified (a pending account becomes active).
+    VerifyEmail {
+        /// Email, id or sub of the account.
+        user: String,
+        /// Print the account as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List an account's live browser sessions.
+    Sessions {
+        /// Email, id or sub of the account.
+        user: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// End an account's sessions (all, or one with --session), revoking their tokens.
+    EndSessions {
+        /// Email, id or sub of the account.
+        user: String,
+        /// Only this session id.
+        #[arg(long, value_name = "ID")]
+        session: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reset two-step verification: remove the authenticator app, SMS, recovery codes and
+    /// passkeys of someone who lost them (they set up again at the next sign-in that needs it).
+    ResetMfa {
+        /// Email, id or sub of the account.
+        user: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -215,8 +296,131 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
             output::table(&["EMAIL", "STATUS", "VERIFIED", "ROLES", "CREATED"], &rows);
             Ok(())
         }
+        UserCommand::Update {
+            user,
+            name,
+            given_name,
+            family_name,
+            preferred_username,
+            locale,
+            zoneinfo,
+            phone_number,
+            json,
+        } => {
+            let profile = Profile {
+                display_name: name,
+                given_name,
+                family_name,
+                preferred_username,
+                locale,
+                zoneinfo,
+                phone_number,
+                ..Profile::default()
+            };
+            let updated = services
+                .admin()
+                .update_user(&Actor::operator(), &user, profile, None)
+                .await?;
+            if json {
+                return output::json(&updated);
+            }
+            println!(
+                "updated {}",
+                updated.email.as_deref().unwrap_or(&updated.id)
+            );
+            Ok(())
+        }
+        UserCommand::SetPassword {
+            user,
+            password_stdin,
+            keep_sessions,
+            json,
+        } => {
+            let password = password::read(password_stdin)?;
+            services
+                .admin()
+                .set_user_password(&Actor::operator(), &user, &password, keep_sessions)
+                .await?;
+            if json {
+                return output::json(
+                    &serde_json::json!({ "password_set": true, "sessions_ended": !keep_sessions }),
+                );
+            }
+            println!(
+                "password set{}",
+                if keep_sessions {
+                    ""
+                } else {
+                    "; the account's sessions and tokens have ended"
+                }
+            );
+            Ok(())
+        }
+        UserCommand::VerifyEmail { user, json } => {
+            let v = services
+                .admin()
+                .verify_user_email(&Actor::operator(), &user)
+                .await?;
+            if json {
+                return output::json(&v);
+            }
+            println!("{} is verified", v.email.as_deref().unwrap_or(&v.id));
+            Ok(())
+        }
+        UserCommand::Sessions { user, json } => {
+            let sessions = services
+                .admin()
+                .user_sessions(&Actor::operator(), &user)
+                .await?;
+            if json {
+                return output::json(&sessions);
+            }
+            let rows: Vec<Vec<String>> = sessions
+                .into_iter()
+                .map(|s| {
+                    vec![
+                        s.id,
+                        output::time(s.auth_time),
+                        output::time(s.last_seen_at),
+                        s.ip.unwrap_or_default(),
+                        s.user_agent.unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            output::table(
+                &["SESSION", "SIGNED IN", "LAST SEEN", "IP", "BROWSER"],
+                &rows,
+            );
+            Ok(())
+        }
+        UserCommand::EndSessions {
+            user,
+            session,
+            json,
+        } => {
+            let ended = services
+                .admin()
+                .end_user_sessions(&Actor::operator(), &user, session.as_deref())
+                .await?;
+            if json {
+                return output::json(&serde_json::json!({ "ended": ended }));
+            }
+            println!("ended {ended} session(s)");
+            Ok(())
+        }
+        UserCommand::ResetMfa { user, json } => {
+            let removed = services
+                .admin()
+                .reset_user_mfa(&Actor::operator(), &user)
+                .await?;
+            if json {
+                return output::json(&serde_json::json!({ "removed": removed }));
+            }
+            println!("removed {removed} second-factor credential(s)");
+            Ok(())
+        }
         UserCommand::Show { email, json } => {
-            let shown = view(services, services.users.get_by_email(&email).await?).await?;
+            let shown = view(services, services.users.resolve(&email).await?).await?;
             if json {
                 return output::json(&shown);
             }
