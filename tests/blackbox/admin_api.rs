@@ -501,6 +501,12 @@ harness::shared_server_tests! {
         assert_eq!(detail["recovery_codes_left"], 0);
         assert_eq!(detail["factors"], json!([]));
 
+        // Nobody shuts themselves out.
+        let (status, _, p) = call(server, Method::DELETE, "/users/ad-admin@example.com", Some(&admin), None, None).await;
+        assert_eq!(status, 409, "{p}");
+        let (status, _, _) = call(server, Method::POST, "/users/ad-admin@example.com/state", Some(&admin), Some(json!({"action": "disable"})), None).await;
+        assert_eq!(status, 409);
+
         // Deleted: gone, and the audit log keeps a pseudonym with the actor.
         let (status, _, _) = call(server, Method::DELETE, &format!("/users/{id}"), Some(&admin), None, None).await;
         assert_eq!(status, 204);
@@ -593,5 +599,61 @@ harness::shared_server_tests! {
         let html = explorer.text().await.unwrap();
         assert!(html.contains("swagger"), "{html}");
         assert!(!html.contains("https://"), "no asset from a CDN");
+    }
+}
+
+/// The document checked by independent tools: openapi-spec-validator, and schemathesis
+/// calling every operation with generated input (each backend gets a server of its own:
+/// the run creates and changes users and clients).
+mod against_its_document {
+    use super::*;
+
+    fn python_has(module: &str) -> bool {
+        std::process::Command::new("python3")
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    harness::server_tests! {
+        async fn the_document_is_valid_openapi_and_the_api_keeps_to_it(server: TestServer) {
+            if !python_has("openapi_spec_validator") || !python_has("schemathesis") {
+                harness::skip_or_fail("python3 -m pip install -r tests/openapi/requirements.txt");
+                return;
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let doc = dir.path().join("openapi.json");
+            let text = reqwest::get(server.url("/admin/api/openapi.json")).await.unwrap().text().await.unwrap();
+            std::fs::write(&doc, text).unwrap();
+            let valid = std::process::Command::new("python3")
+                .args(["-m", "openapi_spec_validator", "--schema", "3.1"])
+                .arg(&doc)
+                .output()
+                .unwrap();
+            assert!(
+                valid.status.success(),
+                "{}{}",
+                String::from_utf8_lossy(&valid.stdout),
+                String::from_utf8_lossy(&valid.stderr)
+            );
+
+            // An administrator's key: the run may do anything but shut that account out.
+            let key = key_holding(&server, "st-admin@example.com", &["gatehouse:admin"]).await;
+            let run = tokio::process::Command::new("python3")
+                .args(["-m", "schemathesis.cli", "run"])
+                .arg(&doc)
+                .args(["--url", &server.url(""), "--header", &format!("Authorization: Bearer {key}")])
+                .args(["--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"])
+                .args(["--phases", "examples,coverage,fuzzing", "--max-examples", "10", "--seed", "20261201"])
+                // Bounded in time: the run stops after 30 s of generated calls, failing on any failure.
+                .args(["--workers", "1", "--request-timeout", "10", "--max-time", "30"])
+                .env("NO_COLOR", "1")
+                .output()
+                .await
+                .unwrap();
+            let out = String::from_utf8_lossy(&run.stdout);
+            assert!(run.status.success(), "schemathesis found failures:\n{out}{}", String::from_utf8_lossy(&run.stderr));
+            assert!(out.contains("Tested: 20"), "every operation was exercised:\n{out}");
+        }
     }
 }

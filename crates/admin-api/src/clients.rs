@@ -37,7 +37,7 @@ pub struct ListQuery {
 
 /// Lists clients.
 #[utoipa::path(tag = "clients", params(ListQuery),
-    responses((status = 200, body = ClientPage), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)),
+    responses((status = 200, description = "OK", body = ClientPage), (status = 400, description = "Invalid input (problem details)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's roles do not allow it", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/clients")]
 pub async fn list_clients(
@@ -65,7 +65,7 @@ pub struct WithSecret {
 
 /// Registers a client (`name` and, for the code flow, `redirect_uris` needed).
 #[utoipa::path(tag = "clients", request_body = ClientPatch,
-    responses((status = 201, body = WithSecret), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)),
+    responses((status = 201, description = "Created", body = WithSecret), (status = 400, description = "Invalid input (problem details)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's roles do not allow it", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/clients")]
 pub async fn create_client(
@@ -88,7 +88,7 @@ pub async fn create_client(
 
 /// One client. `ETag` is its version.
 #[utoipa::path(tag = "clients", params(("id" = String, Path, description = "client_id")),
-    responses((status = 200, body = Client), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, description = "OK", body = Client), (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's roles do not allow it", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/clients/{id}")]
 pub async fn get_client(
@@ -103,7 +103,7 @@ pub async fn get_client(
 /// Changes the fields given; the `client_id` and secret stay. Send `If-Match`.
 #[utoipa::path(tag = "clients", request_body = ClientPatch,
     params(("id" = String, Path, description = "client_id"), ("If-Match" = Option<String>, Header, description = "The ETag read")),
-    responses((status = 200, body = Client), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem)),
+    responses((status = 200, description = "OK", body = Client), (status = 400, description = "Invalid input (problem details)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's roles do not allow it", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 412, description = "Changed since read: the If-Match version is stale", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[patch("/clients/{id}")]
 pub async fn update_client(
@@ -123,7 +123,7 @@ pub async fn update_client(
 
 /// Deletes the client with its codes, tokens and consents.
 #[utoipa::path(tag = "clients", params(("id" = String, Path, description = "client_id")),
-    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 204, description = "Done"), (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's roles do not allow it", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[delete("/clients/{id}")]
 pub async fn delete_client(
@@ -147,7 +147,7 @@ pub struct Rotate {
 /// A new secret (shown once); the old one works for `grace_secs`. Send `If-Match`.
 #[utoipa::path(tag = "clients", request_body = Rotate,
     params(("id" = String, Path, description = "client_id"), ("If-Match" = Option<String>, Header, description = "The ETag read")),
-    responses((status = 200, body = WithSecret), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)),
+    responses((status = 200, description = "OK", body = WithSecret), (status = 400, description = "Invalid input (problem details)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's roles do not allow it", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Not possible in the current state", body = Problem, content_type = "application/problem+json"), (status = 412, description = "Changed since read: the If-Match version is stale", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/clients/{id}/rotate-secret")]
 pub async fn rotate_secret(
@@ -179,7 +179,7 @@ pub async fn rotate_secret(
 
 /// Enables a disabled client.
 #[utoipa::path(tag = "clients", params(("id" = String, Path, description = "client_id")),
-    responses((status = 200, body = Client), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem)),
+    responses((status = 200, description = "OK", body = Client), (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's roles do not allow it", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 412, description = "Changed since read: the If-Match version is stale", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/clients/{id}/enable")]
 pub async fn enable_client(
@@ -193,7 +193,7 @@ pub async fn enable_client(
 
 /// Disables a client: its authorization and token requests are refused as if it were unknown.
 #[utoipa::path(tag = "clients", params(("id" = String, Path, description = "client_id")),
-    responses((status = 200, body = Client), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem)),
+    responses((status = 200, description = "OK", body = Client), (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's roles do not allow it", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 412, description = "Changed since read: the If-Match version is stale", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/clients/{id}/disable")]
 pub async fn disable_client(

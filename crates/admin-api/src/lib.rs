@@ -54,7 +54,7 @@ macro_rules! routes {
         #[openapi(
             info(title = "Gatehouse admin API", description = "Administration of users and clients. Authenticate with a Gatehouse access token whose scopes include the gatehouse:* roles you hold, or with an API key of an owner holding them."),
             paths($($handler),*),
-            modifiers(&Security),
+            modifiers(&Security, &CommonErrors),
             tags((name = "users", description = "Accounts"), (name = "clients", description = "OAuth clients")),
         )]
         struct Document;
@@ -104,6 +104,52 @@ impl utoipa::Modify for Security {
                     .build(),
             ),
         );
+    }
+}
+
+/// Documents on every operation the answers any of them may give: a path or header that
+/// does not parse (400), no or bad credentials (401), roles that do not allow it (403), and
+/// an unreachable database (503), each as problem details.
+struct CommonErrors;
+
+impl utoipa::Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        let common = [
+            ("400", "Invalid input (problem details)"),
+            ("401", "No or bad credentials"),
+            ("403", "The caller's roles do not allow it"),
+            ("503", "The database cannot be reached; retry later"),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for (status, description) in common {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description).into());
+                }
+            }
+        }
     }
 }
 

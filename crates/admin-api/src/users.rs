@@ -38,7 +38,7 @@ pub struct UserListQuery {
 
 /// Lists accounts, in creation order.
 #[utoipa::path(tag = "users", params(UserListQuery),
-    responses((status = 200, body = UserPage), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)),
+    responses((status = 200, description = "OK", body = UserPage), (status = 400, description = "Invalid input (problem details)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's roles do not allow it", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/users")]
 pub async fn list_users(
@@ -78,7 +78,7 @@ pub struct CreateUser {
 
 /// Creates an account.
 #[utoipa::path(tag = "users", request_body = CreateUser,
-    responses((status = 201, body = UserView), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem)),
+    responses((status = 201, description = "Created", body = UserView), (status = 400, description = "Invalid input (problem details)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's roles do not allow it", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Not possible in the current state", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/users")]
 pub async fn create_user(
@@ -110,7 +110,7 @@ pub async fn create_user(
 
 /// One account with its factors, sessions, links and consents. `ETag` is its version.
 #[utoipa::path(tag = "users", params(("id" = String, Path, description = "User id, address or sub")),
-    responses((status = 200, body = UserDetail), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, description = "OK", body = UserDetail), (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's roles do not allow it", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/users/{id}")]
 pub async fn get_user(
@@ -160,7 +160,7 @@ pub struct UpdateUser {
 /// Changes profile claims. Send `If-Match` with the `ETag` you read: 412 if it changed since.
 #[utoipa::path(tag = "users", request_body = UpdateUser,
     params(("id" = String, Path, description = "User id, address or sub"), ("If-Match" = Option<String>, Header, description = "The ETag read")),
-    responses((status = 200, body = UserView), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem)),
+    responses((status = 200, description = "OK", body = UserView), (status = 400, description = "Invalid input (problem details)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's roles do not allow it", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 412, description = "Changed since read: the If-Match version is stale", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[patch("/users/{id}")]
 pub async fn update_user(
@@ -199,7 +199,7 @@ pub async fn update_user(
 
 /// Erases the account as self-deletion does (the audit log keeps a pseudonym).
 #[utoipa::path(tag = "users", params(("id" = String, Path, description = "User id, address or sub")),
-    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 204, description = "Done"), (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's roles do not allow it", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Not possible in the current state", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[delete("/users/{id}")]
 pub async fn delete_user(
@@ -224,7 +224,7 @@ pub struct SetPassword {
 
 /// Sets the account's password.
 #[utoipa::path(tag = "users", request_body = SetPassword, params(("id" = String, Path, description = "User id, address or sub")),
-    responses((status = 204), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 204, description = "Done"), (status = 400, description = "Invalid input (problem details)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's roles do not allow it", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[put("/users/{id}/password")]
 pub async fn set_password(
@@ -267,7 +267,7 @@ pub enum StateRequest {
 
 /// Locks, unlocks, suspends, disables, reactivates the account or verifies its address.
 #[utoipa::path(tag = "users", request_body = StateRequest, params(("id" = String, Path, description = "User id, address or sub")),
-    responses((status = 200, body = UserView), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+    responses((status = 200, description = "OK", body = UserView), (status = 400, description = "Invalid input (problem details)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's roles do not allow it", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Not possible in the current state", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/users/{id}/state")]
 pub async fn change_state(
@@ -295,7 +295,7 @@ pub async fn change_state(
 
 /// The account's live sessions.
 #[utoipa::path(tag = "users", params(("id" = String, Path, description = "User id, address or sub")),
-    responses((status = 200, body = Vec<domain::admin::SessionView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, description = "OK", body = Vec<domain::admin::SessionView>), (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's roles do not allow it", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/users/{id}/sessions")]
 pub async fn sessions(
@@ -315,7 +315,7 @@ pub struct Ended {
 
 /// Ends every session of the account (and revokes their tokens).
 #[utoipa::path(tag = "users", params(("id" = String, Path, description = "User id, address or sub")),
-    responses((status = 200, body = Ended), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, description = "OK", body = Ended), (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's roles do not allow it", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[delete("/users/{id}/sessions")]
 pub async fn end_sessions(
@@ -329,7 +329,7 @@ pub async fn end_sessions(
 
 /// Ends one session of the account.
 #[utoipa::path(tag = "users", params(("id" = String, Path, description = "User id, address or sub"), ("sid" = String, Path, description = "Session id")),
-    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 204, description = "Done"), (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's roles do not allow it", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[delete("/users/{id}/sessions/{sid}")]
 pub async fn end_session(
@@ -346,7 +346,7 @@ pub async fn end_session(
 
 /// Removes one second factor or passkey.
 #[utoipa::path(tag = "users", params(("id" = String, Path, description = "User id, address or sub"), ("factor" = String, Path, description = "Factor id")),
-    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 204, description = "Done"), (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's roles do not allow it", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[delete("/users/{id}/factors/{factor}")]
 pub async fn remove_factor(
@@ -370,7 +370,7 @@ pub struct Removed {
 
 /// Resets the second factor: authenticator app, SMS, recovery codes and passkeys go.
 #[utoipa::path(tag = "users", params(("id" = String, Path, description = "User id, address or sub")),
-    responses((status = 200, body = Removed), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, description = "OK", body = Removed), (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's roles do not allow it", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/users/{id}/reset-mfa")]
 pub async fn reset_mfa(

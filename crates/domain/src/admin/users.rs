@@ -3,16 +3,16 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr};
 use sea_orm::{
-    ColumnTrait as _, Condition, EntityTrait as _, QueryFilter as _, QueryOrder as _,
-    QuerySelect as _,
+    ColumnTrait as _, Condition, EntityTrait as _, PaginatorTrait as _, QueryFilter as _,
+    QueryOrder as _, QuerySelect as _,
 };
 use serde_json::json;
 
 use super::views::{ConsentView, FactorView, SessionView, UserDetail, UserView, version_of};
-use super::{Access, Actor, Admin, Area, Page, PageRequest};
+use super::{ADMIN, Access, Actor, Admin, Area, Page, PageRequest, Principal};
 use crate::audit::AuditEvent;
 use crate::credentials::kind;
-use crate::entities::{credential, user};
+use crate::entities::{credential, role, user, user_role};
 use crate::users::{NewUser, Profile, UserStatus};
 use crate::{Error, Result, now};
 
@@ -305,6 +305,7 @@ impl Admin {
         let users = &self.parts.users;
         let (kind, updated) = match change {
             StateChange::Lock { until } => {
+                self.keep_an_administrator(actor, &found, "lock").await?;
                 if until.is_some_and(|t| t <= now()) {
                     return Err(Error::invalid("until", "is in the past"));
                 }
@@ -312,6 +313,7 @@ impl Admin {
             }
             StateChange::Unlock => ("user.unlocked", users.unlock(&found.id).await?),
             StateChange::Suspend { reason } => {
+                self.keep_an_administrator(actor, &found, "suspend").await?;
                 let reason = reason.trim().to_owned();
                 if reason.is_empty() || reason.chars().count() > 500 {
                     return Err(Error::invalid("reason", "must be 1 to 500 characters"));
@@ -322,6 +324,7 @@ impl Admin {
                 ("user.suspended", u)
             }
             StateChange::Disable => {
+                self.keep_an_administrator(actor, &found, "disable").await?;
                 let u = users
                     .set_status(
                         &found.id,
@@ -359,6 +362,7 @@ impl Admin {
     pub async fn delete_user(&self, actor: &Actor, key: &str) -> Result<String> {
         actor.require(Area::Users, Access::Write)?;
         let found = self.parts.users.resolve(key).await?;
+        self.keep_an_administrator(actor, &found, "delete").await?;
         let alias = self
             .parts
             .users
@@ -472,6 +476,52 @@ impl Admin {
         )
         .await?;
         Ok(removed)
+    }
+
+    /// Refuses an administrator shutting themselves out, and anyone shutting out the last
+    /// active account holding `gatehouse:admin` directly: nobody could administer afterwards.
+    async fn keep_an_administrator(
+        &self,
+        actor: &Actor,
+        target: &user::Model,
+        what: &'static str,
+    ) -> Result<()> {
+        if actor.principal == Principal::User(target.id.clone()) {
+            return Err(Error::WrongState(format!(
+                "an administrator cannot {what} their own account here"
+            )));
+        }
+        let held = self.parts.roles.effective(&target.id).await?.roles;
+        if !held.iter().any(|r| r == ADMIN) {
+            return Ok(());
+        }
+        let Some(role) = role::Entity::find()
+            .filter(role::Column::Name.eq(ADMIN))
+            .filter(role::Column::ClientId.is_null())
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(());
+        };
+        let holders: Vec<String> = user_role::Entity::find()
+            .filter(user_role::Column::RoleId.eq(role.id))
+            .filter(user_role::Column::UserId.ne(&target.id))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|g| g.user_id)
+            .collect();
+        let others = user::Entity::find()
+            .filter(user::Column::Id.is_in(holders))
+            .filter(user::Column::Status.eq(UserStatus::Active.as_str()))
+            .count(&self.db)
+            .await?;
+        if others == 0 {
+            return Err(Error::WrongState(format!(
+                "this is the last active account holding {ADMIN}: grant it to another account before you {what} this one"
+            )));
+        }
+        Ok(())
     }
 
     async fn view(&self, u: user::Model) -> Result<UserView> {
