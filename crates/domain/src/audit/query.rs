@@ -230,11 +230,6 @@ impl AuditQuery {
         }
     }
 
-    /// The connection, for the exporter.
-    pub(super) fn db(&self) -> &DatabaseConnection {
-        &self.db
-    }
-
     /// Up to `limit` (1..=[`MAX_LIMIT`]) events matching `filter`, newest first, after the
     /// page that returned `cursor`. Pages never repeat or skip an event, also while events
     /// are being written.

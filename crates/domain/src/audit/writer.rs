@@ -3,7 +3,7 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait as _, DatabaseConnection, DbErr, EntityTrait as _, IntoActiveModel as _,
-    QueryFilter as _, QuerySelect as _, TransactionTrait as _,
+    QueryFilter as _, QuerySelect as _,
 };
 use tokio::sync::{mpsc, oneshot};
 
