@@ -2213,7 +2213,13 @@ fn audit_list_export_and_verify_find_a_tampered_row() {
     let sandbox = Sandbox::new();
     sandbox.ok(&["migrate"], None);
     sandbox.ok(
-        &["user", "create", "--email", "a@example.com", "--password-stdin"],
+        &[
+            "user",
+            "create",
+            "--email",
+            "a@example.com",
+            "--password-stdin",
+        ],
         Some("correct horse battery staple\n"),
     );
     let user: Value =
@@ -2222,7 +2228,15 @@ fn audit_list_export_and_verify_find_a_tampered_row() {
     let user_id = user["id"].as_str().unwrap().to_owned();
 
     let listed: Value = serde_json::from_str(&sandbox.ok(
-        &["audit", "list", "--kind", "user.*", "--subject", &user_id, "--json"],
+        &[
+            "audit",
+            "list",
+            "--kind",
+            "user.*",
+            "--subject",
+            &user_id,
+            "--json",
+        ],
         None,
     ))
     .unwrap();
@@ -2234,19 +2248,27 @@ fn audit_list_export_and_verify_find_a_tampered_row() {
     let event_id = items[0]["id"].as_str().unwrap().to_owned();
     let seq = items[0]["seq"].as_i64().unwrap();
     let text = sandbox.ok(&["audit", "list"], None);
-    assert!(text.contains("user.created") && text.contains(&user_id), "{text}");
-    let none: Value = serde_json::from_str(&sandbox.ok(
-        &["audit", "list", "--outcome", "failure", "--json"],
-        None,
-    ))
+    assert!(
+        text.contains("user.created") && text.contains(&user_id),
+        "{text}"
+    );
+    let none: Value = serde_json::from_str(
+        &sandbox.ok(&["audit", "list", "--outcome", "failure", "--json"], None),
+    )
     .unwrap();
     assert_eq!(none["items"], serde_json::json!([]));
     assert_eq!(
-        sandbox.run(&["audit", "list", "--limit", "0"], None).status.code(),
+        sandbox
+            .run(&["audit", "list", "--limit", "0"], None)
+            .status
+            .code(),
         Some(1)
     );
     assert_eq!(
-        sandbox.run(&["audit", "list", "--from", "yesterday"], None).status.code(),
+        sandbox
+            .run(&["audit", "list", "--from", "yesterday"], None)
+            .status
+            .code(),
         Some(2),
         "clap refuses a time that is not RFC 3339"
     );
@@ -2258,7 +2280,17 @@ fn audit_list_export_and_verify_find_a_tampered_row() {
     assert_eq!(report["head"]["hash"].as_str().unwrap().len(), 64);
     assert!(sandbox.ok(&["audit", "verify"], None).contains("intact"));
 
-    let csv = sandbox.ok(&["audit", "export", "--format", "csv", "--kind", "user.created"], None);
+    let csv = sandbox.ok(
+        &[
+            "audit",
+            "export",
+            "--format",
+            "csv",
+            "--kind",
+            "user.created",
+        ],
+        None,
+    );
     let table = parse_csv(&csv);
     assert_eq!(table.len(), 2, "header and the one event: {csv}");
     let column = |name: &str| table[0].iter().position(|c| c == name).unwrap();
@@ -2268,7 +2300,14 @@ fn audit_list_export_and_verify_find_a_tampered_row() {
     assert_eq!(data["via"], "cli");
     let file = sandbox.dir.path().join("audit.jsonl");
     let said = sandbox.ok(
-        &["audit", "export", "--format", "jsonl", "--output", file.to_str().unwrap()],
+        &[
+            "audit",
+            "export",
+            "--format",
+            "jsonl",
+            "--output",
+            file.to_str().unwrap(),
+        ],
         None,
     );
     assert!(said.contains("events written"), "{said}");
@@ -2279,7 +2318,10 @@ fn audit_list_export_and_verify_find_a_tampered_row() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert!(lines.iter().any(|l| l["id"] == event_id.as_str()));
-    assert!(lines.iter().any(|l| l["kind"] == "audit.exported"), "the first export is recorded");
+    assert!(
+        lines.iter().any(|l| l["kind"] == "audit.exported"),
+        "the first export is recorded"
+    );
 
     // Someone edits the row in the database file, bypassing Gatehouse.
     block_on(async {

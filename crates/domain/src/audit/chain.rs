@@ -221,25 +221,29 @@ mod tests {
         let base = row_hash(GENESIS, &row());
         assert_eq!(base.len(), 64);
         assert_eq!(base, row_hash(GENESIS, &row()), "deterministic");
-        let changes: Vec<Box<dyn Fn(&mut audit_event::Model)>> = vec![
-            Box::new(|r| r.id = "0194".into()),
-            Box::new(|r| r.occurred_at += time::Duration::microseconds(1)),
-            Box::new(|r| r.kind = "user.deleted".into()),
-            Box::new(|r| r.outcome = "failure".into()),
-            Box::new(|r| r.reason = Some("x".into())),
-            Box::new(|r| r.actor_user_id = None),
-            Box::new(|r| r.subject_user_id = Some("u".into())),
-            Box::new(|r| r.client_id = Some("c".into())),
-            Box::new(|r| r.session_id = Some("s".into())),
-            Box::new(|r| r.ip = Some("192.0.2.1".into())),
-            Box::new(|r| r.user_agent = Some("ua".into())),
-            Box::new(|r| r.request_id = Some("rq".into())),
-            Box::new(|r| r.data = Some(serde_json::json!({"a": 1}))),
+        let changes: [fn(&mut audit_event::Model); 13] = [
+            |r| r.id = "0194".into(),
+            |r| r.occurred_at += time::Duration::microseconds(1),
+            |r| r.kind = "user.deleted".into(),
+            |r| r.outcome = "failure".into(),
+            |r| r.reason = Some("x".into()),
+            |r| r.actor_user_id = None,
+            |r| r.subject_user_id = Some("u".into()),
+            |r| r.client_id = Some("c".into()),
+            |r| r.session_id = Some("s".into()),
+            |r| r.ip = Some("192.0.2.1".into()),
+            |r| r.user_agent = Some("ua".into()),
+            |r| r.request_id = Some("rq".into()),
+            |r| r.data = Some(serde_json::json!({"a": 1})),
         ];
         for (i, change) in changes.iter().enumerate() {
             let mut changed = row();
             change(&mut changed);
-            assert_ne!(row_hash(GENESIS, &changed), base, "change {i} went unnoticed");
+            assert_ne!(
+                row_hash(GENESIS, &changed),
+                base,
+                "change {i} went unnoticed"
+            );
         }
         assert_ne!(row_hash(&"1".repeat(64), &row()), base);
     }
@@ -254,6 +258,10 @@ mod tests {
         erased.personal_digest = Some(personal_digest(&original));
         assert_eq!(row_hash(GENESIS, &erased), hash);
         erased.kind = "user.deleted".into();
-        assert_ne!(row_hash(GENESIS, &erased), hash, "the rest is still covered");
+        assert_ne!(
+            row_hash(GENESIS, &erased),
+            hash,
+            "the rest is still covered"
+        );
     }
 }

@@ -116,10 +116,7 @@ fn csv_cells(r: &AuditRecord) -> impl Iterator<Item = String> {
 
 /// One CSV record ending in CRLF.
 fn csv_line(cells: impl Iterator<Item = String>) -> String {
-    let mut line = cells
-        .map(|c| csv_field(&c))
-        .collect::<Vec<_>>()
-        .join(",");
+    let mut line = cells.map(|c| csv_field(&c)).collect::<Vec<_>>().join(",");
     line.push_str("\r\n");
     line
 }

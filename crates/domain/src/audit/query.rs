@@ -316,7 +316,16 @@ mod tests {
         }
         for bad in ["", "!!", "czo", "czp4", "dDox", "dDoxOg"] {
             let err = Key::decode(bad).unwrap_err();
-            assert!(matches!(err, Error::Invalid { field: "cursor", .. }), "{bad}: {err}");
+            assert!(
+                matches!(
+                    err,
+                    Error::Invalid {
+                        field: "cursor",
+                        ..
+                    }
+                ),
+                "{bad}: {err}"
+            );
         }
     }
 
@@ -325,7 +334,15 @@ mod tests {
         for good in ["user.created", "user.*", "a_b-c.d.*"] {
             assert!(kind_condition(good).is_ok(), "{good}");
         }
-        for bad in ["", ".*", "*", "User.created", "user%", "user.created'", "user*"] {
+        for bad in [
+            "",
+            ".*",
+            "*",
+            "User.created",
+            "user%",
+            "user.created'",
+            "user*",
+        ] {
             assert!(kind_condition(bad).is_err(), "{bad}");
         }
     }

@@ -83,7 +83,10 @@ async fn all_pages(query: &AuditQuery, filter: &Filter, limit: u64) -> Vec<Audit
     let mut out = Vec::new();
     let mut cursor = None;
     loop {
-        let page = query.search(filter, cursor.as_deref(), limit).await.unwrap();
+        let page = query
+            .search(filter, cursor.as_deref(), limit)
+            .await
+            .unwrap();
         out.extend(page.items);
         match page.next_cursor {
             Some(c) => cursor = Some(c),

@@ -76,7 +76,10 @@ impl std::fmt::Display for Problem {
         match self {
             Problem::HashMismatch => write!(f, "its content does not match its hash (changed)"),
             Problem::PrevHashMismatch => {
-                write!(f, "it does not link to the previous row (replaced or reordered)")
+                write!(
+                    f,
+                    "it does not link to the previous row (replaced or reordered)"
+                )
             }
             Problem::Gap { expected } => {
                 write!(f, "rows are missing before it (expected seq {expected})")

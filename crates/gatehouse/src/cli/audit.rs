@@ -160,9 +160,11 @@ pub async fn run(services: &Services, cmd: AuditCommand) -> anyhow::Result<()> {
             // Who took a copy of the log is itself worth recording.
             services
                 .audit
-                .record(AuditEvent::success("audit.exported").data(serde_json::json!({
-                    "format": format_name, "events": written, "filter": filter, "via": "cli"
-                })))
+                .record(
+                    AuditEvent::success("audit.exported").data(serde_json::json!({
+                        "format": format_name, "events": written, "filter": filter, "via": "cli"
+                    })),
+                )
                 .await?;
             if let Some(path) = path {
                 println!("{written} events written to {}", path.display());
@@ -214,8 +216,5 @@ fn print_report(report: &Report) {
     println!("rows checked: {}", report.checked);
     println!("rows before the chain began: {}", report.before_chain);
     println!("rows with personal data erased: {}", report.erased);
-    println!(
-        "head: seq {} hash {}",
-        report.head.seq, report.head.hash
-    );
+    println!("head: seq {} hash {}", report.head.seq, report.head.hash);
 }
