@@ -6,6 +6,7 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_chain_head")]
 pub struct Model {
+    /// Always 1.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: i32,
     /// The `seq` of the newest chained row (0 before the first).
