@@ -205,7 +205,8 @@ impl Key {
             .and_then(|rest| rest.split_once(':'))
             .ok_or_else(bad)?;
         let micros: i128 = micros.parse().map_err(|_| bad())?;
-        let at = OffsetDateTime::from_unix_timestamp_nanos(micros * 1_000).map_err(|_| bad())?;
+        let nanos = micros.checked_mul(1_000).ok_or_else(bad)?;
+        let at = OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| bad())?;
         if id.is_empty() {
             return Err(bad());
         }
@@ -314,7 +315,8 @@ mod tests {
         ] {
             assert_eq!(Key::decode(&key.encode()).unwrap(), key);
         }
-        for bad in ["", "!!", "czo", "czp4", "dDox", "dDoxOg"] {
+        let huge = URL_SAFE_NO_PAD.encode(format!("t:{}:x", i128::MAX));
+        for bad in ["", "!!", "czo", "czp4", "dDox", "dDoxOg", huge.as_str()] {
             let err = Key::decode(bad).unwrap_err();
             assert!(
                 matches!(

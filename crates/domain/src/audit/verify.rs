@@ -138,10 +138,9 @@ pub async fn verify(db: &DatabaseConnection) -> Result<Report> {
         let full = rows.len() as u64 == PAGE;
         for row in rows {
             let seq = row.seq.unwrap_or_default();
-            let problem = if seq != last_seq + 1 {
-                Some(Problem::Gap {
-                    expected: last_seq + 1,
-                })
+            let expected = last_seq.saturating_add(1);
+            let problem = if seq != expected {
+                Some(Problem::Gap { expected })
             } else if row.prev_hash.as_deref() != Some(prev.as_str()) {
                 Some(Problem::PrevHashMismatch)
             } else if row.hash.as_deref() != Some(chain::row_hash(&prev, &row).as_str()) {

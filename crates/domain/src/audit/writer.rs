@@ -68,7 +68,9 @@ async fn store_batch(db: &DatabaseConnection, rows: Vec<audit_event::Model>) -> 
     let (mut seq, mut prev) = (head.seq, head.hash);
     let mut chained = Vec::with_capacity(rows.len());
     for mut row in rows {
-        seq += 1;
+        seq = seq
+            .checked_add(1)
+            .ok_or_else(|| DbErr::Custom("the audit chain's head is at its last place".into()))?;
         let hash = chain::row_hash(&prev, &row);
         row.seq = Some(seq);
         row.prev_hash = Some(std::mem::replace(&mut prev, hash.clone()));
