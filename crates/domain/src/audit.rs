@@ -1,13 +1,29 @@
-//! Audit events: a row in `audit_events` and a structured log line for each.
+//! Audit events: a row in `audit_events` and a structured log line for each. The rows form a
+//! hash chain ([`chain`]) that [`verify`] checks; [`AuditQuery`] searches and exports them.
 
-use sea_orm::{DatabaseConnection, EntityTrait as _, Set};
+pub mod chain;
+mod erasure;
+mod export;
+mod query;
+mod verify;
+mod writer;
+
+#[cfg(test)]
+mod tests;
+
 use tokio::sync::{mpsc, oneshot};
 
 use crate::entities::audit_event;
 use crate::{Error, Result, Store, now};
 
+pub(crate) use erasure::pseudonymise;
+pub use export::{Format, csv_field};
+pub use query::{AuditQuery, AuditRecord, Filter, MAX_LIMIT, Page};
+pub use verify::{Broken, ChainHead, Problem, Report, verify};
+
 /// Whether the audited action succeeded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// It succeeded.
     Success,
@@ -16,10 +32,20 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn as_str(self) -> &'static str {
+    /// `success` or `failure`, as stored.
+    pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Success => "success",
             Outcome::Failure => "failure",
+        }
+    }
+
+    /// The outcome named `success` or `failure`.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "success" => Ok(Outcome::Success),
+            "failure" => Ok(Outcome::Failure),
+            _ => Err(Error::invalid("outcome", "must be success or failure")),
         }
     }
 }
@@ -87,9 +113,45 @@ impl AuditEvent {
         self
     }
 
+    /// Sets the user who acted.
+    pub fn actor(mut self, user_id: impl Into<String>) -> Self {
+        self.actor_user_id = Some(user_id.into());
+        self
+    }
+
     /// Sets the client involved.
     pub fn client(mut self, client_id: impl Into<String>) -> Self {
         self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// Sets the browser session involved.
+    pub fn session(mut self, session_id: impl Into<String>) -> Self {
+        self.session_id = Some(session_id.into());
+        self
+    }
+
+    /// Sets the caller's IP address.
+    pub fn ip(mut self, ip: impl Into<String>) -> Self {
+        self.ip = Some(ip.into());
+        self
+    }
+
+    /// Sets the caller's user agent.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Sets the request id.
+    pub fn request_id(mut self, request_id: impl Into<String>) -> Self {
+        self.request_id = Some(request_id.into());
+        self
+    }
+
+    /// Sets the reason (short context, also on a success).
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
         self
     }
 
@@ -105,24 +167,14 @@ impl AuditEvent {
 /// its row is stored, so no event is acknowledged and then lost.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
-    queue: mpsc::Sender<Queued>,
+    queue: mpsc::Sender<writer::Queued>,
 }
-
-/// An event waiting for the writer, with the caller waiting for its outcome.
-#[derive(Debug)]
-struct Queued {
-    row: audit_event::ActiveModel,
-    done: oneshot::Sender<std::result::Result<(), WriteFailed>>,
-}
-
-/// Most rows in one INSERT.
-const BATCH: usize = 256;
 
 impl AuditLog {
     /// Builds the log on a store and starts its writer on the current Tokio runtime.
     pub fn new(store: &Store) -> Self {
-        let (queue, rx) = mpsc::channel(4 * BATCH);
-        tokio::spawn(write_batches(store.db().clone(), rx));
+        let (queue, rx) = mpsc::channel(4 * writer::BATCH);
+        tokio::spawn(writer::write_batches(store.db().clone(), rx));
         Self { queue }
     }
 
@@ -146,24 +198,29 @@ impl AuditLog {
             request_id = event.request_id.as_deref(),
             "audit event"
         );
-        let row = audit_event::ActiveModel {
-            id: Set(uuid::Uuid::now_v7().to_string()),
-            occurred_at: Set(now()),
-            kind: Set(event.kind.to_owned()),
-            outcome: Set(event.outcome.as_str().to_owned()),
-            reason: Set(event.reason),
-            actor_user_id: Set(event.actor_user_id),
-            subject_user_id: Set(event.subject_user_id),
-            client_id: Set(event.client_id),
-            session_id: Set(event.session_id),
-            ip: Set(event.ip),
-            user_agent: Set(event.user_agent),
-            request_id: Set(event.request_id),
-            data: Set(event.data),
+        // The chain fields are filled in by the writer, which alone knows the chain's head.
+        let row = audit_event::Model {
+            id: uuid::Uuid::now_v7().to_string(),
+            occurred_at: now(),
+            kind: event.kind.to_owned(),
+            outcome: event.outcome.as_str().to_owned(),
+            reason: event.reason,
+            actor_user_id: event.actor_user_id,
+            subject_user_id: event.subject_user_id,
+            client_id: event.client_id,
+            session_id: event.session_id,
+            ip: event.ip,
+            user_agent: event.user_agent,
+            request_id: event.request_id,
+            data: event.data,
+            seq: None,
+            prev_hash: None,
+            hash: None,
+            personal_digest: None,
         };
         let (done, outcome) = oneshot::channel();
         self.queue
-            .send(Queued { row, done })
+            .send(writer::Queued { row, done })
             .await
             .map_err(|_| Error::Task("the audit writer has stopped".into()))?;
         outcome
@@ -177,40 +234,5 @@ impl AuditLog {
                     Error::Task(message)
                 }
             })
-    }
-}
-
-/// Why the writer could not store a batch, as every waiting caller learns it.
-#[derive(Debug, Clone)]
-struct WriteFailed {
-    /// The database could not be reached (the callers answer 503, not 500).
-    unavailable: bool,
-    /// The database's error, in words.
-    message: String,
-}
-
-/// The writer: takes whatever is queued (up to [`BATCH`]), inserts it in one statement,
-/// and tells every waiting caller the outcome.
-async fn write_batches(db: DatabaseConnection, mut rx: mpsc::Receiver<Queued>) {
-    let mut batch = Vec::with_capacity(BATCH);
-    while rx.recv_many(&mut batch, BATCH).await > 0 {
-        let (rows, waiters): (Vec<_>, Vec<_>) = batch.drain(..).map(|q| (q.row, q.done)).unzip();
-        let outcome = audit_event::Entity::insert_many(rows)
-            .exec(&db)
-            .await
-            .map(drop)
-            .map_err(|e| {
-                let e = Error::Database(e);
-                WriteFailed {
-                    unavailable: e.is_unavailable(),
-                    message: e.to_string(),
-                }
-            });
-        if let Err(e) = &outcome {
-            tracing::error!(error = %e.message, "cannot store audit events");
-        }
-        for waiter in waiters {
-            let _ = waiter.send(outcome.clone());
-        }
     }
 }

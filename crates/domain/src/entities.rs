@@ -3,6 +3,7 @@
 pub mod access_token;
 pub mod acl_entry;
 pub mod api_key;
+pub mod audit_chain_head;
 pub mod audit_event;
 pub mod authorization_code;
 pub mod authorization_request;

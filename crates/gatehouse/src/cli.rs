@@ -1,6 +1,7 @@
 //! The `gatehouse` command line.
 
 mod apikey;
+mod audit;
 mod client;
 mod group;
 mod idp;
@@ -74,6 +75,9 @@ pub enum Command {
     /// Manage the master key's place in Vault / OpenBao (wrap, rewrap, status).
     #[command(subcommand)]
     Secrets(secrets::SecretsCommand),
+    /// Read, export and verify the audit log.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Delete expired and ended rows now (servers also do it every
     /// maintenance.purge_interval_secs) and print what was deleted.
     Purge {
@@ -126,6 +130,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Policy(cmd) => policy::run(&services, cmd).await,
         Command::Acl(cmd) => policy::run_acl(&services, cmd).await,
         Command::Purge { json } => purge::run(&services, json).await,
+        Command::Audit(cmd) => audit::run(&services, cmd).await,
     };
     services.store.close().await?;
     result

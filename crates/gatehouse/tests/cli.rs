@@ -2400,3 +2400,172 @@ fn client_update_rotate_disable_and_user_admin_commands_act_as_the_api_does() {
 fn json_in(sandbox: &Sandbox, args: &[&str], stdin: &str) -> Value {
     serde_json::from_str(&sandbox.ok(args, Some(stdin))).unwrap()
 }
+
+/// A minimal RFC 4180 reader (quoted fields, doubled quotes, CRLF).
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let (mut record, mut field) = (Vec::new(), String::new());
+    let (mut quoted, mut chars) = (false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    records
+}
+
+#[test]
+fn audit_list_export_and_verify_find_a_tampered_row() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["migrate"], None);
+    sandbox.ok(
+        &[
+            "user",
+            "create",
+            "--email",
+            "a@example.com",
+            "--password-stdin",
+        ],
+        Some("correct horse battery staple\n"),
+    );
+    let user: Value =
+        serde_json::from_str(&sandbox.ok(&["user", "show", "a@example.com", "--json"], None))
+            .unwrap();
+    let user_id = user["id"].as_str().unwrap().to_owned();
+
+    let listed: Value = serde_json::from_str(&sandbox.ok(
+        &[
+            "audit",
+            "list",
+            "--kind",
+            "user.*",
+            "--subject",
+            &user_id,
+            "--json",
+        ],
+        None,
+    ))
+    .unwrap();
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{listed}");
+    assert_eq!(items[0]["kind"], "user.created");
+    assert_eq!(items[0]["outcome"], "success");
+    assert!(listed["next_cursor"].is_null());
+    let event_id = items[0]["id"].as_str().unwrap().to_owned();
+    let seq = items[0]["seq"].as_i64().unwrap();
+    let text = sandbox.ok(&["audit", "list"], None);
+    assert!(
+        text.contains("user.created") && text.contains(&user_id),
+        "{text}"
+    );
+    let none: Value = serde_json::from_str(
+        &sandbox.ok(&["audit", "list", "--outcome", "failure", "--json"], None),
+    )
+    .unwrap();
+    assert_eq!(none["items"], serde_json::json!([]));
+    assert_eq!(
+        sandbox
+            .run(&["audit", "list", "--limit", "0"], None)
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        sandbox
+            .run(&["audit", "list", "--from", "yesterday"], None)
+            .status
+            .code(),
+        Some(2),
+        "clap refuses a time that is not RFC 3339"
+    );
+
+    let report: Value =
+        serde_json::from_str(&sandbox.ok(&["audit", "verify", "--json"], None)).unwrap();
+    assert_eq!(report["intact"], true, "{report}");
+    assert!(report["head"]["seq"].as_i64().unwrap() >= seq);
+    assert_eq!(report["head"]["hash"].as_str().unwrap().len(), 64);
+    assert!(sandbox.ok(&["audit", "verify"], None).contains("intact"));
+
+    let csv = sandbox.ok(
+        &[
+            "audit",
+            "export",
+            "--format",
+            "csv",
+            "--kind",
+            "user.created",
+        ],
+        None,
+    );
+    let table = parse_csv(&csv);
+    assert_eq!(table.len(), 2, "header and the one event: {csv}");
+    let column = |name: &str| table[0].iter().position(|c| c == name).unwrap();
+    assert_eq!(table[1][column("id")], event_id);
+    assert_eq!(table[1][column("subject")], user_id);
+    let data: Value = serde_json::from_str(&table[1][column("data")]).unwrap();
+    assert_eq!(data["via"], "cli");
+    let file = sandbox.dir.path().join("audit.jsonl");
+    let said = sandbox.ok(
+        &[
+            "audit",
+            "export",
+            "--format",
+            "jsonl",
+            "--output",
+            file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(said.contains("events written"), "{said}");
+    assert_eq!(mode(&file), 0o600);
+    let lines: Vec<Value> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.iter().any(|l| l["id"] == event_id.as_str()));
+    assert!(
+        lines.iter().any(|l| l["kind"] == "audit.exported"),
+        "the first export is recorded"
+    );
+
+    // Someone edits the row in the database file, bypassing Gatehouse.
+    block_on(async {
+        use domain::entities::audit_event;
+        use sea_orm::{ColumnTrait as _, QueryFilter as _, sea_query::Expr};
+        let services = open(&sandbox).await;
+        audit_event::Entity::update_many()
+            .col_expr(audit_event::Column::Reason, Expr::value("nothing happened"))
+            .filter(audit_event::Column::Id.eq(event_id.as_str()))
+            .exec(services.store.db())
+            .await
+            .unwrap();
+        services.store.close().await.unwrap();
+    });
+    let out = sandbox.run(&["audit", "verify"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&event_id) && err.contains(&format!("seq {seq}")),
+        "{err}"
+    );
+    let out = sandbox.run(&["audit", "verify", "--json"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["intact"], false);
+    assert_eq!(report["broken"]["id"], event_id.as_str());
+    assert_eq!(report["broken"]["problem"]["kind"], "hash_mismatch");
+}

@@ -21,6 +21,15 @@ pub struct Model {
     pub request_id: Option<String>,
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub data: Option<Json>,
+    /// The place in the hash chain; NULL on rows written before the chain began.
+    pub seq: Option<i64>,
+    /// The `hash` of the row at `seq - 1` (the genesis hash for the first).
+    pub prev_hash: Option<String>,
+    /// Hex SHA-256 of `prev_hash` and the row's canonical encoding (`audit::chain`).
+    pub hash: Option<String>,
+    /// Set when erasure replaced the personal fields: their digest as written, so the
+    /// chain still verifies the rest of the row.
+    pub personal_digest: Option<String>,
 }
 
 /// Relations are resolved by explicit queries in the domain services.

@@ -1,11 +1,10 @@
 //! "Delete my account": erases a user's personal data and credentials, revokes everything
 //! they hold, and keeps the audit trail with the person pseudonymised.
 
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _};
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
 
 use super::Users;
-use crate::entities::{access_token, audit_event, mail_outbox, user, user_token};
+use crate::entities::{access_token, mail_outbox, user, user_token};
 use crate::secrets::SecretBox;
 use crate::{Error, Result};
 
@@ -41,7 +40,8 @@ impl Users {
                 .exec(&txn)
                 .await?;
         }
-        pseudonymise_audit(&txn, user_id, &alias).await?;
+        // Row by row, keeping what the audit chain needs to still verify these events.
+        crate::audit::pseudonymise(&txn, user_id, &alias).await?;
         user::Entity::delete_by_id(user_id.to_owned())
             .exec(&txn)
             .await?;
@@ -49,27 +49,4 @@ impl Users {
         self.changes.changed();
         Ok(alias)
     }
-}
-
-async fn pseudonymise_audit(db: &impl ConnectionTrait, user_id: &str, alias: &str) -> Result<()> {
-    for column in [
-        audit_event::Column::SubjectUserId,
-        audit_event::Column::ActorUserId,
-    ] {
-        audit_event::Entity::update_many()
-            .col_expr(column, Expr::value(alias))
-            .col_expr(audit_event::Column::Ip, Expr::value(Option::<String>::None))
-            .col_expr(
-                audit_event::Column::UserAgent,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                audit_event::Column::Data,
-                Expr::value(Option::<serde_json::Value>::None),
-            )
-            .filter(column.eq(user_id))
-            .exec(db)
-            .await?;
-    }
-    Ok(())
 }

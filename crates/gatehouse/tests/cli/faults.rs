@@ -667,6 +667,20 @@ fn three_nodes_under_load_one_killed_lose_nothing_acknowledged_and_the_others_se
             assert!(signal(node, "-TERM").success());
         }
     }
+    // Three nodes extended the audit chain at once, one killed in the middle: still one
+    // unbroken line.
+    let out = deployment
+        .command()
+        .args(["audit", "verify", "--json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert!(
+        out.status.success() && report["intact"] == true,
+        "{report} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(report["checked"].as_u64().unwrap() > 0, "{report}");
     drop(db);
 }
 
