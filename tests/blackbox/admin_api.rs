@@ -177,6 +177,9 @@ harness::shared_server_tests! {
             (Method::POST, "/clients/no-such-client/rotate-secret", Some(json!({})), "clients"),
             (Method::POST, "/clients/no-such-client/enable", None, "clients"),
             (Method::POST, "/clients/no-such-client/disable", None, "clients"),
+            (Method::GET, "/audit?limit=1", None, "audit"),
+            (Method::GET, "/audit/export?format=csv&kind=nothing.here", None, "audit"),
+            (Method::GET, "/audit/verify", None, "audit"),
         ];
         let callers: [(&str, Option<&str>); 7] = [
             ("none", None),
@@ -191,7 +194,7 @@ harness::shared_server_tests! {
             for (who, credential) in callers {
                 let (status, headers, problem) =
                     call(server, method.clone(), path, credential, body.clone(), None).await;
-                let allowed = matches!((who, *area), ("gatehouse:admin", _) | ("gatehouse:users", "users") | ("gatehouse:clients", "clients"));
+                let allowed = matches!((who, *area), ("gatehouse:admin", _) | ("gatehouse:users", "users") | ("gatehouse:clients", "clients") | ("gatehouse:audit", "audit"));
                 let expected: &[u16] = match (who, allowed) {
                     ("none", _) => &[401],
                     (_, false) => &[403],
@@ -531,6 +534,61 @@ harness::shared_server_tests! {
         assert_eq!(kinds.last().unwrap().2, Some(json!("api")));
     }
 
+    async fn the_audit_log_is_searched_exported_and_verified_by_its_readers(server) {
+        let admin = key_holding(server, "af-admin@example.com", &["gatehouse:clients"]).await;
+        let reader = key_holding(server, "af-reader@example.com", &["gatehouse:audit"]).await;
+        let (_, _, created) = call(server, Method::POST, "/clients", Some(&admin),
+            Some(json!({"name": "Audited", "redirect_uris": ["https://audited.example/cb"]})), None).await;
+        let id = created["client_id"].as_str().unwrap().to_owned();
+        call(server, Method::POST, &format!("/clients/{id}/disable"), Some(&admin), None, None).await;
+
+        let (status, _, page) = call(server, Method::GET, &format!("/audit?client={id}&kind=client.*"), Some(&reader), None, None).await;
+        assert_eq!(status, 200, "{page}");
+        let kinds: Vec<&str> = page["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["client.disabled", "client.created"], "newest first");
+        let actor = page["items"][0]["actor"].as_str().unwrap().to_owned();
+        let (_, _, by_actor) = call(server, Method::GET, &format!("/audit?actor={actor}&outcome=success&limit=1"), Some(&reader), None, None).await;
+        assert_eq!(by_actor["items"].as_array().unwrap().len(), 1);
+        assert!(by_actor["next_cursor"].is_string(), "{by_actor}");
+        let (status, _, p) = call(server, Method::GET, "/audit?outcome=maybe", Some(&reader), None, None).await;
+        assert_eq!((status.as_u16(), p["field"].as_str()), (400, Some("outcome")));
+
+        // The export streams every match; CSV with a header.
+        let res = reqwest::Client::new()
+            .get(server.url(&format!("{API}/audit/export?format=csv&client={id}")))
+            .bearer_auth(&reader)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+        let csv = res.text().await.unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert!(lines[0].starts_with("id,"), "{csv}");
+        assert_eq!(lines.len(), 3, "a header and two events: {csv}");
+        let res = reqwest::Client::new()
+            .get(server.url(&format!("{API}/audit/export?client={id}")))
+            .bearer_auth(&reader)
+            .send()
+            .await
+            .unwrap();
+        let jsonl = res.text().await.unwrap();
+        let events: Vec<Value> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[1]["kind"], "client.created");
+
+        // The chain holds; exports are themselves audited with the reader as actor.
+        let (status, _, report) = call(server, Method::GET, "/audit/verify", Some(&reader), None, None).await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(report["intact"], true, "{report}");
+        assert!(report["head"]["hash"].as_str().unwrap().len() == 64);
+        let (_, _, exports) = call(server, Method::GET, "/audit?kind=audit.exported", Some(&reader), None, None).await;
+        assert!(exports["items"].as_array().unwrap().iter().any(|e| e["data"]["via"] == "api"), "{exports}");
+        // A reader reads, nothing else.
+        let (status, _, _) = call(server, Method::POST, &format!("/clients/{id}/enable"), Some(&reader), None, None).await;
+        assert_eq!(status, 403);
+    }
+
     async fn paging_returns_every_user_once_while_others_are_added(server) {
         let admin = key_holding(server, "ae-admin@example.com", &["gatehouse:admin"]).await;
         for i in 0..5 {
@@ -592,7 +650,7 @@ harness::shared_server_tests! {
                 assert_eq!(res.status(), 401, "{method} {path}");
             }
         }
-        assert_eq!(operations, 20);
+        assert_eq!(operations, 23);
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
         let explorer = reqwest::get(server.url("/admin/api/explorer/")).await.unwrap();
         assert_eq!(explorer.status(), 200);
@@ -653,7 +711,7 @@ mod against_its_document {
                 .unwrap();
             let out = String::from_utf8_lossy(&run.stdout);
             assert!(run.status.success(), "schemathesis found failures:\n{out}{}", String::from_utf8_lossy(&run.stderr));
-            assert!(out.contains("Tested: 20"), "every operation was exercised:\n{out}");
+            assert!(out.contains("Tested: 23"), "every operation was exercised:\n{out}");
         }
     }
 }

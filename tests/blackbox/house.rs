@@ -94,7 +94,7 @@ server_tests! {
         let users = &server.running().services.users;
         assert!(users.verify_password("admin@example.com", ADMIN_PASSWORD).await.unwrap().is_some());
         let roles = server.running().services.roles.roles_of(&users.get_by_email("admin@example.com").await.unwrap().id).await.unwrap();
-        assert_eq!(roles, ["admin"]);
+        assert_eq!(roles, ["gatehouse:admin"]);
 
         let kids = jwks_kids(&server).await;
         server.restart().await;

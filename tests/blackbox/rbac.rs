@@ -194,7 +194,7 @@ shared_server_tests! {
                 roles.roles_of(&admin.id).await.unwrap()
             })
             .await;
-        assert_eq!(held, ["admin", "auditor"], "admin is always granted, auditor from config");
+        assert_eq!(held, ["auditor", "gatehouse:admin"], "gatehouse:admin is always granted, auditor from config");
     }
 
     async fn discovery_advertises_roles_and_groups(server) {

@@ -5,6 +5,7 @@
 //! Every operation is a call to [`domain::admin::Admin`], which checks the caller's roles
 //! and audits it; this crate only authenticates, parses and answers.
 
+mod audit;
 mod caller;
 mod clients;
 mod etag;
@@ -55,7 +56,7 @@ macro_rules! routes {
             info(title = "Gatehouse admin API", description = "Administration of users and clients. Authenticate with a Gatehouse access token whose scopes include the gatehouse:* roles you hold, or with an API key of an owner holding them."),
             paths($($handler),*),
             modifiers(&Security, &CommonErrors),
-            tags((name = "users", description = "Accounts"), (name = "clients", description = "OAuth clients")),
+            tags((name = "users", description = "Accounts"), (name = "clients", description = "OAuth clients"), (name = "audit", description = "The audit log")),
         )]
         struct Document;
 
@@ -86,6 +87,9 @@ routes!(
     clients::rotate_secret,
     clients::enable_client,
     clients::disable_client,
+    audit::search,
+    audit::export,
+    audit::verify,
 );
 
 /// Adds the bearer security scheme.

@@ -3,6 +3,7 @@
 //! audited with the actor.
 
 mod access;
+mod audit;
 mod clients;
 mod page;
 mod users;
@@ -17,7 +18,7 @@ pub use views::{ConsentView, FactorView, SessionView, UserDetail, UserView, vers
 use sea_orm::DatabaseConnection;
 
 use crate::Store;
-use crate::audit::AuditLog;
+use crate::audit::{AuditLog, AuditQuery};
 use crate::clients::Clients;
 use crate::consents::Consents;
 use crate::credentials::policy::PasswordPolicy;
@@ -54,6 +55,7 @@ pub struct Admin {
     db: DatabaseConnection,
     parts: AdminParts,
     links: Links,
+    audit_query: AuditQuery,
 }
 
 impl Admin {
@@ -62,6 +64,7 @@ impl Admin {
         Self {
             db: store.db().clone(),
             links: Links::new(store, parts.users.clone()),
+            audit_query: AuditQuery::new(store),
             parts,
         }
     }

@@ -99,7 +99,7 @@ fn kind_condition(kind: &str) -> Result<sea_orm::sea_query::SimpleExpr> {
 }
 
 /// One audit event as the API and the command line show it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditRecord {
     /// The event's id.
     pub id: String,
@@ -157,7 +157,8 @@ impl From<audit_event::Model> for AuditRecord {
 }
 
 /// One page of events, newest first.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = AuditPage)]
 pub struct Page {
     /// The events.
     pub items: Vec<AuditRecord>,

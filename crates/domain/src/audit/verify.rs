@@ -14,7 +14,7 @@ use crate::entities::{audit_chain_head, audit_event};
 const PAGE: u64 = 1000;
 
 /// What [`verify`] found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Report {
     /// No chained row was changed, removed or reordered (as far as the chain can tell).
     pub intact: bool,
@@ -32,7 +32,7 @@ pub struct Report {
 }
 
 /// The last place and hash of the chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ChainHead {
     /// The `seq` of the newest row (0 when there is none).
     pub seq: i64,
@@ -41,7 +41,7 @@ pub struct ChainHead {
 }
 
 /// The first place where the chain does not hold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Broken {
     /// The row's id (`None` when the rows at the end are missing).
     pub id: Option<String>,
@@ -52,8 +52,9 @@ pub struct Broken {
 }
 
 /// Why a row breaks the chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[schema(as = ChainProblem)]
 pub enum Problem {
     /// The row's content does not give its stored hash: it was changed.
     HashMismatch,
