@@ -19,6 +19,7 @@ mod m20261202_100001_upstream_presets;
 mod m20261202_200001_upstream_mappings;
 mod m20261202_300001_guests;
 mod m20261204_500001_wrapped_master_key;
+mod m20261205_200001_events;
 mod sqlite_rebuild;
 
 /// The ordered list of Gatehouse migrations.
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_200001_upstream_mappings::Migration),
             Box::new(m20261202_300001_guests::Migration),
             Box::new(m20261204_500001_wrapped_master_key::Migration),
+            Box::new(m20261205_200001_events::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ mod role;
 mod secrets;
 mod serve;
 pub mod user;
+mod webhook;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -74,6 +75,9 @@ pub enum Command {
     /// Manage the master key's place in Vault / OpenBao (wrap, rewrap, status).
     #[command(subcommand)]
     Secrets(secrets::SecretsCommand),
+    /// Manage signed webhook subscriptions and see their deliveries.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
     /// Delete expired and ended rows now (servers also do it every
     /// maintenance.purge_interval_secs) and print what was deleted.
     Purge {
@@ -126,6 +130,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Policy(cmd) => policy::run(&services, cmd).await,
         Command::Acl(cmd) => policy::run_acl(&services, cmd).await,
         Command::Purge { json } => purge::run(&services, json).await,
+        Command::Webhook(cmd) => webhook::run(&services, cmd).await,
     };
     services.store.close().await?;
     result

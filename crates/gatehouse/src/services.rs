@@ -67,6 +67,8 @@ pub struct Services {
     pub access_tokens: AccessTokens,
     /// Queued outgoing mail.
     pub outbox: Outbox,
+    /// Webhook subscriptions.
+    pub webhooks: domain::events::Webhooks,
     /// Single-use mailed tokens.
     pub tokens: UserTokens,
     /// Deletes expired and ended rows.
@@ -228,6 +230,12 @@ impl Services {
                 &store,
                 secrets.clone(),
                 Duration::from_secs(config.keys.retention_secs),
+            ),
+            webhooks: domain::events::Webhooks::new(
+                &store,
+                secrets.clone(),
+                audit.clone(),
+                config.webhooks.allow_private_addresses,
             ),
             audit,
             tokens: UserTokens::new(&store, secrets.clone()),

@@ -2,6 +2,7 @@
 //! key overridable as `GATEHOUSE__SECTION__KEY`, with defaults that run with no file at all.
 
 mod branding;
+mod events;
 mod secrets;
 mod validate;
 
@@ -12,6 +13,7 @@ use domain::credentials::password::PasswordParams;
 use serde::{Deserialize, Serialize};
 
 pub use branding::BrandingConfig;
+pub use events::{EventsConfig, WebhooksConfig};
 pub use secrets::{SecretsConfig, SecretsProvider, VaultConfig};
 pub use validate::ConfigError;
 
@@ -93,6 +95,10 @@ pub struct Config {
     pub federation: FederationConfig,
     /// Traces exported over OTLP/HTTP.
     pub telemetry: TelemetryConfig,
+    /// Signed webhooks.
+    pub webhooks: WebhooksConfig,
+    /// Brokers events are published to.
+    pub events: EventsConfig,
 }
 
 /// `[guests]`: accounts made for applications allowed to send `guest=true`.
@@ -864,6 +870,8 @@ impl Default for Config {
             guests: GuestsConfig::default(),
             federation: FederationConfig::default(),
             telemetry: TelemetryConfig::default(),
+            webhooks: WebhooksConfig::default(),
+            events: EventsConfig::default(),
         }
     }
 }
