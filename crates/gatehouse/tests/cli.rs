@@ -2181,3 +2181,130 @@ fn serve_on_memcached_refuses_rate_limits_and_an_absent_server_then_starts() {
     }
     assert!(terminate(&mut child).success());
 }
+
+#[test]
+fn webhook_commands_create_rotate_disable_and_show_the_delivery_log() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["migrate"], None);
+    let made: Value = serde_json::from_str(&sandbox.ok(
+        &[
+            "webhook",
+            "create",
+            "--url",
+            "https://hooks.example.com/in",
+            "--event",
+            "user.created",
+            "--event",
+            "user.locked",
+            "--description",
+            "crm",
+            "--json",
+        ],
+        None,
+    ))
+    .unwrap();
+    let id = made["id"].as_str().unwrap().to_owned();
+    let secret = made["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"), "{made}");
+    assert_eq!(
+        made["event_types"],
+        serde_json::json!(["user.created", "user.locked"])
+    );
+    assert_eq!(made["enabled"], true);
+    // Internal addresses and unknown types are refused, naming what is wrong.
+    for (args, says) in [
+        (
+            vec!["--url", "https://169.254.169.254/x", "--event", "*"],
+            "url",
+        ),
+        (
+            vec!["--url", "http://hooks.example.com/x", "--event", "*"],
+            "https",
+        ),
+        (
+            vec![
+                "--url",
+                "https://hooks.example.com/x",
+                "--event",
+                "login.failed",
+            ],
+            "event_types",
+        ),
+    ] {
+        let out = sandbox.run(&[&["webhook", "create"][..], &args].concat(), None);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    let list: Value =
+        serde_json::from_str(&sandbox.ok(&["webhook", "list", "--json"], None)).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert!(
+        !list.to_string().contains(&secret[6..]),
+        "the secret is never listed"
+    );
+    let rotated: Value = serde_json::from_str(&sandbox.ok(
+        &["webhook", "rotate-secret", &id, "--grace", "1h", "--json"],
+        None,
+    ))
+    .unwrap();
+    assert!(rotated["secret"].as_str().unwrap().starts_with("whsec_"));
+    assert_ne!(rotated["secret"].as_str().unwrap(), secret);
+    assert_eq!(rotated["grace_secs"], 3600);
+    // An event queued for it shows in the delivery log.
+    block_on(async {
+        let services = open(&sandbox).await;
+        let row = domain::entities::audit_event::Model {
+            id: "audit-1".into(),
+            occurred_at: domain::now(),
+            kind: "user.created".into(),
+            outcome: "success".into(),
+            reason: None,
+            actor_user_id: None,
+            subject_user_id: Some("u-1".into()),
+            client_id: None,
+            session_id: None,
+            ip: None,
+            user_agent: None,
+            request_id: None,
+            data: None,
+        };
+        let queued = domain::events::outbox::enqueue_to(services.store.db(), &[row], &[])
+            .await
+            .unwrap();
+        assert_eq!(queued, 1);
+        services.store.close().await.unwrap();
+    });
+    let log: Value =
+        serde_json::from_str(&sandbox.ok(&["webhook", "deliveries", &id, "--json"], None)).unwrap();
+    assert_eq!(log.as_array().unwrap().len(), 1, "{log}");
+    assert_eq!(
+        (log[0]["event_type"].as_str(), log[0]["state"].as_str()),
+        (Some("user.created"), Some("pending"))
+    );
+    assert_eq!(log[0]["attempts"], 0);
+    let text = sandbox.ok(&["webhook", "deliveries", &id], None);
+    assert!(
+        text.contains("EVENT") && text.contains("user.created"),
+        "{text}"
+    );
+    let off: Value =
+        serde_json::from_str(&sandbox.ok(&["webhook", "disable", &id, "--json"], None)).unwrap();
+    assert_eq!(off["enabled"], false);
+    let log: Value =
+        serde_json::from_str(&sandbox.ok(&["webhook", "deliveries", &id, "--json"], None)).unwrap();
+    assert_eq!(log[0]["state"], "failed", "disabling gives its queue up");
+    let on: Value =
+        serde_json::from_str(&sandbox.ok(&["webhook", "enable", &id, "--json"], None)).unwrap();
+    assert_eq!(on["enabled"], true);
+    let shown = sandbox.ok(&["webhook", "show", &id], None);
+    assert!(
+        shown.contains("https://hooks.example.com/in") && shown.contains("crm"),
+        "{shown}"
+    );
+    sandbox.ok(&["webhook", "delete", &id], None);
+    assert_eq!(
+        sandbox.run(&["webhook", "show", &id], None).status.code(),
+        Some(1)
+    );
+}

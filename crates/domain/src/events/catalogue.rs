@@ -142,7 +142,10 @@ mod tests {
     #[test]
     fn audit_kinds_map_to_public_types_and_unknown_kinds_to_nothing() {
         assert_eq!(public_type("login.succeeded"), Some("user.signed_in"));
-        assert_eq!(public_type("token.refresh_reused"), Some("refresh_token.reuse_detected"));
+        assert_eq!(
+            public_type("token.refresh_reused"),
+            Some("refresh_token.reuse_detected")
+        );
         assert_eq!(public_type("authz.decision"), None);
         assert!(event_from_audit(&row("maintenance.purged")).is_none());
         assert!(is_known("*") && is_known("user.created") && !is_known("login.failed"));
@@ -162,9 +165,16 @@ mod tests {
         assert_eq!(body["data"]["reason"], "wrong password");
         assert_eq!(body["data"]["audit_event_id"], "audit-1");
         for leak in ["203.0.113.9", "curl/8", "do-not-leak", "req-1"] {
-            assert!(!event.body.contains(leak), "{leak} must not be in {}", event.body);
+            assert!(
+                !event.body.contains(leak),
+                "{leak} must not be in {}",
+                event.body
+            );
         }
-        assert_eq!(uuid::Uuid::parse_str(&event.id).unwrap().get_version_num(), 7);
+        assert_eq!(
+            uuid::Uuid::parse_str(&event.id).unwrap().get_version_num(),
+            7
+        );
     }
 
     #[test]

@@ -66,7 +66,10 @@ pub async fn enqueue_to(
     rows: &[audit_event::Model],
     brokers: &[&'static str],
 ) -> Result<usize> {
-    let events: Vec<Event> = rows.iter().filter_map(catalogue::event_from_audit).collect();
+    let events: Vec<Event> = rows
+        .iter()
+        .filter_map(catalogue::event_from_audit)
+        .collect();
     if events.is_empty() {
         return Ok(0);
     }
@@ -253,7 +256,11 @@ impl EventOutbox {
     }
 
     /// Records a delivery.
-    pub async fn mark_delivered(&self, row: &event_outbox::Model, status: Option<u16>) -> Result<()> {
+    pub async fn mark_delivered(
+        &self,
+        row: &event_outbox::Model,
+        status: Option<u16>,
+    ) -> Result<()> {
         let at = now();
         let mut update: event_outbox::ActiveModel = row.clone().into();
         update.state = Set(DELIVERED.to_owned());

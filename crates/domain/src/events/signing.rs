@@ -13,7 +13,10 @@ pub const SECRET_PREFIX: &str = "whsec_";
 
 /// A new signing secret: `whsec_` + base64 of 32 random bytes.
 pub fn generate_secret() -> String {
-    format!("{SECRET_PREFIX}{}", STANDARD.encode(crate::random::bytes::<32>()))
+    format!(
+        "{SECRET_PREFIX}{}",
+        STANDARD.encode(crate::random::bytes::<32>())
+    )
 }
 
 /// The key bytes of a `whsec_` secret.
@@ -23,7 +26,9 @@ pub fn decode_secret(secret: &str) -> Result<Vec<u8>> {
         .decode(encoded)
         .map_err(|_| Error::Corrupt("webhook secret is not base64".into()))?;
     if key.len() < 24 {
-        return Err(Error::Corrupt("webhook secret shorter than 24 bytes".into()));
+        return Err(Error::Corrupt(
+            "webhook secret shorter than 24 bytes".into(),
+        ));
     }
     Ok(key)
 }
@@ -63,6 +68,9 @@ mod tests {
         assert!(s.starts_with("whsec_"));
         assert_eq!(decode_secret(&s).unwrap().len(), 32);
         assert_ne!(s, generate_secret());
-        assert!(decode_secret("whsec_c2hvcnQ=").is_err(), "short keys are refused");
+        assert!(
+            decode_secret("whsec_c2hvcnQ=").is_err(),
+            "short keys are refused"
+        );
     }
 }

@@ -13,23 +13,23 @@ use crate::{Error, Result};
 /// Ranges no webhook may reach unless private addresses are allowed.
 static FORBIDDEN: LazyLock<Vec<IpNet>> = LazyLock::new(|| {
     [
-        "0.0.0.0/8",       // "this network", unspecified
-        "10.0.0.0/8",      // private
-        "100.64.0.0/10",   // carrier-grade NAT
-        "127.0.0.0/8",     // loopback
-        "169.254.0.0/16",  // link-local (cloud metadata services)
-        "172.16.0.0/12",   // private
-        "192.0.0.0/24",    // IETF protocol assignments
-        "192.168.0.0/16",  // private
-        "198.18.0.0/15",   // benchmarking
-        "224.0.0.0/4",     // multicast
-        "240.0.0.0/4",     // reserved, broadcast
-        "::/128",          // unspecified
-        "::1/128",         // loopback
-        "fc00::/7",        // unique-local
-        "fe80::/10",       // link-local
-        "fec0::/10",       // site-local (deprecated)
-        "ff00::/8",        // multicast
+        "0.0.0.0/8",      // "this network", unspecified
+        "10.0.0.0/8",     // private
+        "100.64.0.0/10",  // carrier-grade NAT
+        "127.0.0.0/8",    // loopback
+        "169.254.0.0/16", // link-local (cloud metadata services)
+        "172.16.0.0/12",  // private
+        "192.0.0.0/24",   // IETF protocol assignments
+        "192.168.0.0/16", // private
+        "198.18.0.0/15",  // benchmarking
+        "224.0.0.0/4",    // multicast
+        "240.0.0.0/4",    // reserved, broadcast
+        "::/128",         // unspecified
+        "::1/128",        // loopback
+        "fc00::/7",       // unique-local
+        "fe80::/10",      // link-local
+        "fec0::/10",      // site-local (deprecated)
+        "ff00::/8",       // multicast
     ]
     .iter()
     .filter_map(|net| net.parse().ok())

@@ -144,7 +144,10 @@ impl Webhooks {
             .description
             .map(|d| d.trim().to_owned())
             .filter(|d| !d.is_empty());
-        if description.as_ref().is_some_and(|d| d.chars().count() > 500) {
+        if description
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > 500)
+        {
             return Err(Error::invalid("description", "at most 500 characters"));
         }
         let id = uuid::Uuid::now_v7().to_string();
@@ -215,7 +218,12 @@ impl Webhooks {
 
     /// Turns a subscription on (its failure record starts afresh) or off. Disabling gives up
     /// its queued deliveries: events of the time it was off are not sent later.
-    pub async fn set_enabled(&self, id: &str, enabled: bool, actor: Option<&str>) -> Result<Webhook> {
+    pub async fn set_enabled(
+        &self,
+        id: &str,
+        enabled: bool,
+        actor: Option<&str>,
+    ) -> Result<Webhook> {
         let mut row: webhook_subscription::ActiveModel = self
             .row(id)
             .await?
@@ -299,7 +307,10 @@ pub(crate) async fn give_up_pending(
 ) -> Result<u64> {
     Ok(event_outbox::Entity::update_many()
         .col_expr(event_outbox::Column::State, Expr::value(FAILED))
-        .col_expr(event_outbox::Column::LastError, Expr::value(Some(why.to_owned())))
+        .col_expr(
+            event_outbox::Column::LastError,
+            Expr::value(Some(why.to_owned())),
+        )
         .col_expr(
             event_outbox::Column::LeasedUntil,
             Expr::value(None::<time::OffsetDateTime>),

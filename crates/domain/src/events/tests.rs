@@ -119,7 +119,9 @@ async fn receiver(statuses: Vec<u16>) -> (SocketAddr, Arc<Mutex<Vec<Received>>>)
     let log = seen.clone();
     tokio::spawn(async move {
         loop {
-            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
             let mut buf = Vec::new();
             let mut chunk = [0u8; 4096];
             let (head_end, length) = loop {
@@ -134,7 +136,8 @@ async fn receiver(statuses: Vec<u16>) -> (SocketAddr, Arc<Mutex<Vec<Received>>>)
                         .lines()
                         .find_map(|l| {
                             let (n, v) = l.split_once(':')?;
-                            n.eq_ignore_ascii_case("content-length").then(|| v.trim().parse().unwrap())
+                            n.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse().unwrap())
                         })
                         .unwrap_or(0usize);
                     break (end + 4, length);
@@ -233,10 +236,19 @@ fn the_guard_refuses_internal_addresses_and_plain_http() {
         "https://[64:ff9b::a00:1]/hook",
     ] {
         let err = ssrf::check_url(url, false).unwrap_err();
-        assert!(matches!(err, Error::Invalid { field: "url", .. }), "{url}: {err}");
-        assert!(ssrf::check_url(url, true).is_ok(), "{url} allowed for development");
+        assert!(
+            matches!(err, Error::Invalid { field: "url", .. }),
+            "{url}: {err}"
+        );
+        assert!(
+            ssrf::check_url(url, true).is_ok(),
+            "{url} allowed for development"
+        );
     }
-    assert!(ssrf::check_url("http://example.com/hook", false).is_err(), "http refused");
+    assert!(
+        ssrf::check_url("http://example.com/hook", false).is_err(),
+        "http refused"
+    );
     assert!(ssrf::check_url("http://example.com/hook", true).is_ok());
     assert!(ssrf::check_url("https://user:pw@example.com/", false).is_err());
     assert!(ssrf::check_url("https://203.0.113.10/hook", false).is_ok());

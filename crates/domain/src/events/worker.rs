@@ -429,4 +429,3 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     }
     text
 }
-

@@ -153,7 +153,12 @@ fn opt_time(t: Option<time::OffsetDateTime>) -> String {
     t.map(output::time).unwrap_or_else(|| "-".into())
 }
 
-async fn set_enabled(services: &Services, id: &str, enabled: bool, json: bool) -> anyhow::Result<()> {
+async fn set_enabled(
+    services: &Services,
+    id: &str,
+    enabled: bool,
+    json: bool,
+) -> anyhow::Result<()> {
     let hook = services.webhooks.set_enabled(id, enabled, None).await?;
     if json {
         return output::json(&hook);
