@@ -2,6 +2,7 @@
 //! (Standard Webhooks) and messages on RabbitMQ or NATS. They are queued in an outbox in the
 //! audit writer's transaction and delivered, at least once, by a worker with retries.
 
+pub mod brokers;
 pub mod catalogue;
 pub mod outbox;
 pub mod signing;

@@ -1,9 +1,11 @@
 //! Event delivery on this node: the worker that sends queued events to webhooks and to the
 //! brokers of `[events]`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use domain::events::brokers::{AmqpPublisher, NatsPublisher};
 use domain::events::{DeliveryPolicy, EventOutbox, Worker, WorkerSettings};
 use tokio::task::JoinHandle;
 
@@ -39,9 +41,20 @@ pub async fn start(services: &Services) -> anyhow::Result<JoinHandle<()>> {
     Ok(worker.spawn())
 }
 
-/// Adds the configured brokers to the worker.
-async fn brokers(worker: Worker, c: &crate::config::Config) -> anyhow::Result<Worker> {
-    domain::events::set_brokers(false, false);
-    let _ = c;
+/// Adds the configured brokers to the worker (they connect on first use, so a broker that
+/// is down delays its events but not the start) and declares them to the outbox.
+async fn brokers(mut worker: Worker, c: &crate::config::Config) -> anyhow::Result<Worker> {
+    let e = &c.events;
+    let (amqp, nats) = (!e.amqp_url.is_empty(), !e.nats_url.is_empty());
+    if amqp {
+        worker = worker.with_broker(Arc::new(AmqpPublisher::new(&e.amqp_url, &e.amqp_exchange)));
+    }
+    if nats {
+        worker = worker.with_broker(Arc::new(NatsPublisher::new(
+            &e.nats_url,
+            &e.nats_subject_prefix,
+        )));
+    }
+    domain::events::set_brokers(amqp, nats);
     Ok(worker)
 }

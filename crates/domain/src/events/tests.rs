@@ -528,3 +528,143 @@ backend_tests! {
         assert!(kinds.contains(&("webhook.deleted".into(), Some("admin-1".into()))), "{kinds:?}");
     }
 }
+
+/// The environment variable naming a RabbitMQ server for tests.
+const AMQP_ENV: &str = "GATEHOUSE_TEST_AMQP_URL";
+/// The environment variable naming a NATS server (with JetStream) for tests.
+const NATS_ENV: &str = "GATEHOUSE_TEST_NATS_URL";
+
+/// Three events of different types, queued for `broker` only, in order; their event ids.
+async fn queue_three(store: &Store, broker: &'static str) -> Vec<(String, String)> {
+    let kinds = ["user.created", "user.locked", "user.deleted"];
+    let rows: Vec<_> = kinds.iter().map(|k| audit_row(k)).collect();
+    outbox::enqueue_to(store.db(), &rows, &[broker])
+        .await
+        .unwrap();
+    let mut queued = rows_for(store, broker).await;
+    queued.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    queued
+        .into_iter()
+        .map(|r| (r.event_id, r.event_type))
+        .collect()
+}
+
+backend_tests! {
+    async fn events_reach_rabbitmq_once_each_in_order(store: Store) {
+        use futures_util::StreamExt as _;
+        use lapin::options::{BasicConsumeOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+        use lapin::types::FieldTable;
+        let Ok(url) = std::env::var(AMQP_ENV) else {
+            crate::testing::skip_or_fail(AMQP_ENV);
+            return;
+        };
+        let exchange = format!("gatehouse.test.{}", uuid::Uuid::new_v4().simple());
+        // A private queue bound to the exchange, as a consumer would have.
+        let connection = lapin::Connection::connect(&url, lapin::ConnectionProperties::default())
+            .await
+            .unwrap_or_else(|e| panic!("{AMQP_ENV} is set but RabbitMQ does not answer: {e}"));
+        let channel = connection.create_channel().await.unwrap();
+        channel
+            .exchange_declare(&exchange, lapin::ExchangeKind::Topic, ExchangeDeclareOptions { durable: true, ..Default::default() }, FieldTable::default())
+            .await
+            .unwrap();
+        let queue = channel
+            .queue_declare("", QueueDeclareOptions { exclusive: true, auto_delete: true, ..Default::default() }, FieldTable::default())
+            .await
+            .unwrap();
+        channel
+            .queue_bind(queue.name().as_str(), &exchange, "user.#", QueueBindOptions::default(), FieldTable::default())
+            .await
+            .unwrap();
+        let mut consumer = channel
+            .basic_consume(queue.name().as_str(), "test", BasicConsumeOptions { no_ack: true, ..Default::default() }, FieldTable::default())
+            .await
+            .unwrap();
+        let sent = queue_three(&store, AMQP).await;
+        let hooks = webhooks(&store, false);
+        let worker = worker(&store, &hooks, WorkerSettings::default())
+            .with_broker(Arc::new(brokers::AmqpPublisher::new(&url, &exchange)));
+        assert_eq!(worker.run_once().await.unwrap(), 3);
+        let mut got = Vec::new();
+        while got.len() < 3 {
+            let delivery = tokio::time::timeout(Duration::from_secs(10), consumer.next())
+                .await
+                .expect("the events arrive")
+                .unwrap()
+                .unwrap();
+            let id = delivery.properties.message_id().as_ref().unwrap().to_string();
+            let body: serde_json::Value = serde_json::from_slice(&delivery.data).unwrap();
+            assert_eq!(body["id"].as_str(), Some(id.as_str()), "message id = event id");
+            got.push((id, delivery.routing_key.to_string()));
+        }
+        assert_eq!(got, sent, "each once, in order, routed by type");
+        assert!(rows_for(&store, AMQP).await.iter().all(|r| r.state == DELIVERED));
+        // Nothing more: a second run publishes nothing again.
+        assert_eq!(worker.run_once().await.unwrap(), 0);
+        let extra = tokio::time::timeout(Duration::from_millis(500), consumer.next()).await;
+        assert!(extra.is_err(), "no duplicate: {extra:?}");
+        let _ = channel.exchange_delete(&exchange, Default::default()).await;
+        let _ = connection.close(200, "done").await;
+    }
+
+    async fn events_reach_nats_jetstream_and_core_once_each_in_order(store: Store) {
+        use futures_util::StreamExt as _;
+        let Ok(url) = std::env::var(NATS_ENV) else {
+            crate::testing::skip_or_fail(NATS_ENV);
+            return;
+        };
+        let client = async_nats::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("{NATS_ENV} is set but NATS does not answer: {e}"));
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        // Core NATS: a subscription made before the events are published.
+        let core_prefix = format!("gatehouse.test.core.{tag}");
+        let mut subscriber = client.subscribe(format!("{core_prefix}.>")).await.unwrap();
+        client.flush().await.unwrap();
+        let sent = queue_three(&store, NATS).await;
+        let hooks = webhooks(&store, false);
+        let core_worker = worker(&store, &hooks, WorkerSettings::default())
+            .with_broker(Arc::new(brokers::NatsPublisher::new(&url, &core_prefix)));
+        assert_eq!(core_worker.run_once().await.unwrap(), 3);
+        let mut got = Vec::new();
+        while got.len() < 3 {
+            let m = tokio::time::timeout(Duration::from_secs(10), subscriber.next())
+                .await
+                .expect("the events arrive")
+                .unwrap();
+            let id = m.headers.as_ref().unwrap().get("Nats-Msg-Id").unwrap().to_string();
+            got.push((id, m.subject.to_string().trim_start_matches(&format!("{core_prefix}.")).to_owned()));
+        }
+        assert_eq!(got, sent, "core: each once, in order, subject by type");
+        // JetStream: a stream covers the subjects; each publish is acknowledged and stored.
+        let js = async_nats::jetstream::new(client.clone());
+        let js_prefix = format!("gatehouse.test.js.{tag}");
+        let stream_name = format!("GATEHOUSE_TEST_{tag}");
+        let mut stream = js
+            .create_stream(async_nats::jetstream::stream::Config {
+                name: stream_name.clone(),
+                subjects: vec![format!("{js_prefix}.>")],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        event_outbox::Entity::delete_many().exec(store.db()).await.unwrap();
+        let sent = queue_three(&store, NATS).await;
+        let publisher = Arc::new(brokers::NatsPublisher::new(&url, &js_prefix));
+        let js_worker = worker(&store, &hooks, WorkerSettings::default()).with_broker(publisher.clone());
+        assert_eq!(js_worker.run_once().await.unwrap(), 3);
+        assert_eq!(stream.info().await.unwrap().state.messages, 3);
+        let mut stored = Vec::new();
+        for seq in 1..=3 {
+            let m = stream.get_raw_message(seq).await.unwrap();
+            let id = m.headers.get("Nats-Msg-Id").unwrap().to_string();
+            stored.push((id, m.subject.to_string().trim_start_matches(&format!("{js_prefix}.")).to_owned()));
+        }
+        assert_eq!(stored, sent, "JetStream: each once, in order");
+        // A second publish of the same event (at-least-once) is dropped by the stream.
+        let again = rows_for(&store, NATS).await.remove(0);
+        publisher.publish(&again).await.unwrap();
+        assert_eq!(stream.info().await.unwrap().state.messages, 3, "de-duplicated by Nats-Msg-Id");
+        js.delete_stream(&stream_name).await.unwrap();
+    }
+}
