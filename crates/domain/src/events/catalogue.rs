@@ -44,6 +44,14 @@ pub const MAPPING: &[(&str, &str)] = &[
     ("token.code_reused", "authorization_code.reuse_detected"),
 ];
 
+/// The fields of an audit event's details that an event type carries in `data.details`
+/// (public, never personal or secret); every other detail stays in the audit log.
+pub const DETAILS: &[(&str, &[&str])] = &[
+    ("key.rotated", &["alg", "kid"]),
+    ("mfa.enrolled", &["factor"]),
+    ("mfa.removed", &["factor"]),
+];
+
 /// The wildcard that subscribes to every type, present and future.
 pub const ALL: &str = "*";
 
@@ -90,6 +98,18 @@ pub fn event_from_audit(row: &audit_event::Model) -> Option<Event> {
         .to_offset(time::UtcOffset::UTC)
         .format(&Rfc3339)
         .ok()?;
+    let details: serde_json::Map<String, serde_json::Value> = DETAILS
+        .iter()
+        .find(|(t, _)| *t == event_type)
+        .map(|(_, keys)| {
+            keys.iter()
+                .filter_map(|k| {
+                    let v = row.data.as_ref()?.get(*k)?;
+                    Some(((*k).to_owned(), v.clone()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let body = serde_json::json!({
         "id": id,
         "type": event_type,
@@ -102,6 +122,7 @@ pub fn event_from_audit(row: &audit_event::Model) -> Option<Event> {
             "actor_id": row.actor_user_id,
             "client_id": row.client_id,
             "session_id": row.session_id,
+            "details": details,
         },
     })
     .to_string();
@@ -175,6 +196,21 @@ mod tests {
             uuid::Uuid::parse_str(&event.id).unwrap().get_version_num(),
             7
         );
+    }
+
+    #[test]
+    fn only_listed_details_are_carried() {
+        let mut r = row("mfa.enrolled");
+        r.data = Some(serde_json::json!({"factor": "passkey", "name": "Alice's phone"}));
+        let body: serde_json::Value =
+            serde_json::from_str(&event_from_audit(&r).unwrap().body).unwrap();
+        assert_eq!(
+            body["data"]["details"],
+            serde_json::json!({"factor": "passkey"})
+        );
+        let body: serde_json::Value =
+            serde_json::from_str(&event_from_audit(&row("user.locked")).unwrap().body).unwrap();
+        assert_eq!(body["data"]["details"], serde_json::json!({}));
     }
 
     #[test]
