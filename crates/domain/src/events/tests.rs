@@ -668,3 +668,57 @@ backend_tests! {
         js.delete_stream(&stream_name).await.unwrap();
     }
 }
+
+/// A receiver that reads each request, then answers with `reply` (raw HTTP), or never
+/// answers when `reply` is `None`.
+async fn raw_receiver(reply: Option<String>) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let reply = reply.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 8192];
+                let _ = socket.read(&mut buf).await;
+                match reply {
+                    Some(text) => {
+                        let _ = socket.write_all(text.as_bytes()).await;
+                        let _ = socket.shutdown().await;
+                    }
+                    None => tokio::time::sleep(Duration::from_secs(30)).await,
+                }
+            });
+        }
+    });
+    addr
+}
+
+backend_tests! {
+    async fn slow_redirecting_and_verbose_answers_are_failures_kept_short(store: Store) {
+        let big = "x".repeat(5000);
+        let cases = [
+            (None, None, "timed out"),
+            (Some("HTTP/1.1 302 Found\r\nlocation: http://169.254.169.254/\r\ncontent-length: 0\r\n\r\n".to_owned()), Some(302), "http 302 found"),
+            (Some(format!("HTTP/1.1 500 Oops\r\ncontent-length: {}\r\n\r\n{big}", big.len())), Some(500), "http 500 internal server error: xxx"),
+        ];
+        let hooks = webhooks(&store, true);
+        let settings = WorkerSettings { timeout: Duration::from_secs(1), ..private_settings() };
+        for (reply, status, says) in cases {
+            let addr = raw_receiver(reply).await;
+            let (hook, _) = hooks.create(new_hook(&format!("http://{addr}/hook"), &["*"]), None).await.unwrap();
+            outbox::enqueue_to(store.db(), &[audit_row("user.created")], &[]).await.unwrap();
+            let started = std::time::Instant::now();
+            worker(&store, &hooks, settings).run_once().await.unwrap();
+            assert!(started.elapsed() < Duration::from_secs(5), "the timeout bounds an attempt");
+            let row = rows_for(&store, &hook.id).await.remove(0);
+            let error = row.last_error.clone().unwrap();
+            assert_eq!((row.state.as_str(), row.last_status), (PENDING, status.map(i32::from)), "{error}");
+            assert!(error.to_lowercase().contains(says), "{says}: {error}");
+            assert!(error.len() <= 1100, "at most 1 KiB of the answer is kept ({} bytes)", error.len());
+            hooks.delete(&hook.id, None).await.unwrap();
+        }
+    }
+}

@@ -283,10 +283,11 @@ impl Worker {
         }
         body.truncate(MAX_ERROR_BODY);
         let text = String::from_utf8_lossy(&body);
-        Attempt::Failed(
-            Some(status.as_u16()),
-            format!("HTTP {status}: {}", text.trim()),
-        )
+        let error = match text.trim() {
+            "" => format!("HTTP {status}"),
+            text => format!("HTTP {status}: {text}"),
+        };
+        Attempt::Failed(Some(status.as_u16()), error)
     }
 
     /// Starts the subscription's failure record, or disables it once the failures have gone
