@@ -85,6 +85,14 @@ pub fn check_url(text: &str, allow_private: bool) -> Result<url::Url> {
     Ok(url)
 }
 
+/// The scheme, host and port of a delivery URL, for audit events, logs and mails: paths and
+/// queries of webhook URLs often carry a token of the receiver.
+pub fn origin(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_else(|_| "(unparsable URL)".into())
+}
+
 /// Resolves names for the delivery client and drops every forbidden address; a name with
 /// nothing else left fails to resolve. Resolution runs on Tokio's blocking pool.
 #[derive(Debug, Clone, Copy)]

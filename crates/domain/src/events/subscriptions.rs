@@ -128,7 +128,7 @@ impl Webhooks {
     async fn record(&self, kind: &'static str, w: &Webhook, actor: Option<&str>) -> Result<()> {
         let mut event = AuditEvent::success(kind).data(json!({
             "webhook_id": w.id,
-            "url": w.url,
+            "origin": super::ssrf::origin(&w.url),
             "event_types": w.event_types,
             "enabled": w.enabled,
         }));

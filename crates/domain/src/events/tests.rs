@@ -526,6 +526,9 @@ backend_tests! {
             .collect();
         assert!(kinds.contains(&("webhook.created".into(), Some("admin-1".into()))), "{kinds:?}");
         assert!(kinds.contains(&("webhook.deleted".into(), Some("admin-1".into()))), "{kinds:?}");
+        let (_, _) = hooks.create(new_hook("https://hooks.example/services/T0/B0/token123?k=v", &["*"]), None).await.unwrap();
+        let audited = serde_json::to_string(&audit_event::Entity::find().all(store.db()).await.unwrap().into_iter().map(|e| e.data).collect::<Vec<_>>()).unwrap();
+        assert!(audited.contains("https://hooks.example") && !audited.contains("token123"), "only the origin is audited: {audited}");
     }
 }
 

@@ -336,7 +336,7 @@ impl Worker {
             .record(
                 AuditEvent::failure("webhook.disabled", reason.clone()).data(json!({
                     "webhook_id": sub.id,
-                    "url": sub.url,
+                    "origin": ssrf::origin(&sub.url),
                 })),
             )
             .await?;
@@ -400,7 +400,7 @@ fn disabled_mail(to: &str, sub: &webhook_subscription::Model, reason: &str) -> M
          with `gatehouse webhook enable {id}`; `gatehouse webhook deliveries {id}` shows \
          the failed attempts.\n",
         id = sub.id,
-        url = sub.url,
+        url = ssrf::origin(&sub.url),
     );
     let html = format!("<p>{}</p>", escape_html(&text).replace("\n\n", "</p><p>"));
     Message {
