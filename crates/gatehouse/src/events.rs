@@ -34,6 +34,7 @@ pub async fn start(services: &Services) -> anyhow::Result<JoinHandle<()>> {
             timeout: Duration::from_secs(c.webhooks.timeout_secs),
             disable_after,
             allow_private: c.webhooks.allow_private_addresses,
+            retain: Duration::from_secs(c.maintenance.retain_ended_secs),
         },
     )
     .context("cannot set up webhook delivery (webhooks.*)")?;

@@ -338,6 +338,17 @@ impl EventOutbox {
             .await?)
     }
 
+    /// Deletes delivered and given-up rows created before `before` (the delivery log keeps
+    /// the rest); returns how many.
+    pub async fn purge_ended(&self, before: time::OffsetDateTime) -> Result<u64> {
+        Ok(event_outbox::Entity::delete_many()
+            .filter(event_outbox::Column::State.is_in([DELIVERED, FAILED]))
+            .filter(event_outbox::Column::CreatedAt.lt(before))
+            .exec(&self.db)
+            .await?
+            .rows_affected)
+    }
+
     /// Rows waiting for delivery.
     pub async fn depth(&self) -> Result<u64> {
         Ok(event_outbox::Entity::find()

@@ -360,6 +360,9 @@ backend_tests! {
         assert_eq!(before, delivered.len(), "no row twice (A {}, B {})", a.len(), b.len());
         assert_eq!(delivered.len(), 40, "every row once");
         assert_eq!(nodes[0].depth().await.unwrap(), 0);
+        // Ended rows go once older than the retention, not before.
+        assert_eq!(nodes[0].purge_ended(crate::now() - Duration::from_secs(3600)).await.unwrap(), 0);
+        assert_eq!(nodes[0].purge_ended(crate::now() + Duration::from_secs(1)).await.unwrap(), 40);
     }
 
     async fn failures_back_off_exponentially_with_jitter(store: Store) {
@@ -387,6 +390,7 @@ backend_tests! {
             make_due(&store).await;
         }
         assert!(waits[1] > waits[0] && waits[2] > waits[1], "{waits:?}");
+        assert_eq!(outbox.purge_ended(crate::now() + Duration::from_secs(60)).await.unwrap(), 0, "pending rows are kept");
         // An event older than the give-up time is given up at its next failure.
         event_outbox::Entity::update_many()
             .col_expr(event_outbox::Column::CreatedAt, Expr::value(crate::now() - Duration::from_secs(4 * 86_400)))

@@ -27,6 +27,9 @@ use crate::{Error, Result, Store, now};
 /// At most this much of a failed answer's body is kept, as its error text.
 const MAX_ERROR_BODY: usize = 1024;
 
+/// How often a worker deletes old delivered and given-up rows.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
 /// Webhook rows delivered at the same time by one worker.
 const BATCH: u64 = 16;
 
@@ -52,6 +55,8 @@ pub struct WorkerSettings {
     pub disable_after: Duration,
     /// `webhooks.allow_private_addresses`.
     pub allow_private: bool,
+    /// Delivered and given-up rows are deleted this long after they were queued.
+    pub retain: Duration,
 }
 
 impl Default for WorkerSettings {
@@ -61,6 +66,7 @@ impl Default for WorkerSettings {
             timeout: Duration::from_secs(10),
             disable_after: Duration::from_secs(3 * 86_400),
             allow_private: false,
+            retain: Duration::from_secs(7 * 86_400),
         }
     }
 }
@@ -143,7 +149,17 @@ impl Worker {
     /// passes.
     pub fn spawn(self) -> JoinHandle<()> {
         tokio::spawn(async move {
+            let mut purged_at: Option<std::time::Instant> = None;
             loop {
+                // The delivery log is trimmed once an hour (every node: deleting is idempotent).
+                if purged_at.is_none_or(|at| at.elapsed() >= PURGE_EVERY) {
+                    purged_at = Some(std::time::Instant::now());
+                    match self.outbox.purge_ended(now() - self.settings.retain).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(deleted = n, "purged ended event deliveries"),
+                        Err(e) => tracing::warn!(error = %e, "cannot purge ended event deliveries"),
+                    }
+                }
                 if let Err(e) = self.run_once().await {
                     tracing::error!(error = %e, "event outbox unavailable; retrying");
                 }
