@@ -11,8 +11,7 @@ use tokio::task::JoinHandle;
 
 use crate::services::Services;
 
-/// Builds the delivery worker from the configuration, declares the configured brokers (so
-/// that events are queued for them from now on), and starts it.
+/// Builds the delivery worker from the configuration and starts it.
 pub async fn start(services: &Services) -> anyhow::Result<JoinHandle<()>> {
     let c = &services.config;
     let disable_after = Duration::from_secs(c.webhooks.disable_after_days.saturating_mul(86_400));
@@ -38,13 +37,13 @@ pub async fn start(services: &Services) -> anyhow::Result<JoinHandle<()>> {
         },
     )
     .context("cannot set up webhook delivery (webhooks.*)")?;
-    let worker = brokers(worker, c).await?;
+    let worker = brokers(worker, c);
     Ok(worker.spawn())
 }
 
 /// Adds the configured brokers to the worker (they connect on first use, so a broker that
-/// is down delays its events but not the start) and declares them to the outbox.
-async fn brokers(mut worker: Worker, c: &crate::config::Config) -> anyhow::Result<Worker> {
+/// is down delays its events but not the start); `Services` declared them to the outbox.
+fn brokers(mut worker: Worker, c: &crate::config::Config) -> Worker {
     let e = &c.events;
     let (amqp, nats) = (!e.amqp_url.is_empty(), !e.nats_url.is_empty());
     if amqp {
@@ -56,6 +55,5 @@ async fn brokers(mut worker: Worker, c: &crate::config::Config) -> anyhow::Resul
             &e.nats_subject_prefix,
         )));
     }
-    domain::events::set_brokers(amqp, nats);
-    Ok(worker)
+    worker
 }

@@ -186,6 +186,12 @@ impl Services {
         let secrets = master.secret_box();
         let secs = Duration::from_secs;
         let t = &config.tokens;
+        // Events recorded by this process (the server's, and the CLI's own changes) are queued
+        // for the configured brokers; the server's worker publishes them.
+        domain::events::set_brokers(
+            !config.events.amqp_url.is_empty(),
+            !config.events.nats_url.is_empty(),
+        );
         let users = Users::new(&store, hasher);
         let audit = AuditLog::new(&store);
         Ok(Self {
