@@ -20,6 +20,7 @@ mod m20261202_200001_upstream_mappings;
 mod m20261202_300001_guests;
 mod m20261204_500001_wrapped_master_key;
 mod m20261205_100001_audit_chain;
+mod m20261205_200001_events;
 mod m20261205_300001_admin;
 mod sqlite_rebuild;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_300001_guests::Migration),
             Box::new(m20261204_500001_wrapped_master_key::Migration),
             Box::new(m20261205_100001_audit_chain::Migration),
+            Box::new(m20261205_200001_events::Migration),
             Box::new(m20261205_300001_admin::Migration),
         ]
     }

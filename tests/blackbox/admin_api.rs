@@ -715,3 +715,101 @@ mod against_its_document {
         }
     }
 }
+
+/// An administrator's change through the API becomes a signed webhook delivery: the event is
+/// queued in the audit row's transaction and the server's worker posts it.
+mod webhooks {
+    use super::*;
+    use base64::Engine as _;
+    use hmac::{Hmac, Mac as _};
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    /// Reads one HTTP request (headers and a Content-Length body) and answers 204.
+    async fn receive(listener: &tokio::net::TcpListener) -> (Vec<(String, String)>, String) {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut raw = Vec::new();
+        let mut buf = [0u8; 4096];
+        let (head_end, length) = loop {
+            let n = socket.read(&mut buf).await.unwrap();
+            assert!(n > 0, "connection closed early");
+            raw.extend_from_slice(&buf[..n]);
+            if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&raw[..i]).to_lowercase();
+                let length = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .map(|v| v.trim().parse::<usize>().unwrap())
+                    .unwrap_or(0);
+                break (i + 4, length);
+            }
+        };
+        while raw.len() < head_end + length {
+            let n = socket.read(&mut buf).await.unwrap();
+            raw.extend_from_slice(&buf[..n]);
+        }
+        socket
+            .write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let head = String::from_utf8_lossy(&raw[..head_end]).to_string();
+        let headers = head
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_owned()))
+            .collect();
+        (
+            headers,
+            String::from_utf8_lossy(&raw[head_end..]).to_string(),
+        )
+    }
+
+    harness::shared_server_tests! {
+        setup = |c| {
+            c.webhooks.allow_private_addresses = true;
+            c.webhooks.poll_interval_ms = 100;
+        };
+
+        async fn a_client_created_through_the_api_reaches_a_subscribed_receiver_signed(server) {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}/hook", listener.local_addr().unwrap());
+            let webhooks = server.running().services.webhooks.clone();
+            let (_, secret) = server
+                .on_server(async move {
+                    webhooks
+                        .create(
+                            domain::events::NewWebhook {
+                                url,
+                                event_types: vec!["client.created".into()],
+                                description: None,
+                            },
+                            None,
+                        )
+                        .await
+                        .unwrap()
+                })
+                .await;
+            let admin = key_holding(server, "ag-admin@example.com", &["gatehouse:clients"]).await;
+            let (_, _, created) = call(server, Method::POST, "/clients", Some(&admin),
+                Some(json!({"name": "Announced", "redirect_uris": ["https://announced.example/cb"]})), None).await;
+            let (headers, body) = tokio::time::timeout(Duration::from_secs(30), receive(&listener))
+                .await
+                .expect("the event arrives");
+            let header = |name: &str| {
+                headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_else(|| panic!("{name} in {headers:?}"))
+            };
+            // Standard Webhooks, checked here independently of the server's signing code.
+            let key = base64::engine::general_purpose::STANDARD
+                .decode(secret.strip_prefix("whsec_").unwrap())
+                .unwrap();
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+            mac.update(format!("{}.{}.{}", header("webhook-id"), header("webhook-timestamp"), body).as_bytes());
+            let expected = format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()));
+            assert!(header("webhook-signature").split(' ').any(|s| s == expected), "{headers:?}");
+            let event: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(event["type"], "client.created");
+            assert_eq!(event["data"]["client_id"], created["client_id"]);
+            assert_eq!(event["id"].as_str().unwrap(), header("webhook-id"));
+        }
+    }
+}

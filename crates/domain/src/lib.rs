@@ -12,6 +12,7 @@ pub mod consents;
 pub mod credentials;
 pub mod entities;
 pub mod error;
+pub mod events;
 pub mod federation;
 pub mod grants;
 pub mod groups;

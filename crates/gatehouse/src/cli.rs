@@ -14,6 +14,7 @@ mod role;
 mod secrets;
 mod serve;
 pub mod user;
+mod webhook;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -78,6 +79,9 @@ pub enum Command {
     /// Read, export and verify the audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Manage signed webhook subscriptions and see their deliveries.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
     /// Delete expired and ended rows now (servers also do it every
     /// maintenance.purge_interval_secs) and print what was deleted.
     Purge {
@@ -131,6 +135,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Acl(cmd) => policy::run_acl(&services, cmd).await,
         Command::Purge { json } => purge::run(&services, json).await,
         Command::Audit(cmd) => audit::run(&services, cmd).await,
+        Command::Webhook(cmd) => webhook::run(&services, cmd).await,
     };
     services.store.close().await?;
     result

@@ -4,6 +4,7 @@
 pub mod bootstrap;
 pub mod cli;
 pub mod config;
+pub mod events;
 pub mod http;
 pub mod logging;
 pub mod mail;

@@ -44,6 +44,7 @@ pub struct RunningServer {
     usage_flush: JoinHandle<()>,
     vault_renewal: Option<JoinHandle<()>>,
     mail: JoinHandle<()>,
+    events: JoinHandle<()>,
     /// Wakes the mail worker after this node queued a mail.
     pub mail_waker: std::sync::Arc<tokio::sync::Notify>,
 }
@@ -65,6 +66,7 @@ impl RunningServer {
             renewal.abort();
         }
         self.mail.abort();
+        self.events.abort();
         result.context("server task failed")??;
         Ok(())
     }
@@ -117,6 +119,7 @@ pub async fn start_on(
         .context("cannot set up mail delivery (mail.*)")?;
     let mail_waker = mailer.waker();
     let mail = mailer.spawn();
+    let events = crate::events::start(&services).await?;
 
     let config = &services.config;
     let https = config.issuer.starts_with("https://");
@@ -240,6 +243,7 @@ pub async fn start_on(
         usage_flush,
         vault_renewal,
         mail,
+        events,
         mail_waker,
     })
 }

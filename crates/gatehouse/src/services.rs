@@ -67,6 +67,8 @@ pub struct Services {
     pub access_tokens: AccessTokens,
     /// Queued outgoing mail.
     pub outbox: Outbox,
+    /// Webhook subscriptions.
+    pub webhooks: domain::events::Webhooks,
     /// Single-use mailed tokens.
     pub tokens: UserTokens,
     /// Deletes expired and ended rows.
@@ -184,6 +186,12 @@ impl Services {
         let secrets = master.secret_box();
         let secs = Duration::from_secs;
         let t = &config.tokens;
+        // Events recorded by this process (the server's, and the CLI's own changes) are queued
+        // for the configured brokers; the server's worker publishes them.
+        domain::events::set_brokers(
+            !config.events.amqp_url.is_empty(),
+            !config.events.nats_url.is_empty(),
+        );
         let users = Users::new(&store, hasher);
         let audit = AuditLog::new(&store);
         Ok(Self {
@@ -228,6 +236,12 @@ impl Services {
                 &store,
                 secrets.clone(),
                 Duration::from_secs(config.keys.retention_secs),
+            ),
+            webhooks: domain::events::Webhooks::new(
+                &store,
+                secrets.clone(),
+                audit.clone(),
+                config.webhooks.allow_private_addresses,
             ),
             audit,
             tokens: UserTokens::new(&store, secrets.clone()),

@@ -75,9 +75,9 @@ async fn store_batch(db: &DatabaseConnection, rows: Vec<audit_event::Model>) -> 
         row.seq = Some(seq);
         row.prev_hash = Some(std::mem::replace(&mut prev, hash.clone()));
         row.hash = Some(hash);
-        chained.push(row.into_active_model());
+        chained.push(row);
     }
-    audit_event::Entity::insert_many(chained)
+    audit_event::Entity::insert_many(chained.iter().cloned().map(|r| r.into_active_model()))
         .exec_without_returning(&txn)
         .await?;
     audit_chain_head::Entity::update_many()
@@ -86,7 +86,13 @@ async fn store_batch(db: &DatabaseConnection, rows: Vec<audit_event::Model>) -> 
         .filter(audit_chain_head::Column::Id.eq(chain::HEAD_ID))
         .exec(&txn)
         .await?;
-    // The event outbox (`domain::events`) writes its rows for these events here, in this
-    // same transaction: an event is published if and only if its audit row is stored.
+    // The event outbox takes its rows for these events in this same transaction: an event is
+    // published if and only if its audit row is stored.
+    crate::events::enqueue_from_audit(&txn, &chained)
+        .await
+        .map_err(|e| match e {
+            crate::Error::Database(e) => e,
+            e => DbErr::Custom(e.to_string()),
+        })?;
     txn.commit().await
 }

@@ -2,6 +2,7 @@
 //! key overridable as `GATEHOUSE__SECTION__KEY`, with defaults that run with no file at all.
 
 mod branding;
+mod events;
 mod secrets;
 mod validate;
 
@@ -12,6 +13,7 @@ use domain::credentials::password::PasswordParams;
 use serde::{Deserialize, Serialize};
 
 pub use branding::BrandingConfig;
+pub use events::{EventsConfig, WebhooksConfig};
 pub use secrets::{SecretsConfig, SecretsProvider, VaultConfig};
 pub use validate::ConfigError;
 
@@ -95,6 +97,10 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     /// The admin API and console.
     pub admin: AdminConfig,
+    /// Signed webhooks.
+    pub webhooks: WebhooksConfig,
+    /// Brokers events are published to.
+    pub events: EventsConfig,
 }
 
 /// `[admin]`: who may administer, and how.
@@ -882,6 +888,8 @@ impl Default for Config {
             admin: AdminConfig::default(),
             federation: FederationConfig::default(),
             telemetry: TelemetryConfig::default(),
+            webhooks: WebhooksConfig::default(),
+            events: EventsConfig::default(),
         }
     }
 }

@@ -651,3 +651,78 @@ fn bad_vault_settings_name_their_key() {
         assert_eq!(&e.key, key, "{pairs:?}: {e}");
     }
 }
+
+#[test]
+fn webhooks_and_events_default_to_safe_values_and_refuse_bad_ones() {
+    let c = Config::load(None, HashMap::new()).unwrap();
+    assert!(
+        !c.webhooks.allow_private_addresses,
+        "SSRF guard on by default"
+    );
+    assert_eq!(c.webhooks.disable_after_days, 3);
+    assert_eq!(c.webhooks.timeout_secs, 10);
+    assert!(c.events.amqp_url.is_empty() && c.events.nats_url.is_empty());
+    assert_eq!(c.events.amqp_exchange, "gatehouse.events");
+    assert_eq!(c.events.nats_subject_prefix, "gatehouse.events");
+    let c = Config::load(
+        None,
+        env(&[
+            ("GATEHOUSE__WEBHOOKS__ALLOW_PRIVATE_ADDRESSES", "true"),
+            ("GATEHOUSE__WEBHOOKS__DISABLE_AFTER_DAYS", "7"),
+            (
+                "GATEHOUSE__EVENTS__AMQP_URL",
+                "amqp://guest:guest@127.0.0.1:5672/%2f",
+            ),
+            ("GATEHOUSE__EVENTS__NATS_URL", "nats://127.0.0.1:4222"),
+            ("GATEHOUSE__EVENTS__NATS_SUBJECT_PREFIX", "idp.events"),
+        ]),
+    )
+    .unwrap();
+    assert!(c.webhooks.allow_private_addresses);
+    assert_eq!(c.webhooks.disable_after_days, 7);
+    assert_eq!(c.events.nats_subject_prefix, "idp.events");
+    for (var, value, key) in [
+        (
+            "GATEHOUSE__WEBHOOKS__DISABLE_AFTER_DAYS",
+            "0",
+            "webhooks.disable_after_days",
+        ),
+        (
+            "GATEHOUSE__WEBHOOKS__TIMEOUT_SECS",
+            "0",
+            "webhooks.timeout_secs",
+        ),
+        (
+            "GATEHOUSE__WEBHOOKS__POLL_INTERVAL_MS",
+            "5",
+            "webhooks.poll_interval_ms",
+        ),
+        (
+            "GATEHOUSE__EVENTS__AMQP_URL",
+            "http://mq",
+            "events.amqp_url",
+        ),
+        (
+            "GATEHOUSE__EVENTS__AMQP_EXCHANGE",
+            "",
+            "events.amqp_exchange",
+        ),
+        (
+            "GATEHOUSE__EVENTS__NATS_URL",
+            "redis://x",
+            "events.nats_url",
+        ),
+        (
+            "GATEHOUSE__EVENTS__NATS_SUBJECT_PREFIX",
+            "events.>",
+            "events.nats_subject_prefix",
+        ),
+        (
+            "GATEHOUSE__EVENTS__NATS_SUBJECT_PREFIX",
+            "a..b",
+            "events.nats_subject_prefix",
+        ),
+    ] {
+        assert_eq!(err(&[(var, value)]).key, key, "{var}={value}");
+    }
+}

@@ -98,6 +98,7 @@ impl Config {
         self.password.validate()?;
         self.key_algorithms()?;
         self.validate_mail()?;
+        self.validate_events()?;
         self.validate_registration()?;
         for (key, value) in [
             ("session.idle_timeout_secs", self.session.idle_timeout_secs),
