@@ -65,10 +65,16 @@ async fn call(
     let status = res.status();
     let headers = res.headers().clone();
     let text = res.text().await.unwrap();
+    let is_json = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.contains("json") && !t.contains("jsonl"));
     let json = if text.is_empty() {
         Value::Null
-    } else {
+    } else if is_json {
         serde_json::from_str(&text).unwrap_or_else(|_| panic!("{status}: not JSON: {text}"))
+    } else {
+        Value::String(text)
     };
     (status, headers, json)
 }
@@ -180,6 +186,27 @@ harness::shared_server_tests! {
             (Method::GET, "/audit?limit=1", None, "audit"),
             (Method::GET, "/audit/export?format=csv&kind=nothing.here", None, "audit"),
             (Method::GET, "/audit/verify", None, "audit"),
+            (Method::GET, "/keys", None, "system"),
+            (Method::POST, "/keys/rotate", Some(json!({"algorithms": ["XX999"]})), "system"),
+            (Method::DELETE, "/keys/no-such-kid", None, "system"),
+            (Method::GET, "/roles", None, "system"),
+            (Method::POST, "/roles", Some(json!({"name": "Not A Name"})), "system"),
+            (Method::GET, "/roles/no-such-role", None, "system"),
+            (Method::DELETE, "/roles/no-such-role", None, "system"),
+            (Method::POST, "/roles/no-such-role/grants", Some(json!({"user": "x@example.com"})), "system"),
+            (Method::DELETE, "/roles/no-such-role/grants?user=x@example.com", None, "system"),
+            (Method::GET, "/groups", None, "system"),
+            (Method::POST, "/groups", Some(json!({"name": "Not A Name"})), "system"),
+            (Method::GET, "/groups/no-such-group", None, "system"),
+            (Method::DELETE, "/groups/no-such-group", None, "system"),
+            (Method::PUT, "/groups/no-such-group/members/x@example.com", None, "system"),
+            (Method::DELETE, "/groups/no-such-group/members/x@example.com", None, "system"),
+            (Method::GET, "/service-accounts", None, "system"),
+            (Method::POST, "/service-accounts", Some(json!({"name": "Not A Name"})), "system"),
+            (Method::DELETE, "/service-accounts/no-such-account", None, "system"),
+            (Method::GET, "/api-keys", None, "system"),
+            (Method::POST, "/api-keys", Some(json!({"name": "k"})), "system"),
+            (Method::DELETE, "/api-keys/no-such-key", None, "system"),
         ];
         let callers: [(&str, Option<&str>); 7] = [
             ("none", None),
@@ -195,6 +222,7 @@ harness::shared_server_tests! {
                 let (status, headers, problem) =
                     call(server, method.clone(), path, credential, body.clone(), None).await;
                 let allowed = matches!((who, *area), ("gatehouse:admin", _) | ("gatehouse:users", "users") | ("gatehouse:clients", "clients") | ("gatehouse:audit", "audit"));
+                // (the `system` area is gatehouse:admin's alone)
                 let expected: &[u16] = match (who, allowed) {
                     ("none", _) => &[401],
                     (_, false) => &[403],
@@ -589,6 +617,65 @@ harness::shared_server_tests! {
         assert_eq!(status, 403);
     }
 
+    async fn roles_groups_service_accounts_and_keys_are_administered_through_the_api(server) {
+        let admin = key_holding(server, "ah-admin@example.com", &["gatehouse:admin"]).await;
+        server.user("ah-member@example.com", PASSWORD).await;
+        let (status, _, role) = call(server, Method::POST, "/roles", Some(&admin),
+            Some(json!({"name": "ah-editor", "permissions": ["docs:write"]})), None).await;
+        assert_eq!(status, 201, "{role}");
+        assert_eq!(role["permissions"], json!(["docs:write"]));
+        let (status, _, group) = call(server, Method::POST, "/groups", Some(&admin), Some(json!({"name": "ah-team"})), None).await;
+        assert_eq!(status, 201, "{group}");
+        let (status, _, _) = call(server, Method::PUT, "/groups/ah-team/members/ah-member@example.com", Some(&admin), None, None).await;
+        assert_eq!(status, 204);
+        let (status, _, _) = call(server, Method::POST, "/roles/ah-editor/grants", Some(&admin), Some(json!({"group": "ah-team"})), None).await;
+        assert_eq!(status, 204);
+        let roles = server.running().services.roles.clone();
+        let users = server.running().services.users.clone();
+        let effective = server.on_server(async move {
+            let id = users.get_by_email("ah-member@example.com").await.unwrap().id;
+            roles.effective(&id).await.unwrap()
+        }).await;
+        assert_eq!(effective.roles, ["ah-editor"]);
+        assert_eq!(effective.groups, ["/ah-team"]);
+        let (_, _, shown) = call(server, Method::GET, "/groups/ah-team", Some(&admin), None, None).await;
+        assert_eq!(shown["members"], json!(["ah-member@example.com"]));
+        let (status, _, _) = call(server, Method::DELETE, "/roles/ah-editor/grants?group=ah-team", Some(&admin), None, None).await;
+        assert_eq!(status, 204);
+        // Nobody takes their own gatehouse:admin.
+        let (status, _, _) = call(server, Method::DELETE, "/roles/gatehouse:admin/grants?user=ah-admin@example.com", Some(&admin), None, None).await;
+        assert_eq!(status, 409);
+
+        // A service account for provisioning, with a key made through the API; the key works
+        // for user administration only, until revoked.
+        let (status, _, sa) = call(server, Method::POST, "/service-accounts", Some(&admin),
+            Some(json!({"name": "ah-provisioner", "owner": "ah-admin@example.com", "roles": ["gatehouse:users"]})), None).await;
+        assert_eq!(status, 201, "{sa}");
+        let (status, _, made) = call(server, Method::POST, "/api-keys", Some(&admin),
+            Some(json!({"name": "scim", "service_account": "ah-provisioner", "expires_in_secs": 3600})), None).await;
+        assert_eq!(status, 201, "{made}");
+        let key = made["api_key"].as_str().unwrap().to_owned();
+        let (status, _, _) = call(server, Method::GET, "/users?limit=1", Some(&key), None, None).await;
+        assert_eq!(status, 200);
+        let (status, _, _) = call(server, Method::GET, "/clients", Some(&key), None, None).await;
+        assert_eq!(status, 403);
+        let (_, _, listed) = call(server, Method::GET, "/api-keys", Some(&admin), None, None).await;
+        assert!(listed.as_array().unwrap().iter().any(|k| k["id"] == made["id"]));
+        assert!(!listed.to_string().contains(&key), "never the key itself");
+        let (status, _, _) = call(server, Method::DELETE, &format!("/api-keys/{}", made["id"].as_str().unwrap()), Some(&admin), None, None).await;
+        assert_eq!(status, 200);
+        let (status, _, _) = call(server, Method::GET, "/users?limit=1", Some(&key), None, None).await;
+        assert_eq!(status, 401);
+        let (status, _, _) = call(server, Method::DELETE, "/service-accounts/ah-provisioner", Some(&admin), None, None).await;
+        assert_eq!(status, 204);
+
+        // Keys are listed, never with a private part.
+        let (status, _, keys) = call(server, Method::GET, "/keys", Some(&admin), None, None).await;
+        assert_eq!(status, 200);
+        assert!(keys.as_array().unwrap().iter().any(|k| k["state"] == "active"));
+        assert!(!keys.to_string().contains("\"d\""));
+    }
+
     async fn paging_returns_every_user_once_while_others_are_added(server) {
         let admin = key_holding(server, "ae-admin@example.com", &["gatehouse:admin"]).await;
         for i in 0..5 {
@@ -641,7 +728,9 @@ harness::shared_server_tests! {
             for method in item.as_object().unwrap().keys() {
                 operations += 1;
                 // Each documented operation is served: unauthenticated calls are 401, not 404.
-                let concrete = path.replace("{id}", "x").replace("{sid}", "y").replace("{factor}", "z");
+                let concrete = ["{id}", "{sid}", "{factor}", "{kid}", "{name}", "{user}"]
+                    .iter()
+                    .fold(path.clone(), |p, param| p.replace(param, "x"));
                 let res = reqwest::Client::new()
                     .request(method.to_uppercase().parse().unwrap(), server.url(&concrete))
                     .send()
@@ -650,7 +739,7 @@ harness::shared_server_tests! {
                 assert_eq!(res.status(), 401, "{method} {path}");
             }
         }
-        assert_eq!(operations, 23);
+        assert_eq!(operations, 44);
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
         let explorer = reqwest::get(server.url("/admin/api/explorer/")).await.unwrap();
         assert_eq!(explorer.status(), 200);
@@ -711,7 +800,7 @@ mod against_its_document {
                 .unwrap();
             let out = String::from_utf8_lossy(&run.stdout);
             assert!(run.status.success(), "schemathesis found failures:\n{out}{}", String::from_utf8_lossy(&run.stderr));
-            assert!(out.contains("Tested: 23"), "every operation was exercised:\n{out}");
+            assert!(out.contains("Tested: 44"), "every operation was exercised:\n{out}");
         }
     }
 }
@@ -810,6 +899,54 @@ mod webhooks {
             assert_eq!(event["type"], "client.created");
             assert_eq!(event["data"]["client_id"], created["client_id"]);
             assert_eq!(event["id"].as_str().unwrap(), header("webhook-id"));
+        }
+    }
+}
+
+/// Signing keys rotated and a retired key unpublished at once, on a server of their own (the
+/// other tests' tokens must keep verifying).
+mod signing_keys {
+    use super::*;
+
+    async fn kids(server: &TestServer) -> Vec<String> {
+        let jwks: Value = reqwest::get(server.url("/jwks"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kid"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    harness::server_tests! {
+        async fn a_rotated_key_can_be_unpublished_at_once(server: TestServer) {
+            let admin = key_holding(&server, "ai-admin@example.com", &["gatehouse:admin"]).await;
+            let (_, _, before) = call(&server, Method::GET, "/keys", Some(&admin), None, None).await;
+            let active: Vec<String> = before.as_array().unwrap().iter().filter(|k| k["state"] == "active").map(|k| k["kid"].as_str().unwrap().to_owned()).collect();
+            let (status, _, p) = call(&server, Method::DELETE, &format!("/keys/{}", active[0]), Some(&admin), None, None).await;
+            assert_eq!(status, 409, "an active key is rotated first: {p}");
+            let (status, _, after) = call(&server, Method::POST, "/keys/rotate", Some(&admin), Some(json!({"algorithms": ["RS256"]})), None).await;
+            assert_eq!(status, 200, "{after}");
+            let retired = after.as_array().unwrap().iter().find(|k| k["state"] == "retired" && k["alg"] == "RS256").expect("the old RS256 key retired")["kid"].as_str().unwrap().to_owned();
+            assert!(kids(&server).await.contains(&retired), "still published until its time");
+            let (status, _, gone) = call(&server, Method::DELETE, &format!("/keys/{retired}"), Some(&admin), None, None).await;
+            assert_eq!(status, 200, "{gone}");
+            server.running().services.keys.load_ring().await.unwrap();
+            let (_, _, listed) = call(&server, Method::GET, "/keys", Some(&admin), None, None).await;
+            assert!(!listed.as_array().unwrap().iter().any(|k| k["kid"] == retired.as_str()));
+            let db = server.running().services.store.db().clone();
+            let kinds = server.on_server(async move {
+                use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
+                domain::entities::audit_event::Entity::find()
+                    .filter(domain::entities::audit_event::Column::Kind.is_in(["keys.rotated", "keys.retired"]))
+                    .all(&db).await.unwrap().into_iter().map(|r| r.kind).collect::<Vec<_>>()
+            }).await;
+            assert!(kinds.contains(&"keys.rotated".to_owned()) && kinds.contains(&"keys.retired".to_owned()), "{kinds:?}");
         }
     }
 }

@@ -2,11 +2,11 @@
 //! scopes for a user holding those roles (signed in with a second factor), or an API key
 //! whose owner holds `gatehouse:*` roles.
 
-use std::future::Future;
-use std::pin::Pin;
-
-use actix_web::{FromRequest, HttpMessage as _, HttpRequest, dev::Payload, http::header, web};
-use domain::admin::{Actor, Principal, Via};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage as _, HttpRequest, http::header, web};
+use domain::admin::{Access, Actor, Area, Principal, Via};
 use domain::apikeys::{Owner, Verification};
 
 use crate::AdminApi;
@@ -18,40 +18,86 @@ pub struct Caller(pub Actor);
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
 
+    /// The caller [`authenticate`] found; it runs before any handler (and before any body
+    /// is read), so a caller without the rights never learns how a body is checked.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let api = req
-                .app_data::<web::Data<AdminApi>>()
+        std::future::ready(
+            req.extensions()
+                .get::<Caller>()
                 .cloned()
-                .ok_or_else(|| {
-                    ApiError::Domain(domain::Error::Task("admin API not configured".into()))
-                })?;
-            let token = bearer(&req)?;
-            let mut actor = if domain::apikeys::looks_like_key(token) {
-                by_api_key(&api, token).await?
-            } else {
-                by_access_token(&api, token).await?
-            };
-            actor.ip = domain::net::ClientIp::or_peer(req.extensions().get(), req.peer_addr())
-                .map(|ip| ip.to_string());
-            actor.request_id = req
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            if !actor.is_admin_of_anything() {
-                return Err(domain::Error::Forbidden(format!(
-                    "this needs one of the roles {}",
-                    domain::admin::ADMIN_ROLES.join(", ")
-                ))
-                .into());
-            }
-            Ok(Caller(actor))
-        })
+                .ok_or_else(|| ApiError::Unauthenticated("no credentials".into())),
+        )
     }
+}
+
+/// Middleware of the admin scope: authenticates the caller and requires some administrative
+/// role, answering 401 or 403 before anything else happens; the caller is kept for the
+/// handlers.
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let checked = identify(req.request()).await.and_then(|caller| {
+        // The route's area, checked before any body is read (the domain checks again).
+        let (area, access) = area_of(req.path(), req.method());
+        caller.0.require(area, access)?;
+        Ok(caller)
+    });
+    match checked {
+        Ok(caller) => {
+            req.extensions_mut().insert(caller);
+            Ok(next.call(req).await?.map_into_boxed_body())
+        }
+        Err(e) => Ok(req.error_response(e)),
+    }
+}
+
+/// The area a route of the API touches, by its first segment, and whether it changes
+/// anything (every method but GET and HEAD).
+fn area_of(path: &str, method: &actix_web::http::Method) -> (Area, Access) {
+    let rest = path.strip_prefix(crate::PREFIX).unwrap_or(path);
+    let area = match rest.trim_start_matches('/').split('/').next() {
+        Some("users") => Area::Users,
+        Some("clients") => Area::Clients,
+        Some("audit") => Area::Audit,
+        _ => Area::System,
+    };
+    let read = matches!(
+        *method,
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD
+    );
+    (area, if read { Access::Read } else { Access::Write })
+}
+
+/// Who the request comes from, with some administrative role in force.
+async fn identify(req: &HttpRequest) -> Result<Caller, ApiError> {
+    let api = req
+        .app_data::<web::Data<AdminApi>>()
+        .cloned()
+        .ok_or_else(|| ApiError::Domain(domain::Error::Task("admin API not configured".into())))?;
+    let token = bearer(req)?;
+    let mut actor = if domain::apikeys::looks_like_key(token) {
+        by_api_key(&api, token).await?
+    } else {
+        by_access_token(&api, token).await?
+    };
+    actor.ip = domain::net::ClientIp::or_peer(req.extensions().get(), req.peer_addr())
+        .map(|ip| ip.to_string());
+    actor.request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if !actor.is_admin_of_anything() {
+        return Err(domain::Error::Forbidden(format!(
+            "this needs one of the roles {}",
+            domain::admin::ADMIN_ROLES.join(", ")
+        ))
+        .into());
+    }
+    Ok(Caller(actor))
 }
 
 fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {

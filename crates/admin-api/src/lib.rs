@@ -10,6 +10,7 @@ mod caller;
 mod clients;
 mod etag;
 mod problem;
+mod system;
 mod users;
 
 use std::sync::Arc;
@@ -53,10 +54,10 @@ macro_rules! routes {
         /// The OpenAPI document's source.
         #[derive(utoipa::OpenApi)]
         #[openapi(
-            info(title = "Gatehouse admin API", description = "Administration of users and clients. Authenticate with a Gatehouse access token whose scopes include the gatehouse:* roles you hold, or with an API key of an owner holding them."),
+            info(title = "Gatehouse admin API", description = "Administration of users, clients, the audit log, signing keys, roles, groups, service accounts and API keys. Authenticate with a Gatehouse access token whose scopes include the gatehouse:* roles you hold, or with an API key of an owner holding them."),
             paths($($handler),*),
             modifiers(&Security, &CommonErrors),
-            tags((name = "users", description = "Accounts"), (name = "clients", description = "OAuth clients"), (name = "audit", description = "The audit log")),
+            tags((name = "users", description = "Accounts"), (name = "clients", description = "OAuth clients"), (name = "audit", description = "The audit log"), (name = "keys", description = "Signing keys"), (name = "roles", description = "Roles and grants"), (name = "groups", description = "Groups and members"), (name = "service-accounts", description = "Service accounts"), (name = "api-keys", description = "API keys")),
         )]
         struct Document;
 
@@ -90,6 +91,27 @@ routes!(
     audit::search,
     audit::export,
     audit::verify,
+    system::list_keys,
+    system::rotate_keys,
+    system::retire_key,
+    system::list_roles,
+    system::create_role,
+    system::get_role,
+    system::delete_role,
+    system::grant_role,
+    system::revoke_role,
+    system::list_groups,
+    system::create_group,
+    system::get_group,
+    system::delete_group,
+    system::add_member,
+    system::remove_member,
+    system::list_service_accounts,
+    system::create_service_account,
+    system::delete_service_account,
+    system::list_api_keys,
+    system::create_api_key,
+    system::revoke_api_key,
 );
 
 /// Adds the bearer security scheme.
@@ -112,8 +134,9 @@ impl utoipa::Modify for Security {
 }
 
 /// Documents on every operation the answers any of them may give: a path or header that
-/// does not parse (400), no or bad credentials (401), roles that do not allow it (403), and
-/// an unreachable database (503), each as problem details.
+/// does not parse (400), no or bad credentials (401), roles that do not allow it (403),
+/// something named that does not exist (404), and an unreachable database (503), each as
+/// problem details.
 struct CommonErrors;
 
 impl utoipa::Modify for CommonErrors {
@@ -132,6 +155,10 @@ impl utoipa::Modify for CommonErrors {
         };
         let common = [
             ("400", "Invalid input (problem details)"),
+            (
+                "404",
+                "Not found: the thing, or something the request names",
+            ),
             ("401", "No or bad credentials"),
             ("403", "The caller's roles do not allow it"),
             ("503", "The database cannot be reached; retry later"),
@@ -188,6 +215,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, api: AdminApi) {
                     .error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()),
             )
             .configure(register)
+            .wrap(actix_web::middleware::from_fn(caller::authenticate))
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(ApiError::Domain(domain::Error::NotFound(
                     "route",

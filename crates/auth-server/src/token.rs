@@ -139,7 +139,14 @@ async fn issue(
     if let Some(user_id) = user_id {
         event = event.subject(user_id);
     }
-    provider.audit.record(event).await?;
+    // The grant has changed already (a code used, a refresh token rotated): refusing the
+    // answer now would leave the client holding nothing that works. The event's log line is
+    // out (the audit writer logs before storing); only its row is missing.
+    if let Err(e) = provider.audit.record(event).await {
+        metrics::counter!("gatehouse_audit_write_failures_total", "kind" => "token.issued")
+            .increment(1);
+        tracing::error!(error = %e, "tokens issued but their audit row could not be stored");
+    }
     metrics::counter!(
         "gatehouse_tokens_issued_total",
         "grant" => grant_type.to_owned(), "client" => client.client_id.clone()

@@ -6,6 +6,7 @@ mod access;
 mod audit;
 mod clients;
 mod page;
+mod system;
 mod users;
 mod views;
 
@@ -47,6 +48,16 @@ pub struct AdminParts {
     pub secrets: SecretBox,
     /// What a password an administrator sets must satisfy.
     pub password_policy: PasswordPolicy,
+    /// Groups.
+    pub groups: crate::groups::Groups,
+    /// Service accounts.
+    pub service_accounts: crate::service_accounts::ServiceAccounts,
+    /// API keys.
+    pub api_keys: crate::apikeys::ApiKeys,
+    /// Signing keys.
+    pub keys: crate::keys::Keys,
+    /// The algorithms keys are kept for (`keys.algorithms`): what a rotation rotates.
+    pub key_algorithms: Vec<crate::keys::KeyAlg>,
 }
 
 /// Administration: the operations of the admin API, console and CLI.

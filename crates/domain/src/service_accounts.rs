@@ -19,7 +19,7 @@ pub fn subject(id: &str) -> String {
 }
 
 /// A service account as administrators see it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ServiceAccount {
     /// Its id (its subject is `sa:{id}`).
     pub id: String,

@@ -286,6 +286,11 @@ impl Services {
                 audit: self.audit.clone(),
                 secrets: self.secrets.clone(),
                 password_policy: self.config.password_policy(),
+                groups: self.groups.clone(),
+                service_accounts: self.service_accounts.clone(),
+                api_keys: self.api_keys.clone(),
+                keys: self.keys.clone(),
+                key_algorithms: self.config.key_algorithms().unwrap_or_default(),
             },
         )
     }

@@ -2772,8 +2772,10 @@ fn serve_delivers_queued_events_to_a_webhook_signed() {
             "create",
             "--url",
             &format!("http://127.0.0.1:{hook_port}/in"),
+            // Only the type queued below: the server's own start (the first administrator)
+            // queues a user.created too.
             "--event",
-            "*",
+            "client.deleted",
             "--json",
         ])
         .envs(private)

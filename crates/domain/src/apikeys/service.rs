@@ -36,7 +36,7 @@ pub struct NewApiKey {
 }
 
 /// A key as administrators see it (never the key itself).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ApiKey {
     /// The public id (`gk_{id}_…`).
     pub id: String,

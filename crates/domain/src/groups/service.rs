@@ -21,7 +21,7 @@ pub struct Groups {
 }
 
 /// A group in a listing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct GroupSummary {
     /// Its name (unique among all groups).
     pub name: String,
@@ -32,7 +32,7 @@ pub struct GroupSummary {
 }
 
 /// A group with its members, roles and subgroups.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct GroupDetails {
     /// Name, path and parent.
     #[serde(flatten)]

@@ -17,7 +17,7 @@ use crate::secrets::SecretBox;
 use crate::{Error, Result, Store, now, random};
 
 /// A signing key as listed to administrators: never the private part.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct KeyInfo {
     /// Key id.
     pub kid: String,
@@ -140,6 +140,35 @@ impl Keys {
             .await?;
         txn.commit().await?;
         Ok(activated)
+    }
+
+    /// Takes a retired key out of the published set now, before its time (a key believed
+    /// compromised): tokens it signed stop verifying once nodes reload their keys. Active
+    /// and next keys cannot be retired this way: rotate first.
+    pub async fn retire_now(&self, kid: &str) -> Result<KeyInfo> {
+        let row = signing_key::Entity::find()
+            .filter(signing_key::Column::Kid.eq(kid))
+            .one(&self.db)
+            .await?
+            .ok_or(Error::NotFound("key"))?;
+        if row.state != KeyState::Retired.as_str() {
+            return Err(Error::WrongState(format!(
+                "the key is {}: rotate first, then retire it",
+                row.state
+            )));
+        }
+        signing_key::Entity::delete_many()
+            .filter(signing_key::Column::Kid.eq(kid))
+            .exec(&self.db)
+            .await?;
+        Ok(KeyInfo {
+            kid: row.kid,
+            alg: row.alg,
+            state: "removed".into(),
+            created_at: row.created_at,
+            activated_at: row.activated_at,
+            expires_at: Some(now()),
+        })
     }
 
     /// Loads every published key and parses the active ones into a [`KeyRing`].

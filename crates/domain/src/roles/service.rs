@@ -33,7 +33,7 @@ pub enum RoleGrantee {
 }
 
 /// A role named with its client (`None`: a global role).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RoleName {
     /// The client of a client role.
     pub client_id: Option<String>,
@@ -42,7 +42,7 @@ pub struct RoleName {
 }
 
 /// A role with what it holds and who holds it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RoleDetails {
     /// The role.
     #[serde(flatten)]
