@@ -2358,7 +2358,7 @@ fn client_update_rotate_disable_and_user_admin_commands_act_as_the_api_does() {
         json(&[
             "user",
             "reset-mfa",
-            &shown["sub"].as_str().unwrap(),
+            shown["sub"].as_str().unwrap(),
             "--json"
         ])["removed"],
         10

@@ -137,14 +137,15 @@ impl Admin {
         from: &RoleGrantee,
     ) -> Result<()> {
         actor.require(Area::System, Access::Write)?;
-        if client.is_none() && name == super::ADMIN {
-            if let RoleGrantee::User(key) = from {
-                let target = self.parts.users.resolve(key).await?;
-                if actor.principal == Principal::User(target.id.clone()) {
-                    return Err(Error::WrongState(
-                        "an administrator cannot take gatehouse:admin from themselves".into(),
-                    ));
-                }
+        if client.is_none()
+            && name == super::ADMIN
+            && let RoleGrantee::User(key) = from
+        {
+            let target = self.parts.users.resolve(key).await?;
+            if actor.principal == Principal::User(target.id.clone()) {
+                return Err(Error::WrongState(
+                    "an administrator cannot take gatehouse:admin from themselves".into(),
+                ));
             }
         }
         self.parts.roles.revoke_from(client, name, from).await?;
