@@ -222,9 +222,63 @@ pub fn configure(cfg: &mut web::ServiceConfig, api: AdminApi) {
                 )))
             })),
     )
-    // The explorer's service also serves the document at OPENAPI_PATH.
-    .service(
-        utoipa_swagger_ui::SwaggerUi::new(format!("{EXPLORER_PATH}/{{_:.*}}"))
-            .url(OPENAPI_PATH, openapi()),
+    .app_data(web::Data::new(Explorer {
+        document: openapi(),
+        config: Arc::new(utoipa_swagger_ui::Config::new([OPENAPI_PATH])),
+    }))
+    .route(OPENAPI_PATH, web::get().to(document))
+    .route(
+        EXPLORER_PATH,
+        web::get().to(|| async {
+            actix_web::HttpResponse::MovedPermanently()
+                .insert_header((
+                    actix_web::http::header::LOCATION,
+                    format!("{EXPLORER_PATH}/"),
+                ))
+                .finish()
+        }),
+    )
+    .route(
+        &format!("{EXPLORER_PATH}/{{file:.*}}"),
+        web::get().to(explorer),
     );
+}
+
+/// The document and the explorer's settings, made once.
+struct Explorer {
+    document: utoipa::openapi::OpenApi,
+    config: Arc<utoipa_swagger_ui::Config<'static>>,
+}
+
+/// What the explorer's page may load: its own scripts and styles (it sets inline styles),
+/// images it embeds, and calls to this origin. Nothing from elsewhere.
+const EXPLORER_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+async fn document(explorer: web::Data<Explorer>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().json(&explorer.document)
+}
+
+/// The explorer's files, built into the binary (no CDN).
+async fn explorer(
+    file: web::Path<String>,
+    explorer: web::Data<Explorer>,
+) -> actix_web::HttpResponse {
+    use actix_web::http::header;
+    match utoipa_swagger_ui::serve(&file, explorer.config.clone()) {
+        Ok(Some(found)) => {
+            let mut res = actix_web::HttpResponse::Ok();
+            res.content_type(found.content_type)
+                .insert_header((header::CONTENT_SECURITY_POLICY, EXPLORER_CSP))
+                .insert_header((header::CACHE_CONTROL, "no-cache"));
+            if found.gzpipped {
+                res.insert_header((header::CONTENT_ENCODING, "gzip"));
+            }
+            res.body(found.bytes.into_owned())
+        }
+        Ok(None) => actix_web::HttpResponse::NotFound().finish(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot serve the API explorer");
+            actix_web::HttpResponse::InternalServerError().finish()
+        }
+    }
 }

@@ -169,7 +169,17 @@ impl Services {
             Some(key) => (key, None),
             None => Self::from_vault(&config, &store).await?,
         };
-        Self::build(config, master, store, vault).await
+        let services = Self::build(config, master, store, vault).await?;
+        // The administrative roles exist from the start, so they can be granted at once (a
+        // service account for provisioning, `role grant gatehouse:users ...`). Two nodes starting
+        // together may both try: the second finds it made.
+        for role in domain::admin::ADMIN_ROLES {
+            match services.roles.ensure(role).await {
+                Ok(_) | Err(domain::Error::Conflict(_)) => {}
+                Err(e) => return Err(e).context("cannot create the administrative roles"),
+            }
+        }
+        Ok(services)
     }
 
     /// The services over a connected, migrated database.
