@@ -116,14 +116,15 @@ impl TestServer {
         self.config.issuer = self.base.clone();
         self.config.server.bind = format!("127.0.0.1:{port}");
         gatehouse::logging::init(&self.config.log);
-        let running = start_on(
+        // Boxed: the start-up future is large, and tests run on threads with small stacks.
+        let running = Box::pin(start_on(
             listener,
             self.config.clone().validated().expect("valid test config"),
             StartOptions {
                 handle_signals: false,
                 bootstrap_password: Some(ADMIN_PASSWORD.into()),
             },
-        )
+        ))
         .await
         .expect("server starts");
         self.running = Some(running);
@@ -136,14 +137,14 @@ impl TestServer {
         let port = listener.local_addr().expect("local addr").port();
         let mut config = self.config.clone();
         config.server.bind = format!("127.0.0.1:{port}");
-        let running = start_on(
+        let running = Box::pin(start_on(
             listener,
             config.validated().expect("valid test config"),
             StartOptions {
                 handle_signals: false,
                 bootstrap_password: Some(ADMIN_PASSWORD.into()),
             },
-        )
+        ))
         .await
         .expect("second node starts");
         (format!("http://127.0.0.1:{port}"), running)
@@ -154,7 +155,7 @@ impl TestServer {
         if let Some(running) = self.running.take() {
             running.stop(true).await.expect("clean stop");
         }
-        self.boot().await;
+        Box::pin(self.boot()).await;
     }
 
     /// The running server (its services give tests a look inside).

@@ -161,15 +161,16 @@ impl Services {
             SecretsProvider::Vault => None,
         };
         let store = connect(&config).await?;
-        store
-            .migrate()
+        // The big futures are boxed: started on a test thread's small stack, their state
+        // would not fit (a debug build overflowed it).
+        Box::pin(store.migrate())
             .await
             .context("cannot apply database migrations")?;
         let (master, vault) = match file_key {
             Some(key) => (key, None),
-            None => Self::from_vault(&config, &store).await?,
+            None => Box::pin(Self::from_vault(&config, &store)).await?,
         };
-        let services = Self::build(config, master, store, vault).await?;
+        let services = Box::pin(Self::build(config, master, store, vault)).await?;
         // The administrative roles exist from the start, so they can be granted at once (a
         // service account for provisioning, `role grant gatehouse:users ...`). Two nodes starting
         // together may both try: the second finds it made.

@@ -1101,7 +1101,10 @@ fn role_and_group_commands_build_effective_roles_and_print_json() {
     );
 
     let listed = json(&["role", "list"]);
-    assert_eq!(listed.as_array().unwrap().len(), 3, "{listed}");
+    // The two made here, the client role, and the four administrative roles every
+    // database has.
+    assert_eq!(listed.as_array().unwrap().len(), 7, "{listed}");
+    assert!(listed.to_string().contains("gatehouse:users"), "{listed}");
     let groups = json(&["group", "list"]);
     assert_eq!(groups[1]["path"], "/eng/backend", "{groups}");
 
