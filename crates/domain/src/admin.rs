@@ -6,6 +6,7 @@ mod access;
 mod audit;
 mod clients;
 mod page;
+pub mod scim;
 mod users;
 mod views;
 
@@ -56,6 +57,8 @@ pub struct Admin {
     parts: AdminParts,
     links: Links,
     audit_query: AuditQuery,
+    /// Marks role and group caches stale after a membership change.
+    changes: crate::policies::Changes,
 }
 
 impl Admin {
@@ -65,6 +68,7 @@ impl Admin {
             db: store.db().clone(),
             links: Links::new(store, parts.users.clone()),
             audit_query: AuditQuery::new(store),
+            changes: store.changes().clone(),
             parts,
         }
     }
