@@ -63,7 +63,7 @@ fn if_match(req: &HttpRequest) -> Result<Option<String>, ScimError> {
 
 /// The query of a list: `filter`, `startIndex`, `count`, and which attributes to leave out.
 #[derive(Debug, Deserialize)]
-struct ListQuery {
+pub struct ListQuery {
     filter: Option<String>,
     #[serde(rename = "startIndex")]
     start_index: Option<i64>,
