@@ -35,7 +35,7 @@ fn actor(caller: Result<Caller, ApiError>) -> Result<Actor, ScimError> {
 
 /// The SCIM base URL, for `meta.location`.
 fn base(api: &AdminApi) -> String {
-    format!("{}{SCIM_PREFIX}", api.provider.issuer.trim_end_matches('/'))
+    format!("{}{SCIM_PREFIX}", api.provider.settings.issuer.trim_end_matches('/'))
 }
 
 /// A SCIM JSON answer, with an `ETag` when the resource has a version.

@@ -11,9 +11,6 @@ use serde_json::{Map, Value};
 use super::error::ScimError;
 use super::resource::{boolean, field, member_ids, object, primary_email, string};
 
-/// The PATCH request schema.
-pub const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
 /// What an operation does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
