@@ -13,3 +13,6 @@ mod users;
 pub use groups::{GroupRecord, MemberRef, ScimGroup, ScimGroupPatch, name_from_display};
 pub use query::{GROUP_SCHEMA, Resource, USER_SCHEMA, condition};
 pub use users::{MAX_COUNT, ScimPage, ScimUser, is_active, window};
+
+#[cfg(test)]
+mod query_tests;
