@@ -86,17 +86,36 @@ fn filtered(path: &str, filter: &str, extra: &str) -> String {
 }
 
 /// Asserts a SCIM error body with this status and, if given, `scimType`.
-fn assert_error(status: StatusCode, headers: &reqwest::header::HeaderMap, body: &Value, want: u16, scim_type: Option<&str>) {
+fn assert_error(
+    status: StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    body: &Value,
+    want: u16,
+    scim_type: Option<&str>,
+) {
     assert_eq!(status.as_u16(), want, "{body}");
     assert_eq!(body["schemas"], json!([ERROR]), "{body}");
-    assert_eq!(body["status"], json!(want.to_string()), "status is a string: {body}");
+    assert_eq!(
+        body["status"],
+        json!(want.to_string()),
+        "status is a string: {body}"
+    );
     assert_eq!(body["scimType"].as_str(), scim_type, "{body}");
-    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
     assert_eq!(headers["content-type"], "application/scim+json");
 }
 
 /// Signs `email` in through the code flow; the landing at the client or the page shown.
-async fn sign_in(server: &TestServer, browser: &Browser, client: &(String, Option<String>), email: &str, password: &str) -> Landing {
+async fn sign_in(
+    server: &TestServer,
+    browser: &Browser,
+    client: &(String, Option<String>),
+    email: &str,
+    password: &str,
+) -> Landing {
     let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
     url.query_pairs_mut()
         .append_pair("client_id", &client.0)
@@ -108,35 +127,70 @@ async fn sign_in(server: &TestServer, browser: &Browser, client: &(String, Optio
     browser.sign_in(&landing, email, password).await
 }
 
-async fn access_token(server: &TestServer, client: &(String, Option<String>), landing: &Landing) -> String {
+async fn access_token(
+    server: &TestServer,
+    client: &(String, Option<String>),
+    landing: &Landing,
+) -> String {
     let code = landing.params()["code"].clone();
     let tokens: Value = reqwest::Client::new()
         .post(server.url("/token"))
         .basic_auth(&client.0, client.1.as_deref())
-        .form(&[("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", REDIRECT_URI)])
-        .send().await.unwrap().json().await.unwrap();
-    tokens["access_token"].as_str().unwrap_or_else(|| panic!("{tokens}")).to_owned()
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT_URI),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    tokens["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{tokens}"))
+        .to_owned()
 }
 
 async fn userinfo(server: &TestServer, token: &str) -> u16 {
-    reqwest::Client::new().get(server.url("/userinfo")).bearer_auth(token).send().await.unwrap().status().as_u16()
+    reqwest::Client::new()
+        .get(server.url("/userinfo"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
 }
 
 fn user_names(list: &Value) -> BTreeSet<String> {
-    list["Resources"].as_array().unwrap_or_else(|| panic!("{list}")).iter()
-        .map(|r| r["userName"].as_str().unwrap().to_owned()).collect()
+    list["Resources"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{list}"))
+        .iter()
+        .map(|r| r["userName"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// The kinds of the audit events recorded through SCIM.
 async fn scim_kinds(server: &TestServer) -> Vec<String> {
     let db = server.running().services.store.db().clone();
-    server.on_server(async move {
-        use sea_orm::{EntityTrait as _, QueryOrder as _};
-        use domain::entities::audit_event::{Column, Entity};
-        Entity::find().order_by_asc(Column::OccurredAt).all(&db).await.unwrap().into_iter()
-            .filter(|r| r.data.as_ref().is_some_and(|d| d["via"] == "scim"))
-            .map(|r| r.kind).collect::<Vec<_>>()
-    }).await
+    server
+        .on_server(async move {
+            use domain::entities::audit_event::{Column, Entity};
+            use sea_orm::{EntityTrait as _, QueryOrder as _};
+            Entity::find()
+                .order_by_asc(Column::OccurredAt)
+                .all(&db)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|r| r.data.as_ref().is_some_and(|d| d["via"] == "scim"))
+                .map(|r| r.kind)
+                .collect::<Vec<_>>()
+        })
+        .await
 }
 
 harness::shared_server_tests! {

@@ -20,8 +20,8 @@ use crate::AdminApi;
 use crate::caller::Caller;
 use crate::problem::ApiError;
 
-pub use error::ScimError;
 use error::SCIM_JSON;
+pub use error::ScimError;
 
 /// Where SCIM lives.
 pub const SCIM_PREFIX: &str = "/scim/v2";
@@ -35,7 +35,10 @@ fn actor(caller: Result<Caller, ApiError>) -> Result<Actor, ScimError> {
 
 /// The SCIM base URL, for `meta.location`.
 fn base(api: &AdminApi) -> String {
-    format!("{}{SCIM_PREFIX}", api.provider.settings.issuer.trim_end_matches('/'))
+    format!(
+        "{}{SCIM_PREFIX}",
+        api.provider.settings.issuer.trim_end_matches('/')
+    )
 }
 
 /// A SCIM JSON answer, with an `ETag` when the resource has a version.
@@ -91,10 +94,9 @@ impl ListQuery {
     }
 
     fn excludes(&self, attr: &str) -> bool {
-        self.excluded_attributes.as_deref().is_some_and(|list| {
-            list.split(',')
-                .any(|a| a.trim().eq_ignore_ascii_case(attr))
-        })
+        self.excluded_attributes
+            .as_deref()
+            .is_some_and(|list| list.split(',').any(|a| a.trim().eq_ignore_ascii_case(attr)))
     }
 }
 
@@ -137,11 +139,17 @@ pub fn scope(api: AdminApi) -> actix_web::Scope {
         .route("/Groups/{id}", web::put().to(groups::replace))
         .route("/Groups/{id}", web::patch().to(groups::patch))
         .route("/Groups/{id}", web::delete().to(groups::delete))
-        .route("/ServiceProviderConfig", web::get().to(discovery::service_provider_config))
+        .route(
+            "/ServiceProviderConfig",
+            web::get().to(discovery::service_provider_config),
+        )
         .route("/Schemas", web::get().to(discovery::schemas))
         .route("/Schemas/{id}", web::get().to(discovery::schema))
         .route("/ResourceTypes", web::get().to(discovery::resource_types))
-        .route("/ResourceTypes/{id}", web::get().to(discovery::resource_type_one))
+        .route(
+            "/ResourceTypes/{id}",
+            web::get().to(discovery::resource_type_one),
+        )
         .default_service(web::to(|| async {
             Err::<HttpResponse, _>(ScimError::from(domain::Error::NotFound("endpoint")))
         }))

@@ -13,7 +13,14 @@ use crate::AdminApi;
 use crate::caller::Caller;
 use crate::problem::ApiError;
 
-fn attribute(name: &str, kind: &str, required: bool, case_exact: bool, mutability: &str, uniqueness: &str) -> Value {
+fn attribute(
+    name: &str,
+    kind: &str,
+    required: bool,
+    case_exact: bool,
+    mutability: &str,
+    uniqueness: &str,
+) -> Value {
     json!({
         "name": name, "type": kind, "multiValued": false, "required": required,
         "caseExact": case_exact, "mutability": mutability, "returned": if mutability == "writeOnly" { "never" } else { "default" },

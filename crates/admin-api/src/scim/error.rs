@@ -73,11 +73,7 @@ impl ScimError {
                     (400, Some(kind), format!("{field}: {reason}"))
                 }
                 E::NotFound(what) => (404, None, format!("{what} not found")),
-                E::Conflict(what) => (
-                    409,
-                    Some("uniqueness"),
-                    format!("{what} already exists"),
-                ),
+                E::Conflict(what) => (409, Some("uniqueness"), format!("{what} already exists")),
                 E::WrongState(d) => (409, None, d.clone()),
                 E::Forbidden(d) => (403, None, d.clone()),
                 E::Stale(what) => (

@@ -44,7 +44,10 @@ pub async fn create(
     let actor = actor(caller)?;
     let new = group_from(&object(&body)?)?;
     let g = api.admin.scim_create_group(&actor, new).await?;
-    Ok(answer(StatusCode::CREATED, &group_json(&g, &base(&api), true)))
+    Ok(answer(
+        StatusCode::CREATED,
+        &group_json(&g, &base(&api), true),
+    ))
 }
 
 /// `GET /Groups/{id}`.

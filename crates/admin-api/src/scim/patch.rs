@@ -109,7 +109,10 @@ pub fn operations(body: &[u8], schema: &str) -> Result<Vec<Operation>, ScimError
         }
     };
     if list.len() > 1000 {
-        return Err(ScimError::bad("tooMany", "at most 1000 operations per PATCH"));
+        return Err(ScimError::bad(
+            "tooMany",
+            "at most 1000 operations per PATCH",
+        ));
     }
     list.iter()
         .map(|op| {
@@ -136,7 +139,10 @@ pub fn operations(body: &[u8], schema: &str) -> Result<Vec<Operation>, ScimError
                 return Err(ScimError::bad("noTarget", "remove needs a path"));
             }
             if kind != Kind::Remove && value.is_none() {
-                return Err(ScimError::bad("invalidValue", "add and replace need a value"));
+                return Err(ScimError::bad(
+                    "invalidValue",
+                    "add and replace need a value",
+                ));
             }
             Ok(Operation { kind, path, value })
         })
@@ -161,7 +167,10 @@ pub fn apply_to_user(user: &mut ScimUser, ops: &[Operation]) -> Result<(), ScimE
 
 fn value_object(value: Option<&Value>) -> Result<&Map<String, Value>, ScimError> {
     value.and_then(Value::as_object).ok_or_else(|| {
-        ScimError::bad("invalidValue", "an operation without a path needs an object value")
+        ScimError::bad(
+            "invalidValue",
+            "an operation without a path needs an object value",
+        )
     })
 }
 
@@ -201,8 +210,8 @@ fn set_user(
             );
         }
         "active" => {
-            let v = value
-                .ok_or_else(|| ScimError::bad("mutability", "active cannot be removed"))?;
+            let v =
+                value.ok_or_else(|| ScimError::bad("mutability", "active cannot be removed"))?;
             let v = match v {
                 Value::Array(list) if list.len() == 1 => &list[0],
                 v => v,
@@ -277,7 +286,10 @@ fn set_group(
     match (path.attr.as_str(), path.sub.as_deref(), &path.filter) {
         ("displayname", None, None) => {
             if kind == Kind::Remove {
-                return Err(ScimError::bad("mutability", "displayName cannot be removed"));
+                return Err(ScimError::bad(
+                    "mutability",
+                    "displayName cannot be removed",
+                ));
             }
             patch.display_name = Some(
                 single(value, "displayName")?
@@ -416,7 +428,11 @@ mod tests {
         assert_eq!(p.display_name.as_deref(), Some("Sales EU"));
         assert_eq!(p.external_id, Some(Some("g1".into())));
         assert!(!p.remove_all);
-        let all = group_patch(&ops(r#"{"Operations":[{"op":"remove","path":"members"}]}"#, GROUP_SCHEMA)).unwrap();
+        let all = group_patch(&ops(
+            r#"{"Operations":[{"op":"remove","path":"members"}]}"#,
+            GROUP_SCHEMA,
+        ))
+        .unwrap();
         assert!(all.remove_all);
         let bad = r#"{"Operations":[{"op":"remove","path":"members[display co \"x\"]"}]}"#;
         assert!(group_patch(&ops(bad, GROUP_SCHEMA)).is_err());

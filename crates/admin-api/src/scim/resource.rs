@@ -1,7 +1,7 @@
 //! SCIM resources as JSON: users and groups rendered with `meta`, and request bodies read
 //! with case-insensitive attribute names (RFC 7643 2.1) and booleans sent as strings.
 
-use domain::admin::scim::{GroupRecord, ScimGroup, ScimUser, USER_SCHEMA, GROUP_SCHEMA, is_active};
+use domain::admin::scim::{GROUP_SCHEMA, GroupRecord, ScimGroup, ScimUser, USER_SCHEMA, is_active};
 use domain::admin::version_of;
 use domain::entities::user;
 use serde_json::{Map, Value, json};
@@ -109,7 +109,10 @@ pub fn string(value: Option<&Value>, attr: &str) -> Result<Option<String>, ScimE
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(ScimError::bad("invalidValue", format!("{attr} must be a string"))),
+        Some(_) => Err(ScimError::bad(
+            "invalidValue",
+            format!("{attr} must be a string"),
+        )),
     }
 }
 
@@ -119,7 +122,10 @@ pub fn boolean(value: &Value, attr: &str) -> Result<bool, ScimError> {
         Value::Bool(b) => Ok(*b),
         Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(true),
         Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(false),
-        _ => Err(ScimError::bad("invalidValue", format!("{attr} must be true or false"))),
+        _ => Err(ScimError::bad(
+            "invalidValue",
+            format!("{attr} must be true or false"),
+        )),
     }
 }
 
@@ -127,8 +133,14 @@ pub fn boolean(value: &Value, attr: &str) -> Result<bool, ScimError> {
 pub fn object(body: &[u8]) -> Result<Map<String, Value>, ScimError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(o)) => Ok(o),
-        Ok(_) => Err(ScimError::bad("invalidSyntax", "the body must be a JSON object")),
-        Err(e) => Err(ScimError::bad("invalidSyntax", format!("the body is not JSON: {e}"))),
+        Ok(_) => Err(ScimError::bad(
+            "invalidSyntax",
+            "the body must be a JSON object",
+        )),
+        Err(e) => Err(ScimError::bad(
+            "invalidSyntax",
+            format!("the body is not JSON: {e}"),
+        )),
     }
 }
 
@@ -195,7 +207,9 @@ pub fn member_ids(value: &Value) -> Result<Vec<String>, ScimError> {
                 .and_then(|o| field(o, "value"))
                 .and_then(Value::as_str)
                 .map(str::to_owned)
-                .ok_or_else(|| ScimError::bad("invalidValue", "each member needs a value (a user id)"))
+                .ok_or_else(|| {
+                    ScimError::bad("invalidValue", "each member needs a value (a user id)")
+                })
         })
         .collect()
 }
@@ -231,10 +245,14 @@ mod tests {
         assert_eq!(u.family_name.as_deref(), Some("Lovelace"));
         assert!(!u.active);
         assert_eq!(u.external_id.as_deref(), Some("e1"));
-        let by_email = object(br#"{"emails":[{"value":"x@e.com"},{"value":"p@e.com","primary":"true"}]}"#).unwrap();
+        let by_email =
+            object(br#"{"emails":[{"value":"x@e.com"},{"value":"p@e.com","primary":"true"}]}"#)
+                .unwrap();
         assert_eq!(user_from(&by_email).unwrap().user_name, "p@e.com");
         assert!(user_from(&object(br#"{"displayName":"x"}"#).unwrap()).is_err());
-        assert!(user_from(&object(br#"{"userName":"x@e.com","active":"maybe"}"#).unwrap()).is_err());
+        assert!(
+            user_from(&object(br#"{"userName":"x@e.com","active":"maybe"}"#).unwrap()).is_err()
+        );
         assert!(object(b"[1]").is_err());
         assert!(object(b"{").is_err());
     }

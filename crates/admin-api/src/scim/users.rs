@@ -40,7 +40,10 @@ pub async fn create(
     let actor = actor(caller)?;
     let new = user_from(&object(&body)?)?;
     let created = api.admin.scim_create_user(&actor, new).await?;
-    Ok(answer(StatusCode::CREATED, &user_json(&created, &base(&api))))
+    Ok(answer(
+        StatusCode::CREATED,
+        &user_json(&created, &base(&api)),
+    ))
 }
 
 /// `GET /Users/{id}`.

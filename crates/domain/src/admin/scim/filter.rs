@@ -472,8 +472,8 @@ mod tests {
             parse(r#"userName eq "bjensen""#).unwrap(),
             Filter::Compare(path("userName", None), Op::Eq, s("bjensen"))
         );
-        let uri = parse(r#"urn:ietf:params:scim:schemas:core:2.0:User:name.familyName EQ "x""#)
-            .unwrap();
+        let uri =
+            parse(r#"urn:ietf:params:scim:schemas:core:2.0:User:name.familyName EQ "x""#).unwrap();
         let Filter::Compare(p, Op::Eq, _) = uri else {
             panic!("{uri:?}")
         };
@@ -487,7 +487,11 @@ mod tests {
         assert_eq!(
             f,
             Filter::Or(
-                Box::new(Filter::Compare(path("a", None), Op::Eq, Value::Num("1".into()))),
+                Box::new(Filter::Compare(
+                    path("a", None),
+                    Op::Eq,
+                    Value::Num("1".into())
+                )),
                 Box::new(Filter::And(
                     Box::new(Filter::Compare(path("b", None), Op::Eq, Value::Bool(true))),
                     Box::new(Filter::Present(path("c", None)))

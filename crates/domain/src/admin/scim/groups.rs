@@ -9,9 +9,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
-    ModelTrait as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _,
-    Set,
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, ModelTrait as _,
+    PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, Set,
 };
 use serde_json::json;
 
@@ -425,7 +424,10 @@ async fn check_users(db: &impl ConnectionTrait, ids: &BTreeSet<String>) -> Resul
         .count(db)
         .await?;
     if found != ids.len() as u64 {
-        return Err(Error::invalid("members", "names a user that does not exist"));
+        return Err(Error::invalid(
+            "members",
+            "names a user that does not exist",
+        ));
     }
     Ok(())
 }

@@ -59,7 +59,9 @@ fn attr(resource: Resource, path: &AttrPath) -> Result<Attr> {
     if let Some(uri) = &path.uri
         && !uri.eq_ignore_ascii_case(schema)
     {
-        return invalid(format!("{path}: only {schema} attributes can be filtered on"));
+        return invalid(format!(
+            "{path}: only {schema} attributes can be filtered on"
+        ));
     }
     let key = path.key();
     let found = match (resource, key.as_str()) {
@@ -78,7 +80,9 @@ fn attr(resource: Resource, path: &AttrPath) -> Result<Attr> {
         }
         (Resource::User, "id") => text(user::Column::Id.into_simple_expr(), true),
         (Resource::User, "active") => Attr::Active,
-        (Resource::User, "meta.lastmodified") => Attr::Time(user::Column::UpdatedAt.into_simple_expr()),
+        (Resource::User, "meta.lastmodified") => {
+            Attr::Time(user::Column::UpdatedAt.into_simple_expr())
+        }
         (Resource::User, "meta.created") => Attr::Time(user::Column::CreatedAt.into_simple_expr()),
         (Resource::Group, "displayname") => text(
             Func::coalesce([
@@ -88,15 +92,15 @@ fn attr(resource: Resource, path: &AttrPath) -> Result<Attr> {
             .into(),
             false,
         ),
-        (Resource::Group, "externalid") => {
-            text(group::Column::ExternalId.into_simple_expr(), true)
-        }
+        (Resource::Group, "externalid") => text(group::Column::ExternalId.into_simple_expr(), true),
         (Resource::Group, "id") => text(group::Column::Id.into_simple_expr(), true),
         (Resource::Group, "members" | "members.value") => Attr::Members,
         (Resource::Group, "meta.lastmodified") => {
             Attr::Time(group::Column::UpdatedAt.into_simple_expr())
         }
-        (Resource::Group, "meta.created") => Attr::Time(group::Column::CreatedAt.into_simple_expr()),
+        (Resource::Group, "meta.created") => {
+            Attr::Time(group::Column::CreatedAt.into_simple_expr())
+        }
         _ => return invalid(format!("{path} cannot be filtered on")),
     };
     Ok(found)
@@ -160,12 +164,14 @@ fn present(attr: Attr) -> Condition {
         Attr::Text { expr, .. } => Condition::all().add(expr.ne("")),
         Attr::Time(expr) => Condition::all().add(expr.is_not_null()),
         Attr::Active => always(),
-        Attr::Members => Condition::all().add(group::Column::Id.in_subquery(
-            Query::select()
-                .column(user_group::Column::GroupId)
-                .from(user_group::Entity)
-                .to_owned(),
-        )),
+        Attr::Members => Condition::all().add(
+            group::Column::Id.in_subquery(
+                Query::select()
+                    .column(user_group::Column::GroupId)
+                    .from(user_group::Entity)
+                    .to_owned(),
+            ),
+        ),
     }
 }
 

@@ -22,7 +22,12 @@ fn users(store: &Store) -> Users {
     Users::new(store, hasher)
 }
 
-async fn person(store: &Store, email: &str, given: Option<&str>, external: Option<&str>) -> user::Model {
+async fn person(
+    store: &Store,
+    email: &str,
+    given: Option<&str>,
+    external: Option<&str>,
+) -> user::Model {
     let u = users(store)
         .create(NewUser {
             email: email.into(),
@@ -34,13 +39,23 @@ async fn person(store: &Store, email: &str, given: Option<&str>, external: Optio
         .await
         .unwrap();
     user::Entity::update_many()
-        .col_expr(user::Column::GivenName, Expr::value(given.map(str::to_owned)))
-        .col_expr(user::Column::ExternalId, Expr::value(external.map(str::to_owned)))
+        .col_expr(
+            user::Column::GivenName,
+            Expr::value(given.map(str::to_owned)),
+        )
+        .col_expr(
+            user::Column::ExternalId,
+            Expr::value(external.map(str::to_owned)),
+        )
         .filter(user::Column::Id.eq(&u.id))
         .exec(store.db())
         .await
         .unwrap();
-    user::Entity::find_by_id(u.id).one(store.db()).await.unwrap().unwrap()
+    user::Entity::find_by_id(u.id)
+        .one(store.db())
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 async fn users_matching(store: &Store, filter: &str) -> Vec<String> {

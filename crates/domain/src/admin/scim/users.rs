@@ -165,8 +165,14 @@ impl Admin {
             .await?;
         let mut update = user::Entity::update_many()
             .col_expr(user::Column::GivenName, Expr::value(new.given_name.clone()))
-            .col_expr(user::Column::FamilyName, Expr::value(new.family_name.clone()))
-            .col_expr(user::Column::ExternalId, Expr::value(new.external_id.clone()));
+            .col_expr(
+                user::Column::FamilyName,
+                Expr::value(new.family_name.clone()),
+            )
+            .col_expr(
+                user::Column::ExternalId,
+                Expr::value(new.external_id.clone()),
+            );
         if !new.active {
             // A new account has no sessions to end: the status alone is enough.
             update = update
@@ -252,10 +258,19 @@ impl Admin {
                     user::Column::EmailVerified,
                     Expr::value(found.email_verified || email_changed),
                 )
-                .col_expr(user::Column::DisplayName, Expr::value(new.display_name.clone()))
+                .col_expr(
+                    user::Column::DisplayName,
+                    Expr::value(new.display_name.clone()),
+                )
                 .col_expr(user::Column::GivenName, Expr::value(new.given_name.clone()))
-                .col_expr(user::Column::FamilyName, Expr::value(new.family_name.clone()))
-                .col_expr(user::Column::ExternalId, Expr::value(new.external_id.clone()))
+                .col_expr(
+                    user::Column::FamilyName,
+                    Expr::value(new.family_name.clone()),
+                )
+                .col_expr(
+                    user::Column::ExternalId,
+                    Expr::value(new.external_id.clone()),
+                )
                 .col_expr(user::Column::UpdatedAt, Expr::value(now()))
                 .filter(user::Column::Id.eq(&found.id))
                 .filter(user::Column::UpdatedAt.eq(found.updated_at))
@@ -304,8 +319,12 @@ impl Admin {
                 .users
                 .set_status(&found.id, status, reason)
                 .await?;
-            self.audit(actor, AuditEvent::success(kind).subject(&found.id), json!({}))
-                .await?;
+            self.audit(
+                actor,
+                AuditEvent::success(kind).subject(&found.id),
+                json!({}),
+            )
+            .await?;
         }
         self.scim_find_user(&found.id).await
     }
