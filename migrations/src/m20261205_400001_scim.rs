@@ -22,7 +22,7 @@ impl MigrationTrait for Migration {
         m.alter_table(
             Table::alter()
                 .table(Users::Table)
-                .add_column(&mut string_null(Users::ExternalId))
+                .add_column(string_null(Users::ExternalId))
                 .to_owned(),
         )
         .await?;
