@@ -22,6 +22,7 @@ mod m20261204_500001_wrapped_master_key;
 mod m20261205_100001_audit_chain;
 mod m20261205_200001_events;
 mod m20261205_300001_admin;
+mod m20261205_400001_scim;
 mod sqlite_rebuild;
 
 /// The ordered list of Gatehouse migrations.
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_100001_audit_chain::Migration),
             Box::new(m20261205_200001_events::Migration),
             Box::new(m20261205_300001_admin::Migration),
+            Box::new(m20261205_400001_scim::Migration),
         ]
     }
 }

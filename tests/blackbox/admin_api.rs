@@ -806,6 +806,8 @@ mod against_its_document {
             // An administrator's key: the run may do anything but shut that account out.
             let key = key_holding(&server, "st-admin@example.com", &["gatehouse:admin"]).await;
             let run = tokio::process::Command::new("python3")
+                // Its cache and reports go to the temporary directory, not the source tree.
+                .current_dir(dir.path())
                 .args(["-m", "schemathesis.cli", "run"])
                 .arg(&doc)
                 .args(["--url", &server.url(""), "--header", &format!("Authorization: Bearer {key}")])

@@ -38,6 +38,7 @@ mod rbac;
 mod refresh_binding;
 mod registration;
 mod rp_browser;
+mod scim;
 mod sessions;
 mod sms;
 mod token_exchange;

@@ -18,17 +18,19 @@ pub struct Caller(pub Actor);
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, ApiError>>>>;
 
-    /// The caller [`authenticate`] found; it runs before any handler (and before any body
-    /// is read), so a caller without the rights never learns how a body is checked.
+    /// The caller [`authenticate`] found before the handler ran (the admin API: before any
+    /// body is read); elsewhere (SCIM, whose handlers read raw bodies) identified here.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(
-            req.extensions()
-                .get::<Caller>()
-                .cloned()
-                .ok_or_else(|| ApiError::Unauthenticated("no credentials".into())),
-        )
+        let known = req.extensions().get::<Caller>().cloned();
+        let req = req.clone();
+        Box::pin(async move {
+            match known {
+                Some(caller) => Ok(caller),
+                None => identify(&req).await,
+            }
+        })
     }
 }
 

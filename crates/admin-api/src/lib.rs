@@ -10,6 +10,7 @@ mod caller;
 mod clients;
 mod etag;
 mod problem;
+mod scim;
 mod system;
 mod users;
 
@@ -20,6 +21,7 @@ use utoipa::OpenApi as _;
 
 pub use caller::Caller;
 pub use problem::{ApiError, Problem};
+pub use scim::{SCIM_PREFIX, ScimError};
 
 /// Where the API lives.
 pub const PREFIX: &str = "/admin/api/v1";
@@ -196,8 +198,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// Mounts the API, its document and the explorer.
+/// Mounts the API, its document, the explorer, and SCIM provisioning at [`SCIM_PREFIX`].
 pub fn configure(cfg: &mut web::ServiceConfig, api: AdminApi) {
+    cfg.service(scim::scope(api.clone()));
     cfg.service(
         web::scope(PREFIX)
             .app_data(web::Data::new(api))

@@ -6,6 +6,7 @@ mod access;
 mod audit;
 mod clients;
 mod page;
+pub mod scim;
 mod system;
 mod users;
 mod views;
@@ -67,6 +68,8 @@ pub struct Admin {
     parts: AdminParts,
     links: Links,
     audit_query: AuditQuery,
+    /// Marks role and group caches stale after a membership change.
+    changes: crate::policies::Changes,
 }
 
 impl Admin {
@@ -76,6 +79,7 @@ impl Admin {
             db: store.db().clone(),
             links: Links::new(store, parts.users.clone()),
             audit_query: AuditQuery::new(store),
+            changes: store.changes().clone(),
             parts,
         }
     }

@@ -480,7 +480,7 @@ impl Admin {
 
     /// Refuses an administrator shutting themselves out, and anyone shutting out the last
     /// active account holding `gatehouse:admin` directly: nobody could administer afterwards.
-    async fn keep_an_administrator(
+    pub(super) async fn keep_an_administrator(
         &self,
         actor: &Actor,
         target: &user::Model,
@@ -541,7 +541,7 @@ impl Admin {
     }
 
     /// The password policy, off the executor (zxcvbn is CPU work).
-    async fn check_password(&self, password: &str, context: &[&str]) -> Result<()> {
+    pub(super) async fn check_password(&self, password: &str, context: &[&str]) -> Result<()> {
         let policy = self.parts.password_policy;
         let password = password.to_owned();
         let context: Vec<String> = context

@@ -14,6 +14,12 @@ pub struct Model {
     pub created_at: TimeDateTimeWithTimeZone,
     /// The enclosing group; `None` at the top.
     pub parent_id: Option<String>,
+    /// The provisioning client's id of the group (SCIM `externalId`).
+    pub external_id: Option<String>,
+    /// The SCIM `displayName` (may hold spaces and capitals); `None`: the name.
+    pub display_name: Option<String>,
+    /// Last change (`None` only before the SCIM migration ran).
+    pub updated_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 /// Relations are resolved by explicit queries in the domain services.

@@ -38,6 +38,8 @@ pub struct Model {
     pub failed_second_factors: i32,
     /// A guest account (no address, no credentials; purged when abandoned).
     pub guest: bool,
+    /// The provisioning client's id of the account (SCIM `externalId`).
+    pub external_id: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
 }

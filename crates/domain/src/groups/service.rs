@@ -74,6 +74,9 @@ impl Groups {
             description: Set(None),
             created_at: Set(now()),
             parent_id: Set(parent_id),
+            external_id: Set(None),
+            display_name: Set(None),
+            updated_at: Set(Some(now())),
         }
         .insert(&txn)
         .await?;

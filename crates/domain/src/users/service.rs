@@ -145,6 +145,7 @@ pub(super) fn blank_row(
         email_verified: Set(email_verified),
         status: Set(status.as_str().to_owned()),
         guest: Set(false),
+        external_id: Set(None),
         status_reason: Set(None),
         display_name: Set(display_name),
         given_name: Set(None),
