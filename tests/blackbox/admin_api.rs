@@ -175,6 +175,7 @@ harness::shared_server_tests! {
             (Method::DELETE, "/users/nobody-here/sessions/s1", None, "users"),
             (Method::DELETE, "/users/nobody-here/factors/f1", None, "users"),
             (Method::POST, "/users/nobody-here/reset-mfa", None, "users"),
+            (Method::POST, "/users/nobody-here/password-reset", None, "users"),
             (Method::GET, "/clients", None, "clients"),
             (Method::POST, "/clients", Some(json!({"name": ""})), "clients"),
             (Method::GET, "/clients/no-such-client", None, "clients"),
@@ -532,6 +533,14 @@ harness::shared_server_tests! {
         assert_eq!(detail["recovery_codes_left"], 0);
         assert_eq!(detail["factors"], json!([]));
 
+        // A reset link mailed by an administrator works like "forgot password".
+        let (status, _, _) = call(server, Method::POST, &format!("/users/{id}/password-reset"), Some(&admin), None, None).await;
+        assert_eq!(status, 202);
+        let mail = harness::mailbox::mail_to(server, "ad-person@example.com", "/reset-password?token=").await;
+        let link = harness::mailbox::link(server, &mail, "/reset-password?token=");
+        let page = reqwest::get(&link).await.unwrap();
+        assert_eq!(page.status(), 200, "the link opens the reset page");
+
         // Nobody shuts themselves out.
         let (status, _, p) = call(server, Method::DELETE, "/users/ad-admin@example.com", Some(&admin), None, None).await;
         assert_eq!(status, 409, "{p}");
@@ -690,7 +699,7 @@ harness::shared_server_tests! {
         let count = chrome
             .execute("return document.querySelectorAll('.opblock').length")
             .await;
-        assert_eq!(count, 44, "every operation drawn");
+        assert_eq!(count, 45, "every operation drawn");
         assert!(chrome.url().await.ends_with("/admin/api/explorer/"));
         chrome.quit().await;
     }
@@ -758,7 +767,7 @@ harness::shared_server_tests! {
                 assert_eq!(res.status(), 401, "{method} {path}");
             }
         }
-        assert_eq!(operations, 44);
+        assert_eq!(operations, 45);
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
         let explorer = reqwest::get(server.url("/admin/api/explorer/")).await.unwrap();
         assert_eq!(explorer.status(), 200);
@@ -821,7 +830,7 @@ mod against_its_document {
                 .unwrap();
             let out = String::from_utf8_lossy(&run.stdout);
             assert!(run.status.success(), "schemathesis found failures:\n{out}{}", String::from_utf8_lossy(&run.stderr));
-            assert!(out.contains("Tested: 44"), "every operation was exercised:\n{out}");
+            assert!(out.contains("Tested: 45"), "every operation was exercised:\n{out}");
         }
     }
 }

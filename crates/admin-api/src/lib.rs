@@ -82,6 +82,7 @@ routes!(
     users::end_session,
     users::remove_factor,
     users::reset_mfa,
+    users::send_password_reset,
     clients::list_clients,
     clients::create_client,
     clients::get_client,

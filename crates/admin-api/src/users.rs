@@ -381,3 +381,17 @@ pub async fn reset_mfa(
     let removed = api.admin.reset_user_mfa(&caller.0, &id).await?;
     Ok(HttpResponse::Ok().json(Removed { removed }))
 }
+
+/// Mails the person a password reset link, as "forgot password" does.
+#[utoipa::path(tag = "users", params(("id" = String, Path, description = "User id, address or sub")),
+    responses((status = 202, description = "The mail is queued"), (status = 409, description = "No address, or the account is suspended or disabled", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/users/{id}/password-reset")]
+pub async fn send_password_reset(
+    api: web::Data<AdminApi>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    api.admin.send_password_reset(&caller.0, &id).await?;
+    Ok(HttpResponse::Accepted().finish())
+}

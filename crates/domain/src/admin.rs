@@ -5,6 +5,7 @@
 mod access;
 mod audit;
 mod clients;
+mod mails;
 mod page;
 pub mod scim;
 mod system;
@@ -13,6 +14,7 @@ mod views;
 
 pub use access::{ADMIN, ADMIN_ROLES, AUDIT, Access, Actor, Area, CLIENTS, Principal, USERS, Via};
 pub use clients::{ClientPatch, MAX_SECRET_GRACE, client_version};
+pub use mails::AccountMails;
 pub use page::{Page, PageRequest};
 pub use users::{NewAccount, StateChange, UserFilter};
 pub use views::{ConsentView, FactorView, SessionView, UserDetail, UserView, version_of};
@@ -59,6 +61,12 @@ pub struct AdminParts {
     pub keys: crate::keys::Keys,
     /// The algorithms keys are kept for (`keys.algorithms`): what a rotation rotates.
     pub key_algorithms: Vec<crate::keys::KeyAlg>,
+    /// Mailed tokens (password reset links).
+    pub tokens: crate::users::UserTokens,
+    /// How long a reset link works (`recovery.reset_ttl_secs`).
+    pub reset_ttl: std::time::Duration,
+    /// Renders and queues administration's mails; none where mail is not set up.
+    pub mails: Option<std::sync::Arc<dyn AccountMails>>,
 }
 
 /// Administration: the operations of the admin API, console and CLI.

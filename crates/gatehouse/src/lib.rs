@@ -1,6 +1,7 @@
 //! The Gatehouse binary's library: configuration, command line, start-up and HTTP assembly.
 //! Kept as a library so the black-box tests can start the server in-process.
 
+pub mod admin_mails;
 pub mod bootstrap;
 pub mod cli;
 pub mod config;

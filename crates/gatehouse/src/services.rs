@@ -302,6 +302,14 @@ impl Services {
                 api_keys: self.api_keys.clone(),
                 keys: self.keys.clone(),
                 key_algorithms: self.config.key_algorithms().unwrap_or_default(),
+                tokens: self.tokens.clone(),
+                reset_ttl: Duration::from_secs(self.config.recovery.reset_ttl_secs),
+                mails: Some(std::sync::Arc::new(crate::admin_mails::AdminMails {
+                    issuer: self.config.issuer.clone(),
+                    outbox: self.outbox.clone(),
+                    branding: self.config.branding.clone(),
+                    data_dir: self.config.data_dir.clone(),
+                })),
             },
         )
     }

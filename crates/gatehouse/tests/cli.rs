@@ -2340,6 +2340,15 @@ fn client_update_rotate_disable_and_user_admin_commands_act_as_the_api_does() {
             .is_some()
     }));
     assert_eq!(
+        json(&["user", "send-reset", "p@example.com", "--json"])["queued"],
+        true
+    );
+    let queued = block_on(async {
+        let services = open(&sandbox).await;
+        services.outbox.pending_count().await.unwrap()
+    });
+    assert_eq!(queued, 1, "the reset mail waits for a running server");
+    assert_eq!(
         json(&["user", "sessions", "p@example.com", "--json"]),
         serde_json::json!([])
     );

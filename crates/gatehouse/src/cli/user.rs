@@ -128,6 +128,15 @@ pub enum UserCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Mail the person a password reset link (as "forgot password" does); a running server
+    /// sends it.
+    SendReset {
+        /// Email, id or sub of the account.
+        user: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Disable an account: it can no longer sign in.
     Disable {
         /// Email of the account.
@@ -406,6 +415,17 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
                 return output::json(&serde_json::json!({ "ended": ended }));
             }
             println!("ended {ended} session(s)");
+            Ok(())
+        }
+        UserCommand::SendReset { user, json } => {
+            services
+                .admin()
+                .send_password_reset(&Actor::operator(), &user)
+                .await?;
+            if json {
+                return output::json(&serde_json::json!({ "queued": true }));
+            }
+            println!("a reset link is queued; a running server mails it");
             Ok(())
         }
         UserCommand::ResetMfa { user, json } => {
