@@ -13,6 +13,7 @@ mod problem;
 mod scim;
 mod system;
 mod users;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -56,10 +57,10 @@ macro_rules! routes {
         /// The OpenAPI document's source.
         #[derive(utoipa::OpenApi)]
         #[openapi(
-            info(title = "Gatehouse admin API", description = "Administration of users, clients, the audit log, signing keys, roles, groups, service accounts and API keys. Authenticate with a Gatehouse access token whose scopes include the gatehouse:* roles you hold, or with an API key of an owner holding them."),
+            info(title = "Gatehouse admin API", description = "Administration of users, clients, the audit log, signing keys, roles, groups, service accounts, API keys and webhooks. Authenticate with a Gatehouse access token whose scopes include the gatehouse:* roles you hold, or with an API key of an owner holding them."),
             paths($($handler),*),
             modifiers(&Security, &CommonErrors),
-            tags((name = "users", description = "Accounts"), (name = "clients", description = "OAuth clients"), (name = "audit", description = "The audit log"), (name = "keys", description = "Signing keys"), (name = "roles", description = "Roles and grants"), (name = "groups", description = "Groups and members"), (name = "service-accounts", description = "Service accounts"), (name = "api-keys", description = "API keys")),
+            tags((name = "users", description = "Accounts"), (name = "clients", description = "OAuth clients"), (name = "audit", description = "The audit log"), (name = "keys", description = "Signing keys"), (name = "roles", description = "Roles and grants"), (name = "groups", description = "Groups and members"), (name = "service-accounts", description = "Service accounts"), (name = "api-keys", description = "API keys"), (name = "webhooks", description = "Signed webhook subscriptions and their deliveries")),
         )]
         struct Document;
 
@@ -115,6 +116,14 @@ routes!(
     system::list_api_keys,
     system::create_api_key,
     system::revoke_api_key,
+    webhooks::list_webhooks,
+    webhooks::create_webhook,
+    webhooks::get_webhook,
+    webhooks::delete_webhook,
+    webhooks::enable_webhook,
+    webhooks::disable_webhook,
+    webhooks::rotate_webhook_secret,
+    webhooks::deliveries,
 );
 
 /// Adds the bearer security scheme.

@@ -11,6 +11,7 @@ pub mod scim;
 mod system;
 mod users;
 mod views;
+mod webhooks;
 
 pub use access::{ADMIN, ADMIN_ROLES, AUDIT, Access, Actor, Area, CLIENTS, Principal, USERS, Via};
 pub use clients::{ClientPatch, MAX_SECRET_GRACE, client_version};
@@ -18,6 +19,7 @@ pub use mails::AccountMails;
 pub use page::{Page, PageRequest};
 pub use users::{NewAccount, StateChange, UserFilter};
 pub use views::{ConsentView, FactorView, SessionView, UserDetail, UserView, version_of};
+pub use webhooks::DeliveryView;
 
 use sea_orm::DatabaseConnection;
 
@@ -67,6 +69,8 @@ pub struct AdminParts {
     pub reset_ttl: std::time::Duration,
     /// Renders and queues administration's mails; none where mail is not set up.
     pub mails: Option<std::sync::Arc<dyn AccountMails>>,
+    /// Webhook subscriptions.
+    pub webhooks: crate::events::Webhooks,
 }
 
 /// Administration: the operations of the admin API, console and CLI.

@@ -310,6 +310,7 @@ impl Services {
                     branding: self.config.branding.clone(),
                     data_dir: self.config.data_dir.clone(),
                 })),
+                webhooks: self.webhooks.clone(),
             },
         )
     }

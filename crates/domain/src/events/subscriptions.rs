@@ -30,7 +30,7 @@ pub struct NewWebhook {
 }
 
 /// A subscription as shown to administrators (never its secrets).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Webhook {
     /// Its id.
     pub id: String,
