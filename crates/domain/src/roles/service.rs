@@ -115,7 +115,12 @@ impl Roles {
             client_id: Set(client.map(str::to_owned)),
         }
         .insert(&txn)
-        .await?;
+        .await
+        // Made by someone else between the check and the insert (two nodes starting).
+        .map_err(|e| match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Error::Conflict("role"),
+            _ => Error::Database(e),
+        })?;
         let mut wanted: Vec<&String> = permissions.iter().collect();
         wanted.sort();
         wanted.dedup();

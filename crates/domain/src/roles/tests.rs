@@ -52,6 +52,24 @@ fn global(name: &str) -> RoleName {
 }
 
 backend_tests! {
+    async fn a_role_created_by_two_at_once_exists_once_and_the_other_hears_conflict(store: Store) {
+        let roles = Roles::new(&store);
+        let attempts: Vec<_> = (0..6)
+            .map(|_| {
+                let roles = roles.clone();
+                tokio::spawn(async move { roles.ensure("gatehouse:users").await })
+            })
+            .collect();
+        for attempt in attempts {
+            match attempt.await.unwrap() {
+                Ok(r) => assert_eq!(r.name, "gatehouse:users"),
+                Err(e) => assert!(matches!(e, Error::Conflict("role")), "{e}"),
+            }
+        }
+        let held: Vec<_> = roles.list().await.unwrap().into_iter().filter(|r| r.name == "gatehouse:users").collect();
+        assert_eq!(held.len(), 1);
+    }
+
     async fn create_grant_and_read_back(store: Store) {
         let roles = Roles::new(&store);
         let user = person(&store, "bob@example.com").await;
