@@ -194,6 +194,8 @@ harness::shared_server_tests! {
             (Method::POST, "/roles", Some(json!({"name": "Not A Name"})), "system"),
             (Method::GET, "/roles/no-such-role", None, "system"),
             (Method::DELETE, "/roles/no-such-role", None, "system"),
+            (Method::PUT, "/roles/no-such-role/permissions/docs:read", None, "system"),
+            (Method::DELETE, "/roles/no-such-role/permissions/docs:read", None, "system"),
             (Method::POST, "/roles/no-such-role/grants", Some(json!({"user": "x@example.com"})), "system"),
             (Method::DELETE, "/roles/no-such-role/grants?user=x@example.com", None, "system"),
             (Method::GET, "/groups", None, "system"),
@@ -641,6 +643,12 @@ harness::shared_server_tests! {
             Some(json!({"name": "ah-editor", "permissions": ["docs:write"]})), None).await;
         assert_eq!(status, 201, "{role}");
         assert_eq!(role["permissions"], json!(["docs:write"]));
+        let (status, _, role) = call(server, Method::PUT, "/roles/ah-editor/permissions/docs:read", Some(&admin), None, None).await;
+        assert_eq!((status.as_u16(), role["permissions"].clone()), (200, json!(["docs:read", "docs:write"])));
+        let (_, _, role) = call(server, Method::DELETE, "/roles/ah-editor/permissions/docs:write", Some(&admin), None, None).await;
+        assert_eq!(role["permissions"], json!(["docs:read"]));
+        let (status, _, _) = call(server, Method::PUT, "/roles/ah-editor/permissions/not-a-permission", Some(&admin), None, None).await;
+        assert_eq!(status, 400);
         let (status, _, group) = call(server, Method::POST, "/groups", Some(&admin), Some(json!({"name": "ah-team"})), None).await;
         assert_eq!(status, 201, "{group}");
         let (status, _, _) = call(server, Method::PUT, "/groups/ah-team/members/ah-member@example.com", Some(&admin), None, None).await;
@@ -707,7 +715,7 @@ harness::shared_server_tests! {
         let count = chrome
             .execute("return document.querySelectorAll('.opblock').length")
             .await;
-        assert_eq!(count, 53, "every operation drawn");
+        assert_eq!(count, 55, "every operation drawn");
         assert!(chrome.url().await.ends_with("/admin/api/explorer/"));
         chrome.quit().await;
     }
@@ -764,7 +772,7 @@ harness::shared_server_tests! {
             for method in item.as_object().unwrap().keys() {
                 operations += 1;
                 // Each documented operation is served: unauthenticated calls are 401, not 404.
-                let concrete = ["{id}", "{sid}", "{factor}", "{kid}", "{name}", "{user}"]
+                let concrete = ["{id}", "{sid}", "{factor}", "{kid}", "{name}", "{user}", "{permission}"]
                     .iter()
                     .fold(path.clone(), |p, param| p.replace(param, "x"));
                 let res = reqwest::Client::new()
@@ -775,7 +783,7 @@ harness::shared_server_tests! {
                 assert_eq!(res.status(), 401, "{method} {path}");
             }
         }
-        assert_eq!(operations, 53);
+        assert_eq!(operations, 55);
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
         let explorer = reqwest::get(server.url("/admin/api/explorer/")).await.unwrap();
         assert_eq!(explorer.status(), 200);
@@ -838,7 +846,7 @@ mod against_its_document {
                 .unwrap();
             let out = String::from_utf8_lossy(&run.stdout);
             assert!(run.status.success(), "schemathesis found failures:\n{out}{}", String::from_utf8_lossy(&run.stderr));
-            assert!(out.contains("Tested: 53"), "every operation was exercised:\n{out}");
+            assert!(out.contains("Tested: 55"), "every operation was exercised:\n{out}");
         }
     }
 }

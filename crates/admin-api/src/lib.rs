@@ -102,6 +102,8 @@ routes!(
     system::create_role,
     system::get_role,
     system::delete_role,
+    system::add_permission,
+    system::remove_permission,
     system::grant_role,
     system::revoke_role,
     system::list_groups,

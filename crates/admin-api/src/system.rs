@@ -138,6 +138,48 @@ pub async fn delete_role(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Gives a role a permission (`resource:action`).
+#[utoipa::path(tag = "roles", params(("name" = String, Path, description = "Role name"), ("permission" = String, Path, description = "resource:action"), RoleOf),
+    responses((status = 200, description = "The role now", body = RoleDetails)), security(("bearer" = [])))]
+#[put("/roles/{name}/permissions/{permission}")]
+pub async fn add_permission(
+    api: web::Data<AdminApi>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    of: web::Query<RoleOf>,
+) -> Result<HttpResponse, ApiError> {
+    let (name, permission) = path.into_inner();
+    let role = api
+        .admin
+        .set_role_permission(&caller.0, of.client_id.as_deref(), &name, &permission, true)
+        .await?;
+    Ok(HttpResponse::Ok().json(role))
+}
+
+/// Takes a permission from a role (tokens already issued keep theirs until they expire).
+#[utoipa::path(tag = "roles", params(("name" = String, Path, description = "Role name"), ("permission" = String, Path, description = "resource:action"), RoleOf),
+    responses((status = 200, description = "The role now", body = RoleDetails)), security(("bearer" = [])))]
+#[delete("/roles/{name}/permissions/{permission}")]
+pub async fn remove_permission(
+    api: web::Data<AdminApi>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    of: web::Query<RoleOf>,
+) -> Result<HttpResponse, ApiError> {
+    let (name, permission) = path.into_inner();
+    let role = api
+        .admin
+        .set_role_permission(
+            &caller.0,
+            of.client_id.as_deref(),
+            &name,
+            &permission,
+            false,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(role))
+}
+
 /// Who gets or loses a role: exactly one of `user` and `group`.
 #[derive(Debug, Deserialize, ToSchema, IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -114,6 +114,38 @@ impl Admin {
         .await
     }
 
+    /// Adds (`true`) or removes a permission of a role; returns the role as it is now.
+    pub async fn set_role_permission(
+        &self,
+        actor: &Actor,
+        client: Option<&str>,
+        name: &str,
+        permission: &str,
+        held: bool,
+    ) -> Result<RoleDetails> {
+        actor.require(Area::System, Access::Write)?;
+        let kind = if held {
+            self.parts
+                .roles
+                .add_permission(client, name, permission)
+                .await?;
+            "role.permission_added"
+        } else {
+            self.parts
+                .roles
+                .remove_permission(client, name, permission)
+                .await?;
+            "role.permission_removed"
+        };
+        self.audit(
+            actor,
+            role_event(kind, client),
+            json!({ "role": name, "permission": permission }),
+        )
+        .await?;
+        self.parts.roles.show(client, name).await
+    }
+
     /// Grants a role to a user (address or id) or a group.
     pub async fn grant_role(
         &self,
