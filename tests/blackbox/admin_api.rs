@@ -16,7 +16,7 @@ const PASSWORD: &str = "correct horse battery staple";
 const API: &str = "/admin/api/v1";
 
 /// A user holding `roles` (created if missing) and an API key of theirs; returns the key.
-async fn key_holding(server: &TestServer, email: &str, roles: &[&str]) -> String {
+pub(crate) async fn key_holding(server: &TestServer, email: &str, roles: &[&str]) -> String {
     let id = server.user(email, PASSWORD).await;
     let services = server.running().services.clone();
     let roles: Vec<String> = roles.iter().map(|r| (*r).to_owned()).collect();

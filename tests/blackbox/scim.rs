@@ -3,9 +3,8 @@
 //! of failure, and the discovery endpoints.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
-use domain::apikeys::{NewApiKey, Owner};
+use crate::admin_api::key_holding;
 use harness::rp::{Browser, Landing};
 use harness::{REDIRECT_URI, TestServer};
 use reqwest::{Method, StatusCode};
@@ -17,33 +16,6 @@ const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
-
-/// A user holding `roles` (created if missing) and an API key of theirs; returns the key.
-async fn key_holding(server: &TestServer, email: &str, roles: &[&str]) -> String {
-    let id = server.user(email, PASSWORD).await;
-    let services = server.running().services.clone();
-    let roles: Vec<String> = roles.iter().map(|r| (*r).to_owned()).collect();
-    server
-        .on_server(async move {
-            for role in &roles {
-                services.roles.ensure(role).await.unwrap();
-                services.roles.grant(role, &id).await.unwrap();
-            }
-            let (_, key) = services
-                .api_keys
-                .create(NewApiKey {
-                    name: "scim test".into(),
-                    owner: Owner::User(id),
-                    permissions: Vec::new(),
-                    expires_in: Duration::from_secs(86_400),
-                    rate_limit_per_minute: None,
-                })
-                .await
-                .unwrap();
-            key
-        })
-        .await
-}
 
 /// Calls SCIM with an `application/scim+json` body; returns status, headers and JSON.
 async fn call(
