@@ -90,36 +90,8 @@ pub async fn export(
 ) -> Result<HttpResponse, ApiError> {
     let filter = q.filter()?;
     let format = Format::parse(q.format.as_deref().unwrap_or("jsonl"))?;
-    // Refused before the answer starts: a stream cannot turn into a 403 half-way.
-    caller
-        .0
-        .require(domain::admin::Area::Audit, domain::admin::Access::Read)?;
-    let (reader, mut writer) = tokio::io::duplex(64 * 1024);
-    let admin = api.admin.clone();
-    let actor = caller.0;
-    tokio::spawn(async move {
-        if let Err(e) = admin
-            .export_audit(&actor, &filter, format, &mut writer)
-            .await
-        {
-            // The body ends early; the client sees a truncated download.
-            tracing::error!(error = %e, "audit export failed");
-        }
-    });
-    let body = futures_util::stream::unfold(reader, |mut reader| async move {
-        use tokio::io::AsyncReadExt as _;
-        let mut buf = vec![0u8; 16 * 1024];
-        match reader.read(&mut buf).await {
-            Ok(0) | Err(_) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((
-                    Ok::<_, std::io::Error>(actix_web::web::Bytes::from(buf)),
-                    reader,
-                ))
-            }
-        }
-    });
+    let body = api.admin.export_audit_stream(&caller.0, filter, format)?;
+    let body = futures_util::TryStreamExt::map_ok(body, actix_web::web::Bytes::from);
     let name = match format {
         Format::JsonLines => "audit.jsonl",
         Format::Csv => "audit.csv",

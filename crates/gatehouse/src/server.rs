@@ -473,6 +473,7 @@ fn login_ui(
             mfa_policy: mfa_policy(config),
             limits: limits(config),
             branding,
+            admin_require_mfa: config.admin.require_mfa,
         },
         limiter,
         users: services.users.clone(),
@@ -504,6 +505,7 @@ fn login_ui(
         roles: services.roles.clone(),
         federation: services.federation.clone(),
         upstream_protocol,
+        admin: services.admin(),
     }
 }
 

@@ -4,10 +4,11 @@
 //!
 //! Folders by what a person does, with one-way imports (see `docs/development.md`):
 //! [`web`] (what every page uses) ← [`flow`] (the sign-in state) ← the page families
-//! [`signin`], [`account`], [`enrol`] and [`consent`], which never import each other.
+//! [`signin`], [`account`], [`enrol`], [`consent`] and [`admin`], which never import each other.
 //! [`io`] (CAPTCHA, mail, text messages) serves them all.
 
 pub mod account;
+pub mod admin;
 pub mod branding;
 pub mod consent;
 pub mod enrol;
@@ -146,6 +147,7 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
             .route(aweb::get().to(invitation::show))
             .route(aweb::post().to(invitation::accept)),
     );
+    admin::configure(cfg);
     cfg.service(resource("/account").route(aweb::get().to(console::home)));
     cfg.service(
         resource("/account/profile")

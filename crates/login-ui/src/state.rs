@@ -44,6 +44,8 @@ pub struct UiSettings {
     pub branding: std::sync::Arc<crate::branding::Branding>,
     /// The language when nothing names a shipped one.
     pub default_language: crate::i18n::Lang,
+    /// Whether the admin console needs a sign-in with a second factor (`admin.require_mfa`).
+    pub admin_require_mfa: bool,
 }
 
 /// Limits on the mails a stranger can trigger: resets and verification resends.
@@ -126,4 +128,6 @@ pub struct LoginUi {
     pub federation: domain::federation::Federation,
     /// The protocol spoken with upstreams (the `federation` crate's, given by the binary).
     pub upstream_protocol: std::sync::Arc<dyn domain::federation::UpstreamProtocol>,
+    /// Administration, for the admin console (`/admin`).
+    pub admin: domain::admin::Admin,
 }

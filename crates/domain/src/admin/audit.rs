@@ -49,6 +49,43 @@ impl Admin {
         Ok(written)
     }
 
+    /// [`Admin::export_audit`] as a stream of chunks for an HTTP answer: refused before the
+    /// first byte (a stream cannot turn into a 403 half-way), then written by a task. A
+    /// failure after the start ends the stream early (logged).
+    pub fn export_audit_stream(
+        &self,
+        actor: &Actor,
+        filter: Filter,
+        format: Format,
+    ) -> Result<impl futures_util::Stream<Item = std::io::Result<Vec<u8>>> + Send + 'static> {
+        actor.require(Area::Audit, Access::Read)?;
+        let (reader, mut writer) = tokio::io::duplex(64 * 1024);
+        let admin = self.clone();
+        let actor = actor.clone();
+        tokio::spawn(async move {
+            if let Err(e) = admin
+                .export_audit(&actor, &filter, format, &mut writer)
+                .await
+            {
+                tracing::error!(error = %e, "audit export failed");
+            }
+        });
+        // The state is the reader until a read fails: the stream ends after the error.
+        Ok(futures_util::stream::unfold(Some(reader), |reader| async move {
+            use tokio::io::AsyncReadExt as _;
+            let mut reader = reader?;
+            let mut buf = vec![0u8; 16 * 1024];
+            match reader.read(&mut buf).await {
+                Ok(0) => None,
+                Ok(n) => {
+                    buf.truncate(n);
+                    Some((Ok(buf), Some(reader)))
+                }
+                Err(e) => Some((Err(e), None)),
+            }
+        }))
+    }
+
     /// Recomputes the hash chain and names the first broken row, if any.
     pub async fn verify_audit(&self, actor: &Actor) -> Result<Report> {
         actor.require(Area::Audit, Access::Read)?;

@@ -1,0 +1,96 @@
+//! The admin console (`/admin/...`): overview, users, clients, roles and groups, service
+//! accounts and API keys, identity providers, signing keys, webhooks and the audit log.
+//! Server-rendered, usable without JavaScript; every operation goes through
+//! `domain::admin`, which checks the administrator's roles and audits it (`via: console`).
+//! Imports `web` and `flow` only, like the other page families.
+
+mod audit;
+mod chart;
+mod clients;
+mod errors;
+mod guard;
+mod overview;
+mod shell;
+mod users;
+
+use actix_web::web as aweb;
+use serde::Deserialize;
+use time::format_description::well_known::Rfc3339;
+
+use crate::resource;
+
+/// The `done` query of a page shown after an action.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Done {
+    #[serde(default)]
+    done: String,
+}
+
+/// A time as the console shows it: RFC 3339, UTC, to the second.
+pub(crate) fn when(t: time::OffsetDateTime) -> String {
+    let t = t
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(t);
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+/// A path segment made of `value` (ids are ours, but never trusted to be URL-safe).
+pub(crate) fn path_segment(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// Refuses a destructive action whose confirmation box was not ticked.
+pub(crate) fn confirmed(confirm: &Option<String>) -> Result<(), errors::ConsoleError> {
+    match confirm.as_deref() {
+        Some("yes") => Ok(()),
+        _ => Err(errors::ConsoleError::NotConfirmed),
+    }
+}
+
+/// Mounts the console.
+pub(crate) fn configure(cfg: &mut aweb::ServiceConfig) {
+    cfg.service(resource("/admin").route(aweb::get().to(overview::show)));
+    cfg.service(
+        resource("/admin/users")
+            .route(aweb::get().to(users::list))
+            .route(aweb::post().to(users::create)),
+    );
+    cfg.service(resource("/admin/users/{id}").route(aweb::get().to(users::show)));
+    cfg.service(resource("/admin/users/{id}/profile").route(aweb::post().to(users::profile)));
+    cfg.service(resource("/admin/users/{id}/password").route(aweb::post().to(users::password)));
+    cfg.service(
+        resource("/admin/users/{id}/reset-mail").route(aweb::post().to(users::reset_mail)),
+    );
+    cfg.service(
+        resource("/admin/users/{id}/verify-email").route(aweb::post().to(users::verify_email)),
+    );
+    cfg.service(resource("/admin/users/{id}/state").route(aweb::post().to(users::state)));
+    cfg.service(
+        resource("/admin/users/{id}/factors/remove").route(aweb::post().to(users::remove_factor)),
+    );
+    cfg.service(resource("/admin/users/{id}/mfa/reset").route(aweb::post().to(users::reset_mfa)));
+    cfg.service(
+        resource("/admin/users/{id}/sessions/end").route(aweb::post().to(users::end_sessions)),
+    );
+    cfg.service(resource("/admin/users/{id}/delete").route(aweb::post().to(users::delete)));
+    cfg.service(
+        resource("/admin/clients")
+            .route(aweb::get().to(clients::list))
+            .route(aweb::post().to(clients::create)),
+    );
+    cfg.service(
+        resource("/admin/clients/{id}")
+            .route(aweb::get().to(clients::show))
+            .route(aweb::post().to(clients::update)),
+    );
+    cfg.service(
+        resource("/admin/clients/{id}/rotate-secret").route(aweb::post().to(clients::rotate)),
+    );
+    cfg.service(resource("/admin/clients/{id}/enable").route(aweb::post().to(clients::enable)));
+    cfg.service(resource("/admin/clients/{id}/disable").route(aweb::post().to(clients::disable)));
+    cfg.service(resource("/admin/clients/{id}/delete").route(aweb::post().to(clients::delete)));
+    cfg.service(resource("/admin/audit").route(aweb::get().to(audit::show)));
+    cfg.service(resource("/admin/audit/export").route(aweb::get().to(audit::export)));
+    cfg.service(resource("/admin/audit/verify").route(aweb::get().to(audit::verify)));
+}
