@@ -35,7 +35,7 @@ async fn submit(
 
 /// Sets up the authenticator for the browser's account: returns the key and the recovery
 /// codes shown once.
-async fn enroll(browser: &Browser, server: &TestServer) -> (String, Vec<String>) {
+pub(crate) async fn enroll(browser: &Browser, server: &TestServer) -> (String, Vec<String>) {
     let account = browser.open(&server.url("/account/two-step")).await;
     assert!(account.page().2.contains("Set up an authenticator app"));
     let setup = submit(browser, server, &account, "/account/mfa/totp", &[]).await;

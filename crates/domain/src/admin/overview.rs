@@ -1,7 +1,7 @@
 //! The console's overview: sign-ins and failures over time, live sessions and the latest
 //! security events.
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _,
     QuerySelect as _,
@@ -106,7 +106,7 @@ impl Admin {
             let rows: Vec<(String, i64)> = audit_event::Entity::find()
                 .select_only()
                 .column(audit_event::Column::Kind)
-                .column_as(Expr::col(audit_event::Column::Id).count(), "n")
+                .column_as(Expr::from(Func::count(Expr::col(audit_event::Column::Id))), "n")
                 .filter(audit_event::Column::OccurredAt.gte(start))
                 .filter(audit_event::Column::OccurredAt.lt(start + step))
                 .filter(audit_event::Column::Kind.is_in([SIGNED_IN, SIGN_IN_FAILED]))

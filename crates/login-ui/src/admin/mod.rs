@@ -27,11 +27,9 @@ pub(crate) struct Done {
 }
 
 /// A time as the console shows it: RFC 3339, UTC, to the second.
-pub(crate) fn when(t: time::OffsetDateTime) -> String {
-    let t = t
-        .to_offset(time::UtcOffset::UTC)
-        .replace_nanosecond(0)
-        .unwrap_or(t);
+pub(crate) fn when(t: &time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let t = t.replace_nanosecond(0).unwrap_or(t);
     t.format(&Rfc3339).unwrap_or_default()
 }
 
