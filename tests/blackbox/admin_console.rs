@@ -54,16 +54,40 @@ async fn submit(
 async fn console(server: &TestServer, email: &str, secret: &str) -> (Browser, Landing) {
     let browser = Browser::new(server);
     let login = browser.open(&server.url("/admin")).await;
-    assert!(login.page().1.contains("/login?next=%2Fadmin"), "{}", login.page().1);
+    assert!(
+        login.page().1.contains("/login?next=%2Fadmin"),
+        "{}",
+        login.page().1
+    );
     let body = login.page().2;
     let (csrf, next) = (hidden(body, "csrf").unwrap(), hidden(body, "next").unwrap());
     assert_eq!(next, "/admin");
     let second = browser
-        .post(&server.url("/login"), &[("csrf", csrf.as_str()), ("request", ""), ("next", &next), ("email", email), ("password", PASSWORD)])
+        .post(
+            &server.url("/login"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("request", ""),
+                ("next", &next),
+                ("email", email),
+                ("password", PASSWORD),
+            ],
+        )
         .await;
-    assert!(second.page().2.contains("Two-step verification"), "{}", second.page().2);
+    assert!(
+        second.page().2.contains("Two-step verification"),
+        "{}",
+        second.page().2
+    );
     let code = totp_at(secret, now() + 30);
-    let landed = submit(&browser, server, &second, "/login/mfa", &[("method", "totp"), ("code", &code)]).await;
+    let landed = submit(
+        &browser,
+        server,
+        &second,
+        "/login/mfa",
+        &[("method", "totp"), ("code", &code)],
+    )
+    .await;
     let (status, url, body) = landed.page();
     assert_eq!(status, 200, "{body}");
     assert!(url.ends_with("/admin"), "{url}");
@@ -91,7 +115,10 @@ async fn post_all(
 
 /// The text between `start` and the next `end` in `body`.
 fn between<'a>(body: &'a str, start: &str, end: &str) -> &'a str {
-    let from = body.find(start).unwrap_or_else(|| panic!("no {start} in {body}")) + start.len();
+    let from = body
+        .find(start)
+        .unwrap_or_else(|| panic!("no {start} in {body}"))
+        + start.len();
     &body[from..from + body[from..].find(end).unwrap()]
 }
 
@@ -111,7 +138,8 @@ harness::shared_server_tests! {
         let login = browser.open(&server.url("/account")).await;
         browser.sign_in(&login, email, PASSWORD).await;
         for path in ["/admin", "/admin/users", "/admin/clients", "/admin/audit", "/admin/audit/export"] {
-            let (status, _, body) = page(&browser, server, path).await.page();
+            let landed = page(&browser, server, path).await;
+            let (status, _, body) = landed.page();
             assert_eq!(status, 403, "{path}");
             assert!(body.contains("Not an administrator"), "{body}");
         }
@@ -121,7 +149,8 @@ harness::shared_server_tests! {
         // The role granted to this session, signed in with a password only: a second factor
         // is needed first, and saying so does not reveal anything else.
         grant(server, &id, &["gatehouse:admin"]).await;
-        let (status, _, body) = page(&browser, server, "/admin").await.page();
+        let landed = page(&browser, server, "/admin").await;
+        let (status, _, body) = landed.page();
         assert_eq!(status, 403);
         assert!(body.contains("second factor"), "{body}");
     }
@@ -135,7 +164,8 @@ harness::shared_server_tests! {
         assert!(!body.contains("Recent security events"), "the audit log is not theirs");
         assert_eq!(page(&browser, server, "/admin/users").await.page().0, 200);
         for path in ["/admin/clients", "/admin/audit", "/admin/audit/export?format=csv"] {
-            let (status, _, body) = page(&browser, server, path).await.page();
+            let landed = page(&browser, server, path).await;
+            let (status, _, body) = landed.page();
             assert_eq!(status, 403, "{path}");
             assert!(body.contains("gatehouse:"), "names the role needed: {body}");
         }
@@ -180,7 +210,9 @@ harness::shared_server_tests! {
         // An administrator cannot lock themselves out from the console either.
         let own = page(&browser, server, &format!("/admin/users/{admin_id}")).await;
         let refused = submit(&browser, server, &own, &format!("/admin/users/{admin_id}/delete"), &[("confirm", "yes")]).await;
-        assert_eq!(refused.page().0, 403, "{}", refused.page().2);
+        assert_eq!(refused.page().0, 409, "{}", refused.page().2);
+        assert!(refused.page().2.contains("their own account"), "{}", refused.page().2);
+        assert!(page(&browser, server, &format!("/admin/users/{admin_id}")).await.page().0 == 200, "still there");
     }
 
     async fn users_are_searched_created_and_administered(server) {

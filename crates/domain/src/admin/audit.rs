@@ -71,19 +71,22 @@ impl Admin {
             }
         });
         // The state is the reader until a read fails: the stream ends after the error.
-        Ok(futures_util::stream::unfold(Some(reader), |reader| async move {
-            use tokio::io::AsyncReadExt as _;
-            let mut reader = reader?;
-            let mut buf = vec![0u8; 16 * 1024];
-            match reader.read(&mut buf).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    buf.truncate(n);
-                    Some((Ok(buf), Some(reader)))
+        Ok(futures_util::stream::unfold(
+            Some(reader),
+            |reader| async move {
+                use tokio::io::AsyncReadExt as _;
+                let mut reader = reader?;
+                let mut buf = vec![0u8; 16 * 1024];
+                match reader.read(&mut buf).await {
+                    Ok(0) => None,
+                    Ok(n) => {
+                        buf.truncate(n);
+                        Some((Ok(buf), Some(reader)))
+                    }
+                    Err(e) => Some((Err(e), None)),
                 }
-                Err(e) => Some((Err(e), None)),
-            }
-        }))
+            },
+        ))
     }
 
     /// Recomputes the hash chain and names the first broken row, if any.

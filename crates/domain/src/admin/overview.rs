@@ -106,7 +106,10 @@ impl Admin {
             let rows: Vec<(String, i64)> = audit_event::Entity::find()
                 .select_only()
                 .column(audit_event::Column::Kind)
-                .column_as(Expr::from(Func::count(Expr::col(audit_event::Column::Id))), "n")
+                .column_as(
+                    Expr::from(Func::count(Expr::col(audit_event::Column::Id))),
+                    "n",
+                )
                 .filter(audit_event::Column::OccurredAt.gte(start))
                 .filter(audit_event::Column::OccurredAt.lt(start + step))
                 .filter(audit_event::Column::Kind.is_in([SIGNED_IN, SIGN_IN_FAILED]))

@@ -51,11 +51,14 @@ fn parse_time(field: &'static str, text: &str) -> Result<Option<OffsetDateTime>,
         return Ok(Some(t));
     }
     let minutes = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    let seconds = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let seconds =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
     PrimitiveDateTime::parse(text, minutes)
         .or_else(|_| PrimitiveDateTime::parse(text, seconds))
         .map(|t| Some(t.assume_utc()))
-        .map_err(|_| domain::Error::invalid(field, "is not a date and time (YYYY-MM-DDTHH:MM, UTC)"))
+        .map_err(|_| {
+            domain::Error::invalid(field, "is not a date and time (YYYY-MM-DDTHH:MM, UTC)")
+        })
 }
 
 impl AuditForm {

@@ -141,16 +141,36 @@ mod tests {
 
     #[test]
     fn the_tallest_bar_fills_the_plot_and_failures_sit_on_top() {
-        let chart = Chart::new("c", "t", &[bucket(0, 30, 10), bucket(1, 0, 0), bucket(2, 5, 0)], &naming());
+        let chart = Chart::new(
+            "c",
+            "t",
+            &[bucket(0, 30, 10), bucket(1, 0, 0), bucket(2, 5, 0)],
+            &naming(),
+        );
         let plot = HEIGHT - LABELS;
         let first = &chart.bars[0];
-        assert_eq!(first.ok_h + first.fail_h, plot, "the largest total is the full height");
+        assert_eq!(
+            first.ok_h + first.fail_h,
+            plot,
+            "the largest total is the full height"
+        );
         assert_eq!(first.fail_h, plot / 4, "a quarter of it failed");
-        assert_eq!(first.fail_y + first.fail_h, first.ok_y, "failures are stacked on the successes");
-        assert_eq!(chart.bars[1].ok_h + chart.bars[1].fail_h, 0, "an empty hour has no bar");
+        assert_eq!(
+            first.fail_y + first.fail_h,
+            first.ok_y,
+            "failures are stacked on the successes"
+        );
+        assert_eq!(
+            chart.bars[1].ok_h + chart.bars[1].fail_h,
+            0,
+            "an empty hour has no bar"
+        );
         assert!(chart.bars[2].ok_h > 0 && chart.bars[2].ok_h < plot);
         assert_eq!(chart.bars[1].label, "", "only every second bar is labelled");
-        assert_eq!((chart.total_succeeded, chart.total_failed, chart.max), (35, 10, 40));
+        assert_eq!(
+            (chart.total_succeeded, chart.total_failed, chart.max),
+            (35, 10, 40)
+        );
     }
 
     #[test]

@@ -203,7 +203,8 @@ impl EditForm {
             grant_types: Some(lines(&self.grant_types)),
             response_types: Some(lines(&self.response_types)),
             scopes: Some(lines(&self.scopes)),
-            token_endpoint_auth_method: (!public).then(|| self.token_endpoint_auth_method.trim().to_owned()),
+            token_endpoint_auth_method: (!public)
+                .then(|| self.token_endpoint_auth_method.trim().to_owned()),
             access_token_format: text(&self.access_token_format),
             id_token_signed_response_alg: text(&self.id_token_signed_response_alg),
             userinfo_signed_response_alg: text(&self.userinfo_signed_response_alg),
@@ -387,7 +388,10 @@ pub(crate) async fn enable(
     id: web::Path<String>,
     ConsoleForm { at, .. }: ConsoleForm<ActionForm>,
 ) -> ConsoleResult {
-    at.ui.admin.set_client_enabled(&at.actor, &id, true, None).await?;
+    at.ui
+        .admin
+        .set_client_enabled(&at.actor, &id, true, None)
+        .await?;
     Ok(back(&client_href(&id), "client_enabled"))
 }
 
@@ -397,7 +401,10 @@ pub(crate) async fn disable(
     ConsoleForm { at, form }: ConsoleForm<ActionForm>,
 ) -> ConsoleResult {
     confirmed(&form.confirm)?;
-    at.ui.admin.set_client_enabled(&at.actor, &id, false, None).await?;
+    at.ui
+        .admin
+        .set_client_enabled(&at.actor, &id, false, None)
+        .await?;
     Ok(back(&client_href(&id), "client_disabled"))
 }
 

@@ -108,7 +108,11 @@ where
         Box::pin(async move {
             let form = form.await?.into_inner();
             let ui = login_ui(&req)?;
-            if signed_in(&ui, &req).await.map_err(PageError::from)?.is_none() {
+            if signed_in(&ui, &req)
+                .await
+                .map_err(PageError::from)?
+                .is_none()
+            {
                 return Err(PageError::SeeOther("/login?next=/admin".into()).into());
             }
             if !Session::verify(&ui, &req, form.csrf()) {

@@ -57,9 +57,7 @@ pub(crate) fn configure(cfg: &mut aweb::ServiceConfig) {
     cfg.service(resource("/admin/users/{id}").route(aweb::get().to(users::show)));
     cfg.service(resource("/admin/users/{id}/profile").route(aweb::post().to(users::profile)));
     cfg.service(resource("/admin/users/{id}/password").route(aweb::post().to(users::password)));
-    cfg.service(
-        resource("/admin/users/{id}/reset-mail").route(aweb::post().to(users::reset_mail)),
-    );
+    cfg.service(resource("/admin/users/{id}/reset-mail").route(aweb::post().to(users::reset_mail)));
     cfg.service(
         resource("/admin/users/{id}/verify-email").route(aweb::post().to(users::verify_email)),
     );

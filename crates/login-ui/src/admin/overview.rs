@@ -6,11 +6,11 @@ use actix_web::web;
 use askama::Template;
 use domain::audit::AuditRecord;
 
+use super::Done;
 use super::chart::{Chart, Naming};
 use super::errors::ConsoleResult;
 use super::guard::Console;
 use super::shell::{Section, Shell};
-use super::Done;
 use crate::web::csp::Csp;
 use crate::web::render;
 
@@ -40,8 +40,18 @@ pub(crate) async fn show(at: Console, done: web::Query<Done>) -> ConsoleResult {
     let page = OverviewPage {
         shell: Shell::new(&at, Section::Overview, "Overview", &done.done),
         charts: vec![
-            Chart::new("day", "Sign-ins, last 24 hours (per hour, UTC)", &overview.last_day, &hours),
-            Chart::new("week", "Sign-ins, last 7 days (per day, UTC)", &overview.last_week, &days),
+            Chart::new(
+                "day",
+                "Sign-ins, last 24 hours (per hour, UTC)",
+                &overview.last_day,
+                &hours,
+            ),
+            Chart::new(
+                "week",
+                "Sign-ins, last 7 days (per day, UTC)",
+                &overview.last_week,
+                &days,
+            ),
         ],
         live_sessions: overview.live_sessions,
         events: overview.security_events,

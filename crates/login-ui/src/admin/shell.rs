@@ -86,17 +86,26 @@ pub(crate) struct NavItem {
 const DONE: &[(&str, &str)] = &[
     ("user_created", "The account was created."),
     ("user_updated", "The profile was saved."),
-    ("password_set", "The password was set; the account's sessions were ended."),
+    (
+        "password_set",
+        "The password was set; the account's sessions were ended.",
+    ),
     ("reset_sent", "A password reset link was mailed."),
     ("email_verified", "The address is marked as verified."),
     ("state_changed", "The account's state was changed."),
     ("factor_removed", "The second factor was removed."),
-    ("mfa_reset", "Every second factor, recovery code and passkey of the account was removed."),
+    (
+        "mfa_reset",
+        "Every second factor, recovery code and passkey of the account was removed.",
+    ),
     ("sessions_ended", "The sessions were ended."),
     ("user_deleted", "The account was deleted."),
     ("client_updated", "The client was saved."),
     ("client_enabled", "The client was enabled."),
-    ("client_disabled", "The client was disabled: it can no longer sign anyone in."),
+    (
+        "client_disabled",
+        "The client was disabled: it can no longer sign anyone in.",
+    ),
     ("client_deleted", "The client was deleted."),
     ("role_created", "The role was created."),
     ("role_deleted", "The role was deleted."),
@@ -106,7 +115,10 @@ const DONE: &[(&str, &str)] = &[
     ("group_changed", "The group was changed."),
     ("account_deleted", "The service account was deleted."),
     ("key_revoked", "The API key was revoked."),
-    ("keys_rotated", "New signing keys are in use; the old ones stay published until they expire."),
+    (
+        "keys_rotated",
+        "New signing keys are in use; the old ones stay published until they expire.",
+    ),
     ("key_retired", "The key is no longer published."),
     ("idp_changed", "The identity provider was saved."),
     ("idp_deleted", "The identity provider was deleted."),
@@ -133,7 +145,12 @@ pub(crate) struct Shell {
 
 impl Shell {
     /// The shell of a page of `section` titled `title`; `done` names the last action's result.
-    pub(crate) fn new(at: &Console, section: Section, title: impl Into<String>, done: &str) -> Self {
+    pub(crate) fn new(
+        at: &Console,
+        section: Section,
+        title: impl Into<String>,
+        done: &str,
+    ) -> Self {
         Self {
             csrf: at.csrf.clone(),
             who: at

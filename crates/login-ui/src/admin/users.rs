@@ -271,7 +271,10 @@ pub(crate) async fn state(
     if matches!(change, StateChange::Suspend { .. } | StateChange::Disable) {
         confirmed(&form.confirm)?;
     }
-    at.ui.admin.change_user_state(&at.actor, &id, change).await?;
+    at.ui
+        .admin
+        .change_user_state(&at.actor, &id, change)
+        .await?;
     Ok(back(&user_href(&id), "state_changed"))
 }
 
