@@ -473,7 +473,128 @@ harness::shared_server_tests! {
         assert_eq!(icon.headers()["content-type"], "image/svg+xml");
     }
 
+    async fn the_admin_console_passes_axe(server) {
+        admin_console(server).await;
+    }
+
     async fn sign_in_and_second_step_by_keyboard_alone(server) {
         keyboard_only(server).await;
     }
+}
+
+/// The pages of the admin console an administrator opens (English: the console is not
+/// translated), with a refused edit among them.
+const ADMIN_PAGES: &[(&str, &str)] = &[
+    ("admin-overview", "/admin"),
+    ("admin-users", "/admin/users"),
+    ("admin-clients", "/admin/clients"),
+    ("admin-audit", "/admin/audit"),
+    ("admin-audit-verified", "/admin/audit/verify"),
+];
+
+/// axe over the admin console, signed in as an administrator with an authenticator code.
+async fn admin_console(server: &TestServer) {
+    if !webdriver::available() {
+        harness::skip_or_fail(
+            "Debian chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)",
+        );
+        return;
+    }
+    let Some(axe) = axe_source() else {
+        harness::skip_or_fail("axe-core (npm ci --prefix tests/a11y)");
+        return;
+    };
+    let email = "a11y-admin@example.com";
+    let id = server.user(email, PASSWORD).await;
+    let (client_id, _) = server.client(|c| c.name = "Example App".into()).await;
+    let mut sweep = Sweep {
+        chrome: Chrome::start_in("en").await,
+        axe,
+        lang: "en",
+        shots: std::env::var_os("GATEHOUSE_SCREENSHOTS").map(std::path::PathBuf::from),
+        found: Vec::new(),
+        pages: 0,
+    };
+    sweep
+        .chrome
+        .goto(&server.url("/login?next=/account/two-step"))
+        .await;
+    sweep.chrome.type_into("#email", email).await;
+    sweep.chrome.type_into("#password", PASSWORD).await;
+    sweep
+        .chrome
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    sweep
+        .chrome
+        .wait_for_text("action=\"/account/mfa/totp\"")
+        .await;
+    let secret = set_up_totp(&mut sweep).await;
+    let roles = server.running().services.roles.clone();
+    let user = id.clone();
+    server
+        .on_server(async move { roles.grant("gatehouse:admin", &user).await })
+        .await
+        .unwrap();
+    sweep.chrome.delete_cookies().await;
+    sweep.chrome.goto(&server.url("/admin")).await;
+    sweep.chrome.type_into("#email", email).await;
+    sweep.chrome.type_into("#password", PASSWORD).await;
+    sweep
+        .chrome
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    sweep.chrome.wait_for_text("action=\"/login/mfa\"").await;
+    sweep
+        .chrome
+        .type_into("#code", &totp_at(&secret, now() + 30))
+        .await;
+    sweep
+        .chrome
+        .click("form[action='/login/mfa'] button[type=submit]")
+        .await;
+    sweep
+        .chrome
+        .wait_for_text("id=\"section-title\">Overview<")
+        .await;
+    for (page, path) in ADMIN_PAGES {
+        sweep.open(server, page, path).await;
+    }
+    sweep
+        .open(server, "admin-user", &format!("/admin/users/{id}"))
+        .await;
+    sweep
+        .open(
+            server,
+            "admin-client",
+            &format!("/admin/clients/{client_id}"),
+        )
+        .await;
+    // A refused edit: the reason on top, focused.
+    sweep
+        .chrome
+        .execute("document.getElementById('c-redirects').value = 'not a uri'")
+        .await;
+    sweep
+        .chrome
+        .click(&format!(
+            "form[action='/admin/clients/{client_id}'] button[type=submit]"
+        ))
+        .await;
+    sweep.chrome.wait_for_text("id=\"form-error\"").await;
+    sweep.check("admin-client-refused").await;
+    let Sweep {
+        chrome,
+        found,
+        pages,
+        ..
+    } = sweep;
+    chrome.quit().await;
+    assert_eq!(pages, 3 + ADMIN_PAGES.len() + 3, "every page was checked");
+    assert!(
+        found.is_empty(),
+        "{} serious or critical violations:\n{}",
+        found.len(),
+        found.join("\n")
+    );
 }

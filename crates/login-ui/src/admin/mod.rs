@@ -33,6 +33,18 @@ pub(crate) fn when(t: &time::OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
+/// A session's authentication methods (`amr`, stored as a JSON list) as words.
+pub(crate) fn methods(amr: &serde_json::Value) -> String {
+    amr.as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(serde_json::Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" + ")
+        })
+        .unwrap_or_default()
+}
+
 /// A path segment made of `value` (ids are ours, but never trusted to be URL-safe).
 pub(crate) fn path_segment(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
