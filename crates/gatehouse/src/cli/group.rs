@@ -1,6 +1,7 @@
 //! `gatehouse group ...`
 
 use clap::Subcommand;
+use domain::admin::Actor;
 use domain::audit::AuditEvent;
 use serde_json::json;
 
@@ -65,6 +66,15 @@ pub enum GroupCommand {
         /// The enclosing group.
         name: String,
         /// The group to put inside it.
+        subgroup: String,
+        #[command(flatten)]
+        out: Json,
+    },
+    /// Take SUBGROUP out of GROUP, to the top.
+    RemoveSubgroup {
+        /// The enclosing group.
+        name: String,
+        /// The subgroup.
         subgroup: String,
         #[command(flatten)]
         out: Json,
@@ -173,16 +183,24 @@ pub async fn run(services: &Services, cmd: GroupCommand) -> anyhow::Result<()> {
             subgroup,
             out,
         } => {
-            groups.add_subgroup(&name, &subgroup).await?;
-            let data = json!({ "group": name, "subgroup": subgroup, "via": "cli" });
-            audit(services, "group.subgroup_added", data).await?;
-            done(
-                services,
-                &name,
-                &out,
-                format!("{subgroup} is now inside {name}"),
-            )
-            .await
+            services
+                .admin()
+                .set_subgroup(&Actor::operator(), &name, &subgroup, true)
+                .await?;
+            let text = format!("{subgroup} is now inside {name}");
+            done(services, &name, &out, text).await
+        }
+        GroupCommand::RemoveSubgroup {
+            name,
+            subgroup,
+            out,
+        } => {
+            services
+                .admin()
+                .set_subgroup(&Actor::operator(), &name, &subgroup, false)
+                .await?;
+            let text = format!("{subgroup} is no longer inside {name}");
+            done(services, &name, &out, text).await
         }
     }
 }

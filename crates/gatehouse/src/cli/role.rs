@@ -1,6 +1,7 @@
 //! `gatehouse role ...`
 
 use clap::{Args, Subcommand};
+use domain::admin::Actor;
 use domain::audit::AuditEvent;
 use domain::roles::{RoleGrantee, RoleName};
 use serde_json::json;
@@ -323,25 +324,23 @@ pub async fn run(services: &Services, cmd: RoleCommand) -> anyhow::Result<()> {
             remove,
             out,
         } => {
-            let outer = RoleName {
-                client_id: role.client.clone(),
-                name: role.name.clone(),
-            };
             let inner = RoleName {
-                client_id: other_client.clone(),
+                client_id: other_client,
                 name: other.clone(),
             };
-            let data = json!({ "other": other, "other_client_id": other_client });
-            let text = if remove {
-                roles.exclude(&outer, &inner).await?;
-                audit(services, "role.include_removed", &role, data).await?;
-                format!("{} no longer includes {other}", role.label())
+            let shown = services
+                .admin()
+                .set_role_include(&Actor::operator(), role.client(), &role.name, &inner, !remove)
+                .await?;
+            if out.json {
+                return output::json(&shown);
+            }
+            if remove {
+                println!("{} no longer includes {other}", role.label());
             } else {
-                roles.include(&outer, &inner).await?;
-                audit(services, "role.included", &role, data).await?;
-                format!("{} now includes {other}", role.label())
-            };
-            done(services, &role, &out, text).await
+                println!("{} now includes {other}", role.label());
+            }
+            Ok(())
         }
     }
 }
