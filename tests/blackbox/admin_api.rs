@@ -748,7 +748,7 @@ harness::shared_server_tests! {
         let count = chrome
             .execute("return document.querySelectorAll('.opblock').length")
             .await;
-        assert_eq!(count, 55, "every operation drawn");
+        assert_eq!(count, 73, "every operation drawn");
         assert!(chrome.url().await.ends_with("/admin/api/explorer/"));
         chrome.quit().await;
     }
