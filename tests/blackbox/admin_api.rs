@@ -1047,7 +1047,15 @@ mod idps_and_policies {
 
     /// The audit rows of `kind`, newest first, through the API.
     async fn audited(server: &TestServer, key: &str, kind: &str) -> Vec<Value> {
-        let (status, _, page) = call(server, Method::GET, &format!("/audit?kind={kind}&limit=50"), Some(key), None, None).await;
+        let (status, _, page) = call(
+            server,
+            Method::GET,
+            &format!("/audit?kind={kind}&limit=50"),
+            Some(key),
+            None,
+            None,
+        )
+        .await;
         assert_eq!(status, 200, "{page}");
         page["items"].as_array().unwrap().clone()
     }

@@ -4,8 +4,8 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use domain::admin::{UpstreamView, upstream_version};
 use domain::federation::{
-    Endpoints, FirstLogin, Mapping, MappingTarget, NewMapping, NewUpstream, Preset,
-    PresetSettings, PresetSetup, UpstreamChanges,
+    Endpoints, FirstLogin, Mapping, MappingTarget, NewMapping, NewUpstream, Preset, PresetSettings,
+    PresetSetup, UpstreamChanges,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -273,7 +273,10 @@ pub async fn update_idp(
             expected.as_deref(),
         )
         .await?;
-    Ok(json_with_etag(&updated, &upstream_version(&updated.upstream)))
+    Ok(json_with_etag(
+        &updated,
+        &upstream_version(&updated.upstream),
+    ))
 }
 
 /// Deletes an identity provider with its account links (the accounts stay) and its mapping
@@ -332,7 +335,9 @@ pub async fn add_mapping(
         (Some(r), None) => MappingTarget::Role(r),
         (None, Some(g)) => MappingTarget::Group(g),
         _ => {
-            return Err(domain::Error::invalid("role", "give exactly one of role and group").into());
+            return Err(
+                domain::Error::invalid("role", "give exactly one of role and group").into(),
+            );
         }
     };
     let made = api
@@ -361,5 +366,9 @@ pub async fn remove_mapping(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (name, id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(api.admin.remove_upstream_mapping(&caller.0, &name, &id).await?))
+    Ok(HttpResponse::Ok().json(
+        api.admin
+            .remove_upstream_mapping(&caller.0, &name, &id)
+            .await?,
+    ))
 }

@@ -132,7 +132,10 @@ impl Relation {
             (Some(u), None, None) => Ok(AclSubject::User(u.clone())),
             (None, Some(g), None) => Ok(AclSubject::Group(g.clone())),
             (None, None, Some(r)) => Ok(AclSubject::Role(r.clone())),
-            _ => Err(domain::Error::invalid("subject", "give exactly one of user, group and role").into()),
+            _ => Err(
+                domain::Error::invalid("subject", "give exactly one of user, group and role")
+                    .into(),
+            ),
         }
     }
 }

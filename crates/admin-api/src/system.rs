@@ -214,7 +214,13 @@ pub async fn include_role(
     let (name, other) = path.into_inner();
     let role = api
         .admin
-        .set_role_include(&caller.0, of.client_id.as_deref(), &name, &of.other(other), true)
+        .set_role_include(
+            &caller.0,
+            of.client_id.as_deref(),
+            &name,
+            &of.other(other),
+            true,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(role))
 }
@@ -232,7 +238,13 @@ pub async fn exclude_role(
     let (name, other) = path.into_inner();
     let role = api
         .admin
-        .set_role_include(&caller.0, of.client_id.as_deref(), &name, &of.other(other), false)
+        .set_role_include(
+            &caller.0,
+            of.client_id.as_deref(),
+            &name,
+            &of.other(other),
+            false,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(role))
 }
@@ -398,7 +410,9 @@ pub async fn add_subgroup(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (name, child) = path.into_inner();
-    api.admin.set_subgroup(&caller.0, &name, &child, true).await?;
+    api.admin
+        .set_subgroup(&caller.0, &name, &child, true)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -412,7 +426,9 @@ pub async fn remove_subgroup(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (name, child) = path.into_inner();
-    api.admin.set_subgroup(&caller.0, &name, &child, false).await?;
+    api.admin
+        .set_subgroup(&caller.0, &name, &child, false)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -165,9 +165,7 @@ mod tests {
                     leaves(sub, format!("{path} {}", sub.get_name()), out);
                 }
             } else {
-                let json = cmd
-                    .get_arguments()
-                    .any(|a| a.get_long() == Some("json"));
+                let json = cmd.get_arguments().any(|a| a.get_long() == Some("json"));
                 out.push((path, json));
             }
         }

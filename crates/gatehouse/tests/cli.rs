@@ -2932,7 +2932,13 @@ fn a_command_of_each_family_prints_one_json_document() {
     let eng = json(&["group", "remove-subgroup", "json-eng", "json-backend"]);
     assert_eq!(eng["subgroups"], serde_json::json!([]));
     let rotated = json(&["keys", "rotate", "--alg", "ES256"]);
-    assert!(rotated.as_array().unwrap().iter().any(|k| k["state"] == "active"));
+    assert!(
+        rotated
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["state"] == "active")
+    );
     for args in [
         &["user", "list"][..],
         &["client", "show", rs.as_str()],

@@ -10,7 +10,11 @@ use crate::{Error, Result};
 
 impl Admin {
     /// The policy set of a resource server; `NotFound` when it has none.
-    pub async fn policy_set(&self, actor: &Actor, resource_server: &str) -> Result<StoredPolicySet> {
+    pub async fn policy_set(
+        &self,
+        actor: &Actor,
+        resource_server: &str,
+    ) -> Result<StoredPolicySet> {
         actor.require(Area::System, Access::Read)?;
         self.parts
             .policies
@@ -97,7 +101,11 @@ impl Admin {
         resource: &str,
     ) -> Result<AclEntry> {
         actor.require(Area::System, Access::Write)?;
-        let (ty, id) = self.parts.policies.resource(resource_server, resource).await?;
+        let (ty, id) = self
+            .parts
+            .policies
+            .resource(resource_server, resource)
+            .await?;
         let entry = self
             .parts
             .policies
@@ -128,7 +136,11 @@ impl Admin {
         resource: &str,
     ) -> Result<()> {
         actor.require(Area::System, Access::Write)?;
-        let (ty, id) = self.parts.policies.resource(resource_server, resource).await?;
+        let (ty, id) = self
+            .parts
+            .policies
+            .resource(resource_server, resource)
+            .await?;
         self.parts
             .policies
             .acl()

@@ -524,17 +524,20 @@ impl Upstreams {
 
     async fn record(&self, kind: &'static str, up: &Upstream, by: ChangedBy<'_>) -> Result<()> {
         self.audit
-            .record(by.event(AuditEvent::success(kind), json!({
-                "upstream": up.name,
-                "upstream_id": up.id,
-                "issuer": up.issuer,
-                "preset": up.preset.map(Preset::as_str),
-                "first_login": up.first_login.as_str(),
-                "trusted_for_email": up.trusted_for_email,
-                "trusted_for_acr": up.trusted_for_acr,
-                "trusted_for_mfa": up.trusted_for_mfa,
-                "enabled": up.enabled,
-            })))
+            .record(by.event(
+                AuditEvent::success(kind),
+                json!({
+                    "upstream": up.name,
+                    "upstream_id": up.id,
+                    "issuer": up.issuer,
+                    "preset": up.preset.map(Preset::as_str),
+                    "first_login": up.first_login.as_str(),
+                    "trusted_for_email": up.trusted_for_email,
+                    "trusted_for_acr": up.trusted_for_acr,
+                    "trusted_for_mfa": up.trusted_for_mfa,
+                    "enabled": up.enabled,
+                }),
+            ))
             .await
     }
 

@@ -534,9 +534,7 @@ async fn mapping(services: &Services, cmd: MappingCommand) -> anyhow::Result<()>
             Ok(())
         }
         MappingCommand::Remove { name, id, json } => {
-            let gone = admin
-                .remove_upstream_mapping(&operator, &name, &id)
-                .await?;
+            let gone = admin.remove_upstream_mapping(&operator, &name, &id).await?;
             if json {
                 return output::json(&serde_json::json!({ "removed": gone }));
             }

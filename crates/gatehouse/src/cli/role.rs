@@ -330,7 +330,13 @@ pub async fn run(services: &Services, cmd: RoleCommand) -> anyhow::Result<()> {
             };
             let shown = services
                 .admin()
-                .set_role_include(&Actor::operator(), role.client(), &role.name, &inner, !remove)
+                .set_role_include(
+                    &Actor::operator(),
+                    role.client(),
+                    &role.name,
+                    &inner,
+                    !remove,
+                )
                 .await?;
             if out.json {
                 return output::json(&shown);
