@@ -30,7 +30,7 @@ pub enum KeysCommand {
 pub async fn run(services: &Services, cmd: KeysCommand) -> anyhow::Result<()> {
     match cmd {
         KeysCommand::List { json } => {
-            let keys = services.keys.list().await?;
+            let keys = services.admin().list_keys(&Actor::operator()).await?;
             if json {
                 return output::json(&keys);
             }
