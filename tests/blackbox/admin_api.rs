@@ -218,7 +218,40 @@ harness::shared_server_tests! {
             (Method::POST, "/webhooks/no-such-hook/disable", None, "system"),
             (Method::POST, "/webhooks/no-such-hook/rotate-secret", Some(json!({})), "system"),
             (Method::GET, "/webhooks/no-such-hook/deliveries", None, "system"),
+            (Method::PUT, "/roles/no-such-role/includes/other-role", None, "system"),
+            (Method::DELETE, "/roles/no-such-role/includes/other-role", None, "system"),
+            (Method::PUT, "/groups/no-such-group/subgroups/other-group", None, "system"),
+            (Method::DELETE, "/groups/no-such-group/subgroups/other-group", None, "system"),
+            (Method::GET, "/idps", None, "system"),
+            (Method::POST, "/idps", Some(json!({"name": "Not A Name", "issuer": "https://idp.example", "client_id": "x"})), "system"),
+            (Method::GET, "/idps/no-such-idp", None, "system"),
+            (Method::PATCH, "/idps/no-such-idp", Some(json!({"enabled": true})), "system"),
+            (Method::DELETE, "/idps/no-such-idp", None, "system"),
+            (Method::GET, "/idps/no-such-idp/mappings", None, "system"),
+            (Method::POST, "/idps/no-such-idp/mappings", Some(json!({"claim": "groups", "value": "x", "role": "r"})), "system"),
+            (Method::DELETE, "/idps/no-such-idp/mappings/m1", None, "system"),
+            (Method::GET, "/policies/no-such-client", None, "system"),
+            (Method::PUT, "/policies/no-such-client", Some(json!({"schema": "", "policies": ""})), "system"),
+            (Method::DELETE, "/policies/no-such-client", None, "system"),
+            (Method::GET, "/relations?resource_server=no-such-client", None, "system"),
+            (Method::POST, "/relations", Some(json!({"resource_server": "no-such-client", "user": "x@example.com", "relation": "owner", "resource": "Document:1"})), "system"),
+            (Method::DELETE, "/relations?resource_server=no-such-client&user=x@example.com&relation=owner&resource=Document:1", None, "system"),
         ];
+        // The table is complete: every operation of the document is in it.
+        let doc: Value = reqwest::get(server.url("/admin/api/openapi.json")).await.unwrap().json().await.unwrap();
+        let matches = |template: &str, path: &str| {
+            let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('?').next().unwrap().split('/').collect());
+            t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| t.starts_with('{') || t == p)
+        };
+        for (template, item) in doc["paths"].as_object().unwrap() {
+            let template = template.strip_prefix(API).unwrap();
+            for method in item.as_object().unwrap().keys() {
+                assert!(
+                    routes.iter().any(|(m, path, _, _)| m.as_str().eq_ignore_ascii_case(method) && matches(template, path)),
+                    "{method} {template} is missing from this table"
+                );
+            }
+        }
         let callers: [(&str, Option<&str>); 7] = [
             ("none", None),
             ("user token without the role", Some(&token)),
@@ -715,7 +748,7 @@ harness::shared_server_tests! {
         let count = chrome
             .execute("return document.querySelectorAll('.opblock').length")
             .await;
-        assert_eq!(count, 55, "every operation drawn");
+        assert_eq!(count, 73, "every operation drawn");
         assert!(chrome.url().await.ends_with("/admin/api/explorer/"));
         chrome.quit().await;
     }
@@ -772,7 +805,7 @@ harness::shared_server_tests! {
             for method in item.as_object().unwrap().keys() {
                 operations += 1;
                 // Each documented operation is served: unauthenticated calls are 401, not 404.
-                let concrete = ["{id}", "{sid}", "{factor}", "{kid}", "{name}", "{user}", "{permission}"]
+                let concrete = ["{id}", "{sid}", "{factor}", "{kid}", "{name}", "{user}", "{permission}", "{other}", "{child}", "{resource_server}"]
                     .iter()
                     .fold(path.clone(), |p, param| p.replace(param, "x"));
                 let res = reqwest::Client::new()
@@ -783,7 +816,7 @@ harness::shared_server_tests! {
                 assert_eq!(res.status(), 401, "{method} {path}");
             }
         }
-        assert_eq!(operations, 55);
+        assert_eq!(operations, 73);
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
         let explorer = reqwest::get(server.url("/admin/api/explorer/")).await.unwrap();
         assert_eq!(explorer.status(), 200);
@@ -846,7 +879,7 @@ mod against_its_document {
                 .unwrap();
             let out = String::from_utf8_lossy(&run.stdout);
             assert!(run.status.success(), "schemathesis found failures:\n{out}{}", String::from_utf8_lossy(&run.stderr));
-            assert!(out.contains("Tested: 55"), "every operation was exercised:\n{out}");
+            assert!(out.contains("Tested: 73"), "every operation was exercised:\n{out}");
         }
     }
 }
@@ -1003,6 +1036,237 @@ mod signing_keys {
                     .all(&db).await.unwrap().into_iter().map(|r| r.kind).collect::<Vec<_>>()
             }).await;
             assert!(kinds.contains(&"keys.rotated".to_owned()) && kinds.contains(&"keys.retired".to_owned()), "{kinds:?}");
+        }
+    }
+}
+
+/// Upstream identity providers, their mapping rules, policy sets and ACL relations, and
+/// composite roles and subgroups, administered over the API as the CLI does.
+mod idps_and_policies {
+    use super::*;
+
+    /// The audit rows of `kind`, newest first, through the API.
+    async fn audited(server: &TestServer, key: &str, kind: &str) -> Vec<Value> {
+        let (status, _, page) = call(
+            server,
+            Method::GET,
+            &format!("/audit?kind={kind}&limit=50"),
+            Some(key),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{page}");
+        page["items"].as_array().unwrap().clone()
+    }
+
+    harness::shared_server_tests! {
+        setup = |_| {};
+
+        async fn identity_providers_and_their_mapping_rules_are_administered_over_the_api(server) {
+            let admin = key_holding(server, "ap-admin@example.com", &["gatehouse:admin"]).await;
+            let (_, _, me) = call(server, Method::GET, "/users/ap-admin@example.com", Some(&admin), None, None).await;
+            let admin_id = me["id"].as_str().unwrap().to_owned();
+            let secret = "ap-upstream-secret-value";
+            let (status, headers, made) = call(server, Method::POST, "/idps", Some(&admin), Some(json!({
+                "name": "ap-corp", "issuer": "https://idp.ap.example", "client_id": "gatehouse",
+                "client_secret": secret, "trusted_for_email": true, "first_login": "link",
+            })), None).await;
+            assert_eq!(status, 201, "{made}");
+            assert_eq!(made["has_client_secret"], true);
+            assert_eq!(made["first_login"], "link");
+            assert!(made["redirect_uri"].as_str().unwrap().ends_with("/login/upstream/callback"), "{made}");
+            assert!(!made.to_string().contains(secret), "the secret never comes back: {made}");
+            let first = etag(&headers);
+
+            // A preset takes its issuer; Apple needs its key; a name is taken once.
+            let (status, _, gh) = call(server, Method::POST, "/idps", Some(&admin), Some(json!({
+                "name": "ap-github", "preset": "github", "client_id": "Iv1.abc", "client_secret": "gh-secret",
+            })), None).await;
+            assert_eq!(status, 201, "{gh}");
+            assert_eq!((gh["preset"].as_str(), gh["issuer"].as_str()), (Some("github"), Some("https://github.com")));
+            let (status, _, p) = call(server, Method::POST, "/idps", Some(&admin), Some(json!({
+                "name": "ap-apple", "preset": "apple", "client_id": "com.example.web",
+            })), None).await;
+            assert_eq!((status.as_u16(), p["type"].as_str()), (400, Some("https://gatehouse.dev/problems/invalid")), "{p}");
+            let (status, _, p) = call(server, Method::POST, "/idps", Some(&admin), Some(json!({
+                "name": "ap-corp", "issuer": "https://other.ap.example", "client_id": "x",
+            })), None).await;
+            assert_eq!(status, 409, "{p}");
+            let (status, _, p) = call(server, Method::POST, "/idps", Some(&admin), Some(json!({
+                "name": "ap-plain", "issuer": "https://idp.ap.example", "client_id": "x", "tenant": "common",
+            })), None).await;
+            assert_eq!((status.as_u16(), p["field"].as_str()), (400, Some("preset")), "{p}");
+
+            let (status, _, list) = call(server, Method::GET, "/idps", Some(&admin), None, None).await;
+            assert_eq!(status, 200);
+            let names: Vec<&str> = list.as_array().unwrap().iter().filter_map(|u| u["name"].as_str()).collect();
+            assert!(names.contains(&"ap-corp") && names.contains(&"ap-github"), "{names:?}");
+            assert!(!list.to_string().contains(secret) && !list.to_string().contains("gh-secret"));
+
+            // Edited under If-Match: a stale version is refused and writes nothing.
+            let (status, headers, edited) = call(server, Method::PATCH, "/idps/ap-corp", Some(&admin),
+                Some(json!({"display_name": "Corp SSO", "enabled": false})), Some(&first)).await;
+            assert_eq!(status, 200, "{edited}");
+            assert_eq!((edited["display_name"].as_str(), edited["enabled"].as_bool()), (Some("Corp SSO"), Some(false)));
+            assert_eq!(edited["trusted_for_email"], true, "fields left out stay");
+            assert_ne!(etag(&headers), first);
+            let (status, _, p) = call(server, Method::PATCH, "/idps/ap-corp", Some(&admin),
+                Some(json!({"display_name": "Overwritten"})), Some(&first)).await;
+            assert_eq!(status, 412, "{p}");
+            let (status, _, p) = call(server, Method::PATCH, "/idps/ap-corp", Some(&admin),
+                Some(json!({"issuer": "ftp://nowhere"})), None).await;
+            assert_eq!((status.as_u16(), p["field"].as_str()), (400, Some("issuer")), "{p}");
+            let (_, headers, shown) = call(server, Method::GET, "/idps/ap-corp", Some(&admin), None, None).await;
+            assert_eq!(shown["display_name"], "Corp SSO");
+            assert_eq!(shown["issuer"], "https://idp.ap.example");
+            assert!(headers.contains_key("etag"));
+
+            // Mapping rules: one of a role or a group, which must exist.
+            let (status, _, _) = call(server, Method::POST, "/roles", Some(&admin), Some(json!({"name": "ap-staff"})), None).await;
+            assert_eq!(status, 201);
+            let (status, _, rule) = call(server, Method::POST, "/idps/ap-corp/mappings", Some(&admin),
+                Some(json!({"claim": "groups", "value": "staff", "role": "ap-staff"})), None).await;
+            assert_eq!(status, 201, "{rule}");
+            assert_eq!((rule["upstream"].as_str(), rule["role"].as_str()), (Some("ap-corp"), Some("ap-staff")));
+            let rule_id = rule["id"].as_str().unwrap().to_owned();
+            let (status, _, p) = call(server, Method::POST, "/idps/ap-corp/mappings", Some(&admin),
+                Some(json!({"claim": "groups", "value": "x", "role": "ap-staff", "group": "g"})), None).await;
+            assert_eq!(status, 400, "{p}");
+            let (status, _, p) = call(server, Method::POST, "/idps/ap-corp/mappings", Some(&admin),
+                Some(json!({"claim": "groups", "value": "x", "role": "ap-no-such-role"})), None).await;
+            assert_eq!(status, 404, "{p}");
+            let (_, _, rules) = call(server, Method::GET, "/idps/ap-corp/mappings", Some(&admin), None, None).await;
+            assert_eq!(rules.as_array().unwrap().len(), 1, "{rules}");
+            let (status, _, p) = call(server, Method::GET, "/idps/ap-github/mappings", Some(&admin), None, None).await;
+            assert_eq!((status.as_u16(), p.as_array().map(Vec::len)), (200, Some(0)));
+            let (status, _, p) = call(server, Method::DELETE, &format!("/idps/ap-github/mappings/{rule_id}"), Some(&admin), None, None).await;
+            assert_eq!(status, 404, "a rule of another provider: {p}");
+            let (status, _, gone) = call(server, Method::DELETE, &format!("/idps/ap-corp/mappings/{rule_id}"), Some(&admin), None, None).await;
+            assert_eq!((status.as_u16(), gone["id"].as_str()), (200, Some(rule_id.as_str())));
+            let (status, _, _) = call(server, Method::DELETE, &format!("/idps/ap-corp/mappings/{rule_id}"), Some(&admin), None, None).await;
+            assert_eq!(status, 404);
+
+            // Deleting takes its rules with it.
+            let (status, _, _) = call(server, Method::POST, "/idps/ap-github/mappings", Some(&admin),
+                Some(json!({"claim": "login", "value": "octocat", "role": "ap-staff"})), None).await;
+            assert_eq!(status, 201);
+            let (status, _, _) = call(server, Method::DELETE, "/idps/ap-github", Some(&admin), None, None).await;
+            assert_eq!(status, 204);
+            let (status, _, _) = call(server, Method::GET, "/idps/ap-github", Some(&admin), None, None).await;
+            assert_eq!(status, 404);
+
+            // Each change is audited with the administrator who made it, never the secret.
+            for kind in ["upstream.created", "upstream.updated", "upstream.deleted", "upstream.mapping.added", "upstream.mapping.removed"] {
+                let rows = audited(server, &admin, kind).await;
+                let ours: Vec<&Value> = rows.iter().filter(|r| r["actor"] == admin_id.as_str()).collect();
+                assert!(!ours.is_empty(), "{kind}: {rows:?}");
+                assert_eq!(ours[0]["data"]["via"], "api", "{kind}: {:?}", ours[0]);
+                assert!(!ours[0].to_string().contains(secret));
+            }
+        }
+
+        async fn a_policy_set_and_relations_are_administered_over_the_api(server) {
+            let admin = key_holding(server, "aq-admin@example.com", &["gatehouse:admin"]).await;
+            server.user("aq-owner@example.com", PASSWORD).await;
+            let (rs, _) = server.client(|c| c.name = "aq-docs".into()).await;
+            let path = format!("/policies/{rs}");
+            let schema = "namespace Docs {\n  entity Document;\n  action read, write appliesTo {\n    principal: [Gatehouse::User],\n    resource: [Document],\n  };\n}\n";
+            let policies = "@id(\"owners\")\npermit(principal in Gatehouse::Relation::\"owner\", action, resource);\n";
+            let (status, _, p) = call(server, Method::GET, &path, Some(&admin), None, None).await;
+            assert_eq!(status, 404, "no set yet: {p}");
+
+            // Cedar's refusal is a problem naming what is wrong; nothing is stored.
+            let broken = "permit(principal, action, resource)\nwhen { resource.colour == \"red\" };\n";
+            let (status, headers, p) = call(server, Method::PUT, &path, Some(&admin), Some(json!({"schema": schema, "policies": broken})), None).await;
+            assert_eq!(status, 400, "{p}");
+            assert_eq!(headers["content-type"], "application/problem+json");
+            assert_eq!((p["type"].as_str(), p["field"].as_str()), (Some("https://gatehouse.dev/problems/invalid"), Some("policies")), "{p}");
+            assert!(p["detail"].as_str().unwrap().contains("colour"), "Cedar's message: {p}");
+            let (status, _, _) = call(server, Method::GET, &path, Some(&admin), None, None).await;
+            assert_eq!(status, 404);
+
+            let (status, headers, set) = call(server, Method::PUT, &path, Some(&admin), Some(json!({"schema": schema, "policies": policies})), None).await;
+            assert_eq!(status, 200, "{set}");
+            assert_eq!((set["version"].as_i64(), set["policy_ids"].clone()), (Some(1), json!(["owners"])));
+            let first = etag(&headers);
+            let (status, headers, set) = call(server, Method::PUT, &path, Some(&admin), Some(json!({"schema": schema, "policies": policies})), Some(&first)).await;
+            assert_eq!((status.as_u16(), set["version"].as_i64()), (200, Some(2)), "{set}");
+            let second = etag(&headers);
+            let (status, _, p) = call(server, Method::PUT, &path, Some(&admin), Some(json!({"schema": schema, "policies": "forbid(principal, action, resource);"})), Some(&first)).await;
+            assert_eq!(status, 412, "a stale version writes nothing: {p}");
+            let (status, headers, shown) = call(server, Method::GET, &path, Some(&admin), None, None).await;
+            assert_eq!((status.as_u16(), shown["version"].as_i64(), shown["policies"].as_str()), (200, Some(2), Some(policies)));
+            assert_eq!(etag(&headers), second);
+
+            // Relations, the resource type as the schema names it.
+            let relation = json!({"resource_server": rs, "user": "aq-owner@example.com", "relation": "owner", "resource": "Document:42"});
+            let (status, _, entry) = call(server, Method::POST, "/relations", Some(&admin), Some(relation.clone()), None).await;
+            assert_eq!(status, 201, "{entry}");
+            assert_eq!((entry["resource_type"].as_str(), entry["resource_id"].as_str()), (Some("Docs::Document"), Some("42")));
+            assert_eq!((entry["subject_kind"].as_str(), entry["subject_name"].as_str()), (Some("user"), Some("aq-owner@example.com")));
+            let (status, _, _) = call(server, Method::POST, "/relations", Some(&admin), Some(relation), None).await;
+            assert_eq!(status, 201, "adding it again is harmless");
+            let (status, _, p) = call(server, Method::POST, "/relations", Some(&admin), Some(json!({"resource_server": rs, "user": "aq-owner@example.com", "group": "g", "relation": "owner", "resource": "Document:42"})), None).await;
+            assert_eq!(status, 400, "{p}");
+            let (status, _, p) = call(server, Method::POST, "/relations", Some(&admin), Some(json!({"resource_server": rs, "role": "x", "relation": "owner", "resource": "no type"})), None).await;
+            assert_eq!(status, 400, "{p}");
+            let (_, _, all) = call(server, Method::GET, &format!("/relations?resource_server={rs}"), Some(&admin), None, None).await;
+            assert_eq!(all.as_array().unwrap().len(), 1, "{all}");
+            let (_, _, one) = call(server, Method::GET, &format!("/relations?resource_server={rs}&resource=Document:7"), Some(&admin), None, None).await;
+            assert_eq!(one, json!([]));
+            let remove = format!("/relations?resource_server={rs}&user=aq-owner@example.com&relation=owner&resource=Document:42");
+            let (status, _, _) = call(server, Method::DELETE, &remove, Some(&admin), None, None).await;
+            assert_eq!(status, 204);
+            let (status, _, _) = call(server, Method::DELETE, &remove, Some(&admin), None, None).await;
+            assert_eq!(status, 404);
+
+            let (status, _, _) = call(server, Method::DELETE, &path, Some(&admin), None, None).await;
+            assert_eq!(status, 204);
+            let (status, _, _) = call(server, Method::GET, &path, Some(&admin), None, None).await;
+            assert_eq!(status, 404);
+            for kind in ["policy.set", "policy.deleted", "acl.added", "acl.removed"] {
+                let rows = audited(server, &admin, kind).await;
+                assert!(rows.iter().any(|r| r["client"] == rs.as_str() && r["data"]["via"] == "api" && r["actor"].is_string()), "{kind}: {rows:?}");
+            }
+        }
+
+        async fn composite_roles_and_subgroups_are_administered_over_the_api(server) {
+            let admin = key_holding(server, "ar-admin@example.com", &["gatehouse:admin"]).await;
+            for name in ["ar-reader", "ar-writer"] {
+                let (status, _, _) = call(server, Method::POST, "/roles", Some(&admin), Some(json!({"name": name})), None).await;
+                assert_eq!(status, 201);
+            }
+            let (status, _, role) = call(server, Method::PUT, "/roles/ar-writer/includes/ar-reader", Some(&admin), None, None).await;
+            assert_eq!(status, 200, "{role}");
+            assert_eq!(role["includes"], json!([{"client_id": null, "name": "ar-reader"}]));
+            let (status, _, p) = call(server, Method::PUT, "/roles/ar-reader/includes/ar-writer", Some(&admin), None, None).await;
+            assert_eq!(status, 400, "a cycle: {p}");
+            let (status, _, role) = call(server, Method::DELETE, "/roles/ar-writer/includes/ar-reader", Some(&admin), None, None).await;
+            assert_eq!((status.as_u16(), role["includes"].clone()), (200, json!([])));
+            let (status, _, _) = call(server, Method::DELETE, "/roles/ar-writer/includes/ar-reader", Some(&admin), None, None).await;
+            assert_eq!(status, 404);
+
+            for name in ["ar-eng", "ar-backend", "ar-ops"] {
+                let (status, _, _) = call(server, Method::POST, "/groups", Some(&admin), Some(json!({"name": name})), None).await;
+                assert_eq!(status, 201);
+            }
+            let (status, _, _) = call(server, Method::PUT, "/groups/ar-eng/subgroups/ar-backend", Some(&admin), None, None).await;
+            assert_eq!(status, 204);
+            let (_, _, group) = call(server, Method::GET, "/groups/ar-backend", Some(&admin), None, None).await;
+            assert_eq!(group["path"], "/ar-eng/ar-backend");
+            let (status, _, p) = call(server, Method::PUT, "/groups/ar-backend/subgroups/ar-eng", Some(&admin), None, None).await;
+            assert_eq!(status, 400, "a cycle: {p}");
+            let (status, _, _) = call(server, Method::DELETE, "/groups/ar-ops/subgroups/ar-backend", Some(&admin), None, None).await;
+            assert_eq!(status, 404, "not inside that group");
+            let (status, _, _) = call(server, Method::DELETE, "/groups/ar-eng/subgroups/ar-backend", Some(&admin), None, None).await;
+            assert_eq!(status, 204);
+            let (_, _, group) = call(server, Method::GET, "/groups/ar-backend", Some(&admin), None, None).await;
+            assert_eq!(group["path"], "/ar-backend");
+            for kind in ["role.included", "role.include_removed", "group.subgroup_added", "group.subgroup_removed"] {
+                let rows = audited(server, &admin, kind).await;
+                assert!(rows.iter().any(|r| r["data"]["via"] == "api" && r["actor"].is_string()), "{kind}: {rows:?}");
+            }
         }
     }
 }

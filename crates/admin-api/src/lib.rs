@@ -9,6 +9,8 @@ mod audit;
 mod caller;
 mod clients;
 mod etag;
+mod idps;
+mod policies;
 mod problem;
 mod scim;
 mod system;
@@ -57,10 +59,10 @@ macro_rules! routes {
         /// The OpenAPI document's source.
         #[derive(utoipa::OpenApi)]
         #[openapi(
-            info(title = "Gatehouse admin API", description = "Administration of users, clients, the audit log, signing keys, roles, groups, service accounts, API keys and webhooks. Authenticate with a Gatehouse access token whose scopes include the gatehouse:* roles you hold, or with an API key of an owner holding them."),
+            info(title = "Gatehouse admin API", description = "Administration of users, clients, the audit log, signing keys, roles, groups, service accounts, API keys, webhooks, upstream identity providers and policies. Authenticate with a Gatehouse access token whose scopes include the gatehouse:* roles you hold, or with an API key of an owner holding them."),
             paths($($handler),*),
             modifiers(&Security, &CommonErrors),
-            tags((name = "users", description = "Accounts"), (name = "clients", description = "OAuth clients"), (name = "audit", description = "The audit log"), (name = "keys", description = "Signing keys"), (name = "roles", description = "Roles and grants"), (name = "groups", description = "Groups and members"), (name = "service-accounts", description = "Service accounts"), (name = "api-keys", description = "API keys"), (name = "webhooks", description = "Signed webhook subscriptions and their deliveries")),
+            tags((name = "users", description = "Accounts"), (name = "clients", description = "OAuth clients"), (name = "audit", description = "The audit log"), (name = "keys", description = "Signing keys"), (name = "roles", description = "Roles and grants"), (name = "groups", description = "Groups and members"), (name = "service-accounts", description = "Service accounts"), (name = "api-keys", description = "API keys"), (name = "webhooks", description = "Signed webhook subscriptions and their deliveries"), (name = "idps", description = "Upstream identity providers and their claim-to-role mapping rules"), (name = "policies", description = "Resource servers' Cedar policy sets and ACL relations")),
         )]
         struct Document;
 
@@ -106,12 +108,16 @@ routes!(
     system::remove_permission,
     system::grant_role,
     system::revoke_role,
+    system::include_role,
+    system::exclude_role,
     system::list_groups,
     system::create_group,
     system::get_group,
     system::delete_group,
     system::add_member,
     system::remove_member,
+    system::add_subgroup,
+    system::remove_subgroup,
     system::list_service_accounts,
     system::create_service_account,
     system::delete_service_account,
@@ -126,6 +132,20 @@ routes!(
     webhooks::disable_webhook,
     webhooks::rotate_webhook_secret,
     webhooks::deliveries,
+    idps::list_idps,
+    idps::create_idp,
+    idps::get_idp,
+    idps::update_idp,
+    idps::delete_idp,
+    idps::list_mappings,
+    idps::add_mapping,
+    idps::remove_mapping,
+    policies::get_policy_set,
+    policies::set_policy_set,
+    policies::delete_policy_set,
+    policies::list_relations,
+    policies::add_relation,
+    policies::remove_relation,
 );
 
 /// Adds the bearer security scheme.

@@ -1,5 +1,5 @@
-//! System administration (`gatehouse:admin`): signing keys, roles, groups, service accounts
-//! and API keys.
+//! System administration (`gatehouse:admin`): signing keys, roles (and their inclusions),
+//! groups (and their subgroups), service accounts and API keys.
 
 use std::time::Duration;
 
@@ -180,6 +180,75 @@ pub async fn remove_permission(
     Ok(HttpResponse::Ok().json(role))
 }
 
+/// The clients of the two roles of an inclusion, for client roles.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct IncludeOf {
+    /// The client of the including role; absent: a global role.
+    client_id: Option<String>,
+    /// The client of the included role; absent: a global role.
+    other_client_id: Option<String>,
+}
+
+impl IncludeOf {
+    fn other(&self, name: String) -> RoleName {
+        RoleName {
+            client_id: self.other_client_id.clone(),
+            name,
+        }
+    }
+}
+
+/// Makes a role include another (a composite role): whoever holds it holds the other.
+/// Cycles are refused (400).
+#[utoipa::path(tag = "roles", params(("name" = String, Path, description = "Role name"), ("other" = String, Path, description = "The included role's name"), IncludeOf),
+    responses((status = 200, description = "The role now", body = RoleDetails)), security(("bearer" = [])))]
+#[put("/roles/{name}/includes/{other}")]
+pub async fn include_role(
+    api: web::Data<AdminApi>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    of: web::Query<IncludeOf>,
+) -> Result<HttpResponse, ApiError> {
+    let (name, other) = path.into_inner();
+    let role = api
+        .admin
+        .set_role_include(
+            &caller.0,
+            of.client_id.as_deref(),
+            &name,
+            &of.other(other),
+            true,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(role))
+}
+
+/// Stops a role including another.
+#[utoipa::path(tag = "roles", params(("name" = String, Path, description = "Role name"), ("other" = String, Path, description = "The included role's name"), IncludeOf),
+    responses((status = 200, description = "The role now", body = RoleDetails)), security(("bearer" = [])))]
+#[delete("/roles/{name}/includes/{other}")]
+pub async fn exclude_role(
+    api: web::Data<AdminApi>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    of: web::Query<IncludeOf>,
+) -> Result<HttpResponse, ApiError> {
+    let (name, other) = path.into_inner();
+    let role = api
+        .admin
+        .set_role_include(
+            &caller.0,
+            of.client_id.as_deref(),
+            &name,
+            &of.other(other),
+            false,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(role))
+}
+
 /// Who gets or loses a role: exactly one of `user` and `group`.
 #[derive(Debug, Deserialize, ToSchema, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -327,6 +396,38 @@ pub async fn remove_member(
     let (name, user) = path.into_inner();
     api.admin
         .set_group_member(&caller.0, &name, &user, false)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Puts a group inside another (moving it from where it was). Cycles are refused (400).
+#[utoipa::path(tag = "groups", params(("name" = String, Path, description = "The enclosing group"), ("child" = String, Path, description = "The group put inside it")),
+    responses((status = 204, description = "Done")), security(("bearer" = [])))]
+#[put("/groups/{name}/subgroups/{child}")]
+pub async fn add_subgroup(
+    api: web::Data<AdminApi>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (name, child) = path.into_inner();
+    api.admin
+        .set_subgroup(&caller.0, &name, &child, true)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Takes a subgroup out of a group, to the top.
+#[utoipa::path(tag = "groups", params(("name" = String, Path, description = "The enclosing group"), ("child" = String, Path, description = "The subgroup")),
+    responses((status = 204, description = "Done")), security(("bearer" = [])))]
+#[delete("/groups/{name}/subgroups/{child}")]
+pub async fn remove_subgroup(
+    api: web::Data<AdminApi>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (name, child) = path.into_inner();
+    api.admin
+        .set_subgroup(&caller.0, &name, &child, false)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

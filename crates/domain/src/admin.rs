@@ -8,8 +8,10 @@ mod clients;
 mod mails;
 mod overview;
 mod page;
+mod policies;
 pub mod scim;
 mod system;
+mod upstreams;
 mod users;
 mod views;
 mod webhooks;
@@ -19,6 +21,7 @@ pub use clients::{ClientPatch, MAX_SECRET_GRACE, client_version};
 pub use mails::AccountMails;
 pub use overview::{Bucket, Overview};
 pub use page::{Page, PageRequest};
+pub use upstreams::{UpstreamView, upstream_version};
 pub use users::{NewAccount, StateChange, UserFilter};
 pub use views::{ConsentView, FactorView, SessionView, UserDetail, UserView, version_of};
 pub use webhooks::DeliveryView;
@@ -73,6 +76,14 @@ pub struct AdminParts {
     pub mails: Option<std::sync::Arc<dyn AccountMails>>,
     /// Webhook subscriptions.
     pub webhooks: crate::events::Webhooks,
+    /// Upstream identity providers.
+    pub upstreams: crate::federation::Upstreams,
+    /// Their claim-to-role mapping rules.
+    pub mappings: crate::federation::Mappings,
+    /// Resource servers' Cedar policy sets and ACL relations.
+    pub policies: crate::policies::Policies,
+    /// Gatehouse's issuer (the redirect URI to register at upstreams is under it).
+    pub issuer: String,
 }
 
 /// Administration: the operations of the admin API, console and CLI.

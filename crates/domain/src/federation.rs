@@ -33,7 +33,7 @@ pub use protocol::{
 };
 pub use trust::{Assurance, assurance, shows_second_factor};
 pub use upstreams::{
-    Endpoints, FirstLogin, NewUpstream, Upstream, UpstreamChanges, Upstreams, check_url,
+    ChangedBy, Endpoints, FirstLogin, NewUpstream, Upstream, UpstreamChanges, Upstreams, check_url,
 };
 
 use std::time::Duration;

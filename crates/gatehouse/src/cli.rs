@@ -42,7 +42,11 @@ pub enum Command {
     /// Start the server (applies pending migrations first).
     Serve,
     /// Apply pending database migrations and exit.
-    Migrate,
+    Migrate {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Manage user accounts.
     #[command(subcommand)]
     User(user::UserCommand),
@@ -112,16 +116,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return secrets::run(&config, cmd).await;
     }
     // Only `serve` and `migrate` create a database and a master key.
-    let services = if let Command::Migrate = cli.command {
+    let services = if let Command::Migrate { .. } = cli.command {
         Services::open(config).await?
     } else {
         Services::open_existing(config).await?
     };
     let result = match cli.command {
         Command::Serve | Command::Secrets(_) => unreachable!("handled above"),
-        Command::Migrate => {
-            println!("database is up to date");
-            Ok(())
+        Command::Migrate { json } => {
+            if json {
+                output::json(&serde_json::json!({ "up_to_date": true }))
+            } else {
+                println!("database is up to date");
+                Ok(())
+            }
         }
         Command::User(cmd) => user::run(&services, cmd).await,
         Command::Client(cmd) => client::run(&services, cmd).await,
@@ -139,4 +147,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     services.store.close().await?;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::Cli;
+
+    /// Every command that does something and ends takes `--json` (scripts rely on it): a
+    /// command added without it fails here. `serve` runs until stopped and prints no result.
+    #[test]
+    fn every_command_takes_json() {
+        fn leaves(cmd: &clap::Command, path: String, out: &mut Vec<(String, bool)>) {
+            if cmd.has_subcommands() {
+                for sub in cmd.get_subcommands() {
+                    leaves(sub, format!("{path} {}", sub.get_name()), out);
+                }
+            } else {
+                let json = cmd.get_arguments().any(|a| a.get_long() == Some("json"));
+                out.push((path, json));
+            }
+        }
+        let mut all = Vec::new();
+        leaves(&Cli::command(), "gatehouse".into(), &mut all);
+        assert!(all.len() > 60, "{all:?}");
+        let missing: Vec<&str> = all
+            .iter()
+            .filter(|(path, json)| !json && path != "gatehouse serve")
+            .map(|(path, _)| path.as_str())
+            .collect();
+        assert!(missing.is_empty(), "without --json: {missing:?}");
+    }
 }

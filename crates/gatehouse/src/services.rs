@@ -311,6 +311,10 @@ impl Services {
                     data_dir: self.config.data_dir.clone(),
                 })),
                 webhooks: self.webhooks.clone(),
+                upstreams: self.federation.upstreams.clone(),
+                mappings: self.federation.mappings.clone(),
+                policies: self.policies.clone(),
+                issuer: self.config.issuer.clone(),
             },
         )
     }

@@ -2888,3 +2888,85 @@ fn serve_delivers_queued_events_to_a_webhook_signed() {
     }
     assert!(terminate(&mut child).success());
 }
+
+/// Scripts read `--json`: a command of each family prints exactly one JSON document with it
+/// (every command taking the flag at all is checked by the unit test `every_command_takes_json`).
+#[test]
+fn a_command_of_each_family_prints_one_json_document() {
+    let sandbox = Sandbox::new();
+    let json = |args: &[&str]| -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let out = sandbox.ok(&all, None);
+        serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("{all:?} did not print one JSON document ({e}): {out}"))
+    };
+    assert_eq!(json(&["migrate"])["up_to_date"], true);
+    let client = json(&[
+        "client",
+        "create",
+        "--name",
+        "Json",
+        "--redirect-uri",
+        "http://127.0.0.1:9999/cb",
+    ]);
+    let rs = client["client_id"].as_str().unwrap().to_owned();
+    let export = sandbox.dir.path().join("audit.jsonl");
+    let idp = json(&[
+        "idp",
+        "create",
+        "--name",
+        "json-corp",
+        "--issuer",
+        "https://idp.json.example",
+        "--client-id",
+        "gatehouse",
+    ]);
+    assert!(idp["redirect_uri"].is_string(), "{idp}");
+    json(&["role", "create", "json-reader"]);
+    json(&["role", "create", "json-writer"]);
+    let writer = json(&["role", "include", "json-writer", "json-reader"]);
+    assert_eq!(writer["includes"][0]["name"], "json-reader");
+    json(&["group", "create", "json-eng"]);
+    json(&["group", "create", "json-backend", "--parent", "json-eng"]);
+    let eng = json(&["group", "remove-subgroup", "json-eng", "json-backend"]);
+    assert_eq!(eng["subgroups"], serde_json::json!([]));
+    let rotated = json(&["keys", "rotate", "--alg", "ES256"]);
+    assert!(
+        rotated
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["state"] == "active")
+    );
+    for args in [
+        &["user", "list"][..],
+        &["client", "show", rs.as_str()],
+        &["role", "list"],
+        &["group", "list"],
+        &["idp", "list"],
+        &["idp", "mapping", "list", "json-corp"],
+        &["apikey", "list"],
+        &["service-account", "list"],
+        &["keys", "list"],
+        &["acl", "list", "--resource-server", rs.as_str()],
+        &["audit", "list"],
+        &["audit", "verify"],
+        &[
+            "audit",
+            "export",
+            "--format",
+            "jsonl",
+            "--output",
+            export.to_str().unwrap(),
+        ],
+        &["webhook", "list"],
+        &["secrets", "status"],
+        &["purge"],
+    ] {
+        json(args);
+    }
+    // Without --output the export itself goes to stdout: --json is refused there.
+    let both = sandbox.run(&["audit", "export", "--format", "csv", "--json"], None);
+    assert_eq!(both.status.code(), Some(2));
+}

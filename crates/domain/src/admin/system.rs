@@ -146,6 +146,37 @@ impl Admin {
         self.parts.roles.show(client, name).await
     }
 
+    /// Makes a role include (`true`) another, so that whoever holds it holds the other
+    /// (cycles are refused), or stops it; returns the role as it is now.
+    pub async fn set_role_include(
+        &self,
+        actor: &Actor,
+        client: Option<&str>,
+        name: &str,
+        other: &RoleName,
+        included: bool,
+    ) -> Result<RoleDetails> {
+        actor.require(Area::System, Access::Write)?;
+        let role = RoleName {
+            client_id: client.map(str::to_owned),
+            name: name.to_owned(),
+        };
+        let kind = if included {
+            self.parts.roles.include(&role, other).await?;
+            "role.included"
+        } else {
+            self.parts.roles.exclude(&role, other).await?;
+            "role.include_removed"
+        };
+        self.audit(
+            actor,
+            role_event(kind, client),
+            json!({ "role": name, "other": other.name, "other_client_id": other.client_id }),
+        )
+        .await?;
+        self.parts.roles.show(client, name).await
+    }
+
     /// Grants a role to a user (address or id) or a group.
     pub async fn grant_role(
         &self,
@@ -268,6 +299,37 @@ impl Admin {
             actor,
             AuditEvent::success(kind).subject(found.id),
             json!({ "group": name }),
+        )
+        .await
+    }
+
+    /// Puts `child` inside the group `name` (`true`, moving it from where it was; cycles are
+    /// refused), or takes it out to the top (`NotFound` unless it is directly inside).
+    pub async fn set_subgroup(
+        &self,
+        actor: &Actor,
+        name: &str,
+        child: &str,
+        inside: bool,
+    ) -> Result<()> {
+        actor.require(Area::System, Access::Write)?;
+        let kind = if inside {
+            self.parts.groups.add_subgroup(name, child).await?;
+            "group.subgroup_added"
+        } else {
+            // Both must exist, and the child be inside this group, not another.
+            self.parts.groups.show(name).await?;
+            let found = self.parts.groups.show(child).await?;
+            if found.group.parent.as_deref() != Some(name) {
+                return Err(Error::NotFound("subgroup"));
+            }
+            self.parts.groups.remove_from_parent(child).await?;
+            "group.subgroup_removed"
+        };
+        self.audit(
+            actor,
+            AuditEvent::success(kind),
+            json!({ "group": name, "subgroup": child }),
         )
         .await
     }

@@ -12,7 +12,7 @@ use sea_orm::{
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::upstreams::Upstream;
+use super::upstreams::{ChangedBy, Upstream};
 use crate::audit::{AuditEvent, AuditLog};
 use crate::entities::{
     group, role, upstream_mapping, upstream_mapping_grant, user_group, user_role,
@@ -41,7 +41,7 @@ pub struct NewMapping {
 }
 
 /// A rule as administrators see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Mapping {
     /// Id.
     pub id: String,
@@ -307,8 +307,14 @@ impl Mappings {
         })
     }
 
-    /// Adds a rule to `upstream`. `via` names the caller in the audit event.
-    pub async fn add(&self, upstream: &Upstream, new: NewMapping, via: &str) -> Result<Mapping> {
+    /// Adds a rule to `upstream`. `by` names the caller in the audit event.
+    pub async fn add(
+        &self,
+        upstream: &Upstream,
+        new: NewMapping,
+        by: impl Into<ChangedBy<'_>>,
+    ) -> Result<Mapping> {
+        let by = by.into();
         let claim = check_claim(&new.claim)?;
         let value = check_value(&new.value)?;
         let (role_id, group_id) = match &new.target {
@@ -343,14 +349,16 @@ impl Mappings {
         .await?;
         let made = self.shown(upstream, row).await?;
         self.audit
-            .record(AuditEvent::success("upstream.mapping.added").data(json!({
-                "upstream": upstream.name,
-                "mapping_id": made.id,
-                "claim": made.claim,
-                "value": made.value,
-                "to": target_text(made.role.as_deref(), made.group.as_deref()),
-                "via": via,
-            })))
+            .record(by.event(
+                AuditEvent::success("upstream.mapping.added"),
+                json!({
+                    "upstream": upstream.name,
+                    "mapping_id": made.id,
+                    "claim": made.claim,
+                    "value": made.value,
+                    "to": target_text(made.role.as_deref(), made.group.as_deref()),
+                }),
+            ))
             .await?;
         Ok(made)
     }
@@ -375,7 +383,13 @@ impl Mappings {
 
     /// Removes a rule of `upstream`, and takes back the grants it made (unless another rule
     /// holds them too).
-    pub async fn remove(&self, upstream: &Upstream, id: &str, via: &str) -> Result<Mapping> {
+    pub async fn remove(
+        &self,
+        upstream: &Upstream,
+        id: &str,
+        by: impl Into<ChangedBy<'_>>,
+    ) -> Result<Mapping> {
+        let by = by.into();
         let rule = upstream_mapping::Entity::find_by_id(id.to_owned())
             .one(&self.db)
             .await?
@@ -412,24 +426,31 @@ impl Mappings {
                 .await?;
         }
         self.audit
-            .record(AuditEvent::success("upstream.mapping.removed").data(json!({
-                "upstream": upstream.name,
-                "mapping_id": shown.id,
-                "claim": shown.claim,
-                "value": shown.value,
-                "to": to,
-                "via": via,
-            })))
+            .record(by.event(
+                AuditEvent::success("upstream.mapping.removed"),
+                json!({
+                    "upstream": upstream.name,
+                    "mapping_id": shown.id,
+                    "claim": shown.claim,
+                    "value": shown.value,
+                    "to": to,
+                }),
+            ))
             .await?;
         Ok(shown)
     }
 
     /// Removes every rule of `upstream` (before it is deleted), taking back the grants they
     /// made; how many rules there were.
-    pub async fn remove_all(&self, upstream: &Upstream, via: &str) -> Result<usize> {
+    pub async fn remove_all(
+        &self,
+        upstream: &Upstream,
+        by: impl Into<ChangedBy<'_>>,
+    ) -> Result<usize> {
+        let by = by.into();
         let rules = self.rules(upstream).await?;
         for rule in &rules {
-            self.remove(upstream, &rule.id, via).await?;
+            self.remove(upstream, &rule.id, by).await?;
         }
         Ok(rules.len())
     }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Error, Result};
 
 /// A well-known upstream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Preset {
     /// Google (OpenID Connect).
@@ -108,7 +108,7 @@ impl Preset {
 }
 
 /// A preset's non-secret settings (stored as JSON, shown by `idp show`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PresetSettings {
     /// Microsoft: the tenant whose discovery document is used: `common` (default),
     /// `organizations`, `consumers` or a tenant id; a tenant id also limits sign-ins to it.

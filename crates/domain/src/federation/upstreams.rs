@@ -5,7 +5,7 @@ use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
     QueryFilter as _, QueryOrder as _, Set,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::presets::{
@@ -17,7 +17,7 @@ use crate::secrets::SecretBox;
 use crate::{Error, Result, Store, now};
 
 /// What happens when someone signs in through an upstream for the first time (no link yet).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FirstLogin {
     /// A new local account is created (or, when the address is taken, linking applies).
@@ -53,7 +53,7 @@ impl FirstLogin {
 }
 
 /// Endpoints that replace what the upstream's discovery document says.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Endpoints {
     /// `authorization_endpoint`
     pub authorization: Option<String>,
@@ -68,7 +68,7 @@ pub struct Endpoints {
 }
 
 /// An upstream as administrators and the pages see it (never its client secret).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Upstream {
     /// Id.
     pub id: String,
@@ -317,8 +317,46 @@ pub struct UpstreamChanges {
     pub allowed_clients: Option<Vec<String>>,
 }
 
+/// Who changes an upstream or a mapping rule, for the audit event.
+#[derive(Debug, Clone, Copy)]
+pub enum ChangedBy<'a> {
+    /// A surface named in the event's `via` (start-up, tests).
+    Via(&'a str),
+    /// An administrator: the event names the actor, its surface, IP and request as every
+    /// administrative operation's does.
+    Admin(&'a crate::admin::Actor),
+}
+
+impl<'a> From<&'a str> for ChangedBy<'a> {
+    fn from(via: &'a str) -> Self {
+        Self::Via(via)
+    }
+}
+
+impl<'a> From<&'a crate::admin::Actor> for ChangedBy<'a> {
+    fn from(actor: &'a crate::admin::Actor) -> Self {
+        Self::Admin(actor)
+    }
+}
+
+impl ChangedBy<'_> {
+    /// `event` with `data` and who did it.
+    pub(crate) fn event(self, event: AuditEvent, data: serde_json::Value) -> AuditEvent {
+        match self {
+            Self::Admin(actor) => actor.event(event, data),
+            Self::Via(via) => {
+                let mut data = data;
+                if let Some(fields) = data.as_object_mut() {
+                    fields.insert("via".into(), via.into());
+                }
+                event.data(data)
+            }
+        }
+    }
+}
+
 /// The upstream service. Every change is audited (`upstream.created`, `upstream.updated`,
-/// `upstream.deleted`) with the caller's `via`.
+/// `upstream.deleted`) with who made it.
 #[derive(Debug, Clone)]
 pub struct Upstreams {
     db: DatabaseConnection,
@@ -484,25 +522,29 @@ impl Upstreams {
         Ok(Some(serde_json::Value::from(ids)))
     }
 
-    async fn record(&self, kind: &'static str, up: &Upstream, via: &str) -> Result<()> {
+    async fn record(&self, kind: &'static str, up: &Upstream, by: ChangedBy<'_>) -> Result<()> {
         self.audit
-            .record(AuditEvent::success(kind).data(json!({
-                "upstream": up.name,
-                "upstream_id": up.id,
-                "issuer": up.issuer,
-                "preset": up.preset.map(Preset::as_str),
-                "first_login": up.first_login.as_str(),
-                "trusted_for_email": up.trusted_for_email,
-                "trusted_for_acr": up.trusted_for_acr,
-                "trusted_for_mfa": up.trusted_for_mfa,
-                "enabled": up.enabled,
-                "via": via,
-            })))
+            .record(by.event(
+                AuditEvent::success(kind),
+                json!({
+                    "upstream": up.name,
+                    "upstream_id": up.id,
+                    "issuer": up.issuer,
+                    "preset": up.preset.map(Preset::as_str),
+                    "first_login": up.first_login.as_str(),
+                    "trusted_for_email": up.trusted_for_email,
+                    "trusted_for_acr": up.trusted_for_acr,
+                    "trusted_for_mfa": up.trusted_for_mfa,
+                    "enabled": up.enabled,
+                }),
+            ))
             .await
     }
 
-    /// Adds an upstream. `via` names the caller in the audit event (`cli`, `admin_api`).
-    pub async fn create(&self, new: NewUpstream, via: &str) -> Result<Upstream> {
+    /// Adds an upstream. `by` names the caller in the audit event: an administrator, or a
+    /// surface (`cli`, `test`).
+    pub async fn create(&self, new: NewUpstream, by: impl Into<ChangedBy<'_>>) -> Result<Upstream> {
+        let by = by.into();
         check_name(&new.name)?;
         let preset = new.preset.as_ref().map(|p| p.preset);
         let default_name = match preset {
@@ -590,7 +632,7 @@ impl Upstreams {
                 _ => Error::Database(e),
             })?
             .try_into()?;
-        self.record("upstream.created", &made, via).await?;
+        self.record("upstream.created", &made, by).await?;
         Ok(made)
     }
 
@@ -688,7 +730,20 @@ impl Upstreams {
         &self,
         name: &str,
         changes: UpstreamChanges,
-        via: &str,
+        by: impl Into<ChangedBy<'_>>,
+    ) -> Result<Upstream> {
+        self.update_if(name, changes, by.into(), None).await
+    }
+
+    /// Changes an upstream if its version (see [`crate::admin::version_of`] of
+    /// `updated_at`) is still `expected` (none: whatever it is); `Stale` otherwise, also when
+    /// it changes between reading and writing.
+    pub async fn update_if(
+        &self,
+        name: &str,
+        changes: UpstreamChanges,
+        by: ChangedBy<'_>,
+        expected: Option<&str>,
     ) -> Result<Upstream> {
         let found = upstream::Entity::find()
             .filter(upstream::Column::Name.eq(name))
@@ -696,6 +751,10 @@ impl Upstreams {
             .await?
             .ok_or(Error::NotFound("upstream"))?;
         let id = found.id.clone();
+        let read_at = found.updated_at;
+        if expected.is_some_and(|v| v != crate::admin::version_of(read_at)) {
+            return Err(Error::Stale("upstream"));
+        }
         let current = Upstream::try_from(found.clone())?;
         let mut row: upstream::ActiveModel = found.into();
         if let Some(v) = changes.display_name {
@@ -786,18 +845,29 @@ impl Upstreams {
             row.allowed_clients = Set(self.check_clients(&v).await?);
         }
         row.updated_at = Set(now());
-        let updated: Upstream = row.update(&self.db).await?.try_into()?;
-        self.record("upstream.updated", &updated, via).await?;
+        // Written only over the row as read: a change made meanwhile is not overwritten.
+        let updated: Upstream = upstream::Entity::update(row)
+            .validate()?
+            .filter(upstream::Column::UpdatedAt.eq(read_at))
+            .exec(&self.db)
+            .await
+            .map_err(|e| match e {
+                sea_orm::DbErr::RecordNotUpdated => Error::Stale("upstream"),
+                e => Error::Database(e),
+            })?
+            .try_into()?;
+        self.record("upstream.updated", &updated, by).await?;
         Ok(updated)
     }
 
     /// Deletes an upstream with its links (the accounts stay) and its sign-ins in progress.
-    pub async fn delete(&self, name: &str, via: &str) -> Result<Upstream> {
+    pub async fn delete(&self, name: &str, by: impl Into<ChangedBy<'_>>) -> Result<Upstream> {
+        let by = by.into();
         let found = self.get(name).await?;
         upstream::Entity::delete_by_id(found.id.clone())
             .exec(&self.db)
             .await?;
-        self.record("upstream.deleted", &found, via).await?;
+        self.record("upstream.deleted", &found, by).await?;
         Ok(found)
     }
 }

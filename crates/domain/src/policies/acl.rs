@@ -29,7 +29,7 @@ pub enum AclSubject {
 }
 
 /// One ACL entry as administrators see it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AclEntry {
     /// Its id.
     pub id: String,

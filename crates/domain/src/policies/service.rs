@@ -5,7 +5,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sea_orm::{ActiveModelTrait as _, DatabaseConnection, EntityTrait as _, IntoActiveModel, Set};
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _, IntoActiveModel,
+    QueryFilter as _, Set,
+};
 use serde::Serialize;
 
 use super::acl::Acl;
@@ -17,7 +20,7 @@ use crate::entities::{client, policy_set};
 use crate::{Error, Result, Store, now};
 
 /// A stored policy set as administrators see it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct StoredPolicySet {
     /// The resource server (client) that owns it.
     pub resource_server: String,
@@ -102,6 +105,19 @@ impl Policies {
         schema: &str,
         policies: &str,
     ) -> Result<StoredPolicySet> {
+        self.set_if(resource_server, schema, policies, None).await
+    }
+
+    /// [`Policies::set`], if the stored set's version is still `expected` (none: whatever
+    /// it is); `Stale` otherwise, also when another change lands between reading and
+    /// writing, or when the set named is gone.
+    pub async fn set_if(
+        &self,
+        resource_server: &str,
+        schema: &str,
+        policies: &str,
+        expected: Option<i64>,
+    ) -> Result<StoredPolicySet> {
         client::Entity::find_by_id(resource_server)
             .one(&self.db)
             .await?
@@ -110,15 +126,27 @@ impl Policies {
         let existing = policy_set::Entity::find_by_id(resource_server)
             .one(&self.db)
             .await?;
+        if expected.is_some() && expected != existing.as_ref().map(|r| r.version) {
+            return Err(Error::Stale("policy set"));
+        }
         let row = match existing {
             Some(row) => {
-                let version = row.version + 1;
+                let read = row.version;
                 let mut row = row.into_active_model();
                 row.schema = Set(schema.to_owned());
                 row.policies = Set(policies.to_owned());
-                row.version = Set(version);
+                row.version = Set(read + 1);
                 row.updated_at = Set(now());
-                row.update(&self.db).await?
+                // Written only over the version read: a change made meanwhile is kept.
+                policy_set::Entity::update(row)
+                    .validate()?
+                    .filter(policy_set::Column::Version.eq(read))
+                    .exec(&self.db)
+                    .await
+                    .map_err(|e| match e {
+                        sea_orm::DbErr::RecordNotUpdated => Error::Stale("policy set"),
+                        e => Error::Database(e),
+                    })?
             }
             None => {
                 policy_set::ActiveModel {
@@ -129,7 +157,14 @@ impl Policies {
                     updated_at: Set(now()),
                 }
                 .insert(&self.db)
-                .await?
+                .await
+                // Another first set stored meanwhile.
+                .map_err(|e| match e.sql_err() {
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                        Error::Stale("policy set")
+                    }
+                    _ => Error::Database(e),
+                })?
             }
         };
         let stored = stored(&row, &compiled);

@@ -39,6 +39,10 @@ pub enum AuditCommand {
         /// Write to this file (created readable by the owner only) instead of stdout.
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Print JSON (how many events went to the file); needs --output, since without it
+        /// the export itself is what goes to stdout.
+        #[arg(long, requires = "output")]
+        json: bool,
     },
     /// Check the hash chain; exits 1 naming the first broken row. Record the printed head
     /// hash elsewhere: a later check can then also detect a rewrite of the whole chain.
@@ -146,6 +150,7 @@ pub async fn run(services: &Services, cmd: AuditCommand) -> anyhow::Result<()> {
             format,
             filter,
             output: path,
+            json,
         } => {
             let format_name = format;
             let format = Format::parse(&format_name)?;
@@ -167,6 +172,11 @@ pub async fn run(services: &Services, cmd: AuditCommand) -> anyhow::Result<()> {
                 )
                 .await?;
             if let Some(path) = path {
+                if json {
+                    return output::json(&serde_json::json!({
+                        "events": written, "format": format_name, "output": path,
+                    }));
+                }
                 println!("{written} events written to {}", path.display());
             }
         }

@@ -1,7 +1,7 @@
 //! `gatehouse group ...`
 
 use clap::Subcommand;
-use domain::audit::AuditEvent;
+use domain::admin::{Actor, Admin};
 use serde_json::json;
 
 use super::output;
@@ -69,46 +69,40 @@ pub enum GroupCommand {
         #[command(flatten)]
         out: Json,
     },
+    /// Take SUBGROUP out of GROUP, to the top.
+    RemoveSubgroup {
+        /// The enclosing group.
+        name: String,
+        /// The subgroup.
+        subgroup: String,
+        #[command(flatten)]
+        out: Json,
+    },
 }
 
-async fn audit(
-    services: &Services,
-    action: &'static str,
-    data: serde_json::Value,
-) -> anyhow::Result<()> {
-    services
-        .audit
-        .record(AuditEvent::success(action).data(data))
-        .await?;
-    Ok(())
-}
-
-async fn done(services: &Services, name: &str, out: &Json, text: String) -> anyhow::Result<()> {
+/// After a change: the group as JSON, or `text` for a person.
+async fn done(admin: &Admin, name: &str, out: &Json, text: String) -> anyhow::Result<()> {
     if out.json {
-        return output::json(&services.groups.show(name).await?);
+        return output::json(&admin.group(&Actor::operator(), name).await?);
     }
     println!("{text}");
     Ok(())
 }
 
-/// Runs a group command.
+/// Runs a group command (through administration, as the operator).
 pub async fn run(services: &Services, cmd: GroupCommand) -> anyhow::Result<()> {
-    let groups = &services.groups;
+    let admin = services.admin();
+    let operator = Actor::operator();
     match cmd {
         GroupCommand::Create { name, parent, out } => {
-            let created = groups.create(&name, parent.as_deref()).await?;
-            let data = json!({ "group": name, "parent": parent, "via": "cli" });
-            audit(services, "group.created", data).await?;
-            done(
-                services,
-                &name,
-                &out,
-                format!("created group {}", created.path),
-            )
-            .await
+            let created = admin
+                .create_group(&operator, &name, parent.as_deref())
+                .await?;
+            let text = format!("created group {}", created.path);
+            done(&admin, &name, &out, text).await
         }
         GroupCommand::List { out } => {
-            let all = groups.list().await?;
+            let all = admin.list_groups(&operator).await?;
             if out.json {
                 return output::json(&all);
             }
@@ -117,7 +111,7 @@ pub async fn run(services: &Services, cmd: GroupCommand) -> anyhow::Result<()> {
             Ok(())
         }
         GroupCommand::Show { name, out } => {
-            let shown = groups.show(&name).await?;
+            let shown = admin.group(&operator, &name).await?;
             if out.json {
                 return output::json(&shown);
             }
@@ -142,14 +136,8 @@ pub async fn run(services: &Services, cmd: GroupCommand) -> anyhow::Result<()> {
             Ok(())
         }
         GroupCommand::Delete { name, out } => {
-            let before = groups.show(&name).await?;
-            groups.delete(&name).await?;
-            audit(
-                services,
-                "group.deleted",
-                json!({ "group": name, "via": "cli" }),
-            )
-            .await?;
+            let before = admin.group(&operator, &name).await?;
+            admin.delete_group(&operator, &name).await?;
             if out.json {
                 return output::json(&json!({ "deleted": before }));
             }
@@ -157,32 +145,38 @@ pub async fn run(services: &Services, cmd: GroupCommand) -> anyhow::Result<()> {
             Ok(())
         }
         GroupCommand::AddMember { name, user, out } => {
-            groups.add_member(&name, &user).await?;
-            let data = json!({ "group": name, "user": user, "via": "cli" });
-            audit(services, "group.member_added", data).await?;
-            done(services, &name, &out, format!("added {user} to {name}")).await
+            admin
+                .set_group_member(&operator, &name, &user, true)
+                .await?;
+            done(&admin, &name, &out, format!("added {user} to {name}")).await
         }
         GroupCommand::RemoveMember { name, user, out } => {
-            groups.remove_member(&name, &user).await?;
-            let data = json!({ "group": name, "user": user, "via": "cli" });
-            audit(services, "group.member_removed", data).await?;
-            done(services, &name, &out, format!("removed {user} from {name}")).await
+            admin
+                .set_group_member(&operator, &name, &user, false)
+                .await?;
+            done(&admin, &name, &out, format!("removed {user} from {name}")).await
         }
         GroupCommand::AddSubgroup {
             name,
             subgroup,
             out,
         } => {
-            groups.add_subgroup(&name, &subgroup).await?;
-            let data = json!({ "group": name, "subgroup": subgroup, "via": "cli" });
-            audit(services, "group.subgroup_added", data).await?;
-            done(
-                services,
-                &name,
-                &out,
-                format!("{subgroup} is now inside {name}"),
-            )
-            .await
+            admin
+                .set_subgroup(&operator, &name, &subgroup, true)
+                .await?;
+            let text = format!("{subgroup} is now inside {name}");
+            done(&admin, &name, &out, text).await
+        }
+        GroupCommand::RemoveSubgroup {
+            name,
+            subgroup,
+            out,
+        } => {
+            admin
+                .set_subgroup(&operator, &name, &subgroup, false)
+                .await?;
+            let text = format!("{subgroup} is no longer inside {name}");
+            done(&admin, &name, &out, text).await
         }
     }
 }

@@ -2,11 +2,11 @@
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
+use domain::admin::{Actor, UpstreamView};
 use domain::federation::{
     Endpoints, FirstLogin, MappingTarget, NewMapping, NewUpstream, Preset, PresetSettings,
-    PresetSetup, Upstream, UpstreamChanges,
+    PresetSetup, UpstreamChanges,
 };
-use serde::Serialize;
 
 use super::output;
 use crate::services::Services;
@@ -247,23 +247,8 @@ pub struct UpdateArgs {
     json: bool,
 }
 
-/// A provider with the redirect URI to register at it.
-#[derive(Debug, Serialize)]
-struct Shown<'a> {
-    #[serde(flatten)]
-    upstream: &'a Upstream,
-    redirect_uri: String,
-}
-
-fn shown<'a>(services: &Services, upstream: &'a Upstream) -> Shown<'a> {
-    Shown {
-        upstream,
-        redirect_uri: domain::federation::redirect_uri(&services.config.issuer),
-    }
-}
-
-fn print(services: &Services, up: &Upstream) -> anyhow::Result<()> {
-    let value = serde_json::to_value(shown(services, up))?;
+fn print(up: &UpstreamView) -> anyhow::Result<()> {
+    let value = serde_json::to_value(up)?;
     if let Some(fields) = value.as_object() {
         for (k, v) in fields {
             let text = match v {
@@ -311,9 +296,10 @@ fn secret(from_stdin: bool) -> anyhow::Result<Option<String>> {
     super::password::read_stdin("client secret").map(Some)
 }
 
-/// Runs an identity provider command.
+/// Runs an identity provider command (through administration, as the operator).
 pub async fn run(services: &Services, cmd: IdpCommand) -> anyhow::Result<()> {
-    let upstreams = &services.federation.upstreams;
+    let admin = services.admin();
+    let operator = Actor::operator();
     match cmd {
         IdpCommand::Create(args) => {
             let a = *args;
@@ -343,8 +329,9 @@ pub async fn run(services: &Services, cmd: IdpCommand) -> anyhow::Result<()> {
                     None
                 }
             };
-            let made = upstreams
-                .create(
+            let made = admin
+                .create_upstream(
+                    &operator,
                     NewUpstream {
                         name: a.name,
                         display_name: a.display_name,
@@ -367,29 +354,27 @@ pub async fn run(services: &Services, cmd: IdpCommand) -> anyhow::Result<()> {
                         enabled: !a.disabled,
                         allowed_clients: a.allowed_clients,
                     },
-                    "cli",
                 )
                 .await?;
             if a.json {
-                return output::json(&shown(services, &made));
+                return output::json(&made);
             }
-            println!("created identity provider {}", made.name);
+            println!("created identity provider {}", made.upstream.name);
             println!(
                 "register this redirect URI at the provider: {}",
-                domain::federation::redirect_uri(&services.config.issuer)
+                made.redirect_uri
             );
             Ok(())
         }
         IdpCommand::List { json } => {
-            let all = upstreams.list().await?;
+            let all = admin.list_upstreams(&operator).await?;
             if json {
-                let list: Vec<Shown<'_>> = all.iter().map(|u| shown(services, u)).collect();
-                return output::json(&list);
+                return output::json(&all);
             }
             let yes = |b: bool| if b { "yes" } else { "no" }.to_owned();
             let rows: Vec<Vec<String>> = all
                 .into_iter()
-                .map(|u| {
+                .map(|UpstreamView { upstream: u, .. }| {
                     let trusted: Vec<&str> = [
                         (u.trusted_for_email, "email"),
                         (u.trusted_for_acr, "acr"),
@@ -428,11 +413,11 @@ pub async fn run(services: &Services, cmd: IdpCommand) -> anyhow::Result<()> {
             Ok(())
         }
         IdpCommand::Show { name, json } => {
-            let up = upstreams.get(&name).await?;
+            let up = admin.upstream(&operator, &name).await?;
             if json {
-                return output::json(&shown(services, &up));
+                return output::json(&up);
             }
-            print(services, &up)
+            print(&up)
         }
         IdpCommand::Update(args) => {
             let a = *args;
@@ -473,22 +458,21 @@ pub async fn run(services: &Services, cmd: IdpCommand) -> anyhow::Result<()> {
                     (!a.allowed_clients.is_empty()).then_some(a.allowed_clients)
                 },
             };
-            let up = upstreams.update(&a.name, changes, "cli").await?;
+            let up = admin
+                .update_upstream(&operator, &a.name, changes, None)
+                .await?;
             if a.json {
-                return output::json(&shown(services, &up));
+                return output::json(&up);
             }
-            println!("updated identity provider {}", up.name);
+            println!("updated identity provider {}", up.upstream.name);
             Ok(())
         }
         IdpCommand::Delete { name, json } => {
-            // Its mapping rules first: the grants they made go with them.
-            let up = upstreams.get(&name).await?;
-            services.federation.mappings.remove_all(&up, "cli").await?;
-            let gone = upstreams.delete(&name, "cli").await?;
+            let gone = admin.delete_upstream(&operator, &name).await?;
             if json {
-                return output::json(&serde_json::json!({ "deleted": shown(services, &gone) }));
+                return output::json(&serde_json::json!({ "deleted": gone }));
             }
-            println!("deleted identity provider {}", gone.name);
+            println!("deleted identity provider {}", gone.upstream.name);
             Ok(())
         }
         IdpCommand::Mapping(cmd) => mapping(services, cmd).await,
@@ -497,7 +481,8 @@ pub async fn run(services: &Services, cmd: IdpCommand) -> anyhow::Result<()> {
 
 /// Runs a mapping command.
 async fn mapping(services: &Services, cmd: MappingCommand) -> anyhow::Result<()> {
-    let fed = &services.federation;
+    let admin = services.admin();
+    let operator = Actor::operator();
     match cmd {
         MappingCommand::Add {
             name,
@@ -507,33 +492,30 @@ async fn mapping(services: &Services, cmd: MappingCommand) -> anyhow::Result<()>
             group,
             json,
         } => {
-            let up = fed.upstreams.get(&name).await?;
             let target = match (role, group) {
                 (Some(r), _) => MappingTarget::Role(r),
                 (None, Some(g)) => MappingTarget::Group(g),
                 (None, None) => anyhow::bail!("give --role or --group"),
             };
-            let made = fed
-                .mappings
-                .add(
-                    &up,
+            let made = admin
+                .add_upstream_mapping(
+                    &operator,
+                    &name,
                     NewMapping {
                         claim,
                         value,
                         target,
                     },
-                    "cli",
                 )
                 .await?;
             if json {
                 return output::json(&made);
             }
-            println!("added mapping {} to identity provider {}", made.id, up.name);
+            println!("added mapping {} to identity provider {name}", made.id);
             Ok(())
         }
         MappingCommand::List { name, json } => {
-            let up = fed.upstreams.get(&name).await?;
-            let all = fed.mappings.list(&up).await?;
+            let all = admin.upstream_mappings(&operator, &name).await?;
             if json {
                 return output::json(&all);
             }
@@ -552,15 +534,11 @@ async fn mapping(services: &Services, cmd: MappingCommand) -> anyhow::Result<()>
             Ok(())
         }
         MappingCommand::Remove { name, id, json } => {
-            let up = fed.upstreams.get(&name).await?;
-            let gone = fed.mappings.remove(&up, &id, "cli").await?;
+            let gone = admin.remove_upstream_mapping(&operator, &name, &id).await?;
             if json {
                 return output::json(&serde_json::json!({ "removed": gone }));
             }
-            println!(
-                "removed mapping {} of identity provider {}",
-                gone.id, up.name
-            );
+            println!("removed mapping {} of identity provider {name}", gone.id);
             Ok(())
         }
     }

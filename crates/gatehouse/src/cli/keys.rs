@@ -1,8 +1,7 @@
 //! `gatehouse keys ...`
 
 use clap::Subcommand;
-use domain::audit::AuditEvent;
-use domain::keys::KeyAlg;
+use domain::admin::Actor;
 
 use super::output;
 use crate::services::Services;
@@ -21,6 +20,9 @@ pub enum KeysCommand {
         /// Only this algorithm (repeatable); default every configured one.
         #[arg(long = "alg", value_name = "ALG")]
         algs: Vec<String>,
+        /// Print JSON: the keys after the rotation.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -28,7 +30,7 @@ pub enum KeysCommand {
 pub async fn run(services: &Services, cmd: KeysCommand) -> anyhow::Result<()> {
     match cmd {
         KeysCommand::List { json } => {
-            let keys = services.keys.list().await?;
+            let keys = services.admin().list_keys(&Actor::operator()).await?;
             if json {
                 return output::json(&keys);
             }
@@ -46,24 +48,20 @@ pub async fn run(services: &Services, cmd: KeysCommand) -> anyhow::Result<()> {
                 .collect();
             output::table(&["KID", "ALG", "STATE", "CREATED", "UNPUBLISHED AT"], &rows);
         }
-        KeysCommand::Rotate { algs } => {
-            let algs = if algs.is_empty() {
-                services.config.key_algorithms()?
-            } else {
-                algs.iter()
-                    .map(|a| KeyAlg::parse(a))
-                    .collect::<Result<Vec<_>, _>>()?
-            };
-            // A database that never had keys gets them first, so rotation has a next key.
-            services.keys.ensure(&algs).await?;
-            for (alg, kid) in services.keys.rotate(&algs).await? {
-                services
-                    .audit
-                    .record(AuditEvent::success("keys.rotated").data(serde_json::json!({
-                        "alg": alg.as_str(), "kid": kid, "via": "cli"
-                    })))
-                    .await?;
-                println!("{alg}: {kid} now signs");
+        KeysCommand::Rotate { algs, json } => {
+            let before = services.keys.list().await?;
+            let after = services
+                .admin()
+                .rotate_keys(&Actor::operator(), &algs)
+                .await?;
+            if json {
+                return output::json(&after);
+            }
+            // The keys that sign now and did not before.
+            for k in after.iter().filter(|k| k.state == "active") {
+                if !before.iter().any(|b| b.kid == k.kid && b.state == "active") {
+                    println!("{}: {} now signs", k.alg, k.kid);
+                }
             }
             println!(
                 "running servers switch within keys.reload_interval_secs ({} s)",

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use domain::audit::AuditEvent;
+use domain::admin::Actor;
 use domain::policies::{AclEntry, AclSubject, Authentication, Evaluation, RequestFacts};
 use serde_json::json;
 
@@ -176,15 +176,14 @@ pub async fn run(services: &Services, cmd: PolicyCommand) -> anyhow::Result<()> 
         } => {
             let schema_text = read(&schema).await?;
             let policies_text = read(&file).await?;
-            let stored = policies
-                .set(&resource_server, &schema_text, &policies_text)
-                .await?;
-            services
-                .audit
-                .record(
-                    AuditEvent::success("policy.set")
-                        .client(resource_server.clone())
-                        .data(json!({ "version": stored.version, "policies": stored.policy_ids })),
+            let stored = services
+                .admin()
+                .set_policy_set(
+                    &Actor::operator(),
+                    &resource_server,
+                    &schema_text,
+                    &policies_text,
+                    None,
                 )
                 .await?;
             if json {
@@ -206,10 +205,16 @@ pub async fn run(services: &Services, cmd: PolicyCommand) -> anyhow::Result<()> 
             resource_server,
             json,
         } => {
-            let stored = policies
-                .get(&resource_server)
-                .await?
-                .with_context(|| format!("{resource_server} has no policy set"))?;
+            let stored = match services
+                .admin()
+                .policy_set(&Actor::operator(), &resource_server)
+                .await
+            {
+                Err(domain::Error::NotFound("policy set")) => {
+                    anyhow::bail!("{resource_server} has no policy set")
+                }
+                other => other?,
+            };
             if json {
                 return output::json(&stored);
             }
@@ -226,10 +231,9 @@ pub async fn run(services: &Services, cmd: PolicyCommand) -> anyhow::Result<()> 
             resource_server,
             json,
         } => {
-            policies.delete(&resource_server).await?;
             services
-                .audit
-                .record(AuditEvent::success("policy.deleted").client(resource_server.clone()))
+                .admin()
+                .delete_policy_set(&Actor::operator(), &resource_server)
                 .await?;
             if json {
                 return output::json(
@@ -291,9 +295,10 @@ pub async fn run(services: &Services, cmd: PolicyCommand) -> anyhow::Result<()> 
     }
 }
 
-/// Runs an ACL command.
+/// Runs an ACL command (through administration, as the operator).
 pub async fn run_acl(services: &Services, cmd: AclCommand) -> anyhow::Result<()> {
-    let policies = &services.policies;
+    let admin = services.admin();
+    let operator = Actor::operator();
     match cmd {
         AclCommand::Add {
             resource_server,
@@ -302,12 +307,15 @@ pub async fn run_acl(services: &Services, cmd: AclCommand) -> anyhow::Result<()>
             resource,
             json,
         } => {
-            let (ty, id) = policies.resource(&resource_server, &resource).await?;
-            let entry = policies
-                .acl()
-                .add(&resource_server, &subject.subject(), &relation, &ty, &id)
+            let entry = admin
+                .add_relation(
+                    &operator,
+                    &resource_server,
+                    &subject.subject(),
+                    &relation,
+                    &resource,
+                )
                 .await?;
-            audit_entry(services, "acl.added", &entry).await?;
             if json {
                 return output::json(&entry);
             }
@@ -328,17 +336,13 @@ pub async fn run_acl(services: &Services, cmd: AclCommand) -> anyhow::Result<()>
             resource,
             json,
         } => {
-            let (ty, id) = policies.resource(&resource_server, &resource).await?;
-            policies
-                .acl()
-                .remove(&resource_server, &subject.subject(), &relation, &ty, &id)
-                .await?;
-            services
-                .audit
-                .record(
-                    AuditEvent::success("acl.removed")
-                        .client(resource_server.clone())
-                        .data(json!({ "relation": relation, "resource": format!("{ty}:{id}") })),
+            admin
+                .remove_relation(
+                    &operator,
+                    &resource_server,
+                    &subject.subject(),
+                    &relation,
+                    &resource,
                 )
                 .await?;
             if json {
@@ -352,16 +356,8 @@ pub async fn run_acl(services: &Services, cmd: AclCommand) -> anyhow::Result<()>
             resource,
             json,
         } => {
-            let only = match resource {
-                Some(r) => Some(policies.resource(&resource_server, &r).await?),
-                None => None,
-            };
-            let entries = policies
-                .acl()
-                .list(
-                    &resource_server,
-                    only.as_ref().map(|(t, i)| (t.as_str(), i.as_str())),
-                )
+            let entries: Vec<AclEntry> = admin
+                .relations(&operator, &resource_server, resource.as_deref())
                 .await?;
             if json {
                 return output::json(&entries);
@@ -381,23 +377,6 @@ pub async fn run_acl(services: &Services, cmd: AclCommand) -> anyhow::Result<()>
             Ok(())
         }
     }
-}
-
-async fn audit_entry(services: &Services, kind: &'static str, e: &AclEntry) -> anyhow::Result<()> {
-    services
-        .audit
-        .record(
-            AuditEvent::success(kind)
-                .client(e.resource_server.clone())
-                .data(json!({
-                    "subject_kind": e.subject_kind,
-                    "subject": e.subject,
-                    "relation": e.relation,
-                    "resource": format!("{}:{}", e.resource_type, e.resource_id),
-                })),
-        )
-        .await?;
-    Ok(())
 }
 
 async fn read(path: &PathBuf) -> anyhow::Result<String> {

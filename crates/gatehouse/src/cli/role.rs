@@ -1,8 +1,8 @@
 //! `gatehouse role ...`
 
 use clap::{Args, Subcommand};
-use domain::audit::AuditEvent;
-use domain::roles::{RoleGrantee, RoleName};
+use domain::admin::Actor;
+use domain::roles::{RoleDetails, RoleGrantee, RoleName};
 use serde_json::json;
 
 use super::output;
@@ -157,66 +157,36 @@ pub struct Json {
     pub json: bool,
 }
 
-async fn audit(
-    services: &Services,
-    action: &'static str,
-    role: &RoleArg,
-    data: serde_json::Value,
-) -> anyhow::Result<()> {
-    let mut body = json!({ "role": role.name, "client_id": role.client, "via": "cli" });
-    if let (Some(b), serde_json::Value::Object(extra)) = (body.as_object_mut(), data) {
-        b.extend(extra);
-    }
-    services
-        .audit
-        .record(AuditEvent::success(action).data(body))
-        .await?;
-    Ok(())
-}
-
 /// After a change: the role as JSON, or `text` for a person.
-async fn done(services: &Services, role: &RoleArg, out: &Json, text: String) -> anyhow::Result<()> {
+fn done(shown: &RoleDetails, out: &Json, text: String) -> anyhow::Result<()> {
     if out.json {
-        return output::json(&services.roles.show(role.client(), &role.name).await?);
+        return output::json(shown);
     }
     println!("{text}");
     Ok(())
 }
 
-/// Runs a role command.
+/// Runs a role command (through administration, as the operator).
 pub async fn run(services: &Services, cmd: RoleCommand) -> anyhow::Result<()> {
-    let roles = &services.roles;
+    let admin = services.admin();
+    let operator = Actor::operator();
     match cmd {
         RoleCommand::Create {
             role,
             permissions,
             out,
         } => {
-            roles
-                .create_in(role.client(), &role.name, &permissions)
+            let shown = admin
+                .create_role(&operator, role.client(), &role.name, &permissions)
                 .await?;
-            audit(
-                services,
-                "role.created",
-                &role,
-                json!({ "permissions": permissions }),
-            )
-            .await?;
-            done(
-                services,
-                &role,
-                &out,
-                format!("created role {}", role.label()),
-            )
-            .await
+            done(&shown, &out, format!("created role {}", role.label()))
         }
         RoleCommand::List { client, out } => {
-            let all: Vec<RoleName> = roles
-                .list()
+            let all: Vec<RoleName> = admin
+                .list_roles(&operator)
                 .await?
                 .into_iter()
                 .filter(|r| client.is_none() || r.client_id == client)
-                .map(RoleName::from)
                 .collect();
             if out.json {
                 return output::json(&all);
@@ -229,7 +199,7 @@ pub async fn run(services: &Services, cmd: RoleCommand) -> anyhow::Result<()> {
             Ok(())
         }
         RoleCommand::Show { role, out } => {
-            let shown = roles.show(role.client(), &role.name).await?;
+            let shown = admin.role(&operator, role.client(), &role.name).await?;
             if out.json {
                 return output::json(&shown);
             }
@@ -255,9 +225,10 @@ pub async fn run(services: &Services, cmd: RoleCommand) -> anyhow::Result<()> {
             Ok(())
         }
         RoleCommand::Delete { role, out } => {
-            let before = roles.show(role.client(), &role.name).await?;
-            roles.delete(role.client(), &role.name).await?;
-            audit(services, "role.deleted", &role, json!({})).await?;
+            let before = admin.role(&operator, role.client(), &role.name).await?;
+            admin
+                .delete_role(&operator, role.client(), &role.name)
+                .await?;
             if out.json {
                 return output::json(&json!({ "deleted": before }));
             }
@@ -265,56 +236,49 @@ pub async fn run(services: &Services, cmd: RoleCommand) -> anyhow::Result<()> {
             Ok(())
         }
         RoleCommand::Grant { role, to, out } => {
-            roles
-                .grant_to(role.client(), &role.name, &to.to_domain())
+            admin
+                .grant_role(&operator, role.client(), &role.name, &to.to_domain())
                 .await?;
-            audit(services, "role.granted", &role, json!({ "to": to.label() })).await?;
-            let text = format!("granted {} to {}", role.label(), to.label());
-            done(services, &role, &out, text).await
+            let shown = admin.role(&operator, role.client(), &role.name).await?;
+            done(
+                &shown,
+                &out,
+                format!("granted {} to {}", role.label(), to.label()),
+            )
         }
         RoleCommand::Revoke { role, to, out } => {
-            roles
-                .revoke_from(role.client(), &role.name, &to.to_domain())
+            admin
+                .revoke_role(&operator, role.client(), &role.name, &to.to_domain())
                 .await?;
-            audit(
-                services,
-                "role.revoked",
-                &role,
-                json!({ "from": to.label() }),
-            )
-            .await?;
+            let shown = admin.role(&operator, role.client(), &role.name).await?;
             let text = format!(
                 "revoked {} from {} (tokens already issued keep it until they expire)",
                 role.label(),
                 to.label()
             );
-            done(services, &role, &out, text).await
+            done(&shown, &out, text)
         }
         RoleCommand::AddPermission {
             role,
             permission,
             out,
         } => {
-            roles
-                .add_permission(role.client(), &role.name, &permission)
+            let shown = admin
+                .set_role_permission(&operator, role.client(), &role.name, &permission, true)
                 .await?;
-            let data = json!({ "permission": permission });
-            audit(services, "role.permission_added", &role, data).await?;
             let text = format!("{} now carries {permission}", role.label());
-            done(services, &role, &out, text).await
+            done(&shown, &out, text)
         }
         RoleCommand::RemovePermission {
             role,
             permission,
             out,
         } => {
-            roles
-                .remove_permission(role.client(), &role.name, &permission)
+            let shown = admin
+                .set_role_permission(&operator, role.client(), &role.name, &permission, false)
                 .await?;
-            let data = json!({ "permission": permission });
-            audit(services, "role.permission_removed", &role, data).await?;
             let text = format!("{} no longer carries {permission}", role.label());
-            done(services, &role, &out, text).await
+            done(&shown, &out, text)
         }
         RoleCommand::Include {
             role,
@@ -323,25 +287,22 @@ pub async fn run(services: &Services, cmd: RoleCommand) -> anyhow::Result<()> {
             remove,
             out,
         } => {
-            let outer = RoleName {
-                client_id: role.client.clone(),
-                name: role.name.clone(),
-            };
             let inner = RoleName {
-                client_id: other_client.clone(),
+                client_id: other_client,
                 name: other.clone(),
             };
-            let data = json!({ "other": other, "other_client_id": other_client });
-            let text = if remove {
-                roles.exclude(&outer, &inner).await?;
-                audit(services, "role.include_removed", &role, data).await?;
-                format!("{} no longer includes {other}", role.label())
+            let shown = admin
+                .set_role_include(&operator, role.client(), &role.name, &inner, !remove)
+                .await?;
+            if out.json {
+                return output::json(&shown);
+            }
+            if remove {
+                println!("{} no longer includes {other}", role.label());
             } else {
-                roles.include(&outer, &inner).await?;
-                audit(services, "role.included", &role, data).await?;
-                format!("{} now includes {other}", role.label())
-            };
-            done(services, &role, &out, text).await
+                println!("{} now includes {other}", role.label());
+            }
+            Ok(())
         }
     }
 }

@@ -141,6 +141,9 @@ pub enum UserCommand {
     Disable {
         /// Email of the account.
         email: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Lock an account: password sign-in is refused, its sessions and tokens keep working.
     Lock {
@@ -149,11 +152,17 @@ pub enum UserCommand {
         /// Unlock by itself after this many minutes (default: until `user unlock`).
         #[arg(long, value_name = "MINUTES")]
         minutes: Option<u32>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Unlock a locked account and clear its failed sign-in count.
     Unlock {
         /// Email of the account.
         email: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Suspend an account: no sign-in, and its sessions and tokens end at once.
     Suspend {
@@ -162,22 +171,34 @@ pub enum UserCommand {
         /// Why (kept with the account and in the audit log; not shown to the user).
         #[arg(long)]
         reason: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Make a suspended, disabled or locked account active again.
     Reactivate {
         /// Email of the account.
         email: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Delete an account: erase its personal data, credentials, sessions and grants, and
     /// pseudonymise it in the audit log.
     Delete {
         /// Email of the account.
         email: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Print everything stored about an account, as JSON (no secrets).
     Export {
         /// Email of the account.
         email: String,
+        /// Accepted for symmetry: the export is always JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Invite someone by mail: the link (valid 7 days by default) lets them set a password
     /// and lands them signed in.
@@ -187,6 +208,9 @@ pub enum UserCommand {
         /// A role the account gets (repeatable).
         #[arg(long = "role")]
         roles: Vec<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// List the open invitations.
     Invitations {
@@ -198,6 +222,9 @@ pub enum UserCommand {
     RevokeInvitation {
         /// The invited email.
         email: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -460,7 +487,7 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        UserCommand::Disable { email } => {
+        UserCommand::Disable { email, json } => {
             let u = services
                 .users
                 .set_status(
@@ -470,27 +497,44 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
                 )
                 .await?;
             audit(services, "user.disabled", &u.id).await?;
+            if json {
+                return output::json(&view(services, u).await?);
+            }
             println!("disabled {}", u.label());
             Ok(())
         }
-        UserCommand::Lock { email, minutes } => {
+        UserCommand::Lock {
+            email,
+            minutes,
+            json,
+        } => {
             let until = minutes
                 .map(|m| time::OffsetDateTime::now_utc() + time::Duration::minutes(i64::from(m)));
             let u = services.users.lock(&email, until, None).await?;
             audit(services, "user.locked", &u.id).await?;
+            if json {
+                return output::json(&view(services, u).await?);
+            }
             match until {
                 Some(t) => println!("locked {} until {}", u.label(), output::time(t)),
                 None => println!("locked {} until `gatehouse user unlock`", u.label()),
             }
             Ok(())
         }
-        UserCommand::Unlock { email } => {
+        UserCommand::Unlock { email, json } => {
             let u = services.users.unlock(&email).await?;
             audit(services, "user.unlocked", &u.id).await?;
+            if json {
+                return output::json(&view(services, u).await?);
+            }
             println!("unlocked {}", u.label());
             Ok(())
         }
-        UserCommand::Suspend { email, reason } => {
+        UserCommand::Suspend {
+            email,
+            reason,
+            json,
+        } => {
             if reason.trim().is_empty() || reason.len() > 500 {
                 anyhow::bail!("--reason must be 1 to 500 characters");
             }
@@ -499,13 +543,16 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
                 .set_status(&email, UserStatus::Suspended, Some(reason))
                 .await?;
             audit(services, "user.suspended", &u.id).await?;
+            if json {
+                return output::json(&view(services, u).await?);
+            }
             println!(
                 "suspended {}; its sessions and tokens have ended",
                 u.label()
             );
             Ok(())
         }
-        UserCommand::Reactivate { email } => {
+        UserCommand::Reactivate { email, json } => {
             let found = services.users.get_by_email(&email).await?;
             if found.status == UserStatus::Active.as_str()
                 || found.status == UserStatus::Pending.as_str()
@@ -521,29 +568,48 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
                 .set_status(&email, UserStatus::Active, None)
                 .await?;
             audit(services, "user.reactivated", &u.id).await?;
+            if json {
+                return output::json(&view(services, u).await?);
+            }
             println!("reactivated {}", u.label());
             Ok(())
         }
-        UserCommand::Delete { email } => {
+        UserCommand::Delete { email, json } => {
             let u = services.users.get_by_email(&email).await?;
             let alias = services.users.erase(&u.id, &services.secrets).await?;
             audit(services, "user.deleted", &alias).await?;
+            if json {
+                return output::json(&serde_json::json!({ "deleted": true, "audit_alias": alias }));
+            }
             println!(
                 "deleted {}; the audit log refers to it as {alias}",
                 u.label()
             );
             Ok(())
         }
-        UserCommand::Export { email } => {
+        // The export is JSON either way.
+        UserCommand::Export { email, json: _ } => {
             let u = services.users.get_by_email(&email).await?;
             let data = services.users.export(&u.id).await?;
             audit(services, "user.data_exported", &u.id).await?;
             println!("{}", serde_json::to_string_pretty(&data)?);
             Ok(())
         }
-        UserCommand::Invite { email, roles } => invite(services, &email, roles).await,
+        UserCommand::Invite { email, roles, json } => {
+            let (email, ttl) = invite(services, &email, roles).await?;
+            if json {
+                return output::json(&serde_json::json!({
+                    "invited": email, "expires_in_secs": ttl.as_secs(),
+                }));
+            }
+            println!(
+                "invited {email}; the mail is queued and a running server sends it (the link expires in {} days)",
+                ttl.as_secs().div_ceil(86_400)
+            );
+            Ok(())
+        }
         UserCommand::Invitations { json } => invitations(services, json).await,
-        UserCommand::RevokeInvitation { email } => {
+        UserCommand::RevokeInvitation { email, json } => {
             let email = normalize_email(&email)?;
             let n = services
                 .tokens
@@ -559,14 +625,22 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
                         .data(serde_json::json!({ "via": "cli", "count": n })),
                 )
                 .await?;
+            if json {
+                return output::json(&serde_json::json!({ "email": email, "revoked": n }));
+            }
             println!("revoked {n} invitation(s) to {email}");
             Ok(())
         }
     }
 }
 
-/// Mails an invitation with its single-use link.
-pub async fn invite(services: &Services, email: &str, roles: Vec<String>) -> anyhow::Result<()> {
+/// Mails an invitation with its single-use link; returns the normalized address and how
+/// long the link works.
+pub async fn invite(
+    services: &Services,
+    email: &str,
+    roles: Vec<String>,
+) -> anyhow::Result<(String, std::time::Duration)> {
     let email = normalize_email(email)?;
     if services.users.find_by_email(&email).await?.is_some() {
         anyhow::bail!("{email} already has an account");
@@ -615,11 +689,7 @@ pub async fn invite(services: &Services, email: &str, roles: Vec<String>) -> any
                 .data(serde_json::json!({ "via": "cli", "roles": roles })),
         )
         .await?;
-    println!(
-        "invited {email}; the mail is queued and a running server sends it (the link expires in {} days)",
-        ttl.as_secs().div_ceil(86_400)
-    );
-    Ok(())
+    Ok((email, ttl))
 }
 
 /// An open invitation as printed.
