@@ -121,7 +121,11 @@ impl Receiver {
 }
 
 /// A user signed in to a client whose back-channel logout endpoint is `receiver`.
-async fn signed_in_with_backchannel(server: &TestServer, email: &str, receiver: &Receiver) -> SignedIn {
+async fn signed_in_with_backchannel(
+    server: &TestServer,
+    email: &str,
+    receiver: &Receiver,
+) -> SignedIn {
     let uri = receiver.url.clone();
     signed_in_to(server, email, move |c| {
         c.backchannel_logout_uri = Some(uri);
@@ -164,14 +168,20 @@ async fn verify_logout_token(server: &TestServer, token: &str, s: &SignedIn) -> 
     // The client registered the default ID token algorithm.
     assert_eq!(header["alg"], "RS256");
     let verifier = josekit::jws::RS256.verifier_from_jwk(&jwk).unwrap();
-    let (payload, _) = josekit::jwt::decode_with_verifier(token, &verifier)
-        .expect("signed by a published key");
+    let (payload, _) =
+        josekit::jwt::decode_with_verifier(token, &verifier).expect("signed by a published key");
     let claims = Value::Object(payload.claims_set().clone());
     let id_token = claims_of(&s.id_token.to_string());
     assert_eq!(claims["iss"], id_token["iss"], "{claims}");
     assert_eq!(claims["aud"], json!(s.client_id), "{claims}");
-    assert_eq!(claims["sub"], id_token["sub"], "the sub of the client's ID tokens");
-    assert_eq!(claims["sid"], id_token["sid"], "the sid of the client's ID tokens");
+    assert_eq!(
+        claims["sub"], id_token["sub"],
+        "the sub of the client's ID tokens"
+    );
+    assert_eq!(
+        claims["sid"], id_token["sid"],
+        "the sid of the client's ID tokens"
+    );
     assert!(id_token["sid"].is_string(), "{id_token}");
     assert_eq!(claims["events"], json!({ EVENT: {} }));
     assert!(claims.get("nonce").is_none(), "no nonce: {claims}");
@@ -206,7 +216,13 @@ async fn user_id_of(server: &TestServer, email: &str) -> String {
 }
 
 /// Calls the admin API with `key`; returns the status.
-async fn admin(server: &TestServer, key: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> u16 {
+async fn admin(
+    server: &TestServer,
+    key: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> u16 {
     let mut req = reqwest::Client::new()
         .request(method, server.url(&format!("{API}{path}")))
         .bearer_auth(key);
@@ -230,7 +246,10 @@ async fn account_csrf(s: &SignedIn, server: &TestServer) -> String {
 }
 
 /// The outbox rows of the client's back-channel logouts.
-async fn logout_rows(server: &TestServer, client_id: &str) -> Vec<domain::entities::event_outbox::Model> {
+async fn logout_rows(
+    server: &TestServer,
+    client_id: &str,
+) -> Vec<domain::entities::event_outbox::Model> {
     use domain::entities::event_outbox;
     let db = server.running().services.store.db().clone();
     let destination = format!("backchannel:{client_id}");

@@ -381,6 +381,27 @@ mod tests {
             ),
             (
                 NewClient {
+                    backchannel_logout_uri: Some("https://a.example/bcl#x".into()),
+                    ..web()
+                },
+                "backchannel_logout_uri",
+            ),
+            (
+                NewClient {
+                    frontchannel_logout_uri: Some("http://a.example/fcl".into()),
+                    ..web()
+                },
+                "frontchannel_logout_uri",
+            ),
+            (
+                NewClient {
+                    frontchannel_logout_uri: Some("https://a.example/fcl#x".into()),
+                    ..web()
+                },
+                "frontchannel_logout_uri",
+            ),
+            (
+                NewClient {
                     redirect_uris: vec!["http://a.example/cb".into()],
                     ..web()
                 },

@@ -286,7 +286,10 @@ impl Worker {
         else {
             return self
                 .outbox
-                .give_up(row, "client deleted, disabled or without backchannel_logout_uri")
+                .give_up(
+                    row,
+                    "client deleted, disabled or without backchannel_logout_uri",
+                )
                 .await;
         };
         let attempt = match serde_json::from_str::<LogoutNotice>(&row.payload) {
