@@ -16,19 +16,19 @@ use openidconnect::{
 use reqwest::cookie::{CookieStore as _, Jar};
 use serde_json::Value;
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// A user signed in through a browser, with the tokens its client got under that session.
-struct SignedIn {
-    browser: Browser,
+pub(crate) struct SignedIn {
+    pub(crate) browser: Browser,
     /// The browser's cookies, as a `Cookie` header, taken right after sign-in.
-    cookies: String,
-    client_id: String,
-    secret: String,
-    client: harness::rp::Client,
-    id_token: CoreIdToken,
-    access_token: String,
-    refresh_token: String,
+    pub(crate) cookies: String,
+    pub(crate) client_id: String,
+    pub(crate) secret: String,
+    pub(crate) client: harness::rp::Client,
+    pub(crate) id_token: CoreIdToken,
+    pub(crate) access_token: String,
+    pub(crate) refresh_token: String,
 }
 
 /// Creates a user and a client, signs in with a browser and redeems the code.
@@ -37,7 +37,7 @@ async fn signed_in(server: &TestServer, email: &str) -> SignedIn {
 }
 
 /// [`signed_in`], with the client registered as `adjust` says.
-async fn signed_in_to(
+pub(crate) async fn signed_in_to(
     server: &TestServer,
     email: &str,
     adjust: impl FnOnce(&mut domain::clients::NewClient),
@@ -114,11 +114,11 @@ async fn end_session_endpoint(server: &TestServer) -> openidconnect::EndSessionU
         .expect("end_session_endpoint advertised")
 }
 
-async fn logout_request(server: &TestServer) -> LogoutRequest {
+pub(crate) async fn logout_request(server: &TestServer) -> LogoutRequest {
     LogoutRequest::from(end_session_endpoint(server).await)
 }
 
-fn post_logout(uri: &str) -> PostLogoutRedirectUrl {
+pub(crate) fn post_logout(uri: &str) -> PostLogoutRedirectUrl {
     PostLogoutRedirectUrl::new(uri.to_owned()).unwrap()
 }
 
@@ -187,7 +187,7 @@ async fn assert_session_alive(server: &TestServer, s: &SignedIn) {
 
 /// The session is over on the server, not just forgotten by the browser: prompt=none with
 /// the old cookie gets `login_required`, and the tokens issued under it are inactive.
-async fn assert_session_ended(server: &TestServer, s: &SignedIn) {
+pub(crate) async fn assert_session_ended(server: &TestServer, s: &SignedIn) {
     let landing = s.browser.open(&silent_url(s)).await;
     assert_eq!(
         landing.params().get("error").map(String::as_str),

@@ -13,6 +13,7 @@ mod bad_input;
 mod branding;
 mod browser;
 mod captcha;
+mod conformance_backchannel;
 mod conformance_basic;
 mod conformance_config;
 mod conformance_logout;

@@ -94,8 +94,10 @@ fn metadata(issuer: &str, algs: &[KeyAlg], locales: &[String]) -> Value {
         // pages that collect them speak.
         "claims_locales_supported": locales,
         "authorization_response_iss_parameter_supported": true,
-        "frontchannel_logout_supported": false,
-        "backchannel_logout_supported": false,
+        "frontchannel_logout_supported": true,
+        "frontchannel_logout_session_supported": true,
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
     })
 }
 

@@ -102,7 +102,7 @@ async fn handle(provider: &Provider, req: &HttpRequest, raw: &[u8], posted: bool
     let Some(session) = session else {
         // No live session behind this browser's cookie (or no cookie on a GET, which a
         // signed-in browser always sends): it is signed out.
-        return finish(provider, &logout);
+        return finish(provider, &logout, &[]);
     };
     let user = match provider.users.find(&session.user_id).await {
         Ok(u) => u,
@@ -116,11 +116,15 @@ async fn handle(provider: &Provider, req: &HttpRequest, raw: &[u8], posted: bool
         if let Err(e) = end(provider, &session, logout.client_id.as_deref()).await {
             return internal(provider, &e);
         }
-        return finish(provider, &logout);
+        let frames = match frontchannel_frames(provider, &session.id).await {
+            Ok(frames) => frames,
+            Err(e) => return internal(provider, &e),
+        };
+        return finish(provider, &logout, &frames);
     }
     // No proof the request comes from the user's application: ask the user.
     let Some(value) = cookie else {
-        return finish(provider, &logout);
+        return finish(provider, &logout, &[]);
     };
     let mut fields = vec![(
         CSRF_FIELD,
@@ -247,13 +251,32 @@ async fn end(
     provider.audit.record(event).await
 }
 
-/// Clears the cookie, then redirects to the validated URI or shows the signed-out page.
-fn finish(provider: &Provider, logout: &Logout) -> HttpResponse {
+/// The front-channel logout URLs (OIDC Front-Channel Logout 1.0 §2) of the applications
+/// that signed in under the session, each with `iss` and `sid` when the client asked.
+async fn frontchannel_frames(
+    provider: &Provider,
+    session_id: &str,
+) -> Result<Vec<String>, domain::Error> {
+    Ok(provider
+        .sessions
+        .clients_used(session_id)
+        .await?
+        .iter()
+        .filter_map(|c| c.frontchannel_logout_url(&provider.settings.issuer, session_id))
+        .collect())
+}
+
+/// Clears the cookie, then redirects to the validated URI or shows the signed-out page;
+/// with front-channel logout `frames` to load, the page loads them and then continues to
+/// the validated URI.
+fn finish(provider: &Provider, logout: &Logout, frames: &[String]) -> HttpResponse {
     let mut res = match &logout.redirect {
-        Some(url) => HttpResponse::SeeOther()
+        Some(url) if frames.is_empty() => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, url.clone()))
             .finish(),
-        None => provider.pages.logged_out(logout.app.as_ref()),
+        next => provider
+            .pages
+            .logged_out(logout.app.as_ref(), frames, next.as_deref()),
     };
     let removal = Cookie::build(COOKIE_NAME, "")
         .path("/")

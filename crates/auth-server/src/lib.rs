@@ -15,6 +15,7 @@ pub mod introspection;
 pub mod jwks;
 pub mod jwt;
 pub mod limits;
+pub mod logout_token;
 pub mod pages;
 pub mod params;
 pub mod provider;

@@ -20,8 +20,15 @@ pub trait Pages: Send + Sync {
     ) -> HttpResponse;
     /// Tells the user they are signed out. `app` is the application the logout request
     /// named (by `client_id` or `id_token_hint`), when it named one: the page leads back to
-    /// its home page.
-    fn logged_out(&self, app: Option<&LogoutApp>) -> HttpResponse;
+    /// its home page. `frames` are the front-channel logout URLs of the applications the
+    /// session used, loaded in iframes; with them, `next` (the verified post-logout
+    /// redirect) is where the page continues once they have loaded.
+    fn logged_out(
+        &self,
+        app: Option<&LogoutApp>,
+        frames: &[String],
+        next: Option<&str>,
+    ) -> HttpResponse;
 }
 
 /// The application asking to sign the user out, as the confirmation names it.

@@ -4,6 +4,7 @@
 
 pub mod brokers;
 pub mod catalogue;
+pub mod logout;
 pub mod outbox;
 pub mod signing;
 pub mod ssrf;
@@ -14,6 +15,7 @@ pub mod worker;
 mod tests;
 
 pub use catalogue::{Event, event_from_audit};
+pub use logout::{LogoutNotice, LogoutSigner};
 pub use outbox::{DeliveryPolicy, EventOutbox, enqueue_from_audit, set_brokers};
 pub use subscriptions::{NewWebhook, Webhook, Webhooks};
 pub use worker::{Publisher, Worker, WorkerSettings};

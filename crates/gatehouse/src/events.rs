@@ -7,12 +7,14 @@ use std::time::Duration;
 use anyhow::Context as _;
 use domain::events::brokers::{AmqpPublisher, NatsPublisher};
 use domain::events::{DeliveryPolicy, EventOutbox, Worker, WorkerSettings};
+use domain::keys::SharedKeyRing;
 use tokio::task::JoinHandle;
 
 use crate::services::Services;
 
-/// Builds the delivery worker from the configuration and starts it.
-pub async fn start(services: &Services) -> anyhow::Result<JoinHandle<()>> {
+/// Builds the delivery worker from the configuration and starts it; it signs back-channel
+/// logout tokens with `keys` (the ring the protocol signs with).
+pub async fn start(services: &Services, keys: SharedKeyRing) -> anyhow::Result<JoinHandle<()>> {
     let c = &services.config;
     let disable_after = Duration::from_secs(c.webhooks.disable_after_days.saturating_mul(86_400));
     let outbox = EventOutbox::new(
@@ -36,7 +38,11 @@ pub async fn start(services: &Services) -> anyhow::Result<JoinHandle<()>> {
             retain: Duration::from_secs(c.maintenance.retain_ended_secs),
         },
     )
-    .context("cannot set up webhook delivery (webhooks.*)")?;
+    .context("cannot set up webhook delivery (webhooks.*)")?
+    .with_logout_signer(Arc::new(auth_server::logout_token::Signer {
+        keys,
+        issuer: c.issuer.clone(),
+    }));
     let worker = brokers(worker, c);
     Ok(worker.spawn())
 }

@@ -31,9 +31,14 @@ impl auth_server::Pages for HostedPages {
         )
     }
 
-    fn logged_out(&self, app: Option<&auth_server::LogoutApp>) -> HttpResponse {
+    fn logged_out(
+        &self,
+        app: Option<&auth_server::LogoutApp>,
+        frames: &[String],
+        next: Option<&str>,
+    ) -> HttpResponse {
         let back = app.and_then(|a| a.uri.as_deref().map(|uri| (a.name.as_str(), uri)));
-        login_ui::render::logged_out(back)
+        login_ui::render::logged_out_with_frames(back, frames, next)
     }
 }
 

@@ -119,7 +119,7 @@ pub async fn start_on(
         .context("cannot set up mail delivery (mail.*)")?;
     let mail_waker = mailer.waker();
     let mail = mailer.spawn();
-    let events = crate::events::start(&services).await?;
+    let events = crate::events::start(&services, keys.clone()).await?;
 
     let config = &services.config;
     let https = config.issuer.starts_with("https://");

@@ -222,6 +222,7 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
     );
     cfg.service(resource("/login/mfa/passkey").route(aweb::post().to(second_factor::passkey)));
     cfg.service(resource("/static/copy.js").route(aweb::get().to(assets::copy)));
+    cfg.service(resource("/static/frontchannel.js").route(aweb::get().to(assets::frontchannel)));
     // Last, so that every address above wins: the account's other sections.
     cfg.service(resource("/account/{section}").route(aweb::get().to(console::show)));
 }

@@ -63,6 +63,12 @@ pub struct ClientPatch {
     pub tos_uri: Option<String>,
     /// Back-channel logout endpoint (`""` clears).
     pub backchannel_logout_uri: Option<String>,
+    /// Logout tokens must carry `sid`.
+    pub backchannel_logout_session_required: Option<bool>,
+    /// Front-channel logout page (`""` clears).
+    pub frontchannel_logout_uri: Option<String>,
+    /// The front-channel logout page gets `iss` and `sid`.
+    pub frontchannel_logout_session_required: Option<bool>,
     /// Browser origins (CORS); `[]`: the default.
     pub allowed_origins: Option<Vec<String>>,
     /// Resource indicators it may ask for.
@@ -103,6 +109,9 @@ impl ClientPatch {
             policy_uri,
             tos_uri,
             backchannel_logout_uri,
+            backchannel_logout_session_required,
+            frontchannel_logout_uri,
+            frontchannel_logout_session_required,
             allowed_origins,
             resources,
             allow_impersonation,
@@ -138,7 +147,9 @@ impl ClientPatch {
             allowed_origins,
             resources,
             allow_impersonation,
-            allow_guests
+            allow_guests,
+            backchannel_logout_session_required,
+            frontchannel_logout_session_required
         );
         set_some!(
             token_endpoint_auth_method,
@@ -153,7 +164,8 @@ impl ClientPatch {
             logo_uri,
             policy_uri,
             tos_uri,
-            backchannel_logout_uri
+            backchannel_logout_uri,
+            frontchannel_logout_uri
         );
         new
     }

@@ -49,6 +49,12 @@ pub struct NewClient {
     pub tos_uri: Option<String>,
     /// Back-channel logout endpoint.
     pub backchannel_logout_uri: Option<String>,
+    /// Logout tokens must carry `sid` (Gatehouse always sends it).
+    pub backchannel_logout_session_required: bool,
+    /// Front-channel logout page (absolute https, or http on loopback; no fragment).
+    pub frontchannel_logout_uri: Option<String>,
+    /// The front-channel logout page is loaded with `iss` and `sid`.
+    pub frontchannel_logout_session_required: bool,
     /// Web origins (`scheme://host[:port]`) allowed to call the token, userinfo and
     /// revocation endpoints from a browser; none given: a public client's redirect URI
     /// origins, no origin for a confidential client.
@@ -110,6 +116,12 @@ pub struct Client {
     pub tos_uri: Option<String>,
     /// Back-channel logout endpoint.
     pub backchannel_logout_uri: Option<String>,
+    /// Logout tokens must carry `sid` (Gatehouse always sends it).
+    pub backchannel_logout_session_required: bool,
+    /// Front-channel logout page.
+    pub frontchannel_logout_uri: Option<String>,
+    /// The front-channel logout page is loaded with `iss` and `sid`.
+    pub frontchannel_logout_session_required: bool,
     /// Web origins allowed to call the token, userinfo and revocation endpoints (CORS).
     pub allowed_origins: Vec<String>,
     /// Resource indicators (RFC 8707) the client may ask for.
@@ -157,6 +169,9 @@ impl Client {
             policy_uri: self.policy_uri.clone(),
             tos_uri: self.tos_uri.clone(),
             backchannel_logout_uri: self.backchannel_logout_uri.clone(),
+            backchannel_logout_session_required: self.backchannel_logout_session_required,
+            frontchannel_logout_uri: self.frontchannel_logout_uri.clone(),
+            frontchannel_logout_session_required: self.frontchannel_logout_session_required,
             // The default follows the redirect URIs when they change; only a list given on
             // purpose is kept as it is.
             allowed_origins: if self.allowed_origins
@@ -171,6 +186,20 @@ impl Client {
             role_claims: Some(self.role_claims.clone()),
             allow_guests: self.allow_guests,
         }
+    }
+
+    /// The front-channel logout iframe's URL for the session `sid` (OIDC Front-Channel
+    /// Logout 1.0 §2): the registered URI, with `iss` and `sid` added when the client asked
+    /// for them. None without a registered URI.
+    pub fn frontchannel_logout_url(&self, issuer: &str, sid: &str) -> Option<String> {
+        let uri = self.frontchannel_logout_uri.as_deref()?;
+        let mut url = url::Url::parse(uri).ok()?;
+        if self.frontchannel_logout_session_required {
+            url.query_pairs_mut()
+                .append_pair("iss", issuer)
+                .append_pair("sid", sid);
+        }
+        Some(url.to_string())
     }
 
     /// Whether role and group claims go into this token kind (`access_token`, `id_token`,
@@ -221,6 +250,9 @@ impl TryFrom<client::Model> for Client {
             policy_uri: m.policy_uri,
             tos_uri: m.tos_uri,
             backchannel_logout_uri: m.backchannel_logout_uri,
+            backchannel_logout_session_required: m.backchannel_logout_session_required,
+            frontchannel_logout_uri: m.frontchannel_logout_uri,
+            frontchannel_logout_session_required: m.frontchannel_logout_session_required,
             enabled: m.enabled,
             previous_secret_expires_at: m.previous_secret_expires_at,
             created_at: m.created_at,

@@ -116,6 +116,9 @@ impl Clients {
             policy_uri: Set(new.policy_uri),
             tos_uri: Set(new.tos_uri),
             backchannel_logout_uri: Set(new.backchannel_logout_uri),
+            backchannel_logout_session_required: Set(new.backchannel_logout_session_required),
+            frontchannel_logout_uri: Set(new.frontchannel_logout_uri),
+            frontchannel_logout_session_required: Set(new.frontchannel_logout_session_required),
             allowed_origins: Set(Some(json(&c.allowed_origins))),
             resources: Set(Some(json(&c.resources))),
             allow_impersonation: Set(new.allow_impersonation),
@@ -236,6 +239,18 @@ impl Clients {
             .col_expr(
                 client::Column::BackchannelLogoutUri,
                 Expr::value(new.backchannel_logout_uri),
+            )
+            .col_expr(
+                client::Column::BackchannelLogoutSessionRequired,
+                Expr::value(new.backchannel_logout_session_required),
+            )
+            .col_expr(
+                client::Column::FrontchannelLogoutUri,
+                Expr::value(new.frontchannel_logout_uri),
+            )
+            .col_expr(
+                client::Column::FrontchannelLogoutSessionRequired,
+                Expr::value(new.frontchannel_logout_session_required),
             )
             .col_expr(
                 client::Column::AllowedOrigins,

@@ -160,10 +160,25 @@ pub(crate) fn check(new: &NewClient) -> Result<Checked> {
         ("logo_uri", &new.logo_uri),
         ("policy_uri", &new.policy_uri),
         ("tos_uri", &new.tos_uri),
-        ("backchannel_logout_uri", &new.backchannel_logout_uri),
     ] {
         if let Some(uri) = uri {
             check_web_uri(field, uri)?;
+        }
+    }
+    // Logout endpoints are called with parameters (back-channel: a POST body; front-channel:
+    // `iss` and `sid` in the query), so a fragment would be meaningless (both specs forbid it).
+    for (field, uri) in [
+        ("backchannel_logout_uri", &new.backchannel_logout_uri),
+        ("frontchannel_logout_uri", &new.frontchannel_logout_uri),
+    ] {
+        if let Some(uri) = uri {
+            check_web_uri(field, uri)?;
+            if uri.contains('#') {
+                return Err(Error::invalid(
+                    field,
+                    format!("{uri:?} must not have a fragment"),
+                ));
+            }
         }
     }
     for origin in &new.allowed_origins {
@@ -363,6 +378,27 @@ mod tests {
                     ..web()
                 },
                 "redirect_uri",
+            ),
+            (
+                NewClient {
+                    backchannel_logout_uri: Some("https://a.example/bcl#x".into()),
+                    ..web()
+                },
+                "backchannel_logout_uri",
+            ),
+            (
+                NewClient {
+                    frontchannel_logout_uri: Some("http://a.example/fcl".into()),
+                    ..web()
+                },
+                "frontchannel_logout_uri",
+            ),
+            (
+                NewClient {
+                    frontchannel_logout_uri: Some("https://a.example/fcl#x".into()),
+                    ..web()
+                },
+                "frontchannel_logout_uri",
             ),
             (
                 NewClient {

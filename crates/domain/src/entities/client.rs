@@ -35,6 +35,12 @@ pub struct Model {
     pub policy_uri: Option<String>,
     pub tos_uri: Option<String>,
     pub backchannel_logout_uri: Option<String>,
+    /// Logout tokens must carry `sid` (they always do; stored as registered).
+    pub backchannel_logout_session_required: bool,
+    /// Front-channel logout page, loaded in an iframe when a session ends.
+    pub frontchannel_logout_uri: Option<String>,
+    /// The front-channel logout iframe gets `iss` and `sid`.
+    pub frontchannel_logout_session_required: bool,
     /// Web origins allowed to call the token endpoints from a browser (CORS); null: the
     /// default of [`crate::clients::Client`].
     #[sea_orm(column_type = "JsonBinary", nullable)]

@@ -13,13 +13,15 @@ use serde_json::json;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+use super::logout::{self, LogoutNotice, LogoutSigner};
 use super::outbox::EventOutbox;
 use super::signing;
 use super::ssrf::{self, GuardedResolver};
 use super::subscriptions::{Webhooks, give_up_pending};
 use crate::audit::{AuditEvent, AuditLog};
+use crate::clients::Client;
 use crate::entities::{
-    event_outbox, group_role, role, user, user_group, user_role, webhook_subscription,
+    client, event_outbox, group_role, role, user, user_group, user_role, webhook_subscription,
 };
 use crate::mail::{Message, Outbox};
 use crate::{Error, Result, Store, now};
@@ -82,6 +84,7 @@ pub struct Worker {
     http: reqwest::Client,
     settings: WorkerSettings,
     brokers: Vec<Arc<dyn Publisher>>,
+    logout_signer: Option<Arc<dyn LogoutSigner>>,
     wake: Arc<Notify>,
 }
 
@@ -130,6 +133,7 @@ impl Worker {
             http,
             settings,
             brokers: Vec::new(),
+            logout_signer: None,
             wake: Arc::new(Notify::new()),
         })
     }
@@ -137,6 +141,13 @@ impl Worker {
     /// Adds a broker to publish to.
     pub fn with_broker(mut self, broker: Arc<dyn Publisher>) -> Self {
         self.brokers.push(broker);
+        self
+    }
+
+    /// Signs the back-channel logout tokens this worker delivers (without one, they wait for
+    /// a worker that has one).
+    pub fn with_logout_signer(mut self, signer: Arc<dyn LogoutSigner>) -> Self {
+        self.logout_signer = Some(signer);
         self
     }
 
@@ -222,6 +233,9 @@ impl Worker {
     }
 
     async fn deliver_webhook(&self, row: &event_outbox::Model) -> Result<()> {
+        if let Some(client_id) = row.destination.strip_prefix(logout::DESTINATION_PREFIX) {
+            return self.deliver_logout(client_id, row).await;
+        }
         let subscription = self.webhooks.row(&row.destination).await?;
         let Some(subscription) = subscription.filter(|s| s.enabled) else {
             return self
@@ -258,6 +272,71 @@ impl Worker {
         Ok(())
     }
 
+    /// POSTs a back-channel logout token to the client (OIDC Back-Channel Logout 1.0 §2.5),
+    /// signed now: a retry carries a fresh token with the same `jti`.
+    async fn deliver_logout(&self, client_id: &str, row: &event_outbox::Model) -> Result<()> {
+        let found = client::Entity::find_by_id(client_id.to_owned())
+            .one(&self.db)
+            .await?
+            .map(Client::try_from)
+            .transpose()?;
+        let Some((client, uri)) = found
+            .filter(|c| c.enabled)
+            .and_then(|c| c.backchannel_logout_uri.clone().map(|uri| (c, uri)))
+        else {
+            return self
+                .outbox
+                .give_up(
+                    row,
+                    "client deleted, disabled or without backchannel_logout_uri",
+                )
+                .await;
+        };
+        let attempt = match serde_json::from_str::<LogoutNotice>(&row.payload) {
+            Err(e) => {
+                return self
+                    .outbox
+                    .give_up(row, &format!("unreadable logout notice: {e}"))
+                    .await;
+            }
+            Ok(notice) => match &self.logout_signer {
+                None => Attempt::Failed(None, "no logout token signer on this node".into()),
+                Some(signer) => match signer.sign(&client, &notice, &row.event_id) {
+                    Err(e) => Attempt::Failed(None, format!("cannot sign the logout token: {e}")),
+                    Ok(token) => match ssrf::check_url(&uri, self.settings.allow_private) {
+                        Err(e) => Attempt::Failed(None, e.to_string()),
+                        Ok(url) => {
+                            let body = url::form_urlencoded::Serializer::new(String::new())
+                                .append_pair("logout_token", &token)
+                                .finish();
+                            self.send(
+                                self.http
+                                    .post(url)
+                                    .header("content-type", "application/x-www-form-urlencoded")
+                                    .body(body),
+                            )
+                            .await
+                        }
+                    },
+                },
+            },
+        };
+        match attempt {
+            Attempt::Delivered(status) => {
+                self.outbox.mark_delivered(row, Some(status)).await?;
+                metrics::counter!("gatehouse_backchannel_logout_deliveries_total", "outcome" => "delivered").increment(1);
+            }
+            Attempt::Failed(status, error) => {
+                let retry = self.outbox.mark_failed(row, status, &error).await?;
+                let outcome = if retry { "retry" } else { "given_up" };
+                // The origin only: the path of a logout endpoint may carry a secret of its own.
+                tracing::warn!(client_id, origin = %ssrf::origin(&uri), %error, outcome, "back-channel logout delivery failed");
+                metrics::counter!("gatehouse_backchannel_logout_deliveries_total", "outcome" => outcome).increment(1);
+            }
+        }
+        Ok(())
+    }
+
     async fn post(&self, sub: &webhook_subscription::Model, row: &event_outbox::Model) -> Attempt {
         // Names are checked by the resolver at connect time; literal addresses never reach
         // it, so the URL is checked again here (the setting may have changed since).
@@ -272,16 +351,22 @@ impl Worker {
         };
         let timestamp = at.unix_timestamp();
         let signature = signing::signature_header(&keys, &row.event_id, timestamp, &row.payload);
-        let sent = self
-            .http
-            .post(url)
-            .header("content-type", "application/json")
-            .header("webhook-id", &row.event_id)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature)
-            .body(row.payload.clone())
-            .send()
-            .await;
+        self.send(
+            self.http
+                .post(url)
+                .header("content-type", "application/json")
+                .header("webhook-id", &row.event_id)
+                .header("webhook-timestamp", timestamp.to_string())
+                .header("webhook-signature", signature)
+                .body(row.payload.clone()),
+        )
+        .await
+    }
+
+    /// Sends a delivery: a 2xx answer delivers it; otherwise the status and the start of the
+    /// answer's body say why not.
+    async fn send(&self, request: reqwest::RequestBuilder) -> Attempt {
+        let sent = request.send().await;
         let mut response = match sent {
             Ok(response) => response,
             Err(e) => return Attempt::Failed(None, error_chain(&e)),

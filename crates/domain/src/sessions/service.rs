@@ -7,6 +7,7 @@ use sea_orm::{
     QueryFilter as _, QueryOrder as _, QuerySelect as _, Set, sea_query::Expr,
 };
 
+use crate::clients::Client;
 use crate::entities::browser_session;
 use crate::secrets::SecretBox;
 use crate::{Result, Store, now, random};
@@ -221,10 +222,24 @@ impl BrowserSessions {
         }
     }
 
+    /// The enabled clients that signed in under the session (got a code or tokens), in
+    /// `client_id` order: those owed a front-channel logout when it ends.
+    pub async fn clients_used(&self, session_id: &str) -> Result<Vec<Client>> {
+        crate::events::logout::clients_of_session(&self.db, session_id).await
+    }
+
     /// Ends a session and revokes every refresh-token family and access token issued
-    /// under it, in one transaction.
+    /// under it, in one transaction; a session still live queues the back-channel logout
+    /// of the clients that signed in under it in the same transaction.
     pub async fn end(&self, session_id: &str) -> Result<()> {
         let txn = crate::store::begin_write(&self.db).await?;
+        let live = browser_session::Entity::find_by_id(session_id.to_owned())
+            .filter(browser_session::Column::RevokedAt.is_null())
+            .one(&txn)
+            .await?;
+        if let Some(live) = live {
+            crate::events::logout::enqueue(&txn, &[live]).await?;
+        }
         revoke_session_grants(&txn, session_id, "session ended").await?;
         browser_session::Entity::update_many()
             .col_expr(browser_session::Column::RevokedAt, Expr::value(Some(now())))

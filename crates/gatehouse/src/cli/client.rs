@@ -131,6 +131,15 @@ pub struct UpdateArgs {
     /// Back-channel logout endpoint ("" clears).
     #[arg(long, value_name = "URI")]
     backchannel_logout_uri: Option<String>,
+    /// Logout tokens must carry `sid`.
+    #[arg(long, value_name = "true|false")]
+    backchannel_logout_session_required: Option<bool>,
+    /// Front-channel logout page ("" clears).
+    #[arg(long, value_name = "URI")]
+    frontchannel_logout_uri: Option<String>,
+    /// The front-channel logout page gets `iss` and `sid`.
+    #[arg(long, value_name = "true|false")]
+    frontchannel_logout_session_required: Option<bool>,
     /// Web origin allowed to call the token endpoints from a browser (repeatable; replaces
     /// the list; give "" alone for the default).
     #[arg(long = "allowed-origin", value_name = "URL")]
@@ -178,6 +187,9 @@ impl UpdateArgs {
             policy_uri: self.policy_uri,
             tos_uri: self.tos_uri,
             backchannel_logout_uri: self.backchannel_logout_uri,
+            backchannel_logout_session_required: self.backchannel_logout_session_required,
+            frontchannel_logout_uri: self.frontchannel_logout_uri,
+            frontchannel_logout_session_required: self.frontchannel_logout_session_required,
             allowed_origins: self.allowed_origins.map(no_empty),
             resources: self.resources,
             allow_impersonation: self.allow_impersonation,
@@ -249,9 +261,19 @@ pub struct CreateArgs {
     /// Terms of service.
     #[arg(long, value_name = "URI")]
     tos_uri: Option<String>,
-    /// Back-channel logout endpoint.
+    /// Back-channel logout endpoint: receives a logout token when a session the client
+    /// signed in to ends.
     #[arg(long, value_name = "URI")]
     backchannel_logout_uri: Option<String>,
+    /// The client requires `sid` in logout tokens (Gatehouse always sends it).
+    #[arg(long)]
+    backchannel_logout_session_required: bool,
+    /// Front-channel logout page, loaded in an iframe of the signed-out page.
+    #[arg(long, value_name = "URI")]
+    frontchannel_logout_uri: Option<String>,
+    /// Load the front-channel logout page with `iss` and `sid`.
+    #[arg(long)]
+    frontchannel_logout_session_required: bool,
     /// A web origin (scheme://host[:port]) allowed to call /token, /userinfo and /revoke from
     /// a browser (repeatable); default for public clients: their redirect URIs' origins.
     #[arg(long = "allowed-origin", value_name = "URL")]
@@ -308,6 +330,9 @@ impl From<CreateArgs> for NewClient {
             policy_uri: a.policy_uri,
             tos_uri: a.tos_uri,
             backchannel_logout_uri: a.backchannel_logout_uri,
+            backchannel_logout_session_required: a.backchannel_logout_session_required,
+            frontchannel_logout_uri: a.frontchannel_logout_uri,
+            frontchannel_logout_session_required: a.frontchannel_logout_session_required,
             allowed_origins: a.allowed_origins,
             resources: a.resources,
             allow_impersonation: a.allow_impersonation,

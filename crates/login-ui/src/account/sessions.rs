@@ -24,6 +24,18 @@ pub(super) async fn end_other_sessions(ui: &LoginUi, me: &SignedIn) -> Result<()
     Ok(())
 }
 
+/// The front-channel logout URLs of the applications this browser's session (just ended)
+/// signed in to: the signed-out page loads them.
+async fn frontchannel_frames(ui: &LoginUi, session_id: &str) -> Result<Vec<String>, domain::Error> {
+    Ok(ui
+        .sessions
+        .clients_used(session_id)
+        .await?
+        .iter()
+        .filter_map(|c| c.frontchannel_logout_url(&ui.settings.issuer, session_id))
+        .collect())
+}
+
 /// `POST /account/sessions/end`: ends one of the user's other sessions.
 pub async fn end_session(
     ui: web::Data<LoginUi>,
@@ -96,13 +108,14 @@ pub async fn end_all(
 ) -> PageResult {
     end_other_sessions(&ui, &me).await?;
     ui.sessions.end(&me.session.id).await?;
+    let frames = frontchannel_frames(&ui, &me.session.id).await?;
     record(
         &ui,
         &req,
         AuditEvent::success("session.ended_all").subject(me.user.id),
     )
     .await;
-    let mut res = render::logged_out(None);
+    let mut res = render::logged_out_with_frames(None, &frames, None);
     if let Err(e) = res.add_cookie(&removed_session_cookie(&ui)) {
         tracing::warn!(error = %e, "cannot clear the session cookie");
     }
@@ -116,10 +129,11 @@ pub async fn sign_out(
     SignedInForm { me, .. }: SignedInForm<ButtonForm>,
 ) -> PageResult {
     ui.sessions.end(&me.session.id).await?;
+    let frames = frontchannel_frames(&ui, &me.session.id).await?;
     let mut event = AuditEvent::success("logout").subject(me.user.id);
     event.session_id = Some(me.session.id);
     record(&ui, &req, event).await;
-    let mut res = render::logged_out(None);
+    let mut res = render::logged_out_with_frames(None, &frames, None);
     if let Err(e) = res.add_cookie(&removed_session_cookie(&ui)) {
         tracing::warn!(error = %e, "cannot clear the session cookie");
     }

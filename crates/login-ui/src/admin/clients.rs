@@ -145,6 +145,12 @@ pub(crate) struct EditForm {
     #[serde(default)]
     backchannel_logout_uri: String,
     #[serde(default)]
+    backchannel_logout_session_required: Option<String>,
+    #[serde(default)]
+    frontchannel_logout_uri: String,
+    #[serde(default)]
+    frontchannel_logout_session_required: Option<String>,
+    #[serde(default)]
     first_party: Option<String>,
     #[serde(default)]
     require_pkce: Option<String>,
@@ -183,6 +189,9 @@ impl EditForm {
             policy_uri: text(&c.policy_uri),
             tos_uri: text(&c.tos_uri),
             backchannel_logout_uri: text(&c.backchannel_logout_uri),
+            backchannel_logout_session_required: flag(c.backchannel_logout_session_required),
+            frontchannel_logout_uri: text(&c.frontchannel_logout_uri),
+            frontchannel_logout_session_required: flag(c.frontchannel_logout_session_required),
             first_party: flag(c.first_party),
             require_pkce: flag(c.require_pkce),
             require_mfa: flag(c.require_mfa),
@@ -217,6 +226,13 @@ impl EditForm {
             policy_uri: text(&self.policy_uri),
             tos_uri: text(&self.tos_uri),
             backchannel_logout_uri: text(&self.backchannel_logout_uri),
+            backchannel_logout_session_required: Some(
+                self.backchannel_logout_session_required.is_some(),
+            ),
+            frontchannel_logout_uri: text(&self.frontchannel_logout_uri),
+            frontchannel_logout_session_required: Some(
+                self.frontchannel_logout_session_required.is_some(),
+            ),
             allowed_origins: Some(lines(&self.allowed_origins)),
             resources: Some(lines(&self.resources)),
             allow_impersonation: Some(self.allow_impersonation.is_some()),

@@ -9,6 +9,7 @@ const FAVICON: &str = include_str!("../../../../web/static/favicon.svg");
 const POW: &str = include_str!("../../../../web/static/pow.js");
 const WEBAUTHN: &str = include_str!("../../../../web/static/webauthn.js");
 const COPY: &str = include_str!("../../../../web/static/copy.js");
+const FRONTCHANNEL: &str = include_str!("../../../../web/static/frontchannel.js");
 
 fn asset(content_type: &str, body: &'static str) -> HttpResponse {
     HttpResponse::Ok()
@@ -45,4 +46,10 @@ pub async fn favicon() -> HttpResponse {
 /// `GET /static/copy.js`: the copy buttons (recovery codes).
 pub async fn copy() -> HttpResponse {
     asset("text/javascript; charset=utf-8", COPY)
+}
+
+/// `GET /static/frontchannel.js`: continues from the signed-out page once the front-channel
+/// logout frames have loaded.
+pub async fn frontchannel() -> HttpResponse {
+    asset("text/javascript; charset=utf-8", FRONTCHANNEL)
 }

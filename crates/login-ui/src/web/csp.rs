@@ -18,6 +18,8 @@ pub struct Csp {
     form_self: bool,
     /// Other targets forms may post (or be redirected) to.
     form_sources: Vec<String>,
+    /// Origins the page may frame (front-channel logout pages of applications).
+    frame_sources: Vec<String>,
 }
 
 impl Csp {
@@ -30,6 +32,7 @@ impl Csp {
             captcha: None,
             form_self: true,
             form_sources: Vec::new(),
+            frame_sources: Vec::new(),
         }
     }
 
@@ -42,6 +45,7 @@ impl Csp {
             captcha: None,
             form_self: true,
             form_sources: Vec::new(),
+            frame_sources: Vec::new(),
         }
     }
 
@@ -86,6 +90,21 @@ impl Csp {
         }
         self
     }
+
+    /// Lets the page frame `uri`'s origin exactly (http(s) only): the front-channel logout
+    /// pages of the applications a session used, taken from their registrations, never from
+    /// the request.
+    #[must_use]
+    pub fn frame(mut self, uri: &str) -> Self {
+        let web = url::Url::parse(uri).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+        if web
+            && let Some(source) = source_of(uri)
+            && !self.frame_sources.contains(&source)
+        {
+            self.frame_sources.push(source);
+        }
+        self
+    }
 }
 
 impl Default for Csp {
@@ -125,8 +144,12 @@ impl fmt::Display for Csp {
         }
         if self.scripts {
             write!(f, "; script-src 'self'{extra}")?;
-            if self.captcha.is_some() {
-                write!(f, "; frame-src{extra}")?;
+        }
+        let captcha_frames = if self.scripts { extra } else { "" };
+        if !captcha_frames.is_empty() || !self.frame_sources.is_empty() {
+            write!(f, "; frame-src{captcha_frames}")?;
+            for source in &self.frame_sources {
+                write!(f, " {source}")?;
             }
         }
         if self.connect {
@@ -226,6 +249,24 @@ mod tests {
                  frame-ancestors 'none'; base-uri 'none'"
             )
         );
+    }
+
+    #[test]
+    fn frames_are_exactly_the_origins_given_and_only_web_ones() {
+        let csp = Csp::page()
+            .scripts()
+            .frame("https://rp.example/logout?x=1")
+            .frame("https://rp.example/other")
+            .frame("http://127.0.0.1:8081/fc")
+            .frame("javascript:alert(1)")
+            .frame("com.example.app:/logout");
+        assert_eq!(
+            csp.to_string(),
+            "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
+             script-src 'self'; frame-src https://rp.example http://127.0.0.1:8081; \
+             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        );
+        assert!(!Csp::page().to_string().contains("frame-src"));
     }
 
     #[test]

@@ -111,20 +111,55 @@ pub fn logout_confirm(
 #[template(path = "logged_out.html")]
 struct LoggedOut<'a> {
     next: &'a Next,
+    /// Front-channel logout pages loaded in iframes.
+    frames: &'a [String],
+    /// The page continues by itself once the frames have loaded (our script).
+    auto: bool,
 }
 
 /// The signed-out page. It leads back to the application `app` (its name and home page,
 /// its registered `client_uri`) when the logout named one that has a home page, else to
 /// signing in again.
 pub fn logged_out(app: Option<(&str, &str)>) -> HttpResponse {
-    let next = match app {
-        Some((name, uri)) => Next::back_to(name, uri),
-        None => Next {
+    logged_out_with_frames(app, &[], None)
+}
+
+/// The signed-out page of a logout that owes the applications the session used their
+/// front-channel logout (OIDC Front-Channel Logout 1.0): each of `frames` (their registered
+/// `frontchannel_logout_uri`, with `iss` and `sid` when asked) loads in an iframe, which
+/// the CSP allows for exactly those origins. With `continue_to` (the verified post-logout
+/// redirect URI) the page goes on there once the frames have loaded (a Continue link
+/// without script); without it, it is [`logged_out`] with the frames.
+pub fn logged_out_with_frames(
+    app: Option<(&str, &str)>,
+    frames: &[String],
+    continue_to: Option<&str>,
+) -> HttpResponse {
+    let next = match (continue_to, app) {
+        (Some(uri), _) => Next {
+            href: uri.to_owned(),
+            label: crate::t("action-continue"),
+        },
+        (None, Some((name, uri))) => Next::back_to(name, uri),
+        (None, None) => Next {
             href: "/login?next=/account".into(),
             label: crate::t("logged-out-sign-in-again"),
         },
     };
-    page(StatusCode::OK, &LoggedOut { next: &next }, &Csp::page())
+    let auto = continue_to.is_some() && !frames.is_empty();
+    let mut csp = frames.iter().fold(Csp::page(), |csp, f| csp.frame(f));
+    if auto {
+        csp = csp.scripts();
+    }
+    page(
+        StatusCode::OK,
+        &LoggedOut {
+            next: &next,
+            frames,
+            auto,
+        },
+        &csp,
+    )
 }
 
 #[derive(Template)]
