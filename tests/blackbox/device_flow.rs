@@ -169,7 +169,7 @@ harness::shared_server_tests! {
         assert!(discovery["grant_types_supported"].as_array().unwrap().iter().any(|g| g == DEVICE_CODE));
 
         let client = device_client(server, |_| {}).await;
-        let device = start(server, &client, "openid profile offline_access").await;
+        let device = start(server, &client, "openid profile email offline_access").await;
         let user_code = device["user_code"].as_str().unwrap();
         let shape = user_code.len() == 9
             && user_code.chars().enumerate().all(|(i, c)| if i == 4 { c == '-' } else { "BCDFGHJKLMNPQRSTVWXZ".contains(c) });
@@ -201,7 +201,7 @@ harness::shared_server_tests! {
         let (status, tokens) = poll(server, &client, device_code).await;
         assert_eq!(status, 200, "{tokens}");
         assert!(tokens["refresh_token"].is_string(), "{tokens}");
-        assert_eq!(tokens["scope"], "openid profile offline_access");
+        assert_eq!(tokens["scope"], "openid profile email offline_access");
         let id = claims(tokens["id_token"].as_str().unwrap());
         assert_eq!(id["sub"], subject_of(server, user_id).await);
         assert_eq!(id["aud"], client.0.as_str());
@@ -330,6 +330,63 @@ harness::shared_server_tests! {
             .form(&[("csrf", "forged"), ("user_code", "BCDF-GHJK"), ("decision", "allow")])
             .send().await.unwrap();
         assert_eq!(res.status(), 403);
+    }
+}
+
+/// openid-client 6 as the device (its own `initiateDeviceAuthorization` and
+/// `pollDeviceAuthorizationGrant`), with a public client, while the test approves on the page.
+mod interop {
+    use std::process::Stdio;
+
+    use tokio::io::{AsyncBufReadExt as _, BufReader};
+    use tokio::process::Command;
+
+    use super::*;
+
+    harness::shared_server_tests! {
+        setup = |_| {};
+
+        async fn openid_client_6_does_the_device_flow(server) {
+            if !crate::interop::node_ready() {
+                harness::skip_or_fail("node and `npm ci --prefix tests/interop/node`");
+                return;
+            }
+            let (client_id, _) = device_client(server, |c| c.public = true).await;
+            let script = crate::interop::interop_dir("node").join("device.mjs");
+            let mut child = Command::new("node")
+                .arg(&script)
+                .current_dir(script.parent().unwrap())
+                .env("GATEHOUSE_ISSUER", &server.base)
+                .env("CLIENT_ID", &client_id)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .kill_on_drop(true)
+                .spawn()
+                .expect("node starts");
+            let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+            let mut line = async || -> Value {
+                let text = out.next_line().await.unwrap().expect("a line from the library");
+                serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON line: {text}"))
+            };
+            let first = line().await;
+            let device = &first["device"];
+            assert_eq!(device["endpoint"], server.url("/device_authorization"), "{first}");
+            let user_code = device["user_code"].as_str().unwrap_or_else(|| panic!("{first}"));
+            assert_eq!(device["verification_uri"], server.url("/device"));
+
+            let email = "device-interop@example.com";
+            answer(server, email, user_code, true).await;
+            let last = line().await;
+            assert!(child.wait().await.unwrap().success(), "{last}");
+            let result = &last["result"];
+            assert_eq!(result["tokens"]["token_type"].as_str().map(str::to_ascii_lowercase).as_deref(), Some("bearer"), "{last}");
+            assert_eq!(result["tokens"]["has_refresh_token"], true, "{last}");
+            assert_eq!(result["id_token"]["iss"], server.base.as_str(), "{last}");
+            assert_eq!(result["id_token"]["signature_verified"], true, "{last}");
+            assert_eq!(result["userinfo"]["email"], email, "{last}");
+            assert_eq!(result["userinfo"]["sub"], result["id_token"]["sub"], "{last}");
+            assert_eq!(result["refresh"]["rotated"], true, "{last}");
+        }
     }
 }
 
