@@ -62,7 +62,11 @@ async fn start(server: &TestServer, client: &(String, Option<String>), scope: &s
 }
 
 /// One poll of the device; returns the status and the body.
-async fn poll(server: &TestServer, client: &(String, Option<String>), device_code: &str) -> (u16, Value) {
+async fn poll(
+    server: &TestServer,
+    client: &(String, Option<String>),
+    device_code: &str,
+) -> (u16, Value) {
     let (status, body, _) = post(
         server,
         "/token",
@@ -74,7 +78,9 @@ async fn poll(server: &TestServer, client: &(String, Option<String>), device_cod
 }
 
 fn error(body: &Value) -> &str {
-    body["error"].as_str().unwrap_or_else(|| panic!("no error: {body}"))
+    body["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error: {body}"))
 }
 
 /// The claims of a JWT (read, not verified: the interop test verifies).
@@ -90,7 +96,10 @@ async fn signed_in_at(server: &TestServer, email: &str, url: &str) -> (Browser, 
     let browser = Browser::new(server);
     let login = browser.open(url).await;
     let (_, at, body) = login.page();
-    assert!(body.contains("action=\"/login\""), "sent to sign in first: {at}");
+    assert!(
+        body.contains("action=\"/login\""),
+        "sent to sign in first: {at}"
+    );
     let csrf = hidden(body, "csrf").unwrap();
     let next = hidden(body, "next").unwrap();
     let landed = browser
@@ -107,29 +116,47 @@ async fn signed_in_at(server: &TestServer, email: &str, url: &str) -> (Browser, 
         .await;
     let (status, at, body) = landed.page();
     assert_eq!(status, 200, "{body}");
-    assert!(at.starts_with(&server.url("/device")), "back on the device page: {at}");
+    assert!(
+        at.starts_with(&server.url("/device")),
+        "back on the device page: {at}"
+    );
     (browser, landed, user_id)
 }
 
 /// Types `typed` into the code form shown in `landing`.
-async fn enter_code(server: &TestServer, browser: &Browser, landing: &Landing, typed: &str) -> Landing {
+async fn enter_code(
+    server: &TestServer,
+    browser: &Browser,
+    landing: &Landing,
+    typed: &str,
+) -> Landing {
     let csrf = hidden(landing.page().2, "csrf").expect("csrf field");
     browser
-        .post(&server.url("/device"), &[("csrf", csrf.as_str()), ("user_code", typed)])
+        .post(
+            &server.url("/device"),
+            &[("csrf", csrf.as_str()), ("user_code", typed)],
+        )
         .await
 }
 
 /// Answers the confirmation shown in `landing`.
 async fn decide(server: &TestServer, browser: &Browser, landing: &Landing, allow: bool) -> Landing {
     let body = landing.page().2;
-    assert!(body.contains("action=\"/device/confirm\""), "not the confirmation: {body}");
+    assert!(
+        body.contains("action=\"/device/confirm\""),
+        "not the confirmation: {body}"
+    );
     let csrf = hidden(body, "csrf").unwrap();
     let code = hidden(body, "user_code").unwrap();
     let decision = if allow { "allow" } else { "deny" };
     browser
         .post(
             &server.url("/device/confirm"),
-            &[("csrf", csrf.as_str()), ("user_code", code.as_str()), ("decision", decision)],
+            &[
+                ("csrf", csrf.as_str()),
+                ("user_code", code.as_str()),
+                ("decision", decision),
+            ],
         )
         .await
 }

@@ -86,7 +86,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::post().to(device::device_authorization),
     )
     .route(paths::DEVICE_AUTHORIZATION, web::get().to(device::not_post))
-    .route(paths::DEVICE_AUTHORIZATION, options().to(cors::preflight_post))
+    .route(
+        paths::DEVICE_AUTHORIZATION,
+        options().to(cors::preflight_post),
+    )
     .route(paths::USERINFO, web::get().to(userinfo::get))
     .route(paths::USERINFO, web::post().to(userinfo::post))
     .route(paths::USERINFO, options().to(cors::preflight_get_post))

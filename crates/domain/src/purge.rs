@@ -12,9 +12,8 @@ use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
 use sea_orm::{ColumnTrait as _, Condition, DatabaseConnection, EntityTrait, QueryFilter as _};
 
 use crate::entities::{
-    access_token, authorization_code, authorization_request, browser_session,
-    device_authorization, mail_outbox,
-    refresh_token, refresh_token_family, upstream_flow, user, user_token,
+    access_token, authorization_code, authorization_request, browser_session, device_authorization,
+    mail_outbox, refresh_token, refresh_token_family, upstream_flow, user, user_token,
 };
 use crate::{Result, Store, now};
 

@@ -189,7 +189,9 @@ pub async fn decide(
         // As on the consent page: the application shows among the account's connected
         // apps, where access can be withdrawn.
         let owned: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
-        ui.consents.grant(&me.user.id, &client.client_id, &owned).await?;
+        ui.consents
+            .grant(&me.user.id, &client.client_id, &owned)
+            .await?;
     }
     let event = if allow {
         AuditEvent::success("device.approved")

@@ -27,7 +27,11 @@ pub async fn exchange(
         .ok_or_else(|| OAuthError::invalid_request("device_code is required"))?;
     // Checked against the allow-list before the authorization is spent.
     let asked_resources = resources::requested(client, params)?;
-    let row = match provider.devices.poll(device_code, &client.client_id).await? {
+    let row = match provider
+        .devices
+        .poll(device_code, &client.client_id)
+        .await?
+    {
         DevicePoll::Approved(row) => row,
         DevicePoll::Pending => {
             return Err(OAuthError::new(
@@ -61,7 +65,9 @@ pub async fn exchange(
     };
     // Approved rows always carry the approval; a row without is refused, not unwrapped.
     let (Some(user_id), Some(auth_time)) = (row.user_id.clone(), row.auth_time) else {
-        return Err(OAuthError::invalid_grant("the device code was not approved"));
+        return Err(OAuthError::invalid_grant(
+            "the device code was not approved",
+        ));
     };
     let granted = resources_of(row.resources.as_ref());
     let audience = resources::narrow(&granted, asked_resources)?;

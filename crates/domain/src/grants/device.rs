@@ -82,8 +82,9 @@ pub struct DeviceApproval {
 /// The answer to one poll of the device.
 #[derive(Debug)]
 pub enum DevicePoll {
-    /// Approved: claimed now, by this poll only; issue the tokens.
-    Approved(device_authorization::Model),
+    /// Approved: claimed now, by this poll only; issue the tokens (boxed: the row dwarfs
+    /// the other variants).
+    Approved(Box<device_authorization::Model>),
     /// The person has not decided yet.
     Pending,
     /// Polled sooner than the interval: the interval grew by [`SLOW_DOWN_SECS`].
@@ -116,10 +117,8 @@ pub fn normalize_user_code(typed: &str) -> Option<String> {
         .filter(|c| *c != '-' && !c.is_whitespace())
         .map(|c| c.to_ascii_uppercase())
         .collect();
-    let valid = code.len() == USER_CODE_LEN
-        && code
-            .bytes()
-            .all(|b| USER_CODE_ALPHABET.contains(&b));
+    let valid =
+        code.len() == USER_CODE_LEN && code.bytes().all(|b| USER_CODE_ALPHABET.contains(&b));
     valid.then_some(code)
 }
 
@@ -193,7 +192,11 @@ impl DeviceAuthorizations {
                         interval: self.interval,
                     });
                 }
-                Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {}
+                Err(e)
+                    if matches!(
+                        e.sql_err(),
+                        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                    ) => {}
                 Err(e) => return Err(e.into()),
             }
         }
@@ -248,7 +251,10 @@ impl DeviceAuthorizations {
             )
             .col_expr(device_authorization::Column::Acr, Expr::value(approval.acr))
             .col_expr(device_authorization::Column::Amr, Expr::value(Some(amr)))
-            .col_expr(device_authorization::Column::DecidedAt, Expr::value(Some(at)))
+            .col_expr(
+                device_authorization::Column::DecidedAt,
+                Expr::value(Some(at)),
+            )
             .filter(device_authorization::Column::UserCodeHash.eq(hash))
             .filter(device_authorization::Column::Status.eq(status::PENDING))
             .filter(device_authorization::Column::ExpiresAt.gt(at))
@@ -277,7 +283,10 @@ impl DeviceAuthorizations {
                 device_authorization::Column::UserId,
                 Expr::value(Some(user_id.to_owned())),
             )
-            .col_expr(device_authorization::Column::DecidedAt, Expr::value(Some(at)))
+            .col_expr(
+                device_authorization::Column::DecidedAt,
+                Expr::value(Some(at)),
+            )
             .filter(device_authorization::Column::UserCodeHash.eq(hash))
             .filter(device_authorization::Column::Status.eq(status::PENDING))
             .filter(device_authorization::Column::ExpiresAt.gt(at))
@@ -300,7 +309,10 @@ impl DeviceAuthorizations {
                 device_authorization::Column::Status,
                 Expr::value(status::REDEEMED),
             )
-            .col_expr(device_authorization::Column::LastPollAt, Expr::value(Some(at)))
+            .col_expr(
+                device_authorization::Column::LastPollAt,
+                Expr::value(Some(at)),
+            )
             .filter(device_authorization::Column::DeviceCodeHash.eq(hash.clone()))
             .filter(device_authorization::Column::ClientId.eq(client_id))
             .filter(device_authorization::Column::Status.eq(status::APPROVED))
@@ -308,7 +320,7 @@ impl DeviceAuthorizations {
             .exec_with_returning(&self.db)
             .await?;
         if let Some(row) = claimed.into_iter().next() {
-            return Ok(DevicePoll::Approved(row));
+            return Ok(DevicePoll::Approved(Box::new(row)));
         }
         let Some(row) = device_authorization::Entity::find_by_id(hash.clone())
             .one(&self.db)
@@ -344,7 +356,10 @@ impl DeviceAuthorizations {
             None => device_authorization::Column::LastPollAt.is_null(),
         };
         let updated = device_authorization::Entity::update_many()
-            .col_expr(device_authorization::Column::LastPollAt, Expr::value(Some(at)))
+            .col_expr(
+                device_authorization::Column::LastPollAt,
+                Expr::value(Some(at)),
+            )
             .col_expr(
                 device_authorization::Column::IntervalSecs,
                 Expr::value(next_interval),
@@ -368,10 +383,20 @@ mod tests {
 
     #[test]
     fn user_codes_are_read_in_any_case_with_dashes_and_spaces() {
-        assert_eq!(normalize_user_code("bcdf-ghjk").as_deref(), Some("BCDFGHJK"));
-        assert_eq!(normalize_user_code(" BCDF GHJK ").as_deref(), Some("BCDFGHJK"));
+        assert_eq!(
+            normalize_user_code("bcdf-ghjk").as_deref(),
+            Some("BCDFGHJK")
+        );
+        assert_eq!(
+            normalize_user_code(" BCDF GHJK ").as_deref(),
+            Some("BCDFGHJK")
+        );
         assert_eq!(normalize_user_code("BCDFGHJK").as_deref(), Some("BCDFGHJK"));
-        assert_eq!(normalize_user_code("BCDF-GHJA"), None, "a vowel is never in a code");
+        assert_eq!(
+            normalize_user_code("BCDF-GHJA"),
+            None,
+            "a vowel is never in a code"
+        );
         assert_eq!(normalize_user_code("BCDF-GHJ"), None);
         assert_eq!(normalize_user_code("BCDF-GHJKL"), None);
         assert_eq!(normalize_user_code(""), None);

@@ -121,7 +121,10 @@ impl Config {
                 "tokens.authorization_request_ttl_secs",
                 self.tokens.authorization_request_ttl_secs,
             ),
-            ("tokens.device_code_ttl_secs", self.tokens.device_code_ttl_secs),
+            (
+                "tokens.device_code_ttl_secs",
+                self.tokens.device_code_ttl_secs,
+            ),
             (
                 "tokens.device_code_interval_secs",
                 u64::from(self.tokens.device_code_interval_secs),

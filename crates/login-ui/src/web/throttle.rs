@@ -153,7 +153,11 @@ pub async fn device_code_allowed(
     if let Some(ip) = crate::web::request::client_ip(req) {
         let d = ui
             .limiter
-            .check(bucket::DEVICE_CODE_IP, &ip.to_string(), limits.device_codes_per_ip)
+            .check(
+                bucket::DEVICE_CODE_IP,
+                &ip.to_string(),
+                limits.device_codes_per_ip,
+            )
             .await;
         if let Some(wait) = Wait::of(d) {
             return Err(wait);
