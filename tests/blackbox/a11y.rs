@@ -267,6 +267,33 @@ async fn every_page(server: &TestServer, lang: &'static str) {
             )
             .await;
     }
+    // Connecting a device: the code form (filled in from the link), then the confirmation.
+    let devices = server.running().services.devices.clone();
+    let new = domain::grants::NewDeviceAuthorization {
+        client_id: client_id.clone(),
+        scope: "openid profile".into(),
+        resources: vec![],
+    };
+    let device = server
+        .on_server(async move { devices.start(new).await })
+        .await
+        .unwrap();
+    sweep
+        .open(
+            server,
+            "device",
+            &format!("/device?user_code={}", device.user_code),
+        )
+        .await;
+    sweep
+        .chrome
+        .click("form[action='/device'] button[type=submit]")
+        .await;
+    sweep
+        .chrome
+        .wait_for_text("action=\"/device/confirm\"")
+        .await;
+    sweep.check("device-confirm").await;
     sweep.chrome.goto(&server.url("/account/two-step")).await;
     sweep
         .chrome
@@ -321,7 +348,7 @@ async fn every_page(server: &TestServer, lang: &'static str) {
         ..
     } = sweep;
     chrome.quit().await;
-    assert_eq!(pages, 22 + ACCOUNT_SECTIONS.len(), "every page was checked");
+    assert_eq!(pages, 24 + ACCOUNT_SECTIONS.len(), "every page was checked");
     assert!(
         found.is_empty(),
         "{} serious or critical violations:\n{}",

@@ -23,6 +23,7 @@ const ENDPOINTS: &[&str] = &[
     "introspection_endpoint",
     "revocation_endpoint",
     "end_session_endpoint",
+    "device_authorization_endpoint",
 ];
 
 /// GETs a well-known document; checks status and content type; returns it and its headers.

@@ -22,14 +22,14 @@ const PASSWORD: &str = "correct horse battery staple";
 const MACHINE_SCOPE: &str = "api:read";
 
 /// The directory of one library's scripts.
-fn interop_dir(which: &str) -> PathBuf {
+pub(crate) fn interop_dir(which: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("interop")
         .join(which)
 }
 
 /// Whether the pinned openid-client is installed (`npm ci --prefix tests/interop/node`).
-fn node_ready() -> bool {
+pub(crate) fn node_ready() -> bool {
     interop_dir("node")
         .join("node_modules/openid-client/package.json")
         .exists()

@@ -19,6 +19,7 @@ mod conformance_config;
 mod conformance_logout;
 mod cors;
 mod decisions;
+mod device_flow;
 mod email_sign_in;
 mod end_pages;
 mod federation;

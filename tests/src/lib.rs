@@ -391,6 +391,8 @@ pub fn no_rate_limits() -> gatehouse::config::RateLimitConfig {
         code_guesses_per_account: 0,
         code_failures_lock_after: 0,
         authorize_per_ip: 0,
+        device_codes_per_ip: 0,
+        device_codes_per_session: 0,
         ..Default::default()
     }
 }

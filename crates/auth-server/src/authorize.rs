@@ -3,7 +3,7 @@
 
 mod decide;
 mod handlers;
-mod request;
+pub(crate) mod request;
 mod respond;
 
 pub use handlers::{get, post, resume};

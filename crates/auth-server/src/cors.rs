@@ -1,6 +1,6 @@
-//! CORS for browser applications at `/token`, `/userinfo` and `/revoke` (each client lists
-//! its allowed web origins). Discovery and JWKS answer any origin on their own; introspection
-//! is for servers and sends no CORS headers.
+//! CORS for browser applications at `/token`, `/device_authorization`, `/userinfo` and
+//! `/revoke` (each client lists its allowed web origins). Discovery and JWKS answer any origin
+//! on their own; introspection is for servers and sends no CORS headers.
 //!
 //! The preflight cannot know the client (a browser sends no body with it), so it is answered
 //! for any origin, and the actual response carries `Access-Control-Allow-Origin` only when
@@ -21,7 +21,7 @@ const ALLOWED_HEADERS: &str = "Authorization, Content-Type, DPoP";
 /// How long a browser may reuse a preflight answer (Chromium caps it at 2 hours).
 const MAX_AGE_SECS: &str = "7200";
 
-/// `OPTIONS` of an endpoint taking `POST` (`/token`, `/revoke`).
+/// `OPTIONS` of an endpoint taking `POST` (`/token`, `/device_authorization`, `/revoke`).
 pub async fn preflight_post(req: HttpRequest) -> HttpResponse {
     preflight(&req, "POST")
 }

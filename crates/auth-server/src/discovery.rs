@@ -66,6 +66,7 @@ fn metadata(issuer: &str, algs: &[KeyAlg], locales: &[String]) -> Value {
         "introspection_endpoint": url(paths::INTROSPECT),
         "revocation_endpoint": url(paths::REVOKE),
         "end_session_endpoint": url(paths::END_SESSION),
+        "device_authorization_endpoint": url(paths::DEVICE_AUTHORIZATION),
         "scopes_supported": SCOPES,
         "response_types_supported": RESPONSE_TYPES,
         "response_modes_supported": RESPONSE_MODES,

@@ -44,6 +44,12 @@ pub enum ErrorCode {
     UnsupportedTokenType,
     /// The requested resource or audience is unknown or not allowed (RFC 8707 2, RFC 8693 2.2.2).
     InvalidTarget,
+    /// The person has not decided on the device authorization yet (RFC 8628 3.5).
+    AuthorizationPending,
+    /// The device polls too fast: wait 5 seconds more between polls (RFC 8628 3.5).
+    SlowDown,
+    /// The device code expired (RFC 8628 3.5).
+    ExpiredToken,
 }
 
 impl ErrorCode {
@@ -68,6 +74,9 @@ impl ErrorCode {
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::UnsupportedTokenType => "unsupported_token_type",
             ErrorCode::InvalidTarget => "invalid_target",
+            ErrorCode::AuthorizationPending => "authorization_pending",
+            ErrorCode::SlowDown => "slow_down",
+            ErrorCode::ExpiredToken => "expired_token",
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The OAuth 2.0 / OpenID Connect protocol: discovery, JWKS, authorization, token, userinfo,
-//! introspection, revocation and RP-initiated logout. Handlers parse the request, call the
+//! introspection, revocation, RP-initiated logout and device authorization (RFC 8628). Handlers parse the request, call the
 //! protocol functions and map results to responses; pages are rendered through [`Pages`].
 
 pub mod authorize;
@@ -7,6 +7,7 @@ pub mod authzen;
 pub mod bearer;
 pub mod client_auth;
 pub mod cors;
+pub mod device;
 pub mod discovery;
 pub mod end_session;
 pub mod error;
@@ -56,6 +57,10 @@ pub mod paths {
     pub const LOGIN: &str = "/login";
     /// Where the hosted consent page lives (served by login-ui).
     pub const CONSENT: &str = "/consent";
+    /// Device authorization endpoint (RFC 8628 3.1).
+    pub const DEVICE_AUTHORIZATION: &str = "/device_authorization";
+    /// Where a person enters a device's user code (served by login-ui; RFC 8628 3.3).
+    pub const DEVICE: &str = "/device";
     /// AuthZEN single decision.
     pub const ACCESS_EVALUATION: &str = "/access/v1/evaluation";
     /// AuthZEN batch decisions.
@@ -77,6 +82,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(paths::AUTHORIZE_RESUME, web::get().to(authorize::resume))
     .route(paths::TOKEN, web::post().to(token::token))
     .route(paths::TOKEN, options().to(cors::preflight_post))
+    .route(
+        paths::DEVICE_AUTHORIZATION,
+        web::post().to(device::device_authorization),
+    )
+    .route(paths::DEVICE_AUTHORIZATION, web::get().to(device::not_post))
+    .route(
+        paths::DEVICE_AUTHORIZATION,
+        options().to(cors::preflight_post),
+    )
     .route(paths::USERINFO, web::get().to(userinfo::get))
     .route(paths::USERINFO, web::post().to(userinfo::post))
     .route(paths::USERINFO, options().to(cors::preflight_get_post))

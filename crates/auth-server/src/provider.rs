@@ -7,7 +7,7 @@ use domain::audit::AuditLog;
 use domain::authorization::AuthorizationRequests;
 use domain::clients::Clients;
 use domain::consents::Consents;
-use domain::grants::{AccessTokens, Codes, Grants};
+use domain::grants::{AccessTokens, Codes, DeviceAuthorizations, Grants};
 use domain::keys::SharedKeyRing;
 use domain::roles::Roles;
 use domain::secrets::SecretBox;
@@ -70,6 +70,8 @@ pub struct Provider {
     pub codes: Codes,
     /// Grants and refresh tokens.
     pub grants: Grants,
+    /// Device authorizations (RFC 8628).
+    pub devices: DeviceAuthorizations,
     /// Access token records.
     pub access_tokens: AccessTokens,
     /// API keys.

@@ -2,6 +2,7 @@
 
 mod authorization_code;
 mod client_credentials;
+mod device_code;
 pub mod issue;
 mod refresh_token;
 pub mod token_exchange;
@@ -119,6 +120,9 @@ async fn issue(
             client_credentials::exchange(provider, &client, &params).await?,
             None,
         ),
+        domain::clients::DEVICE_CODE => {
+            device_code::exchange(provider, &client, &params, device).await?
+        }
         domain::clients::TOKEN_EXCHANGE => {
             token_exchange::exchange(provider, &client, &params).await?
         }

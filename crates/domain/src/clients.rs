@@ -9,6 +9,6 @@ pub use model::{Client, NewClient};
 pub use role_claims::{ROLE_CLAIM_TARGETS, check_role_claims, default_role_claims};
 pub use service::Clients;
 pub use validate::{
-    ACCESS_TOKEN_FORMATS, AUTH_METHODS, GRANT_TYPES, RESPONSE_TYPES, SIGNING_ALGS, TOKEN_EXCHANGE,
-    default_scopes, is_loopback,
+    ACCESS_TOKEN_FORMATS, AUTH_METHODS, DEVICE_CODE, GRANT_TYPES, RESPONSE_TYPES, SIGNING_ALGS,
+    TOKEN_EXCHANGE, default_scopes, is_loopback,
 };

@@ -11,6 +11,7 @@ pub mod browser_session;
 pub mod client;
 pub mod consent;
 pub mod credential;
+pub mod device_authorization;
 pub mod event_outbox;
 pub mod group;
 pub mod group_role;

@@ -1,13 +1,18 @@
-//! What a user's authorization produces: one-time codes, grants (refresh-token families)
+//! What a user's authorization produces: one-time codes, device authorizations, grants (refresh-token families)
 //! with their rotating refresh tokens, and the access tokens issued under them.
 
 mod access;
 mod codes;
+pub mod device;
 mod refresh;
 pub(crate) mod revoke;
 
 pub use access::{AccessRecord, AccessTokens, NewAccessToken, PlannedAccess};
 pub use codes::{Codes, NewCode, Presented, Redemption};
+pub use device::{
+    DeviceApproval, DeviceAuthorizations, DevicePoll, IssuedDeviceAuthorization,
+    NewDeviceAuthorization,
+};
 pub use refresh::{Grants, NewGrant, Rotation};
 
 /// How a list of resource indicators is stored: JSON, or NULL when empty.
@@ -238,6 +243,51 @@ mod tests {
             assert_eq!(outcomes.iter().filter(|o| matches!(o, Rotation::Reused { .. })).count(), 1, "{outcomes:?}");
             assert!(k.grants.get(&family.id).await.unwrap().unwrap().revoked_at.is_some(), "the loser revoked the family");
             assert!(k.grants.active_family(&rotated[0]).await.unwrap().is_none(), "the winner's token died with it");
+        }
+
+        async fn a_device_authorization_is_approved_once_and_redeemed_once(store: Store) {
+            let k = kit(&store).await;
+            let devices = DeviceAuthorizations::new(&store, MasterKey::generate().secret_box(), Duration::from_secs(600), 5);
+            let issued = devices.start(NewDeviceAuthorization {
+                client_id: k.client.clone(), scope: "openid".into(), resources: vec![],
+            }).await.unwrap();
+            assert!(matches!(devices.poll(&issued.device_code, &k.client).await.unwrap(), DevicePoll::Pending));
+            assert!(matches!(devices.poll(&issued.device_code, &k.client).await.unwrap(), DevicePoll::SlowDown), "polled at once");
+            assert!(matches!(devices.poll(&issued.device_code, "other-client").await.unwrap(), DevicePoll::Invalid));
+            let typed = issued.user_code.to_lowercase().replace('-', " ");
+            let row = devices.pending(&typed).await.unwrap().expect("found by the typed code");
+            assert_eq!(row.interval_secs, 10, "slow_down added five seconds");
+            assert_ne!(row.device_code_hash, issued.device_code, "only the hash is stored");
+            let approval = DeviceApproval {
+                user_id: k.user.clone(), session_id: "sid".into(), auth_time: crate::now(), acr: None,
+                amr: vec!["pwd".into()],
+            };
+            assert!(devices.approve(&issued.user_code, approval.clone()).await.unwrap().is_some());
+            assert!(devices.approve(&issued.user_code, approval).await.unwrap().is_none(), "decided once");
+            assert!(devices.deny(&issued.user_code, &k.user).await.unwrap().is_none());
+            assert!(devices.pending(&issued.user_code).await.unwrap().is_none());
+            let (a, b) = tokio::join!(
+                devices.poll(&issued.device_code, &k.client),
+                devices.poll(&issued.device_code, &k.client),
+            );
+            let won = [a.unwrap(), b.unwrap()].into_iter().filter(|p| matches!(p, DevicePoll::Approved(_))).count();
+            assert_eq!(won, 1, "two concurrent polls, one redemption");
+            assert!(matches!(devices.poll(&issued.device_code, &k.client).await.unwrap(), DevicePoll::Invalid));
+        }
+
+        async fn a_denied_or_expired_device_authorization_says_so(store: Store) {
+            let k = kit(&store).await;
+            let sb = MasterKey::generate().secret_box();
+            let new = || NewDeviceAuthorization { client_id: k.client.clone(), scope: "openid".into(), resources: vec![] };
+            let devices = DeviceAuthorizations::new(&store, sb.clone(), Duration::from_secs(600), 5);
+            let denied = devices.start(new()).await.unwrap();
+            assert!(devices.deny(&denied.user_code, &k.user).await.unwrap().is_some());
+            assert!(matches!(devices.poll(&denied.device_code, &k.client).await.unwrap(), DevicePoll::Denied));
+            let brief = DeviceAuthorizations::new(&store, sb, Duration::ZERO, 5);
+            let expired = brief.start(new()).await.unwrap();
+            assert!(brief.pending(&expired.user_code).await.unwrap().is_none());
+            assert!(matches!(brief.poll(&expired.device_code, &k.client).await.unwrap(), DevicePoll::Expired));
+            assert!(matches!(brief.poll("nonsense", &k.client).await.unwrap(), DevicePoll::Invalid));
         }
 
         async fn ending_a_session_revokes_its_grants_and_tokens(store: Store) {

@@ -1,6 +1,6 @@
 //! Deleting what can no longer be used. Parked authorization requests and sign-ins sent to
 //! upstream identity providers go when they expire;
-//! codes, grants (with their refresh tokens), access tokens, browser sessions, mailed
+//! codes, device authorizations, grants (with their refresh tokens), access tokens, browser sessions, mailed
 //! single-use tokens and delivered or abandoned mail go a retention period after they ended,
 //! so that reuse detection, the new-device alert and support still see recent ones. Without
 //! this, every sign-in and every refresh adds rows that stay forever. Audit events are not
@@ -12,8 +12,8 @@ use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
 use sea_orm::{ColumnTrait as _, Condition, DatabaseConnection, EntityTrait, QueryFilter as _};
 
 use crate::entities::{
-    access_token, authorization_code, authorization_request, browser_session, mail_outbox,
-    refresh_token, refresh_token_family, upstream_flow, user, user_token,
+    access_token, authorization_code, authorization_request, browser_session, device_authorization,
+    mail_outbox, refresh_token, refresh_token_family, upstream_flow, user, user_token,
 };
 use crate::{Result, Store, now};
 
@@ -33,6 +33,8 @@ pub struct Purged {
     pub authorization_requests: u64,
     /// Authorization codes.
     pub codes: u64,
+    /// Device authorizations (RFC 8628).
+    pub device_authorizations: u64,
     /// Grants; their refresh tokens go with them.
     pub grants: u64,
     /// Access token records.
@@ -54,6 +56,7 @@ impl Purged {
     pub fn total(&self) -> u64 {
         self.authorization_requests
             + self.codes
+            + self.device_authorizations
             + self.grants
             + self.access_tokens
             + self.sessions
@@ -105,6 +108,11 @@ impl Purge {
             codes: self
                 .delete::<authorization_code::Entity>(
                     Condition::all().add(authorization_code::Column::ExpiresAt.lt(before)),
+                )
+                .await?,
+            device_authorizations: self
+                .delete::<device_authorization::Entity>(
+                    Condition::all().add(device_authorization::Column::ExpiresAt.lt(before)),
                 )
                 .await?,
             grants: self
@@ -323,7 +331,7 @@ mod tests {
             age::<mail_outbox::Entity>(&store, mail_outbox::Column::SentAt,
                 Condition::all().add(mail_outbox::Column::Id.eq(sent.clone())), 8).await;
 
-            let codes = Codes::new(&store, sb_codes, Duration::from_secs(60));
+            let codes = Codes::new(&store, sb_codes.clone(), Duration::from_secs(60));
             let code = |nonce: &str| NewCode {
                 client_id: client.clone(), user_id: user.clone(), session_id: None,
                 redirect_uri: "https://app.example/cb".into(), scope: "openid".into(),
@@ -334,6 +342,15 @@ mod tests {
             age::<authorization_code::Entity>(&store, authorization_code::Column::ExpiresAt,
                 Condition::all().add(authorization_code::Column::Nonce.eq("old")), 8).await;
             let fresh_code = codes.issue(code("fresh")).await.unwrap();
+
+            let devices = crate::grants::DeviceAuthorizations::new(&store, sb_codes.clone(), Duration::from_secs(600), 5);
+            let device = |scope: &str| crate::grants::NewDeviceAuthorization {
+                client_id: client.clone(), scope: scope.into(), resources: vec![],
+            };
+            devices.start(device("old")).await.unwrap();
+            age::<device_authorization::Entity>(&store, device_authorization::Column::ExpiresAt,
+                Condition::all().add(device_authorization::Column::Scope.eq("old")), 8).await;
+            let live_device = devices.start(device("live")).await.unwrap();
 
             // A sign-in sent to an upstream that expired unanswered, and one still waiting.
             let fed = crate::federation::Federation::new(&store, MasterKey::generate().secret_box(),
@@ -360,10 +377,10 @@ mod tests {
             let purge = Purge::new(&store, DAY * 7, DAY * 30);
             let purged = purge.run().await.unwrap();
             assert_eq!(purged, Purged {
-                authorization_requests: 1, codes: 1, grants: 1, access_tokens: 1, sessions: 1,
+                authorization_requests: 1, codes: 1, device_authorizations: 1, grants: 1, access_tokens: 1, sessions: 1,
                 user_tokens: 1, mail: 1, upstream_flows: 1, guests: 0,
             });
-            assert_eq!(purged.total(), 8);
+            assert_eq!(purged.total(), 9);
             assert!(matches!(fed.flows.claim(&waiting.state).await.unwrap(), crate::federation::Claim::Claimed(_)));
             // The old grant's refresh tokens went with it; everything live is still there.
             let refresh_rows = refresh_token::Entity::find().all(store.db()).await.unwrap();
@@ -377,6 +394,7 @@ mod tests {
             assert!(requests.get(&live_request).await.unwrap().is_some());
             assert!(outbox.get(&unsent).await.unwrap().is_some());
             assert!(outbox.get(&sent).await.unwrap().is_none());
+            assert!(devices.pending(&live_device.user_code).await.unwrap().is_some());
             assert!(matches!(codes.redeem(&fresh_code, &client, crate::grants::Presented { redirect_uri: "https://app.example/cb", code_challenge: None }).await.unwrap(), Redemption::Redeemed(_)));
             assert_eq!(purge.run().await.unwrap(), Purged::default(), "nothing left to purge");
         }

@@ -103,6 +103,10 @@ pub mod bucket {
     pub const ROLE_PRINCIPAL: &str = "role-principal";
     /// Requests per API key under the key's own limit (key: the key id).
     pub const API_KEY: &str = "api-key";
+    /// User codes entered on `/device` per IP address.
+    pub const DEVICE_CODE_IP: &str = "device-code-ip";
+    /// User codes entered on `/device` per browser session (key: the session id).
+    pub const DEVICE_CODE_SESSION: &str = "device-code-session";
 }
 
 /// Every limit Gatehouse applies, built once from the configuration.
@@ -130,6 +134,10 @@ pub struct Limits {
     pub code_lockout: crate::users::LockoutPolicy,
     /// `/authorize` per IP address.
     pub authorize_per_ip: Quota,
+    /// User codes entered on `/device` per IP address.
+    pub device_codes_per_ip: Quota,
+    /// User codes entered on `/device` per browser session.
+    pub device_codes_per_session: Quota,
 }
 
 /// The progressive delay of a sign-in: nothing while at least half of `quota` is left, then

@@ -390,6 +390,11 @@ fn limits(config: &Config) -> domain::ratelimit::Limits {
             duration: secs(config.accounts.lockout_secs),
         },
         authorize_per_ip: Quota::new(r.authorize_per_ip, secs(r.authorize_window_secs)),
+        device_codes_per_ip: Quota::new(r.device_codes_per_ip, secs(r.device_codes_window_secs)),
+        device_codes_per_session: Quota::new(
+            r.device_codes_per_session,
+            secs(r.device_codes_window_secs),
+        ),
     }
 }
 
@@ -414,6 +419,7 @@ fn provider(
         consents: services.consents.clone(),
         codes: services.codes.clone(),
         grants: services.grants.clone(),
+        devices: services.devices.clone(),
         access_tokens: services.access_tokens.clone(),
         api_keys: services.api_keys.clone(),
         policies: services.policies.clone(),
@@ -481,6 +487,7 @@ fn login_ui(
         requests: services.requests.clone(),
         consents: services.consents.clone(),
         clients: services.clients.clone(),
+        devices: services.devices.clone(),
         audit: services.audit.clone(),
         secrets: services.secrets.clone(),
         tokens: services.tokens.clone(),

@@ -12,7 +12,7 @@ use domain::cache::Cache;
 use domain::clients::Clients;
 use domain::consents::Consents;
 use domain::credentials::password::PasswordHasher;
-use domain::grants::{AccessTokens, Codes, Grants};
+use domain::grants::{AccessTokens, Codes, DeviceAuthorizations, Grants};
 use domain::groups::Groups;
 use domain::keys::{Keys, SharedKeyRing};
 use domain::purge::Purge;
@@ -63,6 +63,8 @@ pub struct Services {
     pub codes: Codes,
     /// Grants and refresh tokens.
     pub grants: Grants,
+    /// Device authorizations (RFC 8628).
+    pub devices: DeviceAuthorizations,
     /// Access token records.
     pub access_tokens: AccessTokens,
     /// Queued outgoing mail.
@@ -229,6 +231,12 @@ impl Services {
                 }),
             consents: Consents::new(&store),
             codes: Codes::new(&store, secrets.clone(), secs(t.code_ttl_secs)),
+            devices: DeviceAuthorizations::new(
+                &store,
+                secrets.clone(),
+                secs(t.device_code_ttl_secs),
+                t.device_code_interval_secs,
+            ),
             grants: Grants::new(&store, secrets.clone(), secs(t.refresh_token_ttl_secs))
                 .with_reuse_grace(secs(t.refresh_reuse_grace_secs)),
             access_tokens: AccessTokens::new(&store, secrets.clone()),

@@ -1,16 +1,19 @@
-//! The hosted, server-rendered pages: sign-in, consent, logout confirmation and errors.
+//! The hosted, server-rendered pages: sign-in, consent, the device page, logout confirmation
+//! and errors.
 //! Usable without JavaScript, CSRF-protected, templates auto-escaped (askama).
 
 //!
 //! Folders by what a person does, with one-way imports (see `docs/development.md`):
 //! [`web`] (what every page uses) ← [`flow`] (the sign-in state) ← the page families
-//! [`signin`], [`account`], [`enrol`], [`consent`] and [`admin`], which never import each other.
+//! [`signin`], [`account`], [`enrol`], [`consent`], [`device`] and [`admin`], which never
+//! import each other.
 //! [`io`] (CAPTCHA, mail, text messages) serves them all.
 
 pub mod account;
 pub mod admin;
 pub mod branding;
 pub mod consent;
+pub mod device;
 pub mod enrol;
 pub mod flow;
 pub mod i18n;
@@ -115,6 +118,12 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
             .route(aweb::get().to(consent::show))
             .route(aweb::post().to(consent::submit)),
     );
+    cfg.service(
+        resource("/device")
+            .route(aweb::get().to(device::show))
+            .route(aweb::post().to(device::submit)),
+    );
+    cfg.service(resource("/device/confirm").route(aweb::post().to(device::decide)));
     cfg.service(
         resource("/register")
             .route(aweb::get().to(register::show))

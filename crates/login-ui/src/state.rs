@@ -98,6 +98,8 @@ pub struct LoginUi {
     pub consents: Consents,
     /// Clients (names, logos, links).
     pub clients: Clients,
+    /// Device authorizations (RFC 8628), approved or denied on `/device`.
+    pub devices: domain::grants::DeviceAuthorizations,
     /// Audit log.
     pub audit: AuditLog,
     /// Keyed hashes for CSRF tokens.

@@ -18,3 +18,18 @@ scope-offline-access = Garder l’accès lorsque vous ne l’utilisez pas
 scope-roles = Voir vos rôles et autorisations
 scope-groups = Voir les groupes dont vous faites partie
 scope-other = Utiliser l’autorisation « { $name } »
+
+# La page des appareils (/device) : connecter une télévision, une console ou un outil en ligne de commande par son code.
+device-title = Connecter un appareil
+device-intro = Saisissez le code affiché sur votre appareil (une télévision, une console ou un outil en ligne de commande).
+device-code-label = Code
+device-continue = Continuer
+device-code-invalid = Ce code n’est pas valide ou a expiré. Vérifiez-le sur votre appareil et réessayez.
+device-confirm-heading = Connecter { $client } sur votre appareil ?
+device-confirm-code = Code affiché sur l’appareil :
+device-confirm-warning = Continuez seulement si vous avez lancé cette opération vous-même sur un appareil qui affiche ce code. Ne saisissez jamais un code que quelqu’un vous a envoyé.
+device-approved-title = Appareil connecté
+device-approved = { $client } est connecté. Vous pouvez retourner à votre appareil.
+device-denied-title = Accès refusé
+device-denied = { $client } n’a pas reçu l’accès. Vous pouvez retourner à votre appareil.
+device-needs-second-factor = { $client } exige une connexion avec un second facteur. Déconnectez-vous, reconnectez-vous avec votre second facteur, puis saisissez de nouveau le code.

@@ -229,7 +229,7 @@ fn check(
 }
 
 /// Requested scopes: known to the client, deduplicated, in request order.
-fn scopes(client: &Client, raw: Option<&str>) -> Result<Vec<String>, OAuthError> {
+pub(crate) fn scopes(client: &Client, raw: Option<&str>) -> Result<Vec<String>, OAuthError> {
     let raw = raw.ok_or_else(|| {
         OAuthError::new(
             ErrorCode::InvalidScope,

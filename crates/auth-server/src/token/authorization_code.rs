@@ -178,7 +178,7 @@ pub async fn exchange(
 }
 
 /// Refresh tokens go to clients allowed the grant that asked for `offline_access`.
-fn offers_refresh(client: &Client, scopes: &[String]) -> bool {
+pub(super) fn offers_refresh(client: &Client, scopes: &[String]) -> bool {
     client.grant_types.iter().any(|g| g == "refresh_token")
         && scopes.iter().any(|s| s == "offline_access")
 }

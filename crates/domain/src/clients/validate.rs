@@ -11,9 +11,12 @@ pub const GRANT_TYPES: &[&str] = &[
     "refresh_token",
     "client_credentials",
     TOKEN_EXCHANGE,
+    DEVICE_CODE,
 ];
 /// The grant type of RFC 8693 token exchange.
 pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+/// The grant type of the RFC 8628 device authorization grant.
+pub const DEVICE_CODE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 /// Response types Gatehouse implements.
 pub const RESPONSE_TYPES: &[&str] = &["code"];
 /// Token endpoint authentication methods Gatehouse implements.
@@ -353,6 +356,19 @@ mod tests {
             ("RS256", "jwt")
         );
         assert!(c.scopes.contains(&"openid".to_owned()));
+    }
+
+    #[test]
+    fn a_device_client_needs_no_redirect_uri_and_may_be_public() {
+        let c = check(&NewClient {
+            name: "tv".into(),
+            public: true,
+            grant_types: vec![DEVICE_CODE.into(), "refresh_token".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(c.grant_types, [DEVICE_CODE, "refresh_token"]);
+        assert!(c.response_types.is_empty());
     }
 
     #[test]

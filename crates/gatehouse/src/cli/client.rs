@@ -215,7 +215,8 @@ pub struct CreateArgs {
     #[arg(long)]
     public: bool,
     /// Allowed grant type (repeatable): authorization_code, refresh_token, client_credentials,
-    /// urn:ietf:params:oauth:grant-type:token-exchange.
+    /// urn:ietf:params:oauth:grant-type:token-exchange,
+    /// urn:ietf:params:oauth:grant-type:device_code.
     #[arg(long = "grant-type", value_name = "TYPE")]
     grant_types: Vec<String>,
     /// Allowed response type (repeatable): code.

@@ -21,6 +21,7 @@ pub async fn run(services: &Services, json: bool) -> anyhow::Result<()> {
     let rows: Vec<Vec<String>> = [
         ("authorization requests", purged.authorization_requests),
         ("authorization codes", purged.codes),
+        ("device authorizations", purged.device_authorizations),
         ("grants (with their refresh tokens)", purged.grants),
         ("access tokens", purged.access_tokens),
         ("browser sessions", purged.sessions),

@@ -307,6 +307,12 @@ pub struct RateLimitConfig {
     pub authorize_per_ip: u32,
     /// The window of the `/authorize` limit.
     pub authorize_window_secs: u64,
+    /// User codes entered on `/device` per IP address.
+    pub device_codes_per_ip: u32,
+    /// User codes entered on `/device` per browser session.
+    pub device_codes_per_session: u32,
+    /// The window of the `/device` limits.
+    pub device_codes_window_secs: u64,
     /// Requests per principal (the owner of an API key, the subject of an access token) at
     /// introspection, by role name: a principal gets the largest budget among its roles,
     /// `default` when none of its roles is listed (absent or 0: no limit).
@@ -334,6 +340,9 @@ impl Default for RateLimitConfig {
             code_failures_lock_after: 10,
             authorize_per_ip: 300,
             authorize_window_secs: 60,
+            device_codes_per_ip: 30,
+            device_codes_per_session: 10,
+            device_codes_window_secs: 600,
             by_role: std::collections::BTreeMap::new(),
             by_role_window_secs: 60,
         }
@@ -686,6 +695,10 @@ pub struct TokensConfig {
     pub id_token_ttl_secs: u64,
     /// Lifetime of a grant and its refresh tokens.
     pub refresh_token_ttl_secs: u64,
+    /// Lifetime of a device authorization's device and user codes (RFC 8628).
+    pub device_code_ttl_secs: u64,
+    /// Seconds a device waits between two polls of the token endpoint (RFC 8628 3.2).
+    pub device_code_interval_secs: u32,
     /// For this many seconds after a rotation, the rotated refresh token may be presented
     /// again while its successor is unused (a client retrying after a lost answer): the
     /// successor is replaced instead of the grant being revoked as reused. 0: never.
@@ -742,6 +755,8 @@ impl Default for TokensConfig {
             access_token_ttl_secs: 600,
             id_token_ttl_secs: 3600,
             refresh_token_ttl_secs: 30 * 24 * 3600,
+            device_code_ttl_secs: 600,
+            device_code_interval_secs: 5,
             refresh_reuse_grace_secs: 0,
             authorization_request_ttl_secs: 900,
             authorization_requests_per_ip: 200,

@@ -373,7 +373,7 @@ proptest::proptest! {
 }
 
 /// `[rate_limit]` with every limit switched off, as Memcached requires.
-const NO_RATE_LIMITS: [(&str, &str); 9] = [
+const NO_RATE_LIMITS: [(&str, &str); 11] = [
     (
         "GATEHOUSE__RATE_LIMIT__CLIENT_AUTH_FAILURES_PER_CLIENT",
         "0",
@@ -386,6 +386,8 @@ const NO_RATE_LIMITS: [(&str, &str); 9] = [
     ("GATEHOUSE__RATE_LIMIT__MAIL_PER_ADDRESS", "0"),
     ("GATEHOUSE__RATE_LIMIT__CODE_GUESSES_PER_ACCOUNT", "0"),
     ("GATEHOUSE__RATE_LIMIT__AUTHORIZE_PER_IP", "0"),
+    ("GATEHOUSE__RATE_LIMIT__DEVICE_CODES_PER_IP", "0"),
+    ("GATEHOUSE__RATE_LIMIT__DEVICE_CODES_PER_SESSION", "0"),
 ];
 
 #[test]

@@ -121,6 +121,14 @@ impl Config {
                 "tokens.authorization_request_ttl_secs",
                 self.tokens.authorization_request_ttl_secs,
             ),
+            (
+                "tokens.device_code_ttl_secs",
+                self.tokens.device_code_ttl_secs,
+            ),
+            (
+                "tokens.device_code_interval_secs",
+                u64::from(self.tokens.device_code_interval_secs),
+            ),
         ] {
             if value == 0 {
                 return Err(ConfigError::new(key, "must be at least 1"));
@@ -142,6 +150,18 @@ impl Config {
             return Err(ConfigError::new(
                 "accounts.max_password_reentries",
                 "must be at least 1",
+            ));
+        }
+        if self.tokens.device_code_ttl_secs > 3600 {
+            return Err(ConfigError::new(
+                "tokens.device_code_ttl_secs",
+                "must be at most 3600: a user code is short and must not live long",
+            ));
+        }
+        if self.tokens.device_code_interval_secs > 60 {
+            return Err(ConfigError::new(
+                "tokens.device_code_interval_secs",
+                "must be at most 60",
             ));
         }
         if self.tokens.code_ttl_secs > 600 {
@@ -257,6 +277,8 @@ impl Config {
             ("mail_per_address", r.mail_per_address),
             ("code_guesses_per_account", r.code_guesses_per_account),
             ("authorize_per_ip", r.authorize_per_ip),
+            ("device_codes_per_ip", r.device_codes_per_ip),
+            ("device_codes_per_session", r.device_codes_per_session),
         ];
         let on = limits
             .iter()

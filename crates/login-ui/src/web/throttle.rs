@@ -1,7 +1,7 @@
 //! The pages' rate limits (on the shared [`domain::ratelimit::RateLimiter`]): password
 //! sign-in per IP address, per account and per both; requests that mail a stranger-typed
-//! address per IP address and per address; code guesses per account. Plus the per-account
-//! cooldown of mails, from the token store.
+//! address per IP address and per address; code guesses per account; device user codes per
+//! IP address and per session. Plus the per-account cooldown of mails, from the token store.
 
 use std::time::Duration;
 
@@ -138,6 +138,39 @@ pub async fn upstream_start_allowed(ui: &LoginUi, req: &HttpRequest) -> Result<(
 pub async fn code_guess_allowed(ui: &LoginUi, user_id: &str) -> Result<(), Wait> {
     let quota = ui.settings.limits.code_guesses_per_account;
     let d = ui.limiter.check(bucket::CODE_ACCOUNT, user_id, quota).await;
+    Wait::of(d).map_or(Ok(()), Err)
+}
+
+/// One user code entered on `/device` (looked up, approved or denied), counted per IP
+/// address and per browser session before the code is looked up: known and unknown codes
+/// cost the same, so the answers tell nothing about which codes exist.
+pub async fn device_code_allowed(
+    ui: &LoginUi,
+    req: &HttpRequest,
+    session_id: &str,
+) -> Result<(), Wait> {
+    let limits = &ui.settings.limits;
+    if let Some(ip) = crate::web::request::client_ip(req) {
+        let d = ui
+            .limiter
+            .check(
+                bucket::DEVICE_CODE_IP,
+                &ip.to_string(),
+                limits.device_codes_per_ip,
+            )
+            .await;
+        if let Some(wait) = Wait::of(d) {
+            return Err(wait);
+        }
+    }
+    let d = ui
+        .limiter
+        .check(
+            bucket::DEVICE_CODE_SESSION,
+            session_id,
+            limits.device_codes_per_session,
+        )
+        .await;
     Wait::of(d).map_or(Ok(()), Err)
 }
 
