@@ -7,6 +7,7 @@ mod account_console;
 mod account_states;
 mod accounts;
 mod admin_api;
+mod admin_console_system;
 mod api_keys;
 mod bad_input;
 mod branding;
