@@ -126,8 +126,12 @@ impl Admin {
             .await
             .unwrap();
         let status = res.status().as_u16();
-        match res.headers().get("location") {
-            Some(l) if status == 303 => (status, l.to_str().unwrap().to_owned()),
+        let location = res
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned());
+        match location {
+            Some(l) if status == 303 => (status, l),
             _ => (status, res.text().await.unwrap()),
         }
     }
