@@ -287,7 +287,7 @@ harness::shared_server_tests! {
         assert!(body.contains("Copy it now"), "{body}");
 
         // It works, and it is never shown again.
-        let audit = |key: String| async move {
+        let audit = move |key: String| async move {
             reqwest::Client::new().get(server.url("/admin/api/v1/audit")).bearer_auth(key).send().await.unwrap().status().as_u16()
         };
         assert_eq!(audit(key.clone()).await, 200);
@@ -333,7 +333,7 @@ harness::shared_server_tests! {
         let new = active(&page);
         assert_ne!(new, old);
         assert!(row(&page, &format!("<code>{old}</code>")).unwrap().contains("class=\"key-state\">retired<"), "{page}");
-        let jwks = || async {
+        let jwks = move || async move {
             reqwest::get(server.url("/jwks")).await.unwrap().text().await.unwrap()
         };
         assert!(jwks().await.contains(&old), "a retired key stays published");

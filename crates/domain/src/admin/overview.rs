@@ -106,7 +106,7 @@ impl Admin {
             let rows: Vec<(String, i64)> = audit_event::Entity::find()
                 .select_only()
                 .column(audit_event::Column::Kind)
-                .column_as(Expr::col(audit_event::Column::Id).count(), "n")
+                .column_as(sea_orm::ExprTrait::count(Expr::col(audit_event::Column::Id)), "n")
                 .filter(audit_event::Column::OccurredAt.gte(start))
                 .filter(audit_event::Column::OccurredAt.lt(start + step))
                 .filter(audit_event::Column::Kind.is_in([SIGNED_IN, SIGN_IN_FAILED]))

@@ -32,7 +32,9 @@ pub(crate) struct Done {
 }
 
 /// A time as the console shows it: RFC 3339, UTC, to the second.
-pub(crate) fn when(t: time::OffsetDateTime) -> String {
+pub(crate) fn when(t: impl std::borrow::Borrow<time::OffsetDateTime>) -> String {
+    // Borrowed: askama passes fields by reference, `*t` of an option by value.
+    let t = *t.borrow();
     let t = t
         .to_offset(time::UtcOffset::UTC)
         .replace_nanosecond(0)
