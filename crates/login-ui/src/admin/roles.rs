@@ -392,7 +392,7 @@ pub(crate) async fn remove_member(
     Ok(back(&group_href(&name, ""), "group_changed"))
 }
 
-/// `POST /admin/groups/{name}/delete`: its subgroups move up.
+/// `POST /admin/groups/{name}/delete`: refused while a group is inside it.
 pub(crate) async fn delete_group(
     name: web::Path<String>,
     ConsoleForm { at, form }: ConsoleForm<ItemForm>,
