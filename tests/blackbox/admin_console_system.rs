@@ -28,8 +28,8 @@ struct Admin {
 }
 
 impl Admin {
-    /// Creates `email` holding `roles`, signs in at `/admin` with the password and sets up an
-    /// authenticator app when asked (holders of administrative roles are).
+    /// Creates `email` holding `roles`, signs in at `/admin` with the password and sets up the
+    /// authenticator app the sign-in asks for.
     async fn new(server: &'static TestServer, email: &str, roles: &[&str]) -> Self {
         let id = server.user(email, PASSWORD).await;
         let services = server.running().services.clone();
@@ -62,7 +62,12 @@ impl Admin {
             )
             .await;
         let body = step.page().2.to_owned();
-        if body.contains("This sign-in needs two-step verification") {
+        // Holders of administrative roles set up a second factor at sign-in.
+        assert!(
+            body.contains("This sign-in needs two-step verification"),
+            "{body}"
+        );
+        {
             let secret = between(
                 &body,
                 "<code id=\"totp-secret\" class=\"totp-key\">",

@@ -201,7 +201,14 @@ pub(crate) async fn create_key(ConsoleForm { at, form }: ConsoleForm<NewKeyForm>
     let (key, secret) = at
         .ui
         .admin
-        .create_api_key(&at.actor, form.name.trim(), user, account, permissions, lifetime)
+        .create_api_key(
+            &at.actor,
+            form.name.trim(),
+            user,
+            account,
+            permissions,
+            lifetime,
+        )
         .await?;
     let shown = NewKey {
         name: key.name,

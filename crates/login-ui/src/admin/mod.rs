@@ -130,9 +130,7 @@ fn configure_system(cfg: &mut aweb::ServiceConfig) {
             .route(aweb::post().to(roles::create_group)),
     );
     cfg.service(resource("/admin/groups/{name}").route(aweb::get().to(roles::show_group)));
-    cfg.service(
-        resource("/admin/groups/{name}/members").route(aweb::post().to(roles::add_member)),
-    );
+    cfg.service(resource("/admin/groups/{name}/members").route(aweb::post().to(roles::add_member)));
     cfg.service(
         resource("/admin/groups/{name}/members/remove")
             .route(aweb::post().to(roles::remove_member)),
@@ -167,16 +165,10 @@ fn configure_system(cfg: &mut aweb::ServiceConfig) {
             .route(aweb::post().to(webhooks::create)),
     );
     cfg.service(resource("/admin/webhooks/{id}").route(aweb::get().to(webhooks::show)));
-    cfg.service(
-        resource("/admin/webhooks/{id}/enable").route(aweb::post().to(webhooks::enable)),
-    );
-    cfg.service(
-        resource("/admin/webhooks/{id}/disable").route(aweb::post().to(webhooks::disable)),
-    );
+    cfg.service(resource("/admin/webhooks/{id}/enable").route(aweb::post().to(webhooks::enable)));
+    cfg.service(resource("/admin/webhooks/{id}/disable").route(aweb::post().to(webhooks::disable)));
     cfg.service(
         resource("/admin/webhooks/{id}/rotate-secret").route(aweb::post().to(webhooks::rotate)),
     );
-    cfg.service(
-        resource("/admin/webhooks/{id}/delete").route(aweb::post().to(webhooks::delete)),
-    );
+    cfg.service(resource("/admin/webhooks/{id}/delete").route(aweb::post().to(webhooks::delete)));
 }

@@ -168,7 +168,11 @@ struct RolePage {
 impl RolePage {
     /// The address of one of the role's actions.
     fn action(&self, suffix: &str) -> String {
-        role_href(self.role.role.client_id.as_deref(), &self.role.role.name, suffix)
+        role_href(
+            self.role.role.client_id.as_deref(),
+            &self.role.role.name,
+            suffix,
+        )
     }
 }
 
@@ -280,7 +284,10 @@ pub(crate) async fn delete(
     ConsoleForm { at, form }: ConsoleForm<ItemForm>,
 ) -> ConsoleResult {
     confirmed(&form.confirm)?;
-    at.ui.admin.delete_role(&at.actor, of.client(), &name).await?;
+    at.ui
+        .admin
+        .delete_role(&at.actor, of.client(), &name)
+        .await?;
     Ok(back("/admin/roles", "role_deleted"))
 }
 

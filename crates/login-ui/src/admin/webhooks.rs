@@ -223,7 +223,10 @@ pub(crate) async fn enable(
     id: web::Path<String>,
     ConsoleForm { at, .. }: ConsoleForm<ActionForm>,
 ) -> ConsoleResult {
-    at.ui.admin.set_webhook_enabled(&at.actor, &id, true).await?;
+    at.ui
+        .admin
+        .set_webhook_enabled(&at.actor, &id, true)
+        .await?;
     Ok(back(&webhook_href(&id), "webhook_changed"))
 }
 
@@ -232,7 +235,10 @@ pub(crate) async fn disable(
     id: web::Path<String>,
     ConsoleForm { at, .. }: ConsoleForm<ActionForm>,
 ) -> ConsoleResult {
-    at.ui.admin.set_webhook_enabled(&at.actor, &id, false).await?;
+    at.ui
+        .admin
+        .set_webhook_enabled(&at.actor, &id, false)
+        .await?;
     Ok(back(&webhook_href(&id), "webhook_changed"))
 }
 
