@@ -8,6 +8,7 @@ mod account_states;
 mod accounts;
 mod admin_api;
 mod admin_console;
+mod admin_console_system;
 mod api_keys;
 mod bad_input;
 mod branding;

@@ -4,14 +4,19 @@
 //! `domain::admin`, which checks the administrator's roles and audits it (`via: console`).
 //! Imports `web` and `flow` only, like the other page families.
 
+mod accounts;
 mod audit;
 mod chart;
 mod clients;
 mod errors;
 mod guard;
+mod idps;
+mod keys;
 mod overview;
+mod roles;
 mod shell;
 mod users;
+mod webhooks;
 
 use actix_web::web as aweb;
 use serde::Deserialize;
@@ -27,9 +32,13 @@ pub(crate) struct Done {
 }
 
 /// A time as the console shows it: RFC 3339, UTC, to the second.
-pub(crate) fn when(t: &time::OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    let t = t.replace_nanosecond(0).unwrap_or(t);
+pub(crate) fn when(t: impl std::borrow::Borrow<time::OffsetDateTime>) -> String {
+    // Borrowed: askama passes fields by reference, `*t` of an option by value.
+    let t = *t.borrow();
+    let t = t
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(t);
     t.format(&Rfc3339).unwrap_or_default()
 }
 
@@ -101,4 +110,75 @@ pub(crate) fn configure(cfg: &mut aweb::ServiceConfig) {
     cfg.service(resource("/admin/audit").route(aweb::get().to(audit::show)));
     cfg.service(resource("/admin/audit/export").route(aweb::get().to(audit::export)));
     cfg.service(resource("/admin/audit/verify").route(aweb::get().to(audit::verify)));
+    configure_system(cfg);
+}
+
+/// Mounts the system pages: roles and groups, service accounts and API keys, identity
+/// providers, signing keys and webhooks.
+fn configure_system(cfg: &mut aweb::ServiceConfig) {
+    cfg.service(
+        resource("/admin/roles")
+            .route(aweb::get().to(roles::list))
+            .route(aweb::post().to(roles::create)),
+    );
+    cfg.service(resource("/admin/roles/{name}").route(aweb::get().to(roles::show)));
+    cfg.service(
+        resource("/admin/roles/{name}/permissions").route(aweb::post().to(roles::add_permission)),
+    );
+    cfg.service(
+        resource("/admin/roles/{name}/permissions/remove")
+            .route(aweb::post().to(roles::remove_permission)),
+    );
+    cfg.service(resource("/admin/roles/{name}/grants").route(aweb::post().to(roles::grant)));
+    cfg.service(
+        resource("/admin/roles/{name}/grants/revoke").route(aweb::post().to(roles::revoke)),
+    );
+    cfg.service(resource("/admin/roles/{name}/delete").route(aweb::post().to(roles::delete)));
+    cfg.service(
+        resource("/admin/groups")
+            .route(aweb::get().to(roles::groups))
+            .route(aweb::post().to(roles::create_group)),
+    );
+    cfg.service(resource("/admin/groups/{name}").route(aweb::get().to(roles::show_group)));
+    cfg.service(resource("/admin/groups/{name}/members").route(aweb::post().to(roles::add_member)));
+    cfg.service(
+        resource("/admin/groups/{name}/members/remove")
+            .route(aweb::post().to(roles::remove_member)),
+    );
+    cfg.service(
+        resource("/admin/groups/{name}/delete").route(aweb::post().to(roles::delete_group)),
+    );
+    cfg.service(
+        resource("/admin/service-accounts")
+            .route(aweb::get().to(accounts::list))
+            .route(aweb::post().to(accounts::create)),
+    );
+    cfg.service(
+        resource("/admin/service-accounts/{id}/delete").route(aweb::post().to(accounts::delete)),
+    );
+    cfg.service(
+        resource("/admin/api-keys")
+            .route(aweb::get().to(accounts::keys))
+            .route(aweb::post().to(accounts::create_key)),
+    );
+    cfg.service(
+        resource("/admin/api-keys/{id}/revoke").route(aweb::post().to(accounts::revoke_key)),
+    );
+    cfg.service(resource("/admin/idps").route(aweb::get().to(idps::list)));
+    cfg.service(resource("/admin/idps/{name}").route(aweb::get().to(idps::show)));
+    cfg.service(resource("/admin/keys").route(aweb::get().to(keys::list)));
+    cfg.service(resource("/admin/keys/rotate").route(aweb::post().to(keys::rotate)));
+    cfg.service(resource("/admin/keys/{kid}/retire").route(aweb::post().to(keys::retire)));
+    cfg.service(
+        resource("/admin/webhooks")
+            .route(aweb::get().to(webhooks::list))
+            .route(aweb::post().to(webhooks::create)),
+    );
+    cfg.service(resource("/admin/webhooks/{id}").route(aweb::get().to(webhooks::show)));
+    cfg.service(resource("/admin/webhooks/{id}/enable").route(aweb::post().to(webhooks::enable)));
+    cfg.service(resource("/admin/webhooks/{id}/disable").route(aweb::post().to(webhooks::disable)));
+    cfg.service(
+        resource("/admin/webhooks/{id}/rotate-secret").route(aweb::post().to(webhooks::rotate)),
+    );
+    cfg.service(resource("/admin/webhooks/{id}/delete").route(aweb::post().to(webhooks::delete)));
 }

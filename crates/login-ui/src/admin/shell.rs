@@ -113,6 +113,7 @@ const DONE: &[(&str, &str)] = &[
     ("group_created", "The group was created."),
     ("group_deleted", "The group was deleted."),
     ("group_changed", "The group was changed."),
+    ("account_created", "The service account was created."),
     ("account_deleted", "The service account was deleted."),
     ("key_revoked", "The API key was revoked."),
     (
