@@ -1,4 +1,5 @@
-//! The OAuth 2.0 / OpenID Connect protocol: discovery, JWKS, authorization, token, userinfo,
+//! The OAuth 2.0 / OpenID Connect protocol: discovery, JWKS, authorization (pushed or not),
+//! token, userinfo,
 //! introspection, revocation and RP-initiated logout. Handlers parse the request, call the
 //! protocol functions and map results to responses; pages are rendered through [`Pages`].
 
@@ -17,6 +18,7 @@ pub mod jwt;
 pub mod limits;
 pub mod logout_token;
 pub mod pages;
+pub mod par;
 pub mod params;
 pub mod provider;
 pub mod resources;
@@ -44,6 +46,8 @@ pub mod paths {
     pub const AUTHORIZE_RESUME: &str = "/authorize/resume";
     /// Token endpoint.
     pub const TOKEN: &str = "/token";
+    /// Pushed authorization request endpoint (RFC 9126).
+    pub const PAR: &str = "/par";
     /// Userinfo endpoint.
     pub const USERINFO: &str = "/userinfo";
     /// Introspection endpoint.
@@ -76,6 +80,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(paths::AUTHORIZE, web::post().to(authorize::post))
     .route(paths::AUTHORIZE_RESUME, web::get().to(authorize::resume))
     .route(paths::TOKEN, web::post().to(token::token))
+    .route(paths::PAR, web::post().to(par::push))
     .route(paths::TOKEN, options().to(cors::preflight_post))
     .route(paths::USERINFO, web::get().to(userinfo::get))
     .route(paths::USERINFO, web::post().to(userinfo::post))

@@ -1,5 +1,6 @@
 //! Deleting what can no longer be used. Parked authorization requests and sign-ins sent to
-//! upstream identity providers go when they expire;
+//! upstream identity providers go when they expire; pushed authorization requests a
+//! retention period after they expired (a sign-in started in time uses them up later);
 //! codes, grants (with their refresh tokens), access tokens, browser sessions, mailed
 //! single-use tokens and delivered or abandoned mail go a retention period after they ended,
 //! so that reuse detection, the new-device alert and support still see recent ones. Without
@@ -13,7 +14,8 @@ use sea_orm::{ColumnTrait as _, Condition, DatabaseConnection, EntityTrait, Quer
 
 use crate::entities::{
     access_token, authorization_code, authorization_request, browser_session, mail_outbox,
-    refresh_token, refresh_token_family, upstream_flow, user, user_token,
+    pushed_authorization_request, refresh_token, refresh_token_family, upstream_flow, user,
+    user_token,
 };
 use crate::{Result, Store, now};
 
@@ -31,6 +33,8 @@ pub struct Purge {
 pub struct Purged {
     /// Expired parked authorization requests.
     pub authorization_requests: u64,
+    /// Pushed authorization requests (RFC 9126) that expired unused.
+    pub pushed_authorization_requests: u64,
     /// Authorization codes.
     pub codes: u64,
     /// Grants; their refresh tokens go with them.
@@ -53,6 +57,7 @@ impl Purged {
     /// Rows deleted in all.
     pub fn total(&self) -> u64 {
         self.authorization_requests
+            + self.pushed_authorization_requests
             + self.codes
             + self.grants
             + self.access_tokens
@@ -100,6 +105,11 @@ impl Purge {
             authorization_requests: self
                 .delete::<authorization_request::Entity>(
                     Condition::all().add(authorization_request::Column::ExpiresAt.lt(at)),
+                )
+                .await?,
+            pushed_authorization_requests: self
+                .delete::<pushed_authorization_request::Entity>(
+                    Condition::all().add(pushed_authorization_request::Column::ExpiresAt.lt(before)),
                 )
                 .await?,
             codes: self
