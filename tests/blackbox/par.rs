@@ -375,5 +375,19 @@ mod required_globally {
             let doc: Value = reqwest::get(server.url("/.well-known/openid-configuration")).await.unwrap().json().await.unwrap();
             assert_eq!(doc["require_pushed_authorization_requests"], true);
         }
+
+        // Every request must be pushed here, so the sign-in succeeding shows the library
+        // used its own PAR code path (`buildAuthorizationUrlWithPAR`).
+        async fn openid_client_6_signs_in_with_par(server) {
+            use crate::interop::{assert_interop, interop_dir, node_ready, run_library_with};
+            if !harness::webdriver::available() || !node_ready() {
+                harness::skip_or_fail("Chromium, node and `npm ci --prefix tests/interop/node`");
+                return;
+            }
+            let script = interop_dir("node").join("rp.mjs");
+            let (result, chrome, email, logged_out) =
+                run_library_with(server, "node-par", "node", &script, &[("USE_PAR", "1")]).await;
+            assert_interop(server, "openid-client (PAR)", &result, chrome, &email, &logged_out).await;
+        }
     }
 }
