@@ -227,7 +227,8 @@ harness::shared_server_tests! {
         let unknown = format!("{PREFIX}AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
         assert_request_uri_refused(&browser.open(&authorize_url(server, &owner.0, &unknown, &[])).await, "unknown");
         let no_client = server.url(&format!("/authorize?request_uri={}", url::form_urlencoded::byte_serialize(uri.as_bytes()).collect::<String>()));
-        let (status, _, body) = browser.open(&no_client).await.page();
+        let landing = browser.open(&no_client).await;
+        let (status, _, body) = landing.page();
         assert_eq!(status, 400, "{body}");
         assert!(body.contains("client_id"), "{body}");
         // Its owner still can.
@@ -260,6 +261,7 @@ harness::shared_server_tests! {
         assert_eq!(cache, "no-store");
         let res = reqwest::Client::new().get(server.url("/par")).send().await.unwrap();
         assert_eq!(res.status().as_u16(), 405);
+        assert_eq!(res.headers()["allow"], "POST");
         // Unauthenticated, or with a wrong secret.
         let mut anonymous = form.clone();
         anonymous.push(("client_id", client.0.as_str()));

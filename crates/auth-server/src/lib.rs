@@ -81,6 +81,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(paths::AUTHORIZE_RESUME, web::get().to(authorize::resume))
     .route(paths::TOKEN, web::post().to(token::token))
     .route(paths::PAR, web::post().to(par::push))
+    .route(paths::PAR, web::route().to(par::other_method))
     .route(paths::TOKEN, options().to(cors::preflight_post))
     .route(paths::USERINFO, web::get().to(userinfo::get))
     .route(paths::USERINFO, web::post().to(userinfo::post))

@@ -29,6 +29,13 @@ pub async fn push(
     }
 }
 
+/// Any other method on `/par`: `405` (RFC 9126 2.1 allows only POST).
+pub async fn other_method() -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, "POST"))
+        .finish()
+}
+
 async fn handle(
     provider: &Provider,
     req: &HttpRequest,
