@@ -46,7 +46,7 @@ impl MigrationTrait for Migration {
             Table::alter()
                 .table(Clients::Table)
                 .add_column(
-                    &mut boolean(Clients::RequirePushedAuthorizationRequests)
+                    boolean(Clients::RequirePushedAuthorizationRequests)
                         .default(false)
                         .to_owned(),
                 )

@@ -10,7 +10,10 @@ const PASSWORD: &str = "correct horse battery staple";
 const PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
 
 /// A confidential first-party client (no consent page): `(client_id, secret)`.
-async fn confidential(server: &TestServer, adjust: impl FnOnce(&mut harness::NewClient)) -> (String, String) {
+async fn confidential(
+    server: &TestServer,
+    adjust: impl FnOnce(&mut harness::NewClient),
+) -> (String, String) {
     let (id, secret) = server
         .client(|c| {
             c.first_party = true;
@@ -21,7 +24,11 @@ async fn confidential(server: &TestServer, adjust: impl FnOnce(&mut harness::New
 }
 
 /// `POST /par` with a form and optional HTTP Basic: status, `Cache-Control`, JSON body.
-async fn push(server: &TestServer, basic: Option<(&str, &str)>, form: &[(&str, &str)]) -> (u16, String, Value) {
+async fn push(
+    server: &TestServer,
+    basic: Option<(&str, &str)>,
+    form: &[(&str, &str)],
+) -> (u16, String, Value) {
     let mut req = reqwest::Client::new().post(server.url("/par")).form(form);
     if let Some((id, secret)) = basic {
         req = req.basic_auth(id, Some(secret));
@@ -72,7 +79,12 @@ async fn pushed(server: &TestServer, client: &(String, String), state: &str) -> 
 }
 
 /// `/authorize` with the pushed request (and any other parameters, which are ignored).
-fn authorize_url(server: &TestServer, client_id: &str, request_uri: &str, extra: &[(&str, &str)]) -> String {
+fn authorize_url(
+    server: &TestServer,
+    client_id: &str,
+    request_uri: &str,
+    extra: &[(&str, &str)],
+) -> String {
     let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
     url.query_pairs_mut()
         .append_pair("client_id", client_id)
@@ -81,7 +93,12 @@ fn authorize_url(server: &TestServer, client_id: &str, request_uri: &str, extra:
     url.to_string()
 }
 
-async fn redeem(server: &TestServer, client: &(String, String), code: &str, verifier: Option<&str>) -> (u16, Value) {
+async fn redeem(
+    server: &TestServer,
+    client: &(String, String),
+    code: &str,
+    verifier: Option<&str>,
+) -> (u16, Value) {
     let mut form = vec![
         ("grant_type", "authorization_code"),
         ("code", code),

@@ -109,7 +109,8 @@ impl Purge {
                 .await?,
             pushed_authorization_requests: self
                 .delete::<pushed_authorization_request::Entity>(
-                    Condition::all().add(pushed_authorization_request::Column::ExpiresAt.lt(before)),
+                    Condition::all()
+                        .add(pushed_authorization_request::Column::ExpiresAt.lt(before)),
                 )
                 .await?,
             codes: self
@@ -203,7 +204,7 @@ mod tests {
     use sea_orm::sea_query::Expr;
 
     use super::*;
-    use crate::authorization::AuthorizationRequests;
+    use crate::authorization::{AuthorizationRequests, PushedRequests};
     use crate::backend_tests;
     use crate::consents::tests::user_and_client;
     use crate::entities::refresh_token;
@@ -367,13 +368,26 @@ mod tests {
             age::<upstream_flow::Entity>(&store, upstream_flow::Column::ExpiresAt,
                 Condition::all().add(upstream_flow::Column::Next.eq("/old")), 1).await;
 
+            // Pushed requests: one expired beyond the retention goes; one expired within it
+            // stays (a sign-in started in time still uses it up).
+            let pushed = PushedRequests::new(&store);
+            let old_pushed = pushed.push(&pending(&client)).await.unwrap();
+            let recent_pushed = pushed.push(&pending(&client)).await.unwrap();
+            let old_id = old_pushed.trim_start_matches(crate::authorization::REQUEST_URI_PREFIX).to_owned();
+            age::<pushed_authorization_request::Entity>(&store, pushed_authorization_request::Column::ExpiresAt,
+                Condition::all().add(pushed_authorization_request::Column::Id.eq(old_id.clone())), 8).await;
+            age::<pushed_authorization_request::Entity>(&store, pushed_authorization_request::Column::ExpiresAt,
+                Condition::all().add(pushed_authorization_request::Column::Id.ne(old_id)), 1).await;
+
             let purge = Purge::new(&store, DAY * 7, DAY * 30);
             let purged = purge.run().await.unwrap();
             assert_eq!(purged, Purged {
-                authorization_requests: 1, codes: 1, grants: 1, access_tokens: 1, sessions: 1,
-                user_tokens: 1, mail: 1, upstream_flows: 1, guests: 0,
+                authorization_requests: 1, pushed_authorization_requests: 1, codes: 1, grants: 1,
+                access_tokens: 1, sessions: 1, user_tokens: 1, mail: 1, upstream_flows: 1, guests: 0,
             });
-            assert_eq!(purged.total(), 8);
+            assert_eq!(purged.total(), 9);
+            assert!(pushed.consume(&recent_pushed).await.unwrap(), "the recent pushed request stays");
+            assert!(!pushed.consume(&old_pushed).await.unwrap());
             assert!(matches!(fed.flows.claim(&waiting.state).await.unwrap(), crate::federation::Claim::Claimed(_)));
             // The old grant's refresh tokens went with it; everything live is still there.
             let refresh_rows = refresh_token::Entity::find().all(store.db()).await.unwrap();

@@ -48,9 +48,7 @@ impl PushedRequests {
         pushed_authorization_request::ActiveModel {
             id: Set(id.clone()),
             client_id: Set(req.client_id.clone()),
-            parameters: Set(
-                serde_json::to_value(req).map_err(|e| Error::Corrupt(e.to_string()))?
-            ),
+            parameters: Set(serde_json::to_value(req).map_err(|e| Error::Corrupt(e.to_string()))?),
             created_at: Set(at),
             expires_at: Set(at + self.ttl),
         }
