@@ -25,6 +25,7 @@ mod m20261205_300001_admin;
 mod m20261205_400001_scim;
 mod m20261206_100001_logout_channels;
 mod m20261206_800001_device_authorizations;
+mod m20261207_500001_pushed_authorization;
 mod sqlite_rebuild;
 
 /// The ordered list of Gatehouse migrations.
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_400001_scim::Migration),
             Box::new(m20261206_100001_logout_channels::Migration),
             Box::new(m20261206_800001_device_authorizations::Migration),
+            Box::new(m20261207_500001_pushed_authorization::Migration),
         ]
     }
 }

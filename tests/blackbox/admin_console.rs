@@ -290,8 +290,11 @@ harness::shared_server_tests! {
                  ("scopes", "openid profile email".to_owned()), ("grant_types", "authorization_code refresh_token".to_owned()),
                  ("response_types", "code".to_owned()), ("token_endpoint_auth_method", "client_secret_basic".to_owned()),
                  ("access_token_format", "jwt".to_owned()), ("id_token_signed_response_alg", "RS256".to_owned()),
-                 ("access_token_signing_alg", "RS256".to_owned()), ("require_pkce", "yes".to_owned())]
+                 ("access_token_signing_alg", "RS256".to_owned()), ("require_pkce", "yes".to_owned()),
+                 ("require_pushed_authorization_requests", "yes".to_owned())]
         };
+        let par_checked = "name=\"require_pushed_authorization_requests\" value=\"yes\" checked";
+        assert!(!body.contains(par_checked), "PAR not required by default");
         let csrf = hidden(body, "csrf").unwrap();
         let post = |form: Vec<(&'static str, String)>| post_all(&browser, server, &path, &csrf, form);
         let refused = post(fields("https://app.example/cb\nhttps://app.example/cb#fragment", version.clone())).await;
@@ -305,6 +308,7 @@ harness::shared_server_tests! {
         assert_eq!(status, 200, "{body}");
         assert!(url.ends_with(&format!("{path}?done=client_updated")), "{url}");
         assert!(between(body, "id=\"client-redirects\">", "<").contains("https://app.example/other"), "{body}");
+        assert!(body.contains(par_checked), "the PAR option saved: {body}");
 
         // The form read before that save is stale now.
         let stale = post(fields("https://app.example/lost", version)).await;

@@ -94,6 +94,17 @@ async fn run_library(
     program: &str,
     script: &Path,
 ) -> (Value, Chrome, String, String) {
+    run_library_with(server, tag, program, script, &[]).await
+}
+
+/// [`run_library`] with extra environment variables for the library.
+pub(crate) async fn run_library_with(
+    server: &TestServer,
+    tag: &str,
+    program: &str,
+    script: &Path,
+    env: &[(&str, &str)],
+) -> (Value, Chrome, String, String) {
     let email = format!("interop-{tag}@example.com");
     server.user(&email, PASSWORD).await;
     // The relying party lives on another origin than the issuer (another port), as real
@@ -133,6 +144,7 @@ async fn run_library(
             machine_secret.expect("confidential client"),
         )
         .env("CC_SCOPE", MACHINE_SCOPE)
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -197,7 +209,7 @@ async fn wait_for_url(chrome: &Chrome, prefix: &str) -> String {
 }
 
 /// The checks both libraries must pass.
-async fn assert_interop(
+pub(crate) async fn assert_interop(
     server: &TestServer,
     library: &str,
     result: &Value,

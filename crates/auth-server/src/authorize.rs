@@ -1,5 +1,6 @@
-//! The authorization endpoint (RFC 6749 4.1, OIDC Core 3.1.2): validate, then send the
-//! user through sign-in and consent (parking the request), then answer with a code.
+//! The authorization endpoint (RFC 6749 4.1, OIDC Core 3.1.2): validate (or load a pushed
+//! request, RFC 9126), then send the user through sign-in and consent (parking the
+//! request), then answer with a code.
 
 mod decide;
 mod handlers;
@@ -7,6 +8,7 @@ pub(crate) mod request;
 mod respond;
 
 pub use handlers::{get, post, resume};
+pub(crate) use request::validate_pushed;
 
 /// Response modes Gatehouse delivers.
 pub const RESPONSE_MODES: &[&str] = &["query", "form_post"];

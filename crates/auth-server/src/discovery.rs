@@ -31,10 +31,11 @@ pub const SCOPES: &[&str] = &[
 ];
 
 impl Documents {
-    /// Builds both documents for `issuer`, the signing algorithms with keys, and the
-    /// languages of the hosted pages (BCP 47 tags; the binary passes the pages' list).
-    pub fn build(issuer: &str, algs: &[KeyAlg], locales: &[String]) -> Self {
-        let metadata = metadata(issuer, algs, locales);
+    /// Builds both documents for `issuer`, the signing algorithms with keys, the
+    /// languages of the hosted pages (BCP 47 tags; the binary passes the pages' list) and
+    /// whether every client must push its authorization requests.
+    pub fn build(issuer: &str, algs: &[KeyAlg], locales: &[String], require_par: bool) -> Self {
+        let metadata = metadata(issuer, algs, locales, require_par);
         let openid = serde_json::to_vec(&metadata).unwrap_or_default();
         Self {
             oauth: openid.clone().into(),
@@ -48,7 +49,7 @@ impl Documents {
     }
 }
 
-fn metadata(issuer: &str, algs: &[KeyAlg], locales: &[String]) -> Value {
+fn metadata(issuer: &str, algs: &[KeyAlg], locales: &[String], require_par: bool) -> Value {
     let url = |p: &str| format!("{issuer}{p}");
     let algs: Vec<&str> = algs.iter().map(|a| a.as_str()).collect();
     let auth_methods: Vec<&str> = AUTH_METHODS.to_vec();
@@ -99,6 +100,8 @@ fn metadata(issuer: &str, algs: &[KeyAlg], locales: &[String]) -> Value {
         "frontchannel_logout_session_supported": true,
         "backchannel_logout_supported": true,
         "backchannel_logout_session_supported": true,
+        "pushed_authorization_request_endpoint": url(paths::PAR),
+        "require_pushed_authorization_requests": require_par,
     })
 }
 

@@ -1,5 +1,6 @@
-//! The OAuth 2.0 / OpenID Connect protocol: discovery, JWKS, authorization, token, userinfo,
-//! introspection, revocation, RP-initiated logout and device authorization (RFC 8628). Handlers parse the request, call the
+//! The OAuth 2.0 / OpenID Connect protocol: discovery, JWKS, authorization (pushed or not),
+//! token, userinfo, introspection, revocation, RP-initiated logout and device authorization
+//! (RFC 8628). Handlers parse the request, call the
 //! protocol functions and map results to responses; pages are rendered through [`Pages`].
 
 pub mod authorize;
@@ -18,6 +19,7 @@ pub mod jwt;
 pub mod limits;
 pub mod logout_token;
 pub mod pages;
+pub mod par;
 pub mod params;
 pub mod provider;
 pub mod resources;
@@ -45,6 +47,8 @@ pub mod paths {
     pub const AUTHORIZE_RESUME: &str = "/authorize/resume";
     /// Token endpoint.
     pub const TOKEN: &str = "/token";
+    /// Pushed authorization request endpoint (RFC 9126).
+    pub const PAR: &str = "/par";
     /// Userinfo endpoint.
     pub const USERINFO: &str = "/userinfo";
     /// Introspection endpoint.
@@ -81,6 +85,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(paths::AUTHORIZE, web::post().to(authorize::post))
     .route(paths::AUTHORIZE_RESUME, web::get().to(authorize::resume))
     .route(paths::TOKEN, web::post().to(token::token))
+    .route(paths::PAR, web::post().to(par::push))
+    .route(paths::PAR, web::route().to(par::other_method))
     .route(paths::TOKEN, options().to(cors::preflight_post))
     .route(
         paths::DEVICE_AUTHORIZATION,

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use domain::audit::AuditLog;
-use domain::authorization::AuthorizationRequests;
+use domain::authorization::{AuthorizationRequests, PushedRequests};
 use domain::clients::Clients;
 use domain::consents::Consents;
 use domain::grants::{AccessTokens, Codes, DeviceAuthorizations, Grants};
@@ -35,6 +35,8 @@ pub struct Settings {
     pub mfa_policy: domain::credentials::MfaPolicy,
     /// Share of policy decisions written to the audit log.
     pub decision_audit_rate: f64,
+    /// `/authorize` accepts only pushed requests (RFC 9126), from every client.
+    pub require_pushed_authorization_requests: bool,
 }
 
 /// What a refresh token presented from another device (user agent and client hints) than
@@ -64,6 +66,8 @@ pub struct Provider {
     pub sessions: BrowserSessions,
     /// Parked authorization requests.
     pub requests: AuthorizationRequests,
+    /// Pushed authorization requests (RFC 9126).
+    pub pushed: PushedRequests,
     /// Consents.
     pub consents: Consents,
     /// Authorization codes.

@@ -18,6 +18,7 @@ pub mod group_role;
 pub mod mail_outbox;
 pub mod permission;
 pub mod policy_set;
+pub mod pushed_authorization_request;
 pub mod refresh_token;
 pub mod refresh_token_family;
 pub mod role;

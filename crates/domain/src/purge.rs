@@ -1,5 +1,6 @@
 //! Deleting what can no longer be used. Parked authorization requests and sign-ins sent to
-//! upstream identity providers go when they expire;
+//! upstream identity providers go when they expire; pushed authorization requests a
+//! retention period after they expired (a sign-in started in time uses them up later);
 //! codes, device authorizations, grants (with their refresh tokens), access tokens, browser sessions, mailed
 //! single-use tokens and delivered or abandoned mail go a retention period after they ended,
 //! so that reuse detection, the new-device alert and support still see recent ones. Without
@@ -13,7 +14,8 @@ use sea_orm::{ColumnTrait as _, Condition, DatabaseConnection, EntityTrait, Quer
 
 use crate::entities::{
     access_token, authorization_code, authorization_request, browser_session, device_authorization,
-    mail_outbox, refresh_token, refresh_token_family, upstream_flow, user, user_token,
+    mail_outbox, pushed_authorization_request, refresh_token, refresh_token_family, upstream_flow,
+    user, user_token,
 };
 use crate::{Result, Store, now};
 
@@ -31,6 +33,8 @@ pub struct Purge {
 pub struct Purged {
     /// Expired parked authorization requests.
     pub authorization_requests: u64,
+    /// Pushed authorization requests (RFC 9126) that expired unused.
+    pub pushed_authorization_requests: u64,
     /// Authorization codes.
     pub codes: u64,
     /// Device authorizations (RFC 8628).
@@ -55,6 +59,7 @@ impl Purged {
     /// Rows deleted in all.
     pub fn total(&self) -> u64 {
         self.authorization_requests
+            + self.pushed_authorization_requests
             + self.codes
             + self.device_authorizations
             + self.grants
@@ -103,6 +108,12 @@ impl Purge {
             authorization_requests: self
                 .delete::<authorization_request::Entity>(
                     Condition::all().add(authorization_request::Column::ExpiresAt.lt(at)),
+                )
+                .await?,
+            pushed_authorization_requests: self
+                .delete::<pushed_authorization_request::Entity>(
+                    Condition::all()
+                        .add(pushed_authorization_request::Column::ExpiresAt.lt(before)),
                 )
                 .await?,
             codes: self
@@ -201,7 +212,7 @@ mod tests {
     use sea_orm::sea_query::Expr;
 
     use super::*;
-    use crate::authorization::AuthorizationRequests;
+    use crate::authorization::{AuthorizationRequests, PushedRequests};
     use crate::backend_tests;
     use crate::consents::tests::user_and_client;
     use crate::entities::refresh_token;
@@ -374,13 +385,27 @@ mod tests {
             age::<upstream_flow::Entity>(&store, upstream_flow::Column::ExpiresAt,
                 Condition::all().add(upstream_flow::Column::Next.eq("/old")), 1).await;
 
+            // Pushed requests: one expired beyond the retention goes; one expired within it
+            // stays (a sign-in started in time still uses it up).
+            let pushed = PushedRequests::new(&store);
+            let old_pushed = pushed.push(&pending(&client)).await.unwrap();
+            let recent_pushed = pushed.push(&pending(&client)).await.unwrap();
+            let old_id = old_pushed.trim_start_matches(crate::authorization::REQUEST_URI_PREFIX).to_owned();
+            age::<pushed_authorization_request::Entity>(&store, pushed_authorization_request::Column::ExpiresAt,
+                Condition::all().add(pushed_authorization_request::Column::Id.eq(old_id.clone())), 8).await;
+            age::<pushed_authorization_request::Entity>(&store, pushed_authorization_request::Column::ExpiresAt,
+                Condition::all().add(pushed_authorization_request::Column::Id.ne(old_id)), 1).await;
+
             let purge = Purge::new(&store, DAY * 7, DAY * 30);
             let purged = purge.run().await.unwrap();
             assert_eq!(purged, Purged {
-                authorization_requests: 1, codes: 1, device_authorizations: 1, grants: 1, access_tokens: 1, sessions: 1,
-                user_tokens: 1, mail: 1, upstream_flows: 1, guests: 0,
+                authorization_requests: 1, pushed_authorization_requests: 1, codes: 1,
+                device_authorizations: 1, grants: 1, access_tokens: 1, sessions: 1, user_tokens: 1,
+                mail: 1, upstream_flows: 1, guests: 0,
             });
-            assert_eq!(purged.total(), 9);
+            assert_eq!(purged.total(), 10);
+            assert!(pushed.consume(&recent_pushed).await.unwrap(), "the recent pushed request stays");
+            assert!(!pushed.consume(&old_pushed).await.unwrap());
             assert!(matches!(fed.flows.claim(&waiting.state).await.unwrap(), crate::federation::Claim::Claimed(_)));
             // The old grant's refresh tokens went with it; everything live is still there.
             let refresh_rows = refresh_token::Entity::find().all(store.db()).await.unwrap();

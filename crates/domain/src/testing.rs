@@ -220,5 +220,6 @@ pub fn pending_request(client_id: &str) -> crate::authorization::PendingRequest 
         resources: vec![],
         idp_hint: None,
         guest: false,
+        pushed: None,
     }
 }

@@ -355,6 +355,7 @@ fn settings(config: &Config) -> auth_server::Settings {
         },
         mfa_policy: mfa_policy(config),
         decision_audit_rate: config.policies.decision_audit_rate,
+        require_pushed_authorization_requests: config.oauth.require_pushed_authorization_requests,
     }
 }
 
@@ -410,12 +411,14 @@ fn provider(
             &services.config.issuer,
             &algs,
             &login_ui::i18n::Lang::supported_tags(),
+            services.config.oauth.require_pushed_authorization_requests,
         ),
         clients: services.clients.clone(),
         users: services.users.clone(),
         roles: services.roles.clone(),
         sessions: services.sessions.clone(),
         requests: services.requests.clone(),
+        pushed: services.pushed.clone(),
         consents: services.consents.clone(),
         codes: services.codes.clone(),
         grants: services.grants.clone(),

@@ -57,6 +57,8 @@ pub struct Services {
     pub sessions: BrowserSessions,
     /// Parked authorization requests.
     pub requests: AuthorizationRequests,
+    /// Pushed authorization requests (RFC 9126).
+    pub pushed: domain::authorization::PushedRequests,
     /// Consents.
     pub consents: Consents,
     /// Authorization codes.
@@ -229,6 +231,7 @@ impl Services {
                     per_ip: t.authorization_requests_per_ip,
                     total: t.authorization_requests_max,
                 }),
+            pushed: domain::authorization::PushedRequests::new(&store),
             consents: Consents::new(&store),
             codes: Codes::new(&store, secrets.clone(), secs(t.code_ttl_secs)),
             devices: DeviceAuthorizations::new(

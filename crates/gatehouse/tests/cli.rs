@@ -2220,9 +2220,12 @@ fn client_update_rotate_disable_and_user_admin_commands_act_as_the_api_does() {
         "https://app.example/cb2",
         "--require-mfa",
         "true",
+        "--require-pushed-authorization-requests",
+        "true",
         "--json",
     ]);
     assert_eq!(updated["client_id"], id.as_str());
+    assert_eq!(updated["require_pushed_authorization_requests"], true);
     assert_eq!(
         updated["redirect_uris"],
         serde_json::json!(["https://app.example/cb", "https://app.example/cb2"])

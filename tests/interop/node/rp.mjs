@@ -2,7 +2,8 @@
 // module `interop` (tests/blackbox/interop.rs).
 //
 // Input (environment): GATEHOUSE_ISSUER, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI,
-// POST_LOGOUT_REDIRECT_URI, CC_CLIENT_ID, CC_CLIENT_SECRET, CC_SCOPE.
+// POST_LOGOUT_REDIRECT_URI, CC_CLIENT_ID, CC_CLIENT_SECRET, CC_SCOPE; USE_PAR=1 pushes the
+// authorization request (RFC 9126) with the library's buildAuthorizationUrlWithPAR.
 // Protocol (one JSON object per line on stdout):
 //   1. {"authorization_url": ...}; then one line on stdin: the callback URL the browser reached.
 //   2. {"result": {...}} with what each step saw, or {"error": ..., "step": ...} (exit 1).
@@ -49,14 +50,17 @@ async function main() {
   const codeChallenge = await client.calculatePKCECodeChallenge(codeVerifier);
   const state = client.randomState();
   const nonce = client.randomNonce();
-  const authorizationUrl = client.buildAuthorizationUrl(config, {
+  const authorizationParameters = {
     redirect_uri: redirectUri,
     scope: 'openid profile email offline_access',
     code_challenge: codeChallenge,
     code_challenge_method: 'S256',
     state,
     nonce,
-  });
+  };
+  const authorizationUrl = process.env.USE_PAR === '1'
+    ? await client.buildAuthorizationUrlWithPAR(config, authorizationParameters)
+    : client.buildAuthorizationUrl(config, authorizationParameters);
   out({ authorization_url: authorizationUrl.href });
 
   const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();

@@ -73,6 +73,11 @@ async fn start(provider: &Provider, req: &HttpRequest, raw: &[u8]) -> HttpRespon
                 .pages
                 .error(StatusCode::BAD_REQUEST, "invalid_request", &message)
         }
+        Err(Rejection::RequestUri(message)) => {
+            provider
+                .pages
+                .error(StatusCode::BAD_REQUEST, "invalid_request_uri", &message)
+        }
         Err(Rejection::Redirect {
             redirect_uri,
             mode,
@@ -113,6 +118,22 @@ async fn proceed(
             )
         }
         Decision::Issue { session, user } => {
+            // A pushed request completes once (FAPI 2.0: reusable until then): of two
+            // browsers racing with it, one gets the code.
+            if let Some(request_uri) = &pending.pushed {
+                match provider.pushed.consume(request_uri).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        forget(provider, parked_id.as_deref()).await;
+                        return provider.pages.error(
+                            StatusCode::BAD_REQUEST,
+                            "invalid_request_uri",
+                            "This sign-in request was already used. Go back to the application and start again.",
+                        );
+                    }
+                    Err(e) => return server_error(provider, e.into()),
+                }
+            }
             let amr: Vec<String> = serde_json::from_value(session.amr.clone()).unwrap_or_default();
             let issued = provider
                 .codes

@@ -1,6 +1,6 @@
 //! Turning authorization request parameters into a validated [`PendingRequest`].
 
-use domain::authorization::{PendingRequest, ResponseMode};
+use domain::authorization::{PendingRequest, ResponseMode, is_pushed};
 use domain::clients::Client;
 
 use crate::Provider;
@@ -40,6 +40,9 @@ const MAX_UI_LOCALES: usize = 10;
 pub enum Rejection {
     /// The client or redirect URI cannot be trusted: show an error page, never redirect.
     Page(String),
+    /// A `request_uri` that is unknown, expired, used up or another client's (RFC 9126 4):
+    /// an error page too, since the redirect URI inside it cannot be read.
+    RequestUri(String),
     /// Tell the client, at its verified redirect URI.
     Redirect {
         /// The verified redirect URI.
@@ -53,13 +56,14 @@ pub enum Rejection {
     },
 }
 
-/// Validates the raw parameters (query string or form body) of an authorization request.
+/// Validates the raw parameters (query string or form body) of an authorization request,
+/// or loads the pushed request its `request_uri` names.
 pub async fn validate(provider: &Provider, raw: &[u8]) -> Result<PendingRequest, Rejection> {
     let (params, repeated) = Params::parse_lenient(raw)
         .map_err(|e| Rejection::Page(format!("The request is malformed: {e}.")))?;
     if let Some(name) = repeated
         .iter()
-        .find(|n| *n == "client_id" || *n == "redirect_uri")
+        .find(|n| *n == "client_id" || *n == "redirect_uri" || *n == "request_uri")
     {
         return Err(Rejection::Page(format!("The request repeats {name}.")));
     }
@@ -72,6 +76,60 @@ pub async fn validate(provider: &Provider, raw: &[u8]) -> Result<PendingRequest,
         .await
         .map_err(|e| Rejection::Page(OAuthError::from(e).description))?
         .ok_or_else(|| Rejection::Page("The application is not registered here.".into()))?;
+    if let Some(uri) = params.get("request_uri").filter(|u| is_pushed(u)) {
+        return pushed(provider, &client, uri).await;
+    }
+    let require_pushed = provider.settings.require_pushed_authorization_requests
+        || client.require_pushed_authorization_requests;
+    validated(provider, &client, &params, &repeated, require_pushed)
+}
+
+/// Validates the parameters of a request `client` pushes (RFC 9126 2.1) by the same rules
+/// as at the authorization endpoint; no browser is involved, so every refusal is an error
+/// answered to the client.
+pub fn validate_pushed(
+    provider: &Provider,
+    client: &Client,
+    params: &Params,
+) -> Result<PendingRequest, OAuthError> {
+    validated(provider, client, params, &[], false).map_err(|rejection| match rejection {
+        Rejection::Page(message) | Rejection::RequestUri(message) => {
+            OAuthError::invalid_request(message)
+        }
+        Rejection::Redirect { error, .. } => error,
+    })
+}
+
+/// A request pushed earlier: besides `client_id`, which must be the pushing client, every
+/// parameter sent along is ignored (RFC 9126 4); the request was validated when pushed.
+async fn pushed(
+    provider: &Provider,
+    client: &Client,
+    request_uri: &str,
+) -> Result<PendingRequest, Rejection> {
+    let found = provider
+        .pushed
+        .get(request_uri, &client.client_id)
+        .await
+        .map_err(|e| Rejection::Page(OAuthError::from(e).description))?;
+    let mut pending = found.ok_or_else(|| {
+        Rejection::RequestUri(
+            "The request_uri is unknown, has expired or was already used. Go back to the application and start again."
+                .into(),
+        )
+    })?;
+    pending.pushed = Some(request_uri.to_owned());
+    Ok(pending)
+}
+
+/// The checks shared by both endpoints, once the client is known.
+fn validated(
+    provider: &Provider,
+    client: &Client,
+    params: &Params,
+    repeated: &[String],
+    require_pushed: bool,
+) -> Result<PendingRequest, Rejection> {
     let redirect_uri = params
         .get("redirect_uri")
         .ok_or_else(|| Rejection::Page("The request has no redirect_uri.".into()))?;
@@ -98,7 +156,12 @@ pub async fn validate(provider: &Provider, raw: &[u8]) -> Result<PendingRequest,
             "parameter {name} is repeated"
         ))));
     }
-    check(provider, &client, &params, mode).map_err(reject)
+    if require_pushed {
+        return Err(reject(OAuthError::invalid_request(
+            "pushed authorization requests are required: POST the request to the pushed_authorization_request_endpoint first, then send its request_uri",
+        )));
+    }
+    check(provider, client, params, mode).map_err(reject)
 }
 
 fn check(
@@ -143,10 +206,11 @@ fn check(
             "request objects are not supported",
         ));
     }
+    // Ours (pushed) were taken before; any other is not fetched.
     if params.has("request_uri") {
         return Err(OAuthError::new(
             ErrorCode::RequestUriNotSupported,
-            "request_uri is not supported",
+            "request_uri is supported only with values from the pushed_authorization_request_endpoint",
         ));
     }
     let scopes = scopes(client, params.get("scope"))?;
@@ -225,6 +289,7 @@ fn check(
         resources,
         idp_hint: params.get("idp_hint").map(str::to_owned),
         guest,
+        pushed: None,
     })
 }
 

@@ -79,6 +79,8 @@ pub struct ClientPatch {
     pub role_claims: Option<Vec<String>>,
     /// Guest sign-ins allowed.
     pub allow_guests: Option<bool>,
+    /// Only pushed authorization requests (RFC 9126) accepted.
+    pub require_pushed_authorization_requests: Option<bool>,
 }
 
 impl ClientPatch {
@@ -116,7 +118,8 @@ impl ClientPatch {
             resources,
             allow_impersonation,
             role_claims,
-            allow_guests
+            allow_guests,
+            require_pushed_authorization_requests
         );
         set
     }
@@ -149,7 +152,8 @@ impl ClientPatch {
             allow_impersonation,
             allow_guests,
             backchannel_logout_session_required,
-            frontchannel_logout_session_required
+            frontchannel_logout_session_required,
+            require_pushed_authorization_requests
         );
         set_some!(
             token_endpoint_auth_method,

@@ -83,6 +83,10 @@ pub struct PendingRequest {
     /// (only for clients allowed to; used once).
     #[serde(default)]
     pub guest: bool,
+    /// The `request_uri` of the pushed request this came from (RFC 9126): used up when a
+    /// code is issued.
+    #[serde(default)]
+    pub pushed: Option<String>,
 }
 
 /// How many parked requests may be live at once: unauthenticated requests are parked, so

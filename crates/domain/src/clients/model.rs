@@ -69,6 +69,8 @@ pub struct NewClient {
     pub role_claims: Option<Vec<String>>,
     /// The client may start guest sign-ins (`guest=true`).
     pub allow_guests: bool,
+    /// The authorization endpoint accepts only requests it pushed first (RFC 9126).
+    pub require_pushed_authorization_requests: bool,
 }
 
 /// A registered client with its lists decoded. Never carries the secret.
@@ -132,6 +134,8 @@ pub struct Client {
     pub role_claims: Vec<String>,
     /// The client may start guest sign-ins (`guest=true`).
     pub allow_guests: bool,
+    /// The authorization endpoint accepts only requests it pushed first (RFC 9126).
+    pub require_pushed_authorization_requests: bool,
     /// A disabled client is refused everywhere, as if unknown.
     pub enabled: bool,
     /// Until when the secret before the last rotation still works.
@@ -185,6 +189,7 @@ impl Client {
             allow_impersonation: self.allow_impersonation,
             role_claims: Some(self.role_claims.clone()),
             allow_guests: self.allow_guests,
+            require_pushed_authorization_requests: self.require_pushed_authorization_requests,
         }
     }
 
@@ -227,6 +232,7 @@ impl TryFrom<client::Model> for Client {
             resources: m.resources.map(list).transpose()?.unwrap_or_default(),
             allow_impersonation: m.allow_impersonation,
             allow_guests: m.allow_guests,
+            require_pushed_authorization_requests: m.require_pushed_authorization_requests,
             role_claims: match m.role_claims {
                 Some(v) => list(v)?,
                 None => super::default_role_claims(),

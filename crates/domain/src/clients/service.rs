@@ -123,6 +123,7 @@ impl Clients {
             resources: Set(Some(json(&c.resources))),
             allow_impersonation: Set(new.allow_impersonation),
             allow_guests: Set(new.allow_guests),
+            require_pushed_authorization_requests: Set(new.require_pushed_authorization_requests),
             enabled: Set(true),
             previous_secret_hash: Set(None),
             previous_secret_expires_at: Set(None),
@@ -265,6 +266,10 @@ impl Clients {
                 Expr::value(new.allow_impersonation),
             )
             .col_expr(client::Column::AllowGuests, Expr::value(new.allow_guests))
+            .col_expr(
+                client::Column::RequirePushedAuthorizationRequests,
+                Expr::value(new.require_pushed_authorization_requests),
+            )
             .col_expr(client::Column::RoleClaims, Expr::value(role_claims))
             .filter(client::Column::Id.eq(client_id));
         update = self.touch(update, expected);

@@ -55,6 +55,8 @@ pub struct Model {
     pub role_claims: Option<Json>,
     /// Whether the client may start guest sign-ins (`guest=true`).
     pub allow_guests: bool,
+    /// `/authorize` accepts only pushed requests (RFC 9126).
+    pub require_pushed_authorization_requests: bool,
     /// A disabled client is refused everywhere, as if unknown, and keeps its settings.
     pub enabled: bool,
     /// Keyed hash of the secret before the last rotation, accepted until it expires.

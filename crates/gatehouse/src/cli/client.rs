@@ -153,6 +153,9 @@ pub struct UpdateArgs {
     /// Guest sign-ins.
     #[arg(long, value_name = "true|false")]
     allow_guests: Option<bool>,
+    /// Accept only pushed authorization requests (RFC 9126) at /authorize.
+    #[arg(long, value_name = "true|false")]
+    require_pushed_authorization_requests: Option<bool>,
     /// Token kinds that carry the role and group claims: comma-separated access_token,
     /// id_token, userinfo, or `none`.
     #[arg(long = "role-claims-in", value_delimiter = ',', value_name = "KINDS")]
@@ -195,6 +198,7 @@ impl UpdateArgs {
             allow_impersonation: self.allow_impersonation,
             role_claims: self.role_claims_in.map(role_claim_kinds),
             allow_guests: self.allow_guests,
+            require_pushed_authorization_requests: self.require_pushed_authorization_requests,
         }
     }
 }
@@ -290,6 +294,9 @@ pub struct CreateArgs {
     /// credential, which can register later keeping its `sub`.
     #[arg(long)]
     allow_guests: bool,
+    /// Accept only pushed authorization requests (RFC 9126, POST /par first) at /authorize.
+    #[arg(long)]
+    require_pushed_authorization_requests: bool,
     /// Token kinds that carry the role and group claims (scopes `roles`, `groups`):
     /// comma-separated access_token, id_token, userinfo, or `none`; default all three.
     #[arg(long = "role-claims-in", value_delimiter = ',', value_name = "KINDS")]
@@ -338,6 +345,7 @@ impl From<CreateArgs> for NewClient {
             resources: a.resources,
             allow_impersonation: a.allow_impersonation,
             allow_guests: a.allow_guests,
+            require_pushed_authorization_requests: a.require_pushed_authorization_requests,
             role_claims: a.role_claims_in.map(role_claim_kinds),
         }
     }

@@ -20,6 +20,10 @@ pub async fn run(services: &Services, json: bool) -> anyhow::Result<()> {
     }
     let rows: Vec<Vec<String>> = [
         ("authorization requests", purged.authorization_requests),
+        (
+            "pushed authorization requests",
+            purged.pushed_authorization_requests,
+        ),
         ("authorization codes", purged.codes),
         ("device authorizations", purged.device_authorizations),
         ("grants (with their refresh tokens)", purged.grants),

@@ -61,6 +61,8 @@ pub struct Config {
     pub tokens: TokensConfig,
     /// Consent.
     pub consent: ConsentConfig,
+    /// Protocol options of the authorization endpoint.
+    pub oauth: OAuthConfig,
     /// Account rules: sign-in lockout, pending accounts.
     pub accounts: AccountsConfig,
     /// Outgoing mail.
@@ -727,6 +729,15 @@ pub enum RefreshBindingPolicy {
     Revoke,
 }
 
+/// `[oauth]`
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OAuthConfig {
+    /// Every client must push its authorization requests (RFC 9126, `POST /par`) before
+    /// sending the browser to `/authorize`; per client: `--require-pushed-authorization-requests`.
+    pub require_pushed_authorization_requests: bool,
+}
+
 /// `[consent]`
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -885,6 +896,7 @@ impl Default for Config {
             session: SessionConfig::default(),
             tokens: TokensConfig::default(),
             consent: ConsentConfig::default(),
+            oauth: OAuthConfig::default(),
             ui: UiConfig::default(),
             accounts: AccountsConfig::default(),
             mail: MailConfig::default(),

@@ -159,6 +159,8 @@ pub(crate) struct EditForm {
     #[serde(default)]
     allow_guests: Option<String>,
     #[serde(default)]
+    require_pushed_authorization_requests: Option<String>,
+    #[serde(default)]
     allow_impersonation: Option<String>,
 }
 
@@ -196,6 +198,7 @@ impl EditForm {
             require_pkce: flag(c.require_pkce),
             require_mfa: flag(c.require_mfa),
             allow_guests: flag(c.allow_guests),
+            require_pushed_authorization_requests: flag(c.require_pushed_authorization_requests),
             allow_impersonation: flag(c.allow_impersonation),
         }
     }
@@ -238,6 +241,9 @@ impl EditForm {
             allow_impersonation: Some(self.allow_impersonation.is_some()),
             role_claims: Some(lines(&self.role_claims)),
             allow_guests: Some(self.allow_guests.is_some()),
+            require_pushed_authorization_requests: Some(
+                self.require_pushed_authorization_requests.is_some(),
+            ),
         }
     }
 }

@@ -1,0 +1,69 @@
+//! The pushed authorization request endpoint (RFC 9126): an authenticated client posts the
+//! parameters it would send to `/authorize`; they are validated by the same rules and
+//! stored, bound to the client, and the answer names them by a short-lived `request_uri`.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, ResponseError as _, web};
+use serde::Serialize;
+
+use crate::Provider;
+use crate::error::OAuthError;
+use crate::limits;
+
+/// The answer (RFC 9126 2.2).
+#[derive(Debug, Serialize)]
+struct Pushed {
+    request_uri: String,
+    expires_in: u64,
+}
+
+/// `POST /par`
+pub async fn push(
+    provider: web::Data<Provider>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    match handle(&provider, &req, &body).await {
+        Ok(res) => res,
+        Err(e) => e.error_response(),
+    }
+}
+
+/// Any other method on `/par`: `405` (RFC 9126 2.1 allows only POST).
+pub async fn other_method() -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, "POST"))
+        .finish()
+}
+
+async fn handle(
+    provider: &Provider,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<HttpResponse, OAuthError> {
+    let params = crate::token::form(req, body)?;
+    // Authenticated exactly as at the token endpoint (RFC 9126 2.1).
+    let client = limits::authenticate(provider, req, &params).await?;
+    if params
+        .get("client_id")
+        .is_some_and(|id| id != client.client_id)
+    {
+        return Err(OAuthError::invalid_request(
+            "client_id does not match the authenticated client",
+        ));
+    }
+    if params.has("request_uri") {
+        return Err(OAuthError::invalid_request(
+            "request_uri cannot be pushed (RFC 9126 2.1)",
+        ));
+    }
+    let pending = crate::authorize::validate_pushed(provider, &client, &params)?;
+    let request_uri = provider.pushed.push(&pending).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(Pushed {
+            request_uri,
+            expires_in: provider.pushed.ttl().as_secs(),
+        }))
+}
