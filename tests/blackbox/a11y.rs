@@ -517,6 +517,11 @@ const ADMIN_PAGES: &[(&str, &str)] = &[
     ("admin-clients", "/admin/clients"),
     ("admin-audit", "/admin/audit"),
     ("admin-audit-verified", "/admin/audit/verify"),
+    ("admin-roles", "/admin/roles"),
+    ("admin-service-accounts", "/admin/service-accounts"),
+    ("admin-idps", "/admin/idps"),
+    ("admin-keys", "/admin/keys"),
+    ("admin-webhooks", "/admin/webhooks"),
 ];
 
 /// axe over the admin console, signed in as an administrator with an authenticator code.

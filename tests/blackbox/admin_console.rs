@@ -327,6 +327,67 @@ harness::shared_server_tests! {
         assert!(between(disabled.page().2, "id=\"client-state\">", "<").contains("disabled"));
     }
 
+    async fn identity_providers_are_added_edited_mapped_and_deleted(server) {
+        let (admin_id, key) = administrator(server, "ac-idps@example.com", &["gatehouse:admin"]).await;
+        let (browser, _) = console(server, "ac-idps@example.com", &key).await;
+        let mock = harness::upstream::MockUpstream::start();
+        let list = page(&browser, server, "/admin/idps").await;
+        let created = submit(&browser, server, &list, "/admin/idps", &[
+            ("name", "ac-corp"), ("preset", ""), ("display_name", "Corp SSO"), ("issuer", &mock.issuer),
+            ("client_id", harness::upstream::CLIENT_ID), ("client_secret", harness::upstream::CLIENT_SECRET),
+            ("scopes", "openid email profile"), ("first_login", "link"),
+        ]).await;
+        let (status, url, body) = created.page();
+        assert_eq!(status, 200, "{body}");
+        assert!(url.ends_with("/admin/idps/ac-corp?done=idp_changed"), "{url}");
+        assert!(between(body, "id=\"idp-redirect\">", "<").ends_with("/login/upstream/callback"), "{body}");
+        assert!(!body.contains(harness::upstream::CLIENT_SECRET), "the secret is never shown");
+        // The sign-in page offers it.
+        let login = Browser::new(server).open(&server.url("/login?next=/account")).await;
+        assert!(login.page().2.contains("Corp SSO"));
+
+        // Edited in place; a form read before that save is stale.
+        let version = hidden(body, "version").unwrap();
+        let fields = |name: &'static str, version: String| vec![
+            ("version", version), ("display_name", name.to_owned()), ("issuer", mock.issuer.clone()),
+            ("client_id", harness::upstream::CLIENT_ID.to_owned()), ("client_secret", String::new()),
+            ("scopes", "openid email".to_owned()), ("first_login", "create".to_owned()), ("allowed_clients", String::new()),
+        ];
+        let csrf = hidden(body, "csrf").unwrap();
+        let saved = post_all(&browser, server, "/admin/idps/ac-corp", &csrf, fields("Corp Login", version.clone())).await;
+        let (status, _, body) = saved.page();
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("Corp Login") && body.contains("id=\"idp-state\">disabled"), "unticked: not offered: {body}");
+        assert!(body.contains("stored (encrypted; never shown)"), "an empty secret keeps the stored one");
+        let stale = post_all(&browser, server, "/admin/idps/ac-corp", &csrf, fields("Lost", version)).await;
+        assert_eq!(stale.page().0, 412, "{}", stale.page().2);
+
+        // A mapping rule added, then removed with its confirmation.
+        let mapped = submit(&browser, server, &saved, "/admin/idps/ac-corp/mappings", &[
+            ("claim", "groups"), ("value", "staff"), ("target", "role"), ("target_name", "gatehouse:audit"),
+        ]).await;
+        let rules = between(mapped.page().2, "id=\"mappings\">", "</table>");
+        assert!(rules.contains("<code>groups</code>") && rules.contains("gatehouse:audit"), "{rules}");
+        let rule_id = between(rules, "name=\"item\" value=\"", "\"").to_owned();
+        let unconfirmed = submit(&browser, server, &mapped, "/admin/idps/ac-corp/mappings/remove", &[("item", &rule_id)]).await;
+        assert_eq!(unconfirmed.page().0, 400);
+        let removed = submit(&browser, server, &mapped, "/admin/idps/ac-corp/mappings/remove", &[("item", &rule_id), ("confirm", "yes")]).await;
+        assert!(removed.page().2.contains("id=\"no-mappings\""), "{}", removed.page().2);
+
+        let deleted = submit(&browser, server, &removed, "/admin/idps/ac-corp/delete", &[("confirm", "yes")]).await;
+        let (_, url, body) = deleted.page();
+        assert!(url.ends_with("/admin/idps?done=idp_deleted"), "{url}");
+        assert!(!body.contains("href=\"/admin/idps/ac-corp\""), "{body}");
+
+        // Each step is audited with this administrator, through the console.
+        let audit = page(&browser, server, &format!("/admin/audit?kind=upstream.*&actor={admin_id}")).await;
+        let rows = unescape(between(audit.page().2, "<tbody>", "</tbody>"));
+        for kind in ["upstream.created", "upstream.updated", "upstream.mapping.added", "upstream.mapping.removed", "upstream.deleted"] {
+            assert!(rows.contains(kind), "{kind} in {rows}");
+        }
+        assert!(rows.contains("\"via\":\"console\""), "{rows}");
+    }
+
     async fn the_overview_draws_the_days_sign_ins_and_failures(server) {
         let (_, key) = administrator(server, "ac-overview@example.com", &["gatehouse:admin"]).await;
         let stranger = Browser::new(server);

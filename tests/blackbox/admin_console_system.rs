@@ -343,7 +343,7 @@ harness::shared_server_tests! {
         let old = active(&page);
         admin.done("/admin/keys", "/admin/keys/rotate", &[("alg", "EdDSA")], "/admin/keys?done=keys_rotated").await;
         let page = admin.page("/admin/keys?done=keys_rotated").await;
-        assert!(page.contains("New signing keys are in use"), "{page}");
+        assert!(page.contains("New signing keys were made"), "{page}");
         let new = active(&page);
         assert_ne!(new, old);
         assert!(row(&page, &format!("<code>{old}</code>")).unwrap().contains("class=\"key-state\">retired<"), "{page}");

@@ -164,8 +164,21 @@ fn configure_system(cfg: &mut aweb::ServiceConfig) {
     cfg.service(
         resource("/admin/api-keys/{id}/revoke").route(aweb::post().to(accounts::revoke_key)),
     );
-    cfg.service(resource("/admin/idps").route(aweb::get().to(idps::list)));
-    cfg.service(resource("/admin/idps/{name}").route(aweb::get().to(idps::show)));
+    cfg.service(
+        resource("/admin/idps")
+            .route(aweb::get().to(idps::list))
+            .route(aweb::post().to(idps::create)),
+    );
+    cfg.service(
+        resource("/admin/idps/{name}")
+            .route(aweb::get().to(idps::show))
+            .route(aweb::post().to(idps::update)),
+    );
+    cfg.service(resource("/admin/idps/{name}/mappings").route(aweb::post().to(idps::add_mapping)));
+    cfg.service(
+        resource("/admin/idps/{name}/mappings/remove").route(aweb::post().to(idps::remove_mapping)),
+    );
+    cfg.service(resource("/admin/idps/{name}/delete").route(aweb::post().to(idps::delete)));
     cfg.service(resource("/admin/keys").route(aweb::get().to(keys::list)));
     cfg.service(resource("/admin/keys/rotate").route(aweb::post().to(keys::rotate)));
     cfg.service(resource("/admin/keys/{kid}/retire").route(aweb::post().to(keys::retire)));

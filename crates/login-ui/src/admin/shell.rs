@@ -118,9 +118,12 @@ const DONE: &[(&str, &str)] = &[
     ("key_revoked", "The API key was revoked."),
     (
         "keys_rotated",
-        "New signing keys are in use; the old ones stay published until they expire.",
+        "New signing keys were made: every node signs with them after its next key reload (within keys.reload_interval_secs); the old ones stay published until their tokens expire.",
     ),
-    ("key_retired", "The key is no longer published."),
+    (
+        "key_retired",
+        "The key was deleted: every node leaves it out of the JWKS after its next key reload (within keys.reload_interval_secs).",
+    ),
     ("idp_changed", "The identity provider was saved."),
     ("idp_deleted", "The identity provider was deleted."),
     ("webhook_changed", "The webhook was saved."),
