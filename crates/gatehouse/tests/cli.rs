@@ -2108,7 +2108,7 @@ fn two_servers_starting_together_on_a_fresh_postgres_database_set_it_up_once() {
 }
 
 /// `[rate_limit]` with every limit off, as `cache.memcached_url` requires.
-const NO_RATE_LIMITS: [&str; 9] = [
+const NO_RATE_LIMITS: [&str; 11] = [
     "GATEHOUSE__RATE_LIMIT__CLIENT_AUTH_FAILURES_PER_CLIENT",
     "GATEHOUSE__RATE_LIMIT__CLIENT_AUTH_FAILURES_PER_IP",
     "GATEHOUSE__RATE_LIMIT__PASSWORD_PER_IP",
@@ -2118,6 +2118,8 @@ const NO_RATE_LIMITS: [&str; 9] = [
     "GATEHOUSE__RATE_LIMIT__MAIL_PER_ADDRESS",
     "GATEHOUSE__RATE_LIMIT__CODE_GUESSES_PER_ACCOUNT",
     "GATEHOUSE__RATE_LIMIT__AUTHORIZE_PER_IP",
+    "GATEHOUSE__RATE_LIMIT__DEVICE_CODES_PER_IP",
+    "GATEHOUSE__RATE_LIMIT__DEVICE_CODES_PER_SESSION",
 ];
 
 #[test]
