@@ -185,6 +185,9 @@ impl EventOutbox {
     /// lease time, so two nodes never deliver the same row at once.
     pub async fn claim_webhooks(&self, limit: u64) -> Result<Vec<event_outbox::Model>> {
         let at = now();
+        if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            return self.claim_webhooks_skip_locked(at, limit).await;
+        }
         let due = self.due_webhooks(at, limit).await?;
         let mut claimed = Vec::with_capacity(due.len());
         for row in due {
@@ -193,6 +196,43 @@ impl EventOutbox {
             }
         }
         Ok(claimed)
+    }
+
+    /// PostgreSQL's claim: the due rows are locked with `FOR UPDATE SKIP LOCKED` and leased
+    /// in one transaction, so nodes claiming at once each take different rows without
+    /// waiting for one another (SQLite has one writer: [`Outbox::take`] row by row there).
+    async fn claim_webhooks_skip_locked(
+        &self,
+        at: time::OffsetDateTime,
+        limit: u64,
+    ) -> Result<Vec<event_outbox::Model>> {
+        use sea_orm::TransactionTrait as _;
+        let txn = self.db.begin().await?;
+        let mut rows = event_outbox::Entity::find()
+            .filter(event_outbox::Column::State.eq(PENDING))
+            .filter(event_outbox::Column::NextAttemptAt.lte(at))
+            .filter(not_leased(at))
+            .filter(event_outbox::Column::Destination.is_not_in([AMQP, NATS]))
+            .order_by_asc(event_outbox::Column::NextAttemptAt)
+            .limit(limit)
+            .lock_with_behavior(sea_orm::sea_query::LockType::Update, sea_orm::sea_query::LockBehavior::SkipLocked)
+            .all(&txn)
+            .await?;
+        if rows.is_empty() {
+            txn.commit().await?;
+            return Ok(rows);
+        }
+        let until = at + self.policy.lease;
+        event_outbox::Entity::update_many()
+            .col_expr(event_outbox::Column::LeasedUntil, Expr::value(Some(until)))
+            .filter(event_outbox::Column::Id.is_in(rows.iter().map(|r| r.id.clone())))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        for row in &mut rows {
+            row.leased_until = Some(until);
+        }
+        Ok(rows)
     }
 
     /// The webhook rows due at `at`, oldest first (read only: others may be claiming them).

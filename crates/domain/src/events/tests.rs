@@ -369,6 +369,38 @@ backend_tests! {
         assert_eq!(nodes[0].purge_ended(crate::now() + Duration::from_secs(1)).await.unwrap(), 40);
     }
 
+    async fn a_row_another_node_is_claiming_is_skipped_not_waited_for(store: Store) {
+        use sea_orm::{QueryOrder as _, QuerySelect as _, TransactionTrait as _};
+        if store.db().get_database_backend() != sea_orm::DbBackend::Postgres {
+            return; // SQLite has one writer: its claim is the conditional update, tested above.
+        }
+        let hooks = webhooks(&store, false);
+        hooks.create(new_hook("https://b.example/h", &["*"]), None).await.unwrap();
+        outbox::enqueue_to(store.db(), &[audit_row("user.created"), audit_row("user.updated")], &[]).await.unwrap();
+        // Another node is in the middle of claiming the oldest row.
+        let txn = store.db().begin().await.unwrap();
+        let held = crate::entities::event_outbox::Entity::find()
+            .order_by_asc(crate::entities::event_outbox::Column::NextAttemptAt)
+            .limit(1)
+            .lock(sea_orm::sea_query::LockType::Update)
+            .one(&txn)
+            .await
+            .unwrap()
+            .unwrap();
+        let b = EventOutbox::new(&store.detached(), DeliveryPolicy::default());
+        // Bounded only so that a regression fails instead of hanging.
+        let claimed = tokio::time::timeout(Duration::from_secs(30), b.claim_webhooks(10))
+            .await
+            .expect("the claim waited for the other node's lock")
+            .unwrap();
+        assert_eq!(claimed.len(), 1, "the free row only");
+        assert_ne!(claimed[0].id, held.id);
+        txn.rollback().await.unwrap();
+        let rest = b.claim_webhooks(10).await.unwrap();
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0].id, held.id, "free again once the other node let go");
+    }
+
     async fn failures_back_off_exponentially_with_jitter(store: Store) {
         let outbox = EventOutbox::new(&store, DeliveryPolicy::default());
         let expected = [30, 60, 120, 240, 480, 960, 1920, 3600, 3600];
