@@ -215,7 +215,10 @@ impl EventOutbox {
             .filter(event_outbox::Column::Destination.is_not_in([AMQP, NATS]))
             .order_by_asc(event_outbox::Column::NextAttemptAt)
             .limit(limit)
-            .lock_with_behavior(sea_orm::sea_query::LockType::Update, sea_orm::sea_query::LockBehavior::SkipLocked)
+            .lock_with_behavior(
+                sea_orm::sea_query::LockType::Update,
+                sea_orm::sea_query::LockBehavior::SkipLocked,
+            )
             .all(&txn)
             .await?;
         if rows.is_empty() {
