@@ -541,13 +541,15 @@ harness::shared_server_tests! {
     async fn token_unsupported_grant_type(server) {
         let kit = kit(server, "token-grant").await;
         let basic = Some((kit.client_id.as_str(), kit.secret.as_str()));
-        for grant in ["password", "urn:ietf:params:oauth:grant-type:device_code", "implicit", "AUTHORIZATION_CODE"] {
+        for grant in ["password", "implicit", "AUTHORIZATION_CODE", "urn:ietf:params:oauth:grant-type:saml2-bearer"] {
             let answer = token(server, basic, &[("grant_type", grant), ("username", "a"), ("password", "b")]).await;
             assert_oauth_error(&answer, 400, "unsupported_grant_type", grant);
         }
         // Supported, but not registered for this client.
-        let answer = token(server, basic, &[("grant_type", "client_credentials")]).await;
-        assert_oauth_error(&answer, 400, "unauthorized_client", "client_credentials not allowed");
+        for grant in ["client_credentials", "urn:ietf:params:oauth:grant-type:device_code"] {
+            let answer = token(server, basic, &[("grant_type", grant), ("device_code", "x")]).await;
+            assert_oauth_error(&answer, 400, "unauthorized_client", grant);
+        }
         assert_nothing_issued(server, &kit.client_id, "refused grants").await;
     }
 
