@@ -40,6 +40,44 @@ pub enum UserCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Search accounts by address, name, username, id or sub, optionally in one state, a page
+    /// at a time (the next page's cursor is printed last).
+    Search {
+        /// Part of the address or name (case-insensitive), or an exact id or sub; empty: all.
+        #[arg(default_value = "")]
+        query: String,
+        /// Only accounts in this state (active, pending, locked, suspended, disabled).
+        #[arg(long)]
+        status: Option<String>,
+        /// Accounts per page (1 to 500).
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+        /// The cursor the previous page printed.
+        #[arg(long)]
+        cursor: Option<String>,
+        /// Print JSON (`items` and `next_cursor`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show everything an administrator helps with: second factors and passkeys, recovery
+    /// codes left, live sessions, linked sign-ins and consents.
+    Detail {
+        /// Email, id or sub of the account.
+        user: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove one second factor or passkey (its id as `user detail` shows it).
+    RemoveFactor {
+        /// Email, id or sub of the account.
+        user: String,
+        /// The factor's id.
+        factor: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show one account with its roles.
     Show {
         /// Email of the account.
@@ -453,6 +491,98 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
                 return output::json(&serde_json::json!({ "queued": true }));
             }
             println!("a reset link is queued; a running server mails it");
+            Ok(())
+        }
+        UserCommand::Search {
+            query,
+            status,
+            limit,
+            cursor,
+            json,
+        } => {
+            let filter = domain::admin::UserFilter {
+                search: Some(query).filter(|q| !q.trim().is_empty()),
+                status: status.as_deref().map(UserStatus::parse).transpose()?,
+            };
+            let page = domain::admin::PageRequest {
+                cursor,
+                limit: Some(limit),
+            };
+            let found = services
+                .admin()
+                .list_users(&Actor::operator(), &filter, &page)
+                .await?;
+            if json {
+                return output::json(&found);
+            }
+            let rows: Vec<Vec<String>> = found
+                .items
+                .into_iter()
+                .map(|v| {
+                    vec![
+                        v.id,
+                        v.email.unwrap_or_default(),
+                        v.status,
+                        v.roles.join(","),
+                        output::time(v.created_at),
+                    ]
+                })
+                .collect();
+            output::table(&["ID", "EMAIL", "STATUS", "ROLES", "CREATED"], &rows);
+            if let Some(next) = found.next_cursor {
+                println!("next page: --cursor {next}");
+            }
+            Ok(())
+        }
+        UserCommand::Detail { user, json } => {
+            let detail = services
+                .admin()
+                .user_detail(&Actor::operator(), &user)
+                .await?;
+            if json {
+                return output::json(&detail);
+            }
+            println!(
+                "{} ({}), {}",
+                detail.user.email.as_deref().unwrap_or(&detail.user.sub),
+                detail.user.id,
+                detail.user.status
+            );
+            println!("\nsecond factors and passkeys:");
+            let factors: Vec<Vec<String>> = detail
+                .factors
+                .iter()
+                .map(|f| {
+                    vec![
+                        f.id.clone(),
+                        f.kind.clone(),
+                        f.name.clone().unwrap_or_default(),
+                        output::time(f.created_at),
+                    ]
+                })
+                .collect();
+            output::table(&["ID", "KIND", "NAME", "ADDED"], &factors);
+            println!("recovery codes left: {}", detail.recovery_codes_left);
+            println!("\nsessions: {}", detail.sessions.len());
+            println!("\nlinked sign-ins:");
+            for l in &detail.links {
+                println!("  {} ({})", l.upstream, l.email.as_deref().unwrap_or(&l.subject));
+            }
+            println!("\nconsents:");
+            for c in &detail.consents {
+                println!("  {}: {}", c.client_id, c.scopes);
+            }
+            Ok(())
+        }
+        UserCommand::RemoveFactor { user, factor, json } => {
+            services
+                .admin()
+                .remove_user_factor(&Actor::operator(), &user, &factor)
+                .await?;
+            if json {
+                return output::json(&serde_json::json!({ "removed": factor }));
+            }
+            println!("removed the factor {factor}");
             Ok(())
         }
         UserCommand::ResetMfa { user, json } => {
