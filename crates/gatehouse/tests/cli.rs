@@ -2364,14 +2364,30 @@ fn client_update_rotate_disable_and_user_admin_commands_act_as_the_api_does() {
     // Search (case-blind, by state, a page at a time), the detail, removing one factor.
     let found = json(&["user", "search", "P@EXAMPLE", "--json"]);
     assert_eq!(found["items"][0]["email"], "p@example.com", "{found}");
-    let none = json(&["user", "search", "p@example", "--status", "suspended", "--json"]);
+    let none = json(&[
+        "user",
+        "search",
+        "p@example",
+        "--status",
+        "suspended",
+        "--json",
+    ]);
     assert_eq!(none["items"], serde_json::json!([]));
     let detail = json(&["user", "detail", "p@example.com", "--json"]);
     assert_eq!(detail["factors"], serde_json::json!([]), "{detail}");
-    assert!(detail["links"].is_array() && detail["consents"].is_array(), "{detail}");
+    assert!(
+        detail["links"].is_array() && detail["consents"].is_array(),
+        "{detail}"
+    );
     let missing = sandbox
         .command()
-        .args(["user", "remove-factor", "p@example.com", "no-such-factor", "--json"])
+        .args([
+            "user",
+            "remove-factor",
+            "p@example.com",
+            "no-such-factor",
+            "--json",
+        ])
         .output()
         .unwrap();
     assert_eq!(missing.status.code(), Some(1));

@@ -566,7 +566,11 @@ pub async fn run(services: &Services, cmd: UserCommand) -> anyhow::Result<()> {
             println!("\nsessions: {}", detail.sessions.len());
             println!("\nlinked sign-ins:");
             for l in &detail.links {
-                println!("  {} ({})", l.upstream, l.email.as_deref().unwrap_or(&l.subject));
+                println!(
+                    "  {} ({})",
+                    l.upstream,
+                    l.email.as_deref().unwrap_or(&l.subject)
+                );
             }
             println!("\nconsents:");
             for c in &detail.consents {
