@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::errors::ConsoleResult;
 use super::guard::{Console, ConsoleForm};
 use super::shell::{Section, Shell, back};
-use super::{Done, confirmed, path_segment};
+use super::{ActionForm, Done, confirmed, path_segment};
 use crate::web::csp::Csp;
 use crate::web::csrf_form::has_csrf;
 use crate::web::render;
@@ -140,15 +140,6 @@ pub(crate) async fn create(ConsoleForm { at, form }: ConsoleForm<NewAccountForm>
     Ok(back(HOME, "account_created"))
 }
 
-/// A button with a confirmation box.
-#[derive(Debug, Deserialize)]
-pub(crate) struct ActionForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    confirm: Option<String>,
-}
-
 /// `POST /admin/service-accounts/{id}/delete`: with its keys.
 pub(crate) async fn delete(
     id: web::Path<String>,
@@ -227,4 +218,4 @@ pub(crate) async fn revoke_key(
     Ok(back(HOME, "key_revoked"))
 }
 
-has_csrf!(NewAccountForm, ActionForm, NewKeyForm);
+has_csrf!(NewAccountForm, NewKeyForm);

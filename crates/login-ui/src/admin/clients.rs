@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::errors::ConsoleResult;
 use super::guard::{Console, ConsoleForm};
 use super::shell::{Section, Shell, back};
-use super::{Done, confirmed, path_segment};
+use super::{ActionForm, Done, confirmed, path_segment};
 use crate::web::csp::Csp;
 use crate::web::csrf_form::has_csrf;
 use crate::web::render;
@@ -396,15 +396,6 @@ pub(crate) async fn rotate(
     Ok(client_page(&at, client, shown, StatusCode::OK))
 }
 
-/// A button naming an action, with a confirmation box when it cannot be undone.
-#[derive(Debug, Deserialize)]
-pub(crate) struct ActionForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    confirm: Option<String>,
-}
-
 /// `POST /admin/clients/{id}/enable`
 pub(crate) async fn enable(
     id: web::Path<String>,
@@ -440,4 +431,4 @@ pub(crate) async fn delete(
     Ok(back("/admin/clients", "client_deleted"))
 }
 
-has_csrf!(CreateForm, EditForm, RotateForm, ActionForm);
+has_csrf!(CreateForm, EditForm, RotateForm);

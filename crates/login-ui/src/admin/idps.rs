@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::errors::ConsoleResult;
 use super::guard::{Console, ConsoleForm};
 use super::shell::{Section, Shell, back};
-use super::{Done, confirmed, path_segment};
+use super::{ActionForm, Done, confirmed, path_segment};
 use crate::web::csp::Csp;
 use crate::web::csrf_form::has_csrf;
 use crate::web::render;
@@ -283,17 +283,6 @@ pub(crate) async fn add_mapping(
     Ok(back(&idp_href(&name), "idp_changed"))
 }
 
-/// A button naming an item, with the confirmation box of what cannot be undone.
-#[derive(Debug, Deserialize)]
-pub(crate) struct ActionForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    confirm: Option<String>,
-    #[serde(default)]
-    item: String,
-}
-
 /// `POST /admin/idps/{name}/mappings/remove`: the grants the rule made go too.
 pub(crate) async fn remove_mapping(
     name: web::Path<String>,
@@ -317,4 +306,4 @@ pub(crate) async fn delete(
     Ok(back("/admin/idps", "idp_deleted"))
 }
 
-has_csrf!(CreateForm, EditForm, MappingForm, ActionForm);
+has_csrf!(CreateForm, EditForm, MappingForm);

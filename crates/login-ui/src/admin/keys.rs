@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::errors::ConsoleResult;
 use super::guard::{Console, ConsoleForm};
 use super::shell::{Section, Shell, back};
-use super::{Done, confirmed, path_segment};
+use super::{ActionForm, Done, confirmed, path_segment};
 use crate::web::csp::Csp;
 use crate::web::csrf_form::has_csrf;
 use crate::web::render;
@@ -72,15 +72,6 @@ pub(crate) async fn rotate(ConsoleForm { at, form }: ConsoleForm<RotateForm>) ->
     Ok(back(HOME, "keys_rotated"))
 }
 
-/// A button with its confirmation box.
-#[derive(Debug, Deserialize)]
-pub(crate) struct ActionForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    confirm: Option<String>,
-}
-
 /// `POST /admin/keys/{kid}/retire`: a retired key leaves the JWKS now (tokens it signed stop
 /// verifying).
 pub(crate) async fn retire(
@@ -92,4 +83,4 @@ pub(crate) async fn retire(
     Ok(back(HOME, "key_retired"))
 }
 
-has_csrf!(RotateForm, ActionForm);
+has_csrf!(RotateForm);

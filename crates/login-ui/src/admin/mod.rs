@@ -59,6 +59,20 @@ pub(crate) fn path_segment(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
+/// A button's form: its token, the confirmation box of what cannot be undone, and the item
+/// acted on (a factor, a session, a rule, a key), when one.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ActionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    confirm: Option<String>,
+    #[serde(default)]
+    item: String,
+}
+
+crate::web::csrf_form::has_csrf!(ActionForm);
+
 /// Refuses a destructive action whose confirmation box was not ticked.
 pub(crate) fn confirmed(confirm: &Option<String>) -> Result<(), errors::ConsoleError> {
     match confirm.as_deref() {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::errors::ConsoleResult;
 use super::guard::{Console, ConsoleForm};
 use super::shell::{Section, Shell, back};
-use super::{Done, confirmed, path_segment};
+use super::{ActionForm, Done, confirmed, path_segment};
 use crate::web::csp::Csp;
 use crate::web::csrf_form::has_csrf;
 use crate::web::render;
@@ -215,17 +215,14 @@ pub(crate) async fn password(
     Ok(back(&user_href(&id), "password_set"))
 }
 
-/// A form with only its token, or a confirmation box for what cannot be undone.
+/// The form changing an account's state.
 #[derive(Debug, Deserialize)]
-pub(crate) struct ActionForm {
+pub(crate) struct StateForm {
     #[serde(default)]
     csrf: String,
-    /// The ticked confirmation box of a destructive action.
+    /// The ticked confirmation box (suspending and disabling end sessions).
     #[serde(default)]
     confirm: Option<String>,
-    /// The item acted on (a factor, a session), when one.
-    #[serde(default)]
-    item: String,
     /// A state change: lock, unlock, suspend, disable, reactivate.
     #[serde(default)]
     action: String,
@@ -256,7 +253,7 @@ pub(crate) async fn verify_email(
 /// reactivate; the ones that end sessions need the confirmation box.
 pub(crate) async fn state(
     id: web::Path<String>,
-    ConsoleForm { at, form }: ConsoleForm<ActionForm>,
+    ConsoleForm { at, form }: ConsoleForm<StateForm>,
 ) -> ConsoleResult {
     let change = match form.action.as_str() {
         "lock" => StateChange::Lock { until: None },
@@ -321,4 +318,4 @@ pub(crate) async fn delete(
     Ok(back("/admin/users", "user_deleted"))
 }
 
-has_csrf!(CreateForm, ProfileForm, PasswordForm, ActionForm);
+has_csrf!(CreateForm, ProfileForm, PasswordForm, StateForm);

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::errors::ConsoleResult;
 use super::guard::{Console, ConsoleForm};
 use super::shell::{Section, Shell, back};
-use super::{Done, confirmed, path_segment};
+use super::{ActionForm, Done, confirmed, path_segment};
 use crate::web::csp::Csp;
 use crate::web::csrf_form::has_csrf;
 use crate::web::render;
@@ -209,15 +209,6 @@ pub(crate) async fn show(
     webhook_page(&at, webhook, shown, StatusCode::OK).await
 }
 
-/// A button, with a confirmation box when it cannot be undone.
-#[derive(Debug, Deserialize)]
-pub(crate) struct ActionForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    confirm: Option<String>,
-}
-
 /// `POST /admin/webhooks/{id}/enable`
 pub(crate) async fn enable(
     id: web::Path<String>,
@@ -281,4 +272,4 @@ pub(crate) async fn delete(
     Ok(back(HOME, "webhook_deleted"))
 }
 
-has_csrf!(NewForm, ActionForm, RotateForm);
+has_csrf!(NewForm, RotateForm);
