@@ -1,14 +1,16 @@
 //! OAuth clients: registration data, validation, and secret verification.
 
+mod metadata;
 mod model;
 mod role_claims;
 mod service;
 pub(crate) mod validate;
 
+pub use metadata::{CLIENT_SIGNING_ALGS, ClientMetadata, SUBJECT_TYPES};
 pub use model::{Client, NewClient};
 pub use role_claims::{ROLE_CLAIM_TARGETS, check_role_claims, default_role_claims};
 pub use service::Clients;
 pub use validate::{
-    ACCESS_TOKEN_FORMATS, AUTH_METHODS, DEVICE_CODE, GRANT_TYPES, RESPONSE_TYPES, SIGNING_ALGS,
-    TOKEN_EXCHANGE, default_scopes, is_loopback,
+    ACCESS_TOKEN_FORMATS, AUTH_METHODS, DEVICE_CODE, GRANT_TYPES, RESPONSE_TYPES, SECRET_METHODS,
+    SIGNING_ALGS, TOKEN_EXCHANGE, default_scopes, is_loopback,
 };

@@ -81,6 +81,19 @@ pub struct ClientPatch {
     pub allow_guests: Option<bool>,
     /// Only pushed authorization requests (RFC 9126) accepted.
     pub require_pushed_authorization_requests: Option<bool>,
+    /// The client's public keys as a JWK Set (`{}` clears).
+    #[schema(value_type = Option<Object>)]
+    pub jwks: Option<serde_json::Value>,
+    /// Where the client publishes its public keys (`""` clears).
+    pub jwks_uri: Option<String>,
+    /// The one algorithm of its client assertions (`""`: any that fits the key).
+    pub token_endpoint_auth_signing_alg: Option<String>,
+    /// The one algorithm of its request objects (`""`: any signed one).
+    pub request_object_signing_alg: Option<String>,
+    /// `public` or `pairwise` (`""`: public).
+    pub subject_type: Option<String>,
+    /// The pairwise sector's redirect URI list (`""` clears).
+    pub sector_identifier_uri: Option<String>,
 }
 
 impl ClientPatch {
@@ -119,7 +132,13 @@ impl ClientPatch {
             allow_impersonation,
             role_claims,
             allow_guests,
-            require_pushed_authorization_requests
+            require_pushed_authorization_requests,
+            jwks,
+            jwks_uri,
+            token_endpoint_auth_signing_alg,
+            request_object_signing_alg,
+            subject_type,
+            sector_identifier_uri
         );
         set
     }
@@ -170,6 +189,20 @@ impl ClientPatch {
             tos_uri,
             backchannel_logout_uri,
             frontchannel_logout_uri
+        );
+        let meta = &mut new.metadata;
+        if let Some(v) = self.jwks {
+            meta.jwks = v.as_object().is_none_or(|o| !o.is_empty()).then_some(v);
+        }
+        macro_rules! set_meta {
+            ($($f:ident),*) => {$( if let Some(v) = self.$f { meta.$f = clearable(v); } )*};
+        }
+        set_meta!(
+            jwks_uri,
+            token_endpoint_auth_signing_alg,
+            request_object_signing_alg,
+            subject_type,
+            sector_identifier_uri
         );
         new
     }

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::ClientMetadata;
 use crate::entities::client;
 use crate::{Error, Result};
 
@@ -71,6 +72,8 @@ pub struct NewClient {
     pub allow_guests: bool,
     /// The authorization endpoint accepts only requests it pushed first (RFC 9126).
     pub require_pushed_authorization_requests: bool,
+    /// Keys, algorithms, subject type and other registration metadata.
+    pub metadata: ClientMetadata,
 }
 
 /// A registered client with its lists decoded. Never carries the secret.
@@ -136,6 +139,9 @@ pub struct Client {
     pub allow_guests: bool,
     /// The authorization endpoint accepts only requests it pushed first (RFC 9126).
     pub require_pushed_authorization_requests: bool,
+    /// Keys, algorithms, subject type and other registration metadata.
+    #[serde(flatten)]
+    pub metadata: ClientMetadata,
     /// A disabled client is refused everywhere, as if unknown.
     pub enabled: bool,
     /// Until when the secret before the last rotation still works.
@@ -190,6 +196,7 @@ impl Client {
             role_claims: Some(self.role_claims.clone()),
             allow_guests: self.allow_guests,
             require_pushed_authorization_requests: self.require_pushed_authorization_requests,
+            metadata: self.metadata.clone(),
         }
     }
 
@@ -218,7 +225,8 @@ impl TryFrom<client::Model> for Client {
     type Error = Error;
 
     fn try_from(m: client::Model) -> Result<Self> {
-        let public = m.secret_hash.is_none();
+        // Confidential clients authenticating with their keys have no secret either.
+        let public = m.token_endpoint_auth_method == "none";
         let redirect_uris = list(m.redirect_uris)?;
         let allowed_origins = match m.allowed_origins {
             Some(v) => list(v)?,
@@ -233,6 +241,7 @@ impl TryFrom<client::Model> for Client {
             allow_impersonation: m.allow_impersonation,
             allow_guests: m.allow_guests,
             require_pushed_authorization_requests: m.require_pushed_authorization_requests,
+            metadata: ClientMetadata::from_column(m.metadata)?,
             role_claims: match m.role_claims {
                 Some(v) => list(v)?,
                 None => super::default_role_claims(),

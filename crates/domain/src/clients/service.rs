@@ -10,7 +10,7 @@ use sea_orm::{
     QueryFilter as _, QueryOrder as _, Set,
 };
 
-use super::validate::check;
+use super::validate::{SECRET_METHODS, check};
 use super::{Client, NewClient};
 use crate::entities::client;
 use crate::secrets::SecretBox;
@@ -89,7 +89,9 @@ impl Clients {
     /// Registers a client. Returns it with its secret (shown once; only a keyed hash is kept).
     pub async fn create(&self, new: NewClient) -> Result<(Client, Option<String>)> {
         let c = check(&new)?;
-        let secret = (c.auth_method != "none").then(random::token::<32>);
+        let secret = SECRET_METHODS
+            .contains(&c.auth_method.as_str())
+            .then(random::token::<32>);
         let at = now();
         let json = |v: &[String]| serde_json::Value::from(v.to_vec());
         let row = client::ActiveModel {
@@ -124,6 +126,7 @@ impl Clients {
             allow_impersonation: Set(new.allow_impersonation),
             allow_guests: Set(new.allow_guests),
             require_pushed_authorization_requests: Set(new.require_pushed_authorization_requests),
+            metadata: Set(new.metadata.to_column()),
             enabled: Set(true),
             previous_secret_hash: Set(None),
             previous_secret_expires_at: Set(None),
@@ -271,6 +274,10 @@ impl Clients {
                 Expr::value(new.require_pushed_authorization_requests),
             )
             .col_expr(client::Column::RoleClaims, Expr::value(role_claims))
+            .col_expr(
+                client::Column::Metadata,
+                Expr::value(new.metadata.to_column()),
+            )
             .filter(client::Column::Id.eq(client_id));
         update = self.touch(update, expected);
         self.changed(client_id, update.exec(&self.db).await?.rows_affected)
@@ -290,7 +297,9 @@ impl Clients {
             .await?
             .ok_or(Error::NotFound("client"))?;
         let Some(old) = found.secret_hash else {
-            return Err(Error::WrongState("a public client has no secret".into()));
+            return Err(Error::WrongState(
+                "this client has no secret: it is public or authenticates with its keys".into(),
+            ));
         };
         let grace_secs = i64::try_from(grace.as_secs()).unwrap_or(i64::MAX);
         let keep_old = grace_secs > 0;

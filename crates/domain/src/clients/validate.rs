@@ -20,7 +20,19 @@ pub const DEVICE_CODE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 /// Response types Gatehouse implements.
 pub const RESPONSE_TYPES: &[&str] = &["code"];
 /// Token endpoint authentication methods Gatehouse implements.
-pub const AUTH_METHODS: &[&str] = &["client_secret_basic", "client_secret_post", "none"];
+pub const AUTH_METHODS: &[&str] = &[
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+    "none",
+];
+/// The methods that authenticate with a shared secret Gatehouse hands out at registration.
+pub const SECRET_METHODS: &[&str] = &[
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+];
 /// JWS algorithms Gatehouse signs with.
 pub const SIGNING_ALGS: &[&str] = &["RS256", "PS256", "ES256", "EdDSA"];
 /// Access token formats.
@@ -113,6 +125,7 @@ pub(crate) fn check(new: &NewClient) -> Result<Checked> {
             m.clone()
         }
     };
+    new.metadata.check(&auth_method)?;
     if new.public
         && let Some(g) = grant_types
             .iter()
@@ -270,7 +283,7 @@ fn check_redirect_uri(field: &'static str, uri: &str) -> Result<()> {
     }
 }
 
-fn check_web_uri(field: &'static str, uri: &str) -> Result<()> {
+pub(crate) fn check_web_uri(field: &'static str, uri: &str) -> Result<()> {
     let url = Url::parse(uri)
         .map_err(|e| Error::invalid(field, format!("{uri:?} is not an absolute URI: {e}")))?;
     match url.scheme() {

@@ -57,6 +57,10 @@ pub struct Model {
     pub allow_guests: bool,
     /// `/authorize` accepts only pushed requests (RFC 9126).
     pub require_pushed_authorization_requests: bool,
+    /// Registration metadata no query filters on ([`crate::clients::ClientMetadata`]);
+    /// null: all defaults.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub metadata: Option<Json>,
     /// A disabled client is refused everywhere, as if unknown, and keeps its settings.
     pub enabled: bool,
     /// Keyed hash of the secret before the last rotation, accepted until it expires.

@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 use domain::admin::{Actor, ClientPatch};
-use domain::clients::{Client, NewClient};
+use domain::clients::{Client, ClientMetadata, NewClient};
 use domain::keys::KeyAlg;
 use serde::Serialize;
 
@@ -160,6 +160,27 @@ pub struct UpdateArgs {
     /// id_token, userinfo, or `none`.
     #[arg(long = "role-claims-in", value_delimiter = ',', value_name = "KINDS")]
     role_claims_in: Option<Vec<String>>,
+    /// The client's public keys as a JWK Set in JSON (for private_key_jwt and signed
+    /// request objects); or use --jwks-uri.
+    #[arg(long, value_name = "JSON", value_parser = parse_json)]
+    jwks: Option<serde_json::Value>,
+    /// Where the client publishes its public keys (https).
+    #[arg(long, value_name = "URI")]
+    jwks_uri: Option<String>,
+    /// The one algorithm accepted for the client's assertions (private_key_jwt: RS256,
+    /// PS256, ES256, EdDSA; client_secret_jwt: HS256).
+    #[arg(long, value_name = "ALG")]
+    token_endpoint_auth_signing_alg: Option<String>,
+    /// The one algorithm accepted for the client's request objects (`none`: unsigned).
+    #[arg(long, value_name = "ALG")]
+    request_object_signing_alg: Option<String>,
+    /// `public` (default) or `pairwise`: a different `sub` per sector.
+    #[arg(long, value_name = "TYPE")]
+    subject_type: Option<String>,
+    /// https URL of a JSON array of the client's redirect URIs; its host is the pairwise
+    /// sector.
+    #[arg(long, value_name = "URI")]
+    sector_identifier_uri: Option<String>,
     /// Print the client as JSON.
     #[arg(long)]
     json: bool,
@@ -199,6 +220,12 @@ impl UpdateArgs {
             role_claims: self.role_claims_in.map(role_claim_kinds),
             allow_guests: self.allow_guests,
             require_pushed_authorization_requests: self.require_pushed_authorization_requests,
+            jwks: self.jwks,
+            jwks_uri: self.jwks_uri,
+            token_endpoint_auth_signing_alg: self.token_endpoint_auth_signing_alg,
+            request_object_signing_alg: self.request_object_signing_alg,
+            subject_type: self.subject_type,
+            sector_identifier_uri: self.sector_identifier_uri,
         }
     }
 }
@@ -301,9 +328,35 @@ pub struct CreateArgs {
     /// comma-separated access_token, id_token, userinfo, or `none`; default all three.
     #[arg(long = "role-claims-in", value_delimiter = ',', value_name = "KINDS")]
     role_claims_in: Option<Vec<String>>,
+    /// The client's public keys as a JWK Set in JSON (for private_key_jwt and signed
+    /// request objects); or use --jwks-uri.
+    #[arg(long, value_name = "JSON", value_parser = parse_json)]
+    jwks: Option<serde_json::Value>,
+    /// Where the client publishes its public keys (https).
+    #[arg(long, value_name = "URI")]
+    jwks_uri: Option<String>,
+    /// The one algorithm accepted for the client's assertions (private_key_jwt: RS256,
+    /// PS256, ES256, EdDSA; client_secret_jwt: HS256).
+    #[arg(long, value_name = "ALG")]
+    token_endpoint_auth_signing_alg: Option<String>,
+    /// The one algorithm accepted for the client's request objects (`none`: unsigned).
+    #[arg(long, value_name = "ALG")]
+    request_object_signing_alg: Option<String>,
+    /// `public` (default) or `pairwise`: a different `sub` per sector.
+    #[arg(long, value_name = "TYPE")]
+    subject_type: Option<String>,
+    /// https URL of a JSON array of the client's redirect URIs; its host is the pairwise
+    /// sector.
+    #[arg(long, value_name = "URI")]
+    sector_identifier_uri: Option<String>,
     /// Print client_id and client_secret (and every field) as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// A JSON argument, parsed.
+fn parse_json(text: &str) -> Result<serde_json::Value, String> {
+    serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))
 }
 
 /// The `--role-claims-in` list, with `none` meaning no token kind.
@@ -347,6 +400,15 @@ impl From<CreateArgs> for NewClient {
             allow_guests: a.allow_guests,
             require_pushed_authorization_requests: a.require_pushed_authorization_requests,
             role_claims: a.role_claims_in.map(role_claim_kinds),
+            metadata: ClientMetadata {
+                jwks: a.jwks,
+                jwks_uri: a.jwks_uri,
+                token_endpoint_auth_signing_alg: a.token_endpoint_auth_signing_alg,
+                request_object_signing_alg: a.request_object_signing_alg,
+                subject_type: a.subject_type,
+                sector_identifier_uri: a.sector_identifier_uri,
+                ..ClientMetadata::default()
+            },
         }
     }
 }

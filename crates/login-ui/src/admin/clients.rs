@@ -244,6 +244,8 @@ impl EditForm {
             require_pushed_authorization_requests: Some(
                 self.require_pushed_authorization_requests.is_some(),
             ),
+            // Keys, algorithms and subject type are not on the form: left as they are.
+            ..ClientPatch::default()
         }
     }
 }
