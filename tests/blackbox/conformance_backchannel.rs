@@ -25,13 +25,13 @@ const API: &str = "/admin/api/v1";
 
 /// A relying party's logout endpoint on a loopback port of its own (another origin than
 /// the server's).
-struct Receiver {
+pub(crate) struct Receiver {
     listener: tokio::net::TcpListener,
-    url: String,
+    pub(crate) url: String,
 }
 
 /// One request the receiver got.
-struct Received {
+pub(crate) struct Received {
     /// Lower-cased header names.
     headers: Vec<(String, String)>,
     body: String,
@@ -46,7 +46,7 @@ impl Received {
     }
 
     /// The `logout_token` of the form body.
-    fn logout_token(&self) -> String {
+    pub(crate) fn logout_token(&self) -> String {
         url::form_urlencoded::parse(self.body.as_bytes())
             .find(|(k, _)| k == "logout_token")
             .map(|(_, v)| v.into_owned())
@@ -55,7 +55,7 @@ impl Received {
 }
 
 impl Receiver {
-    async fn new(path: &str) -> Self {
+    pub(crate) async fn new(path: &str) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}{path}", listener.local_addr().unwrap());
         Self { listener, url }
@@ -70,7 +70,7 @@ impl Receiver {
     }
 
     /// Waits (30 s at most) for one request, answers `status`, and returns it.
-    async fn next(&self, status: u16) -> Received {
+    pub(crate) async fn next(&self, status: u16) -> Received {
         tokio::time::timeout(Duration::from_secs(30), self.accept(status))
             .await
             .expect("a request within 30 s")

@@ -36,6 +36,7 @@ mod mail;
 mod metrics;
 mod mfa;
 mod nodes;
+mod pairwise;
 mod par;
 mod passwordless_account;
 mod rate_limits;

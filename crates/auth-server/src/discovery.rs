@@ -72,7 +72,7 @@ fn metadata(issuer: &str, algs: &[KeyAlg], locales: &[String], require_par: bool
         "response_types_supported": RESPONSE_TYPES,
         "response_modes_supported": RESPONSE_MODES,
         "grant_types_supported": GRANT_TYPES,
-        "subject_types_supported": ["public"],
+        "subject_types_supported": ["public", "pairwise"],
         "id_token_signing_alg_values_supported": algs,
         "userinfo_signing_alg_values_supported": algs,
         "token_endpoint_auth_methods_supported": auth_methods,

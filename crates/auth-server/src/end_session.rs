@@ -108,9 +108,20 @@ async fn handle(provider: &Provider, req: &HttpRequest, raw: &[u8], posted: bool
         Ok(u) => u,
         Err(e) => return internal(provider, &e),
     };
+    // The hint's `sub` is the one its client sees (pairwise or not).
+    let hint_client = match logout.client_id.as_deref() {
+        Some(id) if logout.hint.is_some() => match provider.clients.find(id).await {
+            Ok(c) => c,
+            Err(e) => return internal(provider, &e),
+        },
+        _ => None,
+    };
     let hint_matches = logout.hint.as_ref().is_some_and(|hint| {
         hint.sid.as_deref() == Some(session.id.as_str())
-            || user.as_ref().is_some_and(|u| u.subject == hint.sub)
+            || user
+                .as_ref()
+                .zip(hint_client.as_ref())
+                .is_some_and(|(u, c)| provider.subject_for(c, &u.subject) == hint.sub)
     });
     if hint_matches || confirmed {
         if let Err(e) = end(provider, &session, logout.client_id.as_deref()).await {

@@ -107,10 +107,16 @@ async fn access(provider: &Provider, presented: &str) -> Result<Option<Value>, O
     let Some(t) = bearer::inspect(provider, presented).await? else {
         return Ok(None);
     };
-    let sub = match (&t.sub, &t.user_id) {
-        (Some(sub), _) => Some(sub.clone()),
-        (None, Some(uid)) => provider.users.find(uid).await?.map(|u| u.subject),
-        (None, None) => Some(t.client_id.clone()),
+    let client = provider.clients.find(&t.client_id).await?;
+    let sub = match (&t.sub, &t.user_id, &client) {
+        (Some(sub), ..) => Some(sub.clone()),
+        (None, Some(uid), Some(c)) => provider
+            .users
+            .find(uid)
+            .await?
+            .map(|u| provider.subject_for(c, &u.subject)),
+        (None, Some(_), None) => None,
+        (None, None, _) => Some(t.client_id.clone()),
     };
     let mut answer = json!({
         "active": true,
@@ -137,10 +143,10 @@ async fn access(provider: &Provider, presented: &str) -> Result<Option<Value>, O
     // JWT's were when it was signed.
     if !t.jwt
         && let Some(user_id) = &t.user_id
-        && let Some(client) = provider.clients.find(&t.client_id).await?
+        && let Some(client) = &client
         && let Some(map) = answer.as_object_mut()
     {
-        role_claims::add(provider, &client, user_id, &t.scope, "access_token", map).await?;
+        role_claims::add(provider, client, user_id, &t.scope, "access_token", map).await?;
     }
     Ok(Some(answer))
 }
@@ -156,7 +162,10 @@ async fn refresh(provider: &Provider, presented: &str) -> Result<Option<Value>, 
     }) else {
         return Ok(None);
     };
-    let sub = Some(user.subject);
+    let Some(client) = provider.clients.find(&family.client_id).await? else {
+        return Ok(None);
+    };
+    let sub = Some(provider.subject_for(&client, &user.subject));
     Ok(Some(json!({
         "active": true,
         "token_type": "refresh_token",

@@ -21,6 +21,8 @@ pub struct Signer {
     pub keys: SharedKeyRing,
     /// `iss`.
     pub issuer: String,
+    /// Keys pairwise subjects.
+    pub secrets: domain::secrets::SecretBox,
 }
 
 /// The claims of a logout token issued at `now`: `sub` and `sid` always (the client's view
@@ -46,7 +48,12 @@ pub fn claims(
 impl LogoutSigner for Signer {
     fn sign(&self, client: &Client, notice: &LogoutNotice, jti: &str) -> Result<String, String> {
         let alg = KeyAlg::parse(&client.id_token_signed_response_alg).map_err(|e| e.to_string())?;
-        let c = claims(&self.issuer, notice, jti, time::OffsetDateTime::now_utc());
+        // The `sub` of the client's ID tokens: pairwise when it registered so.
+        let seen = LogoutNotice {
+            sub: client.subject_for(&self.secrets, &notice.sub),
+            ..notice.clone()
+        };
+        let c = claims(&self.issuer, &seen, jti, time::OffsetDateTime::now_utc());
         jwt::sign(&self.keys.current(), alg, "logout+jwt", c).map_err(|e| e.to_string())
     }
 }

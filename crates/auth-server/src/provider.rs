@@ -113,4 +113,10 @@ impl Provider {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.settings.issuer)
     }
+
+    /// The `sub` `client` sees for the user whose public subject is `subject` (pairwise
+    /// when the client registered so).
+    pub fn subject_for(&self, client: &domain::clients::Client, subject: &str) -> String {
+        client.subject_for(&self.secrets, subject)
+    }
 }

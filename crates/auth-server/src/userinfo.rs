@@ -186,15 +186,18 @@ async fn claims_for(
     };
     let requested = t.claims_request.as_ref().and_then(|c| c.get("userinfo"));
     let names = claims::released_names(&scopes, requested);
+    // The client decides the `sub` (pairwise or not): a token whose client is gone or
+    // disabled answers nothing.
+    let Some(client) = provider.clients.find(&t.client_id).await? else {
+        return Ok(Err(invalid_token("the token's client is not active")));
+    };
     let mut body = claims::claims_of(&user, &names);
-    let client = provider.clients.find(&t.client_id).await?;
-    if let Some(c) = &client {
-        role_claims::add(provider, c, &user.id, &t.scope, "userinfo", &mut body).await?;
-    }
-    if let Some(alg) = client
-        .as_ref()
-        .and_then(|c| c.userinfo_signed_response_alg.clone())
-    {
+    body.insert(
+        "sub".into(),
+        provider.subject_for(&client, &user.subject).into(),
+    );
+    role_claims::add(provider, &client, &user.id, &t.scope, "userinfo", &mut body).await?;
+    if let Some(alg) = client.userinfo_signed_response_alg.clone() {
         body.insert("iss".into(), Value::from(provider.settings.issuer.clone()));
         body.insert("aud".into(), Value::from(t.client_id.clone()));
         let signed = jwt::sign(&provider.keys.current(), KeyAlg::parse(&alg)?, "JWT", body)?;

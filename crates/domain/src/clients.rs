@@ -4,6 +4,7 @@ mod metadata;
 mod model;
 mod role_claims;
 mod service;
+mod subjects;
 pub(crate) mod validate;
 
 pub use metadata::{CLIENT_SIGNING_ALGS, ClientMetadata, SUBJECT_TYPES};

@@ -42,6 +42,7 @@ pub async fn start(services: &Services, keys: SharedKeyRing) -> anyhow::Result<J
     .with_logout_signer(Arc::new(auth_server::logout_token::Signer {
         keys,
         issuer: c.issuer.clone(),
+        secrets: services.secrets.clone(),
     }));
     let worker = brokers(worker, c);
     Ok(worker.spawn())

@@ -63,10 +63,14 @@ pub async fn decide(
         .prompt
         .iter()
         .any(|p| p == "login" || p == "select_account");
-    let other_user = req
-        .id_token_hint_sub
-        .as_ref()
-        .is_some_and(|sub| sub != &user.subject);
+    // The hint's `sub` is the one this client sees (pairwise or not).
+    let other_user = match &req.id_token_hint_sub {
+        Some(sub) => match provider.clients.find(&req.client_id).await? {
+            Some(client) => sub != &provider.subject_for(&client, &user.subject),
+            None => true,
+        },
+        None => false,
+    };
     // Step-up: a request for multi-factor assurance that the session does not have needs a
     // new sign-in, which asks for the second factor (an account without one signs in again
     // and gets the single-factor `acr`, as the claim then says).

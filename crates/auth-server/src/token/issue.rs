@@ -97,8 +97,11 @@ pub async fn finish_access_token(
     c.insert("iss".into(), provider.settings.issuer.clone().into());
     c.insert(
         "sub".into(),
-        user.map_or_else(|| client.client_id.clone(), |u| u.subject.clone())
-            .into(),
+        user.map_or_else(
+            || client.client_id.clone(),
+            |u| provider.subject_for(client, &u.subject),
+        )
+        .into(),
     );
     let aud: Value = match lineage.audience.as_slice() {
         [] => client.client_id.clone().into(),
@@ -158,6 +161,10 @@ pub async fn id_token(
     let requested = ctx.claims_request.and_then(|c| c.get("id_token"));
     let names = claims::released_names(&[], requested);
     let mut c = claims::claims_of(user, &names);
+    c.insert(
+        "sub".into(),
+        provider.subject_for(client, &user.subject).into(),
+    );
     c.insert("iss".into(), provider.settings.issuer.clone().into());
     c.insert("aud".into(), client.client_id.clone().into());
     c.insert("azp".into(), client.client_id.clone().into());

@@ -123,12 +123,17 @@ pub async fn exchange(
     }
     let scope = narrowed_scope(&subject.scope, params.get("scope"))?;
 
+    // A user is named as this client sees users (pairwise or not).
+    let seen = |p: &Party| match &p.user {
+        Some(u) => provider.subject_for(client, &u.subject),
+        None => p.sub.clone(),
+    };
     let mut claims = Map::new();
-    claims.insert("sub".into(), subject.sub.clone().into());
+    claims.insert("sub".into(), seen(&subject).into());
     if let Some(actor) = &actor {
         // RFC 8693 4.1: the current actor on top, earlier ones nested inside.
         let mut act = Map::new();
-        act.insert("sub".into(), actor.sub.clone().into());
+        act.insert("sub".into(), seen(actor).into());
         if let Some(prior) = &subject.act {
             act.insert("act".into(), prior.clone());
         }
@@ -284,10 +289,21 @@ async fn verify(
                     "{name} was not issued to this client"
                 )));
             }
-            let user = provider
-                .users
-                .find_by_subject(&hint.sub)
-                .await?
+            // A pairwise `sub` cannot be looked up: its session names the user, and the
+            // user must be the one the hint names.
+            let user = if client.is_pairwise() {
+                match &hint.sid {
+                    Some(sid) => match provider.sessions.get(sid).await? {
+                        Some(s) => provider.users.find(&s.user_id).await?,
+                        None => None,
+                    },
+                    None => None,
+                }
+                .filter(|u| provider.subject_for(client, &u.subject) == hint.sub)
+            } else {
+                provider.users.find_by_subject(&hint.sub).await?
+            };
+            let user = user
                 .filter(|u| {
                     domain::users::UserStatus::at(u, time::OffsetDateTime::now_utc())
                         .is_ok_and(domain::users::UserStatus::keeps_tokens)

@@ -431,6 +431,7 @@ impl Clients {
 mod tests {
     use super::*;
     use crate::backend_tests;
+    use crate::clients::ClientMetadata;
     use crate::secrets::MasterKey;
 
     fn demo() -> NewClient {
@@ -468,6 +469,51 @@ mod tests {
             assert!(client.public);
             assert_eq!(client.token_endpoint_auth_method, "none");
             assert!(clients.authenticate(&client.client_id, "").await.unwrap().is_none());
+        }
+
+        async fn metadata_is_stored_and_pairwise_subjects_differ_by_sector(store: Store) {
+            let secrets = MasterKey::generate().secret_box();
+            let clients = Clients::new(&store, secrets.clone());
+            let pairwise = |redirect: &str, sector: Option<&str>| NewClient {
+                redirect_uris: vec![redirect.to_owned()],
+                metadata: ClientMetadata {
+                    subject_type: Some("pairwise".into()),
+                    sector_identifier_uri: sector.map(str::to_owned),
+                    jwks_uri: Some("https://rp.example/jwks".into()),
+                    contacts: vec!["ops@rp.example".into()],
+                    ..Default::default()
+                },
+                ..demo()
+            };
+            let (a, _) = clients.create(pairwise("https://a.example/cb", None)).await.unwrap();
+            assert_eq!(clients.get(&a.client_id).await.unwrap().metadata, a.metadata, "read back");
+            assert_eq!(a.metadata.contacts, ["ops@rp.example"]);
+            let (a2, _) = clients.create(pairwise("https://A.example/other", None)).await.unwrap();
+            let (b, _) = clients.create(pairwise("https://b.example/cb", None)).await.unwrap();
+            let shared = Some("https://sector.example/uris.json");
+            let (c, _) = clients.create(pairwise("https://c.example/cb", shared)).await.unwrap();
+            let (d, _) = clients.create(pairwise("https://d.example/cb", shared)).await.unwrap();
+            let (public, _) = clients.create(demo()).await.unwrap();
+            let sub = |c: &Client| c.subject_for(&secrets, "user-1");
+            assert_eq!(sub(&public), "user-1");
+            assert_ne!(sub(&a), "user-1");
+            assert_eq!(sub(&a), sub(&a2), "one host, one sector");
+            assert_ne!(sub(&a), sub(&b));
+            assert_eq!(sub(&c), sub(&d), "a shared sector_identifier_uri");
+            assert_eq!(c.sector(), "sector.example");
+            assert_ne!(sub(&a), a.subject_for(&secrets, "user-2"));
+            // Another node (the same master key) computes the same subject.
+            assert_eq!(sub(&a), a.subject_for(&secrets.clone(), "user-1"));
+            // Updating the metadata replaces it; back to public gives the public subject.
+            let mut back = a.to_new();
+            back.metadata = ClientMetadata::default();
+            let a = clients.update(&a.client_id, back, None).await.unwrap();
+            assert_eq!(a.metadata, ClientMetadata::default());
+            assert_eq!(sub(&a), "user-1");
+            // Redirect URIs on several hosts need a sector_identifier_uri.
+            let mut spread = pairwise("https://a.example/cb", None);
+            spread.redirect_uris.push("https://b.example/cb".into());
+            assert!(matches!(clients.create(spread).await, Err(Error::Invalid { field: "sector_identifier_uri", .. })));
         }
 
         async fn invalid_registration_writes_nothing(store: Store) {

@@ -126,6 +126,23 @@ pub(crate) fn check(new: &NewClient) -> Result<Checked> {
         }
     };
     new.metadata.check(&auth_method)?;
+    // OIDC Core 8.1: without a sector_identifier_uri the redirect URIs' one host is the
+    // sector; several hosts would make it ambiguous.
+    if new.metadata.subject_type() == "pairwise" && new.metadata.sector_identifier_uri.is_none() {
+        let mut hosts: Vec<_> = new
+            .redirect_uris
+            .iter()
+            .filter_map(|u| super::subjects::host_of(u))
+            .collect();
+        hosts.sort();
+        hosts.dedup();
+        if hosts.len() > 1 {
+            return Err(Error::invalid(
+                "sector_identifier_uri",
+                "pairwise subjects with redirect URIs on several hosts need a sector_identifier_uri",
+            ));
+        }
+    }
     if new.public
         && let Some(g) = grant_types
             .iter()

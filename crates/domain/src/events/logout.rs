@@ -30,8 +30,8 @@ pub const EVENT_TYPE: &str = "backchannel.logout";
 pub struct LogoutNotice {
     /// The audience.
     pub client_id: String,
-    /// The subject as the client knows it (the `sub` of its ID tokens), taken when the
-    /// session ended: a deleted account has no row left to ask later.
+    /// The user's public subject, taken when the session ended (a deleted account has no
+    /// row left to ask later); the signer turns it into the client's view (pairwise or not).
     pub sub: String,
     /// The session that ended (`sid` of the client's ID tokens).
     pub sid: String,
