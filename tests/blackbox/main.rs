@@ -30,6 +30,7 @@ mod guests;
 mod happy_flow;
 mod house;
 mod interop;
+mod jarm;
 mod languages;
 mod login_pages;
 mod mail;

@@ -11,7 +11,7 @@ pub use handlers::{get, post, resume};
 pub(crate) use request::validate_pushed;
 
 /// Response modes Gatehouse delivers.
-pub const RESPONSE_MODES: &[&str] = &["query", "form_post"];
+pub const RESPONSE_MODES: &[&str] = &["query", "form_post", "jwt", "query.jwt", "form_post.jwt"];
 /// `prompt` values understood.
 pub const PROMPT_VALUES: &[&str] = &["none", "login", "consent", "select_account"];
 // The authentication context classes, shared with the pages that reach them.

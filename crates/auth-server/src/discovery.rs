@@ -75,6 +75,7 @@ fn metadata(issuer: &str, algs: &[KeyAlg], locales: &[String], require_par: bool
         "subject_types_supported": ["public", "pairwise"],
         "id_token_signing_alg_values_supported": algs,
         "userinfo_signing_alg_values_supported": algs,
+        "authorization_signing_alg_values_supported": algs,
         "token_endpoint_auth_methods_supported": auth_methods,
         "introspection_endpoint_auth_methods_supported": secret_methods,
         "revocation_endpoint_auth_methods_supported": auth_methods,

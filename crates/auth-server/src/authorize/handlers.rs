@@ -79,11 +79,19 @@ async fn start(provider: &Provider, req: &HttpRequest, raw: &[u8]) -> HttpRespon
                 .error(StatusCode::BAD_REQUEST, "invalid_request_uri", &message)
         }
         Err(Rejection::Redirect {
+            client_id,
             redirect_uri,
             mode,
             state,
             error,
-        }) => respond::error(provider, &redirect_uri, mode, state, &error),
+        }) => {
+            let to = respond::Destination {
+                client_id: &client_id,
+                redirect_uri: &redirect_uri,
+                mode,
+            };
+            respond::error(provider, &to, state, &error).await
+        }
     }
 }
 
@@ -111,11 +119,11 @@ async fn proceed(
             forget(provider, parked_id.as_deref()).await;
             respond::error(
                 provider,
-                &pending.redirect_uri,
-                pending.response_mode,
-                pending.state,
+                &destination(&pending),
+                pending.state.clone(),
                 &error,
             )
+            .await
         }
         Decision::Issue { session, user } => {
             // A pushed request completes once (FAPI 2.0: reusable until then): of two
@@ -158,15 +166,24 @@ async fn proceed(
                     forget(provider, parked_id.as_deref()).await;
                     respond::code(
                         provider,
-                        &pending.redirect_uri,
-                        pending.response_mode,
+                        &destination(&pending),
                         code,
-                        pending.state,
+                        pending.state.clone(),
                     )
+                    .await
                 }
                 Err(e) => server_error(provider, e.into()),
             }
         }
+    }
+}
+
+/// Where the response to a validated request goes.
+fn destination(pending: &PendingRequest) -> respond::Destination<'_> {
+    respond::Destination {
+        client_id: &pending.client_id,
+        redirect_uri: &pending.redirect_uri,
+        mode: pending.response_mode,
     }
 }
 

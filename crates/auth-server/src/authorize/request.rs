@@ -45,6 +45,8 @@ pub enum Rejection {
     RequestUri(String),
     /// Tell the client, at its verified redirect URI.
     Redirect {
+        /// The client (the audience of a JARM response).
+        client_id: String,
         /// The verified redirect URI.
         redirect_uri: String,
         /// How to deliver.
@@ -139,13 +141,11 @@ fn validated(
             "The redirect_uri is not registered for this application.".into(),
         ));
     }
-    let mode = match params.get("response_mode") {
-        None | Some("query") => ResponseMode::Query,
-        Some("form_post") => ResponseMode::FormPost,
-        Some(_) => ResponseMode::Query,
-    };
+    // An unknown mode is refused by `check`, delivered the default way.
+    let mode = ResponseMode::parse(params.get("response_mode")).unwrap_or(ResponseMode::Query);
     let state = params.get("state").map(str::to_owned);
     let reject = |error: OAuthError| Rejection::Redirect {
+        client_id: client.client_id.clone(),
         redirect_uri: redirect_uri.to_owned(),
         mode,
         state: state.clone(),

@@ -90,6 +90,8 @@ pub struct ClientPatch {
     pub token_endpoint_auth_signing_alg: Option<String>,
     /// The one algorithm of its request objects (`""`: any signed one).
     pub request_object_signing_alg: Option<String>,
+    /// The algorithm of JARM responses (`""`: RS256).
+    pub authorization_signed_response_alg: Option<String>,
     /// `public` or `pairwise` (`""`: public).
     pub subject_type: Option<String>,
     /// The pairwise sector's redirect URI list (`""` clears).
@@ -137,6 +139,7 @@ impl ClientPatch {
             jwks_uri,
             token_endpoint_auth_signing_alg,
             request_object_signing_alg,
+            authorization_signed_response_alg,
             subject_type,
             sector_identifier_uri
         );
@@ -201,6 +204,7 @@ impl ClientPatch {
             jwks_uri,
             token_endpoint_auth_signing_alg,
             request_object_signing_alg,
+            authorization_signed_response_alg,
             subject_type,
             sector_identifier_uri
         );

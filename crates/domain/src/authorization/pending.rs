@@ -20,6 +20,35 @@ pub enum ResponseMode {
     Query,
     /// An auto-submitting HTML form POSTed to the redirect URI.
     FormPost,
+    /// JARM: one signed `response` JWT in the redirect URI's query (`query.jwt`, and `jwt`
+    /// for the code flow).
+    QueryJwt,
+    /// JARM: one signed `response` JWT in an auto-submitting form (`form_post.jwt`).
+    FormPostJwt,
+}
+
+impl ResponseMode {
+    /// The mode a `response_mode` parameter names (absent: the query); `None` for one not
+    /// delivered here.
+    pub fn parse(value: Option<&str>) -> Option<Self> {
+        match value {
+            None | Some("query") => Some(Self::Query),
+            Some("form_post") => Some(Self::FormPost),
+            Some("jwt" | "query.jwt") => Some(Self::QueryJwt),
+            Some("form_post.jwt") => Some(Self::FormPostJwt),
+            Some(_) => None,
+        }
+    }
+
+    /// Whether the response travels as a signed JWT (JARM).
+    pub fn is_jwt(self) -> bool {
+        matches!(self, Self::QueryJwt | Self::FormPostJwt)
+    }
+
+    /// Whether the browser carries the response in a POSTed form.
+    pub fn is_form_post(self) -> bool {
+        matches!(self, Self::FormPost | Self::FormPostJwt)
+    }
 }
 
 /// Every parameter of a validated authorization request that later steps need.

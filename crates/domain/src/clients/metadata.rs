@@ -40,6 +40,9 @@ pub struct ClientMetadata {
     /// unsigned ones); none: any signed one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_object_signing_alg: Option<String>,
+    /// The algorithm of JARM authorization responses (`response_mode=jwt`); none: RS256.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization_signed_response_alg: Option<String>,
     /// `public` (default: the same `sub` for every client) or `pairwise` (a `sub` per
     /// sector).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -131,6 +134,13 @@ impl ClientMetadata {
             && alg != "none"
         {
             one_of("request_object_signing_alg", alg, CLIENT_SIGNING_ALGS)?;
+        }
+        if let Some(alg) = &self.authorization_signed_response_alg {
+            one_of(
+                "authorization_signed_response_alg",
+                alg,
+                super::validate::SIGNING_ALGS,
+            )?;
         }
         if let Some(t) = &self.subject_type {
             one_of("subject_type", t, SUBJECT_TYPES)?;

@@ -174,6 +174,9 @@ pub struct UpdateArgs {
     /// The one algorithm accepted for the client's request objects (`none`: unsigned).
     #[arg(long, value_name = "ALG")]
     request_object_signing_alg: Option<String>,
+    /// Algorithm of JARM authorization responses (`response_mode=jwt`); default RS256.
+    #[arg(long, value_name = "ALG")]
+    authorization_signed_response_alg: Option<String>,
     /// `public` (default) or `pairwise`: a different `sub` per sector.
     #[arg(long, value_name = "TYPE")]
     subject_type: Option<String>,
@@ -224,6 +227,7 @@ impl UpdateArgs {
             jwks_uri: self.jwks_uri,
             token_endpoint_auth_signing_alg: self.token_endpoint_auth_signing_alg,
             request_object_signing_alg: self.request_object_signing_alg,
+            authorization_signed_response_alg: self.authorization_signed_response_alg,
             subject_type: self.subject_type,
             sector_identifier_uri: self.sector_identifier_uri,
         }
@@ -342,6 +346,9 @@ pub struct CreateArgs {
     /// The one algorithm accepted for the client's request objects (`none`: unsigned).
     #[arg(long, value_name = "ALG")]
     request_object_signing_alg: Option<String>,
+    /// Algorithm of JARM authorization responses (`response_mode=jwt`); default RS256.
+    #[arg(long, value_name = "ALG")]
+    authorization_signed_response_alg: Option<String>,
     /// `public` (default) or `pairwise`: a different `sub` per sector.
     #[arg(long, value_name = "TYPE")]
     subject_type: Option<String>,
@@ -405,6 +412,7 @@ impl From<CreateArgs> for NewClient {
                 jwks_uri: a.jwks_uri,
                 token_endpoint_auth_signing_alg: a.token_endpoint_auth_signing_alg,
                 request_object_signing_alg: a.request_object_signing_alg,
+                authorization_signed_response_alg: a.authorization_signed_response_alg,
                 subject_type: a.subject_type,
                 sector_identifier_uri: a.sector_identifier_uri,
                 ..ClientMetadata::default()
