@@ -7,7 +7,9 @@ mod service;
 mod subjects;
 pub(crate) mod validate;
 
-pub use metadata::{CLIENT_SIGNING_ALGS, ClientMetadata, SUBJECT_TYPES};
+pub use metadata::{
+    CLIENT_SIGNING_ALGS, ClientMetadata, ENCRYPTION_ALGS, ENCRYPTION_ENCS, SUBJECT_TYPES,
+};
 pub use model::{Client, NewClient};
 pub use role_claims::{ROLE_CLAIM_TARGETS, check_role_claims, default_role_claims};
 pub use service::Clients;

@@ -90,6 +90,14 @@ pub struct ClientPatch {
     pub token_endpoint_auth_signing_alg: Option<String>,
     /// The one algorithm of its request objects (`""`: any signed one).
     pub request_object_signing_alg: Option<String>,
+    /// Encrypt ID tokens with this key management algorithm (`""`: unencrypted).
+    pub id_token_encrypted_response_alg: Option<String>,
+    /// Their content encryption (`""`: A128CBC-HS256).
+    pub id_token_encrypted_response_enc: Option<String>,
+    /// Encrypt userinfo answers with this key management algorithm (`""`: unencrypted).
+    pub userinfo_encrypted_response_alg: Option<String>,
+    /// Their content encryption (`""`: A128CBC-HS256).
+    pub userinfo_encrypted_response_enc: Option<String>,
     /// The algorithm of JARM responses (`""`: RS256).
     pub authorization_signed_response_alg: Option<String>,
     /// `public` or `pairwise` (`""`: public).
@@ -140,6 +148,10 @@ impl ClientPatch {
             token_endpoint_auth_signing_alg,
             request_object_signing_alg,
             authorization_signed_response_alg,
+            id_token_encrypted_response_alg,
+            id_token_encrypted_response_enc,
+            userinfo_encrypted_response_alg,
+            userinfo_encrypted_response_enc,
             subject_type,
             sector_identifier_uri
         );
@@ -205,6 +217,10 @@ impl ClientPatch {
             token_endpoint_auth_signing_alg,
             request_object_signing_alg,
             authorization_signed_response_alg,
+            id_token_encrypted_response_alg,
+            id_token_encrypted_response_enc,
+            userinfo_encrypted_response_alg,
+            userinfo_encrypted_response_enc,
             subject_type,
             sector_identifier_uri
         );

@@ -10,6 +10,16 @@ use crate::{Error, Result};
 /// Algorithms a client may sign its JWTs (client assertions, request objects) with. HS256
 /// is only for `client_secret_jwt`, keyed with the client secret.
 pub const CLIENT_SIGNING_ALGS: &[&str] = &["RS256", "PS256", "ES256", "EdDSA", "HS256"];
+/// Key management algorithms Gatehouse encrypts ID tokens and userinfo with.
+pub const ENCRYPTION_ALGS: &[&str] = &[
+    "RSA-OAEP-256",
+    "RSA-OAEP",
+    "ECDH-ES",
+    "ECDH-ES+A128KW",
+    "ECDH-ES+A256KW",
+];
+/// Content encryption algorithms (A128CBC-HS256 is the registration default).
+pub const ENCRYPTION_ENCS: &[&str] = &["A128CBC-HS256", "A128GCM", "A256GCM"];
 /// Subject identifier types (OIDC Core 8).
 pub const SUBJECT_TYPES: &[&str] = &["public", "pairwise"];
 
@@ -40,6 +50,18 @@ pub struct ClientMetadata {
     /// unsigned ones); none: any signed one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_object_signing_alg: Option<String>,
+    /// Encrypt ID tokens to the client's key with this algorithm (signed, then encrypted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token_encrypted_response_alg: Option<String>,
+    /// The content encryption of encrypted ID tokens; none: A128CBC-HS256.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token_encrypted_response_enc: Option<String>,
+    /// Encrypt userinfo answers to the client's key with this algorithm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub userinfo_encrypted_response_alg: Option<String>,
+    /// The content encryption of encrypted userinfo answers; none: A128CBC-HS256.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub userinfo_encrypted_response_enc: Option<String>,
     /// The algorithm of JARM authorization responses (`response_mode=jwt`); none: RS256.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_signed_response_alg: Option<String>,
@@ -63,6 +85,22 @@ pub struct ClientMetadata {
 }
 
 impl ClientMetadata {
+    /// The `(alg, enc)` ID tokens are encrypted with, if the client asked for encryption.
+    pub fn id_token_encryption(&self) -> Option<(&str, &str)> {
+        encryption(
+            &self.id_token_encrypted_response_alg,
+            &self.id_token_encrypted_response_enc,
+        )
+    }
+
+    /// The `(alg, enc)` userinfo answers are encrypted with, if the client asked for it.
+    pub fn userinfo_encryption(&self) -> Option<(&str, &str)> {
+        encryption(
+            &self.userinfo_encrypted_response_alg,
+            &self.userinfo_encrypted_response_enc,
+        )
+    }
+
     /// The subject type, `public` when none was registered.
     pub fn subject_type(&self) -> &str {
         self.subject_type.as_deref().unwrap_or("public")
@@ -142,6 +180,20 @@ impl ClientMetadata {
                 super::validate::SIGNING_ALGS,
             )?;
         }
+        for (what, alg, enc) in [
+            (
+                "id_token_encrypted_response",
+                &self.id_token_encrypted_response_alg,
+                &self.id_token_encrypted_response_enc,
+            ),
+            (
+                "userinfo_encrypted_response",
+                &self.userinfo_encrypted_response_alg,
+                &self.userinfo_encrypted_response_enc,
+            ),
+        ] {
+            check_encryption(what, alg, enc, self.has_keys())?;
+        }
         if let Some(t) = &self.subject_type {
             one_of("subject_type", t, SUBJECT_TYPES)?;
         }
@@ -162,6 +214,52 @@ impl ClientMetadata {
             }
         }
         Ok(())
+    }
+}
+
+fn encryption<'a>(alg: &'a Option<String>, enc: &'a Option<String>) -> Option<(&'a str, &'a str)> {
+    let alg = alg.as_deref()?;
+    Some((alg, enc.as_deref().unwrap_or("A128CBC-HS256")))
+}
+
+/// An `…_alg`/`…_enc` pair (OIDC Dynamic Registration 2): `enc` only with `alg`, both
+/// ones Gatehouse encrypts with, and a key to encrypt to.
+fn check_encryption(
+    what: &'static str,
+    alg: &Option<String>,
+    enc: &Option<String>,
+    has_keys: bool,
+) -> Result<()> {
+    // The field names, for the error (the pair shares its prefix).
+    let (alg_field, enc_field) = match what {
+        "id_token_encrypted_response" => (
+            "id_token_encrypted_response_alg",
+            "id_token_encrypted_response_enc",
+        ),
+        _ => (
+            "userinfo_encrypted_response_alg",
+            "userinfo_encrypted_response_enc",
+        ),
+    };
+    match (alg, enc) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(Error::invalid(
+            enc_field,
+            format!("needs {alg_field} as well"),
+        )),
+        (Some(a), e) => {
+            one_of(alg_field, a, ENCRYPTION_ALGS)?;
+            if let Some(e) = e {
+                one_of(enc_field, e, ENCRYPTION_ENCS)?;
+            }
+            if !has_keys {
+                return Err(Error::invalid(
+                    alg_field,
+                    "encryption needs the client's public keys (jwks or jwks_uri)",
+                ));
+            }
+            Ok(())
+        }
     }
 }
 
@@ -243,6 +341,61 @@ mod tests {
             ..Default::default()
         };
         assert!(both.check("private_key_jwt").is_err());
+    }
+
+    #[test]
+    fn encryption_pairs_need_a_known_alg_and_keys() {
+        let keys = || ClientMetadata {
+            jwks_uri: Some("https://rp.example/jwks".into()),
+            ..Default::default()
+        };
+        let ok = ClientMetadata {
+            id_token_encrypted_response_alg: Some("RSA-OAEP-256".into()),
+            ..keys()
+        };
+        assert!(ok.check("client_secret_basic").is_ok());
+        assert_eq!(
+            ok.id_token_encryption(),
+            Some(("RSA-OAEP-256", "A128CBC-HS256"))
+        );
+        assert_eq!(ok.userinfo_encryption(), None);
+        for (bad, field) in [
+            (
+                ClientMetadata {
+                    id_token_encrypted_response_enc: Some("A128GCM".into()),
+                    ..keys()
+                },
+                "id_token_encrypted_response_enc",
+            ),
+            (
+                ClientMetadata {
+                    userinfo_encrypted_response_alg: Some("RSA1_5".into()),
+                    ..keys()
+                },
+                "userinfo_encrypted_response_alg",
+            ),
+            (
+                ClientMetadata {
+                    userinfo_encrypted_response_alg: Some("ECDH-ES".into()),
+                    userinfo_encrypted_response_enc: Some("A192GCM".into()),
+                    ..keys()
+                },
+                "userinfo_encrypted_response_enc",
+            ),
+            (
+                ClientMetadata {
+                    id_token_encrypted_response_alg: Some("RSA-OAEP-256".into()),
+                    ..Default::default()
+                },
+                "id_token_encrypted_response_alg",
+            ),
+        ] {
+            let err = bad.check("client_secret_basic").unwrap_err();
+            assert!(
+                matches!(&err, Error::Invalid { field: f, .. } if *f == field),
+                "{err}"
+            );
+        }
     }
 
     #[test]

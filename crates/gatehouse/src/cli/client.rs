@@ -174,6 +174,19 @@ pub struct UpdateArgs {
     /// The one algorithm accepted for the client's request objects (`none`: unsigned).
     #[arg(long, value_name = "ALG")]
     request_object_signing_alg: Option<String>,
+    /// Encrypt ID tokens to the client's key: RSA-OAEP-256, RSA-OAEP, ECDH-ES,
+    /// ECDH-ES+A128KW or ECDH-ES+A256KW (needs --jwks or --jwks-uri).
+    #[arg(long, value_name = "ALG")]
+    id_token_encrypted_response_alg: Option<String>,
+    /// Content encryption of encrypted ID tokens: A128CBC-HS256 (default), A128GCM, A256GCM.
+    #[arg(long, value_name = "ENC")]
+    id_token_encrypted_response_enc: Option<String>,
+    /// Encrypt userinfo answers to the client's key (algorithms as for ID tokens).
+    #[arg(long, value_name = "ALG")]
+    userinfo_encrypted_response_alg: Option<String>,
+    /// Content encryption of encrypted userinfo answers (default A128CBC-HS256).
+    #[arg(long, value_name = "ENC")]
+    userinfo_encrypted_response_enc: Option<String>,
     /// Algorithm of JARM authorization responses (`response_mode=jwt`); default RS256.
     #[arg(long, value_name = "ALG")]
     authorization_signed_response_alg: Option<String>,
@@ -228,6 +241,10 @@ impl UpdateArgs {
             token_endpoint_auth_signing_alg: self.token_endpoint_auth_signing_alg,
             request_object_signing_alg: self.request_object_signing_alg,
             authorization_signed_response_alg: self.authorization_signed_response_alg,
+            id_token_encrypted_response_alg: self.id_token_encrypted_response_alg,
+            id_token_encrypted_response_enc: self.id_token_encrypted_response_enc,
+            userinfo_encrypted_response_alg: self.userinfo_encrypted_response_alg,
+            userinfo_encrypted_response_enc: self.userinfo_encrypted_response_enc,
             subject_type: self.subject_type,
             sector_identifier_uri: self.sector_identifier_uri,
         }
@@ -346,6 +363,19 @@ pub struct CreateArgs {
     /// The one algorithm accepted for the client's request objects (`none`: unsigned).
     #[arg(long, value_name = "ALG")]
     request_object_signing_alg: Option<String>,
+    /// Encrypt ID tokens to the client's key: RSA-OAEP-256, RSA-OAEP, ECDH-ES,
+    /// ECDH-ES+A128KW or ECDH-ES+A256KW (needs --jwks or --jwks-uri).
+    #[arg(long, value_name = "ALG")]
+    id_token_encrypted_response_alg: Option<String>,
+    /// Content encryption of encrypted ID tokens: A128CBC-HS256 (default), A128GCM, A256GCM.
+    #[arg(long, value_name = "ENC")]
+    id_token_encrypted_response_enc: Option<String>,
+    /// Encrypt userinfo answers to the client's key (algorithms as for ID tokens).
+    #[arg(long, value_name = "ALG")]
+    userinfo_encrypted_response_alg: Option<String>,
+    /// Content encryption of encrypted userinfo answers (default A128CBC-HS256).
+    #[arg(long, value_name = "ENC")]
+    userinfo_encrypted_response_enc: Option<String>,
     /// Algorithm of JARM authorization responses (`response_mode=jwt`); default RS256.
     #[arg(long, value_name = "ALG")]
     authorization_signed_response_alg: Option<String>,
@@ -413,6 +443,10 @@ impl From<CreateArgs> for NewClient {
                 token_endpoint_auth_signing_alg: a.token_endpoint_auth_signing_alg,
                 request_object_signing_alg: a.request_object_signing_alg,
                 authorization_signed_response_alg: a.authorization_signed_response_alg,
+                id_token_encrypted_response_alg: a.id_token_encrypted_response_alg,
+                id_token_encrypted_response_enc: a.id_token_encrypted_response_enc,
+                userinfo_encrypted_response_alg: a.userinfo_encrypted_response_alg,
+                userinfo_encrypted_response_enc: a.userinfo_encrypted_response_enc,
                 subject_type: a.subject_type,
                 sector_identifier_uri: a.sector_identifier_uri,
                 ..ClientMetadata::default()
