@@ -8,7 +8,8 @@ mod subjects;
 pub(crate) mod validate;
 
 pub use metadata::{
-    CLIENT_SIGNING_ALGS, ClientMetadata, ENCRYPTION_ALGS, ENCRYPTION_ENCS, SUBJECT_TYPES,
+    CLIENT_SIGNING_ALGS, ClientMetadata, ENCRYPTION_ALGS, ENCRYPTION_ENCS, FAPI2,
+    FAPI2_SIGNING_ALGS, PROFILES, SUBJECT_TYPES,
 };
 pub use model::{Client, NewClient};
 pub use role_claims::{ROLE_CLAIM_TARGETS, check_role_claims, default_role_claims};

@@ -1,5 +1,7 @@
 //! HTTP handlers of the authorization endpoint.
 
+use std::time::Duration;
+
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::authorization::{ParkingFull, PendingRequest};
@@ -12,6 +14,9 @@ use super::request::{Rejection, validate};
 use super::respond;
 use crate::error::{ErrorCode, OAuthError};
 use crate::{Provider, paths};
+
+/// The longest an authorization code of a FAPI 2.0 client lives.
+const FAPI2_CODE_LIFETIME: Duration = Duration::from_secs(60);
 
 /// `GET /authorize`
 pub async fn get(provider: web::Data<Provider>, req: HttpRequest) -> HttpResponse {
@@ -143,23 +148,32 @@ async fn proceed(
                 }
             }
             let amr: Vec<String> = serde_json::from_value(session.amr.clone()).unwrap_or_default();
+            // FAPI 2.0 (5.3.2.1): codes live at most 60 seconds.
+            let cap = match provider.clients.find(&pending.client_id).await {
+                Ok(Some(c)) if c.metadata.is_fapi2() => FAPI2_CODE_LIFETIME,
+                Ok(_) => Duration::MAX,
+                Err(e) => return server_error(provider, e.into()),
+            };
             let issued = provider
                 .codes
-                .issue(NewCode {
-                    client_id: pending.client_id.clone(),
-                    user_id: user.id.clone(),
-                    session_id: Some(session.id.clone()),
-                    redirect_uri: pending.redirect_uri.clone(),
-                    scope: pending.scopes.join(" "),
-                    nonce: pending.nonce.clone(),
-                    code_challenge: pending.code_challenge.clone(),
-                    code_challenge_method: pending.code_challenge_method.clone(),
-                    claims: pending.claims.clone(),
-                    auth_time: session.auth_time,
-                    acr: session.acr.clone(),
-                    amr,
-                    resources: pending.resources.clone(),
-                })
+                .issue_within(
+                    NewCode {
+                        client_id: pending.client_id.clone(),
+                        user_id: user.id.clone(),
+                        session_id: Some(session.id.clone()),
+                        redirect_uri: pending.redirect_uri.clone(),
+                        scope: pending.scopes.join(" "),
+                        nonce: pending.nonce.clone(),
+                        code_challenge: pending.code_challenge.clone(),
+                        code_challenge_method: pending.code_challenge_method.clone(),
+                        claims: pending.claims.clone(),
+                        auth_time: session.auth_time,
+                        acr: session.acr.clone(),
+                        amr,
+                        resources: pending.resources.clone(),
+                    },
+                    cap,
+                )
                 .await;
             match issued {
                 Ok(code) => {

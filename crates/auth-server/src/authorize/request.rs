@@ -82,7 +82,8 @@ pub async fn validate(provider: &Provider, raw: &[u8]) -> Result<PendingRequest,
         return pushed(provider, &client, uri).await;
     }
     let require_pushed = provider.settings.require_pushed_authorization_requests
-        || client.require_pushed_authorization_requests;
+        || client.require_pushed_authorization_requests
+        || client.metadata.is_fapi2();
     validated(provider, &client, &params, &repeated, require_pushed)
 }
 
@@ -327,9 +328,9 @@ fn pkce(client: &Client, params: &Params) -> Result<(Option<String>, Option<Stri
         params.get("code_challenge_method"),
     ) {
         (None, Some(_)) => Err(bad("code_challenge_method without code_challenge")),
-        (None, None) if client.public || client.require_pkce => Err(bad(
-            "PKCE is required: send code_challenge with code_challenge_method=S256",
-        )),
+        (None, None) if client.public || client.require_pkce || client.metadata.is_fapi2() => Err(
+            bad("PKCE is required: send code_challenge with code_challenge_method=S256"),
+        ),
         (None, None) => Ok((None, None)),
         (Some(_), None | Some("plain")) => Err(bad(
             "code_challenge_method must be S256 (plain is not accepted)",

@@ -66,7 +66,7 @@ pub async fn deliver(
 
 /// The response parameters as a JWT (JARM 2.1): `iss`, `aud`, `exp`, `iat` and the
 /// parameters, signed with the client's `authorization_signed_response_alg` (RS256 when it
-/// registered none).
+/// registered none; PS256 under FAPI 2.0).
 async fn jarm(
     provider: &Provider,
     client_id: &str,
@@ -77,7 +77,7 @@ async fn jarm(
         .metadata
         .authorization_signed_response_alg
         .as_deref()
-        .unwrap_or("RS256");
+        .unwrap_or(client.metadata.default_signing_alg());
     let now = time::OffsetDateTime::now_utc();
     let mut c: Map<String, Value> = params
         .iter()

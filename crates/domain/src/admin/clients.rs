@@ -100,6 +100,8 @@ pub struct ClientPatch {
     pub userinfo_encrypted_response_enc: Option<String>,
     /// The algorithm of JARM responses (`""`: RS256).
     pub authorization_signed_response_alg: Option<String>,
+    /// `fapi2`: held to the FAPI 2.0 Security Profile (`""`: none).
+    pub profile: Option<String>,
     /// `public` or `pairwise` (`""`: public).
     pub subject_type: Option<String>,
     /// The pairwise sector's redirect URI list (`""` clears).
@@ -152,6 +154,7 @@ impl ClientPatch {
             id_token_encrypted_response_enc,
             userinfo_encrypted_response_alg,
             userinfo_encrypted_response_enc,
+            profile,
             subject_type,
             sector_identifier_uri
         );
@@ -221,6 +224,7 @@ impl ClientPatch {
             id_token_encrypted_response_enc,
             userinfo_encrypted_response_alg,
             userinfo_encrypted_response_enc,
+            profile,
             subject_type,
             sector_identifier_uri
         );

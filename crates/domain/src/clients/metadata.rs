@@ -20,6 +20,12 @@ pub const ENCRYPTION_ALGS: &[&str] = &[
 ];
 /// Content encryption algorithms (A128CBC-HS256 is the registration default).
 pub const ENCRYPTION_ENCS: &[&str] = &["A128CBC-HS256", "A128GCM", "A256GCM"];
+/// Security profiles a client may be held to.
+pub const PROFILES: &[&str] = &[FAPI2];
+/// The FAPI 2.0 Security Profile.
+pub const FAPI2: &str = "fapi2";
+/// The only signing algorithms FAPI 2.0 allows (Security Profile 5.4).
+pub const FAPI2_SIGNING_ALGS: &[&str] = &["PS256", "ES256", "EdDSA"];
 /// Subject identifier types (OIDC Core 8).
 pub const SUBJECT_TYPES: &[&str] = &["public", "pairwise"];
 
@@ -65,6 +71,10 @@ pub struct ClientMetadata {
     /// The algorithm of JARM authorization responses (`response_mode=jwt`); none: RS256.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_signed_response_alg: Option<String>,
+    /// A security profile the client is held to: `fapi2` (FAPI 2.0 Security Profile:
+    /// pushed requests, PKCE, private_key_jwt, sender-constrained tokens, PS256/ES256/EdDSA).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     /// `public` (default: the same `sub` for every client) or `pairwise` (a `sub` per
     /// sector).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,6 +95,17 @@ pub struct ClientMetadata {
 }
 
 impl ClientMetadata {
+    /// Whether the client is held to the FAPI 2.0 Security Profile.
+    pub fn is_fapi2(&self) -> bool {
+        self.profile.as_deref() == Some(FAPI2)
+    }
+
+    /// The signing algorithm used when the client registered none: PS256 under FAPI 2.0
+    /// (which forbids RS256), RS256 otherwise.
+    pub fn default_signing_alg(&self) -> &'static str {
+        if self.is_fapi2() { "PS256" } else { "RS256" }
+    }
+
     /// The `(alg, enc)` ID tokens are encrypted with, if the client asked for encryption.
     pub fn id_token_encryption(&self) -> Option<(&str, &str)> {
         encryption(
@@ -168,6 +189,26 @@ impl ClientMetadata {
                 ));
             }
         }
+        if self.is_fapi2() {
+            for (field, alg) in [
+                (
+                    "token_endpoint_auth_signing_alg",
+                    &self.token_endpoint_auth_signing_alg,
+                ),
+                (
+                    "request_object_signing_alg",
+                    &self.request_object_signing_alg,
+                ),
+                (
+                    "authorization_signed_response_alg",
+                    &self.authorization_signed_response_alg,
+                ),
+            ] {
+                if let Some(alg) = alg {
+                    one_of(field, alg, FAPI2_SIGNING_ALGS)?;
+                }
+            }
+        }
         if let Some(alg) = &self.request_object_signing_alg
             && alg != "none"
         {
@@ -193,6 +234,15 @@ impl ClientMetadata {
             ),
         ] {
             check_encryption(what, alg, enc, self.has_keys())?;
+        }
+        if let Some(p) = &self.profile {
+            one_of("profile", p, PROFILES)?;
+            if auth_method != "private_key_jwt" {
+                return Err(Error::invalid(
+                    "token_endpoint_auth_method",
+                    "the fapi2 profile needs private_key_jwt (a confidential client with keys)",
+                ));
+            }
         }
         if let Some(t) = &self.subject_type {
             one_of("subject_type", t, SUBJECT_TYPES)?;

@@ -170,9 +170,20 @@ pub(crate) fn check(new: &NewClient) -> Result<Checked> {
             ));
         }
     }
+    let fapi2 = new.metadata.is_fapi2();
     let alg = |field: &'static str, v: &Option<String>| -> Result<String> {
-        let v = v.clone().unwrap_or_else(|| "RS256".to_owned());
-        one_of(field, &v, SIGNING_ALGS)?;
+        let v = v
+            .clone()
+            .unwrap_or_else(|| new.metadata.default_signing_alg().to_owned());
+        one_of(
+            field,
+            &v,
+            if fapi2 {
+                super::metadata::FAPI2_SIGNING_ALGS
+            } else {
+                SIGNING_ALGS
+            },
+        )?;
         Ok(v)
     };
     let access_token_format = new
@@ -386,6 +397,65 @@ mod tests {
             ("RS256", "jwt")
         );
         assert!(c.scopes.contains(&"openid".to_owned()));
+    }
+
+    #[test]
+    fn a_fapi2_client_uses_private_key_jwt_and_fapi_algorithms() {
+        let fapi = || NewClient {
+            token_endpoint_auth_method: Some("private_key_jwt".into()),
+            metadata: crate::clients::ClientMetadata {
+                profile: Some("fapi2".into()),
+                jwks_uri: Some("https://rp.example/jwks".into()),
+                ..Default::default()
+            },
+            ..web()
+        };
+        let c = check(&fapi()).unwrap();
+        assert_eq!(
+            (c.id_token_alg.as_str(), c.access_token_alg.as_str()),
+            ("PS256", "PS256"),
+            "FAPI forbids RS256: PS256 is the default"
+        );
+        let rs256 = NewClient {
+            id_token_signed_response_alg: Some("RS256".into()),
+            ..fapi()
+        };
+        assert!(matches!(
+            check(&rs256),
+            Err(Error::Invalid {
+                field: "id_token_signed_response_alg",
+                ..
+            })
+        ));
+        let secret = NewClient {
+            token_endpoint_auth_method: None,
+            ..fapi()
+        };
+        assert!(matches!(
+            check(&secret),
+            Err(Error::Invalid {
+                field: "token_endpoint_auth_method",
+                ..
+            })
+        ));
+        let mut assertion_rs256 = fapi();
+        assertion_rs256.metadata.token_endpoint_auth_signing_alg = Some("RS256".into());
+        assert!(matches!(
+            check(&assertion_rs256),
+            Err(Error::Invalid {
+                field: "token_endpoint_auth_signing_alg",
+                ..
+            })
+        ));
+        let mut unknown = fapi();
+        unknown.metadata.profile = Some("fapi1".into());
+        assert!(matches!(
+            check(&unknown),
+            Err(Error::Invalid {
+                field: "profile",
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -88,6 +88,13 @@ impl Codes {
 
     /// Stores a new code and returns it (the only time it exists in clear).
     pub async fn issue(&self, new: NewCode) -> Result<String> {
+        self.issue_within(new, self.ttl).await
+    }
+
+    /// [`Codes::issue`], the code living at most `cap` (FAPI 2.0 clients: 60 s whatever
+    /// the configured lifetime).
+    pub async fn issue_within(&self, new: NewCode, cap: Duration) -> Result<String> {
+        let ttl = self.ttl.min(cap);
         let code = random::token::<32>();
         let at = now();
         authorization_code::ActiveModel {
@@ -106,7 +113,7 @@ impl Codes {
             amr: Set(new.amr.into()),
             resources: Set(crate::grants::resources_column(&new.resources)),
             created_at: Set(at),
-            expires_at: Set(at + self.ttl),
+            expires_at: Set(at + ttl),
             redeemed_at: Set(None),
         }
         .insert(&self.db)

@@ -190,6 +190,10 @@ pub struct UpdateArgs {
     /// Algorithm of JARM authorization responses (`response_mode=jwt`); default RS256.
     #[arg(long, value_name = "ALG")]
     authorization_signed_response_alg: Option<String>,
+    /// `fapi2`: hold the client to the FAPI 2.0 Security Profile (pushed requests, PKCE,
+    /// private_key_jwt, DPoP-bound tokens, PS256/ES256/EdDSA, 60 s codes).
+    #[arg(long, value_name = "PROFILE")]
+    profile: Option<String>,
     /// `public` (default) or `pairwise`: a different `sub` per sector.
     #[arg(long, value_name = "TYPE")]
     subject_type: Option<String>,
@@ -245,6 +249,7 @@ impl UpdateArgs {
             id_token_encrypted_response_enc: self.id_token_encrypted_response_enc,
             userinfo_encrypted_response_alg: self.userinfo_encrypted_response_alg,
             userinfo_encrypted_response_enc: self.userinfo_encrypted_response_enc,
+            profile: self.profile,
             subject_type: self.subject_type,
             sector_identifier_uri: self.sector_identifier_uri,
         }
@@ -379,6 +384,10 @@ pub struct CreateArgs {
     /// Algorithm of JARM authorization responses (`response_mode=jwt`); default RS256.
     #[arg(long, value_name = "ALG")]
     authorization_signed_response_alg: Option<String>,
+    /// `fapi2`: hold the client to the FAPI 2.0 Security Profile (pushed requests, PKCE,
+    /// private_key_jwt, DPoP-bound tokens, PS256/ES256/EdDSA, 60 s codes).
+    #[arg(long, value_name = "PROFILE")]
+    profile: Option<String>,
     /// `public` (default) or `pairwise`: a different `sub` per sector.
     #[arg(long, value_name = "TYPE")]
     subject_type: Option<String>,
@@ -447,6 +456,7 @@ impl From<CreateArgs> for NewClient {
                 id_token_encrypted_response_enc: a.id_token_encrypted_response_enc,
                 userinfo_encrypted_response_alg: a.userinfo_encrypted_response_alg,
                 userinfo_encrypted_response_enc: a.userinfo_encrypted_response_enc,
+                profile: a.profile,
                 subject_type: a.subject_type,
                 sector_identifier_uri: a.sector_identifier_uri,
                 ..ClientMetadata::default()
