@@ -375,6 +375,43 @@ async fn logout(chrome: &Chrome, server: &TestServer) {
     );
 }
 
+/// Front-channel logout (OIDC Front-Channel Logout 1.0) with the application on another
+/// origin: the signed-out page frames the application's logout page, under the page's CSP,
+/// with `iss` and `sid`, then goes on to the post-logout redirect URI.
+async fn frontchannel_logout(chrome: &Chrome, server: &TestServer) {
+    let email = "rp-frontchannel@example.com";
+    let user_id = server.user(email, PASSWORD).await;
+    let app = app(server, |c| {
+        c.frontchannel_logout_uri = Some(rp().url("/fcl"));
+        c.frontchannel_logout_session_required = true;
+    })
+    .await;
+    consented(server, &user_id, &app).await;
+    start(chrome, server, &app, "fcl-sign-in", &[]).await;
+    password(chrome, email).await;
+    let tokens = lands(server, &app, "fcl-sign-in").await;
+    let id_token = tokens["id_token"].as_str().unwrap();
+    let payload = id_token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+            .unwrap(),
+    )
+    .unwrap();
+    let sid = claims["sid"].as_str().expect("sid in the ID token");
+
+    let mut url = url::Url::parse(&server.url("/end_session")).unwrap();
+    url.query_pairs_mut()
+        .append_pair("id_token_hint", id_token)
+        .append_pair("post_logout_redirect_uri", &rp().url("/logged-out"))
+        .append_pair("state", &app.state("fcl"));
+    chrome.goto(&rp().start_url(url.as_str())).await;
+    let frame = rp().wait_for_param("/fcl", "sid", sid).await;
+    assert_eq!(frame.get("iss"), Some(server.base.as_str()), "{frame:?}");
+    assert_eq!(frame.method, "GET");
+    // The page goes on once the frames loaded.
+    rp().wait_for("/logged-out", &app.state("fcl")).await;
+}
+
 /// "Create an account" on the application's sign-in page: the request travels through
 /// registration and the mailed verification, which leads back to signing in to it.
 async fn register_from_the_application(chrome: &Chrome, server: &TestServer) {
@@ -538,7 +575,7 @@ harness::shared_server_tests! {
                 $case(&chrome, server).await;
             )*};
         }
-        cases!(denied_consent, totp_second_step, passkey_sign_in, email_code, form_post, prompt_none, logout, register_from_the_application, reset_from_the_application);
+        cases!(denied_consent, totp_second_step, passkey_sign_in, email_code, form_post, prompt_none, logout, frontchannel_logout, register_from_the_application, reset_from_the_application);
         chrome.quit().await;
     }
 

@@ -1,6 +1,7 @@
 //! A tiny relying party on its own origin (`http://127.0.0.1:PORT`, while the issuer is
 //! `http://localhost:PORT`): it records every callback (the query of a GET, the body of a
-//! `form_post`) and every visit of its home page (`/home`, a client's `client_uri`), shows a
+//! `form_post`), every visit of its home page (`/home`, a client's `client_uri`) and of its
+//! front-channel logout page (`/fcl`), shows a
 //! page, and redirects to a URL it is given (so that a flow starts
 //! from the application's origin, as it does for a real user).
 //!
@@ -16,7 +17,7 @@ use std::time::Duration;
 pub struct Callback {
     /// `GET` or `POST`.
     pub method: String,
-    /// The path without the query (`/cb`, `/logged-out`, `/home`).
+    /// The path without the query (`/cb`, `/logged-out`, `/home`, `/fcl`).
     pub path: String,
     /// The query's (GET) or form body's (POST) parameters.
     pub params: Vec<(String, String)>,
@@ -81,26 +82,36 @@ impl RpServer {
 
     /// Waits (up to 30 s) for a callback at `path` carrying `state`, and returns it.
     pub async fn wait_for(&self, path: &str, state: &str) -> Callback {
+        self.wait_for_param(path, "state", state).await
+    }
+
+    /// Waits (up to 30 s) for a request to `path` whose parameter `name` is `value` (a
+    /// front-channel logout frame carries `sid`, not `state`), and returns it.
+    pub async fn wait_for_param(&self, path: &str, name: &str, value: &str) -> Callback {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
             let arrived = self.arrived.notified();
-            if let Some(c) = self.find(path, state) {
+            if let Some(c) = self.find_param(path, name, value) {
                 return c;
             }
             if tokio::time::timeout_at(deadline, arrived).await.is_err() {
                 let seen = self.seen.lock().expect("RP log").clone();
-                panic!("the RP got no {path} with state {state:?}; it got {seen:#?}");
+                panic!("the RP got no {path} with {name}={value:?}; it got {seen:#?}");
             }
         }
     }
 
     /// The callback at `path` with `state`, if it arrived.
     pub fn find(&self, path: &str, state: &str) -> Option<Callback> {
+        self.find_param(path, "state", state)
+    }
+
+    fn find_param(&self, path: &str, name: &str, value: &str) -> Option<Callback> {
         self.seen
             .lock()
             .expect("RP log")
             .iter()
-            .find(|c| c.path == path && c.get("state") == Some(state))
+            .find(|c| c.path == path && c.get(name) == Some(value))
             .cloned()
     }
 
@@ -145,7 +156,7 @@ impl RpServer {
                     "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
                 )
             }
-            ("GET", "/cb" | "/logged-out" | "/home") | ("POST", "/cb") => {
+            ("GET", "/cb" | "/logged-out" | "/home" | "/fcl") | ("POST", "/cb") => {
                 let params = if method == "POST" {
                     parse(&String::from_utf8_lossy(&body))
                 } else {
