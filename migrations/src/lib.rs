@@ -26,6 +26,7 @@ mod m20261205_400001_scim;
 mod m20261206_100001_logout_channels;
 mod m20261206_800001_device_authorizations;
 mod m20261207_500001_pushed_authorization;
+mod m20261208_600001_dpop;
 mod sqlite_rebuild;
 
 /// The ordered list of Gatehouse migrations.
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_100001_logout_channels::Migration),
             Box::new(m20261206_800001_device_authorizations::Migration),
             Box::new(m20261207_500001_pushed_authorization::Migration),
+            Box::new(m20261208_600001_dpop::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ pub mod client_auth;
 pub mod cors;
 pub mod device;
 pub mod discovery;
+pub mod dpop;
 pub mod end_session;
 pub mod error;
 pub mod id_token_hint;

@@ -81,6 +81,8 @@ pub struct ClientPatch {
     pub allow_guests: Option<bool>,
     /// Only pushed authorization requests (RFC 9126) accepted.
     pub require_pushed_authorization_requests: Option<bool>,
+    /// Access tokens must be DPoP-bound (RFC 9449).
+    pub dpop_bound_access_tokens: Option<bool>,
 }
 
 impl ClientPatch {
@@ -119,7 +121,8 @@ impl ClientPatch {
             allow_impersonation,
             role_claims,
             allow_guests,
-            require_pushed_authorization_requests
+            require_pushed_authorization_requests,
+            dpop_bound_access_tokens
         );
         set
     }
@@ -153,7 +156,8 @@ impl ClientPatch {
             allow_guests,
             backchannel_logout_session_required,
             frontchannel_logout_session_required,
-            require_pushed_authorization_requests
+            require_pushed_authorization_requests,
+            dpop_bound_access_tokens
         );
         set_some!(
             token_endpoint_auth_method,

@@ -71,6 +71,8 @@ pub struct NewClient {
     pub allow_guests: bool,
     /// The authorization endpoint accepts only requests it pushed first (RFC 9126).
     pub require_pushed_authorization_requests: bool,
+    /// Access tokens must be DPoP-bound: token requests without a DPoP proof are refused.
+    pub dpop_bound_access_tokens: bool,
 }
 
 /// A registered client with its lists decoded. Never carries the secret.
@@ -136,6 +138,8 @@ pub struct Client {
     pub allow_guests: bool,
     /// The authorization endpoint accepts only requests it pushed first (RFC 9126).
     pub require_pushed_authorization_requests: bool,
+    /// Access tokens must be DPoP-bound: token requests without a DPoP proof are refused.
+    pub dpop_bound_access_tokens: bool,
     /// A disabled client is refused everywhere, as if unknown.
     pub enabled: bool,
     /// Until when the secret before the last rotation still works.
@@ -190,6 +194,7 @@ impl Client {
             role_claims: Some(self.role_claims.clone()),
             allow_guests: self.allow_guests,
             require_pushed_authorization_requests: self.require_pushed_authorization_requests,
+            dpop_bound_access_tokens: self.dpop_bound_access_tokens,
         }
     }
 
@@ -233,6 +238,7 @@ impl TryFrom<client::Model> for Client {
             allow_impersonation: m.allow_impersonation,
             allow_guests: m.allow_guests,
             require_pushed_authorization_requests: m.require_pushed_authorization_requests,
+            dpop_bound_access_tokens: m.dpop_bound_access_tokens,
             role_claims: match m.role_claims {
                 Some(v) => list(v)?,
                 None => super::default_role_claims(),

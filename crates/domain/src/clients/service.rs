@@ -124,6 +124,7 @@ impl Clients {
             allow_impersonation: Set(new.allow_impersonation),
             allow_guests: Set(new.allow_guests),
             require_pushed_authorization_requests: Set(new.require_pushed_authorization_requests),
+            dpop_bound_access_tokens: Set(new.dpop_bound_access_tokens),
             enabled: Set(true),
             previous_secret_hash: Set(None),
             previous_secret_expires_at: Set(None),
@@ -269,6 +270,10 @@ impl Clients {
             .col_expr(
                 client::Column::RequirePushedAuthorizationRequests,
                 Expr::value(new.require_pushed_authorization_requests),
+            )
+            .col_expr(
+                client::Column::DpopBoundAccessTokens,
+                Expr::value(new.dpop_bound_access_tokens),
             )
             .col_expr(client::Column::RoleClaims, Expr::value(role_claims))
             .filter(client::Column::Id.eq(client_id));

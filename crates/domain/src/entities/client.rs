@@ -57,6 +57,8 @@ pub struct Model {
     pub allow_guests: bool,
     /// `/authorize` accepts only pushed requests (RFC 9126).
     pub require_pushed_authorization_requests: bool,
+    /// Access tokens must be DPoP-bound (RFC 9449 5.2).
+    pub dpop_bound_access_tokens: bool,
     /// A disabled client is refused everywhere, as if unknown, and keeps its settings.
     pub enabled: bool,
     /// Keyed hash of the secret before the last rotation, accepted until it expires.
