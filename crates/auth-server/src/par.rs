@@ -58,11 +58,11 @@ async fn handle(
             "request_uri cannot be pushed (RFC 9126 2.1)",
         ));
     }
-    let mut pending = crate::authorize::validate_pushed(provider, &client, &params)?;
     // RFC 9449 10.1: a proof at PAR binds the code as `dpop_jkt` does; both must agree.
     let proven = crate::dpop::verify(provider, req, crate::paths::PAR, None)
         .await
         .map_err(crate::dpop::Refusal::into_oauth)?;
+    let mut pending = crate::authorize::validate_pushed(provider, &client, &params)?;
     if let Some(jkt) = proven {
         if pending.dpop_jkt.as_ref().is_some_and(|asked| *asked != jkt) {
             return Err(OAuthError::new(
