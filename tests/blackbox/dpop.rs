@@ -6,7 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use harness::rp::{Browser, Landing};
 use harness::{REDIRECT_URI, TestServer};
-use josekit::jwk::Jwk;
+use josekit::jwk::{Jwk, KeyPair as _};
 use josekit::jws::{self, JwsHeader};
 use josekit::jwt::JwtPayload;
 use openidconnect::PkceCodeChallenge;

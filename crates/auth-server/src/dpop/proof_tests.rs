@@ -2,9 +2,11 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use josekit::jwk::KeyPair as _;
 use josekit::jws::{self, JwsHeader};
 use josekit::jwt::JwtPayload;
 use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
 
 use super::*;
 
