@@ -316,7 +316,7 @@ harness::shared_server_tests! {
         let claims = |iat: i64| json!({ "jti": domain::random::token::<16>(), "htm": "POST", "htu": url, "iat": iat });
         let enc = |v: &Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap());
         let unsigned = format!("{}.{}.", enc(&json!({ "typ": "dpop+jwt", "alg": "none", "jwk": key.public })), enc(&claims(now())));
-        let hs_key = Jwk::from_bytes(br#"{"kty":"oct","k":"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"}"#).unwrap();
+        let hs_key = Jwk::from_bytes(br#"{"kty":"oct","k":"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0ISE"}"#).unwrap();
         let mut hs_header = JwsHeader::new();
         hs_header.set_token_type("dpop+jwt");
         hs_header.set_claim("jwk", Some(json!({ "kty": "oct" }))).unwrap();

@@ -100,7 +100,7 @@ fn fapi2_bad_typ_alg_and_jwk_are_refused() {
     let unsigned = format!("{}.{}.", enc(&header), enc(&claims(NOW)));
     assert!(refused(&unsigned).contains("alg"));
     // HS256 with a symmetric key in the header.
-    let hs_key = Jwk::from_bytes(br#"{"kty":"oct","k":"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"}"#).unwrap();
+    let hs_key = Jwk::from_bytes(br#"{"kty":"oct","k":"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0ISE"}"#).unwrap();
     let mut h = JwsHeader::new();
     h.set_token_type("dpop+jwt");
     h.set_claim("jwk", Some(json!({"kty": "oct"}))).unwrap();
