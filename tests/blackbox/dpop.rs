@@ -170,6 +170,10 @@ async fn userinfo(server: &TestServer, authorization: &str, proof: Option<&str>)
     answer(req.send().await.unwrap()).await
 }
 
+fn borrowed<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    form.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
 async fn user(server: &TestServer, name: &str) -> String {
     let email = format!("{name}@dpop.example");
     server.user(&email, PASSWORD).await;
@@ -178,7 +182,7 @@ async fn user(server: &TestServer, name: &str) -> String {
 
 /// Signs `email` in through `/authorize` with PKCE and `extra` parameters; returns the
 /// code and the verifier.
-async fn code(server: &TestServer, app: &App, email: &str, extra: &[(&str, &str)]) -> (String, String) {
+async fn authorize_code(server: &TestServer, app: &App, email: &str, extra: &[(&str, &str)]) -> (String, String) {
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
     url.query_pairs_mut()
@@ -235,7 +239,7 @@ harness::shared_server_tests! {
         let email = user(server, "flow").await;
         let app = app(server, |_| {}).await;
         let key = Key::new();
-        let (code, verifier) = code(server, &app, &email, &[]).await;
+        let (code, verifier) = authorize_code(server, &app, &email, &[]).await;
         let token_url = server.url("/token");
         let a = redeem(server, &app, &code, &verifier, Some(&key.proof("POST", &token_url, None, None))).await;
         assert_eq!(a.status, 200, "{}", a.body);
@@ -299,7 +303,7 @@ harness::shared_server_tests! {
         let email = user(server, "opaque").await;
         let app = app(server, |c| c.access_token_format = Some("opaque".into())).await;
         let key = Key::new();
-        let (code, verifier) = code(server, &app, &email, &[]).await;
+        let (code, verifier) = authorize_code(server, &app, &email, &[]).await;
         let a = redeem(server, &app, &code, &verifier, Some(&key.proof("POST", &server.url("/token"), None, None))).await;
         assert_eq!((a.status, a.body["token_type"].as_str()), (200, Some("DPoP")), "{}", a.body);
         let access = a.body["access_token"].as_str().unwrap().to_owned();
@@ -390,6 +394,7 @@ harness::shared_server_tests! {
         let (key, other) = (Key::new(), Key::new());
         let par_url = server.url("/par");
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let verifier = verifier.secret().to_owned();
         let form = |extra: Option<(&'static str, String)>| {
             let mut f = vec![
                 ("response_type", "code".to_owned()),
@@ -402,7 +407,6 @@ harness::shared_server_tests! {
             f.extend(extra);
             f
         };
-        let borrowed = |f: &[(&'static str, String)]| f.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>();
         // dpop_jkt of one key with a proof of another: refused.
         let mismatched = form(Some(("dpop_jkt", key.jkt())));
         let a = post(server, "/par", &app, &borrowed(&mismatched), Some(&other.proof("POST", &par_url, None, None))).await;
@@ -434,14 +438,14 @@ harness::shared_server_tests! {
         let email = user(server, "authorize").await;
         let app = app(server, |_| {}).await;
         let (key, other) = (Key::new(), Key::new());
-        let (code, verifier) = code(server, &app, &email, &[("dpop_jkt", &key.jkt())]).await;
+        let (code, verifier) = authorize_code(server, &app, &email, &[("dpop_jkt", &key.jkt())]).await;
         let token_url = server.url("/token");
         let a = redeem(server, &app, &code, &verifier, Some(&other.proof("POST", &token_url, None, None))).await;
         assert_eq!(a.error(), (400, Some("invalid_grant")), "{}", a.body);
         let a = redeem(server, &app, &code, &verifier, Some(&key.proof("POST", &token_url, None, None))).await;
         assert_eq!((a.status, a.body["token_type"].as_str()), (200, Some("DPoP")), "{}", a.body);
         // A code not bound at authorization takes the key of the proof at the token endpoint.
-        let (code, verifier) = code(server, &app, &email, &[]).await;
+        let (code, verifier) = authorize_code(server, &app, &email, &[]).await;
         let a = redeem(server, &app, &code, &verifier, Some(&other.proof("POST", &token_url, None, None))).await;
         assert_eq!(claims_of(a.body["access_token"].as_str().unwrap())["cnf"]["jkt"], other.jkt(), "{}", a.body);
     }
@@ -452,7 +456,7 @@ harness::shared_server_tests! {
         assert!(app.secret.is_none());
         let (key, other) = (Key::new(), Key::new());
         let token_url = server.url("/token");
-        let (code, verifier) = code(server, &app, &email, &[]).await;
+        let (code, verifier) = authorize_code(server, &app, &email, &[]).await;
         let a = redeem(server, &app, &code, &verifier, Some(&key.proof("POST", &token_url, None, None))).await;
         assert_eq!(a.status, 200, "{}", a.body);
         let refresh_token = a.body["refresh_token"].as_str().expect("offline_access gives a refresh token").to_owned();
@@ -499,7 +503,7 @@ mod nonce {
             let app = app(server, |_| {}).await;
             let key = Key::new();
             let token_url = server.url("/token");
-            let (code, verifier) = code(server, &app, &email, &[]).await;
+            let (code, verifier) = authorize_code(server, &app, &email, &[]).await;
             let a = redeem(server, &app, &code, &verifier, Some(&key.proof("POST", &token_url, None, None))).await;
             assert_eq!(a.error(), (400, Some("use_dpop_nonce")), "{}", a.body);
             let nonce = a.header("dpop-nonce").expect("DPoP-Nonce with use_dpop_nonce").to_owned();
