@@ -182,7 +182,12 @@ async fn user(server: &TestServer, name: &str) -> String {
 
 /// Signs `email` in through `/authorize` with PKCE and `extra` parameters; returns the
 /// code and the verifier.
-async fn authorize_code(server: &TestServer, app: &App, email: &str, extra: &[(&str, &str)]) -> (String, String) {
+async fn authorize_code(
+    server: &TestServer,
+    app: &App,
+    email: &str,
+    extra: &[(&str, &str)],
+) -> (String, String) {
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
     url.query_pairs_mut()
@@ -194,13 +199,23 @@ async fn authorize_code(server: &TestServer, app: &App, email: &str, extra: &[(&
         .append_pair("code_challenge", challenge.as_str())
         .append_pair("code_challenge_method", "S256")
         .extend_pairs(extra);
-    let landing = Browser::new(server).authorize(url.as_str(), email, PASSWORD).await;
-    let Landing::Client { params, .. } = &landing else { panic!("{landing:?}") };
+    let landing = Browser::new(server)
+        .authorize(url.as_str(), email, PASSWORD)
+        .await;
+    let Landing::Client { params, .. } = &landing else {
+        panic!("{landing:?}")
+    };
     (params["code"].clone(), verifier.secret().to_owned())
 }
 
 /// Redeems `code` with an optional proof.
-async fn redeem(server: &TestServer, app: &App, code: &str, verifier: &str, proof: Option<&str>) -> Answer {
+async fn redeem(
+    server: &TestServer,
+    app: &App,
+    code: &str,
+    verifier: &str,
+    proof: Option<&str>,
+) -> Answer {
     let form = [
         ("grant_type", "authorization_code"),
         ("code", code),
@@ -211,11 +226,25 @@ async fn redeem(server: &TestServer, app: &App, code: &str, verifier: &str, proo
 }
 
 async fn refresh(server: &TestServer, app: &App, token: &str, proof: Option<&str>) -> Answer {
-    post(server, "/token", app, &[("grant_type", "refresh_token"), ("refresh_token", token)], proof).await
+    post(
+        server,
+        "/token",
+        app,
+        &[("grant_type", "refresh_token"), ("refresh_token", token)],
+        proof,
+    )
+    .await
 }
 
 async fn client_credentials(server: &TestServer, app: &App, proof: Option<&str>) -> Answer {
-    post(server, "/token", app, &[("grant_type", "client_credentials")], proof).await
+    post(
+        server,
+        "/token",
+        app,
+        &[("grant_type", "client_credentials")],
+        proof,
+    )
+    .await
 }
 
 async fn introspect(server: &TestServer, app: &App, token: &str) -> Value {
@@ -228,7 +257,10 @@ fn assert_dpop_challenge(a: &Answer, error: &str) {
     assert_eq!(a.status, 401, "{}", a.body);
     let challenge = a.header("www-authenticate").unwrap_or_default();
     assert!(challenge.starts_with("DPoP "), "{challenge}");
-    assert!(challenge.contains(&format!("error=\"{error}\"")), "{challenge}");
+    assert!(
+        challenge.contains(&format!("error=\"{error}\"")),
+        "{challenge}"
+    );
     assert!(challenge.contains("algs=\""), "{challenge}");
 }
 

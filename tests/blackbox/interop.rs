@@ -405,7 +405,10 @@ mod dpop {
         stdin.flush().await.expect("flush");
         let last = next_json(&mut out, &mut child).await;
         let status = child.wait().await.expect("exit status");
-        assert!(status.success() && last.get("result").is_some(), "dpop.mjs: {last}");
+        assert!(
+            status.success() && last.get("result").is_some(),
+            "dpop.mjs: {last}"
+        );
         (last["result"].clone(), email)
     }
 

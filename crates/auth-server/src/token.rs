@@ -13,10 +13,10 @@ use domain::audit::AuditEvent;
 use serde::Serialize;
 
 use crate::Provider;
-use crate::{cors, dpop};
 use crate::error::{ErrorCode, OAuthError};
 use crate::limits;
 use crate::params::Params;
+use crate::{cors, dpop};
 
 /// A successful token response (RFC 6749 5.1).
 #[derive(Debug, Serialize)]
@@ -127,9 +127,7 @@ async fn issue(
         "authorization_code" => {
             authorization_code::exchange(provider, &client, &params, device, jkt).await?
         }
-        "refresh_token" => {
-            refresh_token::exchange(provider, &client, &params, device, jkt).await?
-        }
+        "refresh_token" => refresh_token::exchange(provider, &client, &params, device, jkt).await?,
         "client_credentials" => (
             client_credentials::exchange(provider, &client, &params, jkt).await?,
             None,

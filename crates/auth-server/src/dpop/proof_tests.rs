@@ -44,11 +44,19 @@ fn sign(key: &Key, header: &[(&str, Value)], claims: &Value) -> String {
 }
 
 fn rules() -> Rules<'static> {
-    Rules { now: NOW, max_skew: 60, nonce: None }
+    Rules {
+        now: NOW,
+        max_skew: 60,
+        nonce: None,
+    }
 }
 
 fn token_request() -> Request<'static> {
-    Request { method: "POST", url: URL, access_token: None }
+    Request {
+        method: "POST",
+        url: URL,
+        access_token: None,
+    }
 }
 
 fn refused(proof: &str) -> String {
@@ -100,12 +108,19 @@ fn fapi2_bad_typ_alg_and_jwk_are_refused() {
     let unsigned = format!("{}.{}.", enc(&header), enc(&claims(NOW)));
     assert!(refused(&unsigned).contains("alg"));
     // HS256 with a symmetric key in the header.
-    let hs_key = Jwk::from_bytes(br#"{"kty":"oct","k":"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0ISE"}"#).unwrap();
+    let hs_key =
+        Jwk::from_bytes(br#"{"kty":"oct","k":"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0ISE"}"#)
+            .unwrap();
     let mut h = JwsHeader::new();
     h.set_token_type("dpop+jwt");
     h.set_claim("jwk", Some(json!({"kty": "oct"}))).unwrap();
     let payload = JwtPayload::from_map(claims(NOW).as_object().unwrap().clone()).unwrap();
-    let hs = josekit::jwt::encode_with_signer(&payload, &h, &jws::HS256.signer_from_jwk(&hs_key).unwrap()).unwrap();
+    let hs = josekit::jwt::encode_with_signer(
+        &payload,
+        &h,
+        &jws::HS256.signer_from_jwk(&hs_key).unwrap(),
+    )
+    .unwrap();
     assert!(refused(&hs).contains("alg"));
     // No jwk, a private jwk, a jwk of another key.
     let mut h = JwsHeader::new();
@@ -132,8 +147,15 @@ fn fapi2_wrong_htm_or_htu_is_refused_and_query_or_fragment_ignored() {
     assert!(refused(&with("htm", "GET")).contains("htm"));
     assert!(refused(&with("htu", "https://id.example/userinfo")).contains("htu"));
     assert!(refused(&with("htu", "https://other.example/token")).contains("htu"));
-    for same in ["https://id.example/token?x=1", "https://id.example/token#f", "HTTPS://ID.EXAMPLE:443/token"] {
-        assert!(check(&with("htu", same), &token_request(), &rules()).is_ok(), "{same}");
+    for same in [
+        "https://id.example/token?x=1",
+        "https://id.example/token#f",
+        "HTTPS://ID.EXAMPLE:443/token",
+    ] {
+        assert!(
+            check(&with("htu", same), &token_request(), &rules()).is_ok(),
+            "{same}"
+        );
     }
     let mut no_jti = claims(NOW);
     no_jti.as_object_mut().unwrap().remove("jti");
@@ -143,25 +165,44 @@ fn fapi2_wrong_htm_or_htu_is_refused_and_query_or_fragment_ignored() {
 #[test]
 fn fapi2_ath_must_hash_the_presented_token() {
     let k = key();
-    let request = Request { method: "GET", url: "https://id.example/userinfo", access_token: Some("tok") };
+    let request = Request {
+        method: "GET",
+        url: "https://id.example/userinfo",
+        access_token: Some("tok"),
+    };
     let with_ath = |ath: &str| {
-        sign(&k, &[], &json!({ "jti": "j", "htm": "GET", "htu": request.url, "iat": NOW, "ath": ath }))
+        sign(
+            &k,
+            &[],
+            &json!({ "jti": "j", "htm": "GET", "htu": request.url, "iat": NOW, "ath": ath }),
+        )
     };
     let right = URL_SAFE_NO_PAD.encode(Sha256::digest(b"tok"));
     assert!(check(&with_ath(&right), &request, &rules()).is_ok());
     let wrong = URL_SAFE_NO_PAD.encode(Sha256::digest(b"other"));
-    assert!(matches!(check(&with_ath(&wrong), &request, &rules()), Err(ProofError::Invalid(w)) if w.contains("ath")));
+    assert!(
+        matches!(check(&with_ath(&wrong), &request, &rules()), Err(ProofError::Invalid(w)) if w.contains("ath"))
+    );
 }
 
 #[test]
 fn a_missing_or_stale_nonce_asks_for_one() {
     let k = key();
     let fresh = |n: &str| n == "good";
-    let rules = Rules { nonce: Some(&fresh), ..rules() };
-    assert_eq!(check(&sign(&k, &[], &claims(NOW)), &token_request(), &rules), Err(ProofError::UseNonce));
+    let rules = Rules {
+        nonce: Some(&fresh),
+        ..rules()
+    };
+    assert_eq!(
+        check(&sign(&k, &[], &claims(NOW)), &token_request(), &rules),
+        Err(ProofError::UseNonce)
+    );
     let mut c = claims(NOW);
     c["nonce"] = "stale".into();
-    assert_eq!(check(&sign(&k, &[], &c), &token_request(), &rules), Err(ProofError::UseNonce));
+    assert_eq!(
+        check(&sign(&k, &[], &c), &token_request(), &rules),
+        Err(ProofError::UseNonce)
+    );
     c["nonce"] = "good".into();
     assert!(check(&sign(&k, &[], &c), &token_request(), &rules).is_ok());
 }

@@ -70,11 +70,15 @@ mod tests {
     fn optional_members_do_not_change_the_thumbprint_and_missing_ones_give_none() {
         let base = r#""kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0""#;
         let plain = Jwk::from_bytes(format!("{{{base}}}").as_bytes()).unwrap();
-        let extra = Jwk::from_bytes(format!("{{{base},\"use\":\"sig\",\"kid\":\"a\"}}").as_bytes()).unwrap();
+        let extra = Jwk::from_bytes(format!("{{{base},\"use\":\"sig\",\"kid\":\"a\"}}").as_bytes())
+            .unwrap();
         assert_eq!(jwk_thumbprint(&plain), jwk_thumbprint(&extra));
         let other = Jwk::from_bytes(br#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"AAAA"}"#).unwrap();
         assert_ne!(jwk_thumbprint(&plain), jwk_thumbprint(&other));
-        let missing = Jwk::from_bytes(br#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU"}"#).unwrap();
+        let missing = Jwk::from_bytes(
+            br#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU"}"#,
+        )
+        .unwrap();
         assert_eq!(jwk_thumbprint(&missing), None);
         assert!(!is_thumbprint("short"));
         assert!(!is_thumbprint(&"+".repeat(43)));
