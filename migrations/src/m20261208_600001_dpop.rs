@@ -50,6 +50,13 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for table in BOUND {
+            // Only where present: a down run again after a partial failure goes on.
+            if !m
+                .has_column(table.to_string(), Bound::DpopJkt.to_string())
+                .await?
+            {
+                continue;
+            }
             m.alter_table(
                 Table::alter()
                     .table(table)
