@@ -444,7 +444,7 @@ harness::shared_server_tests! {
         let data = rows[0].data.clone().unwrap();
         assert_eq!(data["via"], "api");
         assert!(data["api_key"].is_string());
-        assert_eq!(data["fields"], json!(["redirect_uris", "require_mfa"]));
+        assert_eq!(data["fields"], json!(["redirect_uris", "require_mfa", "dpop_bound_access_tokens"]));
         assert!(rows[0].actor_user_id.is_some());
     }
 
