@@ -357,11 +357,12 @@ harness::shared_server_tests! {
             Method::PATCH,
             &format!("/clients/{id}"),
             Some(&admin),
-            Some(json!({"redirect_uris": ["https://app.example/cb", "https://app.example/cb2"], "require_mfa": true})),
+            Some(json!({"redirect_uris": ["https://app.example/cb", "https://app.example/cb2"], "require_mfa": true, "dpop_bound_access_tokens": true})),
             Some(&first),
         )
         .await;
         assert_eq!(status, 200, "{updated}");
+        assert_eq!((created["dpop_bound_access_tokens"].as_bool(), updated["dpop_bound_access_tokens"].as_bool()), (Some(false), Some(true)));
         assert_eq!(updated["client_id"], id.as_str());
         assert_eq!(updated["redirect_uris"][1], "https://app.example/cb2");
         assert_eq!(updated["require_mfa"], true);
@@ -443,7 +444,7 @@ harness::shared_server_tests! {
         let data = rows[0].data.clone().unwrap();
         assert_eq!(data["via"], "api");
         assert!(data["api_key"].is_string());
-        assert_eq!(data["fields"], json!(["redirect_uris", "require_mfa"]));
+        assert_eq!(data["fields"], json!(["redirect_uris", "require_mfa", "dpop_bound_access_tokens"]));
         assert!(rows[0].actor_user_id.is_some());
     }
 

@@ -291,7 +291,8 @@ harness::shared_server_tests! {
                  ("response_types", "code".to_owned()), ("token_endpoint_auth_method", "client_secret_basic".to_owned()),
                  ("access_token_format", "jwt".to_owned()), ("id_token_signed_response_alg", "RS256".to_owned()),
                  ("access_token_signing_alg", "RS256".to_owned()), ("require_pkce", "yes".to_owned()),
-                 ("require_pushed_authorization_requests", "yes".to_owned())]
+                 ("require_pushed_authorization_requests", "yes".to_owned()),
+                 ("dpop_bound_access_tokens", "yes".to_owned())]
         };
         let par_checked = "name=\"require_pushed_authorization_requests\" value=\"yes\" checked";
         assert!(!body.contains(par_checked), "PAR not required by default");
@@ -309,6 +310,7 @@ harness::shared_server_tests! {
         assert!(url.ends_with(&format!("{path}?done=client_updated")), "{url}");
         assert!(between(body, "id=\"client-redirects\">", "<").contains("https://app.example/other"), "{body}");
         assert!(body.contains(par_checked), "the PAR option saved: {body}");
+        assert!(body.contains("name=\"dpop_bound_access_tokens\" value=\"yes\" checked"), "the DPoP option saved: {body}");
 
         // The form read before that save is stale now.
         let stale = post(fields("https://app.example/lost", version)).await;

@@ -162,7 +162,7 @@ harness::shared_server_tests! {
             assert_eq!(res.status(), 200);
             if origin == SPA {
                 assert_allowed(res.headers(), SPA);
-                assert_eq!(header(res.headers(), "access-control-expose-headers"), Some("WWW-Authenticate"));
+                assert_eq!(header(res.headers(), "access-control-expose-headers"), Some("WWW-Authenticate, DPoP-Nonce"));
             } else {
                 assert_not_allowed(res.headers());
             }

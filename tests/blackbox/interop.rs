@@ -353,3 +353,87 @@ harness::shared_server_tests! {
         assert_interop(server, "Authlib", &result, chrome, &email, &logged_out).await;
     }
 }
+
+/// openid-client 6 with its own DPoP support, against a server that requires DPoP nonces.
+mod dpop {
+    use super::*;
+    use harness::rp::{Browser, Landing};
+
+    /// Runs `tests/interop/node/dpop.mjs` for a public client, signing in with the harness
+    /// browser; returns the library's result and the user's email.
+    async fn run_dpop_script(server: &TestServer) -> (Value, String) {
+        let email = "interop-dpop@example.com".to_owned();
+        server.user(&email, PASSWORD).await;
+        let (client_id, _) = server
+            .client(|c| {
+                c.public = true;
+                c.first_party = true;
+            })
+            .await;
+        let script = interop_dir("node").join("dpop.mjs");
+        let mut child = Command::new("node")
+            .arg(&script)
+            .current_dir(interop_dir("node"))
+            .env("GATEHOUSE_ISSUER", &server.base)
+            .env("CLIENT_ID", &client_id)
+            .env("REDIRECT_URI", harness::REDIRECT_URI)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node starts");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let mut out = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let first = next_json(&mut out, &mut child).await;
+        let authorization_url = first["authorization_url"]
+            .as_str()
+            .unwrap_or_else(|| panic!("the library failed before the browser: {first}"))
+            .to_owned();
+        let landing = Browser::new(server)
+            .authorize(&authorization_url, &email, PASSWORD)
+            .await;
+        let Landing::Client { url, params } = &landing else {
+            panic!("{landing:?}")
+        };
+        let mut callback = url::Url::parse(url).expect("callback URL");
+        callback.query_pairs_mut().extend_pairs(params.iter());
+        stdin
+            .write_all(format!("{callback}\n").as_bytes())
+            .await
+            .expect("hand the callback to the library");
+        stdin.flush().await.expect("flush");
+        let last = next_json(&mut out, &mut child).await;
+        let status = child.wait().await.expect("exit status");
+        assert!(
+            status.success() && last.get("result").is_some(),
+            "dpop.mjs: {last}"
+        );
+        (last["result"].clone(), email)
+    }
+
+    harness::shared_server_tests! {
+        setup = |c| c.oauth.dpop_nonce = true;
+
+        async fn openid_client_6_with_dpop_and_nonces(server) {
+            if !node_ready() {
+                harness::skip_or_fail("node and `npm ci --prefix tests/interop/node`");
+                return;
+            }
+            let (result, email) = run_dpop_script(server).await;
+            let jkt = result["jkt"].as_str().expect("the library's thumbprint").to_owned();
+            assert!(result["dpop_signing_alg_values_supported"].as_array().is_some_and(|a| a.contains(&"ES256".into())), "{result}");
+            assert_eq!(result["tokens"]["token_type"].as_str().map(str::to_ascii_lowercase).as_deref(), Some("dpop"), "{result}");
+            assert_eq!(result["tokens"]["has_refresh_token"], true, "{result}");
+            assert_eq!(result["tokens"]["cnf_jkt"], jkt.as_str(), "the server's thumbprint is jose's: {result}");
+            assert_eq!(result["userinfo"]["sub"], true, "{result}");
+            assert_eq!(result["userinfo"]["email"], email.as_str(), "{result}");
+            assert_eq!(result["userinfo"]["as_bearer"], "invalid_token", "{result}");
+            assert_eq!(result["refresh"]["with_other_key"], "invalid_grant", "{result}");
+            assert_eq!(result["refresh"]["token_type"].as_str().map(str::to_ascii_lowercase).as_deref(), Some("dpop"), "{result}");
+            assert_eq!(result["refresh"]["rotated"], true, "{result}");
+            assert_eq!(result["refresh"]["cnf_jkt"], jkt.as_str(), "{result}");
+            assert_eq!(result["refresh"]["userinfo_email"], email.as_str(), "{result}");
+        }
+    }
+}

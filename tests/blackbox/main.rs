@@ -21,6 +21,7 @@ mod conformance_logout;
 mod cors;
 mod decisions;
 mod device_flow;
+mod dpop;
 mod email_sign_in;
 mod end_pages;
 mod federation;

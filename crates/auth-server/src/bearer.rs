@@ -39,6 +39,8 @@ pub struct Inspected {
     pub session_id: Option<String>,
     /// The `acr`, `amr` and `auth_time` claims of a user's JWT.
     pub authentication: Option<domain::policies::Authentication>,
+    /// The thumbprint of the DPoP key the token is bound to (`cnf.jkt`, RFC 9449 6).
+    pub dpop_jkt: Option<String>,
 }
 
 /// Returns the token's data when it is active now; `None` for anything else.
@@ -73,6 +75,11 @@ async fn inspect_jwt(provider: &Provider, token: &str) -> Result<Option<Inspecte
         return Ok(None);
     };
     let carried = |mut t: Inspected| {
+        t.dpop_jkt = claims
+            .get("cnf")
+            .and_then(|c| c.get("jkt"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         t.aud = claims.get("aud").cloned();
         t.act = claims.get("act").cloned();
         t.permissions = claims.get("permissions").cloned();
@@ -116,6 +123,7 @@ async fn inspect_jwt(provider: &Provider, token: &str) -> Result<Option<Inspecte
                 permissions: None,
                 session_id: None,
                 authentication: None,
+                dpop_jkt: None,
             })))
         }
     }
@@ -141,5 +149,6 @@ fn from_record(rec: AccessRecord, jwt: bool, sub: Option<String>) -> Option<Insp
         permissions: None,
         session_id: row.session_id,
         authentication: None,
+        dpop_jkt: row.dpop_jkt,
     })
 }

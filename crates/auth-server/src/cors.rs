@@ -45,7 +45,8 @@ fn preflight(req: &HttpRequest, methods: &'static str) -> HttpResponse {
 }
 
 /// The answer of an endpoint where the client authenticates itself (`/token`, `/revoke`):
-/// the error as OAuth JSON, and the CORS headers of the client the credentials name.
+/// the error as OAuth JSON, and the CORS headers of the client the credentials name. The
+/// page may read the `DPoP-Nonce` header (RFC 9449 8).
 pub async fn for_authenticating_client(
     provider: &Provider,
     req: &HttpRequest,
@@ -57,7 +58,7 @@ pub async fn for_authenticating_client(
         provider,
         req,
         || crate::client_auth::claimed_client_id(req, body),
-        None,
+        Some("DPoP-Nonce"),
         res,
     )
     .await

@@ -103,6 +103,7 @@ fn metadata(issuer: &str, algs: &[KeyAlg], locales: &[String], require_par: bool
         "backchannel_logout_session_supported": true,
         "pushed_authorization_request_endpoint": url(paths::PAR),
         "require_pushed_authorization_requests": require_par,
+        "dpop_signing_alg_values_supported": crate::dpop::ALGS,
     })
 }
 

@@ -50,6 +50,10 @@ pub enum ErrorCode {
     SlowDown,
     /// The device code expired (RFC 8628 3.5).
     ExpiredToken,
+    /// The DPoP proof is missing or invalid (RFC 9449 5.1).
+    InvalidDpopProof,
+    /// The DPoP proof must carry the server's nonce (RFC 9449 8).
+    UseDpopNonce,
 }
 
 impl ErrorCode {
@@ -77,6 +81,8 @@ impl ErrorCode {
             ErrorCode::AuthorizationPending => "authorization_pending",
             ErrorCode::SlowDown => "slow_down",
             ErrorCode::ExpiredToken => "expired_token",
+            ErrorCode::InvalidDpopProof => "invalid_dpop_proof",
+            ErrorCode::UseDpopNonce => "use_dpop_nonce",
         }
     }
 }

@@ -120,7 +120,7 @@ async fn access(provider: &Provider, presented: &str) -> Result<Option<Value>, O
     };
     let mut answer = json!({
         "active": true,
-        "token_type": "Bearer",
+        "token_type": crate::dpop::token_type(t.dpop_jkt.as_deref()),
         "scope": t.scope,
         "client_id": t.client_id,
         "sub": sub,
@@ -131,9 +131,11 @@ async fn access(provider: &Provider, presented: &str) -> Result<Option<Value>, O
         "iat": t.iat,
         "jti": t.jti,
     });
-    // What token exchange put in the token: the acting party and an API key's permissions.
+    // What token exchange put in the token: the acting party and an API key's permissions;
+    // the DPoP key it is bound to (RFC 9449 6.2).
+    let cnf = t.dpop_jkt.as_ref().map(|jkt| json!({ "jkt": jkt }));
     if let Some(map) = answer.as_object_mut() {
-        for (name, value) in [("act", t.act), ("permissions", t.permissions)] {
+        for (name, value) in [("act", t.act), ("permissions", t.permissions), ("cnf", cnf)] {
             if let Some(v) = value {
                 map.insert(name.into(), v);
             }

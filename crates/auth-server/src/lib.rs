@@ -11,6 +11,7 @@ pub mod cors;
 pub mod device;
 pub mod discovery;
 pub mod encryption;
+pub mod dpop;
 pub mod end_session;
 pub mod error;
 pub mod id_token_hint;

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError as _, web};
 use serde::Serialize;
 
 use crate::Provider;
-use crate::error::OAuthError;
+use crate::error::{ErrorCode, OAuthError};
 use crate::limits;
 
 /// The answer (RFC 9126 2.2).
@@ -23,10 +23,11 @@ pub async fn push(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    match handle(&provider, &req, &body).await {
+    let res = match handle(&provider, &req, &body).await {
         Ok(res) => res,
         Err(e) => e.error_response(),
-    }
+    };
+    crate::dpop::with_nonce(&provider, res)
 }
 
 /// Any other method on `/par`: `405` (RFC 9126 2.1 allows only POST).
@@ -57,7 +58,20 @@ async fn handle(
             "request_uri cannot be pushed (RFC 9126 2.1)",
         ));
     }
-    let pending = crate::authorize::validate_pushed(provider, &client, &params)?;
+    // RFC 9449 10.1: a proof at PAR binds the code as `dpop_jkt` does; both must agree.
+    let proven = crate::dpop::verify(provider, req, crate::paths::PAR, None)
+        .await
+        .map_err(crate::dpop::Refusal::into_oauth)?;
+    let mut pending = crate::authorize::validate_pushed(provider, &client, &params)?;
+    if let Some(jkt) = proven {
+        if pending.dpop_jkt.as_ref().is_some_and(|asked| *asked != jkt) {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidDpopProof,
+                "dpop_jkt does not match the key of the DPoP proof",
+            ));
+        }
+        pending.dpop_jkt = Some(jkt);
+    }
     let request_uri = provider.pushed.push(&pending).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))

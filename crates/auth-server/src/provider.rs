@@ -37,6 +37,10 @@ pub struct Settings {
     pub decision_audit_rate: f64,
     /// `/authorize` accepts only pushed requests (RFC 9126), from every client.
     pub require_pushed_authorization_requests: bool,
+    /// DPoP proofs must carry a fresh server nonce (RFC 9449 8).
+    pub dpop_nonce: bool,
+    /// How far a DPoP proof's `iat` may be from now, either way.
+    pub dpop_max_skew: Duration,
 }
 
 /// What a refresh token presented from another device (user agent and client hints) than
@@ -98,6 +102,8 @@ pub struct Provider {
     pub limiter: domain::ratelimit::RateLimiter,
     /// The limits it applies.
     pub limits: domain::ratelimit::Limits,
+    /// The shared cache (DPoP proof `jti`s seen).
+    pub cache: domain::cache::Cache,
 }
 
 impl std::fmt::Debug for Provider {

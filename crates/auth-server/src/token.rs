@@ -13,17 +13,17 @@ use domain::audit::AuditEvent;
 use serde::Serialize;
 
 use crate::Provider;
-use crate::cors;
 use crate::error::{ErrorCode, OAuthError};
 use crate::limits;
 use crate::params::Params;
+use crate::{cors, dpop};
 
 /// A successful token response (RFC 6749 5.1).
 #[derive(Debug, Serialize)]
 pub struct TokenResponse {
     /// The access token.
     pub access_token: String,
-    /// Always `Bearer`.
+    /// `DPoP` for a DPoP-bound access token (RFC 9449 5), else `Bearer`.
     pub token_type: &'static str,
     /// Seconds until the access token expires.
     pub expires_in: u64,
@@ -85,7 +85,8 @@ pub async fn token(
     body: web::Bytes,
 ) -> HttpResponse {
     let answer = issue(&provider, &req, &body).await;
-    cors::for_authenticating_client(&provider, &req, &body, answer).await
+    let res = cors::for_authenticating_client(&provider, &req, &body, answer).await;
+    dpop::with_nonce(&provider, res)
 }
 
 async fn issue(
@@ -110,18 +111,29 @@ async fn issue(
             format!("this client may not use the {grant_type} grant"),
         ));
     }
+    // RFC 9449 5: a proof binds the tokens issued to its key.
+    let jkt = dpop::verify(provider, req, crate::paths::TOKEN, None)
+        .await
+        .map_err(dpop::Refusal::into_oauth)?;
+    if jkt.is_none() && client.dpop_bound_access_tokens {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidDpopProof,
+            "this client's access tokens are DPoP-bound: send a DPoP proof",
+        ));
+    }
+    let jkt = jkt.as_deref();
     let device = device(provider, req);
     let (response, user_id) = match grant_type {
         "authorization_code" => {
-            authorization_code::exchange(provider, &client, &params, device).await?
+            authorization_code::exchange(provider, &client, &params, device, jkt).await?
         }
-        "refresh_token" => refresh_token::exchange(provider, &client, &params, device).await?,
+        "refresh_token" => refresh_token::exchange(provider, &client, &params, device, jkt).await?,
         "client_credentials" => (
-            client_credentials::exchange(provider, &client, &params).await?,
+            client_credentials::exchange(provider, &client, &params, jkt).await?,
             None,
         ),
         domain::clients::DEVICE_CODE => {
-            device_code::exchange(provider, &client, &params, device).await?
+            device_code::exchange(provider, &client, &params, device, jkt).await?
         }
         domain::clients::TOKEN_EXCHANGE => {
             token_exchange::exchange(provider, &client, &params).await?

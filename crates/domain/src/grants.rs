@@ -72,6 +72,7 @@ mod tests {
     const AS_ISSUED: Presented<'static> = Presented {
         redirect_uri: "https://app.example/cb",
         code_challenge: None,
+        dpop_jkt: None,
     };
 
     fn new_code(k: &Kit, session_id: Option<String>) -> NewCode {
@@ -89,6 +90,7 @@ mod tests {
             acr: None,
             amr: vec!["pwd".into()],
             resources: vec![],
+            dpop_jkt: None,
         }
     }
 
@@ -106,6 +108,7 @@ mod tests {
             resources: vec![],
             fingerprint: None,
             not_after: None,
+            dpop_jkt: None,
         }
     }
 
@@ -159,7 +162,7 @@ mod tests {
             bound.code_challenge = Some("challenge".into());
             bound.code_challenge_method = Some("S256".into());
             let code = k.codes.issue(bound).await.unwrap();
-            let presented = |redirect_uri: &'static str, code_challenge: Option<&'static str>| Presented { redirect_uri, code_challenge };
+            let presented = |redirect_uri: &'static str, code_challenge: Option<&'static str>| Presented { redirect_uri, code_challenge, dpop_jkt: None };
             for wrong in [
                 presented("https://app.example/cb", Some("other")),
                 presented("https://app.example/cb", None),

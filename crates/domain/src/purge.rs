@@ -273,7 +273,7 @@ mod tests {
             let grant = |session_id: Option<String>| NewGrant {
                 client_id: client.clone(), user_id: user.clone(), session_id, code_hash: None,
                 scope: "openid".into(), claims: None, auth_time: now(), acr: None, amr: vec![],
-                fingerprint: None, not_after: None, resources: vec![],
+                fingerprint: None, not_after: None, resources: vec![], dpop_jkt: None,
             };
             let session = |ua: &str| NewSession {
                 user_id: user.clone(), amr: vec![], acr: None, ip: None,
@@ -347,7 +347,7 @@ mod tests {
                 client_id: client.clone(), user_id: user.clone(), session_id: None,
                 redirect_uri: "https://app.example/cb".into(), scope: "openid".into(),
                 nonce: Some(nonce.into()), code_challenge: None, code_challenge_method: None,
-                claims: None, auth_time: now(), acr: None, amr: vec![], resources: vec![],
+                claims: None, auth_time: now(), acr: None, amr: vec![], resources: vec![], dpop_jkt: None,
             };
             codes.issue(code("old")).await.unwrap();
             age::<authorization_code::Entity>(&store, authorization_code::Column::ExpiresAt,
@@ -420,7 +420,7 @@ mod tests {
             assert!(outbox.get(&unsent).await.unwrap().is_some());
             assert!(outbox.get(&sent).await.unwrap().is_none());
             assert!(devices.pending(&live_device.user_code).await.unwrap().is_some());
-            assert!(matches!(codes.redeem(&fresh_code, &client, crate::grants::Presented { redirect_uri: "https://app.example/cb", code_challenge: None }).await.unwrap(), Redemption::Redeemed(_)));
+            assert!(matches!(codes.redeem(&fresh_code, &client, crate::grants::Presented { redirect_uri: "https://app.example/cb", code_challenge: None, dpop_jkt: None }).await.unwrap(), Redemption::Redeemed(_)));
             assert_eq!(purge.run().await.unwrap(), Purged::default(), "nothing left to purge");
         }
 
@@ -453,7 +453,7 @@ mod tests {
             let family = grants.start(NewGrant {
                 client_id: client.clone(), user_id: refreshing.clone(), session_id: None, code_hash: None,
                 scope: "openid".into(), claims: None, auth_time: now(), acr: None, amr: vec!["guest".into()],
-                fingerprint: None, not_after: None, resources: vec![],
+                fingerprint: None, not_after: None, resources: vec![], dpop_jkt: None,
             }).await.unwrap();
             grants.issue_refresh(&family).await.unwrap();
             // An ordinary account as old as them, never used: not a guest, never purged here.

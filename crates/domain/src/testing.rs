@@ -221,5 +221,6 @@ pub fn pending_request(client_id: &str) -> crate::authorization::PendingRequest 
         idp_hint: None,
         guest: false,
         pushed: None,
+        dpop_jkt: None,
     }
 }

@@ -127,7 +127,7 @@ pub async fn start_on(
     let outbox = web::Data::new(services.outbox.clone());
     let cache = web::Data::new(cache);
     let limiter = domain::ratelimit::RateLimiter::for_cache(&cache);
-    let provider = web::Data::new(provider(&services, keys, limiter)?);
+    let provider = web::Data::new(provider(&services, keys, limiter, cache.get_ref().clone())?);
     let sms = crate::sms::sender(&services.config.sms, &services.config.data_dir)
         .context("cannot set up text messages (sms.*)")?;
     let geoip = geoip(&services.config.session.geoip_database).await?;
@@ -356,6 +356,8 @@ fn settings(config: &Config) -> auth_server::Settings {
         mfa_policy: mfa_policy(config),
         decision_audit_rate: config.policies.decision_audit_rate,
         require_pushed_authorization_requests: config.oauth.require_pushed_authorization_requests,
+        dpop_nonce: config.oauth.dpop_nonce,
+        dpop_max_skew: Duration::from_secs(config.oauth.dpop_max_skew_secs),
     }
 }
 
@@ -403,6 +405,7 @@ fn provider(
     services: &Services,
     keys: SharedKeyRing,
     limiter: domain::ratelimit::RateLimiter,
+    cache: domain::cache::Cache,
 ) -> anyhow::Result<auth_server::Provider> {
     let algs = services.config.key_algorithms()?;
     Ok(auth_server::Provider {
@@ -436,6 +439,7 @@ fn provider(
         pages: std::sync::Arc::new(crate::pages::HostedPages),
         limiter,
         limits: limits(&services.config),
+        cache,
     })
 }
 

@@ -2224,10 +2224,14 @@ fn client_update_rotate_disable_and_user_admin_commands_act_as_the_api_does() {
         "true",
         "--require-pushed-authorization-requests",
         "true",
+        "--dpop-bound-access-tokens",
+        "true",
         "--json",
     ]);
     assert_eq!(updated["client_id"], id.as_str());
     assert_eq!(updated["require_pushed_authorization_requests"], true);
+    assert_eq!(updated["dpop_bound_access_tokens"], true);
+    assert_eq!(created["dpop_bound_access_tokens"], false, "off by default");
     assert_eq!(
         updated["redirect_uris"],
         serde_json::json!(["https://app.example/cb", "https://app.example/cb2"])

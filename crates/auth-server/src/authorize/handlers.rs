@@ -171,6 +171,7 @@ async fn proceed(
                         acr: session.acr.clone(),
                         amr,
                         resources: pending.resources.clone(),
+                        dpop_jkt: pending.dpop_jkt.clone(),
                     },
                     cap,
                 )

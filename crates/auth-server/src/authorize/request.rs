@@ -247,6 +247,13 @@ fn check(
         }
         Some(_) => return Err(bad("guest must be true or false")),
     };
+    let dpop_jkt = params.get("dpop_jkt").map(str::to_owned);
+    if dpop_jkt
+        .as_deref()
+        .is_some_and(|j| !crate::dpop::is_thumbprint(j))
+    {
+        return Err(bad("dpop_jkt must be a base64url SHA-256 JWK thumbprint"));
+    }
     let id_token_hint_sub = match params.get("id_token_hint") {
         None => None,
         Some(hint) => Some(hint_subject(provider, client, hint)?),
@@ -291,6 +298,7 @@ fn check(
         idp_hint: params.get("idp_hint").map(str::to_owned),
         guest,
         pushed: None,
+        dpop_jkt,
     })
 }
 

@@ -11,7 +11,7 @@ use sha2::{Digest as _, Sha256};
 use super::TokenResponse;
 use super::issue::{self, IdTokenContext, Lineage};
 use crate::Provider;
-use crate::error::OAuthError;
+use crate::error::{ErrorCode, OAuthError};
 use crate::params::Params;
 use crate::resources;
 use domain::grants::resources_of;
@@ -22,6 +22,7 @@ pub async fn exchange(
     client: &Client,
     params: &Params,
     device: Option<String>,
+    dpop_jkt: Option<&str>,
 ) -> Result<(TokenResponse, Option<String>), OAuthError> {
     let code = params
         .get("code")
@@ -39,6 +40,7 @@ pub async fn exchange(
     let presented = Presented {
         redirect_uri,
         code_challenge: challenge.as_deref(),
+        dpop_jkt,
     };
     let row = match provider
         .codes
@@ -61,6 +63,17 @@ pub async fn exchange(
             return Err(OAuthError::invalid_grant("the code was already used"));
         }
         Redemption::Mismatch(row) => {
+            if let Some(bound) = row.dpop_jkt.as_deref()
+                && dpop_jkt != Some(bound)
+            {
+                return Err(match dpop_jkt {
+                    None => OAuthError::new(
+                        ErrorCode::InvalidDpopProof,
+                        "the code is DPoP-bound: send a proof of its key",
+                    ),
+                    Some(_) => OAuthError::invalid_grant("the code is bound to another DPoP key"),
+                });
+            }
             if row.redirect_uri != redirect_uri {
                 return Err(OAuthError::invalid_grant(
                     "redirect_uri does not match the authorization request",
@@ -118,6 +131,7 @@ pub async fn exchange(
             },
             fingerprint: device,
             not_after,
+            dpop_jkt: dpop_jkt.map(str::to_owned),
         })
         .await?;
     let lineage = Lineage {
@@ -128,6 +142,7 @@ pub async fn exchange(
         acr: row.acr.clone(),
         amr,
         audience,
+        dpop_jkt: dpop_jkt.map(str::to_owned),
         ..Lineage::default()
     };
     let (access_token, expires_in) = issue::access_token(
@@ -166,7 +181,7 @@ pub async fn exchange(
     Ok((
         TokenResponse {
             access_token,
-            token_type: "Bearer",
+            token_type: crate::dpop::token_type(dpop_jkt),
             expires_in,
             refresh_token,
             id_token,

@@ -26,6 +26,7 @@ pub async fn exchange(
     provider: &Provider,
     client: &Client,
     params: &Params,
+    dpop_jkt: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     if client.public {
         return Err(OAuthError::new(
@@ -54,13 +55,14 @@ pub async fn exchange(
     };
     let lineage = Lineage {
         audience: resources::requested(client, params)?,
+        dpop_jkt: dpop_jkt.map(str::to_owned),
         ..Lineage::default()
     };
     let (access_token, expires_in) =
         issue::access_token(provider, client, None, &scope, None, &lineage).await?;
     Ok(TokenResponse {
         access_token,
-        token_type: "Bearer",
+        token_type: crate::dpop::token_type(dpop_jkt),
         expires_in,
         refresh_token: None,
         id_token: None,

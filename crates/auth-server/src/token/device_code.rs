@@ -21,6 +21,7 @@ pub async fn exchange(
     client: &Client,
     params: &Params,
     device: Option<String>,
+    dpop_jkt: Option<&str>,
 ) -> Result<(TokenResponse, Option<String>), OAuthError> {
     let device_code = params
         .get("device_code")
@@ -114,6 +115,7 @@ pub async fn exchange(
             },
             fingerprint: device,
             not_after,
+            dpop_jkt: dpop_jkt.map(str::to_owned),
         })
         .await?;
     let lineage = Lineage {
@@ -123,6 +125,7 @@ pub async fn exchange(
         acr: row.acr.clone(),
         amr,
         audience,
+        dpop_jkt: dpop_jkt.map(str::to_owned),
         ..Lineage::default()
     };
     let (access_token, expires_in) =
@@ -166,7 +169,7 @@ pub async fn exchange(
     Ok((
         TokenResponse {
             access_token,
-            token_type: "Bearer",
+            token_type: crate::dpop::token_type(dpop_jkt),
             expires_in,
             refresh_token,
             id_token,

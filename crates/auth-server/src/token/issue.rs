@@ -30,6 +30,8 @@ pub struct Lineage {
     pub audience: Vec<String>,
     /// Claims the grant sets over the defaults (token exchange: `sub`, `act`, `permissions`).
     pub claims: Map<String, Value>,
+    /// The DPoP key thumbprint the access token is bound to (RFC 9449 6).
+    pub dpop_jkt: Option<String>,
 }
 
 /// Issues an access token for `scope`, for `user` (none: the client itself). Returns the
@@ -42,7 +44,8 @@ pub async fn access_token(
     claims_request: Option<Value>,
     lineage: &Lineage,
 ) -> Result<(String, u64), OAuthError> {
-    let planned = plan_access_token(provider, client, None);
+    let mut planned = plan_access_token(provider, client, None);
+    planned.dpop_jkt = lineage.dpop_jkt.clone();
     // Client tokens in JWT form are self-contained: nothing to record until revoked.
     if planned.value.is_some() || user.is_some() {
         provider
@@ -129,6 +132,10 @@ pub async fn finish_access_token(
         role_claims::add(provider, client, &u.id, scope, "access_token", &mut c).await?;
     }
     c.extend(lineage.claims.clone());
+    // RFC 9449 6.1: the confirmation names the key a proof must be signed with.
+    if let Some(jkt) = &lineage.dpop_jkt {
+        c.insert("cnf".into(), serde_json::json!({ "jkt": jkt }));
+    }
     let alg = KeyAlg::parse(&client.access_token_signing_alg)?;
     let token = jwt::sign(&provider.keys.current(), alg, "at+jwt", c)?;
     Ok((token, expires_in))

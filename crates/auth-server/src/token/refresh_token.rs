@@ -20,19 +20,33 @@ pub async fn exchange(
     client: &Client,
     params: &Params,
     device: Option<String>,
+    dpop_jkt: Option<&str>,
 ) -> Result<(TokenResponse, Option<String>), OAuthError> {
     let presented = params
         .get("refresh_token")
         .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
     let asked_resources = resources::requested(client, params)?;
-    if (params.has("scope") || !asked_resources.is_empty())
-        && let Some(family) = provider
-            .grants
-            .active_family(presented)
-            .await?
-            .filter(|f| f.client_id == client.client_id)
+    // Checked before rotating: a refused request must leave the refresh token usable.
+    if let Some(family) = provider
+        .grants
+        .active_family(presented)
+        .await?
+        .filter(|f| f.client_id == client.client_id)
     {
-        // Checked before rotating too: a refused request must leave the refresh token usable.
+        // RFC 9449 5: a bound refresh token is used only with a proof of its key.
+        if let Some(bound) = family.dpop_jkt.as_deref()
+            && dpop_jkt != Some(bound)
+        {
+            return Err(match dpop_jkt {
+                None => OAuthError::new(
+                    ErrorCode::InvalidDpopProof,
+                    "the refresh token is DPoP-bound: send a proof of its key",
+                ),
+                Some(_) => {
+                    OAuthError::invalid_grant("the refresh token is bound to another DPoP key")
+                }
+            });
+        }
         if let Some(asked) = params.get("scope") {
             narrowed(&family.scope, asked)?;
         }
@@ -41,7 +55,9 @@ pub async fn exchange(
             asked_resources.clone(),
         )?;
     }
-    let planned = issue::plan_access_token(provider, client, params.get("scope").map(narrow_words));
+    let mut planned =
+        issue::plan_access_token(provider, client, params.get("scope").map(narrow_words));
+    planned.dpop_jkt = dpop_jkt.map(str::to_owned);
     let rotation = provider
         .grants
         .rotate(presented, &client.client_id, &planned)
@@ -104,6 +120,7 @@ pub async fn exchange(
         acr: family.acr.clone(),
         amr: serde_json::from_value(family.amr.clone()).unwrap_or_default(),
         audience,
+        dpop_jkt: dpop_jkt.map(str::to_owned),
         ..Lineage::default()
     };
     let (access_token, expires_in) =
@@ -131,7 +148,7 @@ pub async fn exchange(
     Ok((
         TokenResponse {
             access_token,
-            token_type: "Bearer",
+            token_type: crate::dpop::token_type(dpop_jkt),
             expires_in,
             refresh_token: Some(refresh_token),
             id_token,

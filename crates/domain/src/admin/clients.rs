@@ -106,6 +106,8 @@ pub struct ClientPatch {
     pub subject_type: Option<String>,
     /// The pairwise sector's redirect URI list (`""` clears).
     pub sector_identifier_uri: Option<String>,
+    /// Access tokens must be DPoP-bound (RFC 9449).
+    pub dpop_bound_access_tokens: Option<bool>,
 }
 
 impl ClientPatch {
@@ -156,7 +158,8 @@ impl ClientPatch {
             userinfo_encrypted_response_enc,
             profile,
             subject_type,
-            sector_identifier_uri
+            sector_identifier_uri,
+            dpop_bound_access_tokens
         );
         set
     }
@@ -190,7 +193,8 @@ impl ClientPatch {
             allow_guests,
             backchannel_logout_session_required,
             frontchannel_logout_session_required,
-            require_pushed_authorization_requests
+            require_pushed_authorization_requests,
+            dpop_bound_access_tokens
         );
         set_some!(
             token_endpoint_auth_method,

@@ -116,6 +116,10 @@ pub struct PendingRequest {
     /// code is issued.
     #[serde(default)]
     pub pushed: Option<String>,
+    /// The DPoP key thumbprint the code is to be bound to (`dpop_jkt` or the pushing
+    /// request's DPoP proof, RFC 9449 10).
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
 }
 
 /// How many parked requests may be live at once: unauthenticated requests are parked, so

@@ -74,6 +74,8 @@ pub struct NewClient {
     pub require_pushed_authorization_requests: bool,
     /// Keys, algorithms, subject type and other registration metadata.
     pub metadata: ClientMetadata,
+    /// Access tokens must be DPoP-bound: token requests without a DPoP proof are refused.
+    pub dpop_bound_access_tokens: bool,
 }
 
 /// A registered client with its lists decoded. Never carries the secret.
@@ -142,6 +144,8 @@ pub struct Client {
     /// Keys, algorithms, subject type and other registration metadata.
     #[serde(flatten)]
     pub metadata: ClientMetadata,
+    /// Access tokens must be DPoP-bound: token requests without a DPoP proof are refused.
+    pub dpop_bound_access_tokens: bool,
     /// A disabled client is refused everywhere, as if unknown.
     pub enabled: bool,
     /// Until when the secret before the last rotation still works.
@@ -197,6 +201,7 @@ impl Client {
             allow_guests: self.allow_guests,
             require_pushed_authorization_requests: self.require_pushed_authorization_requests,
             metadata: self.metadata.clone(),
+            dpop_bound_access_tokens: self.dpop_bound_access_tokens,
         }
     }
 
@@ -242,6 +247,7 @@ impl TryFrom<client::Model> for Client {
             allow_guests: m.allow_guests,
             require_pushed_authorization_requests: m.require_pushed_authorization_requests,
             metadata: ClientMetadata::from_column(m.metadata)?,
+            dpop_bound_access_tokens: m.dpop_bound_access_tokens,
             role_claims: match m.role_claims {
                 Some(v) => list(v)?,
                 None => super::default_role_claims(),

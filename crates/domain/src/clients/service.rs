@@ -127,6 +127,7 @@ impl Clients {
             allow_guests: Set(new.allow_guests),
             require_pushed_authorization_requests: Set(new.require_pushed_authorization_requests),
             metadata: Set(new.metadata.to_column()),
+            dpop_bound_access_tokens: Set(new.dpop_bound_access_tokens),
             enabled: Set(true),
             previous_secret_hash: Set(None),
             previous_secret_expires_at: Set(None),
@@ -272,6 +273,10 @@ impl Clients {
             .col_expr(
                 client::Column::RequirePushedAuthorizationRequests,
                 Expr::value(new.require_pushed_authorization_requests),
+            )
+            .col_expr(
+                client::Column::DpopBoundAccessTokens,
+                Expr::value(new.dpop_bound_access_tokens),
             )
             .col_expr(client::Column::RoleClaims, Expr::value(role_claims))
             .col_expr(

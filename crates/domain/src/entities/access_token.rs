@@ -22,6 +22,8 @@ pub struct Model {
     pub created_at: TimeDateTimeWithTimeZone,
     pub expires_at: TimeDateTimeWithTimeZone,
     pub revoked_at: Option<TimeDateTimeWithTimeZone>,
+    /// RFC 7638 thumbprint of the DPoP key the token is bound to (RFC 9449 6).
+    pub dpop_jkt: Option<String>,
 }
 
 /// Relations are resolved by explicit queries in the domain services.

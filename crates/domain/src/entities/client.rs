@@ -61,6 +61,8 @@ pub struct Model {
     /// null: all defaults.
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub metadata: Option<Json>,
+    /// Access tokens must be DPoP-bound (RFC 9449 5.2).
+    pub dpop_bound_access_tokens: bool,
     /// A disabled client is refused everywhere, as if unknown, and keeps its settings.
     pub enabled: bool,
     /// Keyed hash of the secret before the last rotation, accepted until it expires.

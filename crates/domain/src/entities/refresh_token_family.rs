@@ -27,6 +27,8 @@ pub struct Model {
     pub expires_at: TimeDateTimeWithTimeZone,
     pub revoked_at: Option<TimeDateTimeWithTimeZone>,
     pub revoked_reason: Option<String>,
+    /// RFC 7638 thumbprint of the DPoP key the grant's refresh tokens are bound to.
+    pub dpop_jkt: Option<String>,
 }
 
 /// Relations are resolved by explicit queries in the domain services.

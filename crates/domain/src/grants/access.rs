@@ -31,6 +31,8 @@ pub struct PlannedAccess {
     pub expires_at: time::OffsetDateTime,
     /// A narrower scope than the grant's, for a refresh that asked for one.
     pub narrowed_scope: Option<String>,
+    /// The DPoP key thumbprint the token is bound to (RFC 9449 6), set after planning.
+    pub dpop_jkt: Option<String>,
 }
 
 /// An access token to record.
@@ -91,6 +93,7 @@ impl AccessTokens {
             issued_at: at,
             expires_at: at + ttl,
             narrowed_scope,
+            dpop_jkt: None,
         }
     }
 
@@ -112,6 +115,7 @@ impl AccessTokens {
             created_at: Set(planned.issued_at),
             expires_at: Set(planned.expires_at),
             revoked_at: Set(None),
+            dpop_jkt: Set(planned.dpop_jkt.clone()),
         }
         .insert(&self.db)
         .await?;
@@ -178,6 +182,7 @@ impl AccessTokens {
             created_at: Set(at),
             expires_at: Set(expires_at),
             revoked_at: Set(Some(at)),
+            dpop_jkt: Set(None),
         }
         .insert(&self.db)
         .await?;

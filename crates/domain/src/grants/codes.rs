@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
+    ActiveModelTrait as _, ColumnTrait as _, Condition, DatabaseConnection, EntityTrait as _,
     QueryFilter as _, Set, sea_query::Expr,
 };
 
@@ -42,6 +42,8 @@ pub struct NewCode {
     pub amr: Vec<String>,
     /// Resource indicators (RFC 8707) granted; empty: the default audience.
     pub resources: Vec<String>,
+    /// The DPoP key thumbprint the request bound the code to (`dpop_jkt`, RFC 9449 10).
+    pub dpop_jkt: Option<String>,
 }
 
 /// What the token request presents besides the code and the client: it must equal what the
@@ -52,6 +54,9 @@ pub struct Presented<'a> {
     pub redirect_uri: &'a str,
     /// The PKCE challenge the presented `code_verifier` yields (`None`: no verifier sent).
     pub code_challenge: Option<&'a str>,
+    /// The thumbprint of the request's DPoP proof key (`None`: no proof). A code bound to a
+    /// key redeems only with a proof of that key.
+    pub dpop_jkt: Option<&'a str>,
 }
 
 /// The result of presenting a code.
@@ -61,7 +66,7 @@ pub enum Redemption {
     Redeemed(authorization_code::Model),
     /// Already used: everything issued from it has now been revoked.
     Reused(authorization_code::Model),
-    /// This client's unused code, presented with another redirect URI or PKCE verifier: left
+    /// This client's unused code, presented with another redirect URI, PKCE verifier or DPoP key: left
     /// redeemable for the request that matches.
     Mismatch(authorization_code::Model),
     /// Unknown, expired, or issued to another client.
@@ -115,6 +120,7 @@ impl Codes {
             created_at: Set(at),
             expires_at: Set(at + ttl),
             redeemed_at: Set(None),
+            dpop_jkt: Set(new.dpop_jkt),
         }
         .insert(&self.db)
         .await?;
@@ -143,6 +149,13 @@ impl Codes {
             Some(c) => authorization_code::Column::CodeChallenge.eq(c),
             None => authorization_code::Column::CodeChallenge.is_null(),
         };
+        let unbound = authorization_code::Column::DpopJkt.is_null();
+        let key = match presented.dpop_jkt {
+            Some(jkt) => Condition::any()
+                .add(unbound)
+                .add(authorization_code::Column::DpopJkt.eq(jkt)),
+            None => Condition::all().add(unbound),
+        };
         let claimed = authorization_code::Entity::update_many()
             .col_expr(
                 authorization_code::Column::RedeemedAt,
@@ -152,6 +165,7 @@ impl Codes {
             .filter(authorization_code::Column::ClientId.eq(client_id))
             .filter(authorization_code::Column::RedirectUri.eq(presented.redirect_uri))
             .filter(challenge)
+            .filter(key)
             .filter(authorization_code::Column::RedeemedAt.is_null())
             .filter(authorization_code::Column::ExpiresAt.gt(at))
             .exec_with_returning(&self.db)

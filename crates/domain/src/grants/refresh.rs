@@ -47,6 +47,8 @@ pub struct NewGrant {
     pub fingerprint: Option<String>,
     /// The grant ends no later than this (the browser session's end).
     pub not_after: Option<time::OffsetDateTime>,
+    /// The DPoP key thumbprint its refresh tokens are bound to (RFC 9449 5).
+    pub dpop_jkt: Option<String>,
 }
 
 /// The result of presenting a refresh token.
@@ -128,6 +130,7 @@ impl Grants {
                 .map_or(at + self.ttl, |end| end.min(at + self.ttl))),
             revoked_at: Set(None),
             revoked_reason: Set(None),
+            dpop_jkt: Set(new.dpop_jkt),
         }
         .insert(&self.db)
         .await?)
@@ -276,9 +279,10 @@ impl Grants {
                 SELECT $4, id, $1, expires_at, NULL FROM claimed
             ), access AS (
                 INSERT INTO access_tokens (jti, token_hash, client_id, user_id, session_id,
-                    family_id, code_hash, scope, claims, created_at, expires_at, revoked_at)
+                    family_id, code_hash, scope, claims, created_at, expires_at, revoked_at,
+                    dpop_jkt)
                 SELECT $5, $6, client_id, user_id, session_id, id, NULL, COALESCE($7, scope),
-                    claims, $8, $9, NULL FROM claimed
+                    claims, $8, $9, NULL, $10 FROM claimed
             )
             SELECT {}, {} FROM claimed AS f LEFT JOIN users AS u ON u.id = f.user_id"#,
                 prefixed::<refresh_token_family::Entity>("f", FAMILY),
@@ -298,6 +302,7 @@ impl Grants {
                 c.access.narrowed_scope.clone().into(),
                 c.access.issued_at.into(),
                 c.access.expires_at.into(),
+                c.access.dpop_jkt.clone().into(),
             ],
         );
         let Some(row) = self.db.query_one_raw(statement).await? else {
@@ -360,6 +365,7 @@ impl Grants {
             created_at: Set(c.access.issued_at),
             expires_at: Set(c.access.expires_at),
             revoked_at: Set(None),
+            dpop_jkt: Set(c.access.dpop_jkt.clone()),
         }
         .insert(&txn)
         .await?;

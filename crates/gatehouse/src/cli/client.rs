@@ -156,6 +156,9 @@ pub struct UpdateArgs {
     /// Accept only pushed authorization requests (RFC 9126) at /authorize.
     #[arg(long, value_name = "true|false")]
     require_pushed_authorization_requests: Option<bool>,
+    /// Require DPoP-bound access tokens (RFC 9449): token requests without a proof fail.
+    #[arg(long, value_name = "true|false")]
+    dpop_bound_access_tokens: Option<bool>,
     /// Token kinds that carry the role and group claims: comma-separated access_token,
     /// id_token, userinfo, or `none`.
     #[arg(long = "role-claims-in", value_delimiter = ',', value_name = "KINDS")]
@@ -252,6 +255,7 @@ impl UpdateArgs {
             profile: self.profile,
             subject_type: self.subject_type,
             sector_identifier_uri: self.sector_identifier_uri,
+            dpop_bound_access_tokens: self.dpop_bound_access_tokens,
         }
     }
 }
@@ -350,6 +354,10 @@ pub struct CreateArgs {
     /// Accept only pushed authorization requests (RFC 9126, POST /par first) at /authorize.
     #[arg(long)]
     require_pushed_authorization_requests: bool,
+    /// Require DPoP-bound access tokens (RFC 9449): token requests without a DPoP proof
+    /// are refused.
+    #[arg(long)]
+    dpop_bound_access_tokens: bool,
     /// Token kinds that carry the role and group claims (scopes `roles`, `groups`):
     /// comma-separated access_token, id_token, userinfo, or `none`; default all three.
     #[arg(long = "role-claims-in", value_delimiter = ',', value_name = "KINDS")]
@@ -445,6 +453,7 @@ impl From<CreateArgs> for NewClient {
             allow_impersonation: a.allow_impersonation,
             allow_guests: a.allow_guests,
             require_pushed_authorization_requests: a.require_pushed_authorization_requests,
+            dpop_bound_access_tokens: a.dpop_bound_access_tokens,
             role_claims: a.role_claims_in.map(role_claim_kinds),
             metadata: ClientMetadata {
                 jwks: a.jwks,

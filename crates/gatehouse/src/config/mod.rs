@@ -730,12 +730,27 @@ pub enum RefreshBindingPolicy {
 }
 
 /// `[oauth]`
-#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OAuthConfig {
     /// Every client must push its authorization requests (RFC 9126, `POST /par`) before
     /// sending the browser to `/authorize`; per client: `--require-pushed-authorization-requests`.
     pub require_pushed_authorization_requests: bool,
+    /// DPoP proofs at `/token`, `/par` and `/userinfo` must carry a fresh server nonce
+    /// (RFC 9449 8, answered with `use_dpop_nonce` and a `DPoP-Nonce` header).
+    pub dpop_nonce: bool,
+    /// How far a DPoP proof's `iat` may be from the server's clock, either way, in seconds.
+    pub dpop_max_skew_secs: u64,
+}
+
+impl Default for OAuthConfig {
+    fn default() -> Self {
+        Self {
+            require_pushed_authorization_requests: false,
+            dpop_nonce: false,
+            dpop_max_skew_secs: 60,
+        }
+    }
 }
 
 /// `[consent]`

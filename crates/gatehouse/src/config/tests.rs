@@ -466,6 +466,27 @@ fn the_database_acquire_timeout_is_bounded() {
 }
 
 #[test]
+fn dpop_options_load_and_the_skew_is_bounded() {
+    let c = Config::load(
+        None,
+        env(&[
+            ("GATEHOUSE__OAUTH__DPOP_NONCE", "true"),
+            ("GATEHOUSE__OAUTH__DPOP_MAX_SKEW_SECS", "30"),
+        ]),
+    )
+    .unwrap();
+    assert!(c.oauth.dpop_nonce);
+    assert_eq!(c.oauth.dpop_max_skew_secs, 30);
+    let d = Config::load(None, env(&[])).unwrap();
+    assert!(!d.oauth.dpop_nonce, "off by default");
+    assert_eq!(d.oauth.dpop_max_skew_secs, 60);
+    for bad in ["0", "301"] {
+        let e = err(&[("GATEHOUSE__OAUTH__DPOP_MAX_SKEW_SECS", bad)]);
+        assert_eq!(e.key, "oauth.dpop_max_skew_secs");
+    }
+}
+
+#[test]
 fn the_refresh_reuse_grace_is_at_most_a_minute() {
     let c = Config::load(
         None,

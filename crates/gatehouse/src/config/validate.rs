@@ -140,6 +140,12 @@ impl Config {
                 "must be at most 60: longer lets a stolen refresh token go unnoticed",
             ));
         }
+        if !(1..=300).contains(&self.oauth.dpop_max_skew_secs) {
+            return Err(ConfigError::new(
+                "oauth.dpop_max_skew_secs",
+                "must be 1 to 300: longer lets a captured DPoP proof be replayed later",
+            ));
+        }
         if login_ui::i18n::Lang::from_tag(&self.ui.default_language).is_none() {
             return Err(ConfigError::new(
                 "ui.default_language",

@@ -161,6 +161,8 @@ pub(crate) struct EditForm {
     #[serde(default)]
     require_pushed_authorization_requests: Option<String>,
     #[serde(default)]
+    dpop_bound_access_tokens: Option<String>,
+    #[serde(default)]
     allow_impersonation: Option<String>,
 }
 
@@ -199,6 +201,7 @@ impl EditForm {
             require_mfa: flag(c.require_mfa),
             allow_guests: flag(c.allow_guests),
             require_pushed_authorization_requests: flag(c.require_pushed_authorization_requests),
+            dpop_bound_access_tokens: flag(c.dpop_bound_access_tokens),
             allow_impersonation: flag(c.allow_impersonation),
         }
     }
@@ -244,6 +247,7 @@ impl EditForm {
             require_pushed_authorization_requests: Some(
                 self.require_pushed_authorization_requests.is_some(),
             ),
+            dpop_bound_access_tokens: Some(self.dpop_bound_access_tokens.is_some()),
             // Keys, algorithms and subject type are not on the form: left as they are.
             ..ClientPatch::default()
         }
