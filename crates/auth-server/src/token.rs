@@ -115,7 +115,7 @@ async fn issue(
     let jkt = dpop::verify(provider, req, crate::paths::TOKEN, None)
         .await
         .map_err(dpop::Refusal::into_oauth)?;
-    if jkt.is_none() && client.dpop_bound_access_tokens {
+    if jkt.is_none() && client.requires_dpop() {
         return Err(OAuthError::new(
             ErrorCode::InvalidDpopProof,
             "this client's access tokens are DPoP-bound: send a DPoP proof",

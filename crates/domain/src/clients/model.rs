@@ -219,6 +219,12 @@ impl Client {
         Some(url.to_string())
     }
 
+    /// Whether every token request must carry a DPoP proof: registered so, or held to
+    /// FAPI 2.0 (which wants sender-constrained tokens; mTLS is not offered).
+    pub fn requires_dpop(&self) -> bool {
+        self.dpop_bound_access_tokens || self.metadata.is_fapi2()
+    }
+
     /// Whether role and group claims go into this token kind (`access_token`, `id_token`,
     /// `userinfo`).
     pub fn role_claims_in(&self, kind: &str) -> bool {
