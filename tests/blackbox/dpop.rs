@@ -16,13 +16,13 @@ use sha2::{Digest as _, Sha256};
 const PASSWORD: &str = "correct horse battery staple";
 
 /// A client's DPoP key (ES256).
-struct Key {
+pub(crate) struct Key {
     private: Jwk,
     public: Value,
 }
 
 impl Key {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let pair = jws::ES256.generate_key_pair().unwrap();
         Self {
             private: pair.to_jwk_private_key(),
@@ -31,7 +31,7 @@ impl Key {
     }
 
     /// The RFC 7638 thumbprint, computed here independently of the server.
-    fn jkt(&self) -> String {
+    pub(crate) fn jkt(&self) -> String {
         let p = &self.public;
         let canonical = format!(
             r#"{{"crv":"{}","kty":"EC","x":"{}","y":"{}"}}"#,
@@ -43,7 +43,7 @@ impl Key {
     }
 
     /// A proof for `htm` `htu`, with `ath` of `token` and `nonce` when given.
-    fn proof(&self, htm: &str, htu: &str, token: Option<&str>, nonce: Option<&str>) -> String {
+    pub(crate) fn proof(&self, htm: &str, htu: &str, token: Option<&str>, nonce: Option<&str>) -> String {
         let mut claims = json!({
             "jti": domain::random::token::<16>(),
             "htm": htm,
