@@ -18,6 +18,7 @@ mod conformance_backchannel;
 mod conformance_basic;
 mod conformance_config;
 mod conformance_logout;
+mod client_assertions;
 mod cors;
 mod decisions;
 mod device_flow;

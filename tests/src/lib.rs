@@ -8,6 +8,7 @@ pub mod mailbox;
 pub mod mmdb;
 pub mod rp;
 pub mod rp_server;
+pub mod served;
 pub mod smtp;
 pub mod totp;
 pub mod upstream;

@@ -58,6 +58,11 @@ fn metadata(issuer: &str, algs: &[KeyAlg], locales: &[String], require_par: bool
         .copied()
         .filter(|m| *m != "none")
         .collect();
+    let assertion_algs: Vec<&str> = crate::client_auth::assertion::KEY_ALGS
+        .iter()
+        .chain(crate::client_auth::assertion::SECRET_ALGS)
+        .copied()
+        .collect();
     json!({
         "issuer": issuer,
         "authorization_endpoint": url(paths::AUTHORIZE),
@@ -78,6 +83,9 @@ fn metadata(issuer: &str, algs: &[KeyAlg], locales: &[String], require_par: bool
         "token_endpoint_auth_methods_supported": auth_methods,
         "introspection_endpoint_auth_methods_supported": secret_methods,
         "revocation_endpoint_auth_methods_supported": auth_methods,
+        "token_endpoint_auth_signing_alg_values_supported": assertion_algs,
+        "introspection_endpoint_auth_signing_alg_values_supported": assertion_algs,
+        "revocation_endpoint_auth_signing_alg_values_supported": assertion_algs,
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": domain::users::claims::supported_claims()
             .into_iter()

@@ -1,11 +1,13 @@
 //! OAuth clients: registration data, validation, and secret verification.
 
+mod keys;
 mod metadata;
 mod model;
 mod role_claims;
 mod service;
 pub(crate) mod validate;
 
+pub use keys::{ClientKeys, FetchError, Jwk, MAX_FETCH_BYTES};
 pub use metadata::{CLIENT_SIGNING_ALGS, ClientMetadata, SUBJECT_TYPES};
 pub use model::{Client, NewClient};
 pub use role_claims::{ROLE_CLAIM_TARGETS, check_role_claims, default_role_claims};

@@ -736,6 +736,10 @@ pub struct OAuthConfig {
     /// Every client must push its authorization requests (RFC 9126, `POST /par`) before
     /// sending the browser to `/authorize`; per client: `--require-pushed-authorization-requests`.
     pub require_pushed_authorization_requests: bool,
+    /// Fetch clients' URLs (`jwks_uri`, `request_uri`) over plain http and from loopback,
+    /// private and link-local addresses (tests and development only: it opens the server
+    /// to SSRF by whoever registers a client).
+    pub allow_private_client_urls: bool,
 }
 
 /// `[consent]`
