@@ -4,12 +4,10 @@
 //! revocation and pushed authorization request endpoints.
 
 use domain::clients::ClientMetadata;
+use harness::client_keys::{self, ClientKey};
 use harness::rp::Browser;
 use harness::served::Served;
 use harness::{REDIRECT_URI, TestServer};
-use josekit::jwk::Jwk;
-use josekit::jws::JwsHeader;
-use josekit::jwt::{self, JwtPayload};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -19,75 +17,37 @@ fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-/// A key pair of a client: the private half signs, the public half is registered.
-struct Key {
-    private: Jwk,
-    kid: String,
-}
+/// The client's key, signing assertions with `typ: JWT`.
+struct Key(ClientKey);
 
 impl Key {
     fn rsa(kid: &str) -> Self {
-        let mut private = Jwk::generate_rsa_key(2048).unwrap();
-        private.set_key_id(kid);
-        Self {
-            private,
-            kid: kid.into(),
-        }
+        Self(ClientKey::rsa(kid))
     }
 
     fn ec(kid: &str) -> Self {
-        let mut private = Jwk::generate_ec_key(josekit::jwk::alg::ec::EcCurve::P256).unwrap();
-        private.set_key_id(kid);
-        Self {
-            private,
-            kid: kid.into(),
-        }
+        Self(ClientKey::ec(kid))
     }
 
-    /// The public JWK.
     fn public(&self) -> Value {
-        let mut public = self.private.to_public_key().unwrap();
-        public.set_key_id(&self.kid);
-        Value::Object(public.as_ref().clone())
+        self.0.public()
     }
 
-    /// A JWK Set of the public halves of `keys`.
     fn set(keys: &[&Key]) -> Value {
-        json!({ "keys": keys.iter().map(|k| k.public()).collect::<Vec<_>>() })
+        ClientKey::set(&keys.iter().map(|k| &k.0).collect::<Vec<_>>())
     }
 
-    /// `claims` signed with `alg`, the header naming this key.
     fn sign(&self, alg: &str, claims: &Value) -> String {
-        use josekit::jws::{ES256, PS256, RS256};
-        let mut header = JwsHeader::new();
-        header.set_token_type("JWT");
-        header.set_key_id(&self.kid);
-        let payload = JwtPayload::from_map(claims.as_object().unwrap().clone()).unwrap();
-        match alg {
-            "RS256" => jwt::encode_with_signer(&payload, &header, &RS256.signer_from_jwk(&self.private).unwrap()),
-            "PS256" => jwt::encode_with_signer(&payload, &header, &PS256.signer_from_jwk(&self.private).unwrap()),
-            "ES256" => jwt::encode_with_signer(&payload, &header, &ES256.signer_from_jwk(&self.private).unwrap()),
-            other => panic!("no signer for {other}"),
-        }
-        .unwrap()
+        self.0.sign(alg, "JWT", claims)
     }
 }
 
-/// `claims` as an HMAC keyed with the client secret (`client_secret_jwt`).
 fn sign_hs256(secret: &str, claims: &Value) -> String {
-    let mut header = JwsHeader::new();
-    header.set_token_type("JWT");
-    let payload = JwtPayload::from_map(claims.as_object().unwrap().clone()).unwrap();
-    let signer = josekit::jws::HS256.signer_from_bytes(secret.as_bytes()).unwrap();
-    jwt::encode_with_signer(&payload, &header, &signer).unwrap()
+    client_keys::sign_hs256(secret, "JWT", claims)
 }
 
-/// `claims` with `alg: none`.
 fn unsigned(claims: &Value) -> String {
-    let mut header = JwsHeader::new();
-    header.set_token_type("JWT");
-    let payload = JwtPayload::from_map(claims.as_object().unwrap().clone()).unwrap();
-    jwt::encode_unsecured(&payload, &header).unwrap()
+    client_keys::unsigned("JWT", claims)
 }
 
 /// The claims of a good assertion of `client_id` for `server`: aud the issuer, a fresh
@@ -151,8 +111,16 @@ fn by_value(keys: &[&Key]) -> ClientMetadata {
 }
 
 /// POSTs a form to `path` with a client assertion: status and JSON body.
-async fn post(server: &TestServer, path: &str, assertion: &str, form: &[(&str, &str)]) -> (u16, Value) {
-    let mut all = vec![("client_assertion_type", JWT_BEARER), ("client_assertion", assertion)];
+async fn post(
+    server: &TestServer,
+    path: &str,
+    assertion: &str,
+    form: &[(&str, &str)],
+) -> (u16, Value) {
+    let mut all = vec![
+        ("client_assertion_type", JWT_BEARER),
+        ("client_assertion", assertion),
+    ];
     all.extend_from_slice(form);
     let res = reqwest::Client::new()
         .post(server.url(path))
@@ -162,17 +130,30 @@ async fn post(server: &TestServer, path: &str, assertion: &str, form: &[(&str, &
         .unwrap();
     let status = res.status().as_u16();
     let body = res.text().await.unwrap();
-    (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or(Value::String(body)),
+    )
 }
 
 /// A client credentials token request with `assertion`.
 async fn client_credentials(server: &TestServer, assertion: &str) -> (u16, Value) {
-    post(server, "/token", assertion, &[("grant_type", "client_credentials")]).await
+    post(
+        server,
+        "/token",
+        assertion,
+        &[("grant_type", "client_credentials")],
+    )
+    .await
 }
 
 /// Asserts an `invalid_client` answer.
 fn assert_invalid_client((status, body): &(u16, Value), why: &str) {
-    assert_eq!((*status, body["error"].as_str()), (401, Some("invalid_client")), "{why}: {body}");
+    assert_eq!(
+        (*status, body["error"].as_str()),
+        (401, Some("invalid_client")),
+        "{why}: {body}"
+    );
 }
 
 /// Asserts a token answer.
@@ -193,7 +174,9 @@ async fn sign_in_for_code(server: &TestServer, client_id: &str, tag: &str) -> St
         .append_pair("scope", "openid offline_access")
         .append_pair("state", tag)
         .append_pair("nonce", &format!("nonce-{tag}"));
-    let landing = Browser::new(server).authorize(url.as_str(), &email, PASSWORD).await;
+    let landing = Browser::new(server)
+        .authorize(url.as_str(), &email, PASSWORD)
+        .await;
     landing.params()["code"].clone()
 }
 
@@ -203,7 +186,11 @@ async fn redeem(server: &TestServer, code: &str, assertion: &str) -> (u16, Value
         server,
         "/token",
         assertion,
-        &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", REDIRECT_URI)],
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT_URI),
+        ],
     )
     .await
 }
@@ -214,7 +201,10 @@ async fn refresh(server: &TestServer, refresh_token: &str, assertion: &str) -> (
         server,
         "/token",
         assertion,
-        &[("grant_type", "refresh_token"), ("refresh_token", refresh_token)],
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ],
     )
     .await
 }
@@ -231,7 +221,10 @@ async fn fapi_client(server: &TestServer) -> (String, Key) {
         |_| {},
     )
     .await;
-    assert_token(&client_credentials(server, &key.sign("PS256", &claims(server, &id))).await, "control");
+    assert_token(
+        &client_credentials(server, &key.sign("PS256", &claims(server, &id))).await,
+        "control",
+    );
     (id, key)
 }
 

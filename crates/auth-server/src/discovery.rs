@@ -58,12 +58,26 @@ fn metadata(issuer: &str, algs: &[KeyAlg], locales: &[String], require_par: bool
         .copied()
         .filter(|m| *m != "none")
         .collect();
+    // Unsigned request objects only from clients registered so.
+    let request_object_algs: Vec<&str> = crate::client_auth::assertion::KEY_ALGS
+        .iter()
+        .chain(crate::client_auth::assertion::SECRET_ALGS)
+        .chain(&["none"])
+        .copied()
+        .collect();
     let assertion_algs: Vec<&str> = crate::client_auth::assertion::KEY_ALGS
         .iter()
         .chain(crate::client_auth::assertion::SECRET_ALGS)
         .copied()
         .collect();
-    json!({
+    // In a second object: one json! of every member exceeds the macro recursion limit.
+    let jwt_algs = json!({
+        "token_endpoint_auth_signing_alg_values_supported": assertion_algs,
+        "introspection_endpoint_auth_signing_alg_values_supported": assertion_algs,
+        "revocation_endpoint_auth_signing_alg_values_supported": assertion_algs,
+        "request_object_signing_alg_values_supported": request_object_algs,
+    });
+    let mut doc = json!({
         "issuer": issuer,
         "authorization_endpoint": url(paths::AUTHORIZE),
         "token_endpoint": url(paths::TOKEN),
@@ -83,9 +97,6 @@ fn metadata(issuer: &str, algs: &[KeyAlg], locales: &[String], require_par: bool
         "token_endpoint_auth_methods_supported": auth_methods,
         "introspection_endpoint_auth_methods_supported": secret_methods,
         "revocation_endpoint_auth_methods_supported": auth_methods,
-        "token_endpoint_auth_signing_alg_values_supported": assertion_algs,
-        "introspection_endpoint_auth_signing_alg_values_supported": assertion_algs,
-        "revocation_endpoint_auth_signing_alg_values_supported": assertion_algs,
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": domain::users::claims::supported_claims()
             .into_iter()
@@ -93,8 +104,8 @@ fn metadata(issuer: &str, algs: &[KeyAlg], locales: &[String], require_par: bool
             .collect::<Vec<_>>(),
         "claim_types_supported": ["normal"],
         "claims_parameter_supported": true,
-        "request_parameter_supported": false,
-        "request_uri_parameter_supported": false,
+        "request_parameter_supported": true,
+        "request_uri_parameter_supported": true,
         "require_request_uri_registration": false,
         "prompt_values_supported": PROMPT_VALUES,
         "acr_values_supported": ACR_VALUES,
@@ -110,7 +121,11 @@ fn metadata(issuer: &str, algs: &[KeyAlg], locales: &[String], require_par: bool
         "backchannel_logout_session_supported": true,
         "pushed_authorization_request_endpoint": url(paths::PAR),
         "require_pushed_authorization_requests": require_par,
-    })
+    });
+    if let (Some(doc), Value::Object(more)) = (doc.as_object_mut(), jwt_algs) {
+        doc.extend(more);
+    }
+    doc
 }
 
 fn respond(body: &web::Bytes) -> HttpResponse {

@@ -57,6 +57,12 @@ async fn handle(
             "request_uri cannot be pushed (RFC 9126 2.1)",
         ));
     }
+    // A pushed request object (RFC 9126 3): only its parameters are used.
+    let params = if params.has("request") {
+        crate::authorize::request_object::resolve(provider, &client, &params).await?
+    } else {
+        params
+    };
     let pending = crate::authorize::validate_pushed(provider, &client, &params)?;
     let request_uri = provider.pushed.push(&pending).await?;
     Ok(HttpResponse::Created()

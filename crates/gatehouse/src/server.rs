@@ -127,7 +127,11 @@ pub async fn start_on(
     let outbox = web::Data::new(services.outbox.clone());
     let cache = web::Data::new(cache);
     let limiter = domain::ratelimit::RateLimiter::for_cache(&cache);
-    let provider = web::Data::new(provider(&services, keys, (cache.get_ref().clone(), limiter))?);
+    let provider = web::Data::new(provider(
+        &services,
+        keys,
+        (cache.get_ref().clone(), limiter),
+    )?);
     let sms = crate::sms::sender(&services.config.sms, &services.config.data_dir)
         .context("cannot set up text messages (sms.*)")?;
     let geoip = geoip(&services.config.session.geoip_database).await?;

@@ -78,6 +78,11 @@ async fn start(provider: &Provider, req: &HttpRequest, raw: &[u8]) -> HttpRespon
                 .pages
                 .error(StatusCode::BAD_REQUEST, "invalid_request_uri", &message)
         }
+        Err(Rejection::RequestObject(message)) => {
+            provider
+                .pages
+                .error(StatusCode::BAD_REQUEST, "invalid_request_object", &message)
+        }
         Err(Rejection::Redirect {
             redirect_uri,
             mode,

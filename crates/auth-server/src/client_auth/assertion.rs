@@ -29,8 +29,9 @@ pub const CLOCK_SKEW_SECS: i64 = 60;
 /// Longest an assertion may still be valid (`exp` − now): used `jti`s are remembered that
 /// long. An hour, the default of several client libraries.
 pub const MAX_LIFETIME_SECS: i64 = 3600;
-/// Longest accepted assertion.
-const MAX_LEN: usize = 16 * 1024;
+/// Longest accepted JWT (assertions; request objects are checked against their own,
+/// smaller bound first).
+const MAX_LEN: usize = 32 * 1024;
 
 /// Why an assertion was refused: logged at info, answered as `invalid_client`.
 #[derive(Debug, thiserror::Error)]
@@ -163,11 +164,12 @@ async fn verify(
             Ok(keys) => keys,
             Err(e) => return Ok(Err(Refusal::Signature(e.to_string()))),
         };
-        keys.into_iter()
-            .any(|jwk| key_verifies(alg, jwk, token))
+        keys.into_iter().any(|jwk| key_verifies(alg, jwk, token))
     };
     if !signature_ok {
-        return Ok(Err(Refusal::Signature("no key of the client verifies it".into())));
+        return Ok(Err(Refusal::Signature(
+            "no key of the client verifies it".into(),
+        )));
     }
     let issuer = &provider.settings.issuer;
     let endpoints = [provider.url(paths::TOKEN), provider.url(req.path())];
@@ -187,7 +189,8 @@ async fn verify(
         return Ok(Err(Refusal::MissingJti));
     };
     // Remembered until it expires (and the skew after): replays fail on every node.
-    let ttl = std::time::Duration::from_secs(u64::try_from(exp - now + CLOCK_SKEW_SECS).unwrap_or(1));
+    let ttl =
+        std::time::Duration::from_secs(u64::try_from(exp - now + CLOCK_SKEW_SECS).unwrap_or(1));
     let key = format!("assertion:jti:{}:{jti}", client.client_id);
     if !provider.cache.set_if_absent(&key, b"1", ttl).await? {
         return Ok(Err(Refusal::Replayed));
@@ -207,10 +210,17 @@ pub(crate) struct Parts {
     signature: Vec<u8>,
 }
 
+impl Parts {
+    /// Whether the signature is empty (`alg: none`).
+    pub(crate) fn unsigned(&self) -> bool {
+        self.signature.is_empty()
+    }
+}
+
 /// Takes a compact JWS apart (JSON object header and claims).
 pub(crate) fn split(token: &str) -> Result<Parts, Refusal> {
     if token.len() > MAX_LEN {
-        return Err(Refusal::Malformed("longer than 16 KiB"));
+        return Err(Refusal::Malformed("longer than 32 KiB"));
     }
     let mut parts = token.split('.');
     let (Some(h), Some(c), Some(sig), None) =
@@ -299,7 +309,7 @@ fn times(claims: &Map<String, Value>, now: i64) -> Result<i64, Refusal> {
 
 /// Whether the HMAC of `signed` keyed with `secret` is the token's signature, compared in
 /// constant time (josekit's own verifier compares with `!=`).
-fn hmac_matches(alg: &str, secret: &str, jwt: &Parts) -> bool {
+pub(crate) fn hmac_matches(alg: &str, secret: &str, jwt: &Parts) -> bool {
     let signer = match alg {
         "HS256" => jws::HS256.signer_from_bytes(secret.as_bytes()),
         _ => return false,
@@ -312,16 +322,109 @@ fn hmac_matches(alg: &str, secret: &str, jwt: &Parts) -> bool {
 }
 
 /// Whether `jwk` (a key of the client) verifies the token with `alg`.
-fn key_verifies(alg: &str, jwk: Map<String, Value>, token: &str) -> bool {
+pub(crate) fn key_verifies(alg: &str, jwk: Map<String, Value>, token: &str) -> bool {
     let Ok(jwk) = Jwk::from_map(jwk) else {
         return false;
     };
     let verifier: Option<Box<dyn JwsVerifier>> = match alg {
-        "RS256" => jws::RS256.verifier_from_jwk(&jwk).ok().map(|v| Box::new(v) as _),
-        "PS256" => jws::PS256.verifier_from_jwk(&jwk).ok().map(|v| Box::new(v) as _),
-        "ES256" => jws::ES256.verifier_from_jwk(&jwk).ok().map(|v| Box::new(v) as _),
-        "EdDSA" => jws::EdDSA.verifier_from_jwk(&jwk).ok().map(|v| Box::new(v) as _),
+        "RS256" => jws::RS256
+            .verifier_from_jwk(&jwk)
+            .ok()
+            .map(|v| Box::new(v) as _),
+        "PS256" => jws::PS256
+            .verifier_from_jwk(&jwk)
+            .ok()
+            .map(|v| Box::new(v) as _),
+        "ES256" => jws::ES256
+            .verifier_from_jwk(&jwk)
+            .ok()
+            .map(|v| Box::new(v) as _),
+        "EdDSA" => jws::EdDSA
+            .verifier_from_jwk(&jwk)
+            .ok()
+            .map(|v| Box::new(v) as _),
         _ => None,
     };
     verifier.is_some_and(|v| josekit::jwt::decode_with_verifier(token, &*v).is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const ISSUER: &str = "https://id.example";
+
+    fn claims(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn audience_is_the_issuer_or_an_endpoint_unless_strict() {
+        let endpoints = [
+            "https://id.example/token".to_owned(),
+            "https://id.example/par".to_owned(),
+        ];
+        let ok = |aud: Value, strict| audience_ok(Some(&aud), ISSUER, &endpoints, strict);
+        assert!(ok(json!(ISSUER), false));
+        assert!(ok(json!(ISSUER), true));
+        assert!(ok(json!("https://id.example/token"), false));
+        assert!(
+            !ok(json!("https://id.example/token"), true),
+            "FAPI 2.0: the issuer only"
+        );
+        assert!(ok(
+            json!(["https://rp.example", "https://id.example/par"]),
+            false
+        ));
+        assert!(!ok(json!([ISSUER]), true), "FAPI 2.0: a single string");
+        assert!(!ok(json!("https://id.example/"), false));
+        assert!(!ok(json!(["https://rp.example"]), false));
+        assert!(!ok(json!(42), false));
+        assert!(!audience_ok(None, ISSUER, &endpoints, false));
+    }
+
+    #[test]
+    fn time_bounds() {
+        let now = 1_000_000;
+        let t = |v: Value| times(&claims(v), now);
+        assert_eq!(t(json!({"exp": now + 60})).unwrap(), now + 60);
+        assert!(t(json!({})).is_err(), "exp is required");
+        assert!(t(json!({"exp": now})).is_err(), "expired");
+        assert!(t(json!({"exp": now + MAX_LIFETIME_SECS + CLOCK_SKEW_SECS + 1})).is_err());
+        assert!(t(json!({"exp": now + 60, "nbf": now + 8, "iat": now + 8})).is_ok());
+        assert!(t(json!({"exp": now + 120, "nbf": now + 61})).is_err());
+        assert!(t(json!({"exp": now + 120, "iat": now + 61})).is_err());
+        assert!(t(json!({"exp": "soon"})).is_err());
+    }
+
+    #[test]
+    fn subject_is_iss_and_sub_and_the_client_id_parameter() {
+        let c = claims(json!({"iss": "a", "sub": "a"}));
+        assert_eq!(subject(&c, None).unwrap(), "a");
+        assert_eq!(subject(&c, Some("a")).unwrap(), "a");
+        assert!(subject(&c, Some("b")).is_err());
+        assert!(subject(&claims(json!({"iss": "a"})), None).is_err());
+        assert!(subject(&claims(json!({"sub": "a"})), None).is_err());
+        assert!(subject(&claims(json!({"iss": "a", "sub": "b"})), None).is_err());
+    }
+
+    #[test]
+    fn malformed_tokens_are_refused_without_panic() {
+        for token in [
+            "",
+            "a",
+            "a.b",
+            "a.b.c.d",
+            "e30.e30.!!",
+            "W10.e30.",
+            "e30.W10.",
+        ] {
+            assert!(split(token).is_err(), "{token}");
+        }
+        assert!(
+            split("e30.e30.").is_ok(),
+            "{{}}.{{}}. is well-formed (and unsigned)"
+        );
+    }
 }

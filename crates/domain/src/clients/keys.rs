@@ -91,7 +91,7 @@ impl ClientKeys {
     }
 
     /// The client's keys that may have signed a JWT whose header names `kid` (every key
-    /// when it names none).
+    /// when it names none; keys without a `kid` always).
     pub async fn keys(
         &self,
         client: &Client,
@@ -118,10 +118,13 @@ impl ClientKeys {
                         && e.tried.elapsed() >= REFRESH_INTERVAL;
                     // The client rotated its keys: fetch again, but not more often than
                     // every REFRESH_INTERVAL whatever kids the requests name.
-                    let unknown = kid.is_some()
-                        && matching(&e.keys, kid).is_empty()
+                    let unknown = kid.is_some_and(|kid| !has_kid(&e.keys, kid))
                         && e.forced.is_none_or(|f| f.elapsed() >= REFRESH_INTERVAL);
-                    let forced = if unknown { Some(Instant::now()) } else { e.forced };
+                    let forced = if unknown {
+                        Some(Instant::now())
+                    } else {
+                        e.forced
+                    };
                     (Some(e.keys.clone()), stale || unknown, forced)
                 }
             }
@@ -189,7 +192,9 @@ impl ClientKeys {
     /// private addresses are allowed), at most [`MAX_FETCH_BYTES`] within
     /// [`FETCH_TIMEOUT`], without following redirects.
     pub async fn fetch(&self, uri: &str) -> std::result::Result<Vec<u8>, FetchError> {
-        let https = uri.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+        let https = uri
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"));
         if !https && !self.allow_private {
             return Err(FetchError::Refused("the URL must be https".into()));
         }
@@ -236,10 +241,20 @@ fn parse_set(set: &Value) -> std::result::Result<Vec<Jwk>, FetchError> {
         .map(|keys| keys.iter().filter_map(|k| k.as_object().cloned()).collect())
 }
 
-/// The keys with this `kid`, or all of them when there is no `kid`.
+/// Whether a key of the set has exactly this `kid`.
+fn has_kid(keys: &[Jwk], kid: &str) -> bool {
+    keys.iter()
+        .any(|k| k.get("kid").and_then(Value::as_str) == Some(kid))
+}
+
+/// The keys that may be the one named `kid`: those with this `kid` and those without any
+/// (a `kid` is only a hint, RFC 7515 4.1.4); all of them when there is no `kid`.
 fn matching(keys: &[Jwk], kid: Option<&str>) -> Vec<Jwk> {
     keys.iter()
-        .filter(|k| kid.is_none_or(|kid| k.get("kid").and_then(Value::as_str) == Some(kid)))
+        .filter(|k| match (kid, k.get("kid").and_then(Value::as_str)) {
+            (Some(wanted), Some(has)) => wanted == has,
+            _ => true,
+        })
         .cloned()
         .collect()
 }
@@ -273,6 +288,13 @@ mod tests {
         assert_eq!(matching(&keys, Some("b")).len(), 1);
         assert!(matching(&keys, Some("c")).is_empty());
         assert_eq!(matching(&keys, None).len(), 2);
+        let anonymous =
+            parse_set(&json!({"keys": [{"kty": "EC"}, {"kty": "EC", "kid": "a"}]})).unwrap();
+        assert_eq!(
+            matching(&anonymous, Some("z")).len(),
+            1,
+            "a key without kid may be any"
+        );
         assert!(parse_set(&json!([{"kty": "EC"}])).is_err());
     }
 

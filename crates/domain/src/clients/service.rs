@@ -336,7 +336,10 @@ impl Clients {
         let keep_old = grace_secs > 0;
         let secret = random::token::<32>();
         let sealed = (found.token_endpoint_auth_method == SEALED_METHOD)
-            .then(|| self.secrets.encrypt(secret.as_bytes(), &sealed_context(client_id)))
+            .then(|| {
+                self.secrets
+                    .encrypt(secret.as_bytes(), &sealed_context(client_id))
+            })
             .transpose()?;
         let previous_sealed = if keep_old && sealed.is_some() {
             found.secret_sealed
