@@ -551,7 +551,7 @@ mod tests {
             let secret = secret.unwrap();
             let row = client::Entity::find_by_id(client.client_id.clone()).one(store.db()).await.unwrap().unwrap();
             assert!(!row.secret_sealed.clone().unwrap().contains(&secret), "sealed, not in clear");
-            assert_eq!(clients.shared_secrets(&client.client_id).await.unwrap(), [secret.clone()]);
+            assert_eq!(clients.shared_secrets(&client.client_id).await.unwrap(), std::slice::from_ref(&secret));
             let (_, next) = clients.rotate_secret(&client.client_id, Duration::from_secs(60), None).await.unwrap();
             assert_eq!(clients.shared_secrets(&client.client_id).await.unwrap(), [next.clone(), secret]);
             let (_, last) = clients.rotate_secret(&client.client_id, Duration::ZERO, None).await.unwrap();
