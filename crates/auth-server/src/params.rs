@@ -144,6 +144,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn request_object_claims_become_parameters() {
+        let claims = serde_json::json!({
+            "scope": "openid",
+            "max_age": 300,
+            "claims": {"userinfo": {"name": null}},
+            "resource": ["https://a.example", "https://b.example"],
+            "nonce": null,
+        });
+        let p = Params::from_claims(claims.as_object().unwrap()).unwrap();
+        assert_eq!(p.get("scope"), Some("openid"));
+        assert_eq!(p.get("max_age"), Some("300"));
+        assert_eq!(p.get("claims"), Some(r#"{"userinfo":{"name":null}}"#));
+        assert_eq!(
+            p.all("resource"),
+            ["https://a.example", "https://b.example"]
+        );
+        assert_eq!(p.get("nonce"), None);
+        let many: serde_json::Map<String, serde_json::Value> =
+            (0..100).map(|i| (format!("p{i}"), "x".into())).collect();
+        assert_eq!(Params::from_claims(&many).unwrap_err(), ParamError::TooMany);
+    }
+
+    #[test]
     fn parses_decodes_and_refuses_repeats() {
         let p = Params::parse(b"a=1&b=x%20y&c=&d=%E2%9C%93").unwrap();
         assert_eq!(p.get("a"), Some("1"));
