@@ -43,7 +43,13 @@ impl Key {
     }
 
     /// A proof for `htm` `htu`, with `ath` of `token` and `nonce` when given.
-    pub(crate) fn proof(&self, htm: &str, htu: &str, token: Option<&str>, nonce: Option<&str>) -> String {
+    pub(crate) fn proof(
+        &self,
+        htm: &str,
+        htu: &str,
+        token: Option<&str>,
+        nonce: Option<&str>,
+    ) -> String {
         let mut claims = json!({
             "jti": domain::random::token::<16>(),
             "htm": htm,

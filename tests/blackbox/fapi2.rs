@@ -126,7 +126,12 @@ fn borrowed<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a st
 
 /// Pushes a request (with a DPoP proof, binding the code to `dpop`); returns the
 /// `request_uri` and the PKCE verifier.
-async fn push(server: &TestServer, client: &FapiClient, dpop: &DpopKey, state: Option<&str>) -> (String, String) {
+async fn push(
+    server: &TestServer,
+    client: &FapiClient,
+    dpop: &DpopKey,
+    state: Option<&str>,
+) -> (String, String) {
     let (form, verifier) = request_params(state);
     let proof = dpop.proof("POST", &server.url("/par"), None, None);
     let a = post(server, "/par", client, None, &borrowed(&form), Some(proof)).await;
@@ -149,14 +154,30 @@ async fn user(server: &TestServer, name: &str) -> String {
 }
 
 /// The code flow up to the token response, with `dpop` bound throughout.
-async fn tokens(server: &TestServer, client: &FapiClient, dpop: &DpopKey, email: &str, state: Option<&str>) -> Value {
+async fn tokens(
+    server: &TestServer,
+    client: &FapiClient,
+    dpop: &DpopKey,
+    email: &str,
+    state: Option<&str>,
+) -> Value {
     let (request_uri, verifier) = push(server, client, dpop, state).await;
     let landing = Browser::new(server)
-        .authorize(&authorize_url(server, client, &request_uri), email, PASSWORD)
+        .authorize(
+            &authorize_url(server, client, &request_uri),
+            email,
+            PASSWORD,
+        )
         .await;
-    let Landing::Client { url, params } = &landing else { panic!("{landing:?}") };
+    let Landing::Client { url, params } = &landing else {
+        panic!("{landing:?}")
+    };
     assert_eq!(url, REDIRECT_URI);
-    assert_eq!(params.get("iss").map(String::as_str), Some(server.base.as_str()), "iss in the response (RFC 9207)");
+    assert_eq!(
+        params.get("iss").map(String::as_str),
+        Some(server.base.as_str()),
+        "iss in the response (RFC 9207)"
+    );
     assert_eq!(params.get("state").map(String::as_str), state);
     let proof = dpop.proof("POST", &server.url("/token"), None, None);
     let form = [
@@ -171,7 +192,12 @@ async fn tokens(server: &TestServer, client: &FapiClient, dpop: &DpopKey, email:
 }
 
 fn part(jwt: &str, i: usize) -> Value {
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(jwt.split('.').nth(i).unwrap()).unwrap()).unwrap()
+    serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(jwt.split('.').nth(i).unwrap())
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 harness::shared_server_tests! {

@@ -11,8 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use harness::TestServer;
 use harness::webdriver::{self, Chrome};
+use harness::{NewClient, TestServer};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::TcpListener;
@@ -105,6 +105,19 @@ pub(crate) async fn run_library_with(
     script: &Path,
     env: &[(&str, &str)],
 ) -> (Value, Chrome, String, String) {
+    run_library_for(server, tag, program, script, env, |_| {}).await
+}
+
+/// [`run_library_with`] for a client registered with `adjust` applied (its secret, if it
+/// has one, in `CLIENT_SECRET`).
+pub(crate) async fn run_library_for(
+    server: &TestServer,
+    tag: &str,
+    program: &str,
+    script: &Path,
+    env: &[(&str, &str)],
+    adjust: impl FnOnce(&mut NewClient) + Send + 'static,
+) -> (Value, Chrome, String, String) {
     let email = format!("interop-{tag}@example.com");
     server.user(&email, PASSWORD).await;
     // The relying party lives on another origin than the issuer (another port), as real
@@ -114,11 +127,13 @@ pub(crate) async fn run_library_with(
     let logged_out = format!("{origin}/logged-out");
     let (client_id, secret) = {
         let (callback, logged_out) = (callback.clone(), logged_out.clone());
+        let name = format!("Interop {tag}");
         server
             .client(move |c| {
-                c.name = format!("Interop {tag}");
+                c.name = name;
                 c.redirect_uris = vec![callback];
                 c.post_logout_redirect_uris = vec![logged_out];
+                adjust(c);
             })
             .await
     };
@@ -130,12 +145,15 @@ pub(crate) async fn run_library_with(
         })
         .await;
 
-    let mut child = Command::new(program)
+    let mut command = Command::new(program);
+    if let Some(secret) = secret {
+        command.env("CLIENT_SECRET", secret);
+    }
+    let mut child = command
         .arg(script)
         .current_dir(script.parent().expect("script directory"))
         .env("GATEHOUSE_ISSUER", &server.base)
         .env("CLIENT_ID", &client_id)
-        .env("CLIENT_SECRET", secret.expect("confidential client"))
         .env("REDIRECT_URI", &callback)
         .env("POST_LOGOUT_REDIRECT_URI", &logged_out)
         .env("CC_CLIENT_ID", &machine_id)
@@ -330,6 +348,53 @@ pub(crate) async fn assert_interop(
     chrome.quit().await;
 }
 
+/// The checks of `assertion.mjs`: code exchange, refresh and introspection all
+/// authenticated with the library's assertions.
+async fn assert_assertion_interop(server: &TestServer, library: &str, result: &Value, email: &str) {
+    let why = |step: &str| format!("{library}: {step}: {result}");
+    assert_eq!(
+        result["discovery"]["issuer"],
+        server.base.as_str(),
+        "{}",
+        why("discovery")
+    );
+    assert_eq!(
+        result["tokens"]["has_refresh_token"],
+        true,
+        "{}",
+        why("tokens")
+    );
+    assert_eq!(
+        result["id_token"]["iss"],
+        server.base.as_str(),
+        "{}",
+        why("id token")
+    );
+    let sub = result["id_token"]["sub"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}", why("id token")));
+    assert!(!email.is_empty());
+    assert_eq!(result["refresh"]["rotated"], true, "{}", why("refresh"));
+    assert_eq!(
+        result["refresh"]["new_access_token"],
+        true,
+        "{}",
+        why("refresh")
+    );
+    assert_eq!(
+        result["introspection"]["active"],
+        true,
+        "{}",
+        why("introspection")
+    );
+    assert_eq!(
+        result["introspection"]["sub"],
+        sub,
+        "{}",
+        why("introspection")
+    );
+}
+
 harness::shared_server_tests! {
     setup = |_| {};
 
@@ -341,6 +406,43 @@ harness::shared_server_tests! {
         let script = interop_dir("node").join("rp.mjs");
         let (result, chrome, email, logged_out) = run_library(server, "node", "node", &script).await;
         assert_interop(server, "openid-client", &result, chrome, &email, &logged_out).await;
+    }
+
+    async fn openid_client_6_private_key_jwt(server) {
+        if !webdriver::available() || !node_ready() {
+            harness::skip_or_fail("Chromium, node and `npm ci --prefix tests/interop/node`");
+            return;
+        }
+        let mut private = josekit::jwk::Jwk::generate_rsa_key(2048).unwrap();
+        private.set_key_id("interop-ps256");
+        private.set_algorithm("PS256");
+        let mut public = private.to_public_key().unwrap();
+        public.set_key_id("interop-ps256");
+        let public = Value::Object(public.as_ref().clone());
+        let private = Value::Object(private.as_ref().clone()).to_string();
+        let script = interop_dir("node").join("assertion.mjs");
+        let env = [("CLIENT_AUTH", "private_key_jwt"), ("PRIVATE_JWK", private.as_str())];
+        let (result, chrome, email, _) = run_library_for(server, "node-pkjwt", "node", &script, &env, move |c| {
+            c.token_endpoint_auth_method = Some("private_key_jwt".into());
+            c.metadata.jwks = Some(serde_json::json!({ "keys": [public] }));
+            c.metadata.token_endpoint_auth_signing_alg = Some("PS256".into());
+        }).await;
+        chrome.quit().await;
+        assert_assertion_interop(server, "openid-client PrivateKeyJwt", &result, &email).await;
+    }
+
+    async fn openid_client_6_client_secret_jwt(server) {
+        if !webdriver::available() || !node_ready() {
+            harness::skip_or_fail("Chromium, node and `npm ci --prefix tests/interop/node`");
+            return;
+        }
+        let script = interop_dir("node").join("assertion.mjs");
+        let env = [("CLIENT_AUTH", "client_secret_jwt")];
+        let (result, chrome, email, _) = run_library_for(server, "node-csjwt", "node", &script, &env, |c| {
+            c.token_endpoint_auth_method = Some("client_secret_jwt".into());
+        }).await;
+        chrome.quit().await;
+        assert_assertion_interop(server, "openid-client ClientSecretJwt", &result, &email).await;
     }
 
     async fn authlib_with_its_defaults(server) {

@@ -252,12 +252,12 @@ harness::shared_server_tests! {
         assert!(browser.open(&authorize_url(server, &owner.0, &uri, &[])).await.page().2.contains("action=\"/login\""));
     }
 
-    async fn request_uris_not_from_par_stay_unsupported(server) {
+    async fn request_uris_not_from_par_are_fetched_only_over_https(server) {
         let client = confidential(server, |_| {}).await;
         let mut url = url::Url::parse(&plain_authorize_url(server, &client.0)).unwrap();
-        url.query_pairs_mut().append_pair("request_uri", "https://rp.example/request.jwt");
+        url.query_pairs_mut().append_pair("request_uri", "http://rp.example/request.jwt");
         let landing = Browser::new(server).open(url.as_str()).await;
-        assert_eq!(landing.params()["error"], "request_uri_not_supported");
+        assert_eq!(landing.params()["error"], "invalid_request_uri");
     }
 
     async fn par_refuses_request_uri_get_bad_credentials_and_bad_parameters(server) {

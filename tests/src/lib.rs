@@ -4,10 +4,12 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // test scaffolding
 
+pub mod client_keys;
 pub mod mailbox;
 pub mod mmdb;
 pub mod rp;
 pub mod rp_server;
+pub mod served;
 pub mod smtp;
 pub mod totp;
 pub mod upstream;

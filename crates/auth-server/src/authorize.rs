@@ -5,6 +5,7 @@
 mod decide;
 mod handlers;
 pub(crate) mod request;
+pub(crate) mod request_object;
 mod respond;
 
 pub use handlers::{get, post, resume};

@@ -1,9 +1,13 @@
-//! Client authentication at the token, introspection and revocation endpoints:
-//! `client_secret_basic`, `client_secret_post`, and `none` for public clients.
+//! Client authentication at the token, introspection, revocation, PAR and device
+//! authorization endpoints: `client_secret_basic`, `client_secret_post`, the JWT
+//! assertions `private_key_jwt` and `client_secret_jwt` ([`assertion`]), and `none` for
+//! public clients.
 //!
 //! A client with a shared secret may send it either way: the two methods carry the same
 //! secret over the same TLS connection, so they are equally strong, and relying-party
 //! libraries pick one by default (openid-client 6 posts it, most others use Basic).
+
+pub mod assertion;
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
@@ -16,14 +20,23 @@ use crate::error::OAuthError;
 use crate::params::Params;
 
 /// Authenticates the calling client with the method it used: a shared-secret method for a
-/// client registered with either shared-secret method, `none` only for public clients.
-/// Every failure is the same `invalid_client` (401).
+/// client registered with either shared-secret method, a JWT assertion for a client
+/// registered with that kind of assertion, `none` only for public clients. Every failure
+/// is the same `invalid_client` (401).
 pub async fn authenticate(
     provider: &Provider,
     req: &HttpRequest,
     params: &Params,
 ) -> Result<Client, OAuthError> {
     let basic = basic_credentials(req)?;
+    if params.has("client_assertion") || params.has("client_assertion_type") {
+        if basic.is_some() || params.has("client_secret") {
+            return Err(OAuthError::invalid_request(
+                "use one client authentication method, not several",
+            ));
+        }
+        return assertion::authenticate(provider, req, params).await;
+    }
     let (client, method) = match (basic, params.get("client_secret")) {
         (Some(_), Some(_)) => {
             return Err(OAuthError::invalid_request(
@@ -73,14 +86,16 @@ pub fn claimed_client_id(req: &HttpRequest, body: &[u8]) -> Option<String> {
     if let Ok(Some((id, _))) = basic_credentials(req) {
         return Some(id);
     }
-    Params::parse(body)
-        .ok()?
+    let params = Params::parse(body).ok()?;
+    params
         .get("client_id")
         .map(str::to_owned)
+        .or_else(|| assertion::claimed_client_id(&params))
 }
 
 /// Whether a client registered with `registered` may authenticate with `used`: the two
-/// shared-secret methods are one family; anything else must match exactly.
+/// shared-secret methods are one family; anything else (the assertions included) must
+/// match exactly.
 fn accepts(registered: &str, used: &str) -> bool {
     const SHARED_SECRET: [&str; 2] = ["client_secret_basic", "client_secret_post"];
     registered == used || (SHARED_SECRET.contains(&registered) && SHARED_SECRET.contains(&used))
@@ -133,6 +148,8 @@ mod tests {
         assert!(!accepts("none", "client_secret_basic"));
         assert!(!accepts("none", "client_secret_post"));
         assert!(!accepts("private_key_jwt", "client_secret_post"));
+        assert!(!accepts("client_secret_jwt", "client_secret_basic"));
+        assert!(!accepts("client_secret_jwt", "client_secret_post"));
     }
 
     fn basic(value: &str) -> actix_web::HttpRequest {

@@ -58,7 +58,26 @@ fn metadata(issuer: &str, algs: &[KeyAlg], locales: &[String], require_par: bool
         .copied()
         .filter(|m| *m != "none")
         .collect();
-    json!({
+    // Unsigned request objects only from clients registered so.
+    let request_object_algs: Vec<&str> = crate::client_auth::assertion::KEY_ALGS
+        .iter()
+        .chain(crate::client_auth::assertion::SECRET_ALGS)
+        .chain(&["none"])
+        .copied()
+        .collect();
+    let assertion_algs: Vec<&str> = crate::client_auth::assertion::KEY_ALGS
+        .iter()
+        .chain(crate::client_auth::assertion::SECRET_ALGS)
+        .copied()
+        .collect();
+    // In a second object: one json! of every member exceeds the macro recursion limit.
+    let jwt_algs = json!({
+        "token_endpoint_auth_signing_alg_values_supported": assertion_algs,
+        "introspection_endpoint_auth_signing_alg_values_supported": assertion_algs,
+        "revocation_endpoint_auth_signing_alg_values_supported": assertion_algs,
+        "request_object_signing_alg_values_supported": request_object_algs,
+    });
+    let mut doc = json!({
         "issuer": issuer,
         "authorization_endpoint": url(paths::AUTHORIZE),
         "token_endpoint": url(paths::TOKEN),
@@ -86,8 +105,8 @@ fn metadata(issuer: &str, algs: &[KeyAlg], locales: &[String], require_par: bool
             .collect::<Vec<_>>(),
         "claim_types_supported": ["normal"],
         "claims_parameter_supported": true,
-        "request_parameter_supported": false,
-        "request_uri_parameter_supported": false,
+        "request_parameter_supported": true,
+        "request_uri_parameter_supported": true,
         "require_request_uri_registration": false,
         "prompt_values_supported": PROMPT_VALUES,
         "acr_values_supported": ACR_VALUES,
@@ -104,7 +123,11 @@ fn metadata(issuer: &str, algs: &[KeyAlg], locales: &[String], require_par: bool
         "pushed_authorization_request_endpoint": url(paths::PAR),
         "require_pushed_authorization_requests": require_par,
         "dpop_signing_alg_values_supported": crate::dpop::ALGS,
-    })
+    });
+    if let (Some(doc), Value::Object(more)) = (doc.as_object_mut(), jwt_algs) {
+        doc.extend(more);
+    }
+    doc
 }
 
 fn respond(body: &web::Bytes) -> HttpResponse {

@@ -38,6 +38,10 @@ pub enum ErrorCode {
     RequestNotSupported,
     /// `request_uri` is not supported.
     RequestUriNotSupported,
+    /// The request object is invalid (RFC 9101 6.3, OIDC Core 3.1.2.6).
+    InvalidRequestObject,
+    /// The `request_uri` cannot be used: unreachable, refused or not a request object.
+    InvalidRequestUri,
     /// The bearer token is invalid (RFC 6750).
     InvalidToken,
     /// Revocation of this token type is not supported (RFC 7009).
@@ -75,6 +79,8 @@ impl ErrorCode {
             ErrorCode::InteractionRequired => "interaction_required",
             ErrorCode::RequestNotSupported => "request_not_supported",
             ErrorCode::RequestUriNotSupported => "request_uri_not_supported",
+            ErrorCode::InvalidRequestObject => "invalid_request_object",
+            ErrorCode::InvalidRequestUri => "invalid_request_uri",
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::UnsupportedTokenType => "unsupported_token_type",
             ErrorCode::InvalidTarget => "invalid_target",

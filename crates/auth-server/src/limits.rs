@@ -85,7 +85,8 @@ pub async fn authenticate(
     result
 }
 
-/// The client_id the request names (Basic user name, else the form's `client_id`), bounded.
+/// The client_id the request names (Basic user name, else the form's `client_id`, else
+/// the assertion's subject), bounded.
 fn claimed_client_id(req: &HttpRequest, params: &Params) -> Option<String> {
     let basic = req
         .headers()
@@ -106,6 +107,7 @@ fn claimed_client_id(req: &HttpRequest, params: &Params) -> Option<String> {
         });
     basic
         .or_else(|| params.get("client_id").map(str::to_owned))
+        .or_else(|| client_auth::assertion::claimed_client_id(params))
         .filter(|id| !id.is_empty() && id.len() <= 256)
 }
 

@@ -62,6 +62,12 @@ async fn handle(
     let proven = crate::dpop::verify(provider, req, crate::paths::PAR, None)
         .await
         .map_err(crate::dpop::Refusal::into_oauth)?;
+    // A pushed request object (RFC 9126 3): only its parameters are used.
+    let params = if params.has("request") {
+        crate::authorize::request_object::resolve(provider, &client, &params).await?
+    } else {
+        params
+    };
     let mut pending = crate::authorize::validate_pushed(provider, &client, &params)?;
     if let Some(jkt) = proven {
         if pending.dpop_jkt.as_ref().is_some_and(|asked| *asked != jkt) {

@@ -75,6 +75,38 @@ impl Params {
         Ok(Self { map, multi })
     }
 
+    /// The members of a JWT's claims as parameters (a request object, RFC 9101): strings
+    /// as they are, numbers and booleans in their JSON form, objects (`claims`) as JSON
+    /// text, arrays of a repeatable parameter as its values; null is absent.
+    pub fn from_claims(
+        claims: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, ParamError> {
+        use serde_json::Value;
+        let mut params = Self::default();
+        let mut count = 0;
+        for (name, value) in claims {
+            let values: Vec<String> = match value {
+                Value::Null => continue,
+                Value::String(s) => vec![s.clone()],
+                Value::Array(items) if REPEATABLE.contains(&name.as_str()) => items
+                    .iter()
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                    .collect(),
+                other => vec![other.to_string()],
+            };
+            count += values.len();
+            if count > MAX_PARAMS {
+                return Err(ParamError::TooMany);
+            }
+            if REPEATABLE.contains(&name.as_str()) {
+                params.multi.insert(name.clone(), values);
+            } else {
+                params.map.insert(name.clone(), values.concat());
+            }
+        }
+        Ok(params)
+    }
+
     /// The value of `name`; an empty value counts as absent.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.map
@@ -96,6 +128,11 @@ impl Params {
             .unwrap_or_default()
     }
 
+    /// Sets `name` to `value`, replacing any value.
+    pub(crate) fn set(&mut self, name: &str, value: &str) {
+        self.map.insert(name.to_owned(), value.to_owned());
+    }
+
     /// Whether `name` was sent with a value.
     pub fn has(&self, name: &str) -> bool {
         self.get(name).is_some()
@@ -105,6 +142,29 @@ impl Params {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_object_claims_become_parameters() {
+        let claims = serde_json::json!({
+            "scope": "openid",
+            "max_age": 300,
+            "claims": {"userinfo": {"name": null}},
+            "resource": ["https://a.example", "https://b.example"],
+            "nonce": null,
+        });
+        let p = Params::from_claims(claims.as_object().unwrap()).unwrap();
+        assert_eq!(p.get("scope"), Some("openid"));
+        assert_eq!(p.get("max_age"), Some("300"));
+        assert_eq!(p.get("claims"), Some(r#"{"userinfo":{"name":null}}"#));
+        assert_eq!(
+            p.all("resource"),
+            ["https://a.example", "https://b.example"]
+        );
+        assert_eq!(p.get("nonce"), None);
+        let many: serde_json::Map<String, serde_json::Value> =
+            (0..100).map(|i| (format!("p{i}"), "x".into())).collect();
+        assert_eq!(Params::from_claims(&many).unwrap_err(), ParamError::TooMany);
+    }
 
     #[test]
     fn parses_decodes_and_refuses_repeats() {

@@ -102,8 +102,10 @@ pub struct Provider {
     pub limiter: domain::ratelimit::RateLimiter,
     /// The limits it applies.
     pub limits: domain::ratelimit::Limits,
-    /// The shared cache (DPoP proof `jti`s seen).
+    /// The shared cache (one-time values such as client assertion `jti`s).
     pub cache: domain::cache::Cache,
+    /// Clients' public keys, by value or fetched from their `jwks_uri`.
+    pub client_keys: domain::clients::ClientKeys,
 }
 
 impl std::fmt::Debug for Provider {

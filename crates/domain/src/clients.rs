@@ -1,5 +1,6 @@
 //! OAuth clients: registration data, validation, and secret verification.
 
+mod keys;
 mod metadata;
 mod model;
 mod role_claims;
@@ -7,6 +8,7 @@ mod service;
 mod subjects;
 pub(crate) mod validate;
 
+pub use keys::{ClientKeys, FetchError, Jwk, MAX_FETCH_BYTES};
 pub use metadata::{
     CLIENT_SIGNING_ALGS, ClientMetadata, ENCRYPTION_ALGS, ENCRYPTION_ENCS, FAPI2,
     FAPI2_SIGNING_ALGS, PROFILES, SUBJECT_TYPES,

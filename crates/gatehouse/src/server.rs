@@ -127,7 +127,11 @@ pub async fn start_on(
     let outbox = web::Data::new(services.outbox.clone());
     let cache = web::Data::new(cache);
     let limiter = domain::ratelimit::RateLimiter::for_cache(&cache);
-    let provider = web::Data::new(provider(&services, keys, limiter, cache.get_ref().clone())?);
+    let provider = web::Data::new(provider(
+        &services,
+        keys,
+        (cache.get_ref().clone(), limiter),
+    )?);
     let sms = crate::sms::sender(&services.config.sms, &services.config.data_dir)
         .context("cannot set up text messages (sms.*)")?;
     let geoip = geoip(&services.config.session.geoip_database).await?;
@@ -404,10 +408,12 @@ fn limits(config: &Config) -> domain::ratelimit::Limits {
 fn provider(
     services: &Services,
     keys: SharedKeyRing,
-    limiter: domain::ratelimit::RateLimiter,
-    cache: domain::cache::Cache,
+    (cache, limiter): (domain::cache::Cache, domain::ratelimit::RateLimiter),
 ) -> anyhow::Result<auth_server::Provider> {
     let algs = services.config.key_algorithms()?;
+    let client_keys =
+        domain::clients::ClientKeys::new(services.config.oauth.allow_private_client_urls)
+            .context("cannot build the client key fetcher")?;
     Ok(auth_server::Provider {
         settings: settings(&services.config),
         discovery: auth_server::discovery::Documents::build(
@@ -440,6 +446,7 @@ fn provider(
         limiter,
         limits: limits(&services.config),
         cache,
+        client_keys,
     })
 }
 

@@ -83,6 +83,11 @@ async fn start(provider: &Provider, req: &HttpRequest, raw: &[u8]) -> HttpRespon
                 .pages
                 .error(StatusCode::BAD_REQUEST, "invalid_request_uri", &message)
         }
+        Err(Rejection::RequestObject(message)) => {
+            provider
+                .pages
+                .error(StatusCode::BAD_REQUEST, "invalid_request_object", &message)
+        }
         Err(Rejection::Redirect {
             client_id,
             redirect_uri,

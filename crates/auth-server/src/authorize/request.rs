@@ -40,9 +40,13 @@ const MAX_UI_LOCALES: usize = 10;
 pub enum Rejection {
     /// The client or redirect URI cannot be trusted: show an error page, never redirect.
     Page(String),
-    /// A `request_uri` that is unknown, expired, used up or another client's (RFC 9126 4):
-    /// an error page too, since the redirect URI inside it cannot be read.
+    /// A `request_uri` that is unknown, expired, used up or another client's (RFC 9126 4),
+    /// or that cannot be fetched: an error page too, since the redirect URI inside it
+    /// cannot be read.
     RequestUri(String),
+    /// A request object that cannot be used, and no registered redirect URI outside it: an
+    /// error page.
+    RequestObject(String),
     /// Tell the client, at its verified redirect URI.
     Redirect {
         /// The client (the audience of a JARM response).
@@ -84,7 +88,40 @@ pub async fn validate(provider: &Provider, raw: &[u8]) -> Result<PendingRequest,
     let require_pushed = provider.settings.require_pushed_authorization_requests
         || client.require_pushed_authorization_requests
         || client.metadata.is_fapi2();
+    if super::request_object::present(&params) {
+        // Only the parameters inside are used (RFC 9101 5).
+        let inner = super::request_object::resolve(provider, &client, &params)
+            .await
+            .map_err(|e| object_rejection(&client, &params, e))?;
+        return validated(provider, &client, &inner, &[], require_pushed);
+    }
     validated(provider, &client, &params, &repeated, require_pushed)
+}
+
+/// How a request object that cannot be used is answered: at the redirect URI sent outside
+/// it when that one is registered (with the state outside), else on an error page.
+fn object_rejection(client: &Client, outer: &Params, error: OAuthError) -> Rejection {
+    match outer
+        .get("redirect_uri")
+        .filter(|u| client.redirect_uris.iter().any(|r| r == u))
+    {
+        Some(redirect_uri) => Rejection::Redirect {
+            client_id: client.client_id.clone(),
+            redirect_uri: redirect_uri.to_owned(),
+            mode: response_mode(outer),
+            state: outer.get("state").map(str::to_owned),
+            error,
+        },
+        None if error.code == ErrorCode::InvalidRequestUri => {
+            Rejection::RequestUri(error.description)
+        }
+        None => Rejection::RequestObject(error.description),
+    }
+}
+
+/// The response mode asked for (an unknown one falls back to query, and is refused later).
+fn response_mode(params: &Params) -> ResponseMode {
+    ResponseMode::parse(params.get("response_mode")).unwrap_or(ResponseMode::Query)
 }
 
 /// Validates the parameters of a request `client` pushes (RFC 9126 2.1) by the same rules
@@ -98,6 +135,9 @@ pub fn validate_pushed(
     validated(provider, client, params, &[], false).map_err(|rejection| match rejection {
         Rejection::Page(message) | Rejection::RequestUri(message) => {
             OAuthError::invalid_request(message)
+        }
+        Rejection::RequestObject(message) => {
+            OAuthError::new(ErrorCode::InvalidRequestObject, message)
         }
         Rejection::Redirect { error, .. } => error,
     })
@@ -142,8 +182,7 @@ fn validated(
             "The redirect_uri is not registered for this application.".into(),
         ));
     }
-    // An unknown mode is refused by `check`, delivered the default way.
-    let mode = ResponseMode::parse(params.get("response_mode")).unwrap_or(ResponseMode::Query);
+    let mode = response_mode(params);
     let state = params.get("state").map(str::to_owned);
     let reject = |error: OAuthError| Rejection::Redirect {
         client_id: client.client_id.clone(),
@@ -201,17 +240,11 @@ fn check(
             "this client may not use the authorization code flow",
         ));
     }
-    if params.has("request") {
+    // Request objects were resolved before: these cannot be inside one.
+    if params.has("request") || params.has("request_uri") {
         return Err(OAuthError::new(
-            ErrorCode::RequestNotSupported,
-            "request objects are not supported",
-        ));
-    }
-    // Ours (pushed) were taken before; any other is not fetched.
-    if params.has("request_uri") {
-        return Err(OAuthError::new(
-            ErrorCode::RequestUriNotSupported,
-            "request_uri is supported only with values from the pushed_authorization_request_endpoint",
+            ErrorCode::InvalidRequestObject,
+            "a request object cannot hold request or request_uri",
         ));
     }
     let scopes = scopes(client, params.get("scope"))?;

@@ -17,6 +17,14 @@ use crate::secrets::SecretBox;
 use crate::{Error, Result, Store, now, random};
 
 const SECRET_PURPOSE: &str = "client_secret";
+/// The one method whose secret is kept sealed (recoverable) besides its keyed hash.
+const SEALED_METHOD: &str = "client_secret_jwt";
+
+/// The AEAD context of a client's sealed secret: a ciphertext copied to another client's
+/// row does not open.
+fn sealed_context(client_id: &str) -> String {
+    format!("client_secret:{client_id}")
+}
 
 /// How long a node reuses a client it read. The token endpoint reads its client on every
 /// request; a change made on another node (deletion) takes effect within this time.
@@ -28,6 +36,8 @@ struct Cached {
     read_at: Instant,
     secret_hash: Option<String>,
     previous_secret_hash: Option<String>,
+    secret_sealed: Option<String>,
+    previous_secret_sealed: Option<String>,
     client: Client,
 }
 
@@ -72,6 +82,8 @@ impl Clients {
             read_at: Instant::now(),
             secret_hash: row.secret_hash.clone(),
             previous_secret_hash: row.previous_secret_hash.clone(),
+            secret_sealed: row.secret_sealed.clone(),
+            previous_secret_sealed: row.previous_secret_sealed.clone(),
             client: row.try_into()?,
         });
         if let Ok(mut cache) = self.cache.write() {
@@ -94,8 +106,15 @@ impl Clients {
             .then(random::token::<32>);
         let at = now();
         let json = |v: &[String]| serde_json::Value::from(v.to_vec());
+        let id = random::identifier::<18>();
+        let sealed = match &secret {
+            Some(s) if c.auth_method == SEALED_METHOD => {
+                Some(self.secrets.encrypt(s.as_bytes(), &sealed_context(&id))?)
+            }
+            _ => None,
+        };
         let row = client::ActiveModel {
-            id: Set(random::identifier::<18>()),
+            id: Set(id),
             name: Set(c.name),
             secret_hash: Set(secret
                 .as_deref()
@@ -131,6 +150,8 @@ impl Clients {
             enabled: Set(true),
             previous_secret_hash: Set(None),
             previous_secret_expires_at: Set(None),
+            secret_sealed: Set(sealed),
+            previous_secret_sealed: Set(None),
             role_claims: Set(new
                 .role_claims
                 .as_deref()
@@ -185,6 +206,8 @@ impl Clients {
             ));
         }
         let c = check(&new)?;
+        // A secret is kept recoverable only while the client needs it so.
+        let keeps_sealed = c.auth_method == SEALED_METHOD;
         let json = |v: &[String]| serde_json::Value::from(v.to_vec());
         let role_claims = new
             .role_claims
@@ -284,6 +307,14 @@ impl Clients {
                 Expr::value(new.metadata.to_column()),
             )
             .filter(client::Column::Id.eq(client_id));
+        if !keeps_sealed {
+            update = update
+                .col_expr(client::Column::SecretSealed, Expr::value(None::<String>))
+                .col_expr(
+                    client::Column::PreviousSecretSealed,
+                    Expr::value(None::<String>),
+                );
+        }
         update = self.touch(update, expected);
         self.changed(client_id, update.exec(&self.db).await?.rows_affected)
             .await
@@ -309,6 +340,17 @@ impl Clients {
         let grace_secs = i64::try_from(grace.as_secs()).unwrap_or(i64::MAX);
         let keep_old = grace_secs > 0;
         let secret = random::token::<32>();
+        let sealed = (found.token_endpoint_auth_method == SEALED_METHOD)
+            .then(|| {
+                self.secrets
+                    .encrypt(secret.as_bytes(), &sealed_context(client_id))
+            })
+            .transpose()?;
+        let previous_sealed = if keep_old && sealed.is_some() {
+            found.secret_sealed
+        } else {
+            None
+        };
         let mut update = client::Entity::update_many()
             .col_expr(
                 client::Column::SecretHash,
@@ -321,6 +363,11 @@ impl Clients {
             .col_expr(
                 client::Column::PreviousSecretExpiresAt,
                 Expr::value(keep_old.then(|| now() + time::Duration::seconds(grace_secs))),
+            )
+            .col_expr(client::Column::SecretSealed, Expr::value(sealed))
+            .col_expr(
+                client::Column::PreviousSecretSealed,
+                Expr::value(previous_sealed),
             )
             .filter(client::Column::Id.eq(client_id));
         update = self.touch(update, expected);
@@ -430,6 +477,33 @@ impl Clients {
         });
         Ok(((current || previous) && found.client.enabled).then(|| found.client.clone()))
     }
+
+    /// The secrets a `client_secret_jwt` client may key its assertions with: the current
+    /// one, and the one before the last rotation during its grace period. Empty for an
+    /// unknown or disabled client and for every other method. Never log what this returns.
+    pub async fn shared_secrets(&self, client_id: &str) -> Result<Vec<String>> {
+        let Some(found) = self.cached(client_id).await? else {
+            return Ok(Vec::new());
+        };
+        if !found.client.enabled || found.client.token_endpoint_auth_method != SEALED_METHOD {
+            return Ok(Vec::new());
+        }
+        let in_grace = found
+            .client
+            .previous_secret_expires_at
+            .is_some_and(|until| now() < until);
+        let previous = found.previous_secret_sealed.as_ref().filter(|_| in_grace);
+        let context = sealed_context(client_id);
+        [found.secret_sealed.as_ref(), previous]
+            .into_iter()
+            .flatten()
+            .map(|sealed| {
+                let plain = self.secrets.decrypt(sealed, &context)?;
+                String::from_utf8(plain)
+                    .map_err(|_| Error::Corrupt("a sealed client secret is not text".into()))
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -519,6 +593,26 @@ mod tests {
             let mut spread = pairwise("https://a.example/cb", None);
             spread.redirect_uris.push("https://b.example/cb".into());
             assert!(matches!(clients.create(spread).await, Err(Error::Invalid { field: "sector_identifier_uri", .. })));
+        }
+
+        async fn client_secret_jwt_secrets_are_sealed_and_recoverable(store: Store) {
+            let clients = Clients::new(&store, MasterKey::generate().secret_box());
+            let jwt = NewClient { token_endpoint_auth_method: Some("client_secret_jwt".into()), ..demo() };
+            let (client, secret) = clients.create(jwt).await.unwrap();
+            let secret = secret.unwrap();
+            let row = client::Entity::find_by_id(client.client_id.clone()).one(store.db()).await.unwrap().unwrap();
+            assert!(!row.secret_sealed.clone().unwrap().contains(&secret), "sealed, not in clear");
+            assert_eq!(clients.shared_secrets(&client.client_id).await.unwrap(), std::slice::from_ref(&secret));
+            let (_, next) = clients.rotate_secret(&client.client_id, Duration::from_secs(60), None).await.unwrap();
+            assert_eq!(clients.shared_secrets(&client.client_id).await.unwrap(), [next.clone(), secret]);
+            let (_, last) = clients.rotate_secret(&client.client_id, Duration::ZERO, None).await.unwrap();
+            assert_eq!(clients.shared_secrets(&client.client_id).await.unwrap(), [last]);
+            // Other methods keep only the keyed hash.
+            let (basic, _) = clients.create(demo()).await.unwrap();
+            let row = client::Entity::find_by_id(basic.client_id.clone()).one(store.db()).await.unwrap().unwrap();
+            assert_eq!(row.secret_sealed, None);
+            assert!(clients.shared_secrets(&basic.client_id).await.unwrap().is_empty());
+            assert!(clients.shared_secrets("unknown").await.unwrap().is_empty());
         }
 
         async fn invalid_registration_writes_nothing(store: Store) {

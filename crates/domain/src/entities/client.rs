@@ -69,6 +69,13 @@ pub struct Model {
     pub previous_secret_hash: Option<String>,
     /// When the previous secret stops working.
     pub previous_secret_expires_at: Option<TimeDateTimeWithTimeZone>,
+    /// The secret of a `client_secret_jwt` client, sealed with the master key (the
+    /// assertions are HMACs keyed with it); none for every other method.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub secret_sealed: Option<String>,
+    /// The sealed secret before the last rotation, during its grace period.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub previous_secret_sealed: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
 }

@@ -103,7 +103,9 @@ pub struct GuardedResolver {
 
 /// Why a name was refused.
 #[derive(Debug, thiserror::Error)]
-#[error("{0} resolves only to internal addresses, which webhooks may not reach")]
+#[error(
+    "{0} resolves only to internal addresses, which outbound requests (webhooks, client URLs) may not reach"
+)]
 pub struct Refused(String);
 
 impl GuardedResolver {

@@ -736,6 +736,10 @@ pub struct OAuthConfig {
     /// Every client must push its authorization requests (RFC 9126, `POST /par`) before
     /// sending the browser to `/authorize`; per client: `--require-pushed-authorization-requests`.
     pub require_pushed_authorization_requests: bool,
+    /// Fetch clients' URLs (`jwks_uri`, `request_uri`) over plain http and from loopback,
+    /// private and link-local addresses (tests and development only: it opens the server
+    /// to SSRF by whoever registers a client).
+    pub allow_private_client_urls: bool,
     /// DPoP proofs at `/token`, `/par` and `/userinfo` must carry a fresh server nonce
     /// (RFC 9449 8, answered with `use_dpop_nonce` and a `DPoP-Nonce` header).
     pub dpop_nonce: bool,
@@ -749,6 +753,7 @@ impl Default for OAuthConfig {
             require_pushed_authorization_requests: false,
             dpop_nonce: false,
             dpop_max_skew_secs: 60,
+            allow_private_client_urls: false,
         }
     }
 }
