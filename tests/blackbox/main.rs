@@ -24,6 +24,7 @@ mod decisions;
 mod device_flow;
 mod dpop;
 mod email_sign_in;
+mod encrypted_tokens;
 mod end_pages;
 mod fapi2;
 mod federation;

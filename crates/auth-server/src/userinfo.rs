@@ -7,6 +7,7 @@ use domain::keys::KeyAlg;
 use domain::users::{UserStatus, claims};
 use serde_json::Value;
 
+use crate::encryption::Payload;
 use crate::error::OAuthError;
 use crate::params::Params;
 use crate::{Provider, bearer, cors, dpop, jwt, role_claims};
@@ -296,13 +297,27 @@ async fn claims_for(
         provider.subject_for(&client, &user.subject).into(),
     );
     role_claims::add(provider, &client, &user.id, &t.scope, "userinfo", &mut body).await?;
-    if let Some(alg) = client.userinfo_signed_response_alg.clone() {
-        body.insert("iss".into(), Value::from(provider.settings.issuer.clone()));
-        body.insert("aud".into(), Value::from(t.client_id.clone()));
-        let signed = jwt::sign(&provider.keys.current(), KeyAlg::parse(&alg)?, "JWT", body)?;
-        return Ok(Ok(HttpResponse::Ok()
-            .content_type("application/jwt")
-            .body(signed)));
+    let encryption = client.metadata.userinfo_encryption();
+    if client.userinfo_signed_response_alg.is_none() && encryption.is_none() {
+        return Ok(Ok(HttpResponse::Ok().json(body)));
     }
-    Ok(Ok(HttpResponse::Ok().json(body)))
+    // A JWT answer (OIDC Core 5.3.2): signed, encrypted, or signed then encrypted.
+    body.insert("iss".into(), Value::from(provider.settings.issuer.clone()));
+    body.insert("aud".into(), Value::from(t.client_id.clone()));
+    let (payload, kind) = match &client.userinfo_signed_response_alg {
+        Some(alg) => (
+            jwt::sign(&provider.keys.current(), KeyAlg::parse(alg)?, "JWT", body)?,
+            Payload::SignedJwt,
+        ),
+        None => (Value::Object(body).to_string(), Payload::Json),
+    };
+    let answer = match encryption {
+        Some((alg, enc)) => {
+            crate::token::issue::encrypt_to(provider, &client, alg, enc, &payload, kind).await?
+        }
+        None => payload,
+    };
+    Ok(Ok(HttpResponse::Ok()
+        .content_type("application/jwt")
+        .body(answer)))
 }

@@ -8,6 +8,7 @@ use domain::users::claims;
 use serde_json::{Map, Value};
 
 use crate::Provider;
+use crate::encryption::Payload;
 use crate::error::OAuthError;
 use crate::{jwt, role_claims};
 
@@ -197,5 +198,29 @@ pub async fn id_token(
     }
     c.insert("at_hash".into(), jwt::at_hash(alg, ctx.access_token).into());
     role_claims::add(provider, client, &user.id, ctx.scope, "id_token", &mut c).await?;
-    jwt::sign(&provider.keys.current(), alg, "JWT", c)
+    let signed = jwt::sign(&provider.keys.current(), alg, "JWT", c)?;
+    match client.metadata.id_token_encryption() {
+        // OIDC Core 10.2: signed, then encrypted to the client.
+        Some((alg, enc)) => {
+            encrypt_to(provider, client, alg, enc, &signed, Payload::SignedJwt).await
+        }
+        None => Ok(signed),
+    }
+}
+
+/// Encrypts `payload` to `client`'s published key for `alg`.
+pub async fn encrypt_to(
+    provider: &Provider,
+    client: &Client,
+    alg: &str,
+    enc: &str,
+    payload: &str,
+    kind: Payload,
+) -> Result<String, OAuthError> {
+    let keys = provider
+        .client_keys
+        .keys(client, None)
+        .await
+        .map_err(|e| OAuthError::server(&format!("the client's encryption keys: {e}")))?;
+    crate::encryption::encrypt(&keys, alg, enc, payload, kind)
 }
