@@ -27,6 +27,7 @@ mod m20261206_100001_logout_channels;
 mod m20261206_800001_device_authorizations;
 mod m20261207_500001_pushed_authorization;
 mod m20261208_100001_client_metadata;
+mod m20261209_100001_dynamic_registration;
 mod sqlite_rebuild;
 
 /// The ordered list of Gatehouse migrations.
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_800001_device_authorizations::Migration),
             Box::new(m20261207_500001_pushed_authorization::Migration),
             Box::new(m20261208_100001_client_metadata::Migration),
+            Box::new(m20261209_100001_dynamic_registration::Migration),
         ]
     }
 }

@@ -50,6 +50,12 @@ pub enum ErrorCode {
     SlowDown,
     /// The device code expired (RFC 8628 3.5).
     ExpiredToken,
+    /// A registered redirect URI is not acceptable (RFC 7591 3.2.2).
+    InvalidRedirectUri,
+    /// A registered metadata value is not acceptable (RFC 7591 3.2.2).
+    InvalidClientMetadata,
+    /// The software statement is not accepted (RFC 7591 3.2.2).
+    InvalidSoftwareStatement,
 }
 
 impl ErrorCode {
@@ -77,6 +83,9 @@ impl ErrorCode {
             ErrorCode::AuthorizationPending => "authorization_pending",
             ErrorCode::SlowDown => "slow_down",
             ErrorCode::ExpiredToken => "expired_token",
+            ErrorCode::InvalidRedirectUri => "invalid_redirect_uri",
+            ErrorCode::InvalidClientMetadata => "invalid_client_metadata",
+            ErrorCode::InvalidSoftwareStatement => "invalid_software_statement",
         }
     }
 }

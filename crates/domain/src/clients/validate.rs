@@ -99,6 +99,12 @@ pub(crate) fn check(new: &NewClient) -> Result<Checked> {
         new.response_types.clone()
     };
     one_of_each("response_type", &response_types, RESPONSE_TYPES)?;
+    if !uses_code && !response_types.is_empty() {
+        return Err(Error::invalid(
+            "response_type",
+            "code needs the authorization_code grant type",
+        ));
+    }
     if uses_code && new.redirect_uris.is_empty() {
         return Err(Error::invalid(
             "redirect_uri",
@@ -107,6 +113,7 @@ pub(crate) fn check(new: &NewClient) -> Result<Checked> {
     }
     for uri in &new.redirect_uris {
         check_redirect_uri("redirect_uri", uri)?;
+        check_for_application_type(uri, new.metadata.application_type.as_deref())?;
     }
     for uri in &new.post_logout_redirect_uris {
         check_redirect_uri("post_logout_redirect_uri", uri)?;
@@ -280,6 +287,25 @@ fn check_redirect_uri(field: &'static str, uri: &str) -> Result<()> {
             format!("{uri:?} uses a forbidden scheme"),
         )),
         _ => Ok(()),
+    }
+}
+
+/// The narrower rule of a declared application type (OIDC Dynamic Client Registration 2):
+/// a web client's redirect URIs are https; a native client's are http on a loopback host, a
+/// private-use scheme, or https (claimed URLs, RFC 8252 7.2). [`check_redirect_uri`] ran
+/// first, so the URI parses.
+fn check_for_application_type(uri: &str, application_type: Option<&str>) -> Result<()> {
+    let Ok(url) = Url::parse(uri) else {
+        return Ok(());
+    };
+    match (application_type, url.scheme()) {
+        (Some("web"), "https") | (Some("native") | None, _) => Ok(()),
+        (Some(_), _) => Err(Error::invalid(
+            "redirect_uri",
+            format!(
+                "{uri:?} must use https for a web application (register application_type \"native\" for loopback and app schemes)"
+            ),
+        )),
     }
 }
 
