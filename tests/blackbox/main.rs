@@ -21,6 +21,7 @@ mod conformance_logout;
 mod cors;
 mod decisions;
 mod device_flow;
+mod dynamic_registration;
 mod email_sign_in;
 mod end_pages;
 mod federation;

@@ -258,10 +258,11 @@ async fn json_body(
     if !json {
         return Err(OAuthError::invalid_request("the body must be application/json").into());
     }
+    // The outer error is the limit; the inner one a broken connection.
     let bytes = match body.to_bytes_limited(MAX_BODY).await {
         Ok(Ok(bytes)) => bytes,
-        Ok(Err(_)) => return Err(Failure::TooLarge),
-        Err(e) => {
+        Err(_) => return Err(Failure::TooLarge),
+        Ok(Err(e)) => {
             return Err(OAuthError::invalid_request(format!("the body could not be read: {e}")).into());
         }
     };

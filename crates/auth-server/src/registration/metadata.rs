@@ -197,9 +197,7 @@ pub(crate) fn client_information(client: &Client, registration_client_uri: &str)
         "frontchannel_logout_session_required",
         json!(client.frontchannel_logout_session_required),
     );
-    if client.token_endpoint_auth_method != "none"
-        && domain::clients::SECRET_METHODS.contains(&client.token_endpoint_auth_method.as_str())
-    {
+    if domain::clients::SECRET_METHODS.contains(&client.token_endpoint_auth_method.as_str()) {
         // The secret never expires (RFC 7591 3.2.1: 0).
         put("client_secret_expires_at", json!(0));
     }

@@ -298,14 +298,15 @@ fn check_for_application_type(uri: &str, application_type: Option<&str>) -> Resu
     let Ok(url) = Url::parse(uri) else {
         return Ok(());
     };
+    // Other values are refused with their own field by the metadata's check.
     match (application_type, url.scheme()) {
-        (Some("web"), "https") | (Some("native") | None, _) => Ok(()),
-        (Some(_), _) => Err(Error::invalid(
+        (Some("web"), scheme) if scheme != "https" => Err(Error::invalid(
             "redirect_uri",
             format!(
                 "{uri:?} must use https for a web application (register application_type \"native\" for loopback and app schemes)"
             ),
         )),
+        _ => Ok(()),
     }
 }
 
@@ -592,6 +593,34 @@ mod tests {
             check(&given).unwrap().allowed_origins,
             ["https://app.example:8443"]
         );
+    }
+
+    #[test]
+    fn the_application_type_narrows_redirect_uris() {
+        let typed = |t: &str, uri: &str| NewClient {
+            redirect_uris: vec![uri.into()],
+            metadata: crate::clients::ClientMetadata {
+                application_type: Some(t.into()),
+                ..Default::default()
+            },
+            ..web()
+        };
+        assert!(check(&typed("web", "https://rp.example/cb")).is_ok());
+        for uri in ["http://127.0.0.1:9/cb", "com.example.app:/cb"] {
+            assert!(check(&typed("web", uri)).is_err(), "web {uri}");
+            assert!(check(&typed("native", uri)).is_ok(), "native {uri}");
+        }
+        assert!(check(&typed("native", "http://rp.example/cb")).is_err());
+        match check(&typed("desktop", "https://rp.example/cb")) {
+            Err(Error::Invalid { field, .. }) => assert_eq!(field, "application_type"),
+            other => panic!("{other:?}"),
+        }
+        let code_without_grant = NewClient {
+            grant_types: vec!["client_credentials".into()],
+            response_types: vec!["code".into()],
+            ..web()
+        };
+        assert!(check(&code_without_grant).is_err());
     }
 
     #[test]
