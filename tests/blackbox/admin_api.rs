@@ -222,6 +222,9 @@ harness::shared_server_tests! {
             (Method::DELETE, "/roles/no-such-role/includes/other-role", None, "system"),
             (Method::PUT, "/groups/no-such-group/subgroups/other-group", None, "system"),
             (Method::DELETE, "/groups/no-such-group/subgroups/other-group", None, "system"),
+            (Method::GET, "/initial-tokens", None, "clients"),
+            (Method::POST, "/initial-tokens", Some(json!({"expires_in_secs": 0})), "clients"),
+            (Method::DELETE, "/initial-tokens/no-such-token", None, "clients"),
             (Method::GET, "/idps", None, "system"),
             (Method::POST, "/idps", Some(json!({"name": "Not A Name", "issuer": "https://idp.example", "client_id": "x"})), "system"),
             (Method::GET, "/idps/no-such-idp", None, "system"),
@@ -816,7 +819,7 @@ harness::shared_server_tests! {
                 assert_eq!(res.status(), 401, "{method} {path}");
             }
         }
-        assert_eq!(operations, 73);
+        assert_eq!(operations, 76);
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
         let explorer = reqwest::get(server.url("/admin/api/explorer/")).await.unwrap();
         assert_eq!(explorer.status(), 200);

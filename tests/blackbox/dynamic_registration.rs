@@ -670,6 +670,81 @@ harness::shared_server_tests! {
     }
 }
 
+/// openid-client 6 registers itself with an initial access token through its own
+/// `dynamicClientRegistration`, then runs a code flow with the registered client.
+mod interop {
+    use std::process::Stdio;
+
+    use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
+    use tokio::process::Command;
+
+    use super::*;
+
+    harness::shared_server_tests! {
+        setup = super::setup;
+
+        async fn openid_client_6_registers_and_signs_in(server) {
+            if !crate::interop::node_ready() {
+                harness::skip_or_fail("node and `npm ci --prefix tests/interop/node`");
+                return;
+            }
+            let (_, token) = initial_token(server, Some(1)).await;
+            let callback = "http://127.0.0.1:9/openid-client/cb";
+            let script = crate::interop::interop_dir("node").join("register.mjs");
+            let mut child = Command::new("node")
+                .arg(&script)
+                .current_dir(script.parent().unwrap())
+                .env("GATEHOUSE_ISSUER", &server.base)
+                .env("INITIAL_ACCESS_TOKEN", &token)
+                .env("REDIRECT_URI", callback)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .kill_on_drop(true)
+                .spawn()
+                .expect("node starts");
+            let mut stdin = child.stdin.take().unwrap();
+            let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+            let mut line = async || -> Value {
+                let text = out.next_line().await.unwrap().expect("a line from the library");
+                serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON line: {text}"))
+            };
+            let first = line().await;
+            let registered = &first["registered"];
+            assert_eq!(registered["registration_endpoint"], server.url("/connect/register"), "{first}");
+            assert_eq!(registered["has_secret"], true, "{first}");
+            assert_eq!(registered["has_registration_access_token"], true, "{first}");
+            let client_id = registered["client_id"].as_str().unwrap_or_else(|| panic!("{first}")).to_owned();
+            assert_eq!(
+                registered["registration_client_uri"],
+                server.url(&format!("/connect/register/{client_id}")),
+            );
+
+            let email = "dyn-openid-client@example.com";
+            server.user(email, PASSWORD).await;
+            let url = first["authorization_url"].as_str().unwrap();
+            let landing = Browser::new(server).authorize(url, email, PASSWORD).await;
+            let Landing::Client { url: reached, params } = landing else {
+                panic!("no answer to the client: {landing:?}");
+            };
+            assert_eq!(reached, callback);
+            let mut back = url::Url::parse(&reached).unwrap();
+            back.query_pairs_mut().extend_pairs(params.iter());
+            stdin.write_all(format!("{back}\n").as_bytes()).await.unwrap();
+            stdin.flush().await.unwrap();
+
+            let last = line().await;
+            assert!(child.wait().await.unwrap().success(), "{last}");
+            let result = &last["result"];
+            assert_eq!(result["id_token"]["aud"], client_id.as_str(), "{last}");
+            assert_eq!(result["id_token"]["signature_verified"], true, "{last}");
+            assert_eq!(result["userinfo"]["email"], email, "{last}");
+            assert_eq!(result["tokens"]["has_refresh_token"], true, "{last}");
+            assert_eq!(result["refresh"]["rotated"], true, "{last}");
+        }
+    }
+}
+
 /// `oauth.dynamic_registration = "open"`, with a small per-IP limit.
 mod open {
     use super::*;
