@@ -308,6 +308,7 @@ harness::shared_server_tests! {
         assert_eq!(info["policy_uri"], "https://rp.example/privacy");
         let page = login_page(server, &info).await;
         assert!(page.contains("href=\"https://rp.example/privacy\""), "{page}");
+        assert!(page.contains("Privacy policy of Dynamic App"), "named after the client: {page}");
     }
 
     async fn oidcc_registration_tos_uri(server) {
@@ -315,6 +316,7 @@ harness::shared_server_tests! {
         assert_eq!(info["tos_uri"], "https://rp.example/terms");
         let page = login_page(server, &info).await;
         assert!(page.contains("href=\"https://rp.example/terms\""), "{page}");
+        assert!(page.contains("Terms of service of Dynamic App"), "named after the client: {page}");
     }
 
     async fn oidcc_registration_jwks_uri(server) {
