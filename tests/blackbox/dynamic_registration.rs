@@ -154,7 +154,10 @@ async fn login_page(server: &TestServer, info: &Value) -> String {
 async fn error_page(server: &TestServer, url: &str) {
     match Browser::new(server).open(url).await {
         Landing::Page { status, body, .. } => {
-            assert!(status >= 400, "expected an error page, got {status}: {body}");
+            assert!(
+                status >= 400,
+                "expected an error page, got {status}: {body}"
+            );
         }
         other => panic!("redirected to the client: {other:?}"),
     }

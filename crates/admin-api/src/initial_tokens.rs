@@ -53,7 +53,11 @@ pub async fn create_initial_token(
     let b = body.into_inner();
     let (view, token) = api
         .admin
-        .create_initial_token(&caller.0, Duration::from_secs(b.expires_in_secs), b.max_uses)
+        .create_initial_token(
+            &caller.0,
+            Duration::from_secs(b.expires_in_secs),
+            b.max_uses,
+        )
         .await?;
     Ok(HttpResponse::Created().json(InitialTokenWithSecret { view, token }))
 }

@@ -239,9 +239,8 @@ fn client_uri(provider: &Provider, client: &Client) -> String {
 
 /// The bearer token, if any (initial or registration access token).
 fn bearer(req: &HttpRequest) -> Result<Option<String>, Failure> {
-    crate::userinfo::bearer_header(req).map_err(|_| {
-        Failure::Unauthorized("the Authorization header must be Bearer and a token")
-    })
+    crate::userinfo::bearer_header(req)
+        .map_err(|_| Failure::Unauthorized("the Authorization header must be Bearer and a token"))
 }
 
 /// The JSON object of the body, at most [`MAX_BODY`].
@@ -263,7 +262,9 @@ async fn json_body(
         Ok(Ok(bytes)) => bytes,
         Err(_) => return Err(Failure::TooLarge),
         Ok(Err(e)) => {
-            return Err(OAuthError::invalid_request(format!("the body could not be read: {e}")).into());
+            return Err(
+                OAuthError::invalid_request(format!("the body could not be read: {e}")).into(),
+            );
         }
     };
     Ok(metadata::parse_body(&bytes)?)
@@ -285,8 +286,14 @@ fn refuse_software_statement(map: &serde_json::Map<String, Value>) -> Result<(),
 fn check_algorithms(provider: &Provider, new: &NewClient) -> Result<(), Failure> {
     let ring = provider.keys.current();
     for (field, alg) in [
-        ("id_token_signed_response_alg", &new.id_token_signed_response_alg),
-        ("userinfo_signed_response_alg", &new.userinfo_signed_response_alg),
+        (
+            "id_token_signed_response_alg",
+            &new.id_token_signed_response_alg,
+        ),
+        (
+            "userinfo_signed_response_alg",
+            &new.userinfo_signed_response_alg,
+        ),
     ] {
         // Unknown names are refused by the registration's own checks, naming the field.
         let Some(parsed) = alg.as_deref().and_then(|a| KeyAlg::parse(a).ok()) else {
@@ -314,7 +321,11 @@ async fn rate_limit(provider: &Provider, req: &HttpRequest) -> Result<(), Failur
     }
     if let Decision::Limited { retry_after } = provider
         .limiter
-        .check(domain::ratelimit::bucket::REGISTRATION_IP, &ip.to_string(), quota)
+        .check(
+            domain::ratelimit::bucket::REGISTRATION_IP,
+            &ip.to_string(),
+            quota,
+        )
         .await
     {
         return Err(OAuthError::rate_limited(domain::ratelimit::retry_secs(retry_after)).into());

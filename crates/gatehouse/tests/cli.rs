@@ -331,7 +331,10 @@ fn client_initial_token_create_list_revoke() {
     )
     .unwrap();
     let left = expires - time::OffsetDateTime::now_utc();
-    assert!(left > time::Duration::hours(23) && left <= time::Duration::days(1), "{left}");
+    assert!(
+        left > time::Duration::hours(23) && left <= time::Duration::days(1),
+        "{left}"
+    );
 
     let listed: Value =
         serde_json::from_str(&sandbox.ok(&["client", "initial-token", "list", "--json"], None))
@@ -356,7 +359,11 @@ fn client_initial_token_create_list_revoke() {
         None,
     );
     assert_eq!(bad.status.code(), Some(1));
-    assert!(String::from_utf8(bad.stderr).unwrap().contains("expires_in"));
+    assert!(
+        String::from_utf8(bad.stderr)
+            .unwrap()
+            .contains("expires_in")
+    );
     let unknown = sandbox.run(&["client", "initial-token", "revoke", "nope"], None);
     assert_eq!(unknown.status.code(), Some(1));
 }

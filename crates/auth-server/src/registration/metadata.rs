@@ -2,7 +2,7 @@
 //! as JSON, mapped to and from the domain's [`NewClient`]. Unknown fields are ignored (RFC
 //! 7591 2); a known field of the wrong type is refused, naming the field.
 
-use domain::clients::{Client, ClientMetadata, NewClient};
+use domain::clients::{Client, NewClient};
 use serde_json::{Map, Value, json};
 
 use crate::error::{ErrorCode, OAuthError};
@@ -116,7 +116,8 @@ pub(crate) fn to_new_client(
         .unwrap_or_default();
     base.name = name;
     base.public = auth_method.as_deref() == Some("none");
-    base.token_endpoint_auth_method = Some(auth_method.unwrap_or_else(|| "client_secret_basic".into()));
+    base.token_endpoint_auth_method =
+        Some(auth_method.unwrap_or_else(|| "client_secret_basic".into()));
     base.redirect_uris = redirect_uris;
     base.post_logout_redirect_uris = f.strings("post_logout_redirect_uris")?;
     base.grant_types = f.strings("grant_types")?;
@@ -134,24 +135,29 @@ pub(crate) fn to_new_client(
     base.frontchannel_logout_session_required =
         f.boolean("frontchannel_logout_session_required")?;
     base.require_pkce = base.require_pkce || base.public;
-    base.metadata = ClientMetadata {
-        jwks,
-        jwks_uri: f.string("jwks_uri")?,
-        token_endpoint_auth_signing_alg: f.string("token_endpoint_auth_signing_alg")?,
-        request_object_signing_alg: f.string("request_object_signing_alg")?,
-        subject_type: f.string("subject_type")?,
-        sector_identifier_uri: f.string("sector_identifier_uri")?,
-        contacts: f.strings("contacts")?,
-        software_id: f.string("software_id")?,
-        software_version: f.string("software_version")?,
-        application_type: Some(f.string("application_type")?.unwrap_or_else(|| "web".into())),
-        ..base.metadata
-    };
+    // Field by field: metadata only an administrator sets (none today) stays as it is.
+    let m = &mut base.metadata;
+    m.jwks = jwks;
+    m.jwks_uri = f.string("jwks_uri")?;
+    m.token_endpoint_auth_signing_alg = f.string("token_endpoint_auth_signing_alg")?;
+    m.request_object_signing_alg = f.string("request_object_signing_alg")?;
+    m.subject_type = f.string("subject_type")?;
+    m.sector_identifier_uri = f.string("sector_identifier_uri")?;
+    m.contacts = f.strings("contacts")?;
+    m.software_id = f.string("software_id")?;
+    m.software_version = f.string("software_version")?;
+    m.application_type = Some(
+        f.string("application_type")?
+            .unwrap_or_else(|| "web".into()),
+    );
     Ok(base)
 }
 
 /// The client as RFC 7591 3.2.1 and RFC 7592 3 return it (without secrets and tokens).
-pub(crate) fn client_information(client: &Client, registration_client_uri: &str) -> Map<String, Value> {
+pub(crate) fn client_information(
+    client: &Client,
+    registration_client_uri: &str,
+) -> Map<String, Value> {
     let mut out = Map::new();
     let mut put = |k: &str, v: Value| {
         if !v.is_null() {
@@ -160,19 +166,37 @@ pub(crate) fn client_information(client: &Client, registration_client_uri: &str)
     };
     let m = &client.metadata;
     put("client_id", json!(client.client_id));
-    put("client_id_issued_at", json!(client.created_at.unix_timestamp()));
+    put(
+        "client_id_issued_at",
+        json!(client.created_at.unix_timestamp()),
+    );
     put("registration_client_uri", json!(registration_client_uri));
     put("client_name", json!(client.name));
     put("redirect_uris", json!(client.redirect_uris));
-    put("post_logout_redirect_uris", json!(client.post_logout_redirect_uris));
+    put(
+        "post_logout_redirect_uris",
+        json!(client.post_logout_redirect_uris),
+    );
     put("grant_types", json!(client.grant_types));
     put("response_types", json!(client.response_types));
-    put("token_endpoint_auth_method", json!(client.token_endpoint_auth_method));
+    put(
+        "token_endpoint_auth_method",
+        json!(client.token_endpoint_auth_method),
+    );
     put("scope", json!(client.scopes.join(" ")));
-    put("application_type", json!(m.application_type.as_deref().unwrap_or("web")));
+    put(
+        "application_type",
+        json!(m.application_type.as_deref().unwrap_or("web")),
+    );
     put("subject_type", json!(m.subject_type()));
-    put("id_token_signed_response_alg", json!(client.id_token_signed_response_alg));
-    put("userinfo_signed_response_alg", json!(client.userinfo_signed_response_alg));
+    put(
+        "id_token_signed_response_alg",
+        json!(client.id_token_signed_response_alg),
+    );
+    put(
+        "userinfo_signed_response_alg",
+        json!(client.userinfo_signed_response_alg),
+    );
     put("client_uri", json!(client.client_uri));
     put("logo_uri", json!(client.logo_uri));
     put("policy_uri", json!(client.policy_uri));
@@ -180,19 +204,31 @@ pub(crate) fn client_information(client: &Client, registration_client_uri: &str)
     put("jwks", json!(m.jwks));
     put("jwks_uri", json!(m.jwks_uri));
     put("sector_identifier_uri", json!(m.sector_identifier_uri));
-    put("token_endpoint_auth_signing_alg", json!(m.token_endpoint_auth_signing_alg));
-    put("request_object_signing_alg", json!(m.request_object_signing_alg));
+    put(
+        "token_endpoint_auth_signing_alg",
+        json!(m.token_endpoint_auth_signing_alg),
+    );
+    put(
+        "request_object_signing_alg",
+        json!(m.request_object_signing_alg),
+    );
     if !m.contacts.is_empty() {
         put("contacts", json!(m.contacts));
     }
     put("software_id", json!(m.software_id));
     put("software_version", json!(m.software_version));
-    put("backchannel_logout_uri", json!(client.backchannel_logout_uri));
+    put(
+        "backchannel_logout_uri",
+        json!(client.backchannel_logout_uri),
+    );
     put(
         "backchannel_logout_session_required",
         json!(client.backchannel_logout_session_required),
     );
-    put("frontchannel_logout_uri", json!(client.frontchannel_logout_uri));
+    put(
+        "frontchannel_logout_uri",
+        json!(client.frontchannel_logout_uri),
+    );
     put(
         "frontchannel_logout_session_required",
         json!(client.frontchannel_logout_session_required),
@@ -230,7 +266,10 @@ mod tests {
         .unwrap();
         assert_eq!(new.name, "rp.example");
         assert_eq!(new.scopes, ["openid", "email"]);
-        assert_eq!(new.token_endpoint_auth_method.as_deref(), Some("client_secret_basic"));
+        assert_eq!(
+            new.token_endpoint_auth_method.as_deref(),
+            Some("client_secret_basic")
+        );
         assert_eq!(new.metadata.application_type.as_deref(), Some("web"));
         assert!(!new.public && new.logo_uri.is_none());
     }
@@ -238,17 +277,33 @@ mod tests {
     #[test]
     fn wrong_types_none_and_encryption_are_refused_by_name() {
         for (body, field) in [
-            (json!({"redirect_uris": "https://rp.example/cb"}), "redirect_uris"),
+            (
+                json!({"redirect_uris": "https://rp.example/cb"}),
+                "redirect_uris",
+            ),
             (json!({"redirect_uris": [1]}), "redirect_uris"),
             (json!({"client_name": 7}), "client_name"),
-            (json!({"backchannel_logout_session_required": "yes"}), "backchannel_logout_session_required"),
+            (
+                json!({"backchannel_logout_session_required": "yes"}),
+                "backchannel_logout_session_required",
+            ),
             (json!({"jwks": "keys"}), "jwks"),
-            (json!({"id_token_signed_response_alg": "none"}), "id_token_signed_response_alg"),
-            (json!({"id_token_encrypted_response_alg": "RSA-OAEP"}), "id_token_encrypted_response_alg"),
+            (
+                json!({"id_token_signed_response_alg": "none"}),
+                "id_token_signed_response_alg",
+            ),
+            (
+                json!({"id_token_encrypted_response_alg": "RSA-OAEP"}),
+                "id_token_encrypted_response_alg",
+            ),
         ] {
             let err = to_new_client(&map(body.clone()), NewClient::default()).unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidClientMetadata, "{body}");
-            assert!(err.description.contains(field), "{body}: {}", err.description);
+            assert!(
+                err.description.contains(field),
+                "{body}: {}",
+                err.description
+            );
         }
         assert!(parse_body(b"[]").is_err());
         assert!(parse_body(b"{").is_err());

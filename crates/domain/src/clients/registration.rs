@@ -135,9 +135,11 @@ impl Registrations {
                 let token = initial_token.ok_or(RegistrationError::Unauthorized(
                     "registration needs an initial access token (Authorization: Bearer)",
                 ))?;
-                Some(self.usable_initial_token(token).await?.ok_or(
-                    RegistrationError::Unauthorized(INVALID_INITIAL_TOKEN),
-                )?)
+                Some(
+                    self.usable_initial_token(token)
+                        .await?
+                        .ok_or(RegistrationError::Unauthorized(INVALID_INITIAL_TOKEN))?,
+                )
             }
         };
         // Consent is never skipped for a client that registered itself.
@@ -205,7 +207,11 @@ impl Registrations {
     ) -> std::result::Result<Client, RegistrationError> {
         self.authorize(client_id, token).await?;
         if let Some(secret) = client_secret
-            && self.clients.authenticate(client_id, secret).await?.is_none()
+            && self
+                .clients
+                .authenticate(client_id, secret)
+                .await?
+                .is_none()
         {
             return Err(Error::invalid(
                 "client_secret",

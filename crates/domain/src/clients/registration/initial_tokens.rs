@@ -50,9 +50,8 @@ impl From<initial_access_token::Model> for InitialToken {
     fn from(m: initial_access_token::Model) -> Self {
         let max_uses = m.max_uses.and_then(|n| u32::try_from(n).ok());
         let uses = u32::try_from(m.uses).unwrap_or(0);
-        let active = m.revoked_at.is_none()
-            && now() < m.expires_at
-            && max_uses.is_none_or(|max| uses < max);
+        let active =
+            m.revoked_at.is_none() && now() < m.expires_at && max_uses.is_none_or(|max| uses < max);
         Self {
             id: m.id,
             max_uses,
