@@ -251,11 +251,22 @@ impl Registrations {
         Ok(())
     }
 
-    /// The checks of every client, then those of a registration: a pairwise client on
-    /// several hosts names its sector, and a `sector_identifier_uri` lists every redirect
-    /// URI (OIDC Core 8.1).
+    /// The checks of every client, then those of a registration: response types fit the
+    /// grant types (RFC 7591 2.1), a pairwise client on several hosts names its sector, and
+    /// a `sector_identifier_uri` lists every redirect URI (OIDC Core 8.1).
     async fn check(&self, new: &NewClient) -> Result<()> {
-        super::validate::check(new)?;
+        let checked = super::validate::check(new)?;
+        if !new.response_types.is_empty()
+            && !checked
+                .grant_types
+                .iter()
+                .any(|g| g == "authorization_code")
+        {
+            return Err(Error::invalid(
+                "response_type",
+                "code needs the authorization_code grant type",
+            ));
+        }
         let meta = &new.metadata;
         if meta.subject_type() == "pairwise" && meta.sector_identifier_uri.is_none() {
             let mut hosts = new

@@ -99,12 +99,6 @@ pub(crate) fn check(new: &NewClient) -> Result<Checked> {
         new.response_types.clone()
     };
     one_of_each("response_type", &response_types, RESPONSE_TYPES)?;
-    if !uses_code && !response_types.is_empty() {
-        return Err(Error::invalid(
-            "response_type",
-            "code needs the authorization_code grant type",
-        ));
-    }
     if uses_code && new.redirect_uris.is_empty() {
         return Err(Error::invalid(
             "redirect_uri",
@@ -615,12 +609,6 @@ mod tests {
             Err(Error::Invalid { field, .. }) => assert_eq!(field, "application_type"),
             other => panic!("{other:?}"),
         }
-        let code_without_grant = NewClient {
-            grant_types: vec!["client_credentials".into()],
-            response_types: vec!["code".into()],
-            ..web()
-        };
-        assert!(check(&code_without_grant).is_err());
     }
 
     #[test]

@@ -77,6 +77,17 @@ backend_tests! {
         assert!(refused(reg.read(id, Some(&a.registration_access_token)).await), "gone");
     }
 
+    async fn response_types_must_fit_the_grant_types(store: Store) {
+        let reg = service(&store, RegistrationPolicy::Open);
+        let machine = NewClient {
+            grant_types: vec!["client_credentials".into()],
+            response_types: vec!["code".into()],
+            ..app()
+        };
+        assert!(matches!(reg.register(None, machine, None).await,
+            Err(RegistrationError::Domain(Error::Invalid { field: "response_type", .. }))));
+    }
+
     async fn off_refuses_everyone(store: Store) {
         let reg = service(&store, RegistrationPolicy::Off);
         assert!(matches!(reg.register(None, app(), None).await, Err(RegistrationError::Off)));
