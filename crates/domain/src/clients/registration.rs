@@ -73,9 +73,14 @@ pub struct Registered {
     pub registration_access_token: String,
 }
 
-/// The registration service.
+/// The registration service (one pointer wide: it rides along in every app state).
 #[derive(Debug, Clone)]
 pub struct Registrations {
+    inner: std::sync::Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     db: DatabaseConnection,
     secrets: SecretBox,
     clients: Clients,
@@ -105,18 +110,20 @@ impl Registrations {
             .build()
             .map_err(|e| Error::Task(format!("cannot build the registration HTTP client: {e}")))?;
         Ok(Self {
-            db: store.db().clone(),
-            secrets,
-            clients,
-            audit,
-            settings,
-            http,
+            inner: std::sync::Arc::new(Inner {
+                db: store.db().clone(),
+                secrets,
+                clients,
+                audit,
+                settings,
+                http,
+            }),
         })
     }
 
     /// Who may register.
     pub fn policy(&self) -> RegistrationPolicy {
-        self.settings.policy
+        self.inner.settings.policy
     }
 
     /// Registers `new` as a third-party client, admitted by the policy (`initial_token`:
@@ -128,7 +135,7 @@ impl Registrations {
         mut new: NewClient,
         ip: Option<String>,
     ) -> std::result::Result<Registered, RegistrationError> {
-        let initial = match self.settings.policy {
+        let initial = match self.inner.settings.policy {
             RegistrationPolicy::Off => return Err(RegistrationError::Off),
             RegistrationPolicy::Open => None,
             RegistrationPolicy::Token => {
@@ -150,19 +157,20 @@ impl Registrations {
         {
             return Err(RegistrationError::Unauthorized(INVALID_INITIAL_TOKEN));
         }
-        let (client, client_secret) = self.clients.create(new).await?;
+        let (client, client_secret) = self.inner.clients.create(new).await?;
         let registration_access_token = random::token::<32>();
         let row = client_registration::ActiveModel {
             client_id: Set(client.client_id.clone()),
             token_hash: Set(self
+                .inner
                 .secrets
                 .keyed_hash(REGISTRATION_TOKEN_PURPOSE, &registration_access_token)),
             initial_token_id: Set(initial.clone()),
             created_at: Set(now()),
         };
-        if let Err(e) = row.insert(&self.db).await {
+        if let Err(e) = row.insert(&self.inner.db).await {
             // No client without its token: it could never be managed.
-            let _ = self.clients.delete(&client.client_id).await;
+            let _ = self.inner.clients.delete(&client.client_id).await;
             return Err(Error::from(e).into());
         }
         let mut event = AuditEvent::success("client.created")
@@ -176,7 +184,7 @@ impl Registrations {
         if let Some(ip) = ip {
             event = event.ip(ip);
         }
-        self.audit.record(event).await?;
+        self.inner.audit.record(event).await?;
         Ok(Registered {
             client,
             client_secret,
@@ -191,7 +199,7 @@ impl Registrations {
         token: Option<&str>,
     ) -> std::result::Result<Client, RegistrationError> {
         self.authorize(client_id, token).await?;
-        Ok(self.clients.get_any(client_id).await?)
+        Ok(self.inner.clients.get_any(client_id).await?)
     }
 
     /// Replaces the client's registered metadata with `new` (RFC 7592 2.2: what the request
@@ -208,6 +216,7 @@ impl Registrations {
         self.authorize(client_id, token).await?;
         if let Some(secret) = client_secret
             && self
+                .inner
                 .clients
                 .authenticate(client_id, secret)
                 .await?
@@ -221,14 +230,14 @@ impl Registrations {
         }
         new.first_party = false;
         self.check(&new).await?;
-        let client = self.clients.update(client_id, new, None).await?;
+        let client = self.inner.clients.update(client_id, new, None).await?;
         let mut event = AuditEvent::success("client.updated")
             .client(client_id)
             .data(json!({ "via": "dynamic_registration" }));
         if let Some(ip) = ip {
             event = event.ip(ip);
         }
-        self.audit.record(event).await?;
+        self.inner.audit.record(event).await?;
         Ok(client)
     }
 
@@ -240,14 +249,14 @@ impl Registrations {
         ip: Option<String>,
     ) -> std::result::Result<(), RegistrationError> {
         self.authorize(client_id, token).await?;
-        self.clients.delete(client_id).await?;
+        self.inner.clients.delete(client_id).await?;
         let mut event = AuditEvent::success("client.deleted")
             .client(client_id)
             .data(json!({ "via": "dynamic_registration" }));
         if let Some(ip) = ip {
             event = event.ip(ip);
         }
-        self.audit.record(event).await?;
+        self.inner.audit.record(event).await?;
         Ok(())
     }
 
@@ -285,8 +294,12 @@ impl Registrations {
             }
         }
         if let Some(uri) = &meta.sector_identifier_uri {
-            let listed =
-                sector::fetch(&self.http, uri, self.settings.allow_private_addresses).await?;
+            let listed = sector::fetch(
+                &self.inner.http,
+                uri,
+                self.inner.settings.allow_private_addresses,
+            )
+            .await?;
             if let Some(missing) = new.redirect_uris.iter().find(|r| !listed.contains(r)) {
                 return Err(Error::invalid(
                     "sector_identifier_uri",
@@ -308,17 +321,21 @@ impl Registrations {
             "the registration access token is missing (Authorization: Bearer)",
         ))?;
         let row = client_registration::Entity::find_by_id(client_id.to_owned())
-            .one(&self.db)
+            .one(&self.inner.db)
             .await
             .map_err(Error::from)?;
         let ok = match &row {
-            Some(r) => {
-                self.secrets
-                    .verify_keyed_hash(REGISTRATION_TOKEN_PURPOSE, token, &r.token_hash)
-            }
+            Some(r) => self.inner.secrets.verify_keyed_hash(
+                REGISTRATION_TOKEN_PURPOSE,
+                token,
+                &r.token_hash,
+            ),
             None => {
                 // The same HMAC, so that timing does not tell unknown clients apart.
-                let _ = self.secrets.keyed_hash(REGISTRATION_TOKEN_PURPOSE, token);
+                let _ = self
+                    .inner
+                    .secrets
+                    .keyed_hash(REGISTRATION_TOKEN_PURPOSE, token);
                 false
             }
         };

@@ -95,7 +95,7 @@ impl Registrations {
         let ttl_secs = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
         let row = initial_access_token::ActiveModel {
             id: Set(random::identifier::<9>()),
-            token_hash: Set(self.secrets.keyed_hash(PURPOSE, &token)),
+            token_hash: Set(self.inner.secrets.keyed_hash(PURPOSE, &token)),
             max_uses: Set(max_uses),
             uses: Set(0),
             created_by: Set(created_by),
@@ -104,7 +104,7 @@ impl Registrations {
             last_used_at: Set(None),
             revoked_at: Set(None),
         }
-        .insert(&self.db)
+        .insert(&self.inner.db)
         .await?;
         Ok((row.into(), token))
     }
@@ -113,7 +113,7 @@ impl Registrations {
     pub async fn list_initial_tokens(&self) -> Result<Vec<InitialToken>> {
         Ok(initial_access_token::Entity::find()
             .order_by_desc(initial_access_token::Column::CreatedAt)
-            .all(&self.db)
+            .all(&self.inner.db)
             .await?
             .into_iter()
             .map(InitialToken::from)
@@ -124,7 +124,7 @@ impl Registrations {
     /// it stay).
     pub async fn revoke_initial_token(&self, id: &str) -> Result<InitialToken> {
         let row = initial_access_token::Entity::find_by_id(id.to_owned())
-            .one(&self.db)
+            .one(&self.inner.db)
             .await?
             .ok_or(Error::NotFound("initial access token"))?;
         if row.revoked_at.is_some() {
@@ -132,7 +132,7 @@ impl Registrations {
         }
         let mut active: initial_access_token::ActiveModel = row.into();
         active.revoked_at = Set(Some(now()));
-        Ok(active.update(&self.db).await?.into())
+        Ok(active.update(&self.inner.db).await?.into())
     }
 
     /// The id of the initial access token `token` when it admits a registration now.
@@ -144,10 +144,10 @@ impl Registrations {
             return Ok(None);
         }
         // A keyed hash cannot be guessed from the token's prefix: looking it up is safe.
-        let hash = self.secrets.keyed_hash(PURPOSE, token);
+        let hash = self.inner.secrets.keyed_hash(PURPOSE, token);
         let row = initial_access_token::Entity::find()
             .filter(initial_access_token::Column::TokenHash.eq(hash))
-            .one(&self.db)
+            .one(&self.inner.db)
             .await
             .map_err(Error::from)?;
         Ok(row
@@ -172,7 +172,7 @@ impl Registrations {
                     .add(Column::MaxUses.is_null())
                     .add(Expr::col(Column::Uses).lt(Expr::col(Column::MaxUses))),
             )
-            .exec(&self.db)
+            .exec(&self.inner.db)
             .await?;
         Ok(res.rows_affected == 1)
     }
