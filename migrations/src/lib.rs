@@ -29,6 +29,7 @@ mod m20261207_500001_pushed_authorization;
 mod m20261208_100001_client_metadata;
 mod m20261208_400001_client_secret_sealed;
 mod m20261208_600001_dpop;
+mod m20261209_100001_dynamic_registration;
 mod sqlite_rebuild;
 
 /// The ordered list of Gatehouse migrations.
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_100001_client_metadata::Migration),
             Box::new(m20261208_400001_client_secret_sealed::Migration),
             Box::new(m20261208_600001_dpop::Migration),
+            Box::new(m20261209_100001_dynamic_registration::Migration),
         ]
     }
 }

@@ -222,6 +222,9 @@ harness::shared_server_tests! {
             (Method::DELETE, "/roles/no-such-role/includes/other-role", None, "system"),
             (Method::PUT, "/groups/no-such-group/subgroups/other-group", None, "system"),
             (Method::DELETE, "/groups/no-such-group/subgroups/other-group", None, "system"),
+            (Method::GET, "/initial-tokens", None, "clients"),
+            (Method::POST, "/initial-tokens", Some(json!({"expires_in_secs": 0})), "clients"),
+            (Method::DELETE, "/initial-tokens/no-such-token", None, "clients"),
             (Method::GET, "/idps", None, "system"),
             (Method::POST, "/idps", Some(json!({"name": "Not A Name", "issuer": "https://idp.example", "client_id": "x"})), "system"),
             (Method::GET, "/idps/no-such-idp", None, "system"),
@@ -749,7 +752,7 @@ harness::shared_server_tests! {
         let count = chrome
             .execute("return document.querySelectorAll('.opblock').length")
             .await;
-        assert_eq!(count, 73, "every operation drawn");
+        assert_eq!(count, 76, "every operation drawn");
         assert!(chrome.url().await.ends_with("/admin/api/explorer/"));
         chrome.quit().await;
     }
@@ -817,7 +820,7 @@ harness::shared_server_tests! {
                 assert_eq!(res.status(), 401, "{method} {path}");
             }
         }
-        assert_eq!(operations, 73);
+        assert_eq!(operations, 76);
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
         let explorer = reqwest::get(server.url("/admin/api/explorer/")).await.unwrap();
         assert_eq!(explorer.status(), 200);
@@ -880,7 +883,7 @@ mod against_its_document {
                 .unwrap();
             let out = String::from_utf8_lossy(&run.stdout);
             assert!(run.status.success(), "schemathesis found failures:\n{out}{}", String::from_utf8_lossy(&run.stderr));
-            assert!(out.contains("Tested: 73"), "every operation was exercised:\n{out}");
+            assert!(out.contains("Tested: 76"), "every operation was exercised:\n{out}");
         }
     }
 }

@@ -13,13 +13,23 @@ use serde_json::Value;
 const PASSWORD: &str = "correct horse battery staple";
 
 fn header(jwt: &str) -> Value {
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(jwt.split('.').next().unwrap()).unwrap()).unwrap()
+    serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(jwt.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 /// Verifies an RS256 ID token against the JWKS as published now; returns its claims.
 async fn verify(server: &TestServer, jwt: &str) -> Value {
     let kid = header(jwt)["kid"].clone();
-    let jwks: Value = reqwest::get(server.url("/jwks")).await.unwrap().json().await.unwrap();
+    let jwks: Value = reqwest::get(server.url("/jwks"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let jwk = jwks["keys"]
         .as_array()
         .unwrap()

@@ -395,6 +395,7 @@ pub fn no_rate_limits() -> gatehouse::config::RateLimitConfig {
         authorize_per_ip: 0,
         device_codes_per_ip: 0,
         device_codes_per_session: 0,
+        registrations_per_ip: 0,
         ..Default::default()
     }
 }

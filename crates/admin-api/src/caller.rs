@@ -62,7 +62,8 @@ fn area_of(path: &str, method: &actix_web::http::Method) -> (Area, Access) {
     let rest = path.strip_prefix(crate::PREFIX).unwrap_or(path);
     let area = match rest.trim_start_matches('/').split('/').next() {
         Some("users") => Area::Users,
-        Some("clients") => Area::Clients,
+        // Initial access tokens admit client registrations.
+        Some("clients" | "initial-tokens") => Area::Clients,
         Some("audit") => Area::Audit,
         _ => Area::System,
     };

@@ -10,6 +10,7 @@ mod caller;
 mod clients;
 mod etag;
 mod idps;
+mod initial_tokens;
 mod policies;
 mod problem;
 mod scim;
@@ -94,6 +95,9 @@ routes!(
     clients::rotate_secret,
     clients::enable_client,
     clients::disable_client,
+    initial_tokens::list_initial_tokens,
+    initial_tokens::create_initial_token,
+    initial_tokens::revoke_initial_token,
     audit::search,
     audit::export,
     audit::verify,

@@ -43,6 +43,25 @@ impl Documents {
         }
     }
 
+    /// The documents with `registration_endpoint` when dynamic registration is on.
+    pub fn with_registration(self, issuer: &str, on: bool) -> Self {
+        if !on {
+            return self;
+        }
+        let mut value = self.value();
+        if let Some(map) = value.as_object_mut() {
+            map.insert(
+                "registration_endpoint".into(),
+                Value::String(format!("{issuer}{}", paths::REGISTER)),
+            );
+        }
+        let bytes: web::Bytes = serde_json::to_vec(&value).unwrap_or_default().into();
+        Self {
+            openid: bytes.clone(),
+            oauth: bytes,
+        }
+    }
+
     /// The metadata as a JSON value (for tests and the admin API).
     pub fn value(&self) -> Value {
         serde_json::from_slice(&self.openid).unwrap_or(Value::Null)

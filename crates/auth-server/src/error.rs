@@ -58,6 +58,12 @@ pub enum ErrorCode {
     InvalidDpopProof,
     /// The DPoP proof must carry the server's nonce (RFC 9449 8).
     UseDpopNonce,
+    /// A registered redirect URI is not acceptable (RFC 7591 3.2.2).
+    InvalidRedirectUri,
+    /// A registered metadata value is not acceptable (RFC 7591 3.2.2).
+    InvalidClientMetadata,
+    /// The software statement is not accepted (RFC 7591 3.2.2).
+    InvalidSoftwareStatement,
 }
 
 impl ErrorCode {
@@ -89,6 +95,9 @@ impl ErrorCode {
             ErrorCode::ExpiredToken => "expired_token",
             ErrorCode::InvalidDpopProof => "invalid_dpop_proof",
             ErrorCode::UseDpopNonce => "use_dpop_nonce",
+            ErrorCode::InvalidRedirectUri => "invalid_redirect_uri",
+            ErrorCode::InvalidClientMetadata => "invalid_client_metadata",
+            ErrorCode::InvalidSoftwareStatement => "invalid_software_statement",
         }
     }
 }

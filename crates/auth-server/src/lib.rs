@@ -24,6 +24,7 @@ pub mod pages;
 pub mod par;
 pub mod params;
 pub mod provider;
+pub mod registration;
 pub mod resources;
 pub mod revocation;
 pub mod role_claims;
@@ -73,6 +74,9 @@ pub mod paths {
     pub const ACCESS_EVALUATIONS: &str = "/access/v1/evaluations";
     /// AuthZEN policy decision point metadata.
     pub const AUTHZEN_METADATA: &str = "/.well-known/authzen-configuration";
+    /// Dynamic client registration (RFC 7591); `/{client_id}` below it is the client
+    /// configuration endpoint (RFC 7592). `/register` is the hosted sign-up page.
+    pub const REGISTER: &str = "/connect/register";
 }
 
 /// Mounts the protocol routes. Expects `web::Data<Provider>` in app data.
@@ -115,7 +119,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         paths::ACCESS_EVALUATIONS,
         web::post().to(authzen::evaluations),
     )
-    .route(paths::AUTHZEN_METADATA, web::get().to(authzen::metadata));
+    .route(paths::AUTHZEN_METADATA, web::get().to(authzen::metadata))
+    .route(paths::REGISTER, web::post().to(registration::register))
+    .route(paths::REGISTER, web::route().to(registration::other_method))
+    .service(
+        web::resource(format!("{}/{{client_id}}", paths::REGISTER))
+            .route(web::get().to(registration::read))
+            .route(web::put().to(registration::update))
+            .route(web::delete().to(registration::delete))
+            .route(web::route().to(registration::other_method)),
+    );
 }
 
 fn options() -> actix_web::Route {

@@ -62,6 +62,8 @@ pub struct Provider {
     pub settings: Settings,
     /// Registered clients.
     pub clients: Clients,
+    /// Dynamic client registration (RFC 7591, RFC 7592).
+    pub registrations: domain::clients::Registrations,
     /// User accounts.
     pub users: Users,
     /// Roles (for role claims).

@@ -9,6 +9,7 @@ mod mails;
 mod overview;
 mod page;
 mod policies;
+mod registration;
 pub mod scim;
 mod system;
 mod upstreams;
@@ -46,6 +47,8 @@ pub struct AdminParts {
     pub users: Users,
     /// Clients.
     pub clients: Clients,
+    /// Dynamic client registration (its initial access tokens).
+    pub registrations: crate::clients::Registrations,
     /// Roles (to show and grant them).
     pub roles: Roles,
     /// Browser sessions.

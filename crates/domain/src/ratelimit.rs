@@ -107,6 +107,8 @@ pub mod bucket {
     pub const DEVICE_CODE_IP: &str = "device-code-ip";
     /// User codes entered on `/device` per browser session (key: the session id).
     pub const DEVICE_CODE_SESSION: &str = "device-code-session";
+    /// Dynamic client registrations per IP address.
+    pub const REGISTRATION_IP: &str = "registration-ip";
 }
 
 /// Every limit Gatehouse applies, built once from the configuration.
@@ -138,6 +140,8 @@ pub struct Limits {
     pub device_codes_per_ip: Quota,
     /// User codes entered on `/device` per browser session.
     pub device_codes_per_session: Quota,
+    /// Dynamic client registration requests per IP address.
+    pub registrations_per_ip: Quota,
 }
 
 /// The progressive delay of a sign-in: nothing while at least half of `quota` is left, then

@@ -5,6 +5,7 @@ mod audit;
 mod client;
 mod group;
 mod idp;
+mod initial_token;
 mod keys;
 mod output;
 mod password;

@@ -402,6 +402,7 @@ fn limits(config: &Config) -> domain::ratelimit::Limits {
             r.device_codes_per_session,
             secs(r.device_codes_window_secs),
         ),
+        registrations_per_ip: Quota::new(r.registrations_per_ip, secs(r.registrations_window_secs)),
     }
 }
 
@@ -421,8 +422,13 @@ fn provider(
             &algs,
             &login_ui::i18n::Lang::supported_tags(),
             services.config.oauth.require_pushed_authorization_requests,
+        )
+        .with_registration(
+            &services.config.issuer,
+            services.registrations.policy() != domain::clients::RegistrationPolicy::Off,
         ),
         clients: services.clients.clone(),
+        registrations: services.registrations.clone(),
         users: services.users.clone(),
         roles: services.roles.clone(),
         sessions: services.sessions.clone(),

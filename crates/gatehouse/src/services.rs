@@ -39,6 +39,8 @@ pub struct Services {
     pub users: Users,
     /// Clients.
     pub clients: Clients,
+    /// Dynamic client registration (RFC 7591, RFC 7592) and its initial access tokens.
+    pub registrations: domain::clients::Registrations,
     /// Roles and permissions.
     pub roles: Roles,
     /// Groups.
@@ -209,7 +211,16 @@ impl Services {
         );
         let users = Users::new(&store, hasher);
         let audit = AuditLog::new(&store);
+        let clients = Clients::new(&store, secrets.clone());
+        let registrations = domain::clients::Registrations::new(
+            &store,
+            secrets.clone(),
+            clients.clone(),
+            audit.clone(),
+            config.oauth.registration(),
+        )?;
         Ok(Self {
+            registrations,
             federation: domain::federation::Federation::new(
                 &store,
                 secrets.clone(),
@@ -244,7 +255,7 @@ impl Services {
                 .with_reuse_grace(secs(t.refresh_reuse_grace_secs)),
             access_tokens: AccessTokens::new(&store, secrets.clone()),
             users,
-            clients: Clients::new(&store, secrets.clone()),
+            clients,
             roles: Roles::new(&store),
             groups: Groups::new(&store),
             api_keys: ApiKeys::new(
@@ -302,6 +313,7 @@ impl Services {
             domain::admin::AdminParts {
                 users: self.users.clone(),
                 clients: self.clients.clone(),
+                registrations: self.registrations.clone(),
                 roles: self.roles.clone(),
                 sessions: self.sessions.clone(),
                 consents: self.consents.clone(),

@@ -303,6 +303,72 @@ fn client_create_json_prints_a_usable_client() {
 }
 
 #[test]
+fn client_initial_token_create_list_revoke() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["migrate"], None);
+    let out = sandbox.ok(
+        &[
+            "client",
+            "initial-token",
+            "create",
+            "--expires-in",
+            "1d",
+            "--max-uses",
+            "3",
+            "--json",
+        ],
+        None,
+    );
+    let created: Value = serde_json::from_str(&out).unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let token = created["token"].as_str().unwrap().to_owned();
+    assert!(token.len() >= 43, "{created}");
+    assert_eq!(created["max_uses"], 3);
+    assert_eq!(created["active"], true);
+    let expires = time::OffsetDateTime::parse(
+        created["expires_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let left = expires - time::OffsetDateTime::now_utc();
+    assert!(
+        left > time::Duration::hours(23) && left <= time::Duration::days(1),
+        "{left}"
+    );
+
+    let listed: Value =
+        serde_json::from_str(&sandbox.ok(&["client", "initial-token", "list", "--json"], None))
+            .unwrap();
+    assert_eq!(listed[0]["id"], id.as_str());
+    assert!(!listed.to_string().contains(&token), "the token is listed");
+    assert!(
+        sandbox
+            .ok(&["client", "initial-token", "list"], None)
+            .contains(&id)
+    );
+
+    let revoked: Value = serde_json::from_str(
+        &sandbox.ok(&["client", "initial-token", "revoke", &id, "--json"], None),
+    )
+    .unwrap();
+    assert_eq!(revoked["active"], false);
+    assert!(revoked["revoked_at"].is_string());
+
+    let bad = sandbox.run(
+        &["client", "initial-token", "create", "--expires-in", "400d"],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        String::from_utf8(bad.stderr)
+            .unwrap()
+            .contains("expires_in")
+    );
+    let unknown = sandbox.run(&["client", "initial-token", "revoke", "nope"], None);
+    assert_eq!(unknown.status.code(), Some(1));
+}
+
+#[test]
 fn client_create_takes_allowed_origins_and_shows_them() {
     let sandbox = Sandbox::new();
     sandbox.ok(&["migrate"], None);
@@ -2108,7 +2174,7 @@ fn two_servers_starting_together_on_a_fresh_postgres_database_set_it_up_once() {
 }
 
 /// `[rate_limit]` with every limit off, as `cache.memcached_url` requires.
-const NO_RATE_LIMITS: [&str; 11] = [
+const NO_RATE_LIMITS: [&str; 12] = [
     "GATEHOUSE__RATE_LIMIT__CLIENT_AUTH_FAILURES_PER_CLIENT",
     "GATEHOUSE__RATE_LIMIT__CLIENT_AUTH_FAILURES_PER_IP",
     "GATEHOUSE__RATE_LIMIT__PASSWORD_PER_IP",
@@ -2120,6 +2186,7 @@ const NO_RATE_LIMITS: [&str; 11] = [
     "GATEHOUSE__RATE_LIMIT__AUTHORIZE_PER_IP",
     "GATEHOUSE__RATE_LIMIT__DEVICE_CODES_PER_IP",
     "GATEHOUSE__RATE_LIMIT__DEVICE_CODES_PER_SESSION",
+    "GATEHOUSE__RATE_LIMIT__REGISTRATIONS_PER_IP",
 ];
 
 #[test]

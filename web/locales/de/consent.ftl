@@ -6,6 +6,7 @@ consent-signed-in-as = Angemeldet als
 consent-allow = Erlauben
 consent-deny = Ablehnen
 consent-privacy-policy = Datenschutzerklärung von { $client }
+consent-terms-of-service = Nutzungsbedingungen von { $client }
 consent-withdraw-hint = Sie können diese Erlaubnis jederzeit in Ihrem Konto widerrufen.
 consent-choose = Wählen Sie „Erlauben“ oder „Ablehnen“.
 

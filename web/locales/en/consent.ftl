@@ -7,6 +7,7 @@ consent-signed-in-as = Signed in as
 consent-allow = Allow
 consent-deny = Deny
 consent-privacy-policy = Privacy policy of { $client }
+consent-terms-of-service = Terms of service of { $client }
 consent-withdraw-hint = You can withdraw this permission at any time from your account.
 consent-choose = Choose Allow or Deny.
 

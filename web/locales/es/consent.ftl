@@ -6,6 +6,7 @@ consent-signed-in-as = Sesión iniciada como
 consent-allow = Permitir
 consent-deny = Denegar
 consent-privacy-policy = Política de privacidad de { $client }
+consent-terms-of-service = Condiciones del servicio de { $client }
 consent-withdraw-hint = Puede retirar este permiso en cualquier momento desde su cuenta.
 consent-choose = Elija «Permitir» o «Denegar».
 

@@ -6,6 +6,7 @@ consent-signed-in-as = Connecté en tant que
 consent-allow = Autoriser
 consent-deny = Refuser
 consent-privacy-policy = Politique de confidentialité de { $client }
+consent-terms-of-service = Conditions d’utilisation de { $client }
 consent-withdraw-hint = Vous pouvez retirer cette autorisation à tout moment depuis votre compte.
 consent-choose = Choisissez « Autoriser » ou « Refuser ».
 

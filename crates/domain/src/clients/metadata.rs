@@ -28,6 +28,8 @@ pub const FAPI2: &str = "fapi2";
 pub const FAPI2_SIGNING_ALGS: &[&str] = &["PS256", "ES256", "EdDSA"];
 /// Subject identifier types (OIDC Core 8).
 pub const SUBJECT_TYPES: &[&str] = &["public", "pairwise"];
+/// Application types (OIDC Dynamic Client Registration 2): what redirect URIs may be.
+pub const APPLICATION_TYPES: &[&str] = &["web", "native"];
 
 /// JWK members that only a private or symmetric key has: a published key set carrying one
 /// would leak the key.
@@ -92,6 +94,10 @@ pub struct ClientMetadata {
     /// Its version (RFC 7591 `software_version`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub software_version: Option<String>,
+    /// `web` (redirect URIs https only) or `native` (also http on loopback and private-use
+    /// schemes); none (clients registered by an administrator): either kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application_type: Option<String>,
 }
 
 impl ClientMetadata {
@@ -246,6 +252,9 @@ impl ClientMetadata {
         }
         if let Some(t) = &self.subject_type {
             one_of("subject_type", t, SUBJECT_TYPES)?;
+        }
+        if let Some(t) = &self.application_type {
+            one_of("application_type", t, APPLICATION_TYPES)?;
         }
         for contact in &self.contacts {
             if contact.trim().is_empty() || contact.len() > 320 {

@@ -107,6 +107,7 @@ pub(crate) fn check(new: &NewClient) -> Result<Checked> {
     }
     for uri in &new.redirect_uris {
         check_redirect_uri("redirect_uri", uri)?;
+        check_for_application_type(uri, new.metadata.application_type.as_deref())?;
     }
     for uri in &new.post_logout_redirect_uris {
         check_redirect_uri("post_logout_redirect_uri", uri)?;
@@ -306,6 +307,26 @@ fn check_redirect_uri(field: &'static str, uri: &str) -> Result<()> {
         "javascript" | "data" | "file" | "vbscript" => Err(Error::invalid(
             field,
             format!("{uri:?} uses a forbidden scheme"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The narrower rule of a declared application type (OIDC Dynamic Client Registration 2):
+/// a web client's redirect URIs are https; a native client's are http on a loopback host, a
+/// private-use scheme, or https (claimed URLs, RFC 8252 7.2). [`check_redirect_uri`] ran
+/// first, so the URI parses.
+fn check_for_application_type(uri: &str, application_type: Option<&str>) -> Result<()> {
+    let Ok(url) = Url::parse(uri) else {
+        return Ok(());
+    };
+    // Other values are refused with their own field by the metadata's check.
+    match (application_type, url.scheme()) {
+        (Some("web"), scheme) if scheme != "https" => Err(Error::invalid(
+            "redirect_uri",
+            format!(
+                "{uri:?} must use https for a web application (register application_type \"native\" for loopback and app schemes)"
+            ),
         )),
         _ => Ok(()),
     }
@@ -653,6 +674,28 @@ mod tests {
             check(&given).unwrap().allowed_origins,
             ["https://app.example:8443"]
         );
+    }
+
+    #[test]
+    fn the_application_type_narrows_redirect_uris() {
+        let typed = |t: &str, uri: &str| NewClient {
+            redirect_uris: vec![uri.into()],
+            metadata: crate::clients::ClientMetadata {
+                application_type: Some(t.into()),
+                ..Default::default()
+            },
+            ..web()
+        };
+        assert!(check(&typed("web", "https://rp.example/cb")).is_ok());
+        for uri in ["http://127.0.0.1:9/cb", "com.example.app:/cb"] {
+            assert!(check(&typed("web", uri)).is_err(), "web {uri}");
+            assert!(check(&typed("native", uri)).is_ok(), "native {uri}");
+        }
+        assert!(check(&typed("native", "http://rp.example/cb")).is_err());
+        match check(&typed("desktop", "https://rp.example/cb")) {
+            Err(Error::Invalid { field, .. }) => assert_eq!(field, "application_type"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub enum ClientCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Initial access tokens for dynamic client registration (RFC 7591).
+    #[command(subcommand)]
+    InitialToken(super::initial_token::InitialTokenCommand),
 }
 
 /// The fields `client update` may change (each optional).
@@ -636,6 +639,7 @@ pub async fn run(services: &Services, cmd: ClientCommand) -> anyhow::Result<()> 
         }
         ClientCommand::Disable { id, json } => toggle(services, &id, false, json).await,
         ClientCommand::Enable { id, json } => toggle(services, &id, true, json).await,
+        ClientCommand::InitialToken(cmd) => super::initial_token::run(services, cmd).await,
         ClientCommand::Delete { id, json } => {
             services
                 .admin()

@@ -315,6 +315,11 @@ pub struct RateLimitConfig {
     pub device_codes_per_session: u32,
     /// The window of the `/device` limits.
     pub device_codes_window_secs: u64,
+    /// Dynamic client registration requests (`/connect/register`, every method) per IP
+    /// address.
+    pub registrations_per_ip: u32,
+    /// The window of the registration limit.
+    pub registrations_window_secs: u64,
     /// Requests per principal (the owner of an API key, the subject of an access token) at
     /// introspection, by role name: a principal gets the largest budget among its roles,
     /// `default` when none of its roles is listed (absent or 0: no limit).
@@ -345,6 +350,8 @@ impl Default for RateLimitConfig {
             device_codes_per_ip: 30,
             device_codes_per_session: 10,
             device_codes_window_secs: 600,
+            registrations_per_ip: 20,
+            registrations_window_secs: 3600,
             by_role: std::collections::BTreeMap::new(),
             by_role_window_secs: 60,
         }
@@ -745,6 +752,10 @@ pub struct OAuthConfig {
     pub dpop_nonce: bool,
     /// How far a DPoP proof's `iat` may be from the server's clock, either way, in seconds.
     pub dpop_max_skew_secs: u64,
+    /// Who may register clients at `/connect/register` (RFC 7591): `off`, `open` (anyone)
+    /// or `token` (holders of an initial access token: `gatehouse client initial-token
+    /// create`).
+    pub dynamic_registration: DynamicRegistration,
 }
 
 impl Default for OAuthConfig {
@@ -754,6 +765,35 @@ impl Default for OAuthConfig {
             dpop_nonce: false,
             dpop_max_skew_secs: 60,
             allow_private_client_urls: false,
+            dynamic_registration: DynamicRegistration::Token,
+        }
+    }
+}
+
+/// `oauth.dynamic_registration`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DynamicRegistration {
+    /// No dynamic registration: `/connect/register` answers 404 and is not advertised.
+    Off,
+    /// Anyone may register (within `rate_limit.registrations_per_ip`).
+    Open,
+    /// Only with an initial access token.
+    #[default]
+    Token,
+}
+
+impl OAuthConfig {
+    /// The registration settings of the domain service.
+    pub fn registration(&self) -> domain::clients::RegistrationSettings {
+        use domain::clients::RegistrationPolicy;
+        domain::clients::RegistrationSettings {
+            policy: match self.dynamic_registration {
+                DynamicRegistration::Off => RegistrationPolicy::Off,
+                DynamicRegistration::Open => RegistrationPolicy::Open,
+                DynamicRegistration::Token => RegistrationPolicy::Token,
+            },
+            allow_private_addresses: self.allow_private_client_urls,
         }
     }
 }

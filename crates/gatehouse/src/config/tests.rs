@@ -373,7 +373,7 @@ proptest::proptest! {
 }
 
 /// `[rate_limit]` with every limit switched off, as Memcached requires.
-const NO_RATE_LIMITS: [(&str, &str); 11] = [
+const NO_RATE_LIMITS: [(&str, &str); 12] = [
     (
         "GATEHOUSE__RATE_LIMIT__CLIENT_AUTH_FAILURES_PER_CLIENT",
         "0",
@@ -388,6 +388,7 @@ const NO_RATE_LIMITS: [(&str, &str); 11] = [
     ("GATEHOUSE__RATE_LIMIT__AUTHORIZE_PER_IP", "0"),
     ("GATEHOUSE__RATE_LIMIT__DEVICE_CODES_PER_IP", "0"),
     ("GATEHOUSE__RATE_LIMIT__DEVICE_CODES_PER_SESSION", "0"),
+    ("GATEHOUSE__RATE_LIMIT__REGISTRATIONS_PER_IP", "0"),
 ];
 
 #[test]

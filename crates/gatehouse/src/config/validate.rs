@@ -285,6 +285,7 @@ impl Config {
             ("authorize_per_ip", r.authorize_per_ip),
             ("device_codes_per_ip", r.device_codes_per_ip),
             ("device_codes_per_session", r.device_codes_per_session),
+            ("registrations_per_ip", r.registrations_per_ip),
         ];
         let on = limits
             .iter()
