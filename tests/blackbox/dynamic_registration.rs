@@ -619,9 +619,9 @@ harness::shared_server_tests! {
             (json!({"grant_types": ["password"]}), "grant_type"),
             (json!({"grant_types": ["client_credentials"], "response_types": ["code"]}), "response_type"),
             (json!({"token_endpoint_auth_method": "tls_client_auth"}), "token_endpoint_auth_method"),
-            // Encryption needs the client's keys; encrypted request objects are not offered.
+            // Encryption needs the client's keys; encrypted JARM responses are not offered.
             (json!({"id_token_encrypted_response_alg": "RSA-OAEP"}), "id_token_encrypted_response_alg"),
-            (json!({"request_object_encryption_alg": "RSA-OAEP"}), "request_object_encryption_alg"),
+            (json!({"authorization_encrypted_response_alg": "RSA-OAEP"}), "authorization_encrypted_response_alg"),
             (json!({"application_type": "desktop"}), "application_type"),
             (json!({"subject_type": "secret"}), "subject_type"),
         ] {

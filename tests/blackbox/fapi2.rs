@@ -248,6 +248,45 @@ harness::shared_server_tests! {
         assert_eq!(part(r.body["access_token"].as_str().unwrap(), 1)["cnf"]["jkt"], dpop.jkt().as_str());
     }
 
+    async fn fapi2_happy_flow_two_clients_long_nonce_and_state_other_scope_order_claims(server) {
+        let email = user(server, "variants").await;
+        let (first, second) = (fapi_client(server).await, fapi_client(server).await);
+        let dpop = DpopKey::new();
+        let long_state = "s".repeat(256);
+        for (client, state) in [(&first, "x".repeat(64)), (&second, long_state)] {
+            let (mut form, verifier) = request_params(Some(&state));
+            // Another scope order, a 64+ character nonce, and the claims parameter asking
+            // for an essential acr and the email in the ID token.
+            form[2].1 = "email openid".into();
+            let nonce = "n".repeat(64);
+            form.retain(|(k, _)| *k != "nonce");
+            form.push(("nonce", nonce.clone()));
+            form.push(("claims", r#"{"id_token":{"acr":{"essential":true},"email":null}}"#.into()));
+            let proof = dpop.proof("POST", &server.url("/par"), None, None);
+            let a = post(server, "/par", client, None, &borrowed(&form), Some(proof)).await;
+            assert_eq!(a.status, 201, "{}", a.body);
+            let landing = Browser::new(server)
+                .authorize(&authorize_url(server, client, a.body["request_uri"].as_str().unwrap()), &email, PASSWORD)
+                .await;
+            let Landing::Client { params, .. } = &landing else { panic!("{landing:?}") };
+            assert_eq!(params["state"], state);
+            let proof = dpop.proof("POST", &server.url("/token"), None, None);
+            let form = [
+                ("grant_type", "authorization_code"),
+                ("code", params["code"].as_str()),
+                ("redirect_uri", REDIRECT_URI),
+                ("code_verifier", verifier.as_str()),
+            ];
+            let t = post(server, "/token", client, None, &form, Some(proof)).await;
+            assert_eq!(t.status, 200, "{}", t.body);
+            let claims = part(t.body["id_token"].as_str().unwrap(), 1);
+            assert_eq!(claims["aud"], client.id.as_str(), "each client gets its own tokens");
+            assert_eq!(claims["nonce"], nonce.as_str());
+            assert!(claims["acr"].is_string(), "the essential acr: {claims}");
+            assert_eq!(claims["email"], email.as_str(), "claims parameter: {claims}");
+        }
+    }
+
     async fn fapi2_ensure_request_without_state_and_nonce_succeeds(server) {
         let email = user(server, "nostate").await;
         let client = fapi_client(server).await;

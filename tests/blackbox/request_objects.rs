@@ -275,6 +275,40 @@ harness::shared_server_tests! {
         assert_refused_to_client(&refused(server, &client.0, ("request", &theirs)).await, "invalid_request_object", "iss must be the client_id", "another client's object");
     }
 
+    async fn a_request_object_encrypted_to_the_servers_key_is_read(server) {
+        let key = ClientKey::rsa("ro-jwe");
+        let client = signing_client(server, &key).await;
+        let signed = key.sign("PS256", TYP, &object(server, &client.0, json!({})));
+        let jwks: Value = reqwest::get(server.url("/jwks")).await.unwrap().json().await.unwrap();
+        let enc = jwks["keys"].as_array().unwrap().iter().find(|k| k["use"] == "enc").expect("an encryption key in the JWKS");
+        assert_eq!((enc["kty"].as_str(), enc["crv"].as_str()), (Some("OKP"), Some("X25519")), "{enc}");
+        let d: Value = reqwest::get(server.url("/.well-known/openid-configuration")).await.unwrap().json().await.unwrap();
+        assert!(d["request_object_encryption_alg_values_supported"].as_array().unwrap().contains(&json!("ECDH-ES+A128KW")), "{d}");
+        let encrypt = |jwk: &Value| {
+            let jwk = josekit::jwk::Jwk::from_map(jwk.as_object().unwrap().clone()).unwrap();
+            let mut header = josekit::jwe::JweHeader::new();
+            header.set_content_encryption("A256GCM");
+            header.set_content_type("JWT");
+            if let Some(kid) = jwk.key_id() {
+                header.set_key_id(kid);
+            }
+            let encrypter = josekit::jwe::ECDH_ES_A128KW.encrypter_from_jwk(&jwk).unwrap();
+            josekit::jwe::serialize_compact(signed.as_bytes(), &header, &encrypter).unwrap()
+        };
+        let jwe = encrypt(enc);
+        assert_eq!(jwe.split('.').count(), 5);
+        let url = authorize_url(server, &client.0, &[("request", &jwe), ("response_type", "code"), ("scope", "openid")]);
+        let landing = sign_in(server, &url, "encrypted-object").await;
+        let tokens = redeem(server, &client, &landing.params()["code"], REDIRECT_URI).await;
+        assert_eq!(id_token_claims(&tokens)["nonce"], "nonce-inside", "the object inside the JWE was read");
+        // Encrypted to some other key: refused, not guessed at.
+        let stranger = josekit::jwk::Jwk::generate_ecx_key(josekit::jwk::alg::ecx::EcxCurve::X25519).unwrap();
+        let mut public: serde_json::Map<String, Value> = stranger.to_public_key().unwrap().as_ref().clone();
+        public.insert("kid".into(), "not-ours".into());
+        let wrong = encrypt(&Value::Object(public));
+        assert_refused_to_client(&refused(server, &client.0, ("request", &wrong)).await, "invalid_request_object", "another key", "encrypted to a stranger's key");
+    }
+
     async fn fapi2_ensure_request_object_without_redirect_uri_fails(server) {
         let key = ClientKey::rsa("ro-nr");
         let client = signing_client(server, &key).await;

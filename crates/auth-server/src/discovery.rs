@@ -95,6 +95,8 @@ fn metadata(issuer: &str, algs: &[KeyAlg], locales: &[String], require_par: bool
         "introspection_endpoint_auth_signing_alg_values_supported": assertion_algs,
         "revocation_endpoint_auth_signing_alg_values_supported": assertion_algs,
         "request_object_signing_alg_values_supported": request_object_algs,
+        "request_object_encryption_alg_values_supported": crate::decryption_key::ALGS,
+        "request_object_encryption_enc_values_supported": crate::decryption_key::ENCS,
         "id_token_encryption_alg_values_supported": domain::clients::ENCRYPTION_ALGS,
         "id_token_encryption_enc_values_supported": domain::clients::ENCRYPTION_ENCS,
         "userinfo_encryption_alg_values_supported": domain::clients::ENCRYPTION_ALGS,

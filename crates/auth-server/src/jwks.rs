@@ -11,7 +11,8 @@ const MAX_AGE_SECS: u32 = 300;
 
 /// `GET /jwks`
 pub async fn jwks(provider: web::Data<Provider>) -> HttpResponse {
-    let body = provider.keys.current().jwks_json();
+    let signing = provider.keys.current().jwks_json();
+    let body = with_key(&signing, provider.decryption_key.public_jwk());
     HttpResponse::Ok()
         .content_type("application/json")
         .insert_header((
@@ -19,5 +20,15 @@ pub async fn jwks(provider: web::Data<Provider>) -> HttpResponse {
             format!("public, max-age={MAX_AGE_SECS}"),
         ))
         .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-        .body(web::Bytes::from_owner(body))
+        .body(body)
+}
+
+/// The signing keys' set (`{"keys":[…]}`) with `extra` appended to its keys.
+fn with_key(set: &[u8], extra: &serde_json::Value) -> Vec<u8> {
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(set).unwrap_or_else(|_| serde_json::json!({ "keys": [] }));
+    if let Some(keys) = doc.get_mut("keys").and_then(|k| k.as_array_mut()) {
+        keys.push(extra.clone());
+    }
+    serde_json::to_vec(&doc).unwrap_or_else(|_| set.to_vec())
 }

@@ -8,6 +8,7 @@ pub mod authzen;
 pub mod bearer;
 pub mod client_auth;
 pub mod cors;
+pub mod decryption_key;
 pub mod device;
 pub mod discovery;
 pub mod dpop;

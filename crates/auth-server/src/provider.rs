@@ -108,6 +108,8 @@ pub struct Provider {
     pub cache: domain::cache::Cache,
     /// Clients' public keys, by value or fetched from their `jwks_uri`.
     pub client_keys: domain::clients::ClientKeys,
+    /// The key clients encrypt request objects to (published in the JWKS).
+    pub decryption_key: crate::decryption_key::DecryptionKey,
 }
 
 impl std::fmt::Debug for Provider {

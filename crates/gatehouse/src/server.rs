@@ -453,6 +453,8 @@ fn provider(
         limits: limits(&services.config),
         cache,
         client_keys,
+        decryption_key: auth_server::decryption_key::DecryptionKey::derive(&services.secrets)
+            .map_err(|e| anyhow::anyhow!("cannot derive the request object key: {e}"))?,
     })
 }
 

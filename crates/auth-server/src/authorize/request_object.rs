@@ -48,6 +48,15 @@ pub async fn resolve(
     if token.len() > MAX_OBJECT_BYTES {
         return Err(object("the request object is larger than 32 KiB"));
     }
+    // Encrypted to Gatehouse (RFC 9101 6.1): the signed (or unsigned) object is inside.
+    let token = if token.split('.').count() == 5 {
+        provider.decryption_key.decrypt(&token).map_err(|why| {
+            tracing::info!(client_id = %client.client_id, reason = %why, "request object refused");
+            object(&why)
+        })?
+    } else {
+        token
+    };
     let claims = verify(provider, client, &token).await.map_err(|why| {
         tracing::info!(client_id = %client.client_id, reason = %why, "request object refused");
         object(&why)

@@ -7,12 +7,11 @@ use serde_json::{Map, Value, json};
 
 use crate::error::{ErrorCode, OAuthError};
 
-/// Encryption Gatehouse does not do yet (request objects encrypted to it, encrypted JARM
-/// responses): a client asking for it is refused rather than sent plain JWTs. Encrypted ID
-/// tokens and userinfo are offered.
+/// Encryption Gatehouse does not do (encrypted JARM responses): a client asking for it is
+/// refused rather than sent plain JWTs. Encrypted ID tokens and userinfo are offered, and
+/// request objects may be encrypted to Gatehouse's key (`request_object_encryption_*` is a
+/// client's declaration that it may do so: nothing to store).
 const ENCRYPTION_FIELDS: &[&str] = &[
-    "request_object_encryption_alg",
-    "request_object_encryption_enc",
     "authorization_encrypted_response_alg",
     "authorization_encrypted_response_enc",
 ];
@@ -82,7 +81,7 @@ pub(crate) fn to_new_client(
     let f = Fields(map);
     if let Some(field) = ENCRYPTION_FIELDS.iter().find(|n| f.get(n).is_some()) {
         return Err(invalid(format!(
-            "{field}: encrypted request objects and JARM responses are not supported"
+            "{field}: encrypted JARM responses are not supported"
         )));
     }
     let redirect_uris = f.strings("redirect_uris")?;
@@ -324,8 +323,8 @@ mod tests {
                 "id_token_signed_response_alg",
             ),
             (
-                json!({"request_object_encryption_alg": "RSA-OAEP"}),
-                "request_object_encryption_alg",
+                json!({"authorization_encrypted_response_alg": "RSA-OAEP"}),
+                "authorization_encrypted_response_alg",
             ),
         ] {
             let err = to_new_client(&map(body.clone()), NewClient::default()).unwrap_err();

@@ -166,6 +166,59 @@ pub struct UpdateArgs {
     /// id_token, userinfo, or `none`.
     #[arg(long = "role-claims-in", value_delimiter = ',', value_name = "KINDS")]
     role_claims_in: Option<Vec<String>>,
+    /// Keys, algorithms, encryption, profile and subject type.
+    #[command(flatten)]
+    metadata: MetadataArgs,
+    /// Print the client as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl UpdateArgs {
+    /// The change as the admin operation takes it.
+    fn patch(self) -> ClientPatch {
+        let no_empty = |v: Vec<String>| v.into_iter().filter(|s| !s.is_empty()).collect();
+        ClientPatch {
+            name: self.name,
+            public: None,
+            redirect_uris: self.redirect_uris,
+            post_logout_redirect_uris: self.post_logout_redirect_uris,
+            grant_types: self.grant_types,
+            response_types: self.response_types,
+            scopes: self.scopes,
+            token_endpoint_auth_method: self.token_endpoint_auth_method,
+            access_token_format: self.access_token_format,
+            id_token_signed_response_alg: self.id_token_signed_response_alg,
+            userinfo_signed_response_alg: self.userinfo_signed_response_alg,
+            access_token_signing_alg: self.access_token_signing_alg,
+            first_party: self.first_party,
+            require_pkce: self.require_pkce,
+            require_mfa: self.require_mfa,
+            client_uri: self.client_uri,
+            logo_uri: self.logo_uri,
+            policy_uri: self.policy_uri,
+            tos_uri: self.tos_uri,
+            backchannel_logout_uri: self.backchannel_logout_uri,
+            backchannel_logout_session_required: self.backchannel_logout_session_required,
+            frontchannel_logout_uri: self.frontchannel_logout_uri,
+            frontchannel_logout_session_required: self.frontchannel_logout_session_required,
+            allowed_origins: self.allowed_origins.map(no_empty),
+            resources: self.resources,
+            allow_impersonation: self.allow_impersonation,
+            role_claims: self.role_claims_in.map(role_claim_kinds),
+            allow_guests: self.allow_guests,
+            require_pushed_authorization_requests: self.require_pushed_authorization_requests,
+            dpop_bound_access_tokens: self.dpop_bound_access_tokens,
+            ..self.metadata.into_patch()
+        }
+    }
+}
+
+/// The registration metadata of the OpenID and OAuth registration specs (keys,
+/// algorithms, encryption, profile, subject type): the same options on `client create` and
+/// `client update` (where `""`, or `{}` for `--jwks`, clears one).
+#[derive(Debug, Args)]
+pub struct MetadataArgs {
     /// The client's public keys as a JWK Set in JSON (for private_key_jwt and signed
     /// request objects); or use --jwks-uri.
     #[arg(long, value_name = "JSON", value_parser = parse_json)]
@@ -207,58 +260,44 @@ pub struct UpdateArgs {
     /// sector.
     #[arg(long, value_name = "URI")]
     sector_identifier_uri: Option<String>,
-    /// Print the client as JSON.
-    #[arg(long)]
-    json: bool,
 }
 
-impl UpdateArgs {
-    /// The change as the admin operation takes it.
-    fn patch(self) -> ClientPatch {
-        let no_empty = |v: Vec<String>| v.into_iter().filter(|s| !s.is_empty()).collect();
-        ClientPatch {
-            name: self.name,
-            public: None,
-            redirect_uris: self.redirect_uris,
-            post_logout_redirect_uris: self.post_logout_redirect_uris,
-            grant_types: self.grant_types,
-            response_types: self.response_types,
-            scopes: self.scopes,
-            token_endpoint_auth_method: self.token_endpoint_auth_method,
-            access_token_format: self.access_token_format,
-            id_token_signed_response_alg: self.id_token_signed_response_alg,
-            userinfo_signed_response_alg: self.userinfo_signed_response_alg,
-            access_token_signing_alg: self.access_token_signing_alg,
-            first_party: self.first_party,
-            require_pkce: self.require_pkce,
-            require_mfa: self.require_mfa,
-            client_uri: self.client_uri,
-            logo_uri: self.logo_uri,
-            policy_uri: self.policy_uri,
-            tos_uri: self.tos_uri,
-            backchannel_logout_uri: self.backchannel_logout_uri,
-            backchannel_logout_session_required: self.backchannel_logout_session_required,
-            frontchannel_logout_uri: self.frontchannel_logout_uri,
-            frontchannel_logout_session_required: self.frontchannel_logout_session_required,
-            allowed_origins: self.allowed_origins.map(no_empty),
-            resources: self.resources,
-            allow_impersonation: self.allow_impersonation,
-            role_claims: self.role_claims_in.map(role_claim_kinds),
-            allow_guests: self.allow_guests,
-            require_pushed_authorization_requests: self.require_pushed_authorization_requests,
+impl MetadataArgs {
+    /// The metadata of a new client (other fields: defaults).
+    fn into_metadata(self) -> ClientMetadata {
+        ClientMetadata {
             jwks: self.jwks,
             jwks_uri: self.jwks_uri,
             token_endpoint_auth_signing_alg: self.token_endpoint_auth_signing_alg,
             request_object_signing_alg: self.request_object_signing_alg,
-            authorization_signed_response_alg: self.authorization_signed_response_alg,
             id_token_encrypted_response_alg: self.id_token_encrypted_response_alg,
             id_token_encrypted_response_enc: self.id_token_encrypted_response_enc,
             userinfo_encrypted_response_alg: self.userinfo_encrypted_response_alg,
             userinfo_encrypted_response_enc: self.userinfo_encrypted_response_enc,
+            authorization_signed_response_alg: self.authorization_signed_response_alg,
             profile: self.profile,
             subject_type: self.subject_type,
             sector_identifier_uri: self.sector_identifier_uri,
-            dpop_bound_access_tokens: self.dpop_bound_access_tokens,
+            ..ClientMetadata::default()
+        }
+    }
+
+    /// The change to an existing client (other fields: unchanged).
+    fn into_patch(self) -> ClientPatch {
+        ClientPatch {
+            jwks: self.jwks,
+            jwks_uri: self.jwks_uri,
+            token_endpoint_auth_signing_alg: self.token_endpoint_auth_signing_alg,
+            request_object_signing_alg: self.request_object_signing_alg,
+            id_token_encrypted_response_alg: self.id_token_encrypted_response_alg,
+            id_token_encrypted_response_enc: self.id_token_encrypted_response_enc,
+            userinfo_encrypted_response_alg: self.userinfo_encrypted_response_alg,
+            userinfo_encrypted_response_enc: self.userinfo_encrypted_response_enc,
+            authorization_signed_response_alg: self.authorization_signed_response_alg,
+            profile: self.profile,
+            subject_type: self.subject_type,
+            sector_identifier_uri: self.sector_identifier_uri,
+            ..ClientPatch::default()
         }
     }
 }
@@ -365,47 +404,9 @@ pub struct CreateArgs {
     /// comma-separated access_token, id_token, userinfo, or `none`; default all three.
     #[arg(long = "role-claims-in", value_delimiter = ',', value_name = "KINDS")]
     role_claims_in: Option<Vec<String>>,
-    /// The client's public keys as a JWK Set in JSON (for private_key_jwt and signed
-    /// request objects); or use --jwks-uri.
-    #[arg(long, value_name = "JSON", value_parser = parse_json)]
-    jwks: Option<serde_json::Value>,
-    /// Where the client publishes its public keys (https).
-    #[arg(long, value_name = "URI")]
-    jwks_uri: Option<String>,
-    /// The one algorithm accepted for the client's assertions (private_key_jwt: RS256,
-    /// PS256, ES256, EdDSA; client_secret_jwt: HS256).
-    #[arg(long, value_name = "ALG")]
-    token_endpoint_auth_signing_alg: Option<String>,
-    /// The one algorithm accepted for the client's request objects (`none`: unsigned).
-    #[arg(long, value_name = "ALG")]
-    request_object_signing_alg: Option<String>,
-    /// Encrypt ID tokens to the client's key: RSA-OAEP-256, RSA-OAEP, ECDH-ES,
-    /// ECDH-ES+A128KW or ECDH-ES+A256KW (needs --jwks or --jwks-uri).
-    #[arg(long, value_name = "ALG")]
-    id_token_encrypted_response_alg: Option<String>,
-    /// Content encryption of encrypted ID tokens: A128CBC-HS256 (default), A128GCM, A256GCM.
-    #[arg(long, value_name = "ENC")]
-    id_token_encrypted_response_enc: Option<String>,
-    /// Encrypt userinfo answers to the client's key (algorithms as for ID tokens).
-    #[arg(long, value_name = "ALG")]
-    userinfo_encrypted_response_alg: Option<String>,
-    /// Content encryption of encrypted userinfo answers (default A128CBC-HS256).
-    #[arg(long, value_name = "ENC")]
-    userinfo_encrypted_response_enc: Option<String>,
-    /// Algorithm of JARM authorization responses (`response_mode=jwt`); default RS256.
-    #[arg(long, value_name = "ALG")]
-    authorization_signed_response_alg: Option<String>,
-    /// `fapi2`: hold the client to the FAPI 2.0 Security Profile (pushed requests, PKCE,
-    /// private_key_jwt, DPoP-bound tokens, PS256/ES256/EdDSA, 60 s codes).
-    #[arg(long, value_name = "PROFILE")]
-    profile: Option<String>,
-    /// `public` (default) or `pairwise`: a different `sub` per sector.
-    #[arg(long, value_name = "TYPE")]
-    subject_type: Option<String>,
-    /// https URL of a JSON array of the client's redirect URIs; its host is the pairwise
-    /// sector.
-    #[arg(long, value_name = "URI")]
-    sector_identifier_uri: Option<String>,
+    /// Keys, algorithms, encryption, profile and subject type.
+    #[command(flatten)]
+    metadata: MetadataArgs,
     /// Print client_id and client_secret (and every field) as JSON.
     #[arg(long)]
     json: bool,
@@ -458,21 +459,7 @@ impl From<CreateArgs> for NewClient {
             require_pushed_authorization_requests: a.require_pushed_authorization_requests,
             dpop_bound_access_tokens: a.dpop_bound_access_tokens,
             role_claims: a.role_claims_in.map(role_claim_kinds),
-            metadata: ClientMetadata {
-                jwks: a.jwks,
-                jwks_uri: a.jwks_uri,
-                token_endpoint_auth_signing_alg: a.token_endpoint_auth_signing_alg,
-                request_object_signing_alg: a.request_object_signing_alg,
-                authorization_signed_response_alg: a.authorization_signed_response_alg,
-                id_token_encrypted_response_alg: a.id_token_encrypted_response_alg,
-                id_token_encrypted_response_enc: a.id_token_encrypted_response_enc,
-                userinfo_encrypted_response_alg: a.userinfo_encrypted_response_alg,
-                userinfo_encrypted_response_enc: a.userinfo_encrypted_response_enc,
-                profile: a.profile,
-                subject_type: a.subject_type,
-                sector_identifier_uri: a.sector_identifier_uri,
-                ..ClientMetadata::default()
-            },
+            metadata: a.metadata.into_metadata(),
         }
     }
 }
