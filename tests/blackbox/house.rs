@@ -74,6 +74,9 @@ server_tests! {
         assert!(res.headers()["cache-control"].to_str().unwrap().starts_with("public, max-age="));
         let doc: Value = res.json().await.unwrap();
         let keys = doc["keys"].as_array().unwrap();
+        // Besides the signing keys: the request-object encryption key (`use: enc`).
+        assert_eq!(keys.iter().filter(|k| k["use"] == "enc").count(), 1);
+        let keys: Vec<&Value> = keys.iter().filter(|k| k["use"] != "enc").collect();
         let mut algs: Vec<&str> = keys.iter().map(|k| k["alg"].as_str().unwrap()).collect();
         algs.sort();
         algs.dedup();
@@ -116,7 +119,7 @@ server_tests! {
         assert!(kids.contains(&next));
         let ring = server.running().services.keys.load_ring().await.unwrap();
         assert_eq!(ring.active(domain::keys::KeyAlg::Es256).unwrap().kid, next);
-        assert_eq!(kids.len(), 9, "a new next key joined");
+        assert_eq!(kids.len(), 10, "a new next key joined (9 signing keys, 1 encryption key)");
     }
 }
 

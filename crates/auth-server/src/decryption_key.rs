@@ -17,8 +17,7 @@ pub const ENCS: &[&str] = &["A128CBC-HS256", "A128GCM", "A256GCM"];
 
 /// The PKCS#8 prefix of an X25519 private key (RFC 8410): the 32 key bytes follow.
 const X25519_PKCS8_PREFIX: [u8; 16] = [
-    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04,
-    0x20,
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
 ];
 
 /// The derived key: its public JWK (as published) and its private JWK.
@@ -77,7 +76,11 @@ impl DecryptionKey {
         let header: Value = token
             .split('.')
             .next()
-            .and_then(|h| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(h).ok())
+            .and_then(|h| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(h)
+                    .ok()
+            })
             .and_then(|b| serde_json::from_slice(&b).ok())
             .ok_or("the encrypted request object has no readable header")?;
         if header
@@ -90,12 +93,16 @@ impl DecryptionKey {
         let bad = |e: josekit::JoseError| format!("cannot decrypt the request object: {e}");
         let decrypter: Box<dyn JweDecrypter> = match header.get("alg").and_then(Value::as_str) {
             Some("ECDH-ES") => Box::new(ECDH_ES.decrypter_from_jwk(&self.private).map_err(bad)?),
-            Some("ECDH-ES+A128KW") => {
-                Box::new(ECDH_ES_A128KW.decrypter_from_jwk(&self.private).map_err(bad)?)
-            }
-            Some("ECDH-ES+A256KW") => {
-                Box::new(ECDH_ES_A256KW.decrypter_from_jwk(&self.private).map_err(bad)?)
-            }
+            Some("ECDH-ES+A128KW") => Box::new(
+                ECDH_ES_A128KW
+                    .decrypter_from_jwk(&self.private)
+                    .map_err(bad)?,
+            ),
+            Some("ECDH-ES+A256KW") => Box::new(
+                ECDH_ES_A256KW
+                    .decrypter_from_jwk(&self.private)
+                    .map_err(bad)?,
+            ),
             other => {
                 return Err(format!(
                     "request objects are encrypted with {}, not {other:?}",
@@ -119,7 +126,11 @@ mod tests {
         let master = MasterKey::generate();
         let a = DecryptionKey::derive(&master.secret_box()).unwrap();
         let b = DecryptionKey::derive(&master.secret_box()).unwrap();
-        assert_eq!(a.public_jwk(), b.public_jwk(), "every node derives the same key");
+        assert_eq!(
+            a.public_jwk(),
+            b.public_jwk(),
+            "every node derives the same key"
+        );
         let other = DecryptionKey::derive(&MasterKey::generate().secret_box()).unwrap();
         assert_ne!(a.public_jwk(), other.public_jwk());
         let public = a.public_jwk();
@@ -140,7 +151,10 @@ mod tests {
             };
             let token = jwe::serialize_compact(b"a.b.c", &header, &*encrypter).unwrap();
             assert_eq!(a.decrypt(&token).unwrap(), "a.b.c", "{alg}");
-            assert!(other.decrypt(&token).is_err(), "another master key cannot read it");
+            assert!(
+                other.decrypt(&token).is_err(),
+                "another master key cannot read it"
+            );
         }
     }
 }
