@@ -4,8 +4,6 @@
 //! due (a nested JWT). The client's side is josekit with the client's private keys; the
 //! inner signature is checked against the server's JWKS.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use harness::rp::{Browser, Landing};
 use harness::{REDIRECT_URI, TestServer};
 use josekit::jwe::{self, JweDecrypter};
@@ -34,32 +32,11 @@ fn decrypt(jwe_text: &str, decrypter: &dyn JweDecrypter) -> (String, Option<Stri
     )
 }
 
-/// Verifies a JWS against the server's JWKS (RS256 keys) and returns its claims.
+/// Verifies a JWS the server signed (RS256) and returns its claims.
 async fn verified(server: &TestServer, jws: &str) -> Value {
-    let header: Value = serde_json::from_slice(
-        &URL_SAFE_NO_PAD
-            .decode(jws.split('.').next().unwrap())
-            .unwrap(),
-    )
-    .unwrap();
-    let jwks: Value = reqwest::get(server.url("/jwks"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let jwk = jwks["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["kid"] == header["kid"])
-        .expect("a published key");
-    let jwk = Jwk::from_map(jwk.as_object().unwrap().clone()).unwrap();
+    let (header, claims) = harness::jwks::verified(server, jws).await;
     assert_eq!(header["alg"], "RS256");
-    let verifier = josekit::jws::RS256.verifier_from_jwk(&jwk).unwrap();
-    let (payload, _) =
-        josekit::jwt::decode_with_verifier(jws, &verifier).expect("signed by the server");
-    Value::Object(payload.claims_set().clone())
+    claims
 }
 
 /// Signs in and redeems the code; returns the token response.
@@ -150,7 +127,7 @@ harness::shared_server_tests! {
         assert_eq!(cty.as_deref(), Some("JWT"));
         let claims = verified(server, &inner).await;
         assert_eq!((claims["sub"].clone(), claims["email"].clone()), (sub, json!(email)));
-        let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body.split('.').next().unwrap()).unwrap()).unwrap();
+        let header = harness::jwks::header(&body);
         assert_eq!((header["alg"].as_str(), header["enc"].as_str(), header["kid"].as_str()), (Some("RSA-OAEP-256"), Some("A128CBC-HS256"), Some("enc-1")));
     }
 

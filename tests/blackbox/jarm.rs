@@ -2,8 +2,7 @@
 //! `form_post.jwt` deliver one signed `response` JWT instead of the parameters, for codes
 //! and errors alike. Signatures are checked with josekit against the published JWKS.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use harness::jwks::verified;
 use harness::rp::{Browser, Landing};
 use harness::{REDIRECT_URI, TestServer};
 use serde_json::{Value, json};
@@ -20,39 +19,6 @@ fn authorize_url(server: &TestServer, client_id: &str, extra: &[(&str, &str)]) -
         .append_pair("state", "jarm-state")
         .extend_pairs(extra);
     url.to_string()
-}
-
-/// Verifies a response JWT against the JWKS (its header's `alg` and `kid`) and returns
-/// its header and claims.
-async fn verified(server: &TestServer, token: &str) -> (Value, Value) {
-    let header: Value = serde_json::from_slice(
-        &URL_SAFE_NO_PAD
-            .decode(token.split('.').next().unwrap())
-            .unwrap(),
-    )
-    .unwrap();
-    let jwks: Value = reqwest::get(server.url("/jwks"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let jwk = jwks["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["kid"] == header["kid"])
-        .unwrap_or_else(|| panic!("{header} names a published key"));
-    let jwk = josekit::jwk::Jwk::from_map(jwk.as_object().unwrap().clone()).unwrap();
-    let verifier: Box<dyn josekit::jws::JwsVerifier> = match header["alg"].as_str().unwrap() {
-        "RS256" => Box::new(josekit::jws::RS256.verifier_from_jwk(&jwk).unwrap()),
-        "PS256" => Box::new(josekit::jws::PS256.verifier_from_jwk(&jwk).unwrap()),
-        "ES256" => Box::new(josekit::jws::ES256.verifier_from_jwk(&jwk).unwrap()),
-        other => panic!("unexpected alg {other}"),
-    };
-    let (payload, _) =
-        josekit::jwt::decode_with_verifier(token, &*verifier).expect("signed by a published key");
-    (header, Value::Object(payload.claims_set().clone()))
 }
 
 /// Asserts the claims every JARM response has, for `client_id`.

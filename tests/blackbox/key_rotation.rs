@@ -4,42 +4,16 @@
 
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use harness::jwks::header;
 use harness::rp::{Browser, Landing};
 use harness::{REDIRECT_URI, TestServer};
 use serde_json::Value;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-fn header(jwt: &str) -> Value {
-    serde_json::from_slice(
-        &URL_SAFE_NO_PAD
-            .decode(jwt.split('.').next().unwrap())
-            .unwrap(),
-    )
-    .unwrap()
-}
-
-/// Verifies an RS256 ID token against the JWKS as published now; returns its claims.
+/// Verifies an ID token against the JWKS as published now; returns its claims.
 async fn verify(server: &TestServer, jwt: &str) -> Value {
-    let kid = header(jwt)["kid"].clone();
-    let jwks: Value = reqwest::get(server.url("/jwks"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let jwk = jwks["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["kid"] == kid)
-        .unwrap_or_else(|| panic!("{kid} is published: {jwks}"));
-    let jwk = josekit::jwk::Jwk::from_map(jwk.as_object().unwrap().clone()).unwrap();
-    let verifier = josekit::jws::RS256.verifier_from_jwk(&jwk).unwrap();
-    let (payload, _) = josekit::jwt::decode_with_verifier(jwt, &verifier).expect("verifies");
-    Value::Object(payload.claims_set().clone())
+    harness::jwks::verified(server, jwt).await.1
 }
 
 async fn refresh(server: &TestServer, client: &(String, String), token: &str) -> Value {

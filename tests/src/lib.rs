@@ -5,6 +5,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // test scaffolding
 
 pub mod client_keys;
+pub mod jwks;
 pub mod mailbox;
 pub mod mmdb;
 pub mod rp;
